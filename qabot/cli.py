@@ -1,0 +1,201 @@
+"""The ``qabot`` command line (contract in DESIGN.md): index, ask, repl, eval, telegram.
+
+Exit codes: 0 success, 2 usage error, 3 missing/corrupt/mismatched index or unreadable
+corpus; errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from qabot import __version__
+from qabot.engine import Engine, Settings, validate_k
+from qabot.errors import QabotError, UsageError
+from qabot.render import render_json, render_terminal
+
+log = logging.getLogger("qabot")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--docs", help="document folder (default: docs_src, or $QABOT_DOCS)")
+    parser.add_argument("--index", help="index folder (default: embeddings, or $QABOT_INDEX)")
+    parser.add_argument(
+        "--embedder", help="e5-small (default, offline) or st:NAME_OR_PATH (or $QABOT_EMBEDDER)"
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qabot",
+        description="Ask Chinese government documents a question; get cited, district-attributed excerpts.",
+    )
+    parser.add_argument("--version", action="version", version=f"qabot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = sub.add_parser("index", help="build or refresh the index (only changed documents are re-embedded)")
+    _common(index)
+    index.add_argument("--json", action="store_true", help="print the build report as JSON")
+
+    ask = sub.add_parser("ask", help="answer one question, or a JSONL file of questions")
+    _common(ask)
+    ask.add_argument("question", nargs="?", help="the question, in Chinese")
+    ask.add_argument("--batch", metavar="FILE", help="JSONL with 'question' (+ 'id', 'district'); '-' for stdin")
+    ask.add_argument("--k", type=int, default=5, help="passages to return (default 5)")
+    ask.add_argument("--district", help="only this district (北辰区, 北辰, 北辰區 … or 'all')")
+    ask.add_argument("--json", action="store_true", help="one JSON answer object per question")
+
+    repl = sub.add_parser("repl", help="interactive session")
+    _common(repl)
+    repl.add_argument("--k", type=int, default=5)
+    repl.add_argument("--district")
+    repl.add_argument("--json", action="store_true", help="start in JSON output mode")
+
+    evaluate = sub.add_parser("eval", help="retrieval metrics on a question set")
+    _common(evaluate)
+    evaluate.add_argument("file", help="question set (JSONL: id, question, answers, district, type)")
+    evaluate.add_argument("--k", type=int, default=5, help="passages per question used for the refusal metrics")
+    evaluate.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    evaluate.add_argument("--report", metavar="DIR", help="write a Markdown report with a chart to DIR")
+
+    telegram = sub.add_parser("telegram", help="run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)")
+    _common(telegram)
+    telegram.add_argument("--webhook-url", help="public HTTPS URL: run in webhook mode instead of polling")
+    telegram.add_argument("--listen", default="127.0.0.1", help="webhook server address (default 127.0.0.1)")
+    telegram.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
+    telegram.add_argument("--state", help="persistence file for per-chat settings (default: INDEX/telegram-state.pickle)")
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # httpx logs every request URL at INFO, and a Telegram URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(args.docs, args.index, args.embedder)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    report = Engine.build(_settings(args), progress=not args.json)
+    if args.json:
+        print(json.dumps(report.__dict__, ensure_ascii=False))
+    else:
+        print(report.summary())
+    return 0
+
+
+def read_batch(stream: TextIO) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, request, error) for each non-blank line of a JSONL question file."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"line {number}: not valid JSON ({exc.msg})"
+            continue
+        if not isinstance(request, dict) or not isinstance(request.get("question"), str):
+            yield number, None, f"line {number}: expected an object with a 'question' string"
+            continue
+        yield number, request, None
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    validate_k(args.k)
+    if args.batch and args.question:
+        raise UsageError("give either a question or --batch FILE, not both")
+    if not args.batch and args.question is None:
+        raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
+    engine = Engine.open(_settings(args))
+    if not args.batch:
+        answer = engine.ask(args.question, k=args.k, district=args.district)
+        print(render_json(answer) if args.json else render_terminal(answer, engine.gazetteer.names, sys.stdout.isatty()))
+        return 0
+    stream = sys.stdin if args.batch == "-" else _open_batch(args.batch)
+    failed = 0
+    with stream:
+        for number, request, error in read_batch(stream):
+            qid = request.get("id") if request else None
+            try:
+                if error:
+                    raise UsageError(error)
+                answer = engine.ask(
+                    request["question"], k=args.k, district=request.get("district") or args.district, qid=qid
+                )
+            except UsageError as exc:
+                failed += 1
+                message = str(exc) if str(exc).startswith("line ") else f"line {number}: {exc}"
+                print(json.dumps({"id": qid, "error": message}, ensure_ascii=False), flush=True)
+                print(f"qabot: {message}", file=sys.stderr)
+                continue
+            print(render_json(answer) if args.json else render_terminal(answer, engine.gazetteer.names) + "\n", flush=True)
+    if failed:
+        log.warning("%d question(s) could not be answered; see the 'error' objects", failed)
+    return 0
+
+
+def _open_batch(path: str) -> TextIO:
+    try:
+        return open(Path(path), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read question file {path}: {exc.strerror}") from exc
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    from qabot.repl import Repl
+
+    engine = Engine.open(_settings(args))
+    return Repl(engine, k=validate_k(args.k), district=engine.resolve_district(args.district), as_json=args.json).run()
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qabot.evaluation import load_questions, render_table, run_evaluation
+
+    questions = load_questions(Path(args.file))
+    engine = Engine.open(_settings(args))
+    result = run_evaluation(engine, questions, k=validate_k(args.k), mode=args.mode)
+    print(json.dumps(result, ensure_ascii=False) if args.json else render_table(result))
+    if args.report:
+        from qabot.evaluation import write_report
+
+        path = write_report(engine, questions, Path(args.report), k=args.k)
+        print(f"report written to {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    from qabot.telegram_bot import run_from_cli
+
+    return run_from_cli(args, _settings(args))
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "repl": cmd_repl, "eval": cmd_eval, "telegram": cmd_telegram}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        return COMMANDS[args.command](args)
+    except QabotError as exc:
+        print(f"qabot: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("qabot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

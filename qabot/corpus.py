@@ -1,0 +1,443 @@
+"""Documents in, attributed passages out: load → clean → classify paragraphs → chunk.
+
+A *paragraph* is a non-empty line of the source (``.txt``/``.md``) or a block element
+(``.html``), numbered from 1 in source order, so a citation "paragraph 12" can be found in
+the original file. A *chunk* is what gets embedded and returned: a whole paragraph, or a
+sentence-aligned piece of a long one, with the context a reader needs (the reporter's
+question it answers, the section it sits in) and full attribution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from qabot.attribution import (
+    INTERVIEWER,
+    Speaker,
+    detect_author,
+    detect_date,
+    detect_district,
+    detect_kind,
+    detect_speakers,
+    parse_turn,
+)
+from qabot.cleaning import boilerplate_reason, clean_text
+from qabot.districts import Gazetteer
+from qabot.errors import CorpusError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md", ".html", ".htm")
+CATALOG_NAME = "catalog.toml"
+# Bump when cleaning or chunking changes: the manifest records it and a new value makes
+# every document count as changed.
+PIPELINE_VERSION = "1"
+
+MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
+TARGET_CHARS = 240  # pieces are filled up to about this size
+HEADING_MAX = 40  # a line this short without closing punctuation is a heading
+_SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+[”」』\"]?|[^。！？!?；;]+$")
+_CLOSING = tuple("。！？!?；;”」』\"")
+_SECTION = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）、]|^第[一二三四五六七八九十]+[部分章节]")
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|第[一二三四五六七八九十]+是|——)")
+
+
+@dataclass
+class Paragraph:
+    number: int
+    line: int
+    raw: str
+    text: str
+    kind: str  # body | heading | question | skipped
+    speaker: Speaker = field(default_factory=lambda: Speaker(""))
+    skipped_because: str = ""
+    opens_turn: bool = False
+
+
+@dataclass
+class Document:
+    doc_id: str
+    source: str
+    sha256: str
+    title: str
+    district: str
+    city: str
+    date: str
+    kind: str
+    speakers: list[Speaker]
+    paragraphs: list[Paragraph]
+
+    @property
+    def body(self) -> list[Paragraph]:
+        return [p for p in self.paragraphs if p.kind == "body"]
+
+
+@dataclass
+class Chunk:
+    """One retrievable passage with everything needed to cite it."""
+
+    id: str
+    doc_id: str
+    paragraph: int
+    part: int
+    text: str
+    context: str
+    district: str
+    city: str
+    speaker: str
+    role: str
+    date: str
+    title: str
+    kind: str
+    source: str
+    line: int
+
+    def embed_text(self) -> str:
+        """What the embedder and the lexical index see: place, context, then the passage."""
+        return " ".join(part for part in (self.district, self.context, self.text) if part)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Chunk:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+# ---------------------------------------------------------------------------- reading files
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """File contents and the encoding that decoded them.
+
+    UTF-8 (with or without BOM) first; Chinese sites still publish GB18030/GBK, and a file in
+    that encoding is accepted with a warning. Anything else raises :class:`CorpusError`.
+    """
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise CorpusError(f"{path.name}: not UTF-8 (nor GB18030) text; re-save it as UTF-8")
+
+
+class _BlockText(HTMLParser):
+    """HTML → one line per block element, script/style/nav dropped."""
+
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
+    HIDDEN = {"script", "style", "nav", "header", "footer", "noscript"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data.replace("\n", " "))
+
+
+def source_lines(path: Path, text: str) -> list[str]:
+    """The document as lines, markup removed for HTML and Markdown."""
+    if path.suffix.lower() in (".html", ".htm"):
+        parser = _BlockText()
+        parser.feed(text)
+        text = "".join(parser.parts)
+    lines = text.splitlines()
+    if path.suffix.lower() == ".md":
+        lines = [re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)", "", line) for line in lines]
+        lines = [re.sub(r"\*\*|__|`", "", line) for line in lines]
+    return lines
+
+
+# ---------------------------------------------------------------------------- the catalog
+
+
+def load_catalog(docs_dir: Path) -> dict[str, dict]:
+    """Per-document metadata from ``catalog.toml``, keyed by file name."""
+    path = docs_dir / CATALOG_NAME
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot parse the catalog: {exc}") from exc
+    entries = data.get("documents", {})
+    if not isinstance(entries, dict):
+        raise CorpusError(f"{path}: [documents] must be a table keyed by file name")
+    return entries
+
+
+def doc_id_for(path: Path) -> str:
+    """A stable id from the file name: lowercase, ASCII-safe where possible."""
+    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "-", path.stem.lower()).strip("-")
+    return stem or hashlib.sha1(path.name.encode()).hexdigest()[:8]
+
+
+def list_sources(docs_dir: Path) -> list[Path]:
+    """Documents in ``docs_dir`` (not recursive), in name order."""
+    if not docs_dir.is_dir():
+        raise CorpusError(f"document folder {docs_dir} does not exist (set --docs or QABOT_DOCS)")
+    return sorted(p for p in docs_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+def _repeated_titles(lines: list[str]) -> set[str]:
+    """Short lines that occur more than once: a page title repeated by the site template."""
+    short = [line.strip() for line in lines if 0 < len(line.strip()) <= 80]
+    return {line for line in short if short.count(line) > 1 and not line.endswith(_CLOSING)}
+
+
+def _is_heading(text: str) -> bool:
+    return len(text) <= HEADING_MAX and not text.endswith(_CLOSING)
+
+
+def _is_byline(text: str) -> bool:
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", text))
+
+
+def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -> Document:
+    """Read, clean and attribute one document. Raises :class:`CorpusError` if unreadable."""
+    meta = meta or {}
+    raw_text, encoding = read_text(path)
+    if encoding != "utf-8-sig":
+        log.warning("%s: decoded as %s, not UTF-8", path.name, encoding)
+    lines = source_lines(path, raw_text)
+    titles = _repeated_titles(lines)
+
+    paragraphs: list[Paragraph] = []
+    title_seen = ""
+    for line_no, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        text = clean_text(raw)
+        if not text:
+            continue
+        paragraph = Paragraph(len(paragraphs) + 1, line_no, raw, text, "body")
+        reason = boilerplate_reason(raw)
+        stripped = raw.strip()
+        if reason:
+            paragraph.kind, paragraph.skipped_because = "skipped", reason
+        elif stripped in titles or any(stripped.endswith(" " + t) for t in titles):
+            paragraph.kind, paragraph.skipped_because = "skipped", "title"
+            title_seen = title_seen or next((t for t in titles if stripped.endswith(t)), stripped)
+        elif _is_byline(text) and not any(p.kind == "body" for p in paragraphs):
+            paragraph.kind, paragraph.skipped_because = "skipped", "byline"
+        elif _is_heading(text):
+            paragraph.kind = "heading"
+        paragraphs.append(paragraph)
+
+    cleaned = [p.text for p in paragraphs if p.kind != "skipped" or p.skipped_because == "page meta"]
+    all_clean = [p.text for p in paragraphs]
+    if not any(p.kind == "body" for p in paragraphs):
+        raise CorpusError(f"{path.name}: no text to index (empty or only page chrome)")
+
+    speakers = [Speaker(s["name"], s.get("role", "")) for s in meta.get("speakers", [])]
+    for found in detect_speakers(cleaned):
+        if found.name not in {s.name for s in speakers}:
+            speakers.append(found)
+    author = detect_author(all_clean)
+    if author and author.name not in {s.name for s in speakers}:
+        speakers.append(author)
+    _assign_speakers(paragraphs, speakers, default=speakers[0] if speakers else Speaker(""))
+
+    district = meta.get("district") or detect_district("\n".join(cleaned), gazetteer)
+    first_heading = next((p.text for p in paragraphs if p.kind == "heading"), "")
+    first_body = next(p.text for p in paragraphs if p.kind == "body")
+    title = meta.get("title") or clean_text(title_seen) or first_heading or first_body[:30]
+    return Document(
+        doc_id=meta.get("id") or doc_id_for(path),
+        source=path.name,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        title=title,
+        district=district,
+        city=meta.get("city") or gazetteer.city_of(district),
+        date=str(meta.get("date") or detect_date(all_clean)),
+        kind=meta.get("kind") or detect_kind(cleaned),
+        speakers=speakers,
+        paragraphs=paragraphs,
+    )
+
+
+def _assign_speakers(paragraphs: list[Paragraph], speakers: list[Speaker], default: Speaker) -> None:
+    """Each paragraph belongs to the speaker of the nearest preceding turn marker."""
+    current = default
+    for paragraph in paragraphs:
+        if paragraph.kind == "skipped":
+            continue
+        turn = parse_turn(paragraph.text, speakers)
+        paragraph.opens_turn = turn is not None
+        if turn:
+            if turn.is_question:
+                paragraph.kind = "question"
+                paragraph.speaker = turn.speaker
+                continue
+            current = turn.speaker
+        paragraph.speaker = current
+
+
+# ---------------------------------------------------------------------------- chunking
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences ending in 。！？；(or their ASCII forms), closing quotes kept with them."""
+    return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]
+
+
+def pack_sentences(sentences: list[str], max_chars: int = MAX_CHARS, target: int = TARGET_CHARS) -> list[str]:
+    """Group sentences into pieces of about ``target`` chars, each repeating the last
+    sentence of the piece before it (when short) so no statement loses its lead-in."""
+    pieces: list[list[str]] = [[]]
+    for sentence in sentences:
+        current = pieces[-1]
+        size = sum(map(len, current))
+        if current and size + len(sentence) > max_chars or size >= target:
+            overlap = [current[-1]] if len(current[-1]) <= 120 and len(current) > 1 else []
+            pieces.append([*overlap, sentence])
+        else:
+            current.append(sentence)
+    return ["".join(piece) for piece in pieces if piece]
+
+
+def _lead(text: str) -> str:
+    """A paragraph's first sentence when it announces its topic ("一是全力稳定粮食生产。")."""
+    first = split_sentences(text)[:1]
+    return first[0] if first and len(first[0]) <= 50 else ""
+
+
+def _last_sentence(text: str) -> str:
+    text = re.sub(rf"^{INTERVIEWER}\s*[:：]\s*", "", text)
+    sentences = split_sentences(text)
+    return sentences[-1][-80:] if sentences else ""
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    """The document's body paragraphs as chunks, with question and section context."""
+    chunks: list[Chunk] = []
+    question = heading = section = ""
+    for paragraph in doc.paragraphs:
+        if paragraph.kind == "question":
+            question, section = _last_sentence(paragraph.text), ""
+            continue
+        if paragraph.kind == "heading":
+            heading = _join_heading(doc, paragraph)
+            section = ""
+            continue
+        if paragraph.kind != "body":
+            continue
+        if paragraph.opens_turn:
+            section = ""
+        if _SECTION.match(paragraph.text):
+            section = _lead(paragraph.text) or paragraph.text[:40]
+        pieces = pack_sentences(split_sentences(paragraph.text)) or [paragraph.text]
+        lead = _lead(paragraph.text) if _ENUMERATED.match(paragraph.text) or len(pieces) > 1 else ""
+        for part, piece in enumerate(pieces, start=1):
+            context_parts = [question, heading, section if section not in piece else ""]
+            if part > 1 and lead and lead not in piece:
+                context_parts.append(lead)
+            chunk_id = f"{doc.doc_id}#p{paragraph.number}" + (f".{part}" if len(pieces) > 1 else "")
+            chunks.append(
+                Chunk(
+                    id=chunk_id,
+                    doc_id=doc.doc_id,
+                    paragraph=paragraph.number,
+                    part=part,
+                    text=piece,
+                    context=" ".join(dict.fromkeys(c for c in context_parts if c)),
+                    district=doc.district,
+                    city=doc.city,
+                    speaker=paragraph.speaker.name,
+                    role=paragraph.speaker.role,
+                    date=doc.date,
+                    title=doc.title,
+                    kind=doc.kind,
+                    source=doc.source,
+                    line=paragraph.line,
+                )
+            )
+    return chunks
+
+
+def _join_heading(doc: Document, paragraph: Paragraph) -> str:
+    """A heading and the heading lines right before it ("以“大党建”为第一统领 凝聚力量助力发展")."""
+    index = doc.paragraphs.index(paragraph)
+    lines = [paragraph.text]
+    for earlier in reversed(doc.paragraphs[:index]):
+        if earlier.kind != "heading" or earlier.line < paragraph.line - 2:
+            break
+        lines.insert(0, earlier.text)
+    return " ".join(lines)
+
+
+# ---------------------------------------------------------------------------- the corpus
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    problems: list[str]  # one line per document that was skipped, for the user to fix
+
+    def chunks(self) -> list[Chunk]:
+        return [chunk for doc in self.documents for chunk in chunk_document(doc)]
+
+
+def load_corpus(docs_dir: Path, gazetteer: Gazetteer | None = None) -> Corpus:
+    """Every readable document in ``docs_dir``; unreadable ones are reported, not fatal."""
+    sources = list_sources(docs_dir)
+    catalog = load_catalog(docs_dir)
+    unknown = sorted(set(catalog) - {p.name for p in sources})
+    for name in unknown:
+        log.warning("catalog.toml names %s, which is not in %s", name, docs_dir)
+    gazetteer = gazetteer or Gazetteer(
+        (entry.get("district", ""), entry.get("city", "")) for entry in catalog.values()
+    )
+    documents, problems = [], []
+    for path in sources:
+        try:
+            documents.append(parse_document(path, gazetteer, catalog.get(path.name)))
+        except CorpusError as exc:
+            problems.append(str(exc))
+            log.warning("skipped %s", exc)
+    _check_unique_ids(documents)
+    if not documents:
+        detail = "; ".join(problems) if problems else f"no {'/'.join(SUFFIXES)} files"
+        raise CorpusError(f"no readable documents in {docs_dir}: {detail}")
+    return Corpus(documents, problems)
+
+
+def _check_unique_ids(documents: Iterable[Document]) -> None:
+    seen: dict[str, str] = {}
+    for doc in documents:
+        if doc.doc_id in seen:
+            raise CorpusError(
+                f"{doc.source} and {seen[doc.doc_id]} have the same document id {doc.doc_id!r}; "
+                "rename one or give it an id in catalog.toml"
+            )
+        seen[doc.doc_id] = doc.source

@@ -1,0 +1,115 @@
+"""The districts qabot knows, and recognising them in free text.
+
+Users write full names (北辰区), short forms (北辰, 东丽) and Traditional forms (北辰區); all
+resolve to one canonical name. The five districts of the bundled corpus are built in; a
+:class:`Gazetteer` adds the districts of any other documents in the index, so a new document
+about 朝阳区 makes 朝阳区 and 朝阳 recognisable without code changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from qabot.errors import UsageError
+from qabot.textnorm import to_simplified
+
+
+@dataclass(frozen=True)
+class District:
+    name: str
+    city: str
+    aliases: tuple[str, ...] = ()
+
+
+BUILTIN: tuple[District, ...] = (
+    District("北辰区", "天津市", ("北辰",)),
+    District("和平区", "天津市", ("和平",)),
+    District("宝坻区", "天津市", ("宝坻",)),
+    District("东丽区", "天津市", ("东丽",)),
+    District("金海湖新区", "毕节市", ("金海湖", "毕节金海湖新区", "毕节金海湖")),
+)
+
+# Short forms that are also ordinary words (和平发展, 和平共处): they count only when what
+# follows them is not another CJK character, or is one of these.
+_WORDLIKE_SHORT = {"和平"}
+_WORDLIKE_OK_NEXT = set("的在有是将做为和与跟对如怎")
+
+_ALL_WORDS = {"all", "全部", "所有", "全部地区", "不限"}
+_SUFFIXES = ("新区", "区", "县")
+
+
+def short_form(name: str) -> str | None:
+    """北辰区 → 北辰; None when the short form would be a single character."""
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+class Gazetteer:
+    """Canonical districts plus every written form that names them."""
+
+    def __init__(self, extra: Iterable[tuple[str, str]] = ()) -> None:
+        self.districts: dict[str, District] = {d.name: d for d in BUILTIN}
+        for name, city in extra:
+            if name and name not in self.districts:
+                short = short_form(name)
+                self.districts[name] = District(name, city, (short,) if short else ())
+        table = {}
+        for district in self.districts.values():
+            for form in (district.name, *district.aliases):
+                table.setdefault(form, district.name)
+        self._forms = sorted(table.items(), key=lambda pair: -len(pair[0]))
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.districts)
+
+    def city_of(self, name: str) -> str:
+        district = self.districts.get(name)
+        return district.city if district else ""
+
+    def find(self, text: str) -> list[str]:
+        """Canonical districts named in ``text``, in order of first mention, no repeats."""
+        return list(dict.fromkeys(name for _, name in self._mentions(text)))
+
+    def count(self, text: str) -> Counter[str]:
+        """How often each district is named in ``text``."""
+        return Counter(name for _, name in self._mentions(text))
+
+    def _mentions(self, text: str) -> list[tuple[int, str]]:
+        simplified = to_simplified(text)
+        taken = [False] * len(simplified)
+        hits: list[tuple[int, str]] = []
+        for form, name in self._forms:
+            for match in re.finditer(re.escape(form), simplified):
+                start, end = match.span()
+                if any(taken[start:end]) or not self._stands_alone(form, simplified, end):
+                    continue
+                taken[start:end] = [True] * (end - start)
+                hits.append((start, name))
+        return sorted(hits)
+
+    @staticmethod
+    def _stands_alone(form: str, text: str, end: int) -> bool:
+        if form not in _WORDLIKE_SHORT or end >= len(text):
+            return True
+        nxt = text[end]
+        return not ("\u4e00" <= nxt <= "\u9fff") or nxt in _WORDLIKE_OK_NEXT or nxt == "区"
+
+    def resolve(self, value: str) -> str | None:
+        """Canonical name for a user-supplied district, ``None`` for "all".
+
+        Raises :class:`UsageError` listing the known districts when ``value`` names none.
+        """
+        cleaned = to_simplified(value.strip())
+        if cleaned.lower() in _ALL_WORDS:
+            return None
+        for form, name in self._forms:
+            if cleaned == form:
+                return name
+        known = "、".join(self.names)
+        raise UsageError(f"unknown district {value.strip()!r}; known districts: {known} (or 'all')")

@@ -1,0 +1,54 @@
+"""Rendering an :class:`~qabot.answer.Answer` for a channel.
+
+One core (:func:`citation`, :func:`no_answer_text`) and one renderer per channel: terminal
+text here, JSON here, Telegram HTML in :mod:`qabot.telegram_bot`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from qabot.answer import Answer, Passage
+
+
+def citation(passage: Passage) -> str:
+    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》 · 第9段"""
+    c = passage.chunk
+    place = f"{c.district}（{c.city}）" if c.city and c.district else c.district or "未知地区"
+    if c.speaker and c.role and c.speaker != c.role:
+        who = f"{c.role} {c.speaker}"
+    else:
+        who = c.speaker or c.role
+    parts = [place, who, c.date, f"《{c.title}》" if c.title else "", f"第{c.paragraph}段"]
+    return " · ".join(part for part in parts if part)
+
+
+def no_answer_text(districts: Iterable[str], known: Iterable[str]) -> str:
+    scope = "、".join(districts) or "已收录的"
+    return (
+        f"文档中没有找到能回答这个问题的内容（范围：{scope}文档）。"
+        f"已收录的地区：{'、'.join(known)}。下面是最接近的段落，仅供参考。"
+    )
+
+
+def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool = False) -> str:
+    """Plain text for a terminal: the answer, then numbered excerpts with citations."""
+    bold, dim, reset = ("\033[1m", "\033[2m", "\033[0m") if color else ("", "", "")
+    lines = []
+    if answer.districts:
+        lines.append(f"{dim}地区：{'、'.join(answer.districts)}{reset}")
+    if answer.no_answer:
+        lines.append(no_answer_text(answer.districts, known_districts))
+    else:
+        lines.append(f"{bold}答：{reset}{answer.answer}")
+    for passage in answer.passages:
+        lines.append("")
+        lines.append(f"{bold}[{passage.rank}]{reset} {passage.excerpt}")
+        lines.append(f"    {dim}— {citation(passage)}{reset}")
+    return "\n".join(lines)
+
+
+def render_json(answer: Answer) -> str:
+    """One answer object per line (JSONL-friendly), non-ASCII kept readable."""
+    return json.dumps(answer.to_dict(), ensure_ascii=False)

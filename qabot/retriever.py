@@ -1,0 +1,122 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates, fused, district-aware.
+
+Fusion is reciprocal-rank fusion (RRF): robust to the two scorers' different scales and
+with no weights to tune per model. Districts named in the question (or passed explicitly)
+restrict the candidates; with two or more districts, results alternate between them so a
+comparison shows each side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from qabot.corpus import Chunk
+from qabot.embedders import Embedder
+from qabot.lexical import Tokenizer
+from qabot.store import Store
+
+RRF_K = 60
+MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float  # fused score scaled to 0..1 (1 = ranked first by both scorers)
+    dense: float  # cosine similarity with the question
+    lexical: float  # BM25 score
+
+
+class Retriever:
+    def __init__(self, store: Store, embedder: Embedder, tokenizer: Tokenizer) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        groups: dict[str, list[int]] = {}
+        for i, chunk in enumerate(store.chunks):
+            groups.setdefault(chunk.district, []).append(i)
+        self._by_district = {d: np.asarray(ids, dtype=np.int64) for d, ids in groups.items()}
+
+    @property
+    def size(self) -> int:
+        return len(self.store.chunks)
+
+    def allowed(self, districts: list[str]) -> np.ndarray | None:
+        """Chunk positions of the given districts (``None``: no restriction)."""
+        if not districts:
+            return None
+        parts = [self._by_district.get(d, np.zeros(0, dtype=np.int64)) for d in districts]
+        return np.sort(np.concatenate(parts))
+
+    def dense_scores(self, query: str, allowed: np.ndarray | None, depth: int) -> dict[int, float]:
+        """Cosine similarity of the best ``depth`` chunks (among ``allowed``)."""
+        if self.size == 0 or (allowed is not None and not len(allowed)):
+            return {}
+        vector = self.embedder.embed_queries([query])
+        depth = min(depth, self.size if allowed is None else len(allowed))
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(allowed)
+            params = (
+                faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, depth))
+                if isinstance(self.store.dense, faiss.IndexHNSWFlat)
+                else faiss.SearchParameters(sel=selector)
+            )
+        scores, ids = self.store.dense.search(vector, depth, params=params)
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+
+    def lexical_scores(self, tokens: list[str], allowed: np.ndarray | None, depth: int) -> dict[int, float]:
+        scores = self.store.lexical.scores(tokens)
+        if allowed is not None:
+            mask = np.full(self.size, -1.0, dtype=np.float32)
+            mask[allowed] = scores[allowed]
+            scores = mask
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return {int(i): float(scores[i]) for i in order if scores[i] > 0}
+
+    def search(
+        self, query: str, k: int, districts: list[str] | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
+        """The ``k`` best chunks for ``query``; alternating between ``districts`` when several."""
+        districts = districts or []
+        if len(districts) > 1:
+            per_district = [self._search(query, k, [d], mode) for d in districts]
+            return _interleave(per_district, k)
+        return self._search(query, k, districts, mode)
+
+    def _search(self, query: str, k: int, districts: list[str], mode: str) -> list[Hit]:
+        allowed = self.allowed(districts)
+        depth = max(50, 4 * k)
+        tokens = self.tokenizer.tokenize(query)
+        dense = self.dense_scores(query, allowed, depth) if mode != "lexical" else {}
+        lexical = self.lexical_scores(tokens, allowed, depth) if mode != "dense" else {}
+        fused: dict[int, float] = {}
+        for ranking in (dense, lexical):
+            ordered = sorted(ranking, key=lambda i: -ranking[i])
+            for rank, i in enumerate(ordered):
+                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best_possible = (2 if mode == "hybrid" else 1) / (RRF_K + 1)
+        ranked = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        return [
+            Hit(
+                chunk=self.store.chunks[i],
+                score=round(fused[i] / best_possible, 4),
+                dense=round(dense.get(i, 0.0), 4),
+                lexical=round(lexical.get(i, 0.0), 4),
+            )
+            for i in ranked
+        ]
+
+
+def _interleave(rankings: list[list[Hit]], k: int) -> list[Hit]:
+    merged: list[Hit] = []
+    seen: set[str] = set()
+    for position in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if position < len(ranking) and ranking[position].chunk.id not in seen:
+                merged.append(ranking[position])
+                seen.add(ranking[position].chunk.id)
+    return merged[:k]

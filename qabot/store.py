@@ -1,0 +1,284 @@
+"""The on-disk index: FAISS vectors, chunk metadata, the BM25 index and a manifest.
+
+Layout of ``embeddings/``::
+
+    manifest.json              what was built, from what, with what (the commit point)
+    index-<gen>.faiss          dense vectors (exact or HNSW, chosen by size)
+    chunks-<gen>.jsonl         one chunk per line, same order as the vectors
+    lexical-<gen>/             bm25s index over the same chunks
+
+``<gen>`` is derived from the corpus and the embedder, so the same input gives the same
+files. A build writes the new generation beside the old one and then atomically replaces
+``manifest.json``; only then are the old files removed. A crash mid-build therefore leaves
+the previous index intact and usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from qabot import __version__
+from qabot.corpus import CATALOG_NAME, PIPELINE_VERSION, Chunk, list_sources
+from qabot.embedders import Embedder
+from qabot.errors import IndexStateError
+from qabot.lexical import LexicalIndex, Tokenizer
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+# Exact search up to this many chunks; above it, HNSW (see scripts/bench.py for the numbers).
+HNSW_THRESHOLD = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+EMBED_BATCH = 16
+
+
+@dataclass
+class Manifest:
+    embedder: str
+    dim: int
+    corpus_hash: str
+    documents: dict[str, str]  # source file → sha256
+    chunks: int
+    index_type: str
+    files: dict[str, str]
+    pipeline_version: str = PIPELINE_VERSION
+    format_version: int = FORMAT_VERSION
+    qabot_version: str = __version__
+    embedder_version: str = ""
+    built_at: str = ""
+    districts: dict[str, str] = field(default_factory=dict)  # district → city
+
+    @classmethod
+    def read(cls, index_dir: Path) -> Manifest:
+        path = index_dir / MANIFEST
+        if not path.exists():
+            raise IndexStateError(f"no index in {index_dir}: run `qabot index` to build it")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        except (ValueError, TypeError) as exc:
+            raise IndexStateError(
+                f"{path} is corrupt ({exc}); rebuild it with `qabot index`"
+            ) from exc
+
+
+def corpus_hash(docs_dir: Path) -> tuple[str, dict[str, str]]:
+    """Fingerprint of the documents, the catalog and the pipeline, plus per-file hashes."""
+    digest = hashlib.sha256(f"pipeline={PIPELINE_VERSION}".encode())
+    files: dict[str, str] = {}
+    catalog = docs_dir / CATALOG_NAME
+    paths = [*list_sources(docs_dir), *([catalog] if catalog.exists() else [])]
+    for path in paths:
+        files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest.update(f"{path.name}={files[path.name]}\n".encode())
+    files.pop(CATALOG_NAME, None)
+    return digest.hexdigest(), files
+
+
+def _text_key(chunk: Chunk) -> str:
+    return hashlib.sha1(chunk.embed_text().encode("utf-8")).hexdigest()
+
+
+def new_faiss_index(dim: int, size: int) -> faiss.Index:
+    """Exact inner-product search for small corpora, HNSW above :data:`HNSW_THRESHOLD`."""
+    if size < HNSW_THRESHOLD:
+        return faiss.IndexFlatIP(dim)
+    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+class Store:
+    """A loaded index: chunks, their vectors in FAISS, and the lexical index."""
+
+    def __init__(
+        self, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, lexical: LexicalIndex
+    ) -> None:
+        self.manifest = manifest
+        self.chunks = chunks
+        self.dense = dense
+        self.lexical = lexical
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, index_dir: Path) -> Store:
+        manifest = Manifest.read(index_dir)
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexStateError(
+                f"index in {index_dir} has format {manifest.format_version}, this qabot reads "
+                f"{FORMAT_VERSION}: rebuild it with `qabot index`"
+            )
+        try:
+            chunks = [
+                Chunk.from_dict(json.loads(line))
+                for line in (index_dir / manifest.files["chunks"]).read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
+            dense = faiss.read_index(str(index_dir / manifest.files["dense"]))
+            lexical = LexicalIndex.load(index_dir / manifest.files["lexical"], len(chunks))
+        except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+            raise IndexStateError(
+                f"index in {index_dir} is incomplete or corrupt ({type(exc).__name__}: {exc}); "
+                "rebuild it with `qabot index`"
+            ) from exc
+        if not (len(chunks) == dense.ntotal == manifest.chunks) or dense.d != manifest.dim:
+            raise IndexStateError(
+                f"index in {index_dir} is inconsistent ({len(chunks)} chunks, {dense.ntotal} "
+                f"vectors, manifest says {manifest.chunks}); rebuild it with `qabot index`"
+            )
+        if isinstance(dense, faiss.IndexHNSWFlat):
+            dense.hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(manifest, chunks, dense, lexical)
+
+    def check_embedder(self, embedder_id: str) -> None:
+        """Refuse to query vectors made by another model: the scores would be meaningless."""
+        if self.manifest.embedder != embedder_id:
+            raise IndexStateError(
+                f"the index was built with embedder {self.manifest.embedder!r}, not {embedder_id!r}: "
+                f"rebuild with `qabot index --embedder {embedder_id}`, or query with "
+                f"--embedder {self.manifest.embedder} (QABOT_EMBEDDER)"
+            )
+
+    def vectors(self) -> np.ndarray:
+        return self.dense.reconstruct_n(0, self.dense.ntotal) if self.dense.ntotal else np.zeros(
+            (0, self.manifest.dim), dtype=np.float32
+        )
+
+
+@dataclass
+class BuildReport:
+    chunks: int
+    embedded: int
+    reused: int
+    removed: int
+    documents: int
+    seconds: float
+    problems: list[str]
+
+    def summary(self) -> str:
+        text = (
+            f"indexed {self.documents} documents → {self.chunks} chunks "
+            f"({self.embedded} embedded, {self.reused} reused, {self.removed} dropped) "
+            f"in {self.seconds:.1f}s"
+        )
+        return text + "".join(f"\n  skipped: {p}" for p in self.problems)
+
+
+def build_store(
+    chunks: list[Chunk],
+    embedder: Embedder,
+    index_dir: Path,
+    fingerprint: tuple[str, dict[str, str]],
+    tokenizer: Tokenizer,
+    previous: Store | None = None,
+    progress: Callable[[int], None] | None = None,
+    problems: list[str] | None = None,
+) -> tuple[Store, BuildReport]:
+    """Embed what changed, write a new generation, commit it by replacing the manifest."""
+    started = time.perf_counter()
+    reuse: dict[str, np.ndarray] = {}
+    if previous is not None and previous.manifest.embedder == embedder.id:
+        old_vectors = previous.vectors()
+        reuse = {_text_key(c): old_vectors[i] for i, c in enumerate(previous.chunks)}
+    keys = [_text_key(c) for c in chunks]
+    todo = [i for i, key in enumerate(keys) if key not in reuse]
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in reuse:
+            vectors[i] = reuse[key]
+    for start in range(0, len(todo), EMBED_BATCH):
+        batch = todo[start : start + EMBED_BATCH]
+        vectors[batch] = embedder.embed_passages([chunks[i].embed_text() for i in batch])
+        if progress:
+            progress(len(batch))
+
+    dense = new_faiss_index(embedder.dim, len(chunks))
+    if len(chunks):
+        dense.add(vectors)
+    lexical = LexicalIndex.build([tokenizer.tokenize(c.embed_text()) for c in chunks])
+
+    corpus_digest, documents = fingerprint
+    generation = hashlib.sha256(f"{corpus_digest}|{embedder.id}".encode()).hexdigest()[:12]
+    files = {
+        "dense": f"index-{generation}.faiss",
+        "chunks": f"chunks-{generation}.jsonl",
+        "lexical": f"lexical-{generation}",
+    }
+    manifest = Manifest(
+        embedder=embedder.id,
+        dim=embedder.dim,
+        corpus_hash=corpus_digest,
+        documents=documents,
+        chunks=len(chunks),
+        index_type=type(dense).__name__,
+        files=files,
+        embedder_version=getattr(embedder, "version", ""),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        districts={c.district: c.city for c in chunks if c.district},
+    )
+    _write_generation(index_dir, manifest, chunks, dense, lexical)
+    removed = len(previous.chunks) - (len(chunks) - len(todo)) if previous else 0
+    report = BuildReport(
+        chunks=len(chunks),
+        embedded=len(todo),
+        reused=len(chunks) - len(todo),
+        removed=max(0, removed),
+        documents=len({c.doc_id for c in chunks}),
+        seconds=time.perf_counter() - started,
+        problems=problems or [],
+    )
+    return Store(manifest, chunks, dense, lexical), report
+
+
+def _write_generation(
+    index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, lexical: LexicalIndex
+) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
+    try:
+        with open(staging / manifest.files["chunks"], "w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        faiss.write_index(dense, str(staging / manifest.files["dense"]))
+        lexical.save(staging / manifest.files["lexical"])
+        for name in manifest.files.values():
+            target = index_dir / name
+            if target.is_dir():  # same generation rebuilt: move the old copy out of the way
+                os.replace(target, staging / f"old-{name}")
+            os.replace(staging / name, target)
+        tmp_manifest = staging / MANIFEST
+        tmp_manifest.write_text(
+            json.dumps(asdict(manifest), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        with open(tmp_manifest, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_manifest, index_dir / MANIFEST)  # the commit point
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _remove_stale(index_dir, manifest)
+
+
+def _remove_stale(index_dir: Path, manifest: Manifest) -> None:
+    keep = {MANIFEST, *manifest.files.values()}
+    for path in index_dir.iterdir():
+        if path.name in keep or not path.name.startswith(("index-", "chunks-", "lexical-", ".building-")):
+            continue
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        log.info("removed stale %s", path.name)
