@@ -59,11 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="retrieval metrics on a question set")
     _common(evaluate)
-    evaluate.add_argument("file", help="question set (JSONL: id, question, answers, district, type)")
-    evaluate.add_argument("--k", type=int, default=5, help="passages per question used for the refusal metrics")
+    evaluate.add_argument("file", help="question set, JSONL: id, question, answers, district, type")
+    evaluate.add_argument(
+        "--k",
+        type=int,
+        default=5,
+        help="passages per question for hit@k failures and comparison coverage (default 5); "
+        "ranking metrics always use the top 10",
+    )
     evaluate.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
-    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
-    evaluate.add_argument("--report", metavar="DIR", help="write a Markdown report with a chart to DIR")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as a JSON object")
+    evaluate.add_argument(
+        "--report",
+        metavar="DIR",
+        help="also run all three modes; write DIR/eval-report.md with PNG charts and the failures",
+    )
 
     telegram = sub.add_parser("telegram", help="run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)")
     _common(telegram)
@@ -161,14 +171,23 @@ def cmd_repl(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from qabot.evaluation import load_questions, render_table, run_evaluation
 
+    k = validate_k(args.k)
     questions = load_questions(Path(args.file))
     engine = Engine.open(_settings(args))
-    result = run_evaluation(engine, questions, k=validate_k(args.k), mode=args.mode)
+    result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True)
     print(json.dumps(result, ensure_ascii=False) if args.json else render_table(result))
     if args.report:
         from qabot.evaluation import write_report
 
-        path = write_report(engine, questions, Path(args.report), k=args.k)
+        path = write_report(
+            engine,
+            questions,
+            Path(args.report),
+            k=k,
+            results={args.mode: result},
+            primary=args.mode,
+            progress=True,
+        )
         print(f"report written to {path}", file=sys.stderr)
     return 0
 

@@ -8,7 +8,10 @@ stay whole words; search-mode segmentation adds their parts as well.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
+import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property
@@ -22,6 +25,8 @@ import numpy as np
 from qabot.textnorm import fold_width, to_simplified
 
 jieba.setLogLevel(logging.WARNING)
+# bm25s sets its own logger to DEBUG, which would print through any root handler.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Function words and question words: they say how something is asked, not what about.
 STOPWORDS = frozenset(
@@ -29,9 +34,22 @@ STOPWORDS = frozenset(
     个 们 我 我们 你 您 他 她 它 这 那 这些 那些 这个 那个 这样 这方面 方面 其 之 所 该 各 每
     吗 呢 吧 啊 呀 么 什么 哪些 哪个 哪里 哪 怎么 怎样 怎么样 如何 多少 几 多 为什么 是否 有没有
     请问 请 介绍 一下 说说 谈谈 问 关于 通过 进行 开展 工作 做 做了 做好 采取 情况 主要 具体
-    了解 想 知道 能 可以 会 要 应 应该 已经 目前 今年 哪方面 举措 措施 什么样""".split()
+    了解 想 知道 能 可以 会 要 应 应该 已经 目前 今年 哪方面 举措 措施 什么样 谁 哪位 哪家
+    几个 几所 几项 几家 哪几 哪几个 一共 总共 各 各有 各自 分别 打算 计划 地方 有人 没有 一点
+    很 还 还要 以后 之后 才能 那边 这边 那里 这里 这篇 文章 怎么办 怎么样 能否 有无 不 没""".split()
 )
 _WORD = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]")
+
+
+def _userdict() -> str:
+    return resources.files("qabot").joinpath("data/userdict.txt").read_text(encoding="utf-8")
+
+
+def tokenizer_signature() -> str:
+    """Changes whenever tokenisation would: part of the corpus fingerprint, so an index built
+    with other stopwords or another user dictionary counts as stale and is rebuilt."""
+    material = "\n".join([jieba.__version__, " ".join(sorted(STOPWORDS)), _userdict()])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
 
 class Tokenizer:
@@ -43,8 +61,7 @@ class Tokenizer:
     @cached_property
     def _jieba(self) -> jieba.Tokenizer:
         tokenizer = jieba.Tokenizer()
-        with resources.files("qabot").joinpath("data/userdict.txt").open(encoding="utf-8") as fh:
-            tokenizer.load_userdict(fh)
+        tokenizer.load_userdict(io.StringIO(_userdict()))
         for word in self._extra:
             tokenizer.add_word(word, freq=50)
         return tokenizer
@@ -76,6 +93,13 @@ class LexicalIndex:
         if not known or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def idf(self, token: str) -> float:
+        """BM25 inverse document frequency; a token the corpus never uses gets the maximum."""
+        position = self._bm25.vocab_dict.get(token)
+        indptr = self._bm25.scores["indptr"]
+        df = 0 if position is None else int(indptr[position + 1] - indptr[position])
+        return math.log((self.size - df + 0.5) / (df + 0.5) + 1.0)
 
     def save(self, directory: Path) -> None:
         self._bm25.save(str(directory), show_progress=False)

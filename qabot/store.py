@@ -33,7 +33,7 @@ from qabot import __version__
 from qabot.corpus import CATALOG_NAME, PIPELINE_VERSION, Chunk, list_sources
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError
-from qabot.lexical import LexicalIndex, Tokenizer
+from qabot.lexical import LexicalIndex, Tokenizer, tokenizer_signature
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Manifest:
 
 def corpus_hash(docs_dir: Path) -> tuple[str, dict[str, str]]:
     """Fingerprint of the documents, the catalog and the pipeline, plus per-file hashes."""
-    digest = hashlib.sha256(f"pipeline={PIPELINE_VERSION}".encode())
+    digest = hashlib.sha256(f"pipeline={PIPELINE_VERSION};tokens={tokenizer_signature()}".encode())
     files: dict[str, str] = {}
     catalog = docs_dir / CATALOG_NAME
     paths = [*list_sources(docs_dir), *([catalog] if catalog.exists() else [])]
