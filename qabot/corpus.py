@@ -31,6 +31,7 @@ from qabot.attribution import (
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
+from qabot.textnorm import is_cjk
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,7 +44,7 @@ SUFFIXES = (".txt", ".md", ".html", ".htm")
 CATALOG_NAME = "catalog.toml"
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
@@ -126,12 +127,23 @@ def read_text(path: Path) -> tuple[str, str]:
     that encoding is accepted with a warning. Anything else raises :class:`CorpusError`.
     """
     data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+    if b"\x00" not in data:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if encoding == "utf-8-sig" or _looks_like_text(text):
+                return text, encoding
     raise CorpusError(f"{path.name}: not UTF-8 (nor GB18030) text; re-save it as UTF-8")
+
+
+def _looks_like_text(text: str) -> bool:
+    """GB18030 decodes almost any bytes: accept it only if the result reads as Chinese text."""
+    if not text.strip():
+        return True
+    readable = sum(1 for ch in text if is_cjk(ch) or ch.isascii() or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in "“”‘’—…·")
+    return readable / len(text) > 0.95 and sum(map(is_cjk, text)) > 0.2 * len(text.strip())
 
 
 class _BlockText(HTMLParser):
@@ -216,7 +228,7 @@ def _repeated_titles(lines: list[str]) -> set[str]:
 
 
 def _is_heading(text: str) -> bool:
-    return len(text) <= HEADING_MAX and not text.endswith(_CLOSING)
+    return len(text) <= HEADING_MAX and not text.rstrip("”」』\"").endswith(_CLOSING)
 
 
 def _is_byline(text: str) -> bool:

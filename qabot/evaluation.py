@@ -444,7 +444,7 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
     return str(value)
 
 
@@ -541,10 +541,11 @@ def _charts(results: dict[str, dict], directory: Path) -> tuple[Path, Path]:
             ax.bar(xs, values[mode], width, label=mode, color=colors.get(mode))
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=20, ha="right")
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.18)
+        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
         ax.set_title(title)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend()
+        ax.legend(loc="upper center", ncol=len(modes), frameon=False)
 
     metrics = [*METRIC_KEYS]
     chart = directory / CHART_NAME

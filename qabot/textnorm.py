@@ -26,12 +26,12 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text) if text else text
 
 
+_WIDE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+
+
 def fold_width(text: str) -> str:
-    """Full-width letters, digits and spaces → ASCII (NFKC), keeping CJK punctuation as is."""
-    return "".join(
-        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" else ch
-        for ch in text
-    )
+    """Full-width letters, digits and spaces → ASCII, keeping Chinese punctuation as it is."""
+    return _WIDE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def match_key(text: str) -> str:
