@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     telegram.add_argument("--listen", default="127.0.0.1", help="webhook server address (default 127.0.0.1)")
     telegram.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
     telegram.add_argument("--state", help="persistence file for per-chat settings (default: INDEX/telegram-state.pickle)")
+    telegram.add_argument(
+        "--allow", metavar="IDS", help="only these user/chat ids, comma-separated (adds to $QABOT_TELEGRAM_ALLOW)"
+    )
+    telegram.add_argument(
+        "--rate-limit", type=int, metavar="N", help="questions per user per minute, 0 = off (default 10, or $QABOT_TELEGRAM_RATE_LIMIT)"
+    )
     return parser
 
 

@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+# No model hub is reachable here or in CI: make the hub client fail fast instead of retrying.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from qabot.engine import Engine, Settings
+import pytest  # noqa: E402
+
+from qabot.engine import Engine, Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
@@ -37,13 +40,20 @@ def small_corpus(folder: Path, paragraphs: int = 3) -> Path:
     """Two short documents cut from the real seeds (first paragraphs only), no catalog."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("dongli-interview.txt", "heping-2019-interview.txt"):
-        lines = [line for line in (DOCS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+        lines = [
+            line for line in (DOCS / name).read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
         (folder / name).write_text("\n".join(lines[:paragraphs]) + "\n", encoding="utf-8")
     return folder
 
 
-def run_qabot(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None,
-              timeout: int = 300) -> subprocess.CompletedProcess:
+def run_qabot(
+    *args: str,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    env: dict | None = None,
+    timeout: int = 300,
+) -> subprocess.CompletedProcess:
     """``python -m qabot ARGS`` as a real subprocess."""
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     return subprocess.run(

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from qabot.cleaning import boilerplate_reason, clean_text, repair_mojibake, strip_pinyin, strip_watermarks
+from qabot.cleaning import (
+    boilerplate_reason,
+    clean_text,
+    repair_mojibake,
+    strip_pinyin,
+    strip_watermarks,
+)
 from qabot.corpus import parse_document
 from qabot.districts import Gazetteer
 

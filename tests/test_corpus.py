@@ -23,7 +23,9 @@ def test_every_chunk_is_attributed(corpus) -> None:
     chunks = corpus.chunks()
     assert len(chunks) > 100
     for chunk in chunks:
-        assert chunk.district and chunk.city and chunk.speaker and chunk.date and chunk.title, chunk.id
+        assert chunk.district and chunk.city and chunk.speaker and chunk.date and chunk.title, (
+            chunk.id
+        )
         assert chunk.paragraph >= 1 and chunk.line >= chunk.paragraph
     assert {c.district for c in chunks} == {"北辰区", "和平区", "宝坻区", "东丽区", "金海湖新区"}
 
@@ -79,7 +81,12 @@ def test_each_paragraph_belongs_to_the_nearest_preceding_speaker(corpus) -> None
 def test_metadata_is_detected_without_a_catalog() -> None:
     gazetteer = Gazetteer()
     beichen = parse_document(DOCS / "beichen-2020-interview.txt", gazetteer)
-    assert (beichen.district, beichen.city, beichen.date, beichen.kind) == ("北辰区", "天津市", "2020", "interview")
+    assert (beichen.district, beichen.city, beichen.date, beichen.kind) == (
+        "北辰区",
+        "天津市",
+        "2020",
+        "interview",
+    )
     assert [s.name for s in beichen.speakers] == ["冯卫华"]
     dongli = parse_document(DOCS / "dongli-interview.txt", gazetteer)
     assert [(s.name, s.role) for s in dongli.speakers] == [("夏新", "书记"), ("谢元", "区长")]
@@ -97,7 +104,8 @@ def test_catalog_overrides_detection(corpus) -> None:
 
 def test_a_new_district_is_detected_from_the_text(tmp_path: Path) -> None:
     (tmp_path / "chaoyang.txt").write_text(
-        "北京市朝阳区召开会议。\n朝阳区将加快建设国际消费中心城市，推进商圈改造提升。\n", encoding="utf-8"
+        "北京市朝阳区召开会议。\n朝阳区将加快建设国际消费中心城市，推进商圈改造提升。\n",
+        encoding="utf-8",
     )
     corpus = load_corpus(tmp_path)
     assert corpus.documents[0].district == "朝阳区"
@@ -118,7 +126,9 @@ def test_bad_documents_are_reported_and_the_rest_is_indexed(tmp_path: Path) -> N
 
 def test_gb18030_documents_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "gbk.txt"
-    path.write_bytes((DOCS / "heping-2019-interview.txt").read_text(encoding="utf-8").encode("gb18030"))
+    path.write_bytes(
+        (DOCS / "heping-2019-interview.txt").read_text(encoding="utf-8").encode("gb18030")
+    )
     text, encoding = read_text(path)
     assert encoding == "gb18030" and "陈绍旺" in text
 
@@ -145,10 +155,16 @@ def test_html_and_markdown_documents(tmp_path: Path) -> None:
         "<p>发布日期:2020-05-01</p></body></html>",
         encoding="utf-8",
     )
-    (tmp_path / "note.md").write_text("# 宝坻区简报\n\n- 宝坻区将新建5G基站500个，推进智慧城市建设。\n", encoding="utf-8")
+    (tmp_path / "note.md").write_text(
+        "# 宝坻区简报\n\n- 宝坻区将新建5G基站500个，推进智慧城市建设。\n", encoding="utf-8"
+    )
     corpus = load_corpus(tmp_path)
     texts = {d.source: [p.text for p in d.body] for d in corpus.documents}
     assert texts["page.html"] == ["东丽区将全面推行生活垃圾分类，建设分类收运体系。"]
     assert texts["note.md"] == ["宝坻区将新建5G基站500个，推进智慧城市建设。"]
     page = next(d for d in corpus.documents if d.source == "page.html")
-    assert page.title == "东丽区推进垃圾分类" and page.date == "2020-05-01" and page.district == "东丽区"
+    assert (
+        page.title == "东丽区推进垃圾分类"
+        and page.date == "2020-05-01"
+        and page.district == "东丽区"
+    )

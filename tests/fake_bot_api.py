@@ -1,0 +1,384 @@
+"""A small stand-in for Telegram's Bot API on 127.0.0.1, for tests that talk real HTTP.
+
+The real python-telegram-bot ``Application`` is pointed at it with ``base_url``. It serves
+queued updates through ``getUpdates`` (long polling, briefly), answers the methods the bot
+uses, records every request, and can answer 429 (flood control) or drop the connection on
+demand. Only the standard library: ``http.server`` in a thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+BOT_USER = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "qabot",
+    "username": "qabot_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+# Parameters PTB sends JSON-encoded inside a form body.
+JSON_FIELDS = {
+    "reply_markup",
+    "commands",
+    "allowed_updates",
+    "link_preview_options",
+    "reply_parameters",
+    "entities",
+    "scope",
+}
+LONG_POLL_CAP = 0.3  # seconds a getUpdates waits for an update before answering []
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class FakeBotAPI:
+    """Thread-safe: the bot talks to it from its event loop, the test from its own thread."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] = {"url": ""}
+        self._faults: dict[str, list[tuple[str, int]]] = {}
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._cond = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeBotAPI:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    # ------------------------------------------------------------------ test controls
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates (update_id assigned here)."""
+        with self._cond:
+            update = {"update_id": next(self._update_ids), **update}
+            self.updates.append(update)
+            self._cond.notify_all()
+        return update
+
+    def flood(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with 429 and ``retry_after``."""
+        with self._cond:
+            self._faults.setdefault(method, []).extend([("429", retry_after)] * times)
+
+    def drop(self, method: str, times: int = 1) -> None:
+        """Close the connection without answering the next ``times`` calls of ``method``."""
+        with self._cond:
+            self._faults.setdefault(method, []).extend([("drop", 0)] * times)
+
+    def requests(self, method: str | None = None) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if method is None or c.method == method]
+
+    def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Parameters of every successful sendMessage, oldest first."""
+        return [
+            c.params
+            for c in self.requests("sendMessage")
+            if not c.params.get("_failed")
+            and (chat_id is None or int(c.params["chat_id"]) == chat_id)
+        ]
+
+    def wait_for(
+        self, predicate: Callable[[FakeBotAPI], Any], timeout: float = 20.0, what: str = ""
+    ) -> Any:
+        """Block until ``predicate(self)`` is truthy; fail with the recorded methods if not."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                result = predicate(self)
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    methods = [c.method for c in self.calls]
+                    raise AssertionError(f"timed out waiting for {what or predicate}: {methods}")
+                self._cond.wait(min(remaining, 0.1))
+
+    def wait_sent(self, chat_id: int, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+        """The messages sent to ``chat_id`` once there are at least ``count``."""
+        return self.wait_for(
+            lambda api: len(api.sent(chat_id)) >= count and api.sent(chat_id),
+            timeout,
+            f"{count} message(s) to chat {chat_id}",
+        )
+
+    # ------------------------------------------------------------------ the API
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+        """(HTTP status, JSON body); body None means: drop the connection."""
+        with self._cond:
+            faults = self._faults.get(method)
+            fault = faults.pop(0) if faults else None
+            call = Call(method, {**params, "_failed": True} if fault else params)
+            if method != "sendMessage" or fault:
+                self._record(call)
+        if fault and fault[0] == "drop":
+            return 0, None
+        if fault:
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {fault[1]}",
+                "parameters": {"retry_after": fault[1]},
+            }
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        result = handler(params)
+        if method == "sendMessage":  # recorded with the id it got, for button presses
+            call.params["_message_id"] = result["message_id"]
+            with self._cond:
+                self._record(call)
+        return 200, {"ok": True, "result": result}
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        self._cond.notify_all()
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        wait = min(float(params.get("timeout", 0) or 0), LONG_POLL_CAP)
+        deadline = time.monotonic() + wait
+        with self._cond:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed
+            while not self.updates and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            return list(self.updates)
+
+    def _message(self, params: dict[str, Any], text: str | None = None) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message = {
+            "message_id": int(params.get("message_id") or next(self._message_ids)),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+        }
+        if text is not None:
+            message["text"] = re.sub(r"<[^>]*>", "", text)
+        return message
+
+    def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT_USER
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, params["text"])
+
+    def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, params["text"])
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, "")
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_sendChatAction(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {"url": ""}
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        return True
+
+    def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self.webhook["url"],
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
+
+    def _api_close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self._handle()
+
+            def do_GET(self) -> None:
+                self._handle()
+
+            def _handle(self) -> None:
+                match = re.fullmatch(r"/bot([^/]+)/(\w+)(\?.*)?", self.path)
+                if not match:
+                    return self._reply(
+                        404, {"ok": False, "error_code": 404, "description": "Not Found"}
+                    )
+                token, method = match.group(1), match.group(2)
+                if token != api.token:
+                    return self._reply(
+                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    )
+                status, body = api._answer(method, self._params())
+                if body is None:
+                    self.close_connection = True
+                    self.connection.close()
+                    return None
+                return self._reply(status, body)
+
+            def _params(self) -> dict[str, Any]:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    return json.loads(raw or "{}")
+                params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(raw).items()}
+                for key in JSON_FIELDS & params.keys():
+                    params[key] = json.loads(params[key])
+                return params
+
+            def _reply(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                with contextlib.suppress(ConnectionError):  # the bot hung up (shutting down)
+                    self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep pytest output quiet
+                pass
+
+        return Handler
+
+
+# ---------------------------------------------------------------------------- updates
+
+
+_update_clock = itertools.count(1)
+
+
+def _user(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}", "language_code": "zh"}
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": f"user{chat_id}"}
+    return {"id": chat_id, "type": "supergroup", "title": "测试群"}
+
+
+def message_update(
+    text: str | None = None,
+    *,
+    user_id: int = 1001,
+    chat_id: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A message update like Telegram's; commands and @mentions get their entities."""
+    chat_id = user_id if chat_id is None else chat_id
+    message: dict[str, Any] = {
+        "message_id": next(_update_clock),
+        "date": int(time.time()),
+        "chat": _chat(chat_id),
+        "from": _user(user_id),
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+        entities = []
+        if text.startswith("/"):
+            command = text.split()[0]
+            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command)})
+        command_end = len(text.split()[0]) if text.startswith("/") else 0
+        for match in re.finditer(r"@\w+", text):
+            if match.start() >= command_end:
+                entities.append(
+                    {
+                        "type": "mention",
+                        "offset": utf16_len(text[: match.start()]),
+                        "length": utf16_len(match.group()),
+                    }
+                )
+        if entities:
+            message["entities"] = entities
+    return {"message": message}
+
+
+def sticker_update(user_id: int = 1001) -> dict[str, Any]:
+    sticker = {
+        "file_id": "CAACAgIAAxkBAAE",
+        "file_unique_id": "AgADAQAD",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+    }
+    return message_update(user_id=user_id, sticker=sticker)
+
+
+def photo_update(user_id: int = 1001) -> dict[str, Any]:
+    photo = [{"file_id": "AgACAgIAAxkBAAE", "file_unique_id": "AQAD", "width": 90, "height": 90}]
+    return message_update(user_id=user_id, photo=photo)
+
+
+def callback_update(data: str, message: dict[str, Any], *, user_id: int = 1001) -> dict[str, Any]:
+    """A press on an inline button of ``message`` (a sendMessage the bot made)."""
+    chat_id = int(message["chat_id"])
+    return {
+        "callback_query": {
+            "id": f"cb{next(_update_clock)}",
+            "from": _user(user_id),
+            "chat_instance": "42",
+            "data": data,
+            "message": {
+                "message_id": int(message.get("_message_id", 1)),
+                "date": int(time.time()),
+                "chat": _chat(chat_id),
+                "from": BOT_USER,
+                "text": re.sub(r"<[^>]*>", "", message["text"]),
+            },
+        }
+    }

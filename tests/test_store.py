@@ -1,0 +1,121 @@
+"""The on-disk index with the real e5-small embedder and real FAISS: incremental builds,
+atomic commits, and clear failures for missing, corrupt or mismatched indexes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import faiss
+import pytest
+
+from conftest import small_corpus
+from qabot import store as store_module
+from qabot.engine import Engine, Settings
+from qabot.errors import IndexStateError
+from qabot.store import HNSW_THRESHOLD, Store, new_faiss_index
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        docs=small_corpus(tmp_path / "docs"), index=tmp_path / "index", embedder="e5-small"
+    )
+
+
+def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> None:
+    first = Engine.build(settings, progress=False)
+    assert first.chunks == first.embedded > 3 and first.reused == 0
+    store = Store.load(settings.index)
+    assert store.manifest.embedder == "e5-small" and store.manifest.dim == 384
+    assert store.manifest.index_type == "IndexFlatIP"
+    assert store.dense.ntotal == len(store.chunks) == first.chunks
+
+    unchanged = Engine.build(settings, progress=False)
+    assert unchanged.embedded == 0 and unchanged.reused == first.chunks
+
+    doc = settings.docs / "heping-2019-interview.txt"
+    doc.write_text(
+        doc.read_text(encoding="utf-8") + "\n和平区将新建社区食堂10个，方便老年人就餐。\n",
+        encoding="utf-8",
+    )
+    changed = Engine.build(settings, progress=False)
+    assert 1 <= changed.embedded <= 2 and changed.reused >= first.chunks - 1
+
+    (settings.docs / "dongli-interview.txt").unlink()
+    removed = Engine.build(settings, progress=False)
+    assert removed.embedded == 0 and removed.removed > 0
+    assert {c.district for c in Store.load(settings.index).chunks} == {"和平区"}
+
+
+def test_only_the_current_generation_is_kept(settings: Settings) -> None:
+    Engine.build(settings, progress=False)
+    doc = settings.docs / "heping-2019-interview.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
+    Engine.build(settings, progress=False)
+    manifest = json.loads((settings.index / "manifest.json").read_text(encoding="utf-8"))
+    names = sorted(p.name for p in settings.index.iterdir())
+    assert names == sorted(["manifest.json", *manifest["files"].values()])
+
+
+def test_a_crash_before_the_commit_leaves_the_old_index_usable(
+    settings: Settings, monkeypatch
+) -> None:
+    Engine.build(settings, progress=False)
+    before = Store.load(settings.index)
+    doc = settings.docs / "heping-2019-interview.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
+
+    real_replace = os.replace
+
+    def crash_on_manifest(src, dst):
+        if str(dst).endswith("manifest.json"):
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(store_module.os, "replace", crash_on_manifest)
+    with pytest.raises(OSError):
+        Engine.build(settings, progress=False)
+    monkeypatch.undo()
+    after = Store.load(settings.index)
+    assert [c.id for c in after.chunks] == [c.id for c in before.chunks]
+    assert not any(p.name.startswith(".building-") for p in settings.index.iterdir())
+
+
+def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Settings) -> None:
+    with pytest.raises(IndexStateError, match="qabot index"):
+        Store.load(settings.index)
+    Engine.build(settings, progress=False)
+    store = Store.load(settings.index)
+    with pytest.raises(IndexStateError, match=r"built with embedder 'e5-small', not 'st:other'"):
+        store.check_embedder("st:other")
+
+    dense = settings.index / store.manifest.files["dense"]
+    dense.write_bytes(b"not a faiss index")
+    with pytest.raises(IndexStateError, match="corrupt.*qabot index"):
+        Store.load(settings.index)
+    report = Engine.build(settings, progress=False)  # `qabot index` repairs it
+    assert report.chunks == store.manifest.chunks
+    Store.load(settings.index)
+
+    (settings.index / "manifest.json").write_text("{broken", encoding="utf-8")
+    with pytest.raises(IndexStateError, match="corrupt"):
+        Store.load(settings.index)
+
+
+def test_chunks_file_out_of_step_with_vectors_is_detected(settings: Settings) -> None:
+    Engine.build(settings, progress=False)
+    store = Store.load(settings.index)
+    chunks_file = settings.index / store.manifest.files["chunks"]
+    lines = chunks_file.read_text(encoding="utf-8").splitlines()
+    chunks_file.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(IndexStateError, match="inconsistent"):
+        Store.load(settings.index)
+
+
+def test_index_type_follows_corpus_size() -> None:
+    assert isinstance(new_faiss_index(384, 1000), faiss.IndexFlatIP)
+    hnsw = new_faiss_index(384, HNSW_THRESHOLD)
+    assert isinstance(hnsw, faiss.IndexHNSWFlat)
+    assert hnsw.metric_type == faiss.METRIC_INNER_PRODUCT
