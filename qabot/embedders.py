@@ -142,14 +142,20 @@ class SentenceTransformerEmbedder:
         return _normalise(vectors)
 
 
-def load_embedder(name: str) -> Embedder:
-    """The embedder a name selects: ``e5-small`` or ``st:NAME_OR_PATH``."""
+def check_embedder_name(name: str) -> str:
+    """The name, if it names a backend; :class:`UsageError` otherwise (before any loading)."""
     name = name.strip()
-    if name == DEFAULT_EMBEDDER:
-        return E5SmallEmbedder()
-    if name.startswith(ST_PREFIX) and len(name) > len(ST_PREFIX):
-        return SentenceTransformerEmbedder(name[len(ST_PREFIX) :])
+    if name == DEFAULT_EMBEDDER or (name.startswith(ST_PREFIX) and len(name) > len(ST_PREFIX)):
+        return name
     raise UsageError(
         f"unknown embedder {name!r}: use {DEFAULT_EMBEDDER!r} (offline, default) or "
         "'st:NAME_OR_PATH' for a sentence-transformers model, e.g. st:BAAI/bge-small-zh-v1.5"
     )
+
+
+def load_embedder(name: str) -> Embedder:
+    """The embedder a name selects: ``e5-small`` or ``st:NAME_OR_PATH``."""
+    name = check_embedder_name(name)
+    if name == DEFAULT_EMBEDDER:
+        return E5SmallEmbedder()
+    return SentenceTransformerEmbedder(name[len(ST_PREFIX) :])

@@ -473,7 +473,7 @@ def render_record(
     if record["districts"]:
         blocks.append(f"<i>地区：{esc('、'.join(record['districts']))}</i>")
     if record["no_answer"]:
-        blocks.append(f"<b>没有找到答案。</b>{esc(no_answer_text(record['districts'], known))}")
+        blocks.append(esc(no_answer_text(record["districts"], known)))
     else:
         blocks.append(f"<b>答：</b>{esc(record['answer'])}")
     blocks.extend(_passage_block(p) for p in record["passages"][:shown])
@@ -710,8 +710,11 @@ class QABot:
         application.add_error_handler(self.on_error)
 
     async def post_init(self, application: Application) -> None:
-        """Register the command menu once the bot is known to Telegram."""
+        """Register the command menu and warm the engine up once the bot is known to Telegram."""
         await application.bot.set_my_commands(list(COMMANDS))
+        # The first query pays for the embedder's warm-up; pay it before the first user does.
+        with suppress(Exception):
+            await asyncio.to_thread(self._ask, EXAMPLE_QUESTION, None)
         log.info(
             "bot @%s ready: %d districts, %d documents",
             application.bot.username,

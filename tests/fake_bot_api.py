@@ -117,6 +117,11 @@ class FakeBotAPI:
             and (chat_id is None or int(c.params["chat_id"]) == chat_id)
         ]
 
+    def last_text(self, chat_id: int) -> str:
+        """The text of the last message sent to ``chat_id`` ("" if none yet)."""
+        sent = self.sent(chat_id)
+        return sent[-1]["text"] if sent else ""
+
     def wait_for(
         self, predicate: Callable[[FakeBotAPI], Any], timeout: float = 20.0, what: str = ""
     ) -> Any:
