@@ -105,14 +105,20 @@ def make_excerpt(text: str, terms: list[str], limit: int = EXCERPT_CHARS) -> str
     if len(excerpt) > limit:
         excerpt = excerpt[:limit]
     prefix = ELLIPSIS if start > 0 else ""
-    suffix = ELLIPSIS if end < len(sentences) - 1 or len("".join(sentences[start : end + 1])) > limit else ""
+    suffix = (
+        ELLIPSIS
+        if end < len(sentences) - 1 or len("".join(sentences[start : end + 1])) > limit
+        else ""
+    )
     return prefix + excerpt + suffix
 
 
 def compose(hits: list[Hit], terms: list[str], districts: list[str]) -> tuple[str, list[Passage]]:
     """The short extractive answer and the cited passages."""
     passages = [
-        Passage(rank, hit.score, hit.chunk, make_excerpt(hit.chunk.text, terms), hit.dense, hit.lexical)
+        Passage(
+            rank, hit.score, hit.chunk, make_excerpt(hit.chunk.text, terms), hit.dense, hit.lexical
+        )
         for rank, hit in enumerate(hits, start=1)
     ]
     # One sentence from the best passage; for a comparison, one from each district's best.

@@ -16,21 +16,37 @@ from dataclasses import dataclass
 from qabot.districts import Gazetteer
 
 ROLES = (
-    "区委书记", "党工委书记", "党工委副书记", "管委会主任", "区委副书记", "副区长", "区长",
-    "县委书记", "县长", "市委书记", "市长", "书记", "主任", "局长",
+    "区委书记",
+    "党工委书记",
+    "党工委副书记",
+    "管委会主任",
+    "区委副书记",
+    "副区长",
+    "区长",
+    "县委书记",
+    "县长",
+    "市委书记",
+    "市长",
+    "书记",
+    "主任",
+    "局长",
 )
 _ROLE_ALT = "|".join(ROLES)
 INTERVIEWER = "记者"
 
 # "区委书记冯卫华。", "和平区委书记陈绍旺同志": a role, then a 2–3 character name.
-_INTRO = re.compile(rf"(?<!总)({_ROLE_ALT})([\u4e00-\u9fff]{{2,3}}?)(?=同志|[，,。、;；:：\s(（]|$)")
+_INTRO = re.compile(
+    rf"(?<!总)({_ROLE_ALT})([\u4e00-\u9fff]{{2,3}}?)(?=同志|[，,。、;；:：\s(（]|$)"
+)
 # "冯卫华:", "夏新书记介绍:", "谢元区长介绍:", "记者:"
 _TURN = re.compile(
     rf"^(?P<name>[\u4e00-\u9fff]{{2,4}}?)(?P<role>{_ROLE_ALT})?(?P<verb>介绍|表示|说|答|谈到)?\s*[:：]"
 )
 _AUTHOR = re.compile(r"作者\s*[:：]\s*(?:文\s*[|｜/]\s*)?([\u4e00-\u9fff]{2,4})")
 _AUTHOR_ROLE = re.compile(r"[(（]\s*作者(?:系|为|是)([^)）]{2,60})[)）]")
-_PUBLISHED = re.compile(r"(?:发布日期|发布时间|日期)\s*[:：]\s*(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})")
+_PUBLISHED = re.compile(
+    r"(?:发布日期|发布时间|日期)\s*[:：]\s*(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})"
+)
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 _CITY_DISTRICT = re.compile(r"(?:市|省)([\u4e00-\u9fff]{2,3}(?:新区|区|县))")
 

@@ -98,7 +98,12 @@ _BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("page meta", re.compile(r"^时间\s*[:：]\s*\d{4}-\d{1,2}-\d{1,2}")),
     ("page meta", re.compile(r"版权反馈|字号\s*[:：]|打印本页|关闭窗口|分享到")),
     ("summary", re.compile(r"^【摘要】")),
-    ("comments", re.compile(r"^(暂无评论|发表评论|评论\s*[:：]?|姓名\s*[:：]?|剩余字数|本类热点|相关阅读|热门评论)")),
+    (
+        "comments",
+        re.compile(
+            r"^(暂无评论|发表评论|评论\s*[:：]?|姓名\s*[:：]?|剩余字数|本类热点|相关阅读|热门评论)"
+        ),
+    ),
     ("comments", re.compile(r"字数不能超过\d+")),
     ("disclaimer", re.compile(r"^免责声明|^我要反馈$|^版权所有|^声明[:：]")),
     ("editor", re.compile(r"^(责任编辑|编辑|审核|校对)\s*[:：]")),

@@ -34,19 +34,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qabot",
-        description="Ask Chinese government documents a question; get cited, district-attributed excerpts.",
+        description="Ask Chinese government documents a question; get cited excerpts.",
     )
     parser.add_argument("--version", action="version", version=f"qabot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    index = sub.add_parser("index", help="build or refresh the index (only changed documents are re-embedded)")
+    index = sub.add_parser(
+        "index", help="build or refresh the index (only changed documents are re-embedded)"
+    )
     _common(index)
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
 
     ask = sub.add_parser("ask", help="answer one question, or a JSONL file of questions")
     _common(ask)
     ask.add_argument("question", nargs="?", help="the question, in Chinese")
-    ask.add_argument("--batch", metavar="FILE", help="JSONL with 'question' (+ 'id', 'district'); '-' for stdin")
+    ask.add_argument(
+        "--batch", metavar="FILE", help="JSONL with 'question' (+ 'id', 'district'); '-' for stdin"
+    )
     ask.add_argument("--k", type=int, default=5, help="passages to return (default 5)")
     ask.add_argument("--district", help="only this district (北辰区, 北辰, 北辰區 … or 'all')")
     ask.add_argument("--json", action="store_true", help="one JSON answer object per question")
@@ -75,24 +79,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run all three modes; write DIR/eval-report.md with PNG charts and the failures",
     )
 
-    telegram = sub.add_parser("telegram", help="run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)")
+    telegram = sub.add_parser(
+        "telegram", help="run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)"
+    )
     _common(telegram)
-    telegram.add_argument("--webhook-url", help="public HTTPS URL: run in webhook mode instead of polling")
-    telegram.add_argument("--listen", default="127.0.0.1", help="webhook server address (default 127.0.0.1)")
-    telegram.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
-    telegram.add_argument("--state", help="persistence file for per-chat settings (default: INDEX/telegram-state.pickle)")
     telegram.add_argument(
-        "--allow", metavar="IDS", help="only these user/chat ids, comma-separated (adds to $QABOT_TELEGRAM_ALLOW)"
+        "--webhook-url", help="public HTTPS URL: run in webhook mode instead of polling"
     )
     telegram.add_argument(
-        "--rate-limit", type=int, metavar="N", help="questions per user per minute, 0 = off (default 10, or $QABOT_TELEGRAM_RATE_LIMIT)"
+        "--listen", default="127.0.0.1", help="webhook server address (default 127.0.0.1)"
+    )
+    telegram.add_argument(
+        "--port", type=int, default=8443, help="webhook server port (default 8443)"
+    )
+    telegram.add_argument(
+        "--state",
+        help="persistence file for per-chat settings (default: INDEX/telegram-state.pickle)",
+    )
+    telegram.add_argument(
+        "--allow",
+        metavar="IDS",
+        help="only these user/chat ids, comma-separated (added to $QABOT_TELEGRAM_ALLOW)",
+    )
+    telegram.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="questions per user per minute, 0 = off (default 10, or $QABOT_TELEGRAM_RATE_LIMIT)",
     )
     return parser
 
 
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     # httpx logs every request URL at INFO, and a Telegram URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -135,7 +157,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = Engine.open(_settings(args))
     if not args.batch:
         answer = engine.ask(args.question, k=args.k, district=args.district)
-        print(render_json(answer) if args.json else render_terminal(answer, engine.gazetteer.names, sys.stdout.isatty()))
+        print(
+            render_json(answer)
+            if args.json
+            else render_terminal(answer, engine.gazetteer.names, sys.stdout.isatty())
+        )
         return 0
     stream = sys.stdin if args.batch == "-" else _open_batch(args.batch)
     failed = 0
@@ -146,7 +172,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 if error:
                     raise UsageError(error)
                 answer = engine.ask(
-                    request["question"], k=args.k, district=request.get("district") or args.district, qid=qid
+                    request["question"],
+                    k=args.k,
+                    district=request.get("district") or args.district,
+                    qid=qid,
                 )
             except UsageError as exc:
                 failed += 1
@@ -154,7 +183,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(json.dumps({"id": qid, "error": message}, ensure_ascii=False), flush=True)
                 print(f"qabot: {message}", file=sys.stderr)
                 continue
-            print(render_json(answer) if args.json else render_terminal(answer, engine.gazetteer.names) + "\n", flush=True)
+            print(
+                render_json(answer)
+                if args.json
+                else render_terminal(answer, engine.gazetteer.names) + "\n",
+                flush=True,
+            )
     if failed:
         log.warning("%d question(s) could not be answered; see the 'error' objects", failed)
     return 0
@@ -171,7 +205,12 @@ def cmd_repl(args: argparse.Namespace) -> int:
     from qabot.repl import Repl
 
     engine = Engine.open(_settings(args))
-    return Repl(engine, k=validate_k(args.k), district=engine.resolve_district(args.district), as_json=args.json).run()
+    return Repl(
+        engine,
+        k=validate_k(args.k),
+        district=engine.resolve_district(args.district),
+        as_json=args.json,
+    ).run()
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -204,7 +243,13 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     return run_from_cli(args, _settings(args))
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "repl": cmd_repl, "eval": cmd_eval, "telegram": cmd_telegram}
+COMMANDS = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "repl": cmd_repl,
+    "eval": cmd_eval,
+    "telegram": cmd_telegram,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from qabot.attribution import (
     INTERVIEWER,
@@ -50,7 +51,7 @@ MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
 HEADING_MAX = 40  # a line this short without closing punctuation is a heading
 _SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+[”」』\"]?|[^。！？!?；;]+$")
-_CLOSING = tuple("。！？!?；;”」』\"")
+_CLOSING = tuple('。！？!?；;”」』"')
 _SECTION = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）、]|^第[一二三四五六七八九十]+[部分章节]")
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|第[一二三四五六七八九十]+是|——)")
 
@@ -142,15 +143,37 @@ def _looks_like_text(text: str) -> bool:
     """GB18030 decodes almost any bytes: accept it only if the result reads as Chinese text."""
     if not text.strip():
         return True
-    readable = sum(1 for ch in text if is_cjk(ch) or ch.isascii() or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in "“”‘’—…·")
+    readable = sum(
+        1
+        for ch in text
+        if is_cjk(ch)
+        or ch.isascii()
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or ch in "“”‘’—…·"
+    )
     return readable / len(text) > 0.95 and sum(map(is_cjk, text)) > 0.2 * len(text.strip())
 
 
 class _BlockText(HTMLParser):
     """HTML → one line per block element, script/style/nav dropped."""
 
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
-    HIDDEN = {"script", "style", "nav", "header", "footer", "noscript"}
+    BLOCKS: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+    }
+    HIDDEN: ClassVar[set[str]] = {"script", "style", "nav", "header", "footer", "noscript"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -228,7 +251,7 @@ def _repeated_titles(lines: list[str]) -> set[str]:
 
 
 def _is_heading(text: str) -> bool:
-    return len(text) <= HEADING_MAX and not text.rstrip("”」』\"").endswith(_CLOSING)
+    return len(text) <= HEADING_MAX and not text.rstrip('”」』"').endswith(_CLOSING)
 
 
 def _is_byline(text: str) -> bool:
@@ -266,7 +289,9 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
             paragraph.kind = "heading"
         paragraphs.append(paragraph)
 
-    cleaned = [p.text for p in paragraphs if p.kind != "skipped" or p.skipped_because == "page meta"]
+    cleaned = [
+        p.text for p in paragraphs if p.kind != "skipped" or p.skipped_because == "page meta"
+    ]
     all_clean = [p.text for p in paragraphs]
     if not any(p.kind == "body" for p in paragraphs):
         raise CorpusError(f"{path.name}: no text to index (empty or only page chrome)")
@@ -298,7 +323,9 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
     )
 
 
-def _assign_speakers(paragraphs: list[Paragraph], speakers: list[Speaker], default: Speaker) -> None:
+def _assign_speakers(
+    paragraphs: list[Paragraph], speakers: list[Speaker], default: Speaker
+) -> None:
     """Each paragraph belongs to the speaker of the nearest preceding turn marker."""
     current = default
     for paragraph in paragraphs:
@@ -323,14 +350,16 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]
 
 
-def pack_sentences(sentences: list[str], max_chars: int = MAX_CHARS, target: int = TARGET_CHARS) -> list[str]:
+def pack_sentences(
+    sentences: list[str], max_chars: int = MAX_CHARS, target: int = TARGET_CHARS
+) -> list[str]:
     """Group sentences into pieces of about ``target`` chars, each repeating the last
     sentence of the piece before it (when short) so no statement loses its lead-in."""
     pieces: list[list[str]] = [[]]
     for sentence in sentences:
         current = pieces[-1]
         size = sum(map(len, current))
-        if current and size + len(sentence) > max_chars or size >= target:
+        if (current and size + len(sentence) > max_chars) or size >= target:
             overlap = [current[-1]] if len(current[-1]) <= 120 and len(current) > 1 else []
             pieces.append([*overlap, sentence])
         else:

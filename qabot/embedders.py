@@ -79,7 +79,9 @@ class E5SmallEmbedder:
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._model.encode(list(texts), is_query=is_query).reshape(len(texts), -1))
+        return _normalise(
+            self._model.encode(list(texts), is_query=is_query).reshape(len(texts), -1)
+        )
 
 
 class SentenceTransformerEmbedder:
@@ -102,10 +104,11 @@ class SentenceTransformerEmbedder:
             raise EmbedderError(
                 f"cannot load sentence-transformers {where} {name_or_path!r}: "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-                "(offline? download it once with internet, or pass a local folder: st:/path/to/model)"
+                "(offline? download it once with internet, or pass a folder: st:/path/to/model)"
             ) from exc
-        getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
         )
         self.dim = int(getter())
         self.version = metadata.version("sentence-transformers")
@@ -137,7 +140,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(
-            list(texts), batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False, **kwargs
+            list(texts),
+            batch_size=BATCH,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            **kwargs,
         )
         return _normalise(vectors)
 

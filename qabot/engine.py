@@ -34,7 +34,6 @@ EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
 _HAS_WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
 
 
-
 @dataclass(frozen=True)
 class NoAnswerRule:
     """The documents are taken not to cover a question when the best passages neither match
@@ -63,7 +62,7 @@ class Settings:
     def from_env(
         cls, docs: str | None = None, index: str | None = None, embedder: str | None = None
     ) -> Settings:
-        """Flags win over ``QABOT_DOCS``/``QABOT_INDEX``/``QABOT_EMBEDDER``, which win over defaults."""
+        """Flags win over ``QABOT_DOCS``/``QABOT_INDEX``/``QABOT_EMBEDDER``, then defaults."""
         return cls(
             docs=Path(docs or os.environ.get("QABOT_DOCS") or "docs_src"),
             index=Path(index or os.environ.get("QABOT_INDEX") or "embeddings"),
@@ -129,9 +128,12 @@ class Engine:
         if store is None or (refresh and cls._is_stale(settings, store)):
             if not settings.docs.is_dir() and store is None:
                 raise IndexStateError(
-                    f"no index in {settings.index} and no documents in {settings.docs} to build one from"
+                    f"no index in {settings.index} and no documents in {settings.docs} "
+                    "to build one from"
                 )
-            log.info("index %s: building from %s", "missing" if store is None else "stale", settings.docs)
+            log.info(
+                "index %s: building from %s", "missing" if store is None else "stale", settings.docs
+            )
             store, report = cls._build(settings, embedder, store, progress)
             log.info(report.summary())
         return cls(settings, store, embedder)
@@ -152,7 +154,11 @@ class Engine:
         gazetteer = Gazetteer((c.district, c.city) for c in chunks)
         fingerprint = corpus_hash(settings.docs)
         with tqdm(
-            total=len(chunks), desc="embedding", unit="chunk", disable=None if progress else True, leave=False
+            total=len(chunks),
+            desc="embedding",
+            unit="chunk",
+            disable=None if progress else True,
+            leave=False,
         ) as bar:
             store, report = build_store(
                 chunks,
@@ -176,7 +182,9 @@ class Engine:
             except IndexStateError as exc:
                 log.warning("rebuilding from scratch: %s", exc)
         if not settings.docs.is_dir():
-            raise CorpusError(f"document folder {settings.docs} does not exist (set --docs or QABOT_DOCS)")
+            raise CorpusError(
+                f"document folder {settings.docs} does not exist (set --docs or QABOT_DOCS)"
+            )
         embedder = load_embedder(settings.embedder)
         _, report = cls._build(settings, embedder, previous, progress)
         return report

@@ -399,6 +399,21 @@ def ask_all(
     return outcomes
 
 
+def locate_evidence(engine: Engine, failures: list[dict], limit: int = 3) -> None:
+    """Add to each failure the ids of (up to ``limit``) indexed chunks that hold its evidence,
+    which tells a retrieval miss (evidence indexed, not found) from a labelling or chunking
+    problem (evidence nowhere)."""
+    store = getattr(engine, "store", None)
+    wanted = [f for f in failures if f["expected"]]
+    if store is None or not wanted:
+        return
+    keys = [(chunk.id, match_key(chunk.text)) for chunk in store.chunks]
+    for failure in wanted:
+        phrases = [match_key(a) for a in failure["expected"]]
+        found = [cid for cid, key in keys if any(p in key for p in phrases)]
+        failure["evidence_in"] = found[:limit] + (["…"] if len(found) > limit else [])
+
+
 def run_evaluation(
     engine: Engine,
     questions: Sequence[Question],
@@ -412,6 +427,7 @@ def run_evaluation(
     started = time.perf_counter()
     outcomes = ask_all(engine, questions, k, mode, progress)
     result = evaluate_outcomes(outcomes, k, mode)
+    locate_evidence(engine, result["failures"])
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result
 
@@ -515,6 +531,8 @@ def render_table(result: dict[str, Any], max_failures: int = 15) -> str:
         parts.append(f"  {failure['id']} [{failure['type']}] {failure['question']}")
         parts.append(f"      {'; '.join(failure['reasons'])}")
         parts.append(f"      got: {_short(got, 100)}")
+        if "evidence_in" in failure:
+            parts.append(f"      evidence in: {', '.join(failure['evidence_in']) or 'no chunk'}")
     if len(failures) > max_failures:
         parts.append(f"  … {len(failures) - max_failures} more (--json or --report DIR for all)")
     return "\n".join(parts)
@@ -676,6 +694,9 @@ def write_report(
         lines.append(f"- why: {'; '.join(failure['reasons'])}")
         expected = "、".join(f"「{a}」" for a in failure["expected"]) or "(unanswerable)"
         lines.append(f"- expected evidence: {expected}")
+        if "evidence_in" in failure:
+            where = ", ".join(f"`{c}`" for c in failure["evidence_in"]) or "no indexed chunk"
+            lines.append(f"- evidence is in: {where}")
         labelled = "、".join(failure["district"]) or "none"
         seen = "、".join(failure["recognised_districts"]) or "none"
         lines.append(f"- district label: {labelled}; recognised in the question: {seen}")

@@ -49,19 +49,21 @@ class Repl:
     def run(self) -> int:
         if self.interactive:
             self._load_history()
-            self.say(f"qabot — {len(self.engine.store.chunks)} passages from "
-                     f"{'、'.join(self.engine.gazetteer.names)}. :help for commands, Ctrl-D to leave.")
+            self.say(
+                f"qabot — {len(self.engine.store.chunks)} passages from "
+                f"{'、'.join(self.engine.gazetteer.names)}. :help for commands, Ctrl-D to leave."
+            )
         try:
             while True:
                 try:
                     line = self._read()
+                    if line is None or not self.handle(line):
+                        break
                 except KeyboardInterrupt:
-                    self.say("")  # Ctrl-C: drop the line, keep the session
-                    continue
-                if line is None:
-                    break
-                if not self.handle(line):
-                    break
+                    self.say(
+                        ""
+                    )  # Ctrl-C drops the line (or the answer being made), not the session
+
         finally:
             if self.interactive:
                 self._save_history()
@@ -86,8 +88,12 @@ class Repl:
             if line.startswith(":"):
                 return self._command(line)
             answer = self.engine.ask(line, k=self.k, district=self.district)
-            self.say(render_json(answer) if self.as_json else
-                     render_terminal(answer, self.engine.gazetteer.names, color=self.interactive) + "\n")
+            self.say(
+                render_json(answer)
+                if self.as_json
+                else render_terminal(answer, self.engine.gazetteer.names, color=self.interactive)
+                + "\n"
+            )
         except UsageError as exc:
             self.say(f"! {exc}")
         return True
@@ -98,7 +104,11 @@ class Repl:
         if name in ("q", "quit", "exit"):
             return False
         if name in ("h", "help", "?"):
-            self.say(HELP.format(k=self.k, district=self.district or "all", json="on" if self.as_json else "off"))
+            self.say(
+                HELP.format(
+                    k=self.k, district=self.district or "all", json="on" if self.as_json else "off"
+                )
+            )
         elif name == "k":
             if not arg.isdigit():
                 raise UsageError(":k needs a number, e.g. :k 3")
@@ -106,7 +116,10 @@ class Repl:
             self.say(f"k = {self.k}")
         elif name == "district":
             if not arg:
-                raise UsageError(f":district needs a name or 'all'; known: {'、'.join(self.engine.gazetteer.names)}")
+                raise UsageError(
+                    ":district needs a name or 'all'; known: "
+                    + "、".join(self.engine.gazetteer.names)
+                )
             self.district = self.engine.resolve_district(arg)
             self.say(f"district = {self.district or 'all'}")
         elif name == "json":

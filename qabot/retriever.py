@@ -66,9 +66,11 @@ class Retriever:
                 else faiss.SearchParameters(sel=selector)
             )
         scores, ids = self.store.dense.search(vector, depth, params=params)
-        return {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
 
-    def lexical_scores(self, tokens: list[str], allowed: np.ndarray | None, depth: int) -> dict[int, float]:
+    def lexical_scores(
+        self, tokens: list[str], allowed: np.ndarray | None, depth: int
+    ) -> dict[int, float]:
         scores = self.store.lexical.scores(tokens)
         if allowed is not None:
             mask = np.full(self.size, -1.0, dtype=np.float32)

@@ -128,7 +128,9 @@ class Store:
         try:
             chunks = [
                 Chunk.from_dict(json.loads(line))
-                for line in (index_dir / manifest.files["chunks"]).read_text(encoding="utf-8").splitlines()
+                for line in (index_dir / manifest.files["chunks"])
+                .read_text(encoding="utf-8")
+                .splitlines()
                 if line.strip()
             ]
             dense = faiss.read_index(str(index_dir / manifest.files["dense"]))
@@ -151,14 +153,17 @@ class Store:
         """Refuse to query vectors made by another model: the scores would be meaningless."""
         if self.manifest.embedder != embedder_id:
             raise IndexStateError(
-                f"the index was built with embedder {self.manifest.embedder!r}, not {embedder_id!r}: "
+                f"the index was built with embedder {self.manifest.embedder!r}, "
+                f"not {embedder_id!r}: "
                 f"rebuild with `qabot index --embedder {embedder_id}`, or query with "
                 f"--embedder {self.manifest.embedder} (QABOT_EMBEDDER)"
             )
 
     def vectors(self) -> np.ndarray:
-        return self.dense.reconstruct_n(0, self.dense.ntotal) if self.dense.ntotal else np.zeros(
-            (0, self.manifest.dim), dtype=np.float32
+        return (
+            self.dense.reconstruct_n(0, self.dense.ntotal)
+            if self.dense.ntotal
+            else np.zeros((0, self.manifest.dim), dtype=np.float32)
         )
 
 
@@ -248,7 +253,11 @@ def build_store(
 
 
 def _write_generation(
-    index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, lexical: LexicalIndex
+    index_dir: Path,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    dense: faiss.Index,
+    lexical: LexicalIndex,
 ) -> None:
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
@@ -278,7 +287,9 @@ def _write_generation(
 def _remove_stale(index_dir: Path, manifest: Manifest) -> None:
     keep = {MANIFEST, *manifest.files.values()}
     for path in index_dir.iterdir():
-        if path.name in keep or not path.name.startswith(("index-", "chunks-", "lexical-", ".building-")):
+        if path.name in keep or not path.name.startswith(
+            ("index-", "chunks-", "lexical-", ".building-")
+        ):
             continue
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
         log.info("removed stale %s", path.name)

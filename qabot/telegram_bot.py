@@ -259,7 +259,10 @@ class RedactToken(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken log call elsewhere: let the handler report it as usual
+            return True
         clean = self.redact(message)
         if clean != message:
             record.msg, record.args = clean, None
@@ -276,7 +279,7 @@ def protect_logs(token: str) -> None:
     if httpx_logger.getEffectiveLevel() < logging.WARNING:
         httpx_logger.setLevel(logging.WARNING)
     redactor = RedactToken(token)
-    for target in (*logging.getLogger().handlers, httpx_logger, logging.getLogger("httpcore")):
+    for target in (*logging.getLogger().handlers, httpx_logger):
         if not any(
             isinstance(f, RedactToken) and f.secrets == redactor.secrets for f in target.filters
         ):

@@ -6,6 +6,7 @@ the load average before it starts so a noisy run can be recognised.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -84,8 +85,16 @@ def pct(values: Sequence[float], q: float) -> float:
     )
 
 
-def rss_bytes() -> int:
-    """Resident set size of this process, from /proc (Linux)."""
+def rss_bytes(trim: bool = True) -> int:
+    """Resident set size of this process, from /proc (Linux); with ``trim``, memory freed
+    earlier is first handed back to the system (glibc malloc_trim) so deltas are honest."""
+    if trim:
+        import ctypes
+        import gc
+
+        gc.collect()
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmRSS:"):

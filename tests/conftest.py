@@ -12,9 +12,9 @@ from pathlib import Path
 # No model hub is reachable here or in CI: make the hub client fail fast instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from qabot.engine import Engine, Settings  # noqa: E402
+from qabot.engine import Engine, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"

@@ -8,13 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_qabot, small_corpus
 from qabot.engine import Settings
+
+from conftest import run_qabot, small_corpus
 
 CONTRACT_KEYS = {"id", "question", "districts", "no_answer", "answer", "passages", "latency_ms"}
 PASSAGE_KEYS = {
-    "rank", "score", "chunk_id", "doc_id", "title", "district", "speaker", "role", "date",
-    "paragraph", "text", "excerpt",
+    "rank",
+    "score",
+    "chunk_id",
+    "doc_id",
+    "title",
+    "district",
+    "speaker",
+    "role",
+    "date",
+    "paragraph",
+    "text",
+    "excerpt",
 }
 
 
@@ -35,10 +46,15 @@ def test_the_readme_question_is_answered_cited_and_attributed(env: dict[str, str
     assert answer["districts"] == ["北辰区"] and answer["no_answer"] is False
     assert "种植春小麦6550亩" in answer["answer"] and answer["answer"].endswith("[1]")
     top = answer["passages"][0]
-    assert PASSAGE_KEYS <= set(top)
+    assert set(top) >= PASSAGE_KEYS
     assert "种植春小麦6550亩" in top["text"] and "种植春小麦6550亩" in top["excerpt"]
     assert len(top["excerpt"]) < len(top["text"])
-    assert (top["district"], top["speaker"], top["role"], top["date"]) == ("北辰区", "冯卫华", "区委书记", "2020")
+    assert (top["district"], top["speaker"], top["role"], top["date"]) == (
+        "北辰区",
+        "冯卫华",
+        "区委书记",
+        "2020",
+    )
     assert top["chunk_id"] == "beichen-2020#p9" and top["paragraph"] == 9 and top["rank"] == 1
     assert len(answer["passages"]) == 5
     assert all(p["district"] == "北辰区" for p in answer["passages"])
@@ -56,7 +72,9 @@ def test_short_and_traditional_district_names_and_the_district_flag(env: dict[st
     assert traditional["districts"] == ["东丽区"]
     assert all(p["district"] == "东丽区" for p in traditional["passages"])
     flagged = ask_json(env, "垃圾分类怎么做？", "--district", "和平", "--k", "3")
-    assert flagged["districts"] == ["和平区"] and {p["district"] for p in flagged["passages"]} == {"和平区"}
+    assert flagged["districts"] == ["和平区"] and {p["district"] for p in flagged["passages"]} == {
+        "和平区"
+    }
 
 
 def test_a_comparison_gets_passages_from_each_district(env: dict[str, str]) -> None:
@@ -82,9 +100,15 @@ def test_python_dash_m_and_batch_mode(env: dict[str, str], tmp_path: Path) -> No
                 json.dumps({"id": "a", "question": "北辰区种了多少亩春小麦？"}, ensure_ascii=False),
                 "{not json",
                 json.dumps({"id": "c", "question": "   "}, ensure_ascii=False),
-                json.dumps({"id": "d", "question": "垃圾分类怎么做？", "district": "火星区"}, ensure_ascii=False),
+                json.dumps(
+                    {"id": "d", "question": "垃圾分类怎么做？", "district": "火星区"},
+                    ensure_ascii=False,
+                ),
                 "",
-                json.dumps({"id": "e", "question": "小巷管家是什么？", "district": "东丽"}, ensure_ascii=False),
+                json.dumps(
+                    {"id": "e", "question": "小巷管家是什么？", "district": "东丽"},
+                    ensure_ascii=False,
+                ),
             ]
         ),
         encoding="utf-8",
@@ -100,7 +124,14 @@ def test_python_dash_m_and_batch_mode(env: dict[str, str], tmp_path: Path) -> No
     assert rows[4]["districts"] == ["东丽区"] and len(rows[4]["passages"]) == 2
     assert "Traceback" not in result.stderr
 
-    piped = run_qabot("ask", "--batch", "-", "--json", env=env, stdin='{"question": "宝坻区地区生产总值增长目标是多少？"}\n')
+    piped = run_qabot(
+        "ask",
+        "--batch",
+        "-",
+        "--json",
+        env=env,
+        stdin='{"question": "宝坻区地区生产总值增长目标是多少？"}\n',
+    )
     assert piped.returncode == 0 and json.loads(piped.stdout)["passages"][0]["district"] == "宝坻区"
 
 
@@ -111,14 +142,19 @@ def test_python_dash_m_and_batch_mode(env: dict[str, str], tmp_path: Path) -> No
         (["ask", "   "], "empty question"),
         (["ask", "问" * 10_000], "question too long (10000 characters"),
         (["ask", "😀😀🎉"], "no words to search"),
-        (["ask", "垃圾分类", "--district", "朝阳区"], "unknown district '朝阳区'; known districts: 北辰区、和平区"),
+        (
+            ["ask", "垃圾分类", "--district", "朝阳区"],
+            "unknown district '朝阳区'; known districts: 北辰区、和平区",
+        ),
         (["ask", "垃圾分类", "--k", "0"], "--k must be between 1 and 50"),
         (["ask"], "no question"),
         (["ask", "--batch", "/nonexistent/q.jsonl", "--json"], "cannot read question file"),
         (["ask", "问题", "--embedder", "word2vec"], "unknown embedder 'word2vec'"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(env: dict[str, str], args: list[str], message: str) -> None:
+def test_usage_errors_exit_2_with_one_line(
+    env: dict[str, str], args: list[str], message: str
+) -> None:
     result = run_qabot(*args, env=env)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
@@ -126,7 +162,9 @@ def test_usage_errors_exit_2_with_one_line(env: dict[str, str], args: list[str],
 
 
 def test_index_problems_exit_3(tmp_path: Path, shipped: Settings) -> None:
-    missing = run_qabot("ask", "问题", "--docs", str(tmp_path / "nodocs"), "--index", str(tmp_path / "noindex"))
+    missing = run_qabot(
+        "ask", "问题", "--docs", str(tmp_path / "nodocs"), "--index", str(tmp_path / "noindex")
+    )
     assert missing.returncode == 3 and "no index" in missing.stderr
 
     broken = tmp_path / "broken"
@@ -134,7 +172,9 @@ def test_index_problems_exit_3(tmp_path: Path, shipped: Settings) -> None:
     manifest = json.loads((broken / "manifest.json").read_text(encoding="utf-8"))
     (broken / manifest["files"]["dense"]).write_bytes(b"\x00" * 10)
     corrupt = run_qabot("ask", "问题", "--docs", str(shipped.docs), "--index", str(broken))
-    assert corrupt.returncode == 3 and "corrupt" in corrupt.stderr and "qabot index" in corrupt.stderr
+    assert (
+        corrupt.returncode == 3 and "corrupt" in corrupt.stderr and "qabot index" in corrupt.stderr
+    )
     assert "Traceback" not in corrupt.stderr
 
     no_docs = run_qabot("index", "--docs", str(tmp_path / "nodocs"), "--index", str(tmp_path / "i"))
@@ -145,7 +185,9 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
     docs = small_corpus(tmp_path / "docs", paragraphs=2)
     (docs / "bad.txt").write_bytes(b"\xff\xfe\x00\x01" * 50)
     index = tmp_path / "index"
-    result = run_qabot("ask", "东丽区在哪两个街道试点？", "--json", "--docs", str(docs), "--index", str(index))
+    result = run_qabot(
+        "ask", "东丽区在哪两个街道试点？", "--json", "--docs", str(docs), "--index", str(index)
+    )
     assert result.returncode == 0, result.stderr
     assert (index / "manifest.json").exists()
     answer = json.loads(result.stdout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_long_paragraphs_are_split_at_sentences_with_overlap(corpus) -> None:
     paragraph = next(d for d in corpus.documents if d.doc_id == "jinhaihu-2017").paragraphs[22]
     joined = "".join(p.text for p in parts)
     assert all(sentence in joined for sentence in split_sentences(paragraph.text))
-    overlapping = sum(1 for a, b in zip(parts, parts[1:]) if b.text.split("。")[0] + "。" in a.text)
+    overlapping = sum(1 for a, b in pairwise(parts) if b.text.split("。")[0] + "。" in a.text)
     assert overlapping >= len(parts) // 2
 
 
@@ -65,7 +66,7 @@ def test_section_markers_are_kept_as_context(corpus) -> None:
     chunks = [c for c in corpus.chunks() if c.doc_id == "jinhaihu-2017"]
     party = next(c for c in chunks if c.text.startswith("(一)着力增强"))
     assert "以“大党建”为第一统领" in party.context
-    split = [c for c in corpus.chunks() if c.id == "beichen-2020#p4.2"][0]
+    split = next(c for c in corpus.chunks() if c.id == "beichen-2020#p4.2")
     assert "一是用心落实京津冀协同发展战略。" in split.context
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import run_qabot, small_corpus
 from qabot.embedders import E5SmallEmbedder, SentenceTransformerEmbedder, load_embedder
 from qabot.engine import Engine, Settings
 from qabot.errors import EmbedderError, UsageError
+
+from conftest import run_qabot, small_corpus
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,12 @@ from pathlib import Path
 import faiss
 import pytest
 
-from conftest import small_corpus
 from qabot import store as store_module
 from qabot.engine import Engine, Settings
 from qabot.errors import IndexStateError
 from qabot.store import HNSW_THRESHOLD, Store, new_faiss_index
+
+from conftest import small_corpus
 
 
 @pytest.fixture()
@@ -93,7 +94,7 @@ def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Setting
 
     dense = settings.index / store.manifest.files["dense"]
     dense.write_bytes(b"not a faiss index")
-    with pytest.raises(IndexStateError, match="corrupt.*qabot index"):
+    with pytest.raises(IndexStateError, match=r"corrupt.*qabot index"):
         Store.load(settings.index)
     report = Engine.build(settings, progress=False)  # `qabot index` repairs it
     assert report.chunks == store.manifest.chunks

@@ -26,15 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_bot_api import (
-    BOT_USER,
-    TOKEN,
-    FakeBotAPI,
-    callback_update,
-    message_update,
-    photo_update,
-    sticker_update,
-)
 
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
@@ -52,6 +43,16 @@ from qabot.telegram_bot import (
     run_from_cli,
     serve,
     split_html,
+)
+
+from fake_bot_api import (
+    BOT_USER,
+    TOKEN,
+    FakeBotAPI,
+    callback_update,
+    message_update,
+    photo_update,
+    sticker_update,
 )
 
 # PTB itself warns (v22.2 deprecation notice) whenever it builds a RetryAfter from a 429.
