@@ -213,9 +213,13 @@ class Engine:
         hits = self.retriever.search(query, k, districts, mode)
         terms = self.content_terms(query)
         text, passages = compose(hits, terms, districts)
-        confidence = self._confidence(hits, terms)
         rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
-        no_answer = not passages or rule.refuses(confidence)
+        # A comparison is answered when at least one of its districts is covered.
+        compared = districts if len(districts) > 1 else []
+        groups = [[h for h in hits if h.chunk.district == d] for d in compared] or [hits]
+        confidences = [self._confidence(group, terms) for group in groups]
+        confidence = max(confidences, key=lambda c: (not rule.refuses(c), c["coverage"]))
+        no_answer = not passages or all(rule.refuses(c) for c in confidences)
         return Answer(
             id=qid,
             question=question,

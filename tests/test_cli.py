@@ -78,10 +78,13 @@ def test_short_and_traditional_district_names_and_the_district_flag(env: dict[st
 
 
 def test_a_comparison_gets_passages_from_each_district(env: dict[str, str]) -> None:
-    answer = ask_json(env, "北辰区和东丽区在生态环境保护方面各做了什么？", "--k", "4")
+    answer = ask_json(env, "北辰和东丽在生态环境保护方面各做了什么？", "--k", "4")
     assert answer["districts"] == ["北辰区", "东丽区"]
     assert [p["district"] for p in answer["passages"][:2]] == ["北辰区", "东丽区"]
+    assert answer["no_answer"] is False
     assert "[1]" in answer["answer"] and "[2]" in answer["answer"]
+    both_uncovered = ask_json(env, "北辰区和东丽区的GDP各是多少？")
+    assert both_uncovered["no_answer"] is True
 
 
 def test_an_uncovered_question_is_refused_but_lists_passages(env: dict[str, str]) -> None:
