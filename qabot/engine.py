@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 50
+CONFIDENCE_DEPTH = 3  # passages the no-answer rule looks at
 EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
 _HAS_WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
 
@@ -210,13 +211,17 @@ class Engine:
         explicit = self.resolve_district(district)
         query = fold_width(to_simplified(question))
         districts = [explicit] if explicit else self.gazetteer.find(query)
-        hits = self.retriever.search(query, k, districts, mode)
+        # The no-answer evidence always looks at the top CONFIDENCE_DEPTH passages (of each
+        # compared district), so the decision does not depend on k.
+        depth = CONFIDENCE_DEPTH * max(1, len(districts))
+        found = self.retriever.search(query, max(k, depth), districts, mode)
+        hits = found[:k]
         terms = self.content_terms(query)
         text, passages = compose(hits, terms, districts)
         rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
         # A comparison is answered when at least one of its districts is covered.
         compared = districts if len(districts) > 1 else []
-        groups = [[h for h in hits if h.chunk.district == d] for d in compared] or [hits]
+        groups = [[h for h in found if h.chunk.district == d] for d in compared] or [found]
         confidences = [self._confidence(group, terms) for group in groups]
         confidence = max(confidences, key=lambda c: (not rule.refuses(c), c["coverage"]))
         no_answer = not passages or all(rule.refuses(c) for c in confidences)
@@ -247,7 +252,7 @@ class Engine:
         """
         if not hits:
             return {"coverage": 0.0, "dense": 0.0}
-        top = hits[:3]
+        top = hits[:CONFIDENCE_DEPTH]
         words = list(dict.fromkeys(terms))
         # jieba's search mode yields 环境保护 and also 环境, 保护: count such a compound once.
         words = [t for t in words if not _is_compound(t, words)]
