@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,9 @@ from qabot.districts import Gazetteer
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, UsageError
 from qabot.lexical import Tokenizer
-from qabot.retriever import MODES, Hit, Retriever
+from qabot.retriever import MODES, Hit, Retriever, quoted_phrases
 from qabot.store import BuildReport, Store, build_store, corpus_hash
-from qabot.textnorm import fold_width, to_simplified
+from qabot.textnorm import fold_width, match_key, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,8 @@ class Engine:
         # A comparison is answered when at least one of its districts is covered.
         compared = districts if len(districts) > 1 else []
         groups = [[h for h in found if h.chunk.district == d] for d in compared] or [found]
-        confidences = [self._confidence(group, terms) for group in groups]
+        quoted = quoted_phrases(query)
+        confidences = [self._confidence(group, terms, quoted) for group in groups]
         confidence = max(confidences, key=lambda c: (not rule.refuses(c), c["coverage"]))
         no_answer = not passages or all(rule.refuses(c) for c in confidences)
         return Answer(
@@ -243,7 +245,9 @@ class Engine:
         }
         return [t for t in self.tokenizer.tokenize(query) if t not in names]
 
-    def _confidence(self, hits: list[Hit], terms: list[str]) -> dict[str, float]:
+    def _confidence(
+        self, hits: list[Hit], terms: list[str], quoted: Sequence[str] = ()
+    ) -> dict[str, float]:
         """Evidence that the top passages answer the question.
 
         ``coverage``: the IDF-weighted share of the question's content words that the top
@@ -260,4 +264,6 @@ class Engine:
         texts = [h.chunk.embed_text() for h in top]
         found = sum(w for t, w in weights.items() if any(t in text for text in texts))
         coverage = found / (sum(weights.values()) or 1.0)
+        if quoted and any(all(q in match_key(text) for q in quoted) for text in texts):
+            coverage = 1.0  # the passage says literally what the question quotes
         return {"coverage": round(coverage, 3), "dense": round(max(h.dense for h in top), 4)}

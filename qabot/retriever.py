@@ -8,6 +8,7 @@ comparison shows each side.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import faiss
@@ -17,9 +18,17 @@ from qabot.corpus import Chunk
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
 from qabot.store import Store
+from qabot.textnorm import match_key
 
 RRF_K = 60
 MODES = ("hybrid", "dense", "lexical")
+# Text in quotation marks is meant literally: 提出“产业第一、企业家老大”的理念.
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
+
+
+def quoted_phrases(query: str) -> list[str]:
+    """Phrases the question quotes, as match keys."""
+    return [match_key(p) for p in _QUOTED.findall(query) if match_key(p)]
 
 
 @dataclass
@@ -101,11 +110,16 @@ class Retriever:
             for rank, i in enumerate(ordered):
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         best_possible = (2 if mode == "hybrid" else 1) / (RRF_K + 1)
+        phrases = quoted_phrases(query)
+        if phrases:  # a candidate holding every quoted phrase goes before those that do not
+            for i in fused:
+                if all(p in match_key(self.store.chunks[i].text) for p in phrases):
+                    fused[i] += best_possible
         ranked = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [
             Hit(
                 chunk=self.store.chunks[i],
-                score=round(fused[i] / best_possible, 4),
+                score=round(min(fused[i] / best_possible, 1.0), 4),
                 dense=round(dense.get(i, 0.0), 4),
                 lexical=round(lexical.get(i, 0.0), 4),
             )

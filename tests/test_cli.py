@@ -200,3 +200,10 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
     report = run_qabot("index", "--json", "--docs", str(docs), "--index", str(index))
     assert report.returncode == 0
     assert json.loads(report.stdout)["embedded"] == 0
+
+
+def test_a_quoted_phrase_is_taken_literally(env: dict[str, str]) -> None:
+    answer = ask_json(env, "哪位区委书记提出“产业第一、企业家老大”的理念？", "--k", "3")
+    assert answer["no_answer"] is False
+    top = answer["passages"][0]
+    assert "产业第一、企业家老大" in top["text"] and top["speaker"] == "冯卫华"
