@@ -40,10 +40,10 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 # Exact search up to this many chunks; above it, HNSW (see scripts/bench.py for the numbers).
-HNSW_THRESHOLD = 50_000
+HNSW_THRESHOLD = 200_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 256
 EMBED_BATCH = 16
 
 
