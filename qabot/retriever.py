@@ -17,7 +17,7 @@ import numpy as np
 from qabot.corpus import Chunk
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
-from qabot.store import Store
+from qabot.store import HNSW_EF_SEARCH, Store
 from qabot.textnorm import match_key
 
 RRF_K = 60
@@ -70,7 +70,7 @@ class Retriever:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(allowed)
             params = (
-                faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, depth))
+                faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, depth))
                 if isinstance(self.store.dense, faiss.IndexHNSWFlat)
                 else faiss.SearchParameters(sel=selector)
             )
