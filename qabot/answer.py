@@ -102,15 +102,9 @@ def make_excerpt(text: str, terms: list[str], limit: int = EXCERPT_CHARS) -> str
         if not grown:
             break
     excerpt = "".join(sentences[start : end + 1])
-    if len(excerpt) > limit:
-        excerpt = excerpt[:limit]
     prefix = ELLIPSIS if start > 0 else ""
-    suffix = (
-        ELLIPSIS
-        if end < len(sentences) - 1 or len("".join(sentences[start : end + 1])) > limit
-        else ""
-    )
-    return prefix + excerpt + suffix
+    suffix = ELLIPSIS if len(excerpt) > limit or end < len(sentences) - 1 else ""
+    return prefix + excerpt[:limit] + suffix
 
 
 def compose(hits: list[Hit], terms: list[str], districts: list[str]) -> tuple[str, list[Passage]]:
