@@ -45,7 +45,7 @@ SUFFIXES = (".txt", ".md", ".html", ".htm")
 CATALOG_NAME = "catalog.toml"
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
@@ -383,9 +383,10 @@ def chunk_document(doc: Document) -> list[Chunk]:
     """The document's body paragraphs as chunks, with question and section context."""
     chunks: list[Chunk] = []
     question = heading = section = ""
+    after_question = False
     for paragraph in doc.paragraphs:
         if paragraph.kind == "question":
-            question, section = _last_sentence(paragraph.text), ""
+            question, section, after_question = _last_sentence(paragraph.text), "", True
             continue
         if paragraph.kind == "heading":
             heading = _join_heading(doc, paragraph)
@@ -395,6 +396,11 @@ def chunk_document(doc: Document) -> list[Chunk]:
             continue
         if paragraph.opens_turn:
             section = ""
+        # With no reporter's question (夏新书记介绍:…), a speaker's opening sentence is the
+        # topic of the paragraphs that follow until the next turn.
+        opens_topic = paragraph.opens_turn and not after_question
+        topic = _opening_sentence(paragraph.text) if opens_topic else ""
+        after_question = False
         if _SECTION.match(paragraph.text):
             section = _lead(paragraph.text) or paragraph.text[:40]
         pieces = pack_sentences(split_sentences(paragraph.text)) or [paragraph.text]
@@ -423,7 +429,15 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     line=paragraph.line,
                 )
             )
+        question = topic or question
     return chunks
+
+
+def _opening_sentence(text: str) -> str:
+    """First sentence after a turn marker ("谢元区长介绍:近年来,…。" → "近年来,…。")."""
+    body = re.sub(r"^[^:：]{2,12}[:：]", "", text, count=1)
+    first = split_sentences(body)[:1]
+    return first[0][:40] if first else ""
 
 
 def _join_heading(doc: Document, paragraph: Paragraph) -> str:

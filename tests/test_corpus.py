@@ -70,6 +70,13 @@ def test_section_markers_are_kept_as_context(corpus) -> None:
     assert "一是用心落实京津冀协同发展战略。" in split.context
 
 
+def test_a_speakers_opening_sentence_is_the_topic_of_the_turn(corpus) -> None:
+    chunks = {c.id: c for c in corpus.chunks() if c.doc_id == "dongli-2019"}
+    assert chunks["dongli-2019#p18.1"].context.startswith("在新一轮发展中")  # 谢元 on ecology
+    assert chunks["dongli-2019#p2"].context.startswith("推动“战区制、主官上、权下放”")
+    assert chunks["dongli-2019#p1"].context == ""
+
+
 def test_each_paragraph_belongs_to_the_nearest_preceding_speaker(corpus) -> None:
     chunks = [c for c in corpus.chunks() if c.doc_id == "dongli-2019"]
     speakers = {c.paragraph: (c.speaker, c.role) for c in chunks}
