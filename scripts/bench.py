@@ -13,14 +13,16 @@ Part 2, scale (FAISS only; vectors of the embedder's dimension stand in for chun
   recall@10 of HNSW against exact search, and the same with a district filter (an
   IDSelectorBatch over 20% of the ids, built per query as qabot's retriever does).
 
-  Two query sets: "random" (random unit vectors: no near neighbour, the hardest case for
-  HNSW) and "near" (a corpus vector plus noise, cosine ≈ 0.8 to it: like a real question
-  that has an answer). An HNSW build that is still running after --hnsw-budget seconds is
-  stopped; its build time is extrapolated (n·log n) and recall measured on what was built.
+  Two query sets: "random" (fresh vectors from the same distribution: no planted near
+  neighbour) and "near" (a corpus vector plus noise, cosine ≈ 0.8 to it: like a question
+  that has an answer). Uniform random vectors (the default) are the worst case for HNSW;
+  --data lowrank (a 32-dimensional subspace plus noise) is closer to real text embeddings.
+  An HNSW build still running after --hnsw-budget seconds is stopped; its build time is
+  extrapolated (n·log n) and recall measured on what was built.
 
     .venv/bin/python scripts/bench.py                       # everything, sizes 100k and 1M
     .venv/bin/python scripts/bench.py --quick               # smoke test: 20k only
-    .venv/bin/python scripts/bench.py --skip-qabot --sizes 50000,100000 --json
+    .venv/bin/python scripts/bench.py --skip-qabot --data lowrank --json
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ EF_SEARCH = 128
 FILTER_SHARE = 0.2  # one district of five
 BATCH = 50_000
 EF_SWEEP = (64, 128, 256, 512)
+LOWRANK_DIM = 32
+LOWRANK_NOISE = 0.3
 
 
 # ---------------------------------------------------------------------------- part 1: qabot
@@ -107,13 +111,24 @@ def throughput(engine, questions: list[str]) -> dict:
 # ---------------------------------------------------------------------------- part 2: scale
 
 
-def unit_vectors(n: int, seed: int, dim: int = DIM) -> np.ndarray:
+def unit_vectors(n: int, seed: int, kind: str = "random", dim: int = DIM) -> np.ndarray:
+    """``n`` unit vectors. ``random``: uniform on the sphere (no structure at all: the worst
+    case for HNSW). ``lowrank``: a random 32-dimensional subspace plus 30% isotropic noise,
+    a rough stand-in for text embeddings, whose intrinsic dimension is far below 384."""
     rng = np.random.default_rng(seed)
+    basis = np.random.default_rng(12345).standard_normal((LOWRANK_DIM, dim), dtype=np.float32)
     out = np.empty((n, dim), dtype=np.float32)
     for start in range(0, n, 100_000):
-        block = rng.standard_normal((min(100_000, n - start), dim), dtype=np.float32)
+        size = min(100_000, n - start)
+        if kind == "lowrank":
+            block = rng.standard_normal((size, LOWRANK_DIM), dtype=np.float32) @ basis
+            block /= np.linalg.norm(block, axis=1, keepdims=True)
+            noise = rng.standard_normal((size, dim), dtype=np.float32)
+            block += LOWRANK_NOISE * noise / np.linalg.norm(noise, axis=1, keepdims=True)
+        else:
+            block = rng.standard_normal((size, dim), dtype=np.float32)
         block /= np.linalg.norm(block, axis=1, keepdims=True)
-        out[start : start + len(block)] = block
+        out[start : start + size] = block
     return out
 
 
@@ -159,13 +174,15 @@ def serialized_mb(index) -> float:
     return round(size / 2**20, 1)
 
 
-def bench_size(n: int, n_queries: int, budget_s: float, seed: int = 0) -> dict:
+def bench_size(
+    n: int, n_queries: int, budget_s: float, kind: str = "random", seed: int = 0
+) -> dict:
     import faiss
 
     print(f"scale: {n} vectors …", file=sys.stderr)
-    data = unit_vectors(n, seed)
+    data = unit_vectors(n, seed, kind)
     query_sets = {
-        "random": unit_vectors(n_queries, seed + 1),
+        "random": unit_vectors(n_queries, seed + 1, kind),
         "near": near_queries(data, n_queries, seed + 2),
     }
     rng = np.random.default_rng(seed + 3)
@@ -175,6 +192,7 @@ def bench_size(n: int, n_queries: int, budget_s: float, seed: int = 0) -> dict:
         "dim": DIM,
         "queries": n_queries,
         "data_mb": round(data.nbytes / 2**20, 1),
+        "data": kind,
     }
 
     # --- exact
@@ -326,7 +344,8 @@ def render(result: dict) -> str:
     if scale:
         parts += [
             "",
-            "## FAISS at scale (random unit vectors, dim 384; single-query latency)",
+            f"## FAISS at scale ({scale[0].get('data', 'random')} unit vectors, dim 384; "
+            "single-query latency)",
             "",
         ]
         header = [
@@ -390,6 +409,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hnsw-budget", type=float, default=600, help="stop an HNSW build after this many seconds"
     )
+    parser.add_argument(
+        "--data",
+        choices=("random", "lowrank"),
+        default="random",
+        help="synthetic vectors: uniform on the sphere (default) or low-rank + noise",
+    )
     parser.add_argument("--questions", type=Path, default=benchlib.QUESTIONS)
     parser.add_argument("--repeats", type=int, default=3, help="cold-start runs (median)")
     parser.add_argument("--skip-qabot", action="store_true", help="only the FAISS scale part")
@@ -410,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_qabot:
         result["qabot"] = bench_qabot(args.questions, repeats, build=not args.no_build)
     if not args.skip_scale:
-        result["scale"] = [bench_size(n, args.queries, args.hnsw_budget) for n in sizes]
+        result["scale"] = [bench_size(n, args.queries, args.hnsw_budget, args.data) for n in sizes]
     result["loadavg_at_end"] = benchlib.load_average()
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else render(result))
     return 0
