@@ -7,72 +7,12 @@ matches the question with its neighbours, not the whole (possibly 1,000-characte
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from qabot.corpus import Chunk, split_sentences
-from qabot.retriever import Hit
+from qabot.corpus import split_sentences
+from qabot.types import Hit, Passage
 
 EXCERPT_CHARS = 160
 ANSWER_CHARS = 220
 ELLIPSIS = "…"
-
-
-@dataclass
-class Passage:
-    rank: int
-    score: float
-    chunk: Chunk
-    excerpt: str
-    dense: float
-    lexical: float
-
-    def to_dict(self) -> dict:
-        c = self.chunk
-        return {
-            "rank": self.rank,
-            "score": self.score,
-            "chunk_id": c.id,
-            "doc_id": c.doc_id,
-            "title": c.title,
-            "district": c.district,
-            "city": c.city,
-            "speaker": c.speaker,
-            "role": c.role,
-            "date": c.date,
-            "paragraph": c.paragraph,
-            "text": c.text,
-            "excerpt": self.excerpt,
-            "context": c.context,
-            "source": c.source,
-            "line": c.line,
-            "dense_score": self.dense,
-            "lexical_score": self.lexical,
-        }
-
-
-@dataclass
-class Answer:
-    question: str
-    districts: list[str]
-    no_answer: bool
-    answer: str
-    passages: list[Passage]
-    latency_ms: float = 0.0
-    id: str | None = None
-    confidence: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        data: dict = {"id": self.id} if self.id is not None else {}
-        data.update(
-            question=self.question,
-            districts=self.districts,
-            no_answer=self.no_answer,
-            answer=self.answer,
-            passages=[p.to_dict() for p in self.passages],
-            latency_ms=round(self.latency_ms, 1),
-            confidence=self.confidence,
-        )
-        return data
 
 
 def sentence_score(sentence: str, terms: list[str]) -> float:

@@ -17,6 +17,7 @@ from typing import TextIO
 from qabot import __version__
 from qabot.engine import Engine, Settings, validate_k
 from qabot.errors import QabotError, UsageError
+from qabot.indexer import build
 from qabot.render import render_json, render_terminal
 
 log = logging.getLogger("qabot")
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(index)
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
+    index.add_argument(
+        "--force", action="store_true", help="re-embed everything instead of reusing vectors"
+    )
 
     ask = sub.add_parser("ask", help="answer one question, or a JSONL file of questions")
     _common(ask)
@@ -107,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="questions per user per minute, 0 = off (default 10, or $QABOT_TELEGRAM_RATE_LIMIT)",
     )
+    feedback = sub.add_parser("feedback", help="👍/👎 collected by the bot and the web page")
+    feedback.add_argument("-v", "--verbose", action="count", default=0)
+    feedback.add_argument(
+        "--file", help="feedback database (default: $QABOT_STATE_DIR/feedback.sqlite3)"
+    )
+    actions = feedback.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = actions.add_parser("export", help="write the 👎 questions as question-set JSONL")
+    export.add_argument("output", help="JSONL file to write")
+    stats = actions.add_parser("stats", help="counts by vote, reason, district and channel")
+    stats.add_argument("--json", action="store_true")
     return parser
 
 
@@ -124,7 +138,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    report = Engine.build(_settings(args), progress=not args.json)
+    settings = _settings(args)
+    report = build(
+        settings.docs, settings.index, settings.embedder, force=args.force, progress=not args.json
+    )
     if args.json:
         print(json.dumps(report.__dict__, ensure_ascii=False))
     else:
@@ -243,12 +260,39 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     return run_from_cli(args, _settings(args))
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from qabot.feedback import FeedbackStore
+
+    store = FeedbackStore(args.file)
+    if args.action == "export":
+        count = store.export(args.output)
+        print(f"{count} 👎 question(s) written to {args.output} (label them, then add to the set)")
+        return 0
+    stats = store.stats()
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False))
+        return 0
+    print(f"{stats['votes']} votes: {stats['up']} 👍, {stats['down']} 👎")
+    for title, key in (
+        ("reason", "by_reason"),
+        ("district", "by_district"),
+        ("channel", "by_channel"),
+    ):
+        for name, count in sorted(stats[key].items(), key=lambda item: -item[1]):
+            print(f"  {title:<8} {name:<12} {count}")
+    return 0
+
+
+# Errors about a parameter name the flag that set it (the library's messages do not).
+FLAGS = {"bad_k": "--k"}
+
 COMMANDS = {
     "index": cmd_index,
     "ask": cmd_ask,
     "repl": cmd_repl,
     "eval": cmd_eval,
     "telegram": cmd_telegram,
+    "feedback": cmd_feedback,
 }
 
 
@@ -258,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except QabotError as exc:
-        print(f"qabot: error: {exc}", file=sys.stderr)
+        flag = FLAGS.get(exc.reason)
+        print(f"qabot: error: {flag + ': ' if flag else ''}{exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("qabot: interrupted", file=sys.stderr)

@@ -14,7 +14,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
@@ -33,6 +33,7 @@ from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
 from qabot.textnorm import is_cjk
+from qabot.types import Chunk
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,7 +52,8 @@ MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
 HEADING_MAX = 40  # a line this short without closing punctuation is a heading
 _SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+[”」』\"]?|[^。！？!?；;]+$")
-_CLOSING = tuple('。！？!?；;”」』"')
+SENTENCE_END = '。！？!?；;”」』"'  # characters a sentence (or a quoted one) ends with
+_CLOSING = tuple(SENTENCE_END)
 _SECTION = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）、]|^第[一二三四五六七八九十]+[部分章节]")
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|第[一二三四五六七八九十]+是|——)")
 
@@ -84,38 +86,6 @@ class Document:
     @property
     def body(self) -> list[Paragraph]:
         return [p for p in self.paragraphs if p.kind == "body"]
-
-
-@dataclass
-class Chunk:
-    """One retrievable passage with everything needed to cite it."""
-
-    id: str
-    doc_id: str
-    paragraph: int
-    part: int
-    text: str
-    context: str
-    district: str
-    city: str
-    speaker: str
-    role: str
-    date: str
-    title: str
-    kind: str
-    source: str
-    line: int
-
-    def embed_text(self) -> str:
-        """What the embedder and the lexical index see: place, context, then the passage."""
-        return " ".join(part for part in (self.district, self.context, self.text) if part)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Chunk:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
 # ---------------------------------------------------------------------------- reading files

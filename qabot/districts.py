@@ -112,4 +112,7 @@ class Gazetteer:
             if cleaned == form:
                 return name
         known = "、".join(self.names)
-        raise UsageError(f"unknown district {value.strip()!r}; known districts: {known} (or 'all')")
+        raise UsageError(
+            f"unknown district {value.strip()!r}; known districts: {known} (or 'all')",
+            "unknown_district",
+        )

@@ -10,22 +10,25 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
+import numpy as np
 
-from qabot.answer import Answer, compose
-from qabot.corpus import load_corpus
+from qabot.answer import compose
+from qabot.corpus import SENTENCE_END
 from qabot.districts import Gazetteer
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
-from qabot.errors import CorpusError, IndexStateError, UsageError
+from qabot.errors import UsageError
+from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
-from qabot.retriever import MODES, Hit, Retriever, quoted_phrases
-from qabot.store import BuildReport, Store, build_store, corpus_hash
+from qabot.retriever import Retriever, quoted_phrases
+from qabot.store import Store
 from qabot.textnorm import fold_width, match_key, to_simplified
+from qabot.types import MODES, Answer, Chunk, Confidence, DocumentInfo, Hit, Mode
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,8 @@ class NoAnswerRule:
     min_coverage: float
     min_dense: float
 
-    def refuses(self, confidence: dict[str, float]) -> bool:
-        return confidence["coverage"] < self.min_coverage and confidence["dense"] < self.min_dense
+    def refuses(self, confidence: Confidence) -> bool:
+        return confidence.coverage < self.min_coverage and confidence.dense < self.min_dense
 
 
 # Fitted on tests/data/questions.jsonl (README, "No answer"). Cosine scales differ between
@@ -75,21 +78,26 @@ class Settings:
 def validate_question(question: str) -> str:
     """The question, trimmed; :class:`UsageError` when there is nothing sensible to search."""
     if not isinstance(question, str) or not question.strip():
-        raise UsageError(f"empty question: ask something, e.g. {EXAMPLE_QUESTION}")
+        raise UsageError(
+            f"empty question: ask something, e.g. {EXAMPLE_QUESTION}", "empty_question"
+        )
     question = question.strip()
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(
             f"question too long ({len(question)} characters, limit {MAX_QUESTION_CHARS}): "
-            "ask about one thing at a time"
+            "ask about one thing at a time",
+            "question_too_long",
         )
     if not _HAS_WORD.search(question):
-        raise UsageError("the question has no words to search for (only symbols or emoji)")
+        raise UsageError(
+            "the question has no words to search for (only symbols or emoji)", "no_words"
+        )
     return question
 
 
 def validate_k(k: int) -> int:
     if not 1 <= k <= MAX_K:
-        raise UsageError(f"--k must be between 1 and {MAX_K}, not {k}")
+        raise UsageError(f"k must be between 1 and {MAX_K}, not {k}", "bad_k")
     return k
 
 
@@ -106,94 +114,93 @@ def _is_compound(word: str, words: list[str]) -> bool:
 
 
 class Engine:
-    """Index + embedder + retriever, loaded once."""
+    """An index, its embedder and the retriever over them: load once, ask many times.
 
-    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
-        self.settings = settings
+    ``ask`` may be called from several threads at once: the index is only read, and the
+    embedder (the one part that is not re-entrant) is called under a lock.
+    """
+
+    def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
-        self.embedder = embedder
+        self.embedder = _Serialised(embedder)
         self.gazetteer = Gazetteer(store.manifest.districts.items())
         self.tokenizer = Tokenizer(self.gazetteer.names)
-        self.retriever = Retriever(store, embedder, self.tokenizer)
+        self.retriever = Retriever(store, self.embedder, self.tokenizer)
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, settings: Settings, refresh: bool = True, progress: bool = True) -> Engine:
-        """Load the index; build it if there is none, refresh it if the corpus changed."""
-        check_embedder_name(settings.embedder)
-        has_manifest = (settings.index / "manifest.json").exists()
-        store = Store.load(settings.index) if has_manifest else None
-        if store is not None:
-            store.check_embedder(settings.embedder)
-        embedder = load_embedder(settings.embedder)
-        if store is None or (refresh and cls._is_stale(settings, store)):
-            if not settings.docs.is_dir() and store is None:
-                raise IndexStateError(
-                    f"no index in {settings.index} and no documents in {settings.docs} "
-                    "to build one from"
-                )
-            log.info(
-                "index %s: building from %s", "missing" if store is None else "stale", settings.docs
-            )
-            store, report = cls._build(settings, embedder, store, progress)
-            log.info(report.summary())
-        return cls(settings, store, embedder)
+    def load(cls, index_dir: Path | str, embedder: str | None = None) -> Engine:
+        """Open the index in ``index_dir`` read-only: no build, no progress bar, no writes.
 
-    @staticmethod
-    def _is_stale(settings: Settings, store: Store) -> bool:
-        if not settings.docs.is_dir():
-            return False  # an index shipped without its sources: use it as it is
-        digest, _ = corpus_hash(settings.docs)
-        return digest != store.manifest.corpus_hash
-
-    @staticmethod
-    def _build(
-        settings: Settings, embedder: Embedder, previous: Store | None, progress: bool
-    ) -> tuple[Store, BuildReport]:
-        corpus = load_corpus(settings.docs)
-        chunks = corpus.chunks()
-        gazetteer = Gazetteer((c.district, c.city) for c in chunks)
-        fingerprint = corpus_hash(settings.docs)
-        with tqdm(
-            total=len(chunks),
-            desc="embedding",
-            unit="chunk",
-            disable=None if progress else True,
-            leave=False,
-        ) as bar:
-            store, report = build_store(
-                chunks,
-                embedder,
-                settings.index,
-                fingerprint,
-                Tokenizer(gazetteer.names),
-                previous=previous,
-                progress=bar.update,
-                problems=corpus.problems,
-            )
-        return store, report
+        ``embedder`` defaults to the one the index was built with; another one is refused
+        (:class:`IndexStateError`), since its vectors would not be comparable.
+        """
+        store = Store.load(Path(index_dir))
+        name = embedder or store.manifest.embedder
+        check_embedder_name(name)
+        store.check_embedder(name)
+        return cls(store, load_embedder(name))
 
     @classmethod
-    def build(cls, settings: Settings, progress: bool = True) -> BuildReport:
-        """``qabot index``: refresh the index, re-embedding only what changed."""
-        previous = None
-        if (settings.index / "manifest.json").exists():
-            try:
-                previous = Store.load(settings.index)
-            except IndexStateError as exc:
-                log.warning("rebuilding from scratch: %s", exc)
-        if not settings.docs.is_dir():
-            raise CorpusError(
-                f"document folder {settings.docs} does not exist (set --docs or QABOT_DOCS)"
+    def open(cls, settings: Settings, refresh: bool = True, progress: bool = True) -> Engine:
+        """The CLI's way in: load the index, building it if there is none and refreshing it
+        if the corpus changed (``refresh``)."""
+        store, embedder = open_store(
+            settings.docs, settings.index, settings.embedder, refresh=refresh, progress=progress
+        )
+        return cls(store, embedder)
+
+    # ------------------------------------------------------------------ catalogue
+
+    @property
+    def districts(self) -> list[str]:
+        """The districts the index covers, in canonical form (北辰区 …)."""
+        return list(self.gazetteer.names)
+
+    def documents(self) -> list[DocumentInfo]:
+        """One entry per indexed document, in index order."""
+        chunks: dict[str, list[Chunk]] = {}
+        for chunk in self.store.chunks:
+            chunks.setdefault(chunk.doc_id, []).append(chunk)
+        return [
+            DocumentInfo(
+                doc_id=doc_id,
+                district=group[0].district,
+                city=group[0].city,
+                title=group[0].title,
+                date=group[0].date,
+                paragraphs=len({c.paragraph for c in group}),
+                chunks=len(group),
             )
-        embedder = load_embedder(settings.embedder)
-        _, report = cls._build(settings, embedder, previous, progress)
-        return report
+            for doc_id, group in chunks.items()
+        ]
+
+    def paragraph(self, chunk_id: str) -> tuple[Chunk, str]:
+        """The chunk ``chunk_id`` and the whole paragraph it was cut from (pieces joined, the
+        sentence each piece repeats from the one before removed)."""
+        target = next((c for c in self.store.chunks if c.id == chunk_id), None)
+        if target is None:
+            raise UsageError(f"no passage {chunk_id!r} in the index", "unknown_passage")
+        text = ""
+        for piece in self.store.chunks:
+            if piece.doc_id == target.doc_id and piece.paragraph == target.paragraph:
+                overlap = next(
+                    (
+                        n
+                        for n in range(min(len(text), len(piece.text)), 0, -1)
+                        if piece.text[n - 1] in SENTENCE_END and text.endswith(piece.text[:n])
+                    ),
+                    0,
+                )
+                text += piece.text[overlap:]
+        return target, text
 
     # ------------------------------------------------------------------ answering
 
     def resolve_district(self, value: str | None) -> str | None:
+        """The canonical name of a district written in any known form (``None``: all);
+        :class:`UsageError` for a name the index does not cover."""
         return self.gazetteer.resolve(value) if value else None
 
     def ask(
@@ -201,14 +208,23 @@ class Engine:
         question: str,
         k: int = 5,
         district: str | None = None,
-        mode: str = "hybrid",
+        mode: Mode = "hybrid",
         qid: str | None = None,
     ) -> Answer:
+        """Answer ``question`` from the index.
+
+        Returns the ``k`` best passages (1–50), the extractive answer copied from them with
+        ``[n]`` citations, and ``no_answer`` when the documents do not cover the question.
+        ``district`` restricts the search (any known form; ``None``: the districts the
+        question names, else all). ``qid`` is echoed as the answer's ``id``.
+        Raises :class:`UsageError` (``reason`` says which) for a question or parameter
+        that cannot be searched. Safe to call from several threads.
+        """
         started = time.perf_counter()
         question = validate_question(question)
         k = validate_k(k)
         if mode not in MODES:
-            raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+            raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}", "bad_mode")
         explicit = self.resolve_district(district)
         query = fold_width(to_simplified(question))
         districts = [explicit] if explicit else self.gazetteer.find(query)
@@ -225,7 +241,7 @@ class Engine:
         groups = [[h for h in found if h.chunk.district == d] for d in compared] or [found]
         quoted = quoted_phrases(query)
         confidences = [self._confidence(group, terms, quoted) for group in groups]
-        confidence = max(confidences, key=lambda c: (not rule.refuses(c), c["coverage"]))
+        confidence = max(confidences, key=lambda c: (not rule.refuses(c), c.coverage))
         no_answer = not passages or all(rule.refuses(c) for c in confidences)
         return Answer(
             id=qid,
@@ -247,7 +263,7 @@ class Engine:
 
     def _confidence(
         self, hits: list[Hit], terms: list[str], quoted: Sequence[str] = ()
-    ) -> dict[str, float]:
+    ) -> Confidence:
         """Evidence that the top passages answer the question.
 
         ``coverage``: the IDF-weighted share of the question's content words that the top
@@ -255,7 +271,7 @@ class Engine:
         fully against). ``dense``: the best cosine similarity among them.
         """
         if not hits:
-            return {"coverage": 0.0, "dense": 0.0}
+            return Confidence()
         top = hits[:CONFIDENCE_DEPTH]
         words = list(dict.fromkeys(terms))
         # jieba's search mode yields 环境保护 and also 环境, 保护: count such a compound once.
@@ -266,4 +282,24 @@ class Engine:
         coverage = found / (sum(weights.values()) or 1.0)
         if quoted and any(all(q in match_key(text) for q in quoted) for text in texts):
             coverage = 1.0  # the passage says literally what the question quotes
-        return {"coverage": round(coverage, 3), "dense": round(max(h.dense for h in top), 4)}
+        return Confidence(coverage=round(coverage, 3), dense=round(max(h.dense for h in top), 4))
+
+
+class _Serialised:
+    """An embedder whose calls are serialised by a lock: the e5 engine and torch models are
+    not documented as re-entrant, and this is the only part of a question that writes."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.inner = embedder
+        self.id = embedder.id
+        self.dim = embedder.dim
+        self.version = getattr(embedder, "version", "")
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self.inner.embed_passages(texts)

@@ -46,14 +46,14 @@ from typing import TYPE_CHECKING, Any
 
 from qabot.errors import QabotError, UsageError
 from qabot.textnorm import match_key
+from qabot.types import MODES, Mode
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qabot.answer import Answer
     from qabot.engine import Engine
+    from qabot.types import Answer
 
 RANK_DEPTH = 10
 HIT_AT = (1, 3, 5, 10)
-MODES = ("hybrid", "dense", "lexical")
 NO_DISTRICT = "(none)"
 UNANSWERABLE = "unanswerable"
 REPORT_NAME = "eval-report.md"
@@ -418,7 +418,7 @@ def run_evaluation(
     engine: Engine,
     questions: Sequence[Question],
     k: int = 5,
-    mode: str = "hybrid",
+    mode: Mode = "hybrid",
     progress: bool = False,
 ) -> dict[str, Any]:
     """Metrics for one retrieval mode (see the module docstring for the definitions)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from qabot.answer import Answer, Passage
+from qabot.types import Answer, Passage
 
 
 def citation(passage: Passage) -> str:

@@ -9,19 +9,17 @@ comparison shows each side.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import faiss
 import numpy as np
 
-from qabot.corpus import Chunk
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
 from qabot.store import HNSW_EF_SEARCH, Store
 from qabot.textnorm import match_key
+from qabot.types import Hit, Mode
 
 RRF_K = 60
-MODES = ("hybrid", "dense", "lexical")
 # Text in quotation marks is meant literally: 提出“产业第一、企业家老大”的理念.
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
 
@@ -29,14 +27,6 @@ _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]
 def quoted_phrases(query: str) -> list[str]:
     """Phrases the question quotes, as match keys."""
     return [match_key(p) for p in _QUOTED.findall(query) if match_key(p)]
-
-
-@dataclass
-class Hit:
-    chunk: Chunk
-    score: float  # fused score scaled to 0..1 (1 = ranked first by both scorers)
-    dense: float  # cosine similarity with the question
-    lexical: float  # BM25 score
 
 
 class Retriever:
@@ -89,7 +79,7 @@ class Retriever:
         return {int(i): float(scores[i]) for i in order if scores[i] > 0}
 
     def search(
-        self, query: str, k: int, districts: list[str] | None = None, mode: str = "hybrid"
+        self, query: str, k: int, districts: list[str] | None = None, mode: Mode = "hybrid"
     ) -> list[Hit]:
         """The ``k`` best chunks for ``query``; alternating between ``districts`` when several."""
         districts = districts or []
@@ -98,7 +88,7 @@ class Retriever:
             return _interleave(per_district, k)
         return self._search(query, k, districts, mode)
 
-    def _search(self, query: str, k: int, districts: list[str], mode: str) -> list[Hit]:
+    def _search(self, query: str, k: int, districts: list[str], mode: Mode) -> list[Hit]:
         allowed = self.allowed(districts)
         depth = max(50, 4 * k)
         tokens = self.tokenizer.tokenize(query)

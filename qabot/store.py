@@ -30,10 +30,11 @@ import faiss
 import numpy as np
 
 from qabot import __version__
-from qabot.corpus import CATALOG_NAME, PIPELINE_VERSION, Chunk, list_sources
+from qabot.corpus import PIPELINE_VERSION
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError
-from qabot.lexical import LexicalIndex, Tokenizer, tokenizer_signature
+from qabot.lexical import LexicalIndex, Tokenizer
+from qabot.types import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,9 @@ class Manifest:
     def read(cls, index_dir: Path) -> Manifest:
         path = index_dir / MANIFEST
         if not path.exists():
-            raise IndexStateError(f"no index in {index_dir}: run `qabot index` to build it")
+            raise IndexStateError(
+                f"no index in {index_dir}: run `qabot index` to build it", "index_missing"
+            )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
@@ -75,19 +78,6 @@ class Manifest:
             raise IndexStateError(
                 f"{path} is corrupt ({exc}); rebuild it with `qabot index`"
             ) from exc
-
-
-def corpus_hash(docs_dir: Path) -> tuple[str, dict[str, str]]:
-    """Fingerprint of the documents, the catalog and the pipeline, plus per-file hashes."""
-    digest = hashlib.sha256(f"pipeline={PIPELINE_VERSION};tokens={tokenizer_signature()}".encode())
-    files: dict[str, str] = {}
-    catalog = docs_dir / CATALOG_NAME
-    paths = [*list_sources(docs_dir), *([catalog] if catalog.exists() else [])]
-    for path in paths:
-        files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        digest.update(f"{path.name}={files[path.name]}\n".encode())
-    files.pop(CATALOG_NAME, None)
-    return digest.hexdigest(), files
 
 
 def _text_key(chunk: Chunk) -> str:

@@ -71,10 +71,10 @@ from telegram.ext import (
     filters,
 )
 
-from qabot.answer import Answer
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, Engine, Settings, validate_question
 from qabot.errors import QabotError, UsageError
 from qabot.render import citation, no_answer_text
+from qabot.types import Answer, DocumentInfo
 
 log = logging.getLogger(__name__)
 
@@ -400,41 +400,6 @@ def esc(text: object) -> str:
     return html.escape(str(text))
 
 
-@dataclass(frozen=True)
-class Document:
-    doc_id: str
-    district: str
-    city: str
-    title: str
-    date: str
-    paragraphs: int
-
-    def label(self) -> str:
-        place = f"{self.district}（{self.city}）" if self.city and self.district else self.district
-        title = f"《{self.title}》" if self.title else self.doc_id
-        return f"{place or '未知地区'}：{title}" + (f"，{self.date}" if self.date else "")
-
-
-def documents(engine: Engine) -> list[Document]:
-    """One entry per indexed document, from the chunks' metadata."""
-    counts: dict[str, int] = {}
-    first: dict[str, Any] = {}
-    for chunk in engine.store.chunks:
-        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
-        first.setdefault(chunk.doc_id, chunk)
-    return [
-        Document(
-            doc_id,
-            chunk.district or "",
-            getattr(chunk, "city", "") or "",
-            chunk.title or "",
-            chunk.date or "",
-            counts[doc_id],
-        )
-        for doc_id, chunk in first.items()
-    ]
-
-
 def answer_record(answer: Answer) -> dict[str, Any]:
     """What a chat remembers of an answer: plain data, so the pickle outlives code changes."""
     return {
@@ -466,7 +431,7 @@ def _passage_block(passage: Mapping[str, Any]) -> str:
 def render_record(
     record: Mapping[str, Any],
     known_districts: Iterable[str],
-    topics: Sequence[Document] = (),
+    topics: Sequence[DocumentInfo] = (),
     shown: int = PAGE_SIZE,
     district_filter: str | None = None,
 ) -> str:
@@ -487,7 +452,7 @@ def render_record(
     return "\n\n".join(blocks)
 
 
-def _suggestions(topics: Sequence[Document], district_filter: str | None) -> str:
+def _suggestions(topics: Sequence[DocumentInfo], district_filter: str | None) -> str:
     lines = ["<b>可以问这些地区和主题：</b>"]
     lines.extend(f"• {esc(doc.label())}" for doc in topics)
     if district_filter:
@@ -498,7 +463,7 @@ def _suggestions(topics: Sequence[Document], district_filter: str | None) -> str
 def render_telegram(
     answer: Answer,
     known_districts: Iterable[str],
-    topics: Sequence[Document] = (),
+    topics: Sequence[DocumentInfo] = (),
     page_size: int = PAGE_SIZE,
     district_filter: str | None = None,
 ) -> str:
@@ -525,7 +490,7 @@ def render_sources(record: Mapping[str, Any]) -> str:
     return "\n\n".join(blocks)
 
 
-def render_start(docs: Sequence[Document], bot_username: str | None) -> str:
+def render_start(docs: Sequence[DocumentInfo], bot_username: str | None) -> str:
     lines = [
         "<b>你好！我根据已收录的政府文档回答问题。</b>",
         "回答只摘录原文，每段摘录都注明出处：地区 · 讲话人 · 日期 · 标题 · 段落。",
@@ -683,7 +648,7 @@ class QABot:
         self.engine = engine
         self.config = config
         self.known = list(engine.gazetteer.names)
-        self.docs = documents(engine)
+        self.docs = engine.documents()
         self.rate = QuestionRateLimit(config.rate_limit)
         self._engine_lock = threading.Lock()
 

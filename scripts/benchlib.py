@@ -120,7 +120,8 @@ def shipped_copy(base: Path) -> tuple[Path, Path]:
 
 def index_is_fresh(docs: Path, index: Path) -> bool:
     """Whether Engine.open would use the index as it is (False: it would rebuild it)."""
-    from qabot.store import Manifest, corpus_hash
+    from qabot.indexer import corpus_hash
+    from qabot.store import Manifest
 
     try:
         return Manifest.read(index).corpus_hash == corpus_hash(docs)[0]
@@ -212,13 +213,13 @@ def warm_latencies(engine, questions: Sequence[str], mode: str, k: int = 5) -> l
 
 def build_index(docs_src: Path = DOCS) -> dict:
     """Full index build from a copy of the documents into a fresh temporary folder."""
-    from qabot.engine import Engine, Settings
+    from qabot.indexer import build
 
     with tempfile.TemporaryDirectory(prefix="qabot-build-") as tmp:
         docs = Path(tmp) / "docs_src"
         shutil.copytree(docs_src, docs)
         started = time.perf_counter()
-        report = Engine.build(Settings(docs, Path(tmp) / "index", "e5-small"), progress=False)
+        report = build(docs, Path(tmp) / "index", "e5-small", progress=False)
         seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 2),

@@ -149,7 +149,7 @@ def test_python_dash_m_and_batch_mode(env: dict[str, str], tmp_path: Path) -> No
             ["ask", "垃圾分类", "--district", "朝阳区"],
             "unknown district '朝阳区'; known districts: 北辰区、和平区",
         ),
-        (["ask", "垃圾分类", "--k", "0"], "--k must be between 1 and 50"),
+        (["ask", "垃圾分类", "--k", "0"], "--k: k must be between 1 and 50"),
         (["ask"], "no question"),
         (["ask", "--batch", "/nonexistent/q.jsonl", "--json"], "cannot read question file"),
         (["ask", "问题", "--embedder", "word2vec"], "unknown embedder 'word2vec'"),

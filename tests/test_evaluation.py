@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from qabot.answer import Answer, Passage
-from qabot.corpus import Chunk
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
 from qabot.evaluation import (
@@ -34,6 +32,7 @@ from qabot.evaluation import (
     summarize,
     write_report,
 )
+from qabot.types import Answer, Chunk, Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"

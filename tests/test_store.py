@@ -10,8 +10,9 @@ from pathlib import Path
 import faiss
 import pytest
 
+from qabot import indexer
 from qabot import store as store_module
-from qabot.engine import Engine, Settings
+from qabot.engine import Settings
 from qabot.errors import IndexStateError
 from qabot.store import HNSW_THRESHOLD, Store, new_faiss_index
 
@@ -25,15 +26,19 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+def build_index(settings: Settings, progress: bool = False) -> indexer.BuildReport:
+    return indexer.build(settings.docs, settings.index, settings.embedder, progress=progress)
+
+
 def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> None:
-    first = Engine.build(settings, progress=False)
+    first = build_index(settings, progress=False)
     assert first.chunks == first.embedded > 3 and first.reused == 0
     store = Store.load(settings.index)
     assert store.manifest.embedder == "e5-small" and store.manifest.dim == 384
     assert store.manifest.index_type == "IndexFlatIP"
     assert store.dense.ntotal == len(store.chunks) == first.chunks
 
-    unchanged = Engine.build(settings, progress=False)
+    unchanged = build_index(settings, progress=False)
     assert unchanged.embedded == 0 and unchanged.reused == first.chunks
 
     doc = settings.docs / "heping-2019-interview.txt"
@@ -41,20 +46,20 @@ def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> No
         doc.read_text(encoding="utf-8") + "\n和平区将新建社区食堂10个，方便老年人就餐。\n",
         encoding="utf-8",
     )
-    changed = Engine.build(settings, progress=False)
+    changed = build_index(settings, progress=False)
     assert 1 <= changed.embedded <= 2 and changed.reused >= first.chunks - 1
 
     (settings.docs / "dongli-interview.txt").unlink()
-    removed = Engine.build(settings, progress=False)
+    removed = build_index(settings, progress=False)
     assert removed.embedded == 0 and removed.removed > 0
     assert {c.district for c in Store.load(settings.index).chunks} == {"和平区"}
 
 
 def test_only_the_current_generation_is_kept(settings: Settings) -> None:
-    Engine.build(settings, progress=False)
+    build_index(settings, progress=False)
     doc = settings.docs / "heping-2019-interview.txt"
     doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
-    Engine.build(settings, progress=False)
+    build_index(settings, progress=False)
     manifest = json.loads((settings.index / "manifest.json").read_text(encoding="utf-8"))
     names = sorted(p.name for p in settings.index.iterdir())
     assert names == sorted(["manifest.json", *manifest["files"].values()])
@@ -63,7 +68,7 @@ def test_only_the_current_generation_is_kept(settings: Settings) -> None:
 def test_a_crash_before_the_commit_leaves_the_old_index_usable(
     settings: Settings, monkeypatch
 ) -> None:
-    Engine.build(settings, progress=False)
+    build_index(settings, progress=False)
     before = Store.load(settings.index)
     doc = settings.docs / "heping-2019-interview.txt"
     doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
@@ -77,7 +82,7 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
 
     monkeypatch.setattr(store_module.os, "replace", crash_on_manifest)
     with pytest.raises(OSError):
-        Engine.build(settings, progress=False)
+        build_index(settings, progress=False)
     monkeypatch.undo()
     after = Store.load(settings.index)
     assert [c.id for c in after.chunks] == [c.id for c in before.chunks]
@@ -87,7 +92,7 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
 def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Settings) -> None:
     with pytest.raises(IndexStateError, match="qabot index"):
         Store.load(settings.index)
-    Engine.build(settings, progress=False)
+    build_index(settings, progress=False)
     store = Store.load(settings.index)
     with pytest.raises(IndexStateError, match=r"built with embedder 'e5-small', not 'st:other'"):
         store.check_embedder("st:other")
@@ -96,7 +101,7 @@ def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Setting
     dense.write_bytes(b"not a faiss index")
     with pytest.raises(IndexStateError, match=r"corrupt.*qabot index"):
         Store.load(settings.index)
-    report = Engine.build(settings, progress=False)  # `qabot index` repairs it
+    report = build_index(settings, progress=False)  # `qabot index` repairs it
     assert report.chunks == store.manifest.chunks
     Store.load(settings.index)
 
@@ -106,7 +111,7 @@ def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Setting
 
 
 def test_chunks_file_out_of_step_with_vectors_is_detected(settings: Settings) -> None:
-    Engine.build(settings, progress=False)
+    build_index(settings, progress=False)
     store = Store.load(settings.index)
     chunks_file = settings.index / store.manifest.files["chunks"]
     lines = chunks_file.read_text(encoding="utf-8").splitlines()

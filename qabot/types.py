@@ -1,0 +1,154 @@
+"""The data types every layer shares: chunks, hits, passages, answers, documents.
+
+They live here, apart from the modules that make them, so that a front end (or a user of
+the Python API) can import them without pulling in FAISS, the embedder or the cleaner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, get_args
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+
+
+@dataclass
+class Chunk:
+    """One retrievable passage with everything needed to cite it."""
+
+    id: str
+    doc_id: str
+    paragraph: int
+    part: int
+    text: str
+    context: str
+    district: str
+    city: str
+    speaker: str
+    role: str
+    date: str
+    title: str
+    kind: str
+    source: str
+    line: int
+
+    def embed_text(self) -> str:
+        """What the embedder and the lexical index see: place, context, then the passage."""
+        return " ".join(part for part in (self.district, self.context, self.text) if part)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Chunk:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with the scores that ranked it."""
+
+    chunk: Chunk
+    score: float  # fused score scaled to 0..1 (1 = ranked first by both scorers)
+    dense: float  # cosine similarity with the question
+    lexical: float  # BM25 score
+
+
+@dataclass
+class Passage:
+    """A hit as shown to the user: its rank in the answer and the excerpt quoted from it."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+    excerpt: str
+    dense: float
+    lexical: float
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "chunk_id": c.id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "district": c.district,
+            "city": c.city,
+            "speaker": c.speaker,
+            "role": c.role,
+            "date": c.date,
+            "paragraph": c.paragraph,
+            "text": c.text,
+            "excerpt": self.excerpt,
+            "context": c.context,
+            "source": c.source,
+            "line": c.line,
+            "dense_score": self.dense,
+            "lexical_score": self.lexical,
+        }
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """The evidence behind the no-answer decision (see :mod:`qabot.engine`).
+
+    ``coverage``: IDF-weighted share of the question's content words found in the top
+    passages; ``dense``: the best cosine similarity among them.
+    """
+
+    coverage: float = 0.0
+    dense: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What :meth:`qabot.Engine.ask` returns; :meth:`to_dict` is the JSON answer object."""
+
+    question: str
+    districts: list[str]
+    no_answer: bool
+    answer: str
+    passages: list[Passage]
+    latency_ms: float = 0.0
+    id: str | None = None
+    confidence: Confidence = field(default_factory=Confidence)
+
+    def to_dict(self) -> dict:
+        data: dict = {"id": self.id} if self.id is not None else {}
+        data.update(
+            question=self.question,
+            districts=self.districts,
+            no_answer=self.no_answer,
+            answer=self.answer,
+            passages=[p.to_dict() for p in self.passages],
+            latency_ms=round(self.latency_ms, 1),
+            confidence=self.confidence.to_dict(),
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document, as front ends list it (``/start``, ``GET /api/documents``)."""
+
+    doc_id: str
+    district: str
+    city: str
+    title: str
+    date: str
+    paragraphs: int  # distinct source paragraphs indexed (not chunks)
+    chunks: int
+
+    def label(self) -> str:
+        """``北辰区（天津市）：《标题》，2020``."""
+        place = f"{self.district}（{self.city}）" if self.city and self.district else self.district
+        title = f"《{self.title}》" if self.title else self.doc_id
+        return f"{place or '未知地区'}：{title}" + (f"，{self.date}" if self.date else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
