@@ -28,171 +28,23 @@ jieba.setLogLevel(logging.WARNING)
 # bm25s sets its own logger to DEBUG, which would print through any root handler.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-# Function words and question words: they say how something is asked, not what about.
+
+def _data(name: str) -> str:
+    return resources.files("qabot").joinpath(f"data/{name}").read_text(encoding="utf-8")
+
+
+# Function words and question words (qabot/data/stopwords.txt): they say how something is
+# asked, not what about.
 STOPWORDS = frozenset(
-    [
-        "的",
-        "了",
-        "和",
-        "与",
-        "及",
-        "或",
-        "是",
-        "在",
-        "有",
-        "为",
-        "对",
-        "把",
-        "被",
-        "将",
-        "从",
-        "到",
-        "以",
-        "于",
-        "并",
-        "而",
-        "也",
-        "都",
-        "还",
-        "又",
-        "就",
-        "等",
-        "中",
-        "上",
-        "下",
-        "里",
-        "个",
-        "们",
-        "我",
-        "我们",
-        "你",
-        "您",
-        "他",
-        "她",
-        "它",
-        "这",
-        "那",
-        "这些",
-        "那些",
-        "这个",
-        "那个",
-        "这样",
-        "这方面",
-        "方面",
-        "其",
-        "之",
-        "所",
-        "该",
-        "各",
-        "每",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "呀",
-        "么",
-        "什么",
-        "哪些",
-        "哪个",
-        "哪里",
-        "哪",
-        "怎么",
-        "怎样",
-        "怎么样",
-        "如何",
-        "多少",
-        "几",
-        "多",
-        "为什么",
-        "是否",
-        "有没有",
-        "请问",
-        "请",
-        "介绍",
-        "一下",
-        "说说",
-        "谈谈",
-        "问",
-        "关于",
-        "通过",
-        "进行",
-        "开展",
-        "工作",
-        "做",
-        "做了",
-        "做好",
-        "采取",
-        "情况",
-        "主要",
-        "具体",
-        "了解",
-        "想",
-        "知道",
-        "能",
-        "可以",
-        "会",
-        "要",
-        "应",
-        "应该",
-        "已经",
-        "目前",
-        "今年",
-        "哪方面",
-        "举措",
-        "措施",
-        "什么样",
-        "谁",
-        "哪位",
-        "哪家",
-        "几个",
-        "几所",
-        "几项",
-        "几家",
-        "哪几",
-        "哪几个",
-        "一共",
-        "总共",
-        "各",
-        "各有",
-        "各自",
-        "分别",
-        "打算",
-        "计划",
-        "地方",
-        "有人",
-        "没有",
-        "一点",
-        "很",
-        "还",
-        "还要",
-        "以后",
-        "之后",
-        "才能",
-        "那边",
-        "这边",
-        "那里",
-        "这里",
-        "这篇",
-        "文章",
-        "怎么办",
-        "怎么样",
-        "能否",
-        "有无",
-        "不",
-        "没",
-    ]
+    line.strip() for line in _data("stopwords.txt").splitlines() if line.strip() and line[0] != "#"
 )
 _WORD = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]")
-
-
-def _userdict() -> str:
-    return resources.files("qabot").joinpath("data/userdict.txt").read_text(encoding="utf-8")
 
 
 def tokenizer_signature() -> str:
     """Changes whenever tokenisation would: part of the corpus fingerprint, so an index built
     with other stopwords or another user dictionary counts as stale and is rebuilt."""
-    material = "\n".join([jieba.__version__, " ".join(sorted(STOPWORDS)), _userdict()])
+    material = "\n".join([jieba.__version__, " ".join(sorted(STOPWORDS)), _data("userdict.txt")])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
 
@@ -205,7 +57,7 @@ class Tokenizer:
     @cached_property
     def _jieba(self) -> jieba.Tokenizer:
         tokenizer = jieba.Tokenizer()
-        tokenizer.load_userdict(io.StringIO(_userdict()))
+        tokenizer.load_userdict(io.StringIO(_data("userdict.txt")))
         for word in self._extra:
             tokenizer.add_word(word, freq=50)
         return tokenizer
