@@ -29,6 +29,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--embedder", help="e5-small (default, offline) or st:NAME_OR_PATH (or $QABOT_EMBEDDER)"
     )
+    parser.add_argument(
+        "--store",
+        help="faiss (default), milvus-lite:PATH, milvus://HOST:PORT or an https:// Milvus URI "
+        "(or $QABOT_STORE; token from $QABOT_MILVUS_TOKEN)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
 
 
@@ -134,13 +139,18 @@ def _configure_logging(verbosity: int) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(args.docs, args.index, args.embedder)
+    return Settings.from_env(args.docs, args.index, args.embedder, args.store)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report = build(
-        settings.docs, settings.index, settings.embedder, force=args.force, progress=not args.json
+        settings.docs,
+        settings.index,
+        settings.embedder,
+        force=args.force,
+        progress=not args.json,
+        store=settings.store,
     )
     if args.json:
         print(json.dumps(report.__dict__, ensure_ascii=False))

@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from qabot.answer import compose
+from qabot.backend import ChunkStore, open_existing, parse_store
 from qabot.corpus import SENTENCE_END
 from qabot.districts import Gazetteer
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
-from qabot.errors import UsageError
+from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
 from qabot.retriever import Retriever, quoted_phrases
-from qabot.store import Store
 from qabot.textnorm import fold_width, match_key, to_simplified
 from qabot.types import MODES, Answer, Chunk, Confidence, DocumentInfo, Hit, Mode
 
@@ -62,16 +62,23 @@ class Settings:
     docs: Path
     index: Path
     embedder: str
+    store: str = "faiss"  # a --store value, see qabot.backend
 
     @classmethod
     def from_env(
-        cls, docs: str | None = None, index: str | None = None, embedder: str | None = None
+        cls,
+        docs: str | None = None,
+        index: str | None = None,
+        embedder: str | None = None,
+        store: str | None = None,
     ) -> Settings:
-        """Flags win over ``QABOT_DOCS``/``QABOT_INDEX``/``QABOT_EMBEDDER``, then defaults."""
+        """Flags win over ``QABOT_DOCS``/``QABOT_INDEX``/``QABOT_EMBEDDER``/``QABOT_STORE``,
+        then defaults."""
         return cls(
             docs=Path(docs or os.environ.get("QABOT_DOCS") or "docs_src"),
             index=Path(index or os.environ.get("QABOT_INDEX") or "embeddings"),
             embedder=embedder or os.environ.get("QABOT_EMBEDDER") or DEFAULT_EMBEDDER,
+            store=store or os.environ.get("QABOT_STORE") or "faiss",
         )
 
 
@@ -120,7 +127,7 @@ class Engine:
     embedder (the one part that is not re-entrant) is called under a lock.
     """
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    def __init__(self, store: ChunkStore, embedder: Embedder) -> None:
         self.store = store
         self.embedder = _Serialised(embedder)
         self.gazetteer = Gazetteer(store.manifest.districts.items())
@@ -130,13 +137,22 @@ class Engine:
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def load(cls, index_dir: Path | str, embedder: str | None = None) -> Engine:
-        """Open the index in ``index_dir`` read-only: no build, no progress bar, no writes.
+    def load(
+        cls, index_dir: Path | str, embedder: str | None = None, store: str | None = None
+    ) -> Engine:
+        """Open the index in ``index_dir`` (or the ``store`` backend, a ``--store`` value)
+        read-only: no build, no progress bar, no writes.
 
         ``embedder`` defaults to the one the index was built with; another one is refused
         (:class:`IndexStateError`), since its vectors would not be comparable.
         """
-        store = Store.load(Path(index_dir))
+        spec = parse_store(store)
+        store = open_existing(spec, Path(index_dir))
+        if store is None:
+            where = index_dir if spec.kind == "faiss" else spec.describe()
+            raise IndexStateError(
+                f"no index in {where}: run `qabot index` to build it", "index_missing"
+            )
         name = embedder or store.manifest.embedder
         check_embedder_name(name)
         store.check_embedder(name)
@@ -147,7 +163,12 @@ class Engine:
         """The CLI's way in: load the index, building it if there is none and refreshing it
         if the corpus changed (``refresh``)."""
         store, embedder = open_store(
-            settings.docs, settings.index, settings.embedder, refresh=refresh, progress=progress
+            settings.docs,
+            settings.index,
+            settings.embedder,
+            refresh=refresh,
+            progress=progress,
+            store=settings.store,
         )
         return cls(store, embedder)
 
@@ -160,40 +181,26 @@ class Engine:
 
     def documents(self) -> list[DocumentInfo]:
         """One entry per indexed document, in index order."""
-        chunks: dict[str, list[Chunk]] = {}
-        for chunk in self.store.chunks:
-            chunks.setdefault(chunk.doc_id, []).append(chunk)
-        return [
-            DocumentInfo(
-                doc_id=doc_id,
-                district=group[0].district,
-                city=group[0].city,
-                title=group[0].title,
-                date=group[0].date,
-                paragraphs=len({c.paragraph for c in group}),
-                chunks=len(group),
-            )
-            for doc_id, group in chunks.items()
-        ]
+        return self.store.documents()
 
     def paragraph(self, chunk_id: str) -> tuple[Chunk, str]:
         """The chunk ``chunk_id`` and the whole paragraph it was cut from (pieces joined, the
         sentence each piece repeats from the one before removed)."""
-        target = next((c for c in self.store.chunks if c.id == chunk_id), None)
+        pieces = self.store.paragraph_chunks(chunk_id)
+        target = next((c for c in pieces if c.id == chunk_id), None)
         if target is None:
             raise UsageError(f"no passage {chunk_id!r} in the index", "unknown_passage")
         text = ""
-        for piece in self.store.chunks:
-            if piece.doc_id == target.doc_id and piece.paragraph == target.paragraph:
-                overlap = next(
-                    (
-                        n
-                        for n in range(min(len(text), len(piece.text)), 0, -1)
-                        if piece.text[n - 1] in SENTENCE_END and text.endswith(piece.text[:n])
-                    ),
-                    0,
-                )
-                text += piece.text[overlap:]
+        for piece in pieces:
+            overlap = next(
+                (
+                    n
+                    for n in range(min(len(text), len(piece.text)), 0, -1)
+                    if piece.text[n - 1] in SENTENCE_END and text.endswith(piece.text[:n])
+                ),
+                0,
+            )
+            text += piece.text[overlap:]
         return target, text
 
     # ------------------------------------------------------------------ answering
@@ -276,7 +283,7 @@ class Engine:
         words = list(dict.fromkeys(terms))
         # jieba's search mode yields 环境保护 and also 环境, 保护: count such a compound once.
         words = [t for t in words if not _is_compound(t, words)]
-        weights = {t: self.store.lexical.idf(t) for t in words}
+        weights = {t: self.store.idf(t) for t in words}
         texts = [h.chunk.embed_text() for h in top]
         found = sum(w for t, w in weights.items() if any(t in text for text in texts))
         coverage = found / (sum(weights.values()) or 1.0)

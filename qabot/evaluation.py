@@ -407,7 +407,7 @@ def locate_evidence(engine: Engine, failures: list[dict], limit: int = 3) -> Non
     wanted = [f for f in failures if f["expected"]]
     if store is None or not wanted:
         return
-    keys = [(chunk.id, match_key(chunk.text)) for chunk in store.chunks]
+    keys = [(chunk.id, match_key(chunk.text)) for chunk in store.iter_chunks()]
     for failure in wanted:
         phrases = [match_key(a) for a in failure["expected"]]
         found = [cid for cid, key in keys if any(p in key for p in phrases)]

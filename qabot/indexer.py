@@ -13,12 +13,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from qabot.backend import ChunkStore, StoreSpec, open_existing, parse_store, write_generation
 from qabot.corpus import CATALOG_NAME, PIPELINE_VERSION, list_sources, load_corpus
 from qabot.districts import Gazetteer
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError
 from qabot.lexical import Tokenizer, tokenizer_signature
-from qabot.store import MANIFEST, BuildReport, Manifest, Store, build_store
+from qabot.store import BuildReport, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -53,33 +54,42 @@ def build(
     *,
     force: bool = False,
     progress: bool = True,
-    previous: Store | None = None,
+    previous: ChunkStore | None = None,
+    store: str | None = None,
 ) -> BuildReport:
     """Build or refresh the index in ``index`` from the documents in ``docs``.
 
     Only chunks whose text changed are embedded again (vectors are reused from the current
     index by content hash); ``force=True`` re-embeds everything. ``progress`` draws a bar
     on a terminal. The new generation is committed atomically (see :mod:`qabot.store`).
+    ``store`` is a ``--store`` value (:mod:`qabot.backend`; default: the FAISS files).
     """
-    docs, index = Path(docs), Path(index)
+    docs, index, spec = Path(docs), Path(index), parse_store(store)
     if not docs.is_dir():
         raise CorpusError(
             f"document folder {docs} does not exist (set --docs or QABOT_DOCS)", "docs_missing"
         )
     model = load_embedder(embedder) if isinstance(embedder, str) else embedder
-    if previous is None and not force and (index / MANIFEST).exists():
+    if previous is None and not force:
         try:
-            previous = Store.load(index)
+            previous = open_existing(spec, index)
         except IndexStateError as exc:
+            if exc.reason == "store_unreachable":
+                raise
             log.warning("rebuilding from scratch: %s", exc)
     if force:
         previous = None
-    return _build(docs, index, model, previous, progress)[1]
+    return _build(docs, index, model, previous, progress, spec)[1]
 
 
 def _build(
-    docs: Path, index: Path, embedder: Embedder, previous: Store | None, progress: bool
-) -> tuple[Store, BuildReport]:
+    docs: Path,
+    index: Path,
+    embedder: Embedder,
+    previous: ChunkStore | None,
+    progress: bool,
+    spec: StoreSpec,
+) -> tuple[ChunkStore, BuildReport]:
     corpus = load_corpus(docs)
     chunks = corpus.chunks()
     gazetteer = Gazetteer((c.district, c.city) for c in chunks)
@@ -91,7 +101,8 @@ def _build(
         disable=None if progress else True,
         leave=False,
     ) as bar:
-        store, report = build_store(
+        store, report = write_generation(
+            spec,
             chunks,
             embedder,
             index,
@@ -106,20 +117,28 @@ def _build(
 
 
 def open_store(
-    docs: Path, index: Path, embedder: str, *, refresh: bool, progress: bool
-) -> tuple[Store, Embedder]:
-    """The index in ``index`` and its embedder; the index is built first if there is none
-    and refreshed if ``docs`` changed (when ``refresh``)."""
+    docs: Path,
+    index: Path,
+    embedder: str,
+    *,
+    refresh: bool,
+    progress: bool,
+    store: str | None = None,
+) -> tuple[ChunkStore, Embedder]:
+    """The index in ``index`` (or the ``store`` backend) and its embedder; the index is built
+    first if there is none and refreshed if ``docs`` changed (when ``refresh``)."""
     check_embedder_name(embedder)
-    store = Store.load(index) if (index / MANIFEST).exists() else None
-    if store is not None:
-        store.check_embedder(embedder)  # before the (slow) model load
+    spec = parse_store(store)
+    current = open_existing(spec, index)
+    if current is not None:
+        current.check_embedder(embedder)  # before the (slow) model load
     model = load_embedder(embedder)
-    if store is not None and not (refresh and is_stale(docs, store.manifest)):
-        return store, model
-    if store is None and not docs.is_dir():
+    if current is not None and not (refresh and is_stale(docs, current.manifest)):
+        return current, model
+    where = index if spec.kind == "faiss" else spec.describe()
+    if current is None and not docs.is_dir():
         raise IndexStateError(
-            f"no index in {index} and no documents in {docs} to build one from", "index_missing"
+            f"no index in {where} and no documents in {docs} to build one from", "index_missing"
         )
-    log.info("index %s: building from %s", "missing" if store is None else "stale", docs)
-    return _build(docs, index, model, store, progress)[0], model
+    log.info("index %s: building from %s", "missing" if current is None else "stale", docs)
+    return _build(docs, index, model, current, progress, spec)[0], model

@@ -50,7 +50,7 @@ class Repl:
         if self.interactive:
             self._load_history()
             self.say(
-                f"qabot — {len(self.engine.store.chunks)} passages from "
+                f"qabot — {self.engine.store.size} passages from "
                 f"{'、'.join(self.engine.gazetteer.names)}. :help for commands, Ctrl-D to leave."
             )
         try:

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates, fused, district-aware.
+"""Hybrid retrieval: dense and lexical (BM25) candidates from the store, fused, district-aware.
 
 Fusion is reciprocal-rank fusion (RRF): robust to the two scorers' different scales and
 with no weights to tune per model. Districts named in the question (or passed explicitly)
@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 
-import faiss
-import numpy as np
-
+from qabot.backend import ChunkStore
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
-from qabot.store import HNSW_EF_SEARCH, Store
 from qabot.textnorm import match_key
 from qabot.types import Hit, Mode
 
@@ -30,53 +27,17 @@ def quoted_phrases(query: str) -> list[str]:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, tokenizer: Tokenizer) -> None:
+    """Asks the store (:class:`qabot.backend.ChunkStore`) for the two candidate rankings and
+    fuses them here, so every backend reports the same ``dense_score``/``lexical_score``."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, tokenizer: Tokenizer) -> None:
         self.store = store
         self.embedder = embedder
         self.tokenizer = tokenizer
-        groups: dict[str, list[int]] = {}
-        for i, chunk in enumerate(store.chunks):
-            groups.setdefault(chunk.district, []).append(i)
-        self._by_district = {d: np.asarray(ids, dtype=np.int64) for d, ids in groups.items()}
 
     @property
     def size(self) -> int:
-        return len(self.store.chunks)
-
-    def allowed(self, districts: list[str]) -> np.ndarray | None:
-        """Chunk positions of the given districts (``None``: no restriction)."""
-        if not districts:
-            return None
-        parts = [self._by_district.get(d, np.zeros(0, dtype=np.int64)) for d in districts]
-        return np.sort(np.concatenate(parts))
-
-    def dense_scores(self, query: str, allowed: np.ndarray | None, depth: int) -> dict[int, float]:
-        """Cosine similarity of the best ``depth`` chunks (among ``allowed``)."""
-        if self.size == 0 or (allowed is not None and not len(allowed)):
-            return {}
-        vector = self.embedder.embed_queries([query])
-        depth = min(depth, self.size if allowed is None else len(allowed))
-        params = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(allowed)
-            params = (
-                faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, depth))
-                if isinstance(self.store.dense, faiss.IndexHNSWFlat)
-                else faiss.SearchParameters(sel=selector)
-            )
-        scores, ids = self.store.dense.search(vector, depth, params=params)
-        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
-
-    def lexical_scores(
-        self, tokens: list[str], allowed: np.ndarray | None, depth: int
-    ) -> dict[int, float]:
-        scores = self.store.lexical.scores(tokens)
-        if allowed is not None:
-            mask = np.full(self.size, -1.0, dtype=np.float32)
-            mask[allowed] = scores[allowed]
-            scores = mask
-        order = np.argsort(-scores, kind="stable")[:depth]
-        return {int(i): float(scores[i]) for i in order if scores[i] > 0}
+        return self.store.size
 
     def search(
         self, query: str, k: int, districts: list[str] | None = None, mode: Mode = "hybrid"
@@ -89,11 +50,14 @@ class Retriever:
         return self._search(query, k, districts, mode)
 
     def _search(self, query: str, k: int, districts: list[str], mode: Mode) -> list[Hit]:
-        allowed = self.allowed(districts)
         depth = max(50, 4 * k)
+        dense = (
+            self.store.dense_search(self.embedder.embed_queries([query])[0], depth, districts)
+            if mode != "lexical"
+            else {}
+        )
         tokens = self.tokenizer.tokenize(query)
-        dense = self.dense_scores(query, allowed, depth) if mode != "lexical" else {}
-        lexical = self.lexical_scores(tokens, allowed, depth) if mode != "dense" else {}
+        lexical = self.store.lexical_search(tokens, depth, districts) if mode != "dense" else {}
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             ordered = sorted(ranking, key=lambda i: -ranking[i])
@@ -101,14 +65,16 @@ class Retriever:
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         best_possible = (2 if mode == "hybrid" else 1) / (RRF_K + 1)
         phrases = quoted_phrases(query)
+        chunks = self.store.chunks_at(fused) if phrases else {}
         if phrases:  # a candidate holding every quoted phrase goes before those that do not
             for i in fused:
-                if all(p in match_key(self.store.chunks[i].text) for p in phrases):
+                if all(p in match_key(chunks[i].text) for p in phrases):
                     fused[i] += best_possible
         ranked = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        chunks = chunks or self.store.chunks_at(ranked)
         return [
             Hit(
-                chunk=self.store.chunks[i],
+                chunk=chunks[i],
                 score=round(min(fused[i] / best_possible, 1.0), 4),
                 dense=round(dense.get(i, 0.0), 4),
                 lexical=round(lexical.get(i, 0.0), 4),

@@ -22,8 +22,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -34,7 +35,7 @@ from qabot.corpus import PIPELINE_VERSION
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError
 from qabot.lexical import LexicalIndex, Tokenizer
-from qabot.types import Chunk
+from qabot.types import Chunk, DocumentInfo, summarise_documents
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ class Manifest:
             ) from exc
 
 
-def _text_key(chunk: Chunk) -> str:
+def text_key(chunk: Chunk) -> str:
+    """Content hash of what gets embedded: equal keys, reusable vector."""
     return hashlib.sha1(chunk.embed_text().encode("utf-8")).hexdigest()
 
 
@@ -149,6 +151,78 @@ class Store:
                 f"--embedder {self.manifest.embedder} (QABOT_EMBEDDER)"
             )
 
+    # ------------------------------------------------------------------ the ChunkStore protocol
+
+    @property
+    def size(self) -> int:
+        return len(self.chunks)
+
+    @cached_property
+    def _by_district(self) -> dict[str, np.ndarray]:
+        groups: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            groups.setdefault(chunk.district, []).append(i)
+        return {d: np.asarray(ids, dtype=np.int64) for d, ids in groups.items()}
+
+    def _allowed(self, districts: Sequence[str]) -> np.ndarray | None:
+        """Chunk positions of the given districts (``None``: no restriction)."""
+        if not districts:
+            return None
+        parts = [self._by_district.get(d, np.zeros(0, dtype=np.int64)) for d in districts]
+        return np.sort(np.concatenate(parts))
+
+    def dense_search(
+        self, vector: np.ndarray, depth: int, districts: Sequence[str] = ()
+    ) -> dict[int, float]:
+        """Cosine similarity of the best ``depth`` chunks (of ``districts``), by position."""
+        allowed = self._allowed(districts)
+        if self.size == 0 or (allowed is not None and not len(allowed)):
+            return {}
+        depth = min(depth, self.size if allowed is None else len(allowed))
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(allowed)
+            params = (
+                faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, depth))
+                if isinstance(self.dense, faiss.IndexHNSWFlat)
+                else faiss.SearchParameters(sel=selector)
+            )
+        scores, ids = self.dense.search(vector.reshape(1, -1), depth, params=params)
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
+
+    def lexical_search(
+        self, tokens: list[str], depth: int, districts: Sequence[str] = ()
+    ) -> dict[int, float]:
+        """BM25 scores (> 0) of the best ``depth`` chunks (of ``districts``), by position."""
+        allowed = self._allowed(districts)
+        scores = self.lexical.scores(tokens)
+        if allowed is not None:
+            mask = np.full(self.size, -1.0, dtype=np.float32)
+            mask[allowed] = scores[allowed]
+            scores = mask
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return {int(i): float(scores[i]) for i in order if scores[i] > 0}
+
+    def chunks_at(self, positions: Iterable[int]) -> dict[int, Chunk]:
+        return {i: self.chunks[i] for i in positions}
+
+    def idf(self, token: str) -> float:
+        return self.lexical.idf(token)
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        return iter(self.chunks)
+
+    def paragraph_chunks(self, chunk_id: str) -> list[Chunk]:
+        target = next((c for c in self.chunks if c.id == chunk_id), None)
+        if target is None:
+            return []
+        return [
+            c for c in self.chunks if (c.doc_id, c.paragraph) == (target.doc_id, target.paragraph)
+        ]
+
+    def documents(self) -> list[DocumentInfo]:
+        return summarise_documents(self.chunks)
+
     def vectors(self) -> np.ndarray:
         return (
             self.dense.reconstruct_n(0, self.dense.ntotal)
@@ -191,8 +265,8 @@ def build_store(
     reuse: dict[str, np.ndarray] = {}
     if previous is not None and previous.manifest.embedder == embedder.id:
         old_vectors = previous.vectors()
-        reuse = {_text_key(c): old_vectors[i] for i, c in enumerate(previous.chunks)}
-    keys = [_text_key(c) for c in chunks]
+        reuse = {text_key(c): old_vectors[i] for i, c in enumerate(previous.chunks)}
+    keys = [text_key(c) for c in chunks]
     todo = [i for i, key in enumerate(keys) if key not in reuse]
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     for i, key in enumerate(keys):

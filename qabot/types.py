@@ -6,6 +6,7 @@ the Python API) can import them without pulling in FAISS, the embedder or the cl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
@@ -152,3 +153,22 @@ class DocumentInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def summarise_documents(chunks: Iterable[Chunk]) -> list[DocumentInfo]:
+    """One :class:`DocumentInfo` per document, in the order the chunks come (index order)."""
+    groups: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        groups.setdefault(chunk.doc_id, []).append(chunk)
+    return [
+        DocumentInfo(
+            doc_id=doc_id,
+            district=group[0].district,
+            city=group[0].city,
+            title=group[0].title,
+            date=group[0].date,
+            paragraphs=len({c.paragraph for c in group}),
+            chunks=len(group),
+        )
+        for doc_id, group in groups.items()
+    ]

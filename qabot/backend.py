@@ -1,0 +1,129 @@
+"""Where the index lives: the protocol the retriever and the indexer talk to, and the choice of
+backend from a ``--store`` value (``QABOT_STORE``).
+
+``faiss`` (default)
+    the files in ``--index`` (:mod:`qabot.store`): FAISS + bm25s, one machine.
+``milvus-lite:PATH``
+    an embedded Milvus Lite database file (:mod:`qabot.milvus_store`); one process at a time.
+``milvus://HOST:PORT``, ``http(s)://…``
+    a Milvus server or cluster (Zilliz Cloud too), token from ``QABOT_MILVUS_TOKEN``.
+
+Both backends return the dense and the lexical candidates separately, keyed by the chunk's
+position in corpus order; fusion stays in :mod:`qabot.retriever`, so every backend reports
+the same ``dense_score`` and ``lexical_score`` and breaks ties the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from qabot.embedders import Embedder
+from qabot.errors import UsageError
+from qabot.lexical import Tokenizer
+from qabot.store import MANIFEST, BuildReport, Manifest, Store, build_store
+from qabot.types import Chunk, DocumentInfo
+
+DEFAULT_STORE = "faiss"
+TOKEN_ENV = "QABOT_MILVUS_TOKEN"
+
+
+class ChunkStore(Protocol):
+    """An index generation, read-only: what :class:`qabot.Engine` needs from any backend."""
+
+    manifest: Manifest
+
+    @property
+    def size(self) -> int: ...
+
+    def check_embedder(self, embedder_id: str) -> None: ...
+
+    def dense_search(
+        self, vector: np.ndarray, depth: int, districts: Sequence[str] = ()
+    ) -> dict[int, float]: ...
+
+    def lexical_search(
+        self, tokens: list[str], depth: int, districts: Sequence[str] = ()
+    ) -> dict[int, float]: ...
+
+    def chunks_at(self, positions: Iterable[int]) -> dict[int, Chunk]: ...
+
+    def idf(self, token: str) -> float: ...
+
+    def iter_chunks(self) -> Iterator[Chunk]: ...
+
+    def paragraph_chunks(self, chunk_id: str) -> list[Chunk]: ...
+
+    def documents(self) -> list[DocumentInfo]: ...
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """A parsed ``--store`` value: ``kind`` is ``faiss``, ``milvus-lite`` or ``milvus``."""
+
+    kind: str
+    uri: str = ""
+    token: str = ""
+
+    def describe(self) -> str:
+        return self.kind if self.kind == "faiss" else f"{self.kind} {self.uri}"
+
+
+def parse_store(value: str | None) -> StoreSpec:
+    """The backend a ``--store`` value names; :class:`UsageError` (exit 2) for anything else."""
+    value = (value or DEFAULT_STORE).strip()
+    if value == "faiss":
+        return StoreSpec("faiss")
+    if value.startswith("milvus-lite:") and value.removeprefix("milvus-lite:"):
+        return StoreSpec("milvus-lite", str(Path(value.removeprefix("milvus-lite:")).resolve()))
+    if value.startswith("milvus://") and value.removeprefix("milvus://"):
+        return StoreSpec("milvus", "http://" + value.removeprefix("milvus://"), _token())
+    if value.startswith(("http://", "https://")):
+        return StoreSpec("milvus", value, _token())
+    raise UsageError(
+        f"unknown store {value!r}: use faiss, milvus-lite:PATH, milvus://HOST:PORT or an "
+        "https:// Milvus URI (QABOT_STORE)",
+        "bad_store",
+    )
+
+
+def _token() -> str:
+    return os.environ.get(TOKEN_ENV, "")
+
+
+def open_existing(spec: StoreSpec, index_dir: Path) -> ChunkStore | None:
+    """The current index generation, or ``None`` when none was built yet. Read-only."""
+    if spec.kind == "faiss":
+        return Store.load(index_dir) if (index_dir / MANIFEST).exists() else None
+    from qabot.milvus_store import MilvusStore
+
+    return MilvusStore.open(spec)
+
+
+def write_generation(
+    spec: StoreSpec,
+    chunks: list[Chunk],
+    embedder: Embedder,
+    index_dir: Path,
+    fingerprint: tuple[str, dict[str, str]],
+    tokenizer: Tokenizer,
+    previous: ChunkStore | None,
+    progress: Callable[[int], None] | None = None,
+    problems: list[str] | None = None,
+) -> tuple[ChunkStore, BuildReport]:
+    """Embed what changed and commit a new generation in the chosen backend."""
+    if spec.kind == "faiss":
+        assert previous is None or isinstance(previous, Store)
+        return build_store(
+            chunks, embedder, index_dir, fingerprint, tokenizer, previous, progress, problems
+        )
+    from qabot.milvus_store import build_collection
+
+    return build_collection(
+        spec, chunks, embedder, fingerprint, tokenizer, previous, progress, problems
+    )
