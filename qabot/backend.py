@@ -15,19 +15,22 @@ the same ``dense_score`` and ``lexical_score`` and breaks ties the same way.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from qabot.embedders import Embedder
-from qabot.errors import UsageError
+from qabot.errors import IndexStateError, UsageError
 from qabot.lexical import Tokenizer
 from qabot.store import MANIFEST, BuildReport, Manifest, Store, build_store
 from qabot.types import Chunk, DocumentInfo
+
+log = logging.getLogger(__name__)
 
 DEFAULT_STORE = "faiss"
 TOKEN_ENV = "QABOT_MILVUS_TOKEN"
@@ -60,6 +63,8 @@ class ChunkStore(Protocol):
     def paragraph_chunks(self, chunk_id: str) -> list[Chunk]: ...
 
     def documents(self) -> list[DocumentInfo]: ...
+
+    def vectors_for(self, keys: Sequence[str]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,11 @@ def write_generation(
     progress: Callable[[int], None] | None = None,
     problems: list[str] | None = None,
 ) -> tuple[ChunkStore, BuildReport]:
-    """Embed what changed and commit a new generation in the chosen backend."""
+    """Embed what changed and commit a new generation in the chosen backend.
+
+    A first Milvus build reuses the vectors of the FAISS index in ``index_dir`` when it was
+    made with the same embedder: moving to Milvus re-embeds nothing.
+    """
     if spec.kind == "faiss":
         assert previous is None or isinstance(previous, Store)
         return build_store(
@@ -124,6 +133,12 @@ def write_generation(
         )
     from qabot.milvus_store import build_collection
 
+    seed = previous
+    if seed is None and (index_dir / MANIFEST).exists():
+        try:
+            seed = Store.load(index_dir)
+        except IndexStateError as exc:
+            log.info("not reusing the FAISS vectors in %s: %s", index_dir, exc)
     return build_collection(
-        spec, chunks, embedder, fingerprint, tokenizer, previous, progress, problems
+        spec, chunks, embedder, fingerprint, tokenizer, seed, progress, problems
     )

@@ -60,7 +60,8 @@ def connect(spec: StoreSpec) -> Any:
             "store_unavailable",
         ) from exc
     # pymilvus logs every failed RPC with a traceback; qabot reports them as one line.
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    for name in ("pymilvus", "pymilvus.milvus_client"):  # pymilvus configures both itself
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         return MilvusClient(uri=spec.uri, token=spec.token, timeout=10)
     except Exception as exc:
@@ -341,8 +342,8 @@ def build_collection(
     corpus_digest, documents = fingerprint
     gen = hashlib.sha256(f"{corpus_digest}|{embedder.id}".encode()).hexdigest()[:12]
     name = f"{PREFIX}_{gen}"
-    reusable = previous if isinstance(previous, MilvusStore) else None
-    if reusable is not None and reusable.manifest.embedder != embedder.id:
+    reusable = previous
+    if previous is not None and previous.manifest.embedder != embedder.id:
         reusable = None
     try:
         _ensure_meta(client)
@@ -365,7 +366,7 @@ def build_collection(
         chunks=len(chunks),
         embedded=embedded,
         reused=reused + written,
-        removed=max(0, previous.size - reused) if previous is not None else 0,
+        removed=max(0, previous.size - reused) if isinstance(previous, MilvusStore) else 0,
         documents=len({c.doc_id for c in chunks}),
         seconds=time.perf_counter() - started,
         problems=problems or [],
@@ -379,7 +380,7 @@ def _fill(
     chunks: list[Chunk],
     embedder: Embedder,
     tokenizer: Tokenizer,
-    previous: MilvusStore | None,
+    previous: ChunkStore | None,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int, int]:
     """Upsert every chunk missing from ``name``: (already there, reused, embedded)."""
@@ -393,7 +394,7 @@ def _fill(
         counts[0] += len(done)
         if progress and done:
             progress(len(done))
-        old = previous.vectors_for([keys[i] for i in todo]) if previous and todo else {}
+        old = previous.vectors_for([keys[i] for i in todo]) if previous is not None and todo else {}
         fresh = [i for i in todo if keys[i] not in old]
         if todo != fresh:
             reuse = [i for i in todo if keys[i] in old]
@@ -407,7 +408,7 @@ def _fill(
             batch = fresh[at : at + EMBED_BATCH]
             vectors = embedder.embed_passages([chunks[i].embed_text() for i in batch])
             rows = [
-                _row(chunks[i], i, keys[i], v.tolist(), tokenizer)
+                _row(chunks[i], i, keys[i], v, tokenizer)
                 for i, v in zip(batch, vectors, strict=True)
             ]
             client.upsert(name, rows)  # written as it finishes: a killed build resumes here
@@ -420,7 +421,7 @@ def _fill(
     return counts[0], counts[1], counts[2]
 
 
-def _row(chunk: Chunk, seq: int, key: str, vector: list[float], tokenizer: Tokenizer) -> dict:
+def _row(chunk: Chunk, seq: int, key: str, vector: Sequence[float], tokenizer: Tokenizer) -> dict:
     return {
         "id": chunk.id,
         "seq": seq,
@@ -428,7 +429,7 @@ def _row(chunk: Chunk, seq: int, key: str, vector: list[float], tokenizer: Token
         "paragraph": chunk.paragraph,
         "district": chunk.district,
         "text_key": key,
-        "vector": vector,
+        "vector": np.asarray(vector, dtype=np.float32).tolist(),
         "tokens": _joined(tokenizer.tokenize(chunk.embed_text())),
         "chunk": chunk.to_dict(),
     }

@@ -223,6 +223,15 @@ class Store:
     def documents(self) -> list[DocumentInfo]:
         return summarise_documents(self.chunks)
 
+    def vectors_for(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by content hash (:func:`text_key`), for a build to reuse."""
+        wanted = set(keys)
+        return {
+            key: self.dense.reconstruct(i)
+            for i, key in enumerate(text_key(c) for c in self.chunks)
+            if key in wanted
+        }
+
     def vectors(self) -> np.ndarray:
         return (
             self.dense.reconstruct_n(0, self.dense.ntotal)
