@@ -23,6 +23,7 @@ Part 2, scale (FAISS only; vectors of the embedder's dimension stand in for chun
     .venv/bin/python scripts/bench.py                       # everything, sizes 100k and 1M
     .venv/bin/python scripts/bench.py --quick               # smoke test: 20k only
     .venv/bin/python scripts/bench.py --skip-qabot --data lowrank --json
+    .venv/bin/python scripts/bench.py --skip-qabot --sizes 20000,100000 --milvus  # + Milvus Lite
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_milvus
 import benchlib
 
 DIM = 384
@@ -176,7 +178,12 @@ def serialized_mb(index) -> float:
 
 
 def bench_size(
-    n: int, n_queries: int, budget_s: float, kind: str = "random", seed: int = 0
+    n: int,
+    n_queries: int,
+    budget_s: float,
+    kind: str = "random",
+    seed: int = 0,
+    milvus: bool = False,
 ) -> dict:
     import faiss
 
@@ -220,6 +227,8 @@ def bench_size(
     result["flat"] = flat_info
     del flat
     gc.collect()
+    if milvus:
+        result["milvus_lite"] = bench_milvus.bench_milvus_lite(data, query_sets["near"])
 
     # --- HNSW, built in batches so a build over budget can stop and be extrapolated
     rss0 = benchlib.rss_bytes()
@@ -395,6 +404,10 @@ def render(result: dict) -> str:
                 )
         ef_header = [f"efSearch {ef}" for ef in scale[0]["hnsw"]["near_ef_sweep"]]
         parts.append(benchlib.table(["n", "queries", *ef_header], sweep_rows))
+        header, rows = bench_milvus.milvus_rows(scale)
+        if rows:
+            parts += ["", "Milvus Lite (qabot's schema; × = times the exact FAISS figure)", ""]
+            parts.append(benchlib.table(header, rows))
         notes = [s["hnsw"]["note"] for s in scale if "note" in s["hnsw"]]
         parts += [f"\nnote: {n}" for n in notes]
     return "\n".join(parts)
@@ -424,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wait-quiet", type=float, default=0, help="wait up to this many s for load < 0.5 first"
     )
+    parser.add_argument(
+        "--milvus", action="store_true", help="add Milvus Lite rows (needs qabot[milvus])"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     sizes = (
@@ -436,7 +452,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_qabot:
         result["qabot"] = bench_qabot(args.questions, repeats, build=not args.no_build)
     if not args.skip_scale:
-        result["scale"] = [bench_size(n, args.queries, args.hnsw_budget, args.data) for n in sizes]
+        result["scale"] = [
+            bench_size(n, args.queries, args.hnsw_budget, args.data, milvus=args.milvus)
+            for n in sizes
+        ]
     result["loadavg_at_end"] = benchlib.load_average()
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else render(result))
     return 0
