@@ -120,6 +120,7 @@ def write_generation(
     previous: ChunkStore | None,
     progress: Callable[[int], None] | None = None,
     problems: list[str] | None = None,
+    workers: int = 1,
 ) -> tuple[ChunkStore, BuildReport]:
     """Embed what changed and commit a new generation in the chosen backend.
 
@@ -129,7 +130,15 @@ def write_generation(
     if spec.kind == "faiss":
         assert previous is None or isinstance(previous, Store)
         return build_store(
-            chunks, embedder, index_dir, fingerprint, tokenizer, previous, progress, problems
+            chunks,
+            embedder,
+            index_dir,
+            fingerprint,
+            tokenizer,
+            previous,
+            progress,
+            problems,
+            workers,
         )
     from qabot.milvus_store import build_collection
 

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--force", action="store_true", help="re-embed everything instead of reusing vectors"
     )
+    index.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="embed in N processes (default 1)"
+    )
 
     ask = sub.add_parser("ask", help="answer one question, or a JSONL file of questions")
     _common(ask)
@@ -151,6 +154,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         force=args.force,
         progress=not args.json,
         store=settings.store,
+        workers=args.workers,
     )
     if args.json:
         print(json.dumps(report.__dict__, ensure_ascii=False))

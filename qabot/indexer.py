@@ -16,6 +16,7 @@ from tqdm import tqdm
 from qabot.backend import ChunkStore, StoreSpec, open_existing, parse_store, write_generation
 from qabot.corpus import CATALOG_NAME, PIPELINE_VERSION, list_sources, load_corpus
 from qabot.districts import Gazetteer
+from qabot.embed_pool import check_workers
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError
 from qabot.lexical import Tokenizer, tokenizer_signature
@@ -56,15 +57,18 @@ def build(
     progress: bool = True,
     previous: ChunkStore | None = None,
     store: str | None = None,
+    workers: int = 1,
 ) -> BuildReport:
     """Build or refresh the index in ``index`` from the documents in ``docs``.
 
     Only chunks whose text changed are embedded again (vectors are reused from the current
     index by content hash); ``force=True`` re-embeds everything. ``progress`` draws a bar
     on a terminal. The new generation is committed atomically (see :mod:`qabot.store`).
-    ``store`` is a ``--store`` value (:mod:`qabot.backend`; default: the FAISS files).
+    ``store`` is a ``--store`` value (:mod:`qabot.backend`; default: the FAISS files);
+    ``workers`` > 1 embeds in that many processes (:mod:`qabot.embed_pool`).
     """
     docs, index, spec = Path(docs), Path(index), parse_store(store)
+    check_workers(workers)
     if not docs.is_dir():
         raise CorpusError(
             f"document folder {docs} does not exist (set --docs or QABOT_DOCS)", "docs_missing"
@@ -79,7 +83,7 @@ def build(
             log.warning("rebuilding from scratch: %s", exc)
     if force:
         previous = None
-    return _build(docs, index, model, previous, progress, spec)[1]
+    return _build(docs, index, model, previous, progress, spec, workers)[1]
 
 
 def _build(
@@ -89,6 +93,7 @@ def _build(
     previous: ChunkStore | None,
     progress: bool,
     spec: StoreSpec,
+    workers: int = 1,
 ) -> tuple[ChunkStore, BuildReport]:
     corpus = load_corpus(docs)
     chunks = corpus.chunks()
@@ -111,6 +116,7 @@ def _build(
             previous=previous,
             progress=bar.update,
             problems=corpus.problems,
+            workers=workers,
         )
     log.info(report.summary())
     return store, report

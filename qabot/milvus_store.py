@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from qabot.backend import ChunkStore, StoreSpec
+from qabot.embed_pool import EmbedPool
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError
 from qabot.lexical import Tokenizer
@@ -335,6 +336,7 @@ def build_collection(
     previous: ChunkStore | None,
     progress: Callable[[int], None] | None = None,
     problems: list[str] | None = None,
+    workers: int = 1,
 ) -> tuple[MilvusStore, BuildReport]:
     """Write the generation for ``chunks`` (resuming a killed build), then commit it."""
     started = time.perf_counter()
@@ -350,9 +352,10 @@ def build_collection(
         if not client.has_collection(name):
             _create_generation(client, name, embedder.dim)
         client.load_collection(name)
-        written, reused, embedded = _fill(
-            client, name, chunks, embedder, tokenizer, reusable, progress
-        )
+        with EmbedPool(embedder, workers) as pool:
+            written, reused, embedded = _fill(
+                client, name, chunks, pool, tokenizer, reusable, progress
+            )
         manifest = _commit(
             client, spec, name, chunks, embedder, corpus_digest, documents, tokenizer
         )
@@ -378,7 +381,7 @@ def _fill(
     client: Any,
     name: str,
     chunks: list[Chunk],
-    embedder: Embedder,
+    pool: EmbedPool,
     tokenizer: Tokenizer,
     previous: ChunkStore | None,
     progress: Callable[[int], None] | None,
@@ -404,9 +407,9 @@ def _fill(
             counts[1] += len(reuse)
             if progress:
                 progress(len(reuse))
-        for at in range(0, len(fresh), EMBED_BATCH):
-            batch = fresh[at : at + EMBED_BATCH]
-            vectors = embedder.embed_passages([chunks[i].embed_text() for i in batch])
+        batches = [fresh[at : at + EMBED_BATCH] for at in range(0, len(fresh), EMBED_BATCH)]
+        texts = ([chunks[i].embed_text() for i in batch] for batch in batches)
+        for batch, vectors in zip(batches, pool.map(texts), strict=True):
             rows = [
                 _row(chunks[i], i, keys[i], v, tokenizer)
                 for i, v in zip(batch, vectors, strict=True)

@@ -32,6 +32,7 @@ import numpy as np
 
 from qabot import __version__
 from qabot.corpus import PIPELINE_VERSION
+from qabot.embed_pool import EmbedPool
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError
 from qabot.lexical import LexicalIndex, Tokenizer
@@ -268,6 +269,7 @@ def build_store(
     previous: Store | None = None,
     progress: Callable[[int], None] | None = None,
     problems: list[str] | None = None,
+    workers: int = 1,
 ) -> tuple[Store, BuildReport]:
     """Embed what changed, write a new generation, commit it by replacing the manifest."""
     started = time.perf_counter()
@@ -281,11 +283,13 @@ def build_store(
     for i, key in enumerate(keys):
         if key in reuse:
             vectors[i] = reuse[key]
-    for start in range(0, len(todo), EMBED_BATCH):
-        batch = todo[start : start + EMBED_BATCH]
-        vectors[batch] = embedder.embed_passages([chunks[i].embed_text() for i in batch])
-        if progress:
-            progress(len(batch))
+    batches = [todo[start : start + EMBED_BATCH] for start in range(0, len(todo), EMBED_BATCH)]
+    with EmbedPool(embedder, workers) as pool:
+        texts = ([chunks[i].embed_text() for i in batch] for batch in batches)
+        for batch, batch_vectors in zip(batches, pool.map(texts), strict=True):
+            vectors[batch] = batch_vectors
+            if progress:
+                progress(len(batch))
 
     dense = new_faiss_index(embedder.dim, len(chunks))
     if len(chunks):
