@@ -121,11 +121,12 @@ def write_generation(
     progress: Callable[[int], None] | None = None,
     problems: list[str] | None = None,
     workers: int = 1,
+    force: bool = False,
 ) -> tuple[ChunkStore, BuildReport]:
     """Embed what changed and commit a new generation in the chosen backend.
 
     A first Milvus build reuses the vectors of the FAISS index in ``index_dir`` when it was
-    made with the same embedder: moving to Milvus re-embeds nothing.
+    made with the same embedder (moving to Milvus re-embeds nothing), unless ``force``.
     """
     if spec.kind == "faiss":
         assert previous is None or isinstance(previous, Store)
@@ -143,7 +144,7 @@ def write_generation(
     from qabot.milvus_store import build_collection
 
     seed = previous
-    if seed is None and (index_dir / MANIFEST).exists():
+    if seed is None and not force and (index_dir / MANIFEST).exists():
         try:
             seed = Store.load(index_dir)
         except IndexStateError as exc:

@@ -83,7 +83,7 @@ def build(
             log.warning("rebuilding from scratch: %s", exc)
     if force:
         previous = None
-    return _build(docs, index, model, previous, progress, spec, workers)[1]
+    return _build(docs, index, model, previous, progress, spec, workers, force)[1]
 
 
 def _build(
@@ -94,6 +94,7 @@ def _build(
     progress: bool,
     spec: StoreSpec,
     workers: int = 1,
+    force: bool = False,
 ) -> tuple[ChunkStore, BuildReport]:
     corpus = load_corpus(docs)
     chunks = corpus.chunks()
@@ -117,6 +118,7 @@ def _build(
             progress=bar.update,
             problems=corpus.problems,
             workers=workers,
+            force=force,
         )
     log.info(report.summary())
     return store, report
