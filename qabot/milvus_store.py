@@ -105,6 +105,7 @@ class MilvusStore:
         try:
             if not client.has_collection(META):
                 return None
+            client.load_collection(META)
             current = _meta_value(client, POINTER)
             if current is None:
                 return None
@@ -139,13 +140,7 @@ class MilvusStore:
         return self.manifest.chunks
 
     def check_embedder(self, embedder_id: str) -> None:
-        if self.manifest.embedder != embedder_id:
-            raise IndexStateError(
-                f"the Milvus index was built with embedder {self.manifest.embedder!r}, not "
-                f"{embedder_id!r}: rebuild with `qabot index --store … --embedder "
-                f"{embedder_id}`, or query with --embedder {self.manifest.embedder} "
-                "(QABOT_EMBEDDER)"
-            )
+        self.manifest.check_embedder(embedder_id, "qabot index --store …")
 
     def _search(
         self, data: list, field: str, metric: str, depth: int, districts: Sequence[str]

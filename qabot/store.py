@@ -81,6 +81,16 @@ class Manifest:
                 f"{path} is corrupt ({exc}); rebuild it with `qabot index`"
             ) from exc
 
+    def check_embedder(self, embedder_id: str, index_command: str = "qabot index") -> None:
+        """Refuse to query vectors made by another model: the scores would be meaningless."""
+        if self.embedder != embedder_id:
+            raise IndexStateError(
+                f"the index was built with embedder {self.embedder!r}, "
+                f"not {embedder_id!r}: "
+                f"rebuild with `{index_command} --embedder {embedder_id}`, or query with "
+                f"--embedder {self.embedder} (QABOT_EMBEDDER)"
+            )
+
 
 def text_key(chunk: Chunk) -> str:
     """Content hash of what gets embedded: equal keys, reusable vector."""
@@ -143,14 +153,7 @@ class Store:
         return cls(manifest, chunks, dense, lexical)
 
     def check_embedder(self, embedder_id: str) -> None:
-        """Refuse to query vectors made by another model: the scores would be meaningless."""
-        if self.manifest.embedder != embedder_id:
-            raise IndexStateError(
-                f"the index was built with embedder {self.manifest.embedder!r}, "
-                f"not {embedder_id!r}: "
-                f"rebuild with `qabot index --embedder {embedder_id}`, or query with "
-                f"--embedder {self.manifest.embedder} (QABOT_EMBEDDER)"
-            )
+        self.manifest.check_embedder(embedder_id)
 
     # ------------------------------------------------------------------ the ChunkStore protocol
 
