@@ -141,7 +141,7 @@ def write_generation(
             problems,
             workers,
         )
-    from qabot.milvus_store import build_collection
+    from qabot.milvus_build import build_collection
 
     seed = previous
     if seed is None and not force and (index_dir / MANIFEST).exists():

@@ -54,7 +54,8 @@ def folder_mb(path: Path) -> float:
 def bench_milvus_lite(data: np.ndarray, queries: np.ndarray) -> dict:
     """Build, query p50/p95 with and without a district filter, memory, for ``data``."""
     from qabot.backend import StoreSpec
-    from qabot.milvus_store import VECTOR_INDEX, MilvusStore, _create_generation, connect
+    from qabot.milvus_build import VECTOR_INDEX, create_generation
+    from qabot.milvus_store import MilvusStore, connect
     from qabot.store import Manifest
 
     n, dim = data.shape
@@ -66,7 +67,7 @@ def bench_milvus_lite(data: np.ndarray, queries: np.ndarray) -> dict:
         rss0 = child_rss_mb()
         rng = np.random.default_rng(7)
         started = time.perf_counter()
-        _create_generation(client, "bench", dim, VECTOR_INDEX[spec.kind])
+        create_generation(client, "bench", dim, VECTOR_INDEX[spec.kind])
         for start in range(0, n, BATCH):
             rows = [
                 {

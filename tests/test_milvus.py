@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot import indexer, milvus_store
+from qabot import indexer, milvus_build
 from qabot.backend import parse_store
 from qabot.embedders import E5SmallEmbedder
 from qabot.engine import Engine, Settings
@@ -120,7 +120,7 @@ class CountingEmbedder(E5SmallEmbedder):
 
 KILL_SCRIPT = """
 import os, signal
-from qabot import indexer, milvus_store
+from qabot import indexer, milvus_build
 from qabot.embedders import E5SmallEmbedder
 
 class Embedder(E5SmallEmbedder):
@@ -131,7 +131,7 @@ class Embedder(E5SmallEmbedder):
         Embedder.batches += 1
         return super().embed_passages(texts)
 
-milvus_store.EMBED_BATCH = 2
+milvus_build.EMBED_BATCH = 2
 indexer.build({docs!r}, {none!r}, Embedder(), progress=False, store={store!r})
 """
 
@@ -170,7 +170,7 @@ def test_incremental_builds_keep_one_generation(tmp_path: Path) -> None:
 def test_killed_build_resumes_and_is_never_served(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(milvus_store, "EMBED_BATCH", 2)  # several batches from a small corpus
+    monkeypatch.setattr(milvus_build, "EMBED_BATCH", 2)  # several batches from a small corpus
     docs = small_corpus(tmp_path / "docs", paragraphs=8)
     store = f"milvus-lite:{tmp_path / 'q.db'}"
     # A real kill: SIGKILL in the middle of the third batch, in its own process.
