@@ -9,7 +9,6 @@ pointer (the commit point) and drops the older generations.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -38,7 +37,7 @@ from qabot.milvus_store import (
     in_filter,
     meta_value,
 )
-from qabot.store import EMBED_BATCH, BuildReport, Manifest, text_key
+from qabot.store import EMBED_BATCH, BuildReport, Manifest, generation_id, text_key
 from qabot.types import Chunk, summarise_documents
 
 log = logging.getLogger(__name__)
@@ -150,8 +149,7 @@ def build_collection(
     ``force`` starts an unfinished generation afresh (a served one is never dropped)."""
     started = time.perf_counter()
     client = connect(spec)
-    corpus_digest, documents = fingerprint
-    gen = hashlib.sha256(f"{corpus_digest}|{embedder.id}".encode()).hexdigest()[:12]
+    gen = generation_id(fingerprint[0], embedder.id)
     name = f"{PREFIX}_{gen}"
     reusable = previous
     if previous is not None and previous.manifest.embedder != embedder.id:
@@ -167,9 +165,7 @@ def build_collection(
             written, reused, embedded = _fill(
                 client, name, chunks, pool, tokenizer, reusable, progress
             )
-        manifest = _commit(
-            client, spec, name, chunks, embedder, corpus_digest, documents, tokenizer
-        )
+        manifest = _commit(client, spec, name, chunks, embedder, fingerprint, tokenizer)
     except IndexStateError:
         raise
     except Exception as exc:
@@ -257,8 +253,7 @@ def _commit(
     name: str,
     chunks: list[Chunk],
     embedder: Embedder,
-    corpus_digest: str,
-    documents: dict[str, str],
+    fingerprint: tuple[str, dict[str, str]],
     tokenizer: Tokenizer,
 ) -> Manifest:
     """Check the collection is complete, store its manifest, swap the pointer, drop the rest."""
@@ -266,18 +261,8 @@ def _commit(
     count = client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"]
     if count != len(chunks):
         raise IndexStateError(f"collection {name} holds {count} rows, expected {len(chunks)}")
-    manifest = Manifest(
-        embedder=embedder.id,
-        dim=embedder.dim,
-        corpus_hash=corpus_digest,
-        documents=documents,
-        chunks=len(chunks),
-        index_type=f"milvus {VECTOR_INDEX[spec.kind]}/IP + BM25",
-        files={"collection": name},
-        embedder_version=getattr(embedder, "version", ""),
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        districts={c.district: c.city for c in chunks if c.district},
-    )
+    index_type = f"milvus {VECTOR_INDEX[spec.kind]}/IP + BM25"
+    manifest = Manifest.describe(chunks, embedder, fingerprint, index_type, {"collection": name})
     df = Counter(t for c in chunks for t in set(tokenizer.tokenize(c.embed_text())))
     rows = [_meta(f"{name}:df:{t}", name, count=n) for t, n in df.items() if len(t) < 900]
     pages = _document_pages(chunks)

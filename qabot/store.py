@@ -81,6 +81,29 @@ class Manifest:
                 f"{path} is corrupt ({exc}); rebuild it with `qabot index`"
             ) from exc
 
+    @classmethod
+    def describe(
+        cls,
+        chunks: list[Chunk],
+        embedder: Embedder,
+        fingerprint: tuple[str, dict[str, str]],
+        index_type: str,
+        files: dict[str, str],
+    ) -> Manifest:
+        """The manifest of a generation about to be committed (any backend)."""
+        return cls(
+            embedder=embedder.id,
+            dim=embedder.dim,
+            corpus_hash=fingerprint[0],
+            documents=fingerprint[1],
+            chunks=len(chunks),
+            index_type=index_type,
+            files=files,
+            embedder_version=getattr(embedder, "version", ""),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            districts={c.district: c.city for c in chunks if c.district},
+        )
+
     def check_embedder(self, embedder_id: str, index_command: str = "qabot index") -> None:
         """Refuse to query vectors made by another model: the scores would be meaningless."""
         if self.embedder != embedder_id:
@@ -90,6 +113,11 @@ class Manifest:
                 f"rebuild with `{index_command} --embedder {embedder_id}`, or query with "
                 f"--embedder {self.embedder} (QABOT_EMBEDDER)"
             )
+
+
+def generation_id(corpus_digest: str, embedder_id: str) -> str:
+    """Names a generation's files or collection: same corpus and embedder, same id."""
+    return hashlib.sha256(f"{corpus_digest}|{embedder_id}".encode()).hexdigest()[:12]
 
 
 def text_key(chunk: Chunk) -> str:
@@ -299,25 +327,13 @@ def build_store(
         dense.add(vectors)
     lexical = LexicalIndex.build([tokenizer.tokenize(c.embed_text()) for c in chunks])
 
-    corpus_digest, documents = fingerprint
-    generation = hashlib.sha256(f"{corpus_digest}|{embedder.id}".encode()).hexdigest()[:12]
+    generation = generation_id(fingerprint[0], embedder.id)
     files = {
         "dense": f"index-{generation}.faiss",
         "chunks": f"chunks-{generation}.jsonl",
         "lexical": f"lexical-{generation}",
     }
-    manifest = Manifest(
-        embedder=embedder.id,
-        dim=embedder.dim,
-        corpus_hash=corpus_digest,
-        documents=documents,
-        chunks=len(chunks),
-        index_type=type(dense).__name__,
-        files=files,
-        embedder_version=getattr(embedder, "version", ""),
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        districts={c.district: c.city for c in chunks if c.district},
-    )
+    manifest = Manifest.describe(chunks, embedder, fingerprint, type(dense).__name__, files)
     _write_generation(index_dir, manifest, chunks, dense, lexical)
     removed = len(previous.chunks) - (len(chunks) - len(todo)) if previous else 0
     report = BuildReport(
