@@ -13,13 +13,18 @@ import io
 import logging
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 import bm25s
-import jieba
+
+# jieba imports the deprecated pkg_resources; the warning would reach every user's terminal.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    import jieba
 import numpy as np
 
 from qabot.textnorm import fold_width, to_simplified
