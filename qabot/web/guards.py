@@ -46,13 +46,10 @@ def error_response(
     return JSONResponse({"error": message, "reason": reason}, status_code=status, headers=headers)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """Refuse (413 ``request_too_large``) a request body over ``max_body`` bytes, by its
-    Content-Length or, for a chunked upload, as soon as the bytes read pass the limit."""
+    Content-Length or, for a chunked upload, as soon as the bytes read pass the limit (the
+    application then sees the client disconnect, and whatever it answers is dropped)."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -67,19 +64,25 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
+        refused = False
 
         async def limited() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_body:
-                raise _TooLarge
+                refused = True
+                await self._refuse(scope, receive, send)
+                return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, limited, guarded)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"request body over {self.max_body} bytes: send fewer or shorter questions"
