@@ -146,9 +146,21 @@ function noAnswerText(turn) {
   return t("noAnswer");
 }
 
+// What the answer quotes from each passage, by rank: the answer_span when the server gives
+// one, else each answer line (its [n] citations removed) for the passages it cites.
+function quotedByRank(answer) {
+  const quoted = {};
+  if (answer.answer_span) quoted[answer.answer_span.passage] = answer.answer_span.text;
+  for (const line of answer.answer.split("\n")) {
+    const match = line.match(/^(.*?)((?:\[\d+\])+)\s*$/);
+    if (!match) continue;
+    for (const rank of match[2].match(/\d+/g)) quoted[rank] ??= match[1].trim();
+  }
+  return quoted;
+}
+
 function renderPassage(turn, p, index) {
-  const span = turn.answer.answer_span;
-  const spanText = span && span.passage === p.rank ? span.text : null;
+  const spanText = quotedByRank(turn.answer)[p.rank];
   const opened = turn.paragraphs[p.chunk_id];
   const boxId = `para-${turn.id}-${index}`;
   const toggle = el("button", {
