@@ -26,7 +26,7 @@ from qabot import __version__
 from qabot.engine import Engine
 from qabot.errors import QabotError, UsageError
 from qabot.feedback import FeedbackStore
-from qabot.web.config import STATIC, WebSettings
+from qabot.web.config import EXAMPLES, STATIC, WebSettings
 from qabot.web.guards import (
     AccessLog,
     ApiError,
@@ -41,6 +41,13 @@ from qabot.web.routes import api, page
 log = logging.getLogger(__name__)
 
 
+def warm(engine: Engine) -> Engine:
+    """Answer one question so the embedder's lazy first-call set-up (about 2 s) happens
+    before the first user, not during their request."""
+    engine.ask(EXAMPLES[0])
+    return engine
+
+
 class EngineSlot:
     """The engine, once loaded; until then (or if loading failed) why there is none."""
 
@@ -53,7 +60,8 @@ class EngineSlot:
         if self.loader is None:
             return
         try:
-            self.engine = await asyncio.to_thread(self.loader)
+            loader = self.loader
+            self.engine = await asyncio.to_thread(lambda: warm(loader()))
         except QabotError as exc:
             self.error = exc
             log.error("index unavailable: %s", exc)

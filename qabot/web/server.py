@@ -27,7 +27,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     try:
         import uvicorn
 
-        from qabot.web.app import create_app
+        from qabot.web.app import create_app, warm
     except ImportError as exc:
         raise UsageError(
             f"the web server needs the 'web' extra ({exc.name} is missing): "
@@ -39,8 +39,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         log.warning(
             "serving on %s without QABOT_API_KEY: anyone who can reach it may ask", args.host
         )
-    engine = Engine.open(settings)
-    app = create_app(engine, web)
+    app = create_app(warm(Engine.open(settings)), web)
     print(f"qabot: serving http://{args.host}:{args.port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run(
         app,
