@@ -291,8 +291,10 @@ def test_access_log_never_holds_the_question(
     assert not any("私密" in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
 
 
-def test_openapi_docs(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+def test_openapi_docs_work_offline(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn." not in docs.text
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/ask", "/api/ask/batch", "/api/documents", "/api/districts", "/healthz"):
         assert path in paths

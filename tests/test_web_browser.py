@@ -239,3 +239,10 @@ def test_english_toggle_and_keyboard_only(server: dict, browser: webdriver.Chrom
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn .a[aria-busy='false'] .answer"))
     assert "Sources" in browser.find_element(By.CSS_SELECTOR, ".turn .sources-title").text
     assert browser.switch_to.active_element.get_attribute("id") == "question"
+
+
+def test_api_docs_render_offline(server: dict, browser: webdriver.Chrome) -> None:
+    browser.get(f"{server['url']}/docs")
+    waiter(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"))
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert {"/api/ask", "/api/ask/batch", "/healthz"} <= paths

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 
 from qabot import __version__
@@ -108,7 +109,10 @@ def create_app(
             loading.cancel()
             app.state.pool.close()
 
-    app = FastAPI(
+    # FastAPIOffline: /docs with Swagger UI served from the package, not from a CDN, so the
+    # API documentation works on an intranet too.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="qabot",
         version=__version__,
         summary="Questions over Chinese government documents; cited, extractive answers.",
