@@ -246,3 +246,48 @@ def test_api_docs_render_offline(server: dict, browser: webdriver.Chrome) -> Non
     waiter(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"))
     paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert {"/api/ask", "/api/ask/batch", "/healthz"} <= paths
+
+
+# The fields another part of the engine adds to the answer object (answer_type, answer_span,
+# not_covered): the page renders them when present. The server's real answers are taken and
+# extended in the page's fetch, computed from their own passages, to check the rendering.
+EXTEND_ANSWERS = """
+const realFetch = window.fetch;
+window.fetch = async (url, options) => {
+  const response = await realFetch(url, options);
+  if (!String(url).endsWith("/api/ask")) return response;
+  const answer = await response.json();
+  const question = JSON.parse(options.body).question;
+  if (question.startsWith("南开区")) {
+    Object.assign(answer, {no_answer: true, answer: "", not_covered: ["南开区"]});
+  } else if (question.includes("春小麦")) {
+    const text = answer.passages[0].text, span = "种植春小麦6550亩";
+    const start = text.indexOf(span), end = start + span.length;
+    answer.answer_type = "quantity";
+    answer.answer_span = {passage: 1, start, end, text: text.slice(start, end)};
+  } else {
+    answer.answer_type = "measures";
+    answer.answer = answer.passages.slice(0, 2).map((p, i) => p.excerpt + `[${i + 1}]`).join("\\n");
+  }
+  return new Response(JSON.stringify(answer), {status: 200});
+};
+"""
+
+
+def test_answer_span_measures_and_uncovered_district_are_rendered(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    browser.get(server["url"])
+    waiter(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#examples button"))
+    browser.execute_script(EXTEND_ANSWERS)
+
+    answer = ask(browser, "北辰区种了多少亩春小麦？")
+    assert answer.find_element(By.CSS_SELECTOR, ".answer strong").text == "种植春小麦6550亩"
+    assert answer.find_element(By.CSS_SELECTOR, ".excerpt strong").text == "种植春小麦6550亩"
+
+    measures = ask(browser, "东丽区怎么治理污染？")
+    assert len(measures.find_elements(By.CSS_SELECTOR, "ul.answer li")) == 2
+
+    uncovered = ask(browser, "南开区种了多少亩春小麦？")
+    notice = uncovered.find_element(By.CSS_SELECTOR, ".notice").text
+    assert "南开区" in notice and "北辰区" in notice  # what is missing, and what is covered
