@@ -1,4 +1,4 @@
-"""The ``qabot`` command line (contract in DESIGN.md): index, ask, repl, eval, telegram.
+"""The ``qabot`` command line (contract in DESIGN.md): index, ask, repl, eval, telegram, serve.
 
 Exit codes: 0 success, 2 usage error, 3 missing/corrupt/mismatched index or unreadable
 corpus; errors are one line on stderr, never a traceback.
@@ -110,6 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="questions per user per minute, 0 = off (default 10, or $QABOT_TELEGRAM_RATE_LIMIT)",
+    )
+    serve = sub.add_parser("serve", help="HTTP API and web chat page (extra 'web')")
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="threads answering questions (default 2, $QABOT_WEB_WORKERS)"
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="questions per client per minute, 0 = off (default 60, or $QABOT_RATE_LIMIT)",
     )
     feedback = sub.add_parser("feedback", help="👍/👎 collected by the bot and the web page")
     feedback.add_argument("-v", "--verbose", action="count", default=0)
@@ -260,6 +273,12 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     return run_from_cli(args, _settings(args))
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qabot.web.server import run_from_cli
+
+    return run_from_cli(args, _settings(args))
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     from qabot.feedback import FeedbackStore
 
@@ -293,6 +312,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "telegram": cmd_telegram,
     "feedback": cmd_feedback,
+    "serve": cmd_serve,
 }
 
 
