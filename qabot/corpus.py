@@ -32,7 +32,7 @@ from qabot.attribution import (
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
-from qabot.textnorm import is_cjk
+from qabot.textnorm import is_cjk, strip_controls
 from qabot.types import Chunk
 
 if sys.version_info >= (3, 11):
@@ -46,12 +46,13 @@ SUFFIXES = (".txt", ".md", ".html", ".htm")
 CATALOG_NAME = "catalog.toml"
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
 HEADING_MAX = 40  # a line this short without closing punctuation is a heading
 _SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+[”」』\"]?|[^。！？!?；;]+$")
+_CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]+|[^，,、：:]+$")
 SENTENCE_END = '。！？!?；;”」』"'  # characters a sentence (or a quoted one) ends with
 _CLOSING = tuple(SENTENCE_END)
 _SECTION = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）、]|^第[一二三四五六七八九十]+[部分章节]")
@@ -97,7 +98,10 @@ def read_text(path: Path) -> tuple[str, str]:
     UTF-8 (with or without BOM) first; Chinese sites still publish GB18030/GBK, and a file in
     that encoding is accepted with a warning. Anything else raises :class:`CorpusError`.
     """
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path.name}: cannot be read ({exc.strerror})") from exc
     if b"\x00" not in data:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -173,7 +177,7 @@ def source_lines(path: Path, text: str) -> list[str]:
         parser = _BlockText()
         parser.feed(text)
         text = "".join(parser.parts)
-    lines = text.splitlines()
+    lines = [strip_controls(line) for line in text.splitlines()]
     if path.suffix.lower() == ".md":
         lines = [re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)", "", line) for line in lines]
         lines = [re.sub(r"\*\*|__|`", "", line) for line in lines]
@@ -184,18 +188,57 @@ def source_lines(path: Path, text: str) -> list[str]:
 
 
 def load_catalog(docs_dir: Path) -> dict[str, dict]:
-    """Per-document metadata from ``catalog.toml``, keyed by file name."""
+    """Per-document metadata from ``catalog.toml``, keyed by file name, checked key by key."""
     path = docs_dir / CATALOG_NAME
     if not path.exists():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path}: cannot parse the catalog: {exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) else exc
+        raise CorpusError(f"{path}: cannot parse the catalog: {detail}") from exc
     entries = data.get("documents", {})
     if not isinstance(entries, dict):
         raise CorpusError(f"{path}: [documents] must be a table keyed by file name")
+    for name, entry in entries.items():
+        _check_entry(path, name, entry)
     return entries
+
+
+# catalog key → (accepted types, what to write)
+_CATALOG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "id": ((str,), "a string"),
+    "title": ((str,), "a string"),
+    "district": ((str,), "a string"),
+    "city": ((str,), "a string"),
+    "date": ((str, int), 'a string or a year, e.g. "2020"'),
+    "kind": ((str,), "a string"),
+    "speakers": ((list,), 'a list of tables, e.g. [{ name = "冯卫华", role = "区委书记" }]'),
+}
+
+
+def _check_entry(path: Path, name: str, entry: object) -> None:
+    """Raise :class:`CorpusError` naming the file, the key and what was expected."""
+    where = f'{path}: documents."{name}"'
+    if not isinstance(entry, dict):
+        raise CorpusError(f"{where} must be a table, not {type(entry).__name__}")
+    for key, value in entry.items():
+        if key not in _CATALOG_KEYS:
+            continue  # extra notes (province, url …) are the editor's, not qabot's
+        kinds, expected = _CATALOG_KEYS[key]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise CorpusError(f"{where}.{key} must be {expected}, not {type(value).__name__}")
+    for number, speaker in enumerate(entry.get("speakers", []), start=1):
+        if (
+            not isinstance(speaker, dict)
+            or not isinstance(speaker.get("name"), str)
+            or not isinstance(speaker.get("role", ""), str)
+            or set(speaker) - {"name", "role"}
+        ):
+            raise CorpusError(
+                f"{where}.speakers[{number}] must be a table with a 'name' string "
+                f"(and optionally a 'role' string), not {speaker!r}"
+            )
 
 
 def doc_id_for(path: Path) -> str:
@@ -205,10 +248,40 @@ def doc_id_for(path: Path) -> str:
 
 
 def list_sources(docs_dir: Path) -> list[Path]:
-    """Documents in ``docs_dir`` (not recursive), in name order."""
+    """Readable documents in ``docs_dir`` (not recursive), in name order."""
+    return scan_sources(docs_dir)[0]
+
+
+def scan_sources(docs_dir: Path) -> tuple[list[Path], list[str]]:
+    """Documents in ``docs_dir`` in name order, and one line per entry with a document
+    suffix that cannot be read (a folder, a FIFO, a dangling link, no permission)."""
     if not docs_dir.is_dir():
         raise CorpusError(f"document folder {docs_dir} does not exist (set --docs or QABOT_DOCS)")
-    return sorted(p for p in docs_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    try:
+        entries = sorted(p for p in docs_dir.iterdir() if p.suffix.lower() in SUFFIXES)
+    except OSError as exc:
+        raise CorpusError(f"cannot list the document folder {docs_dir}: {exc.strerror}") from exc
+    sources, problems = [], []
+    for path in entries:
+        problem = _unreadable(path)
+        if problem:
+            problems.append(f"{path.name}: {problem}")
+        else:
+            sources.append(path)
+    return sources, problems
+
+
+def _unreadable(path: Path) -> str:
+    """Why ``path`` is no document to read, or ``""`` (opens it: permissions are real)."""
+    try:
+        if not path.is_file():
+            if path.is_symlink() and not path.exists():
+                return "a link to nothing (dangling symlink)"
+            return "not a regular file"
+        with open(path, "rb"):
+            return ""
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -320,6 +393,18 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]
 
 
+def split_long(sentence: str, max_chars: int = MAX_CHARS, piece: int = TARGET_CHARS) -> list[str]:
+    """A sentence too long for one chunk, cut at clause punctuation (，、：…), and a clause
+    still longer than ``piece`` characters cut every ``piece`` characters: a 90,000-character
+    paragraph without a full stop must not become one chunk."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    parts = []
+    for clause in (m.group(0) for m in _CLAUSE.finditer(sentence)):
+        parts.extend(clause[i : i + piece] for i in range(0, len(clause), piece))
+    return parts
+
+
 def pack_sentences(
     sentences: list[str], max_chars: int = MAX_CHARS, target: int = TARGET_CHARS
 ) -> list[str]:
@@ -330,7 +415,8 @@ def pack_sentences(
         current = pieces[-1]
         size = sum(map(len, current))
         if (current and size + len(sentence) > max_chars) or size >= target:
-            overlap = [current[-1]] if len(current[-1]) <= 120 and len(current) > 1 else []
+            repeat = len(current) > 1 and len(current[-1]) <= 120 and current[-1].endswith(_CLOSING)
+            overlap = [current[-1]] if repeat else []
             pieces.append([*overlap, sentence])
         else:
             current.append(sentence)
@@ -373,7 +459,8 @@ def chunk_document(doc: Document) -> list[Chunk]:
         after_question = False
         if _SECTION.match(paragraph.text):
             section = _lead(paragraph.text) or paragraph.text[:40]
-        pieces = pack_sentences(split_sentences(paragraph.text)) or [paragraph.text]
+        sentences = [part for s in split_sentences(paragraph.text) for part in split_long(s)]
+        pieces = pack_sentences(sentences) or [paragraph.text]
         lead = _lead(paragraph.text) if _ENUMERATED.match(paragraph.text) or len(pieces) > 1 else ""
         for part, piece in enumerate(pieces, start=1):
             context_parts = [question, heading, section if section not in piece else ""]
@@ -435,7 +522,9 @@ class Corpus:
 
 def load_corpus(docs_dir: Path, gazetteer: Gazetteer | None = None) -> Corpus:
     """Every readable document in ``docs_dir``; unreadable ones are reported, not fatal."""
-    sources = list_sources(docs_dir)
+    sources, problems = scan_sources(docs_dir)
+    for problem in problems:
+        log.warning("skipped %s", problem)
     catalog = load_catalog(docs_dir)
     unknown = sorted(set(catalog) - {p.name for p in sources})
     for name in unknown:
@@ -443,26 +532,33 @@ def load_corpus(docs_dir: Path, gazetteer: Gazetteer | None = None) -> Corpus:
     gazetteer = gazetteer or Gazetteer(
         (entry.get("district", ""), entry.get("city", "")) for entry in catalog.values()
     )
-    documents, problems = [], []
+    documents: list[Document] = []
     for path in sources:
         try:
             documents.append(parse_document(path, gazetteer, catalog.get(path.name)))
         except CorpusError as exc:
             problems.append(str(exc))
             log.warning("skipped %s", exc)
-    _check_unique_ids(documents)
+    documents = _unique_ids(documents, problems)
     if not documents:
         detail = "; ".join(problems) if problems else f"no {'/'.join(SUFFIXES)} files"
         raise CorpusError(f"no readable documents in {docs_dir}: {detail}")
     return Corpus(documents, problems)
 
 
-def _check_unique_ids(documents: Iterable[Document]) -> None:
+def _unique_ids(documents: Iterable[Document], problems: list[str]) -> list[Document]:
+    """The documents minus any whose id an earlier one (in name order) already has."""
     seen: dict[str, str] = {}
+    kept = []
     for doc in documents:
         if doc.doc_id in seen:
-            raise CorpusError(
-                f"{doc.source} and {seen[doc.doc_id]} have the same document id {doc.doc_id!r}; "
+            problem = (
+                f"{doc.source}: same document id {doc.doc_id!r} as {seen[doc.doc_id]}; "
                 "rename one or give it an id in catalog.toml"
             )
+            problems.append(problem)
+            log.warning("skipped %s", problem)
+            continue
         seen[doc.doc_id] = doc.source
+        kept.append(doc)
+    return kept
