@@ -55,14 +55,23 @@ def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> No
     assert {c.district for c in Store.load(settings.index).chunks} == {"和平区"}
 
 
-def test_only_the_current_generation_is_kept(settings: Settings) -> None:
-    build_index(settings, progress=False)
+def _generations(index: Path) -> set[str]:
+    return {p.name.split("-", 1)[1].split(".")[0] for p in index.glob("chunks-*")}
+
+
+def test_the_current_and_the_previous_generation_are_kept(settings: Settings) -> None:
+    """The previous generation survives one build (a reader may still be loading it)."""
     doc = settings.docs / "heping-2019-interview.txt"
-    doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
-    build_index(settings, progress=False)
+    seen = []
+    for extra in ("", "和平区将建设智慧公厕。", "和平区将新建口袋公园。"):
+        doc.write_text(doc.read_text(encoding="utf-8") + f"\n{extra}\n", encoding="utf-8")
+        build_index(settings, progress=False)
+        seen.append(Store.load(settings.index).manifest.generation)
+    assert len(set(seen)) == 3
+    assert _generations(settings.index) == set(seen[1:])
     manifest = json.loads((settings.index / "manifest.json").read_text(encoding="utf-8"))
-    names = sorted(p.name for p in settings.index.iterdir())
-    assert names == sorted(["manifest.json", *manifest["files"].values()])
+    assert all((settings.index / name).exists() for name in manifest["files"].values())
+    assert not any(p.name.startswith(".building-") for p in settings.index.iterdir())
 
 
 def test_a_crash_before_the_commit_leaves_the_old_index_usable(
@@ -81,12 +90,13 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
         return real_replace(src, dst)
 
     monkeypatch.setattr(store_module.os, "replace", crash_on_manifest)
-    with pytest.raises(OSError):
+    with pytest.raises(IndexStateError, match=r"cannot write the index.*previous index"):
         build_index(settings, progress=False)
     monkeypatch.undo()
     after = Store.load(settings.index)
     assert [c.id for c in after.chunks] == [c.id for c in before.chunks]
     assert not any(p.name.startswith(".building-") for p in settings.index.iterdir())
+    assert _generations(settings.index) == {before.manifest.generation}
 
 
 def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Settings) -> None:
@@ -116,7 +126,7 @@ def test_chunks_file_out_of_step_with_vectors_is_detected(settings: Settings) ->
     chunks_file = settings.index / store.manifest.files["chunks"]
     lines = chunks_file.read_text(encoding="utf-8").splitlines()
     chunks_file.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
-    with pytest.raises(IndexStateError, match="inconsistent"):
+    with pytest.raises(IndexStateError, match="checksum mismatch"):
         Store.load(settings.index)
 
 
