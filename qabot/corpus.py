@@ -415,7 +415,12 @@ def pack_sentences(
         current = pieces[-1]
         size = sum(map(len, current))
         if (current and size + len(sentence) > max_chars) or size >= target:
-            repeat = len(current) > 1 and len(current[-1]) <= 120 and current[-1].endswith(_CLOSING)
+            repeat = (
+                len(current) > 1
+                and len(current[-1]) <= 120
+                and current[-1].endswith(_CLOSING)
+                and len(current[-1]) + len(sentence) <= max_chars
+            )
             overlap = [current[-1]] if repeat else []
             pieces.append([*overlap, sentence])
         else:
