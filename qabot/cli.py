@@ -1,7 +1,8 @@
 """The ``qabot`` command line (contract in DESIGN.md): index, ask, repl, eval, telegram.
 
-Exit codes: 0 success, 2 usage error, 3 missing/corrupt/mismatched index or unreadable
-corpus; errors are one line on stderr, never a traceback.
+Exit codes: 0 success, 1 internal error, 2 usage error, 3 missing/corrupt/mismatched or
+unwritable index or unreadable corpus, 130 interrupted; errors are one line on stderr, never
+a traceback.
 """
 
 from __future__ import annotations
@@ -366,6 +367,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: still one line (the traceback with -vv)
+        log.debug("internal error", exc_info=True)
+        print(
+            f"qabot: internal error: {type(exc).__name__}: {exc} (-vv shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":
