@@ -161,7 +161,8 @@ class Engine:
     @classmethod
     def open(cls, settings: Settings, refresh: bool = True, progress: bool = True) -> Engine:
         """The CLI's way in: load the index, building it if there is none and refreshing it
-        if the corpus changed (``refresh``)."""
+        if the corpus changed (``refresh``; a large change only warns, see
+        :mod:`qabot.indexer`)."""
         store, embedder = open_store(
             settings.docs, settings.index, settings.embedder, refresh=refresh, progress=progress
         )

@@ -22,13 +22,14 @@ from pathlib import Path
 import filelock
 
 from qabot.checkpoint import VectorCheckpoint, checkpoint_path
-from qabot.corpus import CATALOG_NAME, PIPELINE_VERSION, Corpus, load_corpus, scan_sources
+from qabot.corpus import PIPELINE_VERSION, Corpus, load_corpus
 from qabot.districts import Gazetteer
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, QabotError
 from qabot.lexical import Tokenizer, tokenizer_signature
 from qabot.manifest import MANIFEST, Manifest, check_index_folder
 from qabot.progress import Progress
+from qabot.sources import CATALOG_NAME, scan_sources
 from qabot.store import BuildReport, Store, build_lock, build_store, pending, reusable_vectors
 from qabot.types import Chunk
 
