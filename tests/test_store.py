@@ -8,10 +8,12 @@ import os
 from pathlib import Path
 
 import faiss
+import numpy as np
 import pytest
 
 from qabot import indexer
 from qabot import store as store_module
+from qabot.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.engine import Settings
 from qabot.errors import IndexStateError
 from qabot.store import HNSW_THRESHOLD, Store, new_faiss_index
@@ -135,3 +137,22 @@ def test_index_type_follows_corpus_size() -> None:
     hnsw = new_faiss_index(384, HNSW_THRESHOLD)
     assert isinstance(hnsw, faiss.IndexHNSWFlat)
     assert hnsw.metric_type == faiss.METRIC_INNER_PRODUCT
+
+
+def test_a_checkpoint_keeps_intact_records_and_drops_torn_or_damaged_ones(tmp_path: Path) -> None:
+    checkpoint = VectorCheckpoint(checkpoint_path(tmp_path, "e5-small", "1", 4), 4)
+    keys = [f"{i:040x}" for i in range(3)]
+    vectors = np.arange(12, dtype=np.float32).reshape(3, 4)
+    checkpoint.append(keys, vectors)
+    record = checkpoint.path.stat().st_size // 3
+    data = bytearray(checkpoint.path.read_bytes())
+    data[record + 25] ^= 0xFF  # damage the second record's vector
+    checkpoint.path.write_bytes(bytes(data) + b"torn")  # and a torn write at the end
+    loaded = checkpoint.load()
+    assert sorted(loaded) == [keys[0], keys[2]]
+    assert np.array_equal(loaded[keys[2]], vectors[2])
+    assert checkpoint.path.stat().st_size == 3 * record  # the torn tail is cut off
+    checkpoint.append([keys[1]], vectors[1:2])  # so the next record is aligned again
+    assert np.array_equal(checkpoint.load()[keys[1]], vectors[1])
+    other = checkpoint_path(tmp_path, "st:other", "1", 4)
+    assert other != checkpoint.path  # another model never reads these vectors
