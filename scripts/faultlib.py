@@ -53,7 +53,7 @@ class Run:
 
     def summary(self) -> str:
         last = self.error_line() or (self.err_lines[-1] if self.err_lines else "")
-        return f"exit {self.rc}" + (f": {last[:90]}" if last else "")
+        return f"exit {self.rc}" + (f": {last[:160]}" if last else "")
 
 
 @dataclass
@@ -106,10 +106,11 @@ class Site:
             capture_output=True,
             timeout=timeout,
         )
+        here = str(self.docs.parent)  # shortened to "…" so the table shows the message
         return Run(
             done.returncode,
             done.stdout.decode("utf-8", "replace"),
-            done.stderr.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace").replace(here, "…"),
         )
 
     def ask(self, question: str = QUESTION, unprivileged: bool = False) -> Run:
