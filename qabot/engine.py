@@ -222,6 +222,8 @@ class Engine:
             raise UsageError(
                 f"the district must be a name, not {type(value).__name__}", "bad_district"
             )
+        if value and _SURROGATE.search(value):
+            raise UsageError("the district is not valid UTF-8 text", "bad_encoding")
         return self.gazetteer.resolve(value) if value else None
 
     def ask(

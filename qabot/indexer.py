@@ -190,8 +190,6 @@ def open_store(
     if store is not None:
         store.check_embedder(embedder)  # before the (slow) model load
     model = load_embedder(embedder)
-    if store is not None and not (refresh and is_stale(docs, store.manifest)):
-        return store, model
     if store is None:
         if not docs.is_dir():
             raise IndexStateError(
@@ -202,6 +200,8 @@ def open_store(
         with build_lock(index, timeout=-1):
             return _build(docs, index, model, _current(index, False), False, progress)[0], model
     try:
+        if not (refresh and is_stale(docs, store.manifest)):
+            return store, model
         return _refresh(docs, index, model, store, progress), model
     except QabotError as exc:
         log.warning("%s; answering from the index built %s", exc, store.manifest.built_at)
