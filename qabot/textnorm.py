@@ -45,10 +45,11 @@ def is_cjk(ch: str) -> bool:
 
 
 # Terminal escape sequences (CSI … final byte, OSC … BEL/ST, other two-byte ESC sequences),
-# then any other control character: C0 except tab, DEL, C1, and the bidirectional overrides
-# that can make a line display in another order than it reads.
+# then any other control character: C0 except tab, DEL, C1, the bidirectional overrides
+# that can make a line display in another order than it reads, and lone surrogates (no
+# text at all: they cannot even be encoded for printing).
 _ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def strip_controls(text: str) -> str:
