@@ -12,10 +12,11 @@ updates. Only the standard library: ``http.server`` in a thread.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
-import math
 import json
+import math
 import re
 import threading
 import time
@@ -286,12 +287,21 @@ class FakeBotAPI:
             member.update(
                 {
                     key: True
-                    for key in (
-                        "can_be_edited can_manage_chat can_change_info can_delete_messages "
-                        "can_invite_users can_restrict_members can_pin_messages "
-                        "can_promote_members can_manage_video_chats is_anonymous "
-                        "can_post_stories can_edit_stories can_delete_stories"
-                    ).split()
+                    for key in [
+                        "can_be_edited",
+                        "can_manage_chat",
+                        "can_change_info",
+                        "can_delete_messages",
+                        "can_invite_users",
+                        "can_restrict_members",
+                        "can_pin_messages",
+                        "can_promote_members",
+                        "can_manage_video_chats",
+                        "is_anonymous",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                    ]
                 }
             )
             member["can_be_edited"] = False
@@ -380,6 +390,60 @@ class _ApiError(Exception):
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
         self.status = status
+
+
+# ---------------------------------------------------------------------------- the real bot
+
+
+class BotThread:
+    """``serve()`` in a thread with its own event loop, stopped like Ctrl-C would."""
+
+    def __init__(self, engine: Any, config: Any, rate_limiter: Any = None) -> None:
+        from qabot.telegram import build_application
+
+        self.application = build_application(engine, config, rate_limiter)
+        self.config = config
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        from qabot.telegram import serve
+
+        try:
+            serve(self.application, self.config, stop_signals=None)
+        except BaseException as exc:
+            self.error = exc
+
+    def start(self) -> BotThread:
+        """Returns once the application runs (or failed to start: see :meth:`stop`)."""
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self.application.running and self._thread.is_alive():
+            assert time.monotonic() < deadline, "the bot did not start"
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """Graceful stop: pending updates finish and the persistence file is written."""
+        if self._thread.is_alive() and self.loop is not None:
+            self.loop.call_soon_threadsafe(self.application.stop_running)
+        self._thread.join(20)
+        assert not self._thread.is_alive(), "the bot did not stop"
+        if self.error:
+            raise self.error
+
+    def __enter__(self) -> BotThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def running(engine: Any, config: Any) -> BotThread:
+    return BotThread(engine, config)
 
 
 # ---------------------------------------------------------------------------- updates

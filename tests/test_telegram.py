@@ -8,15 +8,12 @@ asserts on what the bot sent. The engine is the real one, on a copy of the shipp
 from __future__ import annotations
 
 import argparse
-import asyncio
 import html
 import json
 import logging
 import re
 import shutil
 import socket
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,7 +27,7 @@ import pytest
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
 from qabot.feedback import state_dir
-from qabot.telegram import BotConfig, build_application, run_from_cli, serve
+from qabot.telegram import BotConfig, run_from_cli
 from qabot.telegram.config import RedactToken, api_base_url, parse_allow, read_token
 from qabot.telegram.html import render_page, split_html
 from qabot.telegram.records import answer_record
@@ -39,10 +36,12 @@ from qabot.telegram.scheduler import QuestionRateLimit
 from fake_bot_api import (
     BOT_USER,
     TOKEN,
+    BotThread,
     FakeBotAPI,
     callback_update,
     message_update,
     photo_update,
+    running,
     sticker_update,
 )
 
@@ -102,53 +101,6 @@ def config(api: FakeBotAPI, tmp_path: Path) -> BotConfig:
         rate_limit=0,
         webhook_secret="s3cret-for-tests",
     )
-
-
-class BotThread:
-    """``serve()`` in a thread with its own event loop, stopped like Ctrl-C would."""
-
-    def __init__(self, engine: Any, config: BotConfig) -> None:
-        self.application = build_application(engine, config)
-        self.config = config
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self.loop)
-        try:
-            serve(self.application, self.config, stop_signals=None)
-        except BaseException as exc:
-            self.error = exc
-
-    def start(self) -> BotThread:
-        """Returns once the application runs (or failed to start: see :meth:`stop`)."""
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self.application.running and self._thread.is_alive():
-            assert time.monotonic() < deadline, "the bot did not start"
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        """Graceful stop: pending updates finish and the persistence file is written."""
-        if self._thread.is_alive() and self.loop is not None:
-            self.loop.call_soon_threadsafe(self.application.stop_running)
-        self._thread.join(20)
-        assert not self._thread.is_alive(), "the bot did not stop"
-        if self.error:
-            raise self.error
-
-    def __enter__(self) -> BotThread:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def running(engine: Any, config: BotConfig) -> BotThread:
-    return BotThread(engine, config)
 
 
 # ---------------------------------------------------------------------------- HTML checks
@@ -214,7 +166,9 @@ def test_start_help_and_command_menu(engine: Engine, api: FakeBotAPI, config: Bo
         api.push(message_update("/help", user_id=1002))
         api.wait_sent(1001, 1)
         api.wait_sent(1002, 1)
-    menus = {c.params.get("language_code"): c.params["commands"] for c in api.requests("setMyCommands")}
+    menus = {
+        c.params.get("language_code"): c.params["commands"] for c in api.requests("setMyCommands")
+    }
     names = ["start", "help", "ask", "district", "sources", "forget"]
     assert [c["command"] for c in menus[None]] == names
     assert [c["command"] for c in menus["en"]] == names, "an English menu as well"

@@ -46,7 +46,9 @@ _NON_TEXT_KINDS = (
 )
 PROBLEMS = {
     "empty_question": "请在命令后面写上问题，例如：/ask {example}",
-    "question_too_long": "问题太长了（{length} 字，上限 {limit} 字）。请一次只问一件事，例如：{example}",
+    "question_too_long": (
+        "问题太长了（{length} 字，上限 {limit} 字）。请一次只问一件事，例如：{example}"
+    ),
     "no_words": "这条消息里没有可以检索的文字（只有符号或表情）。请用文字提问，例如：{example}",
 }
 ENGLISH_HINT = (
@@ -257,9 +259,12 @@ class Handlers:
                 typing = asyncio.create_task(self._typing(message))
                 try:
                     district = core.state.district(chat.id) or district
+                    slow = len(question) > SLOW_CHARS
                     answer = await core.scheduler.run(
-                        partial(core.engine.ask, question, k=core.config.k, district=district),
-                        slow=len(question) > SLOW_CHARS,
+                        partial(
+                            core.engine_for(slow).ask, question, k=core.config.k, district=district
+                        ),
+                        slow=slow,
                         on_start=notice.cancel,
                     )
                 finally:
