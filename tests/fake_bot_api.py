@@ -256,6 +256,8 @@ class FakeBotAPI:
         return message
 
     def _edit(self, params: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        if "message_id" not in params:
+            raise _ApiError(400, "Bad Request: message identifier is not specified")
         key = (int(params["chat_id"]), int(params["message_id"]))
         with self._cond:
             if key not in self.messages:

@@ -48,6 +48,8 @@ class Callbacks:
         if press is None or record is None:
             await query.answer(EXPIRED, show_alert=True)
             return
+        if record["message_id"] is None and query.message:  # killed before it was stored
+            record["message_id"] = query.message.message_id
         size = self.core.config.page_size
         if press.action == "pg" and press.number is not None and press.number < pages(record, size):
             await query.answer()

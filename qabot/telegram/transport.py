@@ -10,7 +10,8 @@ penalty of a 429 local: only requests to that chat wait. Everything else is PTB'
 
 * The typing action never waits and is never retried: it is skipped while its chat is
   throttled, so it cannot delay the answer it announces.
-* Network errors are retried with backoff. A request whose answer was lost may have been
+* Network errors are retried with backoff (messages, edits, button answers; ``getMe`` is
+  left to :func:`wait_for_api`). A request whose answer was lost may have been
   delivered; a resend can then duplicate a message, which we prefer to losing an answer.
 * :func:`wait_for_api` retries the first contact with backoff for ``--startup-wait`` seconds
   (the network may come up after the bot), then gives up with one line and exit code 4.
@@ -38,6 +39,7 @@ from qabot.errors import QabotError
 log = logging.getLogger(__name__)
 
 TYPING = "sendChatAction"
+ANSWERS = {"answerCallbackQuery", "answerInlineQuery"}  # replies that carry no chat id
 MAX_CHAT_LIMITERS = 10_000
 
 
@@ -139,8 +141,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             except BadRequest:
                 raise
             except NetworkError as exc:  # includes TimedOut and 5xx answers
-                if attempt == attempts:
-                    raise
+                if attempt == attempts or not (chat is not None or endpoint in ANSWERS):
+                    raise  # getMe & co.: the caller (start-up, PTB's polling loop) retries
                 log.warning(
                     "network error on %s (%s): retrying in %.1f s",
                     endpoint,
