@@ -181,7 +181,7 @@ def main() -> int:
         if args.limiter == "ptb":
             from telegram.ext import AIORateLimiter
 
-            limiter = AIORateLimiter()
+            limiter = AIORateLimiter(max_retries=10)  # PTB's default 0 gives up at once
         rows = []
         with BotThread(engine, config, limiter):
             for name in args.scenarios.split(","):

@@ -17,7 +17,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from qabot.engine import validate_question
@@ -169,7 +169,9 @@ class Callbacks:
         the chat gets an apology, so it is never left hanging."""
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
-        if isinstance(error, (Forbidden, NetworkError)) and not isinstance(error, BadRequest):
+        if isinstance(error, (Forbidden, NetworkError, RetryAfter)) and not isinstance(
+            error, BadRequest
+        ):
             log.warning("update %s: %s: %s", update_id, type(error).__name__, error)
             return
         log.error(
