@@ -1,7 +1,8 @@
 """Print a real conversation with the bot, for docs/telegram.md.
 
 The real bot (real engine on the shipped index) against the loopback fake Bot API of the
-tests: /start, a question, 「更多结果 ›」, 👎 and a reason, /district, a follow-up by reply (「那东丽呢？」).
+tests: /start, a question, 「更多结果 ›」, 👎 and a reason, /district, and a follow-up by
+reply (「那东丽呢？」).
 Each bot message is shown as the app would show it (HTML tags removed) with its buttons;
 edits are shown as edits. Only loopback traffic.
 

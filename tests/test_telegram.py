@@ -14,6 +14,7 @@ import logging
 import re
 import shutil
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -199,7 +200,32 @@ def test_private_question_gets_cited_answer_with_more_button(
     assert labels == ["[1] 全文", "[2] 全文", "[3] 全文", "更多结果 ›", "👍", "👎"]
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons(sent))
     assert sent["reply_parameters"]["message_id"], "the answer quotes its question"
-    assert api.requests("sendChatAction"), "the user sees 'typing' while the engine works"
+
+
+class SlowEngine:
+    """The real engine, taking ``seconds`` longer for each answer."""
+
+    def __init__(self, engine: Engine, seconds: float) -> None:
+        self._engine, self.seconds = engine, seconds
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def ask(self, question: str, **kwargs: Any) -> Any:
+        time.sleep(self.seconds)
+        return self._engine.ask(question, **kwargs)
+
+
+def test_typing_is_shown_and_refreshed_while_the_engine_works(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    with running(SlowEngine(engine, 6.5), config):
+        api.push(message_update(QUESTION))
+        api.wait_sent(1001, 1, timeout=40)
+    typing = api.requests("sendChatAction")
+    assert len(typing) == 2, "shown after a second, refreshed before Telegram hides it"
+    assert typing[0].params["action"] == "typing"
+    assert typing[-1].at < api.requests("sendMessage")[-1].at
 
 
 def button(message: dict[str, Any], label: str) -> str:

@@ -126,8 +126,9 @@ def build_application(
                 [BotCommand(*c) for c in commands], language_code=None if lang == "zh" else lang
             )
         # The first query pays for the embedder's warm-up; pay it before the first user does.
-        with suppress(Exception):
-            await core.scheduler.run(lambda: engine.ask(EXAMPLE_QUESTION))
+        for slow in (False, True):
+            with suppress(Exception):
+                await core.scheduler.run(lambda s=slow: core.engine_for(s).ask(EXAMPLE_QUESTION))
         log.info(
             "bot @%s ready: %d districts, %d documents, %d retrieval threads, state %s",
             application.bot.username,

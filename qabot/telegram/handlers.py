@@ -27,6 +27,7 @@ from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
 
+TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
 FOLLOW_UP_CHARS = 15  # a reply this short keeps the previous question's topic
 _CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -323,7 +324,10 @@ class Handlers:
         core.state.mark_handled(message.chat_id, message.message_id, edit_date, record["key"])
 
     async def _typing(self, message: Message) -> None:
-        """Keep "typing…" visible while the engine works (never waited for, never retried)."""
+        """Show "typing…" once an answer takes a moment, and keep it visible while the engine
+        works (never waited for, never retried). Quick answers need none: under load that
+        spares one request per question."""
+        await asyncio.sleep(TYPING_AFTER)
         while True:
             with suppress(TelegramError):
                 await message.chat.send_action(
