@@ -20,11 +20,14 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+
+import pytest
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
 BOT_USER = {
@@ -392,6 +395,33 @@ class _ApiError(Exception):
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
         self.status = status
+
+
+# ---------------------------------------------------------------------------- fixtures
+# Test modules load these with ``pytest_plugins = ["fake_bot_api"]``.
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    """A fresh fake Bot API on 127.0.0.1 (no flood control unless a test asks for it)."""
+    server = FakeBotAPI().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def config(api: FakeBotAPI, tmp_path: Path) -> Any:
+    """The bot's configuration: this test's server, state and feedback in ``tmp_path``."""
+    from qabot.telegram import BotConfig
+
+    return BotConfig(
+        token=TOKEN,
+        state_path=tmp_path / "state" / "telegram.sqlite3",
+        feedback_path=tmp_path / "state" / "feedback.sqlite3",
+        base_url=api.base_url,
+        rate_limit=0,
+        webhook_secret="s3cret-for-tests",
+    )
 
 
 # ---------------------------------------------------------------------------- the real bot

@@ -12,12 +12,10 @@ import html
 import json
 import logging
 import re
-import shutil
 import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,6 +45,7 @@ from fake_bot_api import (
 )
 
 # PTB itself warns (v22.2 deprecation notice) whenever it builds a RetryAfter from a 429.
+pytest_plugins = ["fake_bot_api"]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,35 +72,6 @@ ALLOWED_TAGS = {
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """The real engine on a copy of the shipped corpus and index, opened once."""
-    base = tmp_path_factory.mktemp("qabot")
-    shutil.copytree(ROOT / "docs_src", base / "docs_src")
-    shutil.copytree(ROOT / "embeddings", base / "embeddings")
-    settings = Settings(docs=base / "docs_src", index=base / "embeddings", embedder="e5-small")
-    return Engine.open(settings, refresh=False, progress=False)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    server = FakeBotAPI().start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def config(api: FakeBotAPI, tmp_path: Path) -> BotConfig:
-    return BotConfig(
-        token=TOKEN,
-        state_path=tmp_path / "state" / "telegram.sqlite3",
-        feedback_path=tmp_path / "state" / "feedback.sqlite3",
-        base_url=api.base_url,
-        rate_limit=0,
-        webhook_secret="s3cret-for-tests",
-    )
 
 
 # ---------------------------------------------------------------------------- HTML checks

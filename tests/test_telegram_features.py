@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from qabot.telegram.records import answer_record
 
 from fake_bot_api import (
     BOT_USER,
-    TOKEN,
     FakeBotAPI,
     callback_update,
     inline_update,
@@ -31,28 +29,10 @@ from fake_bot_api import (
     running,
 )
 
+pytest_plugins = ["fake_bot_api"]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 GROUP = -100200
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    server = FakeBotAPI().start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def config(api: FakeBotAPI, tmp_path: Path) -> BotConfig:
-    return BotConfig(
-        token=TOKEN,
-        state_path=tmp_path / "state" / "telegram.sqlite3",
-        feedback_path=tmp_path / "state" / "feedback.sqlite3",
-        base_url=api.base_url,
-        rate_limit=0,
-        webhook_secret="s",
-    )
 
 
 def labels(message: dict[str, Any]) -> list[str]:

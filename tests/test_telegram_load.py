@@ -25,19 +25,9 @@ from qabot.telegram.scheduler import Scheduler
 from conftest import ROOT
 from fake_bot_api import TOKEN, FakeBotAPI, callback_update, message_update, running
 
+pytest_plugins = ["fake_bot_api"]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> BotConfig:
-    return BotConfig(
-        token=TOKEN,
-        state_path=tmp_path / "state" / "telegram.sqlite3",
-        feedback_path=tmp_path / "state" / "feedback.sqlite3",
-        base_url="http://127.0.0.1:1/bot",  # replaced by each test's server
-        webhook_secret="s",
-    )
 
 
 @pytest.fixture
@@ -183,13 +173,6 @@ def test_kill_9_keeps_district_and_the_newest_buttons(
     alerts = [c.params.get("text") for c in api.requests("answerCallbackQuery")]
     assert not any(text and "过期" in text for text in alerts)
     assert len(api.sent(1001)) == 3, "nothing answered twice after the restart"
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    server = FakeBotAPI().start()
-    yield server
-    server.close()
 
 
 def test_no_network_at_startup_retries_then_exits_4(shipped: Settings, tmp_path: Path) -> None:
