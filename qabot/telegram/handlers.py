@@ -64,6 +64,7 @@ class Handlers:
     def __init__(self, core: BotCore) -> None:
         self.core = core
         self._notified: set[tuple[int, int]] = set()
+        self._handling: set[tuple[int, int, int]] = set()  # (chat, message, edit) in progress
 
     # ------------------------------------------------------------------ commands
 
@@ -231,9 +232,20 @@ class Handlers:
         """Answer one question message (see the module docstring for the steps)."""
         core, message, chat = self.core, update.effective_message, update.effective_chat
         edit_date = int(message.edit_date.timestamp()) if message.edit_date else 0
-        if core.state.handled(chat.id, message.message_id, edit_date) is not None:
+        version = (chat.id, message.message_id, edit_date)
+        if version in self._handling or core.state.handled(*version) is not None:
             log.info("update %s already answered: skipped", update.update_id)
             return
+        self._handling.add(version)  # in memory: after a crash the message is answered again
+        try:
+            await self._question(update, context, text, edit_date)
+        finally:
+            self._handling.discard(version)
+
+    async def _question(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, edit_date: int
+    ) -> None:
+        core, message, chat = self.core, update.effective_message, update.effective_chat
         problem = self._problem(text, language(update.effective_user))
         if problem:
             await core.reply(message, problem)
