@@ -30,9 +30,13 @@ from fake_bot_api import TOKEN, BotThread, FakeBotAPI, callback_update, message_
 CHAT = 1001
 
 
+WIDTH = 64  # characters a line, as a phone shows them roughly
+
+
 def show(who: str, text: str, markup: dict[str, Any] | None = None) -> None:
-    print(f"── {who} " + "─" * 60)
-    print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    print(f"── {who} " + "─" * (40 - len(who)))
+    for line in html.unescape(re.sub(r"<[^>]+>", "", text)).splitlines():
+        print(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…")
     rows = (markup or {}).get("inline_keyboard", [])
     for row in rows:
         print("   " + "  ".join(f"[ {b['text']} ]" for b in row))
@@ -75,7 +79,9 @@ def main() -> int:
                         and a.shown(CHAT, message["_message_id"])
                     )
                 )
-                show("区政文档问答（同一条消息，已编辑）", after["text"], after["reply_markup"])
+                same = after["text"] == before["text"]
+                text = "（文字不变，按钮变了）" if same else after["text"]
+                show("区政文档问答（同一条消息，已编辑）", text, after["reply_markup"])
 
             say("/start")
             answer = say("北辰区种了多少亩春小麦？")

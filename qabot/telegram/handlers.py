@@ -207,7 +207,11 @@ class Handlers:
         replied = message.reply_to_message
         if replied is None or not replied.from_user or not replied.from_user.is_bot:
             return None
-        return self.core.state.answer_to(message.chat_id, replied.message_id)
+        record = self.core.state.answer_to(message.chat_id, replied.message_id)
+        if record is None:  # a reply quicker than storing the answer's message id
+            newest = self.core.state.newest(message.chat_id)
+            record = newest if newest and newest["message_id"] is None else None
+        return record
 
     def follow_up(self, text: str, previous: Record) -> tuple[str, str | None]:
         """A reply to an answer: (question to ask, district). A short reply keeps the previous
