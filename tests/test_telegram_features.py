@@ -17,6 +17,7 @@ from qabot.feedback import FeedbackStore
 from qabot.telegram import BotConfig
 from qabot.telegram.buttons import parse
 from qabot.telegram.records import answer_record
+from qabot.telegram.state import ChatState
 
 from fake_bot_api import (
     BOT_USER,
@@ -195,3 +196,21 @@ def test_one_passage_per_paragraph_and_citations_renumbered(engine: Engine) -> N
         assert cited <= set(range(1, len(where) + 1))
     assert parse("pg:0123456789ab:1") is not None
     assert parse("pg:0123456789ab:1:extra") is None and parse(None) is None
+
+
+def test_state_retention_forget_and_per_chat_keys(engine: Engine, tmp_path: Path) -> None:
+    state = ChatState(tmp_path / "telegram.sqlite3", retention_days=1)
+    old = {**answer_record(engine.ask(QUESTION), chat_id=5), "created": time.time() - 2 * 86400}
+    new = answer_record(engine.ask(QUESTION), chat_id=5)
+    state.save(old)
+    state.save(new, newest=True)
+    state.set_district(5, "东丽区")
+    assert state.answer(old["key"], 5) is None, "past the retention period: expired"
+    assert state.answer(new["key"], 6) is None, "a key only opens its own chat's answer"
+    state.prune()
+    assert state.newest(5)["key"] == new["key"]
+    state.close()
+    reopened = ChatState(tmp_path / "telegram.sqlite3", retention_days=1)
+    assert reopened.district(5) == "东丽区"
+    assert reopened.forget(5) == 1, "the old answer was pruned, the new one is forgotten"
+    assert reopened.district(5) is None and reopened.newest(5) is None

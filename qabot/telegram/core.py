@@ -85,12 +85,11 @@ class BotCore:
         self.state.close()
 
     def page_text(self, record: Record, page: int) -> str:
-        """The HTML of one page of an answer, cut to one message (pages are edited in place)."""
+        """The HTML of one page of an answer (with the chat's district filter, if any)."""
         district = self.state.district(record["chat_id"])
-        text = render_page(
+        return render_page(
             record, page, self.config.page_size, self.known, self.docs, district_filter=district
         )
-        return text
 
     async def send(
         self,

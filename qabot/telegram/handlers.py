@@ -26,6 +26,7 @@ from qabot.telegram.core import BotCore, language, log
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
+from qabot.types import Answer
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
@@ -307,19 +308,19 @@ class Handlers:
         return None
 
     async def _reply_answer(
-        self, context: ContextTypes.DEFAULT_TYPE, message: Message, answer: object, edit_date: int
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, answer: Answer, edit_date: int
     ) -> None:
         """Store the answer and send it — or, for an edited question, edit the old reply."""
         core = self.core
         thread = message.message_thread_id if message.is_topic_message else None
-        record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)  # type: ignore[arg-type]
+        record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)
         earlier = core.state.answer_for_question(message.chat_id, message.message_id)
         log.info(
             "answered in chat %s: %d characters, no_answer=%s, %.0f ms",
             message.chat_id,
             len(record["question"]),
             record["no_answer"],
-            answer.latency_ms,  # type: ignore[attr-defined]
+            answer.latency_ms,
         )
         if edit_date and earlier and earlier["message_id"]:
             record["message_id"] = earlier["message_id"]

@@ -21,7 +21,7 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -40,7 +40,6 @@ class _Job:
     run: Callable[[], Any]
     future: asyncio.Future[Any]
     on_start: Callable[[], Any] | None = None
-    queued: float = field(default_factory=time.monotonic)
 
 
 class Scheduler:

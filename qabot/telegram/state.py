@@ -26,6 +26,7 @@ from qabot.telegram.records import Record
 
 KEEP_ANSWERS = 50  # newest answers kept per chat, besides the age limit
 HANDLED_SECONDS = 2 * 86400
+PRUNE_EVERY = 3600.0  # a running bot prunes at most hourly, on the next write
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chats (
     chat_id INTEGER PRIMARY KEY, district TEXT, last_key TEXT, updated REAL NOT NULL);
@@ -52,6 +53,7 @@ class ChatState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._pruned = 0.0
         self.prune()
 
     def close(self) -> None:
@@ -79,6 +81,8 @@ class ChatState:
 
     def save(self, record: Record, *, newest: bool = False) -> None:
         """Store (or update) an answer; ``newest`` makes it the one /sources shows."""
+        if time.time() - self._pruned > PRUNE_EVERY:
+            self.prune()
         with self._lock, self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO answers (key, chat_id, message_id, created, record)"
@@ -163,14 +167,7 @@ class ChatState:
 
     def prune(self) -> None:
         """Drop answers past the retention period and old "already answered" marks."""
-        now = time.time()
+        now = self._pruned = time.time()
         with self._lock, self._db:
             self._db.execute("DELETE FROM answers WHERE created <= ?", (now - self.retention,))
             self._db.execute("DELETE FROM handled WHERE created <= ?", (now - HANDLED_SECONDS,))
-
-    def counts(self) -> dict[str, int]:
-        """Rows per table (for tests and the start-up log line)."""
-        return {
-            table: self._run(f"SELECT COUNT(*) FROM {table}")[0][0]
-            for table in ("chats", "answers", "handled")
-        }
