@@ -193,9 +193,23 @@ def test_typing_is_shown_and_refreshed_while_the_engine_works(
         api.push(message_update(QUESTION))
         api.wait_sent(1001, 1, timeout=40)
     typing = api.requests("sendChatAction")
-    assert len(typing) == 2, "shown after a second, refreshed before Telegram hides it"
+    assert len(typing) >= 2, "shown after a second, refreshed before Telegram hides it"
     assert typing[0].params["action"] == "typing"
     assert typing[-1].at < api.requests("sendMessage")[-1].at
+
+
+def test_a_429_on_typing_does_not_delay_the_answer(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    api.flood("sendChatAction", retry_after=60)
+    with running(SlowEngine(engine, 6.5), config):
+        api.push(message_update(QUESTION))
+        [answer] = api.wait_sent(1001, 1, timeout=40)
+    [typing] = api.requests("sendChatAction")  # refused, then neither retried nor refreshed
+    assert typing.params["_failed"]
+    assert "6550亩" in answer["text"]
+    [sent] = api.requests("sendMessage")
+    assert sent.at - typing.at < 60, "the answer did not wait out the typing action's 429"
 
 
 def button(message: dict[str, Any], label: str) -> str:

@@ -9,7 +9,8 @@ chat, 20 a minute per group, 30 a second overall, as Telegram documents), and ma
 penalty of a 429 local: only requests to that chat wait. Everything else is PTB's.
 
 * The typing action never waits and is never retried: it is skipped while its chat is
-  throttled, so it cannot delay the answer it announces.
+  throttled, and a 429 on it only stops further typing actions there for ``retry_after`` —
+  so it cannot delay the answer it announces.
 * Network errors are retried with backoff (messages, edits, button answers; ``getMe`` is
   left to :func:`wait_for_api`). A request whose answer was lost may have been
   delivered; a resend can then duplicate a message, which we prefer to losing an answer.
@@ -83,6 +84,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.clock = clock
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
         self._blocked_until: dict[int | str, float] = {}
+        self._typing_until: dict[int | str, float] = {}
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -157,12 +159,15 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: Any, chat: Any
     ) -> Any:
         """The typing action: sent only when it costs nothing; a 429 throttles the chat."""
-        if chat is None or self.blocked_for(chat) or not self._limiter(chat).has_capacity():
+        now = self.clock()
+        if chat is None or self.blocked_for(chat) or self._typing_until.get(chat, 0) > now:
+            return True
+        if not self._limiter(chat).has_capacity():
             return True
         try:
             return await callback(*args, **kwargs)
-        except RetryAfter as exc:
-            self._blocked_until[chat] = self.clock() + retry_after(exc)
+        except RetryAfter as exc:  # no more typing there for a while; the answer goes ahead
+            self._typing_until[chat] = now + retry_after(exc)
             return True
 
 
