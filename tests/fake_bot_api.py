@@ -117,6 +117,11 @@ class FakeBotAPI:
         with self._cond:
             self._faults.setdefault(method, []).extend([("429", retry_after)] * times)
 
+    def block(self, method: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with 403: the user blocked the bot."""
+        with self._cond:
+            self._faults.setdefault(method, []).extend([("403", 0)] * times)
+
     def drop(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next ``times`` calls of ``method``."""
         with self._cond:
@@ -190,6 +195,12 @@ class FakeBotAPI:
                 self._record(call)
         if fault and fault[0] == "drop":
             return 0, None
+        if fault and fault[0] == "403":
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
         if fault:
             return 429, {
                 "ok": False,

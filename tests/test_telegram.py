@@ -413,6 +413,22 @@ def test_handler_error_apologises_logs_safely_and_bot_keeps_working(
     assert not any(secret_question in r.getMessage() for r in info)
 
 
+def test_a_user_who_blocked_the_bot_is_one_warning_line(
+    engine: Engine, api: FakeBotAPI, config: BotConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.block("sendMessage")
+    caplog.set_level(logging.INFO)
+    with running(engine, config):
+        api.push(message_update(QUESTION))
+        api.wait_for(lambda a: a.requests("sendMessage"), what="the refused answer")
+        api.push(message_update(QUESTION, user_id=1002))
+        api.wait_sent(1002, 1)
+    routine = [r for r in caplog.records if "Forbidden" in r.getMessage()]
+    assert routine and all(r.levelno == logging.WARNING and not r.exc_info for r in routine)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert api.sent(1001) == [], "no apology to someone who blocked the bot"
+
+
 def test_flood_control_and_network_errors_are_retried(
     engine: Engine, api: FakeBotAPI, config: BotConfig
 ) -> None:
