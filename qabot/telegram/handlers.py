@@ -337,7 +337,7 @@ class Handlers:
                 markup=keyboard(record, core.config.page_size),
             )
             record["message_id"] = sent.message_id
-            core.state.save(record, newest=True)
+            core.state.attach(record)
         core.state.mark_handled(message.chat_id, message.message_id, edit_date, record["key"])
 
     async def _typing(self, message: Message) -> None:

@@ -108,6 +108,13 @@ class ChatState:
                 (record["chat_id"], record["chat_id"], KEEP_ANSWERS),
             )
 
+    def attach(self, record: Record) -> None:
+        """Record the message an answer was sent as — unless /forget deleted it meanwhile."""
+        self._run(
+            "UPDATE answers SET message_id = ?, record = ? WHERE key = ?",
+            (record["message_id"], json.dumps(record, ensure_ascii=False), record["key"]),
+        )
+
     def answer(self, key: str, chat_id: int) -> Record | None:
         """The answer ``key`` if it belongs to ``chat_id`` and has not expired."""
         rows = self._run(
