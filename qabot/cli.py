@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     telegram.add_argument(
         "--state",
-        help="persistence file for per-chat settings (default: INDEX/telegram-state.pickle)",
+        metavar="FILE",
+        help="SQLite file for per-chat settings and recent answers "
+        "(default: $QABOT_STATE_DIR/telegram.sqlite3, i.e. ~/.local/state/qabot/)",
     )
     telegram.add_argument(
         "--allow",
@@ -114,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="questions per user per minute, 0 = off (default 10, or $QABOT_TELEGRAM_RATE_LIMIT)",
+    )
+    telegram.add_argument(
+        "--retention-days",
+        type=float,
+        metavar="DAYS",
+        help="keep each chat's answers (and their buttons) this long (default 30)",
+    )
+    telegram.add_argument(
+        "--startup-wait",
+        type=float,
+        metavar="SECONDS",
+        help="keep retrying an unreachable Bot API this long at start-up, then exit 4 "
+        "(default 120)",
     )
     serve = sub.add_parser("serve", help="HTTP API and web chat page (extra 'web')")
     _common(serve)
@@ -325,8 +340,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
-    from qabot.telegram_bot import run_from_cli
+    """The bot is a service: INFO logs with timestamps (``-v``: DEBUG), exit 4 when the Bot
+    API stays unreachable at start-up."""
+    from qabot.telegram import run_from_cli
+    from qabot.telegram.config import configure_logging
 
+    configure_logging(args.verbose)
     return run_from_cli(args, _settings(args))
 
 
