@@ -24,10 +24,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from qabot.checkpoint import VectorCheckpoint
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError, UsageError
 from qabot.lexical import Tokenizer
-from qabot.store import MANIFEST, BuildReport, Manifest, Store, build_store
+from qabot.manifest import MANIFEST, Manifest, check_index_folder
+from qabot.store import Store, build_store
 from qabot.types import Chunk, DocumentInfo
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class ChunkStore(Protocol):
     ) -> dict[int, float]: ...
 
     def chunks_at(self, positions: Iterable[int]) -> dict[int, Chunk]: ...
+
+    def has_token(self, token: str) -> bool: ...
 
     def idf(self, token: str) -> float: ...
 
@@ -104,10 +108,26 @@ def _token() -> str:
 def open_existing(spec: StoreSpec, index_dir: Path) -> ChunkStore | None:
     """The current index generation, or ``None`` when none was built yet. Read-only."""
     if spec.kind == "faiss":
+        check_index_folder(index_dir)  # a file named by --index: say so, not "no index"
         return Store.load(index_dir) if (index_dir / MANIFEST).exists() else None
     from qabot.milvus_store import MilvusStore
 
     return MilvusStore.open(spec)
+
+
+def reuse_source(
+    spec: StoreSpec, index_dir: Path, previous: ChunkStore | None, force: bool
+) -> ChunkStore | None:
+    """Where a build finds vectors to reuse: the previous generation, or for a first Milvus
+    build the FAISS index in ``index_dir`` (moving to Milvus re-embeds nothing), unless
+    ``force``."""
+    if previous is not None or force or spec.kind == "faiss" or not (index_dir / MANIFEST).exists():
+        return previous
+    try:
+        return Store.load(index_dir)
+    except IndexStateError as exc:
+        log.info("not reusing the FAISS vectors in %s: %s", index_dir, exc)
+        return None
 
 
 def write_generation(
@@ -117,38 +137,37 @@ def write_generation(
     index_dir: Path,
     fingerprint: tuple[str, dict[str, str]],
     tokenizer: Tokenizer,
-    previous: ChunkStore | None,
+    reuse: dict[str, np.ndarray],
+    checkpoint: VectorCheckpoint | None,
     progress: Callable[[int], None] | None = None,
-    problems: list[str] | None = None,
     workers: int = 1,
-    force: bool = False,
-) -> tuple[ChunkStore, BuildReport]:
-    """Embed what changed and commit a new generation in the chosen backend.
-
-    A first Milvus build reuses the vectors of the FAISS index in ``index_dir`` when it was
-    made with the same embedder (moving to Milvus re-embeds nothing), unless ``force``.
-    """
+) -> tuple[ChunkStore, int]:
+    """Embed what ``reuse`` lacks and commit a new generation in the chosen backend; returns
+    it and how many chunks were embedded. The caller holds the build lock of ``index_dir``,
+    where the checkpoint lives whatever the backend."""
     if spec.kind == "faiss":
-        assert previous is None or isinstance(previous, Store)
         return build_store(
             chunks,
             embedder,
             index_dir,
             fingerprint,
             tokenizer,
-            previous,
+            reuse,
+            checkpoint,
             progress,
-            problems,
             workers,
         )
     from qabot.milvus_build import build_collection
 
-    seed = previous
-    if seed is None and not force and (index_dir / MANIFEST).exists():
-        try:
-            seed = Store.load(index_dir)
-        except IndexStateError as exc:
-            log.info("not reusing the FAISS vectors in %s: %s", index_dir, exc)
     return build_collection(
-        spec, chunks, embedder, fingerprint, tokenizer, seed, progress, problems
+        spec,
+        chunks,
+        embedder,
+        index_dir,
+        fingerprint,
+        tokenizer,
+        reuse,
+        checkpoint,
+        progress,
+        workers,
     )

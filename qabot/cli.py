@@ -1,24 +1,28 @@
-"""The ``qabot`` command line (contract in DESIGN.md): index, ask, repl, eval, telegram.
+"""The ``qabot`` command line (contract in DESIGN.md): index, ask, repl, eval, telegram, serve.
 
-Exit codes: 0 success, 2 usage error, 3 missing/corrupt/mismatched index or unreadable
-corpus; errors are one line on stderr, never a traceback.
+Exit codes: 0 success, 1 internal error, 2 usage error, 3 missing/corrupt/mismatched or
+unwritable index or unreadable corpus, 130 interrupted; errors are one line on stderr, never
+a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from qabot import __version__
-from qabot.engine import Engine, Settings, validate_k
+from qabot.engine import Engine, Settings, validate_k, validate_question
 from qabot.errors import QabotError, UsageError
 from qabot.indexer import build
 from qabot.render import render_json, render_terminal
+from qabot.textnorm import strip_controls
 
 log = logging.getLogger("qabot")
 
@@ -106,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     telegram.add_argument(
         "--state",
-        help="persistence file for per-chat settings (default: INDEX/telegram-state.pickle)",
+        metavar="FILE",
+        help="SQLite file for per-chat settings and recent answers "
+        "(default: $QABOT_STATE_DIR/telegram.sqlite3, i.e. ~/.local/state/qabot/)",
     )
     telegram.add_argument(
         "--allow",
@@ -118,6 +124,32 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="questions per user per minute, 0 = off (default 10, or $QABOT_TELEGRAM_RATE_LIMIT)",
+    )
+    telegram.add_argument(
+        "--retention-days",
+        type=float,
+        metavar="DAYS",
+        help="keep each chat's answers (and their buttons) this long (default 30)",
+    )
+    telegram.add_argument(
+        "--startup-wait",
+        type=float,
+        metavar="SECONDS",
+        help="keep retrying an unreachable Bot API this long at start-up, then exit 4 "
+        "(default 120)",
+    )
+    serve = sub.add_parser("serve", help="HTTP API and web chat page (extra 'web')")
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="threads answering questions (default 2, $QABOT_WEB_WORKERS)"
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="questions per client per minute, 0 = off (default 60, or $QABOT_RATE_LIMIT)",
     )
     feedback = sub.add_parser("feedback", help="👍/👎 collected by the bot and the web page")
     feedback.add_argument("-v", "--verbose", action="count", default=0)
@@ -163,20 +195,55 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_batch(stream: TextIO) -> Iterator[tuple[int, dict | None, str | None]]:
-    """(line number, request, error) for each non-blank line of a JSONL question file."""
-    for number, line in enumerate(stream, start=1):
+def read_batch(stream: BinaryIO) -> Iterator[tuple[int, object, dict | None, str | None]]:
+    """(line number, id, request, error) for each non-blank line of a JSONL question file.
+
+    Lines are decoded one by one, so a line of invalid UTF-8, broken JSON, a lone surrogate
+    or a field of the wrong type is one error and the lines after it are still read.
+    """
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            byte = raw[exc.start]
+            yield number, None, None, f"line {number}: not valid UTF-8 (byte 0x{byte:02x})"
+            continue
         if not line.strip():
             continue
         try:
             request = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, None, f"line {number}: not valid JSON ({exc.msg})"
+        except (json.JSONDecodeError, RecursionError) as exc:
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            yield number, None, None, f"line {number}: not valid JSON ({detail})"
             continue
-        if not isinstance(request, dict) or not isinstance(request.get("question"), str):
-            yield number, None, f"line {number}: expected an object with a 'question' string"
+        if not isinstance(request, dict):
+            yield number, None, None, f"line {number}: expected an object with a 'question' string"
             continue
-        yield number, request, None
+        qid = request.get("id")
+        if not (qid is None or isinstance(qid, (str, int))) or not _encodable(qid):
+            yield number, None, None, f"line {number}: 'id' must be a string or a number"
+            continue
+        yield number, qid, request, _request_problem(request, number)
+
+
+def _encodable(value: object) -> bool:
+    """False for text holding a lone surrogate (JSON "\\ud800"), which cannot be printed."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _request_problem(request: dict, number: int) -> str | None:
+    if not isinstance(request.get("question"), str):
+        return f"line {number}: expected an object with a 'question' string"
+    district = request.get("district")
+    if district is not None and not isinstance(district, str):
+        return f"line {number}: 'district' must be a string or null, not {type(district).__name__}"
+    if not _encodable(request):
+        return f"line {number}: a string holds a lone surrogate (\\ud800-\\udfff), not text"
+    return None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -185,23 +252,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError("give either a question or --batch FILE, not both")
     if not args.batch and args.question is None:
         raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
+    if args.question is not None:
+        validate_question(args.question)  # before the model and the index are loaded
+    stream = None if not args.batch else sys.stdin.buffer if args.batch == "-" else _open(args)
     engine = Engine.open(_settings(args))
-    if not args.batch:
+    color = sys.stdout.isatty()
+    if stream is None:
         answer = engine.ask(args.question, k=args.k, district=args.district)
         print(
             render_json(answer)
             if args.json
-            else render_terminal(answer, engine.gazetteer.names, sys.stdout.isatty())
+            else printable(render_terminal(answer, engine.gazetteer.names, color))
         )
         return 0
-    stream = sys.stdin if args.batch == "-" else _open_batch(args.batch)
     failed = 0
     with stream:
-        for number, request, error in read_batch(stream):
-            qid = request.get("id") if request else None
+        for number, qid, request, error in read_batch(stream):
             try:
-                if error:
-                    raise UsageError(error)
+                if error or request is None:
+                    raise UsageError(error or f"line {number}: unreadable")
                 answer = engine.ask(
                     request["question"],
                     k=args.k,
@@ -217,7 +286,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(
                 render_json(answer)
                 if args.json
-                else render_terminal(answer, engine.gazetteer.names) + "\n",
+                else printable(render_terminal(answer, engine.gazetteer.names)) + "\n",
                 flush=True,
             )
     if failed:
@@ -225,16 +294,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_batch(path: str) -> TextIO:
+# The only escape sequences qabot prints itself (bold, dim, reset on a terminal).
+_OWN_CODES = re.compile(r"(\x1b\[[012]m)")
+
+
+def printable(text: str) -> str:
+    """Rendered text without terminal escapes or control characters from the documents."""
+    return "".join(
+        part if _OWN_CODES.fullmatch(part) else strip_controls(part)
+        for part in _OWN_CODES.split(text)
+    )
+
+
+def _open(args: argparse.Namespace) -> BinaryIO:
     try:
-        return open(Path(path), encoding="utf-8")
+        return open(Path(args.batch), "rb")
     except OSError as exc:
-        raise UsageError(f"cannot read question file {path}: {exc.strerror}") from exc
+        raise UsageError(f"cannot read question file {args.batch}: {exc.strerror}") from exc
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
     from qabot.repl import Repl
 
+    # Undecodable input bytes reach the engine as lone surrogates, which it refuses as a
+    # usage error (one "!" line) instead of the session dying on a UnicodeDecodeError.
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
     engine = Engine.open(_settings(args))
     return Repl(
         engine,
@@ -269,7 +354,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
-    from qabot.telegram_bot import run_from_cli
+    """The bot is a service: INFO logs with timestamps (``-v``: DEBUG), exit 4 when the Bot
+    API stays unreachable at start-up."""
+    from qabot.telegram import run_from_cli
+    from qabot.telegram.config import configure_logging
+
+    configure_logging(args.verbose)
+    return run_from_cli(args, _settings(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qabot.web.server import run_from_cli
 
     return run_from_cli(args, _settings(args))
 
@@ -307,6 +402,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "telegram": cmd_telegram,
     "feedback": cmd_feedback,
+    "serve": cmd_serve,
 }
 
 
@@ -324,6 +420,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: still one line (the traceback with -vv)
+        log.debug("internal error", exc_info=True)
+        print(
+            f"qabot: internal error: {type(exc).__name__}: {exc} (-vv shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

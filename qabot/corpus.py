@@ -12,12 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
 
 from qabot.attribution import (
     INTERVIEWER,
@@ -32,26 +29,27 @@ from qabot.attribution import (
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
-from qabot.textnorm import is_cjk
+from qabot.sources import (
+    SUFFIXES,
+    load_catalog,
+    read_text,
+    scan_sources,
+    source_lines,
+)
+from qabot.sources import list_sources as list_sources  # re-exported: scripts use it here
 from qabot.types import Chunk
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
-CATALOG_NAME = "catalog.toml"
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
 HEADING_MAX = 40  # a line this short without closing punctuation is a heading
 _SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+[”」』\"]?|[^。！？!?；;]+$")
+_CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]+|[^，,、：:]+$")
 SENTENCE_END = '。！？!?；;”」』"'  # characters a sentence (or a quoted one) ends with
 _CLOSING = tuple(SENTENCE_END)
 _SECTION = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）、]|^第[一二三四五六七八九十]+[部分章节]")
@@ -88,127 +86,13 @@ class Document:
         return [p for p in self.paragraphs if p.kind == "body"]
 
 
-# ---------------------------------------------------------------------------- reading files
-
-
-def read_text(path: Path) -> tuple[str, str]:
-    """File contents and the encoding that decoded them.
-
-    UTF-8 (with or without BOM) first; Chinese sites still publish GB18030/GBK, and a file in
-    that encoding is accepted with a warning. Anything else raises :class:`CorpusError`.
-    """
-    data = path.read_bytes()
-    if b"\x00" not in data:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            if encoding == "utf-8-sig" or _looks_like_text(text):
-                return text, encoding
-    raise CorpusError(f"{path.name}: not UTF-8 (nor GB18030) text; re-save it as UTF-8")
-
-
-def _looks_like_text(text: str) -> bool:
-    """GB18030 decodes almost any bytes: accept it only if the result reads as Chinese text."""
-    if not text.strip():
-        return True
-    readable = sum(
-        1
-        for ch in text
-        if is_cjk(ch)
-        or ch.isascii()
-        or "\u3000" <= ch <= "\u303f"
-        or "\uff00" <= ch <= "\uffef"
-        or ch in "“”‘’—…·"
-    )
-    return readable / len(text) > 0.95 and sum(map(is_cjk, text)) > 0.2 * len(text.strip())
-
-
-class _BlockText(HTMLParser):
-    """HTML → one line per block element, script/style/nav dropped."""
-
-    BLOCKS: ClassVar[set[str]] = {
-        "p",
-        "div",
-        "br",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "tr",
-        "section",
-        "article",
-    }
-    HIDDEN: ClassVar[set[str]] = {"script", "style", "nav", "header", "footer", "noscript"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data.replace("\n", " "))
-
-
-def source_lines(path: Path, text: str) -> list[str]:
-    """The document as lines, markup removed for HTML and Markdown."""
-    if path.suffix.lower() in (".html", ".htm"):
-        parser = _BlockText()
-        parser.feed(text)
-        text = "".join(parser.parts)
-    lines = text.splitlines()
-    if path.suffix.lower() == ".md":
-        lines = [re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)", "", line) for line in lines]
-        lines = [re.sub(r"\*\*|__|`", "", line) for line in lines]
-    return lines
-
-
-# ---------------------------------------------------------------------------- the catalog
-
-
-def load_catalog(docs_dir: Path) -> dict[str, dict]:
-    """Per-document metadata from ``catalog.toml``, keyed by file name."""
-    path = docs_dir / CATALOG_NAME
-    if not path.exists():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path}: cannot parse the catalog: {exc}") from exc
-    entries = data.get("documents", {})
-    if not isinstance(entries, dict):
-        raise CorpusError(f"{path}: [documents] must be a table keyed by file name")
-    return entries
+# ---------------------------------------------------------------------------- ids
 
 
 def doc_id_for(path: Path) -> str:
     """A stable id from the file name: lowercase, ASCII-safe where possible."""
     stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "-", path.stem.lower()).strip("-")
     return stem or hashlib.sha1(path.name.encode()).hexdigest()[:8]
-
-
-def list_sources(docs_dir: Path) -> list[Path]:
-    """Documents in ``docs_dir`` (not recursive), in name order."""
-    if not docs_dir.is_dir():
-        raise CorpusError(f"document folder {docs_dir} does not exist (set --docs or QABOT_DOCS)")
-    return sorted(p for p in docs_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -320,6 +204,18 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]
 
 
+def split_long(sentence: str, max_chars: int = MAX_CHARS, piece: int = TARGET_CHARS) -> list[str]:
+    """A sentence too long for one chunk, cut at clause punctuation (，、：…), and a clause
+    still longer than ``piece`` characters cut every ``piece`` characters: a 90,000-character
+    paragraph without a full stop must not become one chunk."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    parts = []
+    for clause in (m.group(0) for m in _CLAUSE.finditer(sentence)):
+        parts.extend(clause[i : i + piece] for i in range(0, len(clause), piece))
+    return parts
+
+
 def pack_sentences(
     sentences: list[str], max_chars: int = MAX_CHARS, target: int = TARGET_CHARS
 ) -> list[str]:
@@ -330,7 +226,13 @@ def pack_sentences(
         current = pieces[-1]
         size = sum(map(len, current))
         if (current and size + len(sentence) > max_chars) or size >= target:
-            overlap = [current[-1]] if len(current[-1]) <= 120 and len(current) > 1 else []
+            repeat = (
+                len(current) > 1
+                and len(current[-1]) <= 120
+                and current[-1].endswith(_CLOSING)
+                and len(current[-1]) + len(sentence) <= max_chars
+            )
+            overlap = [current[-1]] if repeat else []
             pieces.append([*overlap, sentence])
         else:
             current.append(sentence)
@@ -373,7 +275,8 @@ def chunk_document(doc: Document) -> list[Chunk]:
         after_question = False
         if _SECTION.match(paragraph.text):
             section = _lead(paragraph.text) or paragraph.text[:40]
-        pieces = pack_sentences(split_sentences(paragraph.text)) or [paragraph.text]
+        sentences = [part for s in split_sentences(paragraph.text) for part in split_long(s)]
+        pieces = pack_sentences(sentences) or [paragraph.text]
         lead = _lead(paragraph.text) if _ENUMERATED.match(paragraph.text) or len(pieces) > 1 else ""
         for part, piece in enumerate(pieces, start=1):
             context_parts = [question, heading, section if section not in piece else ""]
@@ -435,7 +338,9 @@ class Corpus:
 
 def load_corpus(docs_dir: Path, gazetteer: Gazetteer | None = None) -> Corpus:
     """Every readable document in ``docs_dir``; unreadable ones are reported, not fatal."""
-    sources = list_sources(docs_dir)
+    sources, problems = scan_sources(docs_dir)
+    for problem in problems:
+        log.warning("skipped %s", problem)
     catalog = load_catalog(docs_dir)
     unknown = sorted(set(catalog) - {p.name for p in sources})
     for name in unknown:
@@ -443,26 +348,33 @@ def load_corpus(docs_dir: Path, gazetteer: Gazetteer | None = None) -> Corpus:
     gazetteer = gazetteer or Gazetteer(
         (entry.get("district", ""), entry.get("city", "")) for entry in catalog.values()
     )
-    documents, problems = [], []
+    documents: list[Document] = []
     for path in sources:
         try:
             documents.append(parse_document(path, gazetteer, catalog.get(path.name)))
         except CorpusError as exc:
             problems.append(str(exc))
             log.warning("skipped %s", exc)
-    _check_unique_ids(documents)
+    documents = _unique_ids(documents, problems)
     if not documents:
         detail = "; ".join(problems) if problems else f"no {'/'.join(SUFFIXES)} files"
         raise CorpusError(f"no readable documents in {docs_dir}: {detail}")
     return Corpus(documents, problems)
 
 
-def _check_unique_ids(documents: Iterable[Document]) -> None:
+def _unique_ids(documents: Iterable[Document], problems: list[str]) -> list[Document]:
+    """The documents minus any whose id an earlier one (in name order) already has."""
     seen: dict[str, str] = {}
+    kept = []
     for doc in documents:
         if doc.doc_id in seen:
-            raise CorpusError(
-                f"{doc.source} and {seen[doc.doc_id]} have the same document id {doc.doc_id!r}; "
+            problem = (
+                f"{doc.source}: same document id {doc.doc_id!r} as {seen[doc.doc_id]}; "
                 "rename one or give it an id in catalog.toml"
             )
+            problems.append(problem)
+            log.warning("skipped %s", problem)
+            continue
         seen[doc.doc_id] = doc.source
+        kept.append(doc)
+    return kept

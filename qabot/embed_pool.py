@@ -1,4 +1,8 @@
-"""Embedding passages in several processes (``qabot index --workers N``).
+"""What a build embeds, and in how many processes (``qabot index --workers N``).
+
+A build reuses every vector it can, by content hash (:func:`text_key`): from the current
+generation of the index when it was made by the same embedder, and from an interrupted
+build's checkpoint (:mod:`qabot.checkpoint`); :func:`embed_missing` embeds the rest.
 
 Each worker process loads the same embedder by its id (``e5-small`` or ``st:MODEL``; a
 sentence-transformers model picks its device itself, so the same code runs on a GPU
@@ -9,16 +13,78 @@ library's process pool is enough here: the work is a few large calls, not many s
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qabot.embedders import Embedder, load_embedder
 from qabot.errors import UsageError
+from qabot.types import Chunk
+
+if TYPE_CHECKING:
+    from qabot.backend import ChunkStore
+    from qabot.checkpoint import VectorCheckpoint
+
+EMBED_BATCH = 16
+REUSE_WINDOW = 1024  # content hashes looked up in the previous generation per call
 
 _worker: Embedder | None = None
+
+
+def text_key(chunk: Chunk) -> str:
+    """Content hash of what gets embedded: equal keys, reusable vector."""
+    return hashlib.sha1(chunk.embed_text().encode("utf-8")).hexdigest()
+
+
+def reusable_vectors(
+    chunks: list[Chunk],
+    previous: ChunkStore | None,
+    embedder: Embedder,
+    checkpoint: VectorCheckpoint | None,
+) -> dict[str, np.ndarray]:
+    """Vectors of ``chunks`` that need no embedding: from an interrupted build's checkpoint,
+    and from the previous generation (loaded, hence verified) when the same embedder made
+    it. Any backend: a first Milvus build passes the FAISS index as ``previous``."""
+    reuse = checkpoint.load() if checkpoint is not None else {}
+    if previous is not None and previous.manifest.embedder == embedder.id:
+        missing = list(dict.fromkeys(k for k in map(text_key, chunks) if k not in reuse))
+        for start in range(0, len(missing), REUSE_WINDOW):
+            found = previous.vectors_for(missing[start : start + REUSE_WINDOW])
+            reuse.update({k: np.asarray(v, dtype=np.float32) for k, v in found.items()})
+    return reuse
+
+
+def pending(chunks: list[Chunk], reuse: Mapping[str, np.ndarray]) -> int:
+    """How many of ``chunks`` still need embedding."""
+    return sum(text_key(c) not in reuse for c in chunks)
+
+
+def embed_missing(
+    chunks: list[Chunk],
+    reuse: Mapping[str, np.ndarray],
+    embedder: Embedder,
+    workers: int = 1,
+    save: Callable[[list[str], np.ndarray], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[list[int], np.ndarray]]:
+    """(positions, vectors) of the chunks ``reuse`` lacks, :data:`EMBED_BATCH` at a time in
+    corpus order. Each batch goes to ``save`` (the checkpoint) before it is yielded, so a
+    build killed at any point keeps every batch it finished."""
+    keys = [text_key(c) for c in chunks]
+    todo = [i for i, key in enumerate(keys) if key not in reuse]
+    batches = [todo[start : start + EMBED_BATCH] for start in range(0, len(todo), EMBED_BATCH)]
+    with EmbedPool(embedder, workers) as pool:
+        texts = ([chunks[i].embed_text() for i in batch] for batch in batches)
+        for batch, vectors in zip(batches, pool.map(texts), strict=True):
+            if save is not None:
+                save([keys[i] for i in batch], vectors)
+            if progress:
+                progress(len(batch))
+            yield batch, vectors
 
 
 def check_workers(workers: int) -> int:

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
 from qabot.retriever import Retriever, quoted_phrases
-from qabot.textnorm import fold_width, match_key, to_simplified
+from qabot.textnorm import fold_width, is_cjk, match_key, strip_controls, to_simplified
 from qabot.types import MODES, Answer, Chunk, Confidence, DocumentInfo, Hit, Mode
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ MAX_QUESTION_CHARS = 500
 MAX_K = 50
 CONFIDENCE_DEPTH = 3  # passages the no-answer rule looks at
 EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
-_HAS_WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -82,20 +83,31 @@ class Settings:
         )
 
 
-def validate_question(question: str) -> str:
-    """The question, trimmed; :class:`UsageError` when there is nothing sensible to search."""
-    if not isinstance(question, str) or not question.strip():
+def validate_question(question: object) -> str:
+    """The question, trimmed and without control characters; :class:`UsageError` (with a
+    ``reason``) for anything that cannot be searched: not a string, not valid Unicode
+    (undecodable bytes or a lone surrogate), empty, too long, or no letters or digits."""
+    if not isinstance(question, str):
+        raise UsageError(
+            f"the question must be text, not {type(question).__name__}", "bad_question"
+        )
+    if _SURROGATE.search(question):
+        raise UsageError(
+            "the question is not valid UTF-8 text (undecodable bytes or a lone surrogate)",
+            "bad_encoding",
+        )
+    question = strip_controls(question).strip()
+    if not question:
         raise UsageError(
             f"empty question: ask something, e.g. {EXAMPLE_QUESTION}", "empty_question"
         )
-    question = question.strip()
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(
             f"question too long ({len(question)} characters, limit {MAX_QUESTION_CHARS}): "
             "ask about one thing at a time",
             "question_too_long",
         )
-    if not _HAS_WORD.search(question):
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in question):
         raise UsageError(
             "the question has no words to search for (only symbols or emoji)", "no_words"
         )
@@ -118,6 +130,10 @@ def _is_compound(word: str, words: list[str]) -> bool:
         return any(rest.startswith(w) and split(rest[len(w) :], parts + 1) for w in others)
 
     return split(word, 0)
+
+
+def _has_cjk_or_digit(word: str) -> bool:
+    return any(is_cjk(ch) or ch.isdigit() for ch in word)
 
 
 class Engine:
@@ -161,7 +177,8 @@ class Engine:
     @classmethod
     def open(cls, settings: Settings, refresh: bool = True, progress: bool = True) -> Engine:
         """The CLI's way in: load the index, building it if there is none and refreshing it
-        if the corpus changed (``refresh``)."""
+        if the corpus changed (``refresh``; a large change only warns, see
+        :mod:`qabot.indexer`)."""
         store, embedder = open_store(
             settings.docs,
             settings.index,
@@ -205,9 +222,15 @@ class Engine:
 
     # ------------------------------------------------------------------ answering
 
-    def resolve_district(self, value: str | None) -> str | None:
+    def resolve_district(self, value: object) -> str | None:
         """The canonical name of a district written in any known form (``None``: all);
         :class:`UsageError` for a name the index does not cover."""
+        if value is not None and not isinstance(value, str):
+            raise UsageError(
+                f"the district must be a name, not {type(value).__name__}", "bad_district"
+            )
+        if value and _SURROGATE.search(value):
+            raise UsageError("the district is not valid UTF-8 text", "bad_encoding")
         return self.gazetteer.resolve(value) if value else None
 
     def ask(
@@ -283,6 +306,9 @@ class Engine:
         words = list(dict.fromkeys(terms))
         # jieba's search mode yields 环境保护 and also 环境, 保护: count such a compound once.
         words = [t for t in words if not _is_compound(t, words)]
+        # A word in another script that the corpus never uses (北辰区种了多少亩春小麦 please)
+        # says nothing about whether these Chinese documents answer: it does not count.
+        words = [t for t in words if self.store.has_token(t) or _has_cjk_or_digit(t)]
         weights = {t: self.store.idf(t) for t in words}
         texts = [h.chunk.embed_text() for h in top]
         found = sum(w for t, w in weights.items() if any(t in text for text in texts))

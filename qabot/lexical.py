@@ -13,13 +13,18 @@ import io
 import logging
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 import bm25s
-import jieba
+
+# jieba imports the deprecated pkg_resources; the warning would reach every user's terminal.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    import jieba
 import numpy as np
 
 from qabot.textnorm import fold_width, to_simplified
@@ -89,6 +94,10 @@ class LexicalIndex:
         if not known or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def __contains__(self, token: object) -> bool:
+        """True if some indexed chunk contains ``token``."""
+        return token in self._bm25.vocab_dict
 
     def idf(self, token: str) -> float:
         """BM25 inverse document frequency; a token the corpus never uses gets the maximum."""

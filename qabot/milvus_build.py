@@ -1,29 +1,32 @@
 """Building an index generation in Milvus (see :mod:`qabot.milvus_store` for the layout).
 
-A build creates ``qabot_<gen>``, upserts the chunks window by window — skipping rows an
-interrupted build already wrote, reusing vectors by content hash, embedding the rest batch by
-batch and writing each batch as it finishes — checks the row count, stores the manifest,
-document list and BM25 document frequencies in ``qabot_meta``, and only then moves the
-pointer (the commit point) and drops the older generations.
+A build creates ``qabot_<gen>`` (a new, unique generation), upserts the chunks whose vectors
+it can reuse (previous generation, FAISS index, checkpoint of a killed build: see
+:mod:`qabot.embed_pool`), embeds the rest batch by batch — each batch checkpointed in the
+``--index`` folder, then upserted — checks the row count, stores the manifest, document list
+and BM25 document frequencies in ``qabot_meta``, and only then moves the pointer (the commit
+point) and drops the older generations, a killed build's half-filled one included.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qabot.backend import ChunkStore, StoreSpec
-from qabot.embed_pool import EmbedPool
+from qabot.backend import StoreSpec
+from qabot.checkpoint import VectorCheckpoint
+from qabot.embed_pool import embed_missing, text_key
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError
 from qabot.lexical import Tokenizer
+from qabot.manifest import Manifest, new_generation
 from qabot.milvus_store import (
     ALIAS,
     BM25_PARAMS,
@@ -34,15 +37,13 @@ from qabot.milvus_store import (
     MilvusStore,
     connect,
     first_line,
-    in_filter,
-    meta_value,
 )
-from qabot.store import EMBED_BATCH, BuildReport, Manifest, generation_id, text_key
+from qabot.store import checkpoint_saver
 from qabot.types import Chunk, summarise_documents
 
 log = logging.getLogger(__name__)
 
-WINDOW = 256  # chunks looked up (already written? reusable?) per round trip
+WINDOW = 256  # reused chunks upserted per round trip
 # Milvus Lite's AUTOINDEX is IVF_FLAT once a segment is sealed: recall@10 0.19 at 100k random
 # vectors (scripts/bench.py --milvus). Lite gets exact FLAT, like the FAISS store below 200k;
 # a server's AUTOINDEX (HNSW) is left to the server.
@@ -137,100 +138,67 @@ def build_collection(
     spec: StoreSpec,
     chunks: list[Chunk],
     embedder: Embedder,
+    index_dir: Path,
     fingerprint: tuple[str, dict[str, str]],
     tokenizer: Tokenizer,
-    previous: ChunkStore | None,
+    reuse: dict[str, np.ndarray],
+    checkpoint: VectorCheckpoint | None,
     progress: Callable[[int], None] | None = None,
-    problems: list[str] | None = None,
     workers: int = 1,
-    force: bool = False,
-) -> tuple[MilvusStore, BuildReport]:
-    """Write the generation for ``chunks`` (resuming a killed build), then commit it.
-    ``force`` starts an unfinished generation afresh (a served one is never dropped)."""
-    started = time.perf_counter()
+) -> tuple[MilvusStore, int]:
+    """Write a new generation for ``chunks`` and commit it; returns it and how many chunks
+    were embedded. The caller holds the build lock of ``index_dir`` (the checkpoint's home)."""
     client = connect(spec)
-    gen = generation_id(fingerprint[0], embedder.id)
-    name = f"{PREFIX}_{gen}"
-    reusable = previous
-    if previous is not None and previous.manifest.embedder != embedder.id:
-        reusable = None
+    gen = new_generation(fingerprint[0])
+    name = f"{PREFIX}_{gen.replace('-', '_')}"  # collection names allow no "-"
     try:
         _ensure_meta(client)
-        if force and client.has_collection(name) and meta_value(client, POINTER) != name:
-            client.drop_collection(name)
-        if not client.has_collection(name):
-            create_generation(client, name, embedder.dim, VECTOR_INDEX[spec.kind])
+        create_generation(client, name, embedder.dim, VECTOR_INDEX[spec.kind])
         client.load_collection(name)
-        with EmbedPool(embedder, workers) as pool:
-            written, reused, embedded = _fill(
-                client, name, chunks, pool, tokenizer, reusable, progress
-            )
-        manifest = _commit(client, spec, name, chunks, embedder, fingerprint, tokenizer)
+        save = checkpoint_saver(index_dir, checkpoint)
+        embedded = _fill(client, name, chunks, reuse, embedder, tokenizer, workers, save, progress)
+        manifest = _commit(client, spec, name, gen, chunks, embedder, fingerprint, tokenizer)
     except IndexStateError:
         raise
     except Exception as exc:
         raise IndexStateError(
-            f"building the Milvus index at {spec.uri} failed: {first_line(exc)}"
+            f"building the Milvus index at {spec.uri} failed: {first_line(exc)}; "
+            "the previous index is unchanged",
+            "index_write_failed",
         ) from exc
-    report = BuildReport(
-        chunks=len(chunks),
-        embedded=embedded,
-        reused=reused + written,
-        removed=max(0, previous.size - reused) if isinstance(previous, MilvusStore) else 0,
-        documents=len({c.doc_id for c in chunks}),
-        seconds=time.perf_counter() - started,
-        problems=problems or [],
-    )
-    return MilvusStore(client, spec, manifest), report
+    if checkpoint is not None:
+        checkpoint.discard()
+    return MilvusStore(client, spec, manifest), embedded
 
 
 def _fill(
     client: Any,
     name: str,
     chunks: list[Chunk],
-    pool: EmbedPool,
+    reuse: dict[str, np.ndarray],
+    embedder: Embedder,
     tokenizer: Tokenizer,
-    previous: ChunkStore | None,
+    workers: int,
+    save: Callable[[list[str], np.ndarray], None] | None,
     progress: Callable[[int], None] | None,
-) -> tuple[int, int, int]:
-    """Upsert every chunk missing from ``name``: (already there, reused, embedded)."""
-    counts = [0, 0, 0]
-    for start in range(0, len(chunks), WINDOW):
-        window = list(range(start, min(start + WINDOW, len(chunks))))
-        keys = {i: text_key(chunks[i]) for i in window}
-        present = client.query(
-            name, filter=in_filter("seq", window), output_fields=["seq", "text_key"]
+) -> int:
+    """Upsert every chunk into ``name``: reused vectors first, then each embedded batch as
+    it finishes. Returns how many chunks were embedded."""
+    keys = [text_key(c) for c in chunks]
+    known = [i for i, key in enumerate(keys) if key in reuse]
+    for start in range(0, len(known), WINDOW):
+        window = known[start : start + WINDOW]
+        client.upsert(
+            name, [_row(chunks[i], i, keys[i], reuse[keys[i]], tokenizer) for i in window]
         )
-        done = {int(r["seq"]) for r in present if r["text_key"] == keys[int(r["seq"])]}
-        todo = [i for i in window if i not in done]
-        counts[0] += len(done)
-        if progress and done:
-            progress(len(done))
-        old = previous.vectors_for([keys[i] for i in todo]) if previous is not None and todo else {}
-        fresh = [i for i in todo if keys[i] not in old]
-        if todo != fresh:
-            reuse = [i for i in todo if keys[i] in old]
-            client.upsert(
-                name, [_row(chunks[i], i, keys[i], old[keys[i]], tokenizer) for i in reuse]
-            )
-            counts[1] += len(reuse)
-            if progress:
-                progress(len(reuse))
-        batches = [fresh[at : at + EMBED_BATCH] for at in range(0, len(fresh), EMBED_BATCH)]
-        texts = ([chunks[i].embed_text() for i in batch] for batch in batches)
-        for batch, vectors in zip(batches, pool.map(texts), strict=True):
-            rows = [
-                _row(chunks[i], i, keys[i], v, tokenizer)
-                for i, v in zip(batch, vectors, strict=True)
-            ]
-            client.upsert(name, rows)  # written as it finishes: a killed build resumes here
-            counts[2] += len(batch)
-            if progress:
-                progress(len(batch))
-    stale = client.query(name, filter=f"seq >= {len(chunks)}", output_fields=["id"])
-    if stale:  # rows of an interrupted build whose chunk list differed: cannot happen per gen,
-        client.delete(name, ids=[r["id"] for r in stale])  # but never serve them
-    return counts[0], counts[1], counts[2]
+    embedded = 0
+    for batch, vectors in embed_missing(chunks, reuse, embedder, workers, save, progress):
+        rows = [
+            _row(chunks[i], i, keys[i], v, tokenizer) for i, v in zip(batch, vectors, strict=True)
+        ]
+        client.upsert(name, rows)
+        embedded += len(batch)
+    return embedded
 
 
 def _row(chunk: Chunk, seq: int, key: str, vector: Sequence[float], tokenizer: Tokenizer) -> dict:
@@ -251,6 +219,7 @@ def _commit(
     client: Any,
     spec: StoreSpec,
     name: str,
+    gen: str,
     chunks: list[Chunk],
     embedder: Embedder,
     fingerprint: tuple[str, dict[str, str]],
@@ -260,9 +229,14 @@ def _commit(
     client.flush(name)
     count = client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"]
     if count != len(chunks):
-        raise IndexStateError(f"collection {name} holds {count} rows, expected {len(chunks)}")
+        raise IndexStateError(
+            f"collection {name} holds {count} rows, expected {len(chunks)}; "
+            "the previous index is unchanged",
+            "index_write_failed",
+        )
     index_type = f"milvus {VECTOR_INDEX[spec.kind]}/IP + BM25"
-    manifest = Manifest.describe(chunks, embedder, fingerprint, index_type, {"collection": name})
+    files = {"collection": name}
+    manifest = Manifest.describe(chunks, embedder, fingerprint, index_type, files, gen)
     df = Counter(t for c in chunks for t in set(tokenizer.tokenize(c.embed_text())))
     rows = [_meta(f"{name}:df:{t}", name, count=n) for t, n in df.items() if len(t) < 900]
     pages = _document_pages(chunks)
@@ -275,12 +249,21 @@ def _commit(
     for start in range(0, len(rows), 1000):
         client.upsert(META, rows[start : start + 1000])
     _point_to(client, spec, name)  # the commit point
+    try:
+        _drop_others(client, name)
+    except Exception as exc:  # committed all the same: the next build drops them
+        log.warning("could not drop the older generations: %s", first_line(exc))
+    return manifest
+
+
+def _drop_others(client: Any, name: str) -> None:
+    """Drop every generation but ``name`` (the replaced one, a killed build's half-filled one)
+    and their rows in ``qabot_meta``."""
     for other in client.list_collections():
         if other not in (name, META) and other.startswith(f"{PREFIX}_"):
             client.drop_collection(other)
             log.info("dropped old generation %s", other)
     client.delete(META, filter=f'gen != "{name}" and key != "{POINTER}"')
-    return manifest
 
 
 def _point_to(client: Any, spec: StoreSpec, name: str) -> None:

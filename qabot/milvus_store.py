@@ -1,10 +1,11 @@
 """The index in Milvus: Milvus Lite (a local ``.db`` file) or a Milvus server or cluster.
 
-One collection per index generation, ``qabot_<gen>`` (``<gen>`` derives from the corpus and
-the embedder, as for the FAISS files). A build fills the new collection batch by batch, each
-batch upserted as soon as it is embedded, so a killed build resumes where it stopped; only
-when every chunk is in does it switch the pointer to it (the commit point, like replacing
-``manifest.json``) and drop the older generations (:mod:`qabot.milvus_build`). Readers
+One collection per index generation, ``qabot_<gen>`` (``<gen>``: the corpus hash and a unique
+suffix, as for the FAISS files). A build fills the new collection batch by batch, each batch
+checkpointed and upserted as soon as it is embedded, so a killed build resumes where it
+stopped (from the checkpoint, :mod:`qabot.checkpoint`); only when every chunk is in does it
+switch the pointer to it (the commit point, like replacing ``manifest.json``) and drop the
+older generations (:mod:`qabot.milvus_build`). Readers
 follow the pointer: a Milvus alias on a server, a one-row pointer in ``qabot_meta`` as well
 (Milvus Lite 2.5 has no alias RPCs), so a half-built collection is never served.
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from qabot.backend import StoreSpec
 from qabot.errors import IndexStateError
-from qabot.store import FORMAT_VERSION, Manifest
+from qabot.manifest import FORMAT_VERSION, Manifest
 from qabot.types import Chunk, DocumentInfo
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ META = f"{PREFIX}_meta"
 ALIAS = PREFIX
 POINTER = "current"
 MAX_VARCHAR = 65_535
+REBUILD = "rebuild it with `qabot index --store …`"
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, as in the FAISS store
 
 
@@ -100,7 +102,8 @@ class MilvusStore:
             raw = meta_value(client, f"{current}:manifest")
             if raw is None:
                 raise IndexStateError(
-                    f"the Milvus index at {spec.uri} has no manifest for {current}"
+                    f"the Milvus index at {spec.uri} has no manifest for {current}: {REBUILD}",
+                    "index_corrupt",
                 )
             data = json.loads(raw)
             manifest = Manifest(
@@ -111,13 +114,14 @@ class MilvusStore:
             raise
         except Exception as exc:
             raise IndexStateError(
-                f"the Milvus index at {spec.uri} cannot be read ({first_line(exc)}): "
-                "rebuild it with `qabot index --store …`"
+                f"the Milvus index at {spec.uri} cannot be read ({first_line(exc)}): {REBUILD}",
+                "index_corrupt",
             ) from exc
         if manifest.format_version != FORMAT_VERSION:
             raise IndexStateError(
                 f"the Milvus index at {spec.uri} has format {manifest.format_version}, this "
-                f"qabot reads {FORMAT_VERSION}: rebuild it with `qabot index --store …`"
+                f"qabot reads {FORMAT_VERSION}: {REBUILD}",
+                "index_format",
             )
         return cls(client, spec, manifest)
 
@@ -169,12 +173,19 @@ class MilvusStore:
         )
         return {int(row["seq"]): Chunk.from_dict(row["chunk"]) for row in rows}
 
-    def idf(self, token: str) -> float:
-        """BM25 IDF as bm25s computes it, from the document frequencies stored at build."""
+    def _doc_freq(self, token: str) -> int:
+        """How many chunks hold ``token`` (stored at build time, cached)."""
         if token not in self._df:
             value = meta_row(self.client, f"{self._gen}:df:{token}")
             self._df[token] = int(value["count"]) if value else 0
-        df = self._df[token]
+        return self._df[token]
+
+    def has_token(self, token: str) -> bool:
+        return self._doc_freq(token) > 0
+
+    def idf(self, token: str) -> float:
+        """BM25 IDF as bm25s computes it, from the document frequencies stored at build."""
+        df = self._doc_freq(token)
         return math.log((self.size - df + 0.5) / (df + 0.5) + 1.0)
 
     def iter_chunks(self) -> Iterator[Chunk]:

@@ -1,7 +1,7 @@
 """Rendering an :class:`~qabot.answer.Answer` for a channel.
 
 One core (:func:`citation`, :func:`no_answer_text`) and one renderer per channel: terminal
-text here, JSON here, Telegram HTML in :mod:`qabot.telegram_bot`.
+text here, JSON here, Telegram HTML in :mod:`qabot.telegram.html`.
 """
 
 from __future__ import annotations

@@ -2,127 +2,59 @@
 
 Layout of ``embeddings/``::
 
-    manifest.json              what was built, from what, with what (the commit point)
+    manifest.json              what was built, from what, with checksums (the commit point)
     index-<gen>.faiss          dense vectors (exact or HNSW, chosen by size)
     chunks-<gen>.jsonl         one chunk per line, same order as the vectors
     lexical-<gen>/             bm25s index over the same chunks
+    .build.lock                held by the one process that is building (``filelock``)
+    .checkpoint-<model>.vec    vectors of an unfinished build (:mod:`qabot.checkpoint`)
 
-``<gen>`` is derived from the corpus and the embedder, so the same input gives the same
-files. A build writes the new generation beside the old one and then atomically replaces
-``manifest.json``; only then are the old files removed. A crash mid-build therefore leaves
-the previous index intact and usable.
+Every build writes a new generation ``<gen>`` (corpus hash + a unique suffix) in a staging
+folder, moves its files in under their final names, and commits by atomically replacing
+``manifest.json``. Files are never overwritten, and the previous generation is kept until the
+next build, so a reader that opened the old manifest can still load what it names; a reader
+whose load fails while the manifest changed under it simply loads again. A crash or a full
+disk before the commit leaves the previous index as it was.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from dataclasses import asdict, dataclass
+from functools import cached_property, partial
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from qabot import __version__
-from qabot.corpus import PIPELINE_VERSION
-from qabot.embed_pool import EmbedPool
+from qabot.checkpoint import VectorCheckpoint
+from qabot.embed_pool import embed_missing, text_key
 from qabot.embedders import Embedder
 from qabot.errors import IndexStateError
 from qabot.lexical import LexicalIndex, Tokenizer
+from qabot.manifest import (
+    MANIFEST,
+    REBUILD,
+    Manifest,
+    check_index_folder,
+    checksum_tree,
+    new_generation,
+)
 from qabot.types import Chunk, DocumentInfo, summarise_documents
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
 # Exact search up to this many chunks; above it, HNSW (see scripts/bench.py for the numbers).
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 256
-EMBED_BATCH = 16
-
-
-@dataclass
-class Manifest:
-    embedder: str
-    dim: int
-    corpus_hash: str
-    documents: dict[str, str]  # source file → sha256
-    chunks: int
-    index_type: str
-    files: dict[str, str]
-    pipeline_version: str = PIPELINE_VERSION
-    format_version: int = FORMAT_VERSION
-    qabot_version: str = __version__
-    embedder_version: str = ""
-    built_at: str = ""
-    districts: dict[str, str] = field(default_factory=dict)  # district → city
-
-    @classmethod
-    def read(cls, index_dir: Path) -> Manifest:
-        path = index_dir / MANIFEST
-        if not path.exists():
-            raise IndexStateError(
-                f"no index in {index_dir}: run `qabot index` to build it", "index_missing"
-            )
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        except (ValueError, TypeError) as exc:
-            raise IndexStateError(
-                f"{path} is corrupt ({exc}); rebuild it with `qabot index`"
-            ) from exc
-
-    @classmethod
-    def describe(
-        cls,
-        chunks: list[Chunk],
-        embedder: Embedder,
-        fingerprint: tuple[str, dict[str, str]],
-        index_type: str,
-        files: dict[str, str],
-    ) -> Manifest:
-        """The manifest of a generation about to be committed (any backend)."""
-        return cls(
-            embedder=embedder.id,
-            dim=embedder.dim,
-            corpus_hash=fingerprint[0],
-            documents=fingerprint[1],
-            chunks=len(chunks),
-            index_type=index_type,
-            files=files,
-            embedder_version=getattr(embedder, "version", ""),
-            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            districts={c.district: c.city for c in chunks if c.district},
-        )
-
-    def check_embedder(self, embedder_id: str, index_command: str = "qabot index") -> None:
-        """Refuse to query vectors made by another model: the scores would be meaningless."""
-        if self.embedder != embedder_id:
-            raise IndexStateError(
-                f"the index was built with embedder {self.embedder!r}, "
-                f"not {embedder_id!r}: "
-                f"rebuild with `{index_command} --embedder {embedder_id}`, or query with "
-                f"--embedder {self.embedder} (QABOT_EMBEDDER)"
-            )
-
-
-def generation_id(corpus_digest: str, embedder_id: str) -> str:
-    """Names a generation's files or collection: same corpus and embedder, same id."""
-    return hashlib.sha256(f"{corpus_digest}|{embedder_id}".encode()).hexdigest()[:12]
-
-
-def text_key(chunk: Chunk) -> str:
-    """Content hash of what gets embedded: equal keys, reusable vector."""
-    return hashlib.sha1(chunk.embed_text().encode("utf-8")).hexdigest()
+LOAD_ATTEMPTS = 3  # a reader retries this often when a build commits while it loads
+_GENERATION_PREFIXES = ("index-", "chunks-", "lexical-", ".building-")
 
 
 def new_faiss_index(dim: int, size: int) -> faiss.Index:
@@ -150,12 +82,25 @@ class Store:
 
     @classmethod
     def load(cls, index_dir: Path) -> Store:
-        manifest = Manifest.read(index_dir)
-        if manifest.format_version != FORMAT_VERSION:
-            raise IndexStateError(
-                f"index in {index_dir} has format {manifest.format_version}, this qabot reads "
-                f"{FORMAT_VERSION}: rebuild it with `qabot index`"
-            )
+        """The committed generation in ``index_dir``, checksums verified.
+
+        A load that fails while a build commits a new generation is tried again (up to
+        :data:`LOAD_ATTEMPTS` times) on the new manifest, so readers never report a healthy
+        index as corrupt just because they raced a build.
+        """
+        for attempt in range(1, LOAD_ATTEMPTS + 1):
+            manifest = Manifest.read(index_dir)
+            try:
+                return cls._load_generation(index_dir, manifest)
+            except IndexStateError:
+                if attempt == LOAD_ATTEMPTS or not _manifest_moved(index_dir, manifest):
+                    raise
+                log.info("index %s changed while loading; loading again", index_dir)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @classmethod
+    def _load_generation(cls, index_dir: Path, manifest: Manifest) -> Store:
+        manifest.verify_files(index_dir)
         try:
             chunks = [
                 Chunk.from_dict(json.loads(line))
@@ -169,12 +114,20 @@ class Store:
         except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
             raise IndexStateError(
                 f"index in {index_dir} is incomplete or corrupt ({type(exc).__name__}: {exc}); "
-                "rebuild it with `qabot index`"
+                + REBUILD,
+                "index_corrupt",
             ) from exc
-        if not (len(chunks) == dense.ntotal == manifest.chunks) or dense.d != manifest.dim:
+        if dense.d != manifest.dim:
+            raise IndexStateError(
+                f"index in {index_dir}: the vectors have dimension {dense.d} but the manifest "
+                f"says {manifest.dim} (embedder {manifest.embedder}); {REBUILD} --force",
+                "index_corrupt",
+            )
+        if not (len(chunks) == dense.ntotal == manifest.chunks):
             raise IndexStateError(
                 f"index in {index_dir} is inconsistent ({len(chunks)} chunks, {dense.ntotal} "
-                f"vectors, manifest says {manifest.chunks}); rebuild it with `qabot index`"
+                f"vectors, manifest says {manifest.chunks}); {REBUILD}",
+                "index_corrupt",
             )
         if isinstance(dense, faiss.IndexHNSWFlat):
             dense.hnsw.efSearch = HNSW_EF_SEARCH
@@ -238,6 +191,9 @@ class Store:
     def chunks_at(self, positions: Iterable[int]) -> dict[int, Chunk]:
         return {i: self.chunks[i] for i in positions}
 
+    def has_token(self, token: str) -> bool:
+        return token in self.lexical
+
     def idf(self, token: str) -> float:
         return self.lexical.idf(token)
 
@@ -245,31 +201,19 @@ class Store:
         return iter(self.chunks)
 
     def paragraph_chunks(self, chunk_id: str) -> list[Chunk]:
-        target = next((c for c in self.chunks if c.id == chunk_id), None)
-        if target is None:
-            return []
-        return [
-            c for c in self.chunks if (c.doc_id, c.paragraph) == (target.doc_id, target.paragraph)
-        ]
+        place = next(((c.doc_id, c.paragraph) for c in self.chunks if c.id == chunk_id), None)
+        return [c for c in self.chunks if (c.doc_id, c.paragraph) == place]
 
     def documents(self) -> list[DocumentInfo]:
         return summarise_documents(self.chunks)
 
-    def vectors_for(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Stored vectors by content hash (:func:`text_key`), for a build to reuse."""
-        wanted = set(keys)
-        return {
-            key: self.dense.reconstruct(i)
-            for i, key in enumerate(text_key(c) for c in self.chunks)
-            if key in wanted
-        }
+    @cached_property
+    def _by_key(self) -> dict[str, int]:
+        return {text_key(c): i for i, c in enumerate(self.chunks)}
 
-    def vectors(self) -> np.ndarray:
-        return (
-            self.dense.reconstruct_n(0, self.dense.ntotal)
-            if self.dense.ntotal
-            else np.zeros((0, self.manifest.dim), dtype=np.float32)
-        )
+    def vectors_for(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by content hash (:func:`qabot.embed_pool.text_key`), for reuse."""
+        return {k: self.dense.reconstruct(self._by_key[k]) for k in keys if k in self._by_key}
 
 
 @dataclass
@@ -291,61 +235,74 @@ class BuildReport:
         return text + "".join(f"\n  skipped: {p}" for p in self.problems)
 
 
+def _manifest_moved(index_dir: Path, manifest: Manifest) -> bool:
+    try:
+        return Manifest.read(index_dir).generation != manifest.generation
+    except IndexStateError:
+        return False
+
+
 def build_store(
     chunks: list[Chunk],
     embedder: Embedder,
     index_dir: Path,
     fingerprint: tuple[str, dict[str, str]],
     tokenizer: Tokenizer,
-    previous: Store | None = None,
+    reuse: dict[str, np.ndarray],
+    checkpoint: VectorCheckpoint | None = None,
     progress: Callable[[int], None] | None = None,
-    problems: list[str] | None = None,
     workers: int = 1,
-) -> tuple[Store, BuildReport]:
-    """Embed what changed, write a new generation, commit it by replacing the manifest."""
-    started = time.perf_counter()
-    reuse: dict[str, np.ndarray] = {}
-    if previous is not None and previous.manifest.embedder == embedder.id:
-        old_vectors = previous.vectors()
-        reuse = {text_key(c): old_vectors[i] for i, c in enumerate(previous.chunks)}
-    keys = [text_key(c) for c in chunks]
-    todo = [i for i, key in enumerate(keys) if key not in reuse]
+) -> tuple[Store, int]:
+    """Embed what ``reuse`` lacks (in ``workers`` processes, checkpointing as it goes), write
+    a new generation and commit it. Returns the store and how many chunks were embedded. The
+    caller holds the build lock."""
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for i, key in enumerate(keys):
-        if key in reuse:
+    for i, chunk in enumerate(chunks):
+        if (key := text_key(chunk)) in reuse:
             vectors[i] = reuse[key]
-    batches = [todo[start : start + EMBED_BATCH] for start in range(0, len(todo), EMBED_BATCH)]
-    with EmbedPool(embedder, workers) as pool:
-        texts = ([chunks[i].embed_text() for i in batch] for batch in batches)
-        for batch, batch_vectors in zip(batches, pool.map(texts), strict=True):
-            vectors[batch] = batch_vectors
-            if progress:
-                progress(len(batch))
+    embedded = 0
+    save = checkpoint_saver(index_dir, checkpoint)
+    for batch, batch_vectors in embed_missing(chunks, reuse, embedder, workers, save, progress):
+        vectors[batch] = batch_vectors
+        embedded += len(batch)
 
     dense = new_faiss_index(embedder.dim, len(chunks))
     if len(chunks):
         dense.add(vectors)
     lexical = LexicalIndex.build([tokenizer.tokenize(c.embed_text()) for c in chunks])
 
-    generation = generation_id(fingerprint[0], embedder.id)
+    generation = new_generation(fingerprint[0])
     files = {
         "dense": f"index-{generation}.faiss",
         "chunks": f"chunks-{generation}.jsonl",
         "lexical": f"lexical-{generation}",
     }
-    manifest = Manifest.describe(chunks, embedder, fingerprint, type(dense).__name__, files)
-    _write_generation(index_dir, manifest, chunks, dense, lexical)
-    removed = len(previous.chunks) - (len(chunks) - len(todo)) if previous else 0
-    report = BuildReport(
-        chunks=len(chunks),
-        embedded=len(todo),
-        reused=len(chunks) - len(todo),
-        removed=max(0, removed),
-        documents=len({c.doc_id for c in chunks}),
-        seconds=time.perf_counter() - started,
-        problems=problems or [],
+    manifest = Manifest.describe(
+        chunks, embedder, fingerprint, type(dense).__name__, files, generation
     )
-    return Store(manifest, chunks, dense, lexical), report
+    _write_or_fail(index_dir, _write_generation, index_dir, manifest, chunks, dense, lexical)
+    if checkpoint is not None:
+        checkpoint.discard()
+    return Store(manifest, chunks, dense, lexical), embedded
+
+
+def checkpoint_saver(
+    index_dir: Path, checkpoint: VectorCheckpoint | None
+) -> Callable[[list[str], np.ndarray], None] | None:
+    """Appends a batch to ``checkpoint``; a full disk … becomes one clear error."""
+    return None if checkpoint is None else partial(_write_or_fail, index_dir, checkpoint.append)
+
+
+def _write_or_fail(index_dir: Path, write: Callable[..., None], *args: object) -> None:
+    """Run a write; a full disk, a read-only folder … becomes one clear error."""
+    try:
+        write(*args)
+    except OSError as exc:
+        raise IndexStateError(
+            f"cannot write the index in {index_dir} ({exc.strerror or exc}); "
+            "the previous index is unchanged",
+            "index_write_failed",
+        ) from exc
 
 
 def _write_generation(
@@ -355,37 +312,65 @@ def _write_generation(
     dense: faiss.Index,
     lexical: LexicalIndex,
 ) -> None:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
+    check_index_folder(index_dir)
+    staging = index_dir / f".building-{manifest.generation}"
+    names = list(manifest.files.values())
     try:
+        staging.mkdir()
         with open(staging / manifest.files["chunks"], "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
         faiss.write_index(dense, str(staging / manifest.files["dense"]))
         lexical.save(staging / manifest.files["lexical"])
-        for name in manifest.files.values():
-            target = index_dir / name
-            if target.is_dir():  # same generation rebuilt: move the old copy out of the way
-                os.replace(target, staging / f"old-{name}")
-            os.replace(staging / name, target)
+        manifest.checksums = checksum_tree(staging, names)
         tmp_manifest = staging / MANIFEST
         tmp_manifest.write_text(
             json.dumps(asdict(manifest), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-        with open(tmp_manifest, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_manifest, index_dir / MANIFEST)  # the commit point
-    finally:
+        _fsync_all(staging)
+        for name in names:  # unique names: nothing a reader may hold is replaced
+            os.replace(staging / name, index_dir / name)
+        target = index_dir / MANIFEST
+        if target.is_dir() and not target.is_symlink():  # a damaged index: heal it
+            shutil.rmtree(target)
+        previous = _committed_generation(index_dir)
+        os.replace(tmp_manifest, target)  # the commit point
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-    _remove_stale(index_dir, manifest)
+        if _committed_generation(index_dir) != manifest.generation:
+            for name in names:
+                _remove(index_dir / name)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    _remove_stale(index_dir, keep={manifest.generation, previous})
 
 
-def _remove_stale(index_dir: Path, manifest: Manifest) -> None:
-    keep = {MANIFEST, *manifest.files.values()}
+def _fsync_all(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def _committed_generation(index_dir: Path) -> str:
+    try:
+        return Manifest.read(index_dir).generation
+    except IndexStateError:
+        return ""
+
+
+def _remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _remove_stale(index_dir: Path, keep: set[str]) -> None:
+    """Delete generations other than the new one and the one it replaced (a reader that
+    opened the previous manifest may still be loading it); the caller holds the lock, so
+    no other build's staging folder can be in use."""
     for path in index_dir.iterdir():
-        if path.name in keep or not path.name.startswith(
-            ("index-", "chunks-", "lexical-", ".building-")
-        ):
+        if not path.name.startswith(_GENERATION_PREFIXES):
             continue
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        log.info("removed stale %s", path.name)
+        stem = path.name.split("-", 1)[1].removesuffix(".faiss").removesuffix(".jsonl")
+        if stem not in keep:
+            _remove(path)
+            log.info("removed stale %s", path.name)

@@ -42,3 +42,20 @@ def match_key(text: str) -> str:
 def is_cjk(ch: str) -> bool:
     """True for a CJK unified ideograph (basic block and extension A)."""
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+# Terminal escape sequences (CSI … final byte, OSC … BEL/ST, other two-byte ESC sequences),
+# then any other control character: C0 except tab, DEL, C1, the bidirectional overrides
+# that can make a line display in another order than it reads, and lone surrogates (no
+# text at all: they cannot even be encoded for printing).
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def strip_controls(text: str) -> str:
+    """Text without terminal escapes or control characters (newlines and tabs kept).
+
+    Documents scraped from the web can carry ``ESC[2J`` (clear screen) or an OSC window
+    title; they are kept out of the index text and out of what the CLI prints.
+    """
+    return _CONTROL.sub("", _ESCAPE.sub("", text))

@@ -54,9 +54,9 @@ def folder_mb(path: Path) -> float:
 def bench_milvus_lite(data: np.ndarray, queries: np.ndarray) -> dict:
     """Build, query p50/p95 with and without a district filter, memory, for ``data``."""
     from qabot.backend import StoreSpec
+    from qabot.manifest import Manifest
     from qabot.milvus_build import VECTOR_INDEX, create_generation
     from qabot.milvus_store import MilvusStore, connect
-    from qabot.store import Manifest
 
     n, dim = data.shape
     print(f"milvus lite: {n} vectors …", file=sys.stderr)

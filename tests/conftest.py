@@ -3,18 +3,27 @@ and small corpora cut from the real seeds for tests that build indexes."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 # No model hub is reachable here or in CI: make the hub client fail fast instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import faiss
+import numpy as np
 import pytest
 
 from qabot.engine import Engine, Settings
+from qabot.lexical import LexicalIndex, Tokenizer
+from qabot.manifest import Manifest
+from qabot.store import Store
+from qabot.types import Chunk
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
@@ -65,3 +74,104 @@ def run_qabot(
         env=full_env,
         timeout=timeout,
     )
+
+
+# ---------------------------------------------------------------------------- fast layer
+# A deterministic fake embedder and a tiny in-memory index: for unit tests of retrieval,
+# composition and the engine's API that need no model and no files.
+
+
+class FakeEmbedder:
+    """Bag of character bigrams hashed into 64 dimensions, L2-normalised: texts that share
+    bigrams are close, as with a real model, and the same text always gives the same vector."""
+
+    id = "fake-bigram-64"
+    dim = 64
+    version = "1"
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for a, b in itertools.pairwise(text):
+                digest = hashlib.blake2b(f"{a}{b}".encode(), digest_size=2).digest()
+                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+    embed_queries = _embed
+    embed_passages = _embed
+
+
+def make_chunk(doc_id: str, paragraph: int, text: str, district: str, part: int = 0) -> Chunk:
+    return Chunk(
+        id=f"{doc_id}#p{paragraph}" + (f".{part}" if part else ""),
+        doc_id=doc_id,
+        paragraph=paragraph,
+        part=part,
+        text=text,
+        context="",
+        district=district,
+        city="天津市",
+        speaker="",
+        role="",
+        date="2020",
+        title=f"{district}报告",
+        kind="report",
+        source=f"{doc_id}.txt",
+        line=paragraph,
+    )
+
+
+TINY_CHUNKS = (
+    ("beichen", 1, "北辰区种植春小麦6550亩，扩大春播面积。", "北辰区"),
+    ("beichen", 2, "北辰区推进垃圾分类，建设生态环境。", "北辰区"),
+    ("dongli", 1, "东丽区推行“小巷管家”制度，治理基层。", "东丽区"),
+    ("dongli", 2, "东丽区治理污染，建设生态环境。", "东丽区"),
+)
+
+
+def tiny_engine(chunks: Sequence[Chunk] | None = None) -> Engine:
+    """An :class:`Engine` over a few hand-written chunks, with :class:`FakeEmbedder`."""
+    chunks = list(chunks or (make_chunk(*row) for row in TINY_CHUNKS))
+    embedder = FakeEmbedder()
+    dense = faiss.IndexFlatIP(embedder.dim)
+    dense.add(embedder.embed_passages([c.embed_text() for c in chunks]))
+    districts = {c.district: c.city for c in chunks}
+    tokenizer = Tokenizer(list(districts))
+    lexical = LexicalIndex.build([tokenizer.tokenize(c.embed_text()) for c in chunks])
+    manifest = Manifest(
+        embedder=embedder.id,
+        dim=embedder.dim,
+        corpus_hash="tiny",
+        documents={},
+        chunks=len(chunks),
+        index_type="IndexFlatIP",
+        files={},
+        districts=districts,
+    )
+    return Engine(Store(manifest, chunks, dense, lexical), embedder)
+
+
+@pytest.fixture()
+def tiny() -> Engine:
+    return tiny_engine()
+
+
+# ---------------------------------------------------------------------------- slow marker
+# Tests that load the real model, start processes, drive a pty or run the bot are marked
+# ``slow``: `pytest -m "not slow"` is the quick loop; `.ci/run` runs everything.
+SLOW_FIXTURES = {"engine", "shipped", "shipped_copy"}
+SLOW_MODULES = {
+    "test_cli",
+    "test_embedders",
+    "test_repl",
+    "test_store",
+    "test_telegram",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

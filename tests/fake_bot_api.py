@@ -3,22 +3,31 @@
 The real python-telegram-bot ``Application`` is pointed at it with ``base_url``. It serves
 queued updates through ``getUpdates`` (long polling, briefly), answers the methods the bot
 uses, records every request, and can answer 429 (flood control) or drop the connection on
-demand. Only the standard library: ``http.server`` in a thread.
+demand. Like Telegram it can enforce per-chat flood control (``flood_control=(rate, burst)``:
+a token bucket per chat for messages and edits, 429 with ``retry_after`` when empty), keeps
+the messages it was sent so edits change them, answers ``getChatMember`` from a set of
+admins, and makes forum-topic, reply, edited, caption, ``my_chat_member`` and inline-query
+updates. Only the standard library: ``http.server`` in a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
+import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+
+import pytest
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
 BOT_USER = {
@@ -39,7 +48,10 @@ JSON_FIELDS = {
     "reply_parameters",
     "entities",
     "scope",
+    "results",
 }
+# Methods that post or change a message in a chat: the ones Telegram's flood control counts.
+COUNTED = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}
 LONG_POLL_CAP = 0.3  # seconds a getUpdates waits for an update before answering []
 
 
@@ -57,8 +69,14 @@ def utf16_len(text: str) -> int:
 class FakeBotAPI:
     """Thread-safe: the bot talks to it from its event loop, the test from its own thread."""
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(
+        self, token: str = TOKEN, flood_control: tuple[float, float] | None = None
+    ) -> None:
         self.token = token
+        self.flood_control = flood_control
+        self.admins: set[tuple[int, int]] = set()  # (chat_id, user_id)
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # what each chat shows now
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat → (tokens, at)
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {"url": ""}
@@ -98,6 +116,11 @@ class FakeBotAPI:
         """Answer the next ``times`` calls of ``method`` with 429 and ``retry_after``."""
         with self._cond:
             self._faults.setdefault(method, []).extend([("429", retry_after)] * times)
+
+    def block(self, method: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with 403: the user blocked the bot."""
+        with self._cond:
+            self._faults.setdefault(method, []).extend([("403", 0)] * times)
 
     def drop(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next ``times`` calls of ``method``."""
@@ -148,16 +171,36 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ the API
 
+    def _flooded(self, method: str, params: dict[str, Any]) -> tuple[str, int] | None:
+        """Telegram-like per-chat token bucket: a 429 fault when the chat has no token left."""
+        if self.flood_control is None or method not in COUNTED or "chat_id" not in params:
+            return None
+        rate, burst = self.flood_control
+        chat, now = int(params["chat_id"]), time.monotonic()
+        tokens, at = self._buckets.get(chat, (burst, now))
+        tokens = min(burst, tokens + (now - at) * rate)
+        if tokens < 1:
+            self._buckets[chat] = (tokens, now)
+            return ("429", max(1, math.ceil((1 - tokens) / rate)))
+        self._buckets[chat] = (tokens - 1, now)
+        return None
+
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
         """(HTTP status, JSON body); body None means: drop the connection."""
         with self._cond:
             faults = self._faults.get(method)
-            fault = faults.pop(0) if faults else None
+            fault = faults.pop(0) if faults else self._flooded(method, params)
             call = Call(method, {**params, "_failed": True} if fault else params)
             if method != "sendMessage" or fault:
                 self._record(call)
         if fault and fault[0] == "drop":
             return 0, None
+        if fault and fault[0] == "403":
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
         if fault:
             return 429, {
                 "ok": False,
@@ -170,7 +213,10 @@ class FakeBotAPI:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-        result = handler(params)
+        try:
+            result = handler(params)
+        except _ApiError as exc:
+            return exc.status, {"ok": False, "error_code": exc.status, "description": str(exc)}
         if method == "sendMessage":  # recorded with the id it got, for button presses
             call.params["_message_id"] = result["message_id"]
             with self._cond:
@@ -196,27 +242,86 @@ class FakeBotAPI:
         message = {
             "message_id": int(params.get("message_id") or next(self._message_ids)),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "chat": _chat(chat_id),
             "from": BOT_USER,
         }
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
         if text is not None:
             message["text"] = re.sub(r"<[^>]*>", "", text)
         return message
+
+    def shown(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        """What message ``message_id`` of ``chat_id`` shows now (after edits): text, markup."""
+        with self._cond:
+            return dict(self.messages[(chat_id, message_id)])
 
     def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params, params["text"])
+        message = self._message(params, params["text"])
+        with self._cond:
+            self.messages[(message["chat"]["id"], message["message_id"])] = {
+                "text": params["text"],
+                "reply_markup": params.get("reply_markup"),
+            }
+        return message
+
+    def _edit(self, params: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        if "message_id" not in params:
+            raise _ApiError(400, "Bad Request: message identifier is not specified")
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        with self._cond:
+            if key not in self.messages:
+                raise _ApiError(400, "Bad Request: message to edit not found")
+            now = self.messages[key]
+            new = {**now, **changes}
+            if new == now:
+                raise _ApiError(400, "Bad Request: message is not modified")
+            self.messages[key] = new
+            return self._message(params, new["text"])
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params, params["text"])
+        return self._edit(params, text=params["text"], reply_markup=params.get("reply_markup"))
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params, "")
+        return self._edit(params, reply_markup=params.get("reply_markup"))
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         return True
+
+    def _api_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat, user = int(params["chat_id"]), int(params["user_id"])
+        status = "administrator" if (chat, user) in self.admins else "member"
+        member: dict[str, Any] = {"status": status, "user": _user(user)}
+        if status == "administrator":
+            member.update(
+                {
+                    key: True
+                    for key in [
+                        "can_be_edited",
+                        "can_manage_chat",
+                        "can_change_info",
+                        "can_delete_messages",
+                        "can_invite_users",
+                        "can_restrict_members",
+                        "can_pin_messages",
+                        "can_promote_members",
+                        "can_manage_video_chats",
+                        "is_anonymous",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                    ]
+                }
+            )
+            member["can_be_edited"] = False
+        return member
 
     def _api_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
@@ -297,14 +402,117 @@ class FakeBotAPI:
         return Handler
 
 
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------- fixtures
+# Test modules load these with ``pytest_plugins = ["fake_bot_api"]``.
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    """A fresh fake Bot API on 127.0.0.1 (no flood control unless a test asks for it)."""
+    server = FakeBotAPI().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def config(api: FakeBotAPI, tmp_path: Path) -> Any:
+    """The bot's configuration: this test's server, state and feedback in ``tmp_path``."""
+    from qabot.telegram import BotConfig
+
+    return BotConfig(
+        token=TOKEN,
+        state_path=tmp_path / "state" / "telegram.sqlite3",
+        feedback_path=tmp_path / "state" / "feedback.sqlite3",
+        base_url=api.base_url,
+        rate_limit=0,
+        webhook_secret="s3cret-for-tests",
+    )
+
+
+# ---------------------------------------------------------------------------- the real bot
+
+
+class BotThread:
+    """``serve()`` in a thread with its own event loop, stopped like Ctrl-C would."""
+
+    def __init__(self, engine: Any, config: Any, rate_limiter: Any = None) -> None:
+        from qabot.telegram import build_application
+
+        self.application = build_application(engine, config, rate_limiter)
+        self.config = config
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        from qabot.telegram import serve
+
+        try:
+            serve(self.application, self.config, stop_signals=None)
+        except BaseException as exc:
+            self.error = exc
+
+    def start(self) -> BotThread:
+        """Returns once the application runs (or failed to start: see :meth:`stop`)."""
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self.application.running and self._thread.is_alive():
+            assert time.monotonic() < deadline, "the bot did not start"
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """Graceful stop: pending updates finish and the persistence file is written."""
+        if self._thread.is_alive() and self.loop is not None:
+            self.loop.call_soon_threadsafe(self.application.stop_running)
+        self._thread.join(20)
+        assert not self._thread.is_alive(), "the bot did not stop"
+        if self.error:
+            raise self.error
+
+    def __enter__(self) -> BotThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def running(engine: Any, config: Any) -> BotThread:
+    return BotThread(engine, config)
+
+
 # ---------------------------------------------------------------------------- updates
 
 
 _update_clock = itertools.count(1)
 
 
-def _user(user_id: int) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}", "language_code": "zh"}
+def _user(user_id: int, language: str = "zh") -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": f"user{user_id}",
+        "language_code": language,
+    }
+
+
+def _bot_message(sent: dict[str, Any]) -> dict[str, Any]:
+    """A message the bot sent (a recorded sendMessage), as it appears inside an update."""
+    return {
+        "message_id": int(sent.get("_message_id", 1)),
+        "date": int(time.time()),
+        "chat": _chat(int(sent["chat_id"])),
+        "from": BOT_USER,
+        "text": re.sub(r"<[^>]*>", "", sent["text"]),
+    }
 
 
 def _chat(chat_id: int) -> dict[str, Any]:
@@ -318,17 +526,32 @@ def message_update(
     *,
     user_id: int = 1001,
     chat_id: int | None = None,
+    thread_id: int | None = None,
+    reply_to: dict[str, Any] | None = None,
+    edit_of: dict[str, Any] | None = None,
+    language: str = "zh",
     **extra: Any,
 ) -> dict[str, Any]:
-    """A message update like Telegram's; commands and @mentions get their entities."""
+    """A message update like Telegram's; commands and @mentions get their entities.
+
+    ``thread_id``: posted in that forum topic; ``reply_to``: a reply to a message the bot
+    sent (its recorded sendMessage); ``edit_of``: an edited version of an earlier update."""
     chat_id = user_id if chat_id is None else chat_id
     message: dict[str, Any] = {
         "message_id": next(_update_clock),
         "date": int(time.time()),
         "chat": _chat(chat_id),
-        "from": _user(user_id),
+        "from": _user(user_id, language),
         **extra,
     }
+    if thread_id is not None:
+        message.update(message_thread_id=thread_id, is_topic_message=True)
+        message["chat"]["is_forum"] = True
+    if reply_to is not None:
+        message["reply_to_message"] = _bot_message(reply_to)
+    if edit_of is not None:
+        message["message_id"] = edit_of["message"]["message_id"]
+        message["edit_date"] = message["date"] + next(_update_clock)
     if text is not None:
         message["text"] = text
         entities = []
@@ -347,7 +570,7 @@ def message_update(
                 )
         if entities:
             message["entities"] = entities
-    return {"message": message}
+    return {"edited_message" if edit_of else "message": message}
 
 
 def sticker_update(user_id: int = 1001) -> dict[str, Any]:
@@ -364,26 +587,46 @@ def sticker_update(user_id: int = 1001) -> dict[str, Any]:
     return message_update(user_id=user_id, sticker=sticker)
 
 
-def photo_update(user_id: int = 1001) -> dict[str, Any]:
+def photo_update(user_id: int = 1001, caption: str | None = None) -> dict[str, Any]:
     photo = [{"file_id": "AgACAgIAAxkBAAE", "file_unique_id": "AQAD", "width": 90, "height": 90}]
-    return message_update(user_id=user_id, photo=photo)
+    extra = {"caption": caption} if caption else {}
+    return message_update(user_id=user_id, photo=photo, **extra)
+
+
+def my_chat_member_update(chat_id: int, user_id: int = 1001, joined: bool = True) -> dict[str, Any]:
+    """The bot added to (or removed from) group ``chat_id`` by ``user_id``."""
+    member = {"status": "member", "user": BOT_USER}
+    left = {"status": "left", "user": BOT_USER}
+    return {
+        "my_chat_member": {
+            "chat": _chat(chat_id),
+            "from": _user(user_id),
+            "date": int(time.time()),
+            "old_chat_member": left if joined else member,
+            "new_chat_member": member if joined else left,
+        }
+    }
+
+
+def inline_update(query: str, user_id: int = 1001) -> dict[str, Any]:
+    return {
+        "inline_query": {
+            "id": f"iq{next(_update_clock)}",
+            "from": _user(user_id),
+            "query": query,
+            "offset": "",
+        }
+    }
 
 
 def callback_update(data: str, message: dict[str, Any], *, user_id: int = 1001) -> dict[str, Any]:
     """A press on an inline button of ``message`` (a sendMessage the bot made)."""
-    chat_id = int(message["chat_id"])
     return {
         "callback_query": {
             "id": f"cb{next(_update_clock)}",
             "from": _user(user_id),
             "chat_instance": "42",
             "data": data,
-            "message": {
-                "message_id": int(message.get("_message_id", 1)),
-                "date": int(time.time()),
-                "chat": _chat(chat_id),
-                "from": BOT_USER,
-                "text": re.sub(r"<[^>]*>", "", message["text"]),
-            },
+            "message": _bot_message(message),
         }
     }

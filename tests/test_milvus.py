@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot import indexer, milvus_build
+from qabot import embed_pool, indexer
 from qabot.backend import parse_store
 from qabot.embedders import E5SmallEmbedder
 from qabot.engine import Engine, Settings
@@ -120,7 +120,7 @@ class CountingEmbedder(E5SmallEmbedder):
 
 KILL_SCRIPT = """
 import os, signal
-from qabot import indexer, milvus_build
+from qabot import embed_pool, indexer
 from qabot.embedders import E5SmallEmbedder
 
 class Embedder(E5SmallEmbedder):
@@ -131,7 +131,7 @@ class Embedder(E5SmallEmbedder):
         Embedder.batches += 1
         return super().embed_passages(texts)
 
-milvus_build.EMBED_BATCH = 2
+embed_pool.EMBED_BATCH = 2
 indexer.build({docs!r}, {none!r}, Embedder(), progress=False, store={store!r})
 """
 
@@ -170,7 +170,7 @@ def test_incremental_builds_keep_one_generation(tmp_path: Path) -> None:
 def test_killed_build_resumes_and_is_never_served(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(milvus_build, "EMBED_BATCH", 2)  # several batches from a small corpus
+    monkeypatch.setattr(embed_pool, "EMBED_BATCH", 2)  # several batches from a small corpus
     docs = small_corpus(tmp_path / "docs", paragraphs=8)
     store = f"milvus-lite:{tmp_path / 'q.db'}"
     # A real kill: SIGKILL in the middle of the third batch, in its own process.
@@ -234,7 +234,8 @@ def test_cli_index_and_ask_through_the_store_variable(tmp_path: Path) -> None:
     result = run_qabot("ask", "东丽区", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert '"district": "东丽区"' in result.stdout and result.stderr.strip() == ""
-    assert not (tmp_path / "unused").exists()
+    unused = tmp_path / "unused"  # the build's lock folder: no index files, no checkpoint left
+    assert not [p for p in unused.iterdir() if p.name != ".build.lock"]
 
 
 def test_base_install_does_not_pull_milvus() -> None:

@@ -8,10 +8,12 @@ import os
 from pathlib import Path
 
 import faiss
+import numpy as np
 import pytest
 
 from qabot import indexer
 from qabot import store as store_module
+from qabot.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.engine import Settings
 from qabot.errors import IndexStateError
 from qabot.store import HNSW_THRESHOLD, Store, new_faiss_index
@@ -55,14 +57,23 @@ def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> No
     assert {c.district for c in Store.load(settings.index).chunks} == {"和平区"}
 
 
-def test_only_the_current_generation_is_kept(settings: Settings) -> None:
-    build_index(settings, progress=False)
+def _generations(index: Path) -> set[str]:
+    return {p.name.split("-", 1)[1].split(".")[0] for p in index.glob("chunks-*")}
+
+
+def test_the_current_and_the_previous_generation_are_kept(settings: Settings) -> None:
+    """The previous generation survives one build (a reader may still be loading it)."""
     doc = settings.docs / "heping-2019-interview.txt"
-    doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
-    build_index(settings, progress=False)
+    seen = []
+    for extra in ("", "和平区将建设智慧公厕。", "和平区将新建口袋公园。"):
+        doc.write_text(doc.read_text(encoding="utf-8") + f"\n{extra}\n", encoding="utf-8")
+        build_index(settings, progress=False)
+        seen.append(Store.load(settings.index).manifest.generation)
+    assert len(set(seen)) == 3
+    assert _generations(settings.index) == set(seen[1:])
     manifest = json.loads((settings.index / "manifest.json").read_text(encoding="utf-8"))
-    names = sorted(p.name for p in settings.index.iterdir())
-    assert names == sorted(["manifest.json", *manifest["files"].values()])
+    assert all((settings.index / name).exists() for name in manifest["files"].values())
+    assert not any(p.name.startswith(".building-") for p in settings.index.iterdir())
 
 
 def test_a_crash_before_the_commit_leaves_the_old_index_usable(
@@ -81,12 +92,13 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
         return real_replace(src, dst)
 
     monkeypatch.setattr(store_module.os, "replace", crash_on_manifest)
-    with pytest.raises(OSError):
+    with pytest.raises(IndexStateError, match=r"cannot write the index.*previous index"):
         build_index(settings, progress=False)
     monkeypatch.undo()
     after = Store.load(settings.index)
     assert [c.id for c in after.chunks] == [c.id for c in before.chunks]
     assert not any(p.name.startswith(".building-") for p in settings.index.iterdir())
+    assert _generations(settings.index) == {before.manifest.generation}
 
 
 def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Settings) -> None:
@@ -116,7 +128,7 @@ def test_chunks_file_out_of_step_with_vectors_is_detected(settings: Settings) ->
     chunks_file = settings.index / store.manifest.files["chunks"]
     lines = chunks_file.read_text(encoding="utf-8").splitlines()
     chunks_file.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
-    with pytest.raises(IndexStateError, match="inconsistent"):
+    with pytest.raises(IndexStateError, match="checksum mismatch"):
         Store.load(settings.index)
 
 
@@ -125,3 +137,22 @@ def test_index_type_follows_corpus_size() -> None:
     hnsw = new_faiss_index(384, HNSW_THRESHOLD)
     assert isinstance(hnsw, faiss.IndexHNSWFlat)
     assert hnsw.metric_type == faiss.METRIC_INNER_PRODUCT
+
+
+def test_a_checkpoint_keeps_intact_records_and_drops_torn_or_damaged_ones(tmp_path: Path) -> None:
+    checkpoint = VectorCheckpoint(checkpoint_path(tmp_path, "e5-small", "1", 4), 4)
+    keys = [f"{i:040x}" for i in range(3)]
+    vectors = np.arange(12, dtype=np.float32).reshape(3, 4)
+    checkpoint.append(keys, vectors)
+    record = checkpoint.path.stat().st_size // 3
+    data = bytearray(checkpoint.path.read_bytes())
+    data[record + 25] ^= 0xFF  # damage the second record's vector
+    checkpoint.path.write_bytes(bytes(data) + b"torn")  # and a torn write at the end
+    loaded = checkpoint.load()
+    assert sorted(loaded) == [keys[0], keys[2]]
+    assert np.array_equal(loaded[keys[2]], vectors[2])
+    assert checkpoint.path.stat().st_size == 3 * record  # the torn tail is cut off
+    checkpoint.append([keys[1]], vectors[1:2])  # so the next record is aligned again
+    assert np.array_equal(checkpoint.load()[keys[1]], vectors[1])
+    other = checkpoint_path(tmp_path, "st:other", "1", 4)
+    assert other != checkpoint.path  # another model never reads these vectors

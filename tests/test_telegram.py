@@ -8,18 +8,14 @@ asserts on what the bot sent. The engine is the real one, on a copy of the shipp
 from __future__ import annotations
 
 import argparse
-import asyncio
 import html
 import json
 import logging
 import re
-import shutil
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,33 +25,27 @@ import pytest
 
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
-from qabot.telegram_bot import (
-    BotConfig,
-    QuestionRateLimit,
-    RedactToken,
-    answer_record,
-    api_base_url,
-    build_application,
-    parse_allow,
-    read_token,
-    render_record,
-    render_telegram,
-    run_from_cli,
-    serve,
-    split_html,
-)
+from qabot.feedback import state_dir
+from qabot.telegram import BotConfig, run_from_cli
+from qabot.telegram.config import RedactToken, api_base_url, parse_allow, read_token
+from qabot.telegram.html import render_page, split_html
+from qabot.telegram.records import answer_record
+from qabot.telegram.scheduler import QuestionRateLimit
 
 from fake_bot_api import (
     BOT_USER,
     TOKEN,
+    BotThread,
     FakeBotAPI,
     callback_update,
     message_update,
     photo_update,
+    running,
     sticker_update,
 )
 
 # PTB itself warns (v22.2 deprecation notice) whenever it builds a RetryAfter from a 429.
+pytest_plugins = ["fake_bot_api"]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,81 +72,6 @@ ALLOWED_TAGS = {
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """The real engine on a copy of the shipped corpus and index, opened once."""
-    base = tmp_path_factory.mktemp("qabot")
-    shutil.copytree(ROOT / "docs_src", base / "docs_src")
-    shutil.copytree(ROOT / "embeddings", base / "embeddings")
-    settings = Settings(docs=base / "docs_src", index=base / "embeddings", embedder="e5-small")
-    return Engine.open(settings, refresh=False, progress=False)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    server = FakeBotAPI().start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def config(api: FakeBotAPI, tmp_path: Path) -> BotConfig:
-    return BotConfig(
-        token=TOKEN,
-        state_path=tmp_path / "telegram-state.pickle",
-        base_url=api.base_url,
-        rate_limit=0,
-        webhook_secret="s3cret-for-tests",
-    )
-
-
-class BotThread:
-    """``serve()`` in a thread with its own event loop, stopped like Ctrl-C would."""
-
-    def __init__(self, engine: Any, config: BotConfig) -> None:
-        self.application = build_application(engine, config)
-        self.config = config
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self.loop)
-        try:
-            serve(self.application, self.config, stop_signals=None)
-        except BaseException as exc:
-            self.error = exc
-
-    def start(self) -> BotThread:
-        """Returns once the application runs (or failed to start: see :meth:`stop`)."""
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self.application.running and self._thread.is_alive():
-            assert time.monotonic() < deadline, "the bot did not start"
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        """Graceful stop: pending updates finish and the persistence file is written."""
-        if self._thread.is_alive() and self.loop is not None:
-            self.loop.call_soon_threadsafe(self.application.stop_running)
-        self._thread.join(20)
-        assert not self._thread.is_alive(), "the bot did not stop"
-        if self.error:
-            raise self.error
-
-    def __enter__(self) -> BotThread:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def running(engine: Any, config: BotConfig) -> BotThread:
-    return BotThread(engine, config)
 
 
 # ---------------------------------------------------------------------------- HTML checks
@@ -222,8 +137,13 @@ def test_start_help_and_command_menu(engine: Engine, api: FakeBotAPI, config: Bo
         api.push(message_update("/help", user_id=1002))
         api.wait_sent(1001, 1)
         api.wait_sent(1002, 1)
-    commands = api.requests("setMyCommands")[0].params["commands"]
-    assert [c["command"] for c in commands] == ["start", "help", "ask", "district", "sources"]
+    menus = {
+        c.params.get("language_code"): c.params["commands"] for c in api.requests("setMyCommands")
+    }
+    names = ["start", "help", "ask", "district", "sources", "forget"]
+    assert [c["command"] for c in menus[None]] == names
+    assert [c["command"] for c in menus["en"]] == names, "an English menu as well"
+    assert menus["en"][1]["description"] == "How to use it"
     start = html_messages(api, 1001)[0]
     for district in engine.gazetteer.names:
         assert district in start
@@ -246,39 +166,91 @@ def test_private_question_gets_cited_answer_with_more_button(
     assert "北辰区（天津市） · 区委书记 冯卫华 · 2020 · 《北辰区委书记冯卫华专访" in text
     assert "第9段" in text
     assert "[3]" in text and "[4]" not in text  # one page of three passages
-    [button] = buttons(sent)
-    assert button["text"] == "更多结果" and button["callback_data"].startswith("more:")
-    assert api.requests("sendChatAction"), "the user sees 'typing' while the engine works"
+    labels = [b["text"] for b in buttons(sent)]
+    assert labels == ["[1] 全文", "[2] 全文", "[3] 全文", "更多结果 ›", "👍", "👎"]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons(sent))
+    assert sent["reply_parameters"]["message_id"], "the answer quotes its question"
 
 
-def test_more_results_pages_through_passages_and_sources(
+class SlowEngine:
+    """The real engine, taking ``seconds`` longer for each answer."""
+
+    def __init__(self, engine: Engine, seconds: float) -> None:
+        self._engine, self.seconds = engine, seconds
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def ask(self, question: str, **kwargs: Any) -> Any:
+        time.sleep(self.seconds)
+        return self._engine.ask(question, **kwargs)
+
+
+def test_typing_is_shown_and_refreshed_while_the_engine_works(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    with running(SlowEngine(engine, 6.5), config):
+        api.push(message_update(QUESTION))
+        api.wait_sent(1001, 1, timeout=40)
+    typing = api.requests("sendChatAction")
+    assert len(typing) >= 2, "shown after a second, refreshed before Telegram hides it"
+    assert typing[0].params["action"] == "typing"
+    assert typing[-1].at < api.requests("sendMessage")[-1].at
+
+
+def test_a_429_on_typing_does_not_delay_the_answer(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    api.flood("sendChatAction", retry_after=60)
+    with running(SlowEngine(engine, 6.5), config):
+        api.push(message_update(QUESTION))
+        [answer] = api.wait_sent(1001, 1, timeout=40)
+    [typing] = api.requests("sendChatAction")  # refused, then neither retried nor refreshed
+    assert typing.params["_failed"]
+    assert "6550亩" in answer["text"]
+    [sent] = api.requests("sendMessage")
+    assert sent.at - typing.at < 60, "the answer did not wait out the typing action's 429"
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    """The callback data of the button labelled ``label``."""
+    return next(b["callback_data"] for b in buttons(message) if b["text"] == label)
+
+
+def test_more_results_pages_in_place_and_sources(
     engine: Engine, api: FakeBotAPI, config: BotConfig
 ) -> None:
     with running(engine, config):
         api.push(message_update(QUESTION))
         [first] = api.wait_sent(1001, 1)
-        api.push(callback_update(buttons(first)[0]["callback_data"], first))
-        second = api.wait_sent(1001, 2)[-1]
-        assert "第 4–6 条结果" in check_html(second["text"])
-        assert all(f"[{n}]" in second["text"] for n in (4, 5, 6))
-        api.push(callback_update(buttons(second)[0]["callback_data"], second))
-        third = api.wait_sent(1001, 3)[-1]
-        assert all(f"[{n}]" in third["text"] for n in (7, 8, 9))
-        assert buttons(third) == [], "no button once every passage is shown"
+        chat_message = (1001, first["_message_id"])
+        api.push(callback_update(button(first, "更多结果 ›"), first))
+        api.wait_for(lambda a: "第 4–6 条结果" in a.shown(*chat_message)["text"], what="page 2")
+        page2 = {**first, **api.shown(*chat_message)}
+        assert all(f"[{n}]" in page2["text"] for n in (4, 5, 6))
+        assert [b["text"] for b in buttons(page2)][3:5] == ["‹ 上一页", "下一页 ›"]
+        api.push(callback_update(button(page2, "下一页 ›"), first))
+        api.wait_for(lambda a: "[7]" in a.shown(*chat_message)["text"], what="page 3")
+        page3 = {**first, **api.shown(*chat_message)}
+        assert "下一页 ›" not in [b["text"] for b in buttons(page3)], "the last page"
+        api.push(callback_update(button(page3, "‹ 上一页"), first))  # and back
+        api.push(callback_update(button(page3, "‹ 上一页"), first))  # a double tap: harmless
+        api.wait_for(lambda a: "第 4–6 条结果" in a.shown(*chat_message)["text"], what="back")
         api.push(message_update("/sources"))
-        sources = api.wait_sent(1001, 4)[3:]
-    answered = api.requests("answerCallbackQuery")
-    assert len(answered) == 2
-    removed = api.requests("editMessageReplyMarkup")
-    assert {int(c.params["message_id"]) for c in removed} == {
-        first["_message_id"],
-        second["_message_id"],
-    }
-    full = "".join(check_html(m["text"]) for m in sources)
-    best = engine.ask(QUESTION, k=9).passages
-    for passage in best:  # all nine shown passages, whole, with their citations
-        assert passage.chunk.text in full
+        sources = api.wait_sent(1001, 2)[1:]
+        api.push(callback_update(button(page2, "[5] 全文"), first))
+        [paragraph] = api.wait_sent(1001, 3)[2:]
+    assert len(api.sent(1001)) == 3, "paging never posts new messages"
+    assert len(api.requests("answerCallbackQuery")) == 5
+    full = check_html(sources[0]["text"])
+    record = answer_record(engine.ask(QUESTION, k=9))
+    for passage in record["passages"][3:6]:  # /sources: the page shown, whole passages
+        assert passage["text"] in full
     assert "<blockquote expandable>" in sources[0]["text"]
+    fifth = record["passages"][4]
+    _, whole = engine.paragraph(fifth["chunk_id"])
+    assert whole in html.unescape(paragraph["text"]) and fifth["citation"] in paragraph["text"]
+    assert paragraph["reply_parameters"]["message_id"] == first["_message_id"]
 
 
 def test_no_answer_is_plain_and_suggests_districts_and_topics(
@@ -301,11 +273,12 @@ def test_long_replies_are_split_at_paragraphs_with_balanced_tags(
 ) -> None:
     config = replace(config, k=20, page_size=20)
     question = "东丽区和和平区怎么治理污染？"
+    last = len(answer_record(engine.ask(question, k=20))["passages"])  # one per paragraph
     with running(engine, config):
         api.push(message_update(question))
-        api.wait_for(lambda a: "查看完整段落" in a.last_text(1001), what="the whole answer")
+        api.wait_for(lambda a: "看本页全部段落" in a.last_text(1001), what="the whole answer")
         api.push(message_update("/sources"))
-        api.wait_for(lambda a: "[20]</b> <i>" in a.last_text(1001), what="all sources")
+        api.wait_for(lambda a: f"[{last}]</b> <i>" in a.last_text(1001), what="all sources")
     sent = [m["text"] for m in api.sent(1001)]
     first_source = next(n for n, text in enumerate(sent) if text.startswith("<b>完整段落</b>"))
     answer_parts, source_parts = sent[:first_source], sent[first_source:]
@@ -318,8 +291,8 @@ def test_long_replies_are_split_at_paragraphs_with_balanced_tags(
         assert part.endswith("</blockquote>")
     # and nothing is lost
     joined = "\n\n".join(check_html(p) for p in source_parts)
-    for passage in engine.ask(question, k=20).passages:
-        assert passage.chunk.text in joined
+    for passage in answer_record(engine.ask(question, k=20))["passages"]:
+        assert passage["text"] in joined
 
 
 def test_group_answers_ask_and_mentions_only(
@@ -356,7 +329,7 @@ def test_allow_list_refuses_others_politely(
         api.wait_sent(-100555, 1)
         api.wait_sent(-100777, 1)
         [allowed] = api.wait_sent(1001, 1)
-        api.push(callback_update("more:0123456789ab:3", refused, user_id=1002))
+        api.push(callback_update("pg:0123456789ab:1", refused, user_id=1002))
         api.wait_for(lambda a: a.requests("answerCallbackQuery"))
     assert "只对受邀用户开放" in check_html(refused["text"])
     assert "1002" in refused["text"]
@@ -440,6 +413,22 @@ def test_handler_error_apologises_logs_safely_and_bot_keeps_working(
     assert not any(secret_question in r.getMessage() for r in info)
 
 
+def test_a_user_who_blocked_the_bot_is_one_warning_line(
+    engine: Engine, api: FakeBotAPI, config: BotConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.block("sendMessage")
+    caplog.set_level(logging.INFO)
+    with running(engine, config):
+        api.push(message_update(QUESTION))
+        api.wait_for(lambda a: a.requests("sendMessage"), what="the refused answer")
+        api.push(message_update(QUESTION, user_id=1002))
+        api.wait_sent(1002, 1)
+    routine = [r for r in caplog.records if "Forbidden" in r.getMessage()]
+    assert routine and all(r.levelno == logging.WARNING and not r.exc_info for r in routine)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert api.sent(1001) == [], "no apology to someone who blocked the bot"
+
+
 def test_flood_control_and_network_errors_are_retried(
     engine: Engine, api: FakeBotAPI, config: BotConfig
 ) -> None:
@@ -460,7 +449,7 @@ def test_flood_control_and_network_errors_are_retried(
     ]
 
 
-def test_district_filter_and_button_survive_a_restart(
+def test_district_filter_and_buttons_survive_a_restart(
     engine: Engine, api: FakeBotAPI, config: BotConfig
 ) -> None:
     with running(engine, config):
@@ -474,19 +463,22 @@ def test_district_filter_and_button_survive_a_restart(
     with running(engine, config):  # a new Application on the same state file
         api.push(message_update("怎么治理污染？"))
         answer = api.wait_sent(1001, 3)[2]
-        api.push(callback_update(buttons(before)[0]["callback_data"], before))
-        more = api.wait_sent(1001, 4)[3]
-        api.push(callback_update("more:0123456789ab:3", before))
-        api.wait_for(lambda a: len(a.requests("answerCallbackQuery")) >= 2)
+        api.push(callback_update(button(before, "更多结果 ›"), before))
+        api.wait_for(
+            lambda a: "第 4–6 条结果" in a.shown(1001, before["_message_id"])["text"], what="page"
+        )
+        api.push(callback_update("pg:0123456789ab:1", before))
+        api.push(callback_update("pg:nothex!:1", before))  # forged payloads
+        api.push(callback_update("fb:" + "0" * 12 + ":" + "x" * 300, before))
+        api.wait_for(lambda a: len(a.requests("answerCallbackQuery")) >= 4)
         api.push(message_update("/district"))
-        current = api.wait_sent(1001, 5)[4]
+        current = api.wait_sent(1001, 4)[3]
     text = check_html(answer["text"])
     assert "地区：东丽区" in text
     citations = re.findall(r"— (\S+?)（", text)
     assert citations and set(citations) == {"东丽区"}
-    assert "第 4–6 条结果" in check_html(more["text"])
-    expired = api.requests("answerCallbackQuery")[-1].params
-    assert "过期" in expired["text"] and expired["show_alert"] == "true"
+    for expired in api.requests("answerCallbackQuery")[1:4]:
+        assert "过期" in expired.params["text"] and expired.params["show_alert"] == "true"
     assert "当前查找范围：东丽区" in check_html(current["text"])
 
 
@@ -590,11 +582,10 @@ def test_renderer_escapes_everything(engine: Engine) -> None:
     record["answer"] = "<script>alert('x')</script> & 1 < 2"
     record["passages"][0]["excerpt"] = "<b>不是标签</b>&nbsp;"
     record["passages"][0]["citation"] = "A & B <i>"
-    text = render_record(record, engine.gazetteer.names)
+    text = render_page(record, 0, 3, engine.districts)
     visible = check_html(text)
     assert "<script>alert('x')</script> & 1 < 2" in visible
     assert "<b>不是标签</b>&nbsp;" in visible and "A & B <i>" in visible
-    assert check_html(render_telegram(answer, engine.gazetteer.names))
 
 
 def test_configuration_parsing() -> None:
@@ -617,6 +608,8 @@ def test_configuration_parsing() -> None:
     config = BotConfig.from_env(Path("s"), allow="6", environ=environ)
     assert config.allow == {5, 6} and config.rate_limit == 3
     assert config.base_url == "https://api.telegram.org/bot"
+    default = BotConfig.from_env(environ=environ)
+    assert default.state_path == state_dir() / "telegram.sqlite3", "never in the index folder"
 
 
 def test_rate_limit_window_and_log_redaction() -> None:

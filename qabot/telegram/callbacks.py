@@ -1,0 +1,197 @@
+"""Button presses, inline queries, the allow-list gate and the error handler.
+
+A press is parsed strictly (:func:`~qabot.telegram.buttons.parse`) and looked up by its
+random key *in the chat it came from*; an unknown, expired or forged one gets the "expired"
+alert, never a traceback. Paging edits the answer's message in place; a double tap edits it
+to what it already shows, which Telegram refuses harmlessly.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from telegram import (
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from qabot.engine import validate_question
+from qabot.errors import UsageError
+from qabot.feedback import REASONS
+from qabot.telegram.buttons import keyboard, parse
+from qabot.telegram.core import BotCore, log
+from qabot.telegram.html import render_page, render_paragraph, split_html
+from qabot.telegram.records import answer_record, feedback_answer, pages
+
+EXPIRED = "这个结果已经过期了（回答只保留一段时间）。请重新提问。"
+APOLOGY = "抱歉，处理这条消息时出错了。请稍后再试，或换个问法。"
+INLINE_RESULTS = 3
+
+
+class Callbacks:
+    """Buttons, inline mode, access control and errors."""
+
+    def __init__(self, core: BotCore) -> None:
+        self.core = core
+
+    async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any button under an answer: page, whole paragraph, 👍/👎, 👎 reason."""
+        query = update.callback_query
+        press = parse(query.data)
+        chat = query.message.chat.id if query.message else None
+        record = self.core.state.answer(press.key, chat) if press and chat is not None else None
+        if press is None or record is None:
+            await query.answer(EXPIRED, show_alert=True)
+            return
+        if record["message_id"] is None and query.message:  # killed before it was stored
+            record["message_id"] = query.message.message_id
+        size = self.core.config.page_size
+        if press.action == "pg" and press.number is not None and press.number < pages(record, size):
+            await query.answer()
+            record["page"] = press.number
+            self.core.state.save(record, newest=True)
+            await self.core.show(context, record)
+        elif press.action == "par" and press.number and press.number <= len(record["passages"]):
+            await query.answer()
+            passage = record["passages"][press.number - 1]
+            try:
+                _, text = self.core.engine.paragraph(passage["chunk_id"])
+            except UsageError:  # the index was rebuilt since: show the passage we kept
+                text = passage["text"]
+            await self.core.send(
+                context,
+                chat,
+                render_paragraph(passage["citation"], text),
+                thread_id=record["thread_id"],
+                reply_to=record["message_id"],
+            )
+        elif press.action == "fb" and press.arg in ("up", "down") and record["vote"] is None:
+            record["vote"] = press.arg
+            record["feedback_id"] = self.core.feedback.record(
+                channel="telegram",
+                question=record["question"],
+                answer=feedback_answer(record),
+                vote=press.arg,
+            )
+            self.core.state.save(record)
+            await query.answer("谢谢反馈！" if press.arg == "up" else "哪里不对？请选一个原因。")
+            await self._buttons(query.message, record)
+        elif press.action == "why" and press.arg in REASONS and record["feedback_id"]:
+            self.core.feedback.set_reason(record["feedback_id"], press.arg)
+            record["reason"] = press.arg
+            self.core.state.save(record)
+            await query.answer("谢谢，已记下：" + REASONS[press.arg])
+            await self._buttons(query.message, record)
+        else:  # a double tap on a vote, or a page that does not exist
+            await query.answer()
+
+    async def _buttons(self, message: Message | None, record: dict) -> None:
+        if message is not None:
+            with suppress(BadRequest):
+                await message.edit_reply_markup(keyboard(record, self.core.config.page_size))
+
+    async def inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``@bot 问题`` in any chat: the answer as a card to send (inline mode)."""
+        query = update.inline_query
+        try:
+            question = validate_question(query.query)
+        except UsageError:
+            await query.answer([], cache_time=5)
+            return
+        core = self.core
+        answer = await core.scheduler.run(
+            lambda: core.engine.ask(question, k=INLINE_RESULTS * core.config.page_size)
+        )
+        record = answer_record(answer)
+        text = render_page(record, 0, core.config.page_size, core.known, core.docs)
+        results = [
+            InlineQueryResultArticle(
+                id=record["key"],
+                title=("没有找到" if record["no_answer"] else "答：") + question[:40],
+                description=(record["answer"] or "文档中没有找到能回答这个问题的内容")[:100],
+                input_message_content=InputTextMessageContent(
+                    split_html(text)[0], parse_mode=ParseMode.HTML
+                ),
+            )
+        ]
+        await query.answer(results, cache_time=60)
+
+    # ------------------------------------------------------------------ access
+
+    async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Allow-list: others get a polite refusal (if they addressed this bot), nothing more."""
+        allow = self.core.config.allow
+        if not allow:
+            return
+        user, chat = update.effective_user, update.effective_chat
+        if (user and user.id in allow) or (chat and chat.id in allow):
+            return
+        log.info(
+            "refused update %s: user %s in chat %s is not on the allow-list",
+            update.update_id,
+            user.id if user else None,
+            chat.id if chat else None,
+        )
+        refusal = "抱歉，这个机器人目前只对受邀用户开放。"
+        if update.callback_query:
+            await update.callback_query.answer(refusal, show_alert=True)
+        elif update.inline_query:
+            await update.inline_query.answer([], cache_time=60)
+        elif update.effective_message and self._addressed(update.effective_message, context):
+            who = f"你的用户 ID 是 <code>{user.id}</code>，" if user else ""
+            await update.effective_message.reply_text(
+                f"{refusal}{who}如需使用，请联系机器人的管理员。", do_quote=True
+            )
+        raise ApplicationHandlerStop
+
+    @staticmethod
+    def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """Private chats, our commands (not ``/start@other_bot``) and mentions of us."""
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        text = message.text or ""
+        username = (context.bot.username or "").lower()
+        if text.startswith("/"):
+            target = text.split()[0].partition("@")[2].lower()
+            return not target or target == username
+        return bool(username) and f"@{username}" in text.lower()
+
+    # ------------------------------------------------------------------ errors
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Routine failures (network, a user who blocked the bot) are one WARNING line;
+        anything else is logged with its traceback (never the message text or the token) and
+        the chat gets an apology, so it is never left hanging."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, (Forbidden, NetworkError, RetryAfter)) and not isinstance(
+            error, BadRequest
+        ):
+            log.warning("update %s: %s: %s", update_id, type(error).__name__, error)
+            return
+        log.error(
+            "error while handling update %s: %s",
+            update_id,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.callback_query:
+            with suppress(TelegramError):
+                await update.callback_query.answer()
+        message = update.effective_message
+        try:
+            if message is not None:
+                await message.reply_text(APOLOGY, do_quote=True)
+            else:
+                await context.bot.send_message(update.effective_chat.id, APOLOGY)
+        except TelegramError as exc:
+            log.warning(
+                "could not apologise in chat %s: %s", update.effective_chat.id, type(exc).__name__
+            )

@@ -1,0 +1,136 @@
+"""What every handler shares: the engine, the configuration, the chat state, the scheduler,
+the feedback store, and the few ways the bot speaks (send in the right chat and topic, quoting
+the question; edit a page in place).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, User
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from qabot.embedders import load_embedder
+from qabot.engine import Engine
+from qabot.feedback import FeedbackStore
+from qabot.telegram.buttons import keyboard
+from qabot.telegram.config import BotConfig
+from qabot.telegram.html import render_page, split_html
+from qabot.telegram.records import Record
+from qabot.telegram.scheduler import QuestionRateLimit, Scheduler
+from qabot.telegram.state import ChatState
+from qabot.types import DocumentInfo
+
+log = logging.getLogger("qabot.telegram")
+
+
+def language(user: User | None) -> str:
+    """``en`` for users whose Telegram is in English, else ``zh``."""
+    code = (user.language_code or "") if user else ""
+    return "en" if code.lower().startswith("en") else "zh"
+
+
+def slow_lane_engine(engine: Engine) -> Engine | None:
+    """The same index with a second embedder instance, for long questions.
+
+    The engine serialises its embedder, so a 499-character question (several embeddings
+    of a long text) held up every short question behind it: measured on 2 cores, ten short
+    questions took up to 2 s each during two long ones on one embedder, 0.02–0.13 s with
+    a second embedder. It costs one more copy of the model (+95 MiB for e5-small).
+    """
+    try:
+        return Engine(engine.store, load_embedder(engine.embedder.id))
+    except Exception as exc:  # an embedder that cannot be loaded twice: share the one
+        log.warning("long questions share the embedder (%s)", type(exc).__name__)
+        return None
+
+
+@dataclass
+class BotCore:
+    """The services behind the handlers, created once by :func:`~qabot.telegram.app.build`."""
+
+    engine: Engine
+    config: BotConfig
+    state: ChatState
+    feedback: FeedbackStore
+    scheduler: Scheduler
+    rate: QuestionRateLimit
+    slow_engine: Engine | None = None
+    known: list[str] = field(default_factory=list)
+    docs: list[DocumentInfo] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, engine: Engine, config: BotConfig) -> BotCore:
+        return cls(
+            engine=engine,
+            slow_engine=slow_lane_engine(engine),
+            config=config,
+            state=ChatState(config.state_path, config.retention_days),
+            feedback=FeedbackStore(config.feedback_path),
+            scheduler=Scheduler(config.workers),
+            rate=QuestionRateLimit(config.rate_limit),
+            known=list(engine.districts),
+            docs=engine.documents(),
+        )
+
+    def engine_for(self, slow: bool) -> Engine:
+        """Long questions use their own embedder, so short ones never wait behind them."""
+        return self.slow_engine if slow and self.slow_engine is not None else self.engine
+
+    def close(self) -> None:
+        self.scheduler.shutdown()
+        self.state.close()
+
+    def page_text(self, record: Record, page: int) -> str:
+        """The HTML of one page of an answer (with the chat's district filter, if any)."""
+        district = self.state.district(record["chat_id"])
+        return render_page(
+            record, page, self.config.page_size, self.known, self.docs, district_filter=district
+        )
+
+    async def send(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> Message:
+        """Send HTML split under the size limit, in the topic ``thread_id``, the first part
+        quoting ``reply_to``, the buttons on the last part; returns the last message."""
+        parts = split_html(text)
+        sent: Message | None = None
+        for number, part in enumerate(parts, start=1):
+            sent = await context.bot.send_message(
+                chat_id,
+                part,
+                message_thread_id=thread_id,
+                reply_markup=markup if number == len(parts) else None,
+                reply_parameters=(
+                    ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    if reply_to and number == 1
+                    else None
+                ),
+            )
+        assert sent is not None
+        return sent
+
+    async def show(self, context: ContextTypes.DEFAULT_TYPE, record: Record) -> None:
+        """Edit the answer's message to show ``record['page']`` and its buttons."""
+        text = split_html(self.page_text(record, record["page"]))[0]
+        with suppress(BadRequest):  # "message is not modified": a double tap, nothing to do
+            await context.bot.edit_message_text(
+                text,
+                chat_id=record["chat_id"],
+                message_id=record["message_id"],
+                reply_markup=keyboard(record, self.config.page_size),
+            )
+
+    async def reply(self, message: Message, text: str) -> Message:
+        """A short reply in the message's chat and topic, quoting it."""
+        return await message.reply_text(text, do_quote=True)

@@ -1,0 +1,368 @@
+"""Commands and messages: thin handlers over :class:`~qabot.telegram.core.BotCore`.
+
+A question — private text, ``/ask``, a mention, a photo caption, a reply to an answer, an
+edited question — goes through :meth:`Handlers.question`: deduplicate, validate (the
+engine's own :func:`~qabot.engine.validate_question`), rate-limit, wait for the user's turn,
+retrieve on the worker pool, store, reply (or edit the previous reply).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from contextlib import suppress
+from functools import partial
+
+from telegram import ChatMember, ChatMemberUpdated, Message, MessageEntity, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
+from qabot.errors import UsageError
+from qabot.telegram.buttons import keyboard
+from qabot.telegram.core import BotCore, language, log
+from qabot.telegram.html import esc, render_help, render_sources, render_start
+from qabot.telegram.records import Record, answer_record
+from qabot.telegram.scheduler import SLOW_CHARS
+from qabot.types import Answer
+
+TYPING_AFTER = 1.0  # seconds before "typing…" is shown
+TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
+FOLLOW_UP_CHARS = 15  # a reply this short keeps the previous question's topic
+_CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_NON_TEXT_KINDS = (
+    ("sticker", "贴纸"),
+    ("animation", "动图"),
+    ("photo", "图片"),
+    ("video", "视频"),
+    ("video_note", "视频消息"),
+    ("voice", "语音"),
+    ("audio", "音频"),
+    ("document", "文件"),
+    ("location", "位置"),
+    ("contact", "联系人"),
+    ("poll", "投票"),
+    ("dice", "骰子"),
+)
+PROBLEMS = {
+    "empty_question": "请在命令后面写上问题，例如：/ask {example}",
+    "question_too_long": (
+        "问题太长了（{length} 字，上限 {limit} 字）。请一次只问一件事，例如：{example}"
+    ),
+    "no_words": "这条消息里没有可以检索的文字（只有符号或表情）。请用文字提问，例如：{example}",
+}
+ENGLISH_HINT = (
+    "I answer from Chinese documents, so please ask in Chinese, for example: {example} "
+    "(“How many mu of spring wheat did Beichen plant?”). /help lists the commands."
+)
+
+
+class Handlers:
+    """Every command and message handler; registered by :func:`qabot.telegram.app.build`."""
+
+    def __init__(self, core: BotCore) -> None:
+        self.core = core
+        self._notified: set[tuple[int, int]] = set()
+        self._handling: set[tuple[int, int, int]] = set()  # (chat, message, edit) in progress
+
+    # ------------------------------------------------------------------ commands
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """What the bot knows: districts, documents, and three example questions."""
+        lang = language(update.effective_user)
+        text = render_start(self.core.docs, context.bot.username, lang)
+        await self.core.reply(update.effective_message, text)
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang = language(update.effective_user)
+        text = render_help(self.core.known, self.core.config.rate_limit, context.bot.username, lang)
+        await self.core.reply(update.effective_message, text)
+
+    async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/ask 问题 — the way to ask in a group besides a mention."""
+        parts = (update.effective_message.text or "").split(maxsplit=1)
+        await self.question(update, context, parts[1] if len(parts) > 1 else "")
+
+    async def district(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/district NAME|all — a per-chat filter, stored at once; group admins only."""
+        message, chat = update.effective_message, update.effective_chat
+        choices = f"可选：{esc('、'.join(self.core.known))}，或 all（全部地区）。"
+        value = " ".join(context.args or [])
+        if not value:
+            current = self.core.state.district(chat.id) or "全部地区"
+            await self.core.reply(
+                message, f"当前查找范围：{esc(current)}。\n用法：/district 北辰区\n{choices}"
+            )
+            return
+        if not await self._may_configure(update, context):
+            await self.core.reply(message, "在群组里只有管理员可以修改查找范围。")
+            return
+        try:
+            name = (
+                None
+                if value.lower() in ("all", "全部")
+                else self.core.engine.resolve_district(value)
+            )
+        except UsageError:
+            await self.core.reply(message, f"不认识这个地区：{esc(value)}。\n{choices}")
+            return
+        self.core.state.set_district(chat.id, name)
+        if name is None:
+            await self.core.reply(message, "好的，现在在全部地区的文档中查找。")
+        else:
+            await self.core.reply(
+                message,
+                f"好的，这个对话今后只在 <b>{esc(name)}</b> 的文档中查找（重启后依然有效）。"
+                "发送 /district all 取消。",
+            )
+
+    async def _may_configure(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """In a group, only its administrators (or the group posting anonymously) may."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat.type == ChatType.PRIVATE or (
+            message.sender_chat and message.sender_chat.id == chat.id
+        ):
+            return True
+        user = update.effective_user
+        if user is None:
+            return False
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+
+    async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/sources — the whole passages of the page the newest answer shows."""
+        message = update.effective_message
+        record = self.core.state.newest(update.effective_chat.id)
+        if record is None:
+            await self.core.reply(
+                message, "还没有可以展示的回答。先提一个问题，再用 /sources 查看完整段落。"
+            )
+            return
+        text = render_sources(record, record["page"], self.core.config.page_size)
+        await self.core.send(
+            context,
+            message.chat_id,
+            text,
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+            reply_to=record["message_id"],
+        )
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/forget — delete this chat's stored answers and settings."""
+        if not await self._may_configure(update, context):
+            await self.core.reply(update.effective_message, "在群组里只有管理员可以删除记录。")
+            return
+        count = self.core.state.forget(update.effective_chat.id)
+        await self.core.reply(
+            update.effective_message,
+            f"已删除这个对话保存的 {count} 个回答和设置。之前回答下方的按钮将不再可用。",
+        )
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.core.reply(update.effective_message, "没有这个命令。/help 查看可用的命令。")
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, voice…: say what we can read instead of staying silent."""
+        message = update.effective_message
+        kind = next(
+            (name for attr, name in _NON_TEXT_KINDS if getattr(message, attr, None)), "这类消息"
+        )
+        await self.core.reply(
+            message,
+            f"我只能读文字问题，看不懂{kind}。请直接用文字提问，例如：{esc(EXAMPLE_QUESTION)}",
+        )
+
+    async def greet(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Added to a group: say hello with usage (``my_chat_member``)."""
+        change: ChatMemberUpdated = update.my_chat_member
+        joined = change.new_chat_member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
+        left = change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED)
+        if change.chat.type == ChatType.PRIVATE or not (joined and left):
+            return
+        text = render_start(self.core.docs, context.bot.username, language(change.from_user))
+        await context.bot.send_message(change.chat.id, text)
+
+    # ------------------------------------------------------------------ questions
+
+    async def private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.question(update, context, update.effective_message.text or "")
+
+    async def caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo (or file) whose caption is a question: answer the caption."""
+        await self.question(update, context, update.effective_message.caption or "")
+
+    async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """In a group: a mention of this bot, or a reply to one of its answers."""
+        message = update.effective_message
+        mention = f"@{context.bot.username}".lower()
+        found = message.parse_entities([MessageEntity.MENTION]).values()
+        if any(text.lower() == mention for text in found):
+            question = re.sub(re.escape(mention), " ", message.text or "", flags=re.IGNORECASE)
+            await self.question(update, context, question)
+        elif self._replied_answer(message):
+            await self.question(update, context, message.text or "")
+
+    def _replied_answer(self, message: Message) -> Record | None:
+        replied = message.reply_to_message
+        if replied is None or not replied.from_user or not replied.from_user.is_bot:
+            return None
+        record = self.core.state.answer_to(message.chat_id, replied.message_id)
+        if record is None:  # a reply quicker than storing the answer's message id
+            newest = self.core.state.newest(message.chat_id)
+            record = newest if newest and newest["message_id"] is None else None
+        return record
+
+    def follow_up(self, text: str, previous: Record) -> tuple[str, str | None]:
+        """A reply to an answer: (question to ask, district). A short reply keeps the previous
+        question's topic; one that names another district swaps the district in it."""
+        named = self.core.engine.gazetteer.find(text)
+        old = previous["districts"]
+        district = None if named else (old[0] if len(old) == 1 else None)
+        if len(text) > FOLLOW_UP_CHARS:
+            return text, district
+        if named:
+            question = previous["question"]
+            for name in old:
+                forms = (name, *self.core.engine.gazetteer.districts[name].aliases)
+                for form in sorted(forms, key=len, reverse=True):
+                    question = question.replace(form, named[0])
+            if question == previous["question"]:
+                question = f"{named[0]}{question}"
+            return question, None
+        return f"{previous['question']} {text}", district
+
+    async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        """Answer one question message (see the module docstring for the steps)."""
+        core, message, chat = self.core, update.effective_message, update.effective_chat
+        edit_date = int(message.edit_date.timestamp()) if message.edit_date else 0
+        version = (chat.id, message.message_id, edit_date)
+        if version in self._handling or core.state.handled(*version) is not None:
+            log.info("update %s already answered: skipped", update.update_id)
+            return
+        self._handling.add(version)  # in memory: after a crash the message is answered again
+        try:
+            await self._question(update, context, text, edit_date)
+        finally:
+            self._handling.discard(version)
+
+    async def _question(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, edit_date: int
+    ) -> None:
+        core, message, chat = self.core, update.effective_message, update.effective_chat
+        problem = self._problem(text, language(update.effective_user))
+        if problem:
+            await core.reply(message, problem)
+            core.state.mark_handled(chat.id, message.message_id, edit_date)
+            return
+        question, district = text.strip(), None
+        previous = self._replied_answer(message)
+        if previous:
+            question, district = self.follow_up(question, previous)
+        user = update.effective_user
+        who = (chat.id, user.id if user else chat.id)
+        wait = core.rate.check(who[1])
+        if wait:
+            await core.reply(
+                message,
+                f"提问太频繁了：每人每分钟最多 {core.config.rate_limit} 个问题。"
+                f"请在 {math.ceil(wait)} 秒后再试。",
+            )
+            core.state.mark_handled(chat.id, message.message_id, edit_date)
+            return
+        notice = asyncio.create_task(self._queue_notice(message, who))
+        try:
+            async with core.scheduler.turn(who):
+                typing = asyncio.create_task(self._typing(message))
+                try:
+                    district = core.state.district(chat.id) or district
+                    slow = len(question) > SLOW_CHARS
+                    answer = await core.scheduler.run(
+                        partial(
+                            core.engine_for(slow).ask, question, k=core.config.k, district=district
+                        ),
+                        slow=slow,
+                        on_start=notice.cancel,
+                    )
+                finally:
+                    typing.cancel()
+                await self._reply_answer(context, message, answer, edit_date)
+        except UsageError as exc:  # e.g. a district the index lost since it was chosen
+            await core.reply(message, f"没法回答这个问题：{esc(exc)}")
+        finally:
+            notice.cancel()
+            if not core.scheduler.backlog(who):
+                self._notified.discard(who)
+
+    def _problem(self, text: str, lang: str) -> str | None:
+        """A friendly reply for a question the engine would refuse (or cannot read), else None."""
+        try:
+            question = validate_question(text)
+        except UsageError as exc:
+            return PROBLEMS.get(exc.reason, "{example}").format(
+                example=esc(EXAMPLE_QUESTION), length=len(text.strip()), limit=MAX_QUESTION_CHARS
+            )
+        if not _CJK.search(question) and re.search(r"[A-Za-z]{2}", question):
+            return ENGLISH_HINT.format(example=esc(EXAMPLE_QUESTION))
+        return None
+
+    async def _reply_answer(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, answer: Answer, edit_date: int
+    ) -> None:
+        """Store the answer and send it — or, for an edited question, edit the old reply."""
+        core = self.core
+        thread = message.message_thread_id if message.is_topic_message else None
+        record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)
+        earlier = core.state.answer_for_question(message.chat_id, message.message_id)
+        log.info(
+            "answered in chat %s: %d characters, no_answer=%s, %.0f ms",
+            message.chat_id,
+            len(record["question"]),
+            record["no_answer"],
+            answer.latency_ms,
+        )
+        if edit_date and earlier and earlier["message_id"]:
+            record["message_id"] = earlier["message_id"]
+            core.state.save(record, newest=True)
+            await core.show(context, record)
+        else:
+            core.state.save(record, newest=True)  # before sending: its buttons work at once
+            sent = await core.send(
+                context,
+                message.chat_id,
+                core.page_text(record, 0),
+                thread_id=thread,
+                reply_to=message.message_id,
+                markup=keyboard(record, core.config.page_size),
+            )
+            record["message_id"] = sent.message_id
+            core.state.attach(record)
+        core.state.mark_handled(message.chat_id, message.message_id, edit_date, record["key"])
+
+    async def _typing(self, message: Message) -> None:
+        """Show "typing…" once an answer takes a moment, and keep it visible while the engine
+        works (never waited for, never retried). Quick answers need none: under load that
+        spares one request per question."""
+        await asyncio.sleep(TYPING_AFTER)
+        while True:
+            with suppress(TelegramError):
+                await message.chat.send_action(
+                    ChatAction.TYPING,
+                    message_thread_id=message.message_thread_id
+                    if message.is_topic_message
+                    else None,
+                )
+            await asyncio.sleep(TYPING_EVERY)
+
+    async def _queue_notice(self, message: Message, who: tuple[int, int]) -> None:
+        """「排队中…」 once per backlog when a question waits more than a few seconds."""
+        await asyncio.sleep(self.core.config.queue_notice)
+        if who in self._notified:
+            return
+        self._notified.add(who)
+        ahead = max(0, self.core.scheduler.backlog(who) - 1)
+        with suppress(TelegramError):
+            await self.core.reply(
+                message, f"排队中…前面还有 {ahead} 个问题，会按顺序回答。" if ahead else "排队中…"
+            )

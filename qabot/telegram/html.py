@@ -1,0 +1,260 @@
+"""Telegram HTML: an answer page, a whole paragraph, /sources, /start and /help (Chinese, or
+English by the user's ``language_code``), and :func:`split_html` for the 4,096 limit.
+
+Every piece of document or user text goes through :func:`esc`; the only tags are Telegram's
+(``b``, ``i``, ``blockquote expandable``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS
+from qabot.render import no_answer_text
+from qabot.telegram.records import Record, page_passages, pages
+from qabot.types import DocumentInfo
+
+# Telegram allows 4,096 characters a message (UTF-16 units, counted after the HTML is parsed);
+# the raw HTML is measured instead, which is always at least as long, with a margin.
+MESSAGE_LIMIT = 4000
+EXAMPLE_QUESTIONS = (EXAMPLE_QUESTION, "宝坻区交付了几个还迁小区？", "东丽区和和平区怎么治理污染？")
+
+
+def esc(text: object) -> str:
+    """Escape for Telegram's HTML parse mode."""
+    return html.escape(str(text))
+
+
+def _passage_block(passage: dict[str, Any]) -> str:
+    return (
+        f"<b>[{passage['rank']}]</b> {esc(passage['excerpt'])}\n— <i>{esc(passage['citation'])}</i>"
+    )
+
+
+def render_page(
+    record: Record,
+    page: int,
+    page_size: int,
+    known: Sequence[str],
+    topics: Sequence[DocumentInfo] = (),
+    district_filter: str | None = None,
+) -> str:
+    """One page of an answer: page 0 has the answer itself, later pages only more passages."""
+    shown = page_passages(record, page, page_size)
+    total = pages(record, page_size)
+    blocks = []
+    if page == 0:
+        if record["districts"]:
+            blocks.append(f"<i>地区：{esc('、'.join(record['districts']))}</i>")
+        if record["no_answer"]:
+            blocks.append(esc(no_answer_text(record["districts"], known)))
+        else:
+            blocks.append(f"<b>答：</b>{esc(record['answer'])}")
+    else:
+        first = page * page_size + 1
+        blocks.append(
+            f"<i>「{esc(record['question'])}」的第 {first}–{first + len(shown) - 1} 条结果"
+            f"（共 {len(record['passages'])} 条）</i>"
+        )
+    blocks.extend(_passage_block(p) for p in shown)
+    if page == 0 and record["no_answer"]:
+        blocks.append(_suggestions(topics, district_filter))
+    if record["passages"]:
+        where = f"第 {page + 1}/{total} 页 · " if total > 1 else ""
+        blocks.append(f"<i>{where}点 [n] 全文 看整段，/sources 看本页全部段落</i>")
+    return "\n\n".join(blocks)
+
+
+def _suggestions(topics: Sequence[DocumentInfo], district_filter: str | None) -> str:
+    lines = ["<b>可以问这些地区和主题：</b>"]
+    lines.extend(f"• {esc(doc.label())}" for doc in topics)
+    if district_filter:
+        lines.append(f"当前只在 {esc(district_filter)} 中查找；发送 /district all 查全部地区。")
+    return "\n".join(lines)
+
+
+def render_paragraph(citation: str, text: str) -> str:
+    """A whole source paragraph (「[n] 全文」), with its citation."""
+    return f"<i>{esc(citation)}</i>\n<blockquote expandable>{esc(text)}</blockquote>"
+
+
+def render_sources(record: Record, page: int, page_size: int) -> str:
+    """/sources: the whole passages of the page the newest answer shows."""
+    blocks = [f"<b>完整段落</b>（问题：{esc(record['question'])}）"]
+    for p in page_passages(record, page, page_size):
+        blocks.append(
+            f"<b>[{p['rank']}]</b> <i>{esc(p['citation'])}</i>\n"
+            f"<blockquote expandable>{esc(p['text'])}</blockquote>"
+        )
+    return "\n\n".join(blocks)
+
+
+def render_start(docs: Sequence[DocumentInfo], bot_username: str | None, lang: str) -> str:
+    """/start (and the greeting when added to a group): what the bot knows, how to ask."""
+    mention = f" @{esc(bot_username)}" if bot_username else ""
+    if lang == "en":
+        intro = [
+            "<b>Hello! I answer questions from the government documents I hold.</b>",
+            "Answers are quoted from the documents, each with its district, speaker, date,",
+            "title and paragraph. Please ask in Chinese.",
+            "",
+            "<b>Districts and documents</b>",
+        ]
+        examples, how = (
+            "<b>Try</b>",
+            (
+                f"In a private chat just send the question; in a group use /ask or{mention}. "
+                "/help lists the commands."
+            ),
+        )
+    else:
+        intro = [
+            "<b>你好！我根据已收录的政府文档回答问题。</b>",
+            "回答只摘录原文，每段摘录都注明出处：地区 · 讲话人 · 日期 · 标题 · 段落。",
+            "",
+            "<b>已收录的地区和文档</b>",
+        ]
+        examples = "<b>可以这样问</b>"
+        how = (
+            f"私聊时直接发送问题即可；在群组里请用 /ask 问题 或{mention} 问题。/help 查看全部命令。"
+        )
+    return "\n".join(
+        [
+            *intro,
+            *(f"• {esc(doc.label())}（{doc.paragraphs} 段）" for doc in docs),
+            "",
+            examples,
+            *(f"• {esc(q)}" for q in EXAMPLE_QUESTIONS),
+            "",
+            how,
+        ]
+    )
+
+
+def render_help(known: Sequence[str], rate_limit: int, bot_username: str | None, lang: str) -> str:
+    """/help in the user's language (Chinese unless their Telegram is in English)."""
+    mention = f"，或 @{esc(bot_username)} 问题" if bot_username else ""
+    if lang == "en":
+        lines = [
+            "<b>How to use</b>",
+            f"Private chat: send a question in Chinese, e.g. {esc(EXAMPLE_QUESTION)}",
+            "Group: /ask question, or mention me. Reply to an answer to ask a follow-up.",
+            "",
+            "/ask — ask a question",
+            "/district NAME — search one district only (/district all: every district;"
+            " group admins only)",
+            "/sources — the whole paragraphs behind the newest answer",
+            "/forget — delete this chat's stored answers and settings",
+            "/start — districts and documents covered",
+            "",
+            "Under each answer: [n] opens a whole paragraph, ‹ › page, 👍/👎 feedback.",
+            f"Districts: {esc(', '.join(known))}. Questions up to {MAX_QUESTION_CHARS} characters.",
+        ]
+        if rate_limit:
+            lines.append(f"At most {rate_limit} questions per person per minute.")
+        return "\n".join(lines)
+    lines = [
+        "<b>用法</b>",
+        f"私聊：直接发送问题，例如 {esc(EXAMPLE_QUESTION)}",
+        f"群组：/ask 问题{mention}。回复某个回答即可追问（如「那东丽呢？」）。",
+        "",
+        "/ask 问题 — 提问",
+        "/district 地区 — 只在某个地区的文档中查找（/district all 取消；群组里仅管理员可改）",
+        "/sources — 最新回答本页引用的完整段落",
+        "/forget — 删除本对话保存的回答和设置",
+        "/start — 收录了哪些地区和文档",
+        "",
+        "回答下方：[n] 全文 查看整段，‹ › 翻页，👍/👎 反馈。",
+        f"地区：{esc('、'.join(known))}（也可以写简称，如 北辰）",
+        f"问题最长 {MAX_QUESTION_CHARS} 字。",
+    ]
+    if rate_limit:
+        lines.append(f"每人每分钟最多 {rate_limit} 个问题。")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- splitting
+
+_TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|\w+);|.", re.S)
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)")
+_SENTENCE_END = set("。！？；!?;")
+_CLAUSE_END = set("，、：,:")
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _closing(opening: str) -> str:
+    match = _TAG_NAME.match(opening)
+    return f"</{match.group(1)}>" if match else ""
+
+
+def _after(stack: list[str], token: str) -> list[str]:
+    if token.startswith("</"):
+        return stack[:-1]
+    if token.startswith("<") and len(token) > 1 and not token.endswith("/>"):
+        return [*stack, token]
+    return stack
+
+
+def _cut_rank(tokens: list[str], end: int, stack: list[str]) -> int | None:
+    """How good a cut just before ``tokens[end]`` is: 0 paragraph … 3 clause; None = no boundary."""
+    last = tokens[end - 1]
+    if last == "\n":
+        return 0 if not stack and end >= 2 and tokens[end - 2] == "\n" else 1
+    if last in _SENTENCE_END:
+        return 2
+    if last in _CLAUSE_END:
+        return 3
+    return None
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut Telegram HTML into messages of at most ``limit`` UTF-16 units each.
+
+    Cuts at the last paragraph break (a blank line outside any tag) that fits, else at a line
+    break, a sentence end, a comma, or between two characters — never inside a tag or an
+    entity. Tags open at a cut are closed before it and reopened after it, so each message
+    is valid HTML on its own.
+    """
+    tokens = _TOKEN.findall(text)
+    messages: list[str] = []
+    start, carried = 0, []
+    while start < len(tokens):
+        stack = list(carried)
+        size = sum(utf16_len(t) for t in carried)
+        best: dict[int, tuple[int, list[str]]] = {}
+        end = start
+        while end < len(tokens):
+            token = tokens[end]
+            after = _after(stack, token)
+            closing = sum(utf16_len(_closing(t)) for t in after)
+            if size + utf16_len(token) + closing > limit:
+                break
+            size += utf16_len(token)
+            stack = after
+            end += 1
+            rank = _cut_rank(tokens, end, stack)
+            if rank is not None:
+                best[rank] = (end, stack)
+        if end == len(tokens):
+            cut, open_tags = end, stack
+        elif best:
+            cut, open_tags = best[min(best)]
+        elif end > start:
+            cut, open_tags = end, stack
+        else:
+            raise ValueError(f"an HTML tag longer than {limit} characters cannot be sent")
+        body = "".join(carried) + "".join(tokens[start:cut])
+        body += "".join(_closing(t) for t in reversed(open_tags))
+        if body.strip():
+            messages.append(body.strip() if not open_tags else body)
+        start, carried = cut, list(open_tags)
+        while not carried and start < len(tokens) and tokens[start].isspace():
+            start += 1
+    return messages

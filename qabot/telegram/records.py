@@ -1,0 +1,92 @@
+"""What a chat remembers of an answer: plain JSON-able data, so it survives restarts and code
+changes, and the buttons under an old answer keep working for the retention period.
+
+Overlapping chunks of one paragraph (the chunker repeats a sentence between the pieces of a
+long paragraph) are shown once: the best-ranked piece stays, the others are dropped and the
+answer's ``[n]`` citations are renumbered to match.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+from qabot.render import citation
+from qabot.types import Answer
+
+Record = dict[str, Any]
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def new_key() -> str:
+    """A random key per answer: a stale or forged button never finds another chat's answer."""
+    return secrets.token_hex(6)
+
+
+def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = None) -> Record:
+    """An :class:`Answer` as a record, one passage per source paragraph, ranks renumbered."""
+    passages: list[dict[str, Any]] = []
+    renumber: dict[int, int] = {}
+    seen: dict[tuple[str, int], int] = {}
+    for p in answer.passages:
+        where = (p.chunk.doc_id, p.chunk.paragraph)
+        if where in seen:
+            renumber[p.rank] = seen[where]
+            continue
+        rank = len(passages) + 1
+        seen[where] = renumber[p.rank] = rank
+        passages.append(
+            {
+                "rank": rank,
+                "chunk_id": p.chunk.id,
+                "doc_id": p.chunk.doc_id,
+                "paragraph": p.chunk.paragraph,
+                "district": p.chunk.district,
+                "excerpt": p.excerpt,
+                "text": p.chunk.text,
+                "citation": citation(p),
+            }
+        )
+    text = _CITATION.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", answer.answer)
+    return {
+        "key": new_key(),
+        "chat_id": chat_id,
+        "thread_id": thread_id,
+        "message_id": None,
+        "question": answer.question,
+        "districts": list(answer.districts),
+        "no_answer": answer.no_answer,
+        "answer": _dedupe_citations(text),
+        "passages": passages,
+        "page": 0,
+        "vote": None,
+        "reason": None,
+        "feedback_id": None,
+        "created": time.time(),
+    }
+
+
+def _dedupe_citations(text: str) -> str:
+    """``…[1][1]`` (two merged pieces cited side by side) → ``…[1]``."""
+    return re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)
+
+
+def pages(record: Record, page_size: int) -> int:
+    """How many pages of passages the record has (at least one)."""
+    return max(1, -(-len(record["passages"]) // page_size))
+
+
+def page_passages(record: Record, page: int, page_size: int) -> list[dict[str, Any]]:
+    """The passages shown on ``page`` (0-based)."""
+    return record["passages"][page * page_size : (page + 1) * page_size]
+
+
+def feedback_answer(record: Record) -> dict[str, Any]:
+    """The answer object :class:`~qabot.feedback.FeedbackStore` stores (ids only)."""
+    return {
+        "districts": record["districts"],
+        "no_answer": record["no_answer"],
+        "passages": [{"chunk_id": p["chunk_id"]} for p in record["passages"]],
+    }

@@ -1,0 +1,165 @@
+"""The FastAPI application behind ``qabot serve``: the HTTP API and the chat page at ``/``.
+
+Why FastAPI + uvicorn: the ecosystem's default for a Python JSON API — request validation,
+OpenAPI docs at ``/docs`` and a test client come with it, and uvicorn serves it on asyncio.
+
+The engine is loaded once. :func:`create_app` takes either a loaded :class:`Engine` or a
+function that loads one; the latter runs in a thread at startup while ``/healthz`` says
+``loading`` and the API answers 503 ``index_loading``, and when it fails the API answers 503
+with the library's reason (``index_missing`` …) instead of the process dying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException
+
+from qabot import __version__
+from qabot.engine import Engine
+from qabot.errors import QabotError, UsageError
+from qabot.feedback import FeedbackStore
+from qabot.web.config import EXAMPLES, STATIC, WebSettings
+from qabot.web.guards import (
+    AccessLog,
+    ApiError,
+    BodyLimit,
+    ClientRateLimit,
+    describe,
+    error_response,
+)
+from qabot.web.pool import AnswerPool
+from qabot.web.routes import api, page
+
+log = logging.getLogger(__name__)
+
+
+def warm(engine: Engine) -> Engine:
+    """Answer one question so the embedder's lazy first-call set-up (about 2 s) happens
+    before the first user, not during their request."""
+    engine.ask(EXAMPLES[0])
+    return engine
+
+
+class EngineSlot:
+    """The engine, once loaded; until then (or if loading failed) why there is none."""
+
+    def __init__(self, source: Engine | Callable[[], Engine]) -> None:
+        self.engine: Engine | None = source if isinstance(source, Engine) else None
+        self.loader = None if isinstance(source, Engine) else source
+        self.error: QabotError | None = None
+
+    async def load(self) -> None:
+        if self.loader is None:
+            return
+        try:
+            loader = self.loader
+            self.engine = await asyncio.to_thread(lambda: warm(loader()))
+        except QabotError as exc:
+            self.error = exc
+            log.error("index unavailable: %s", exc)
+
+    def get(self) -> Engine:
+        """The engine; :class:`ApiError` 503 while loading or when it could not be loaded."""
+        if self.engine is not None:
+            return self.engine
+        if self.error is not None:
+            raise ApiError(503, self.error.reason, str(self.error))
+        raise ApiError(
+            503,
+            "index_loading",
+            "the index is still loading; retry in a few seconds",
+            {"Retry-After": "2"},
+        )
+
+
+def status_of(exc: QabotError) -> int:
+    """400 for bad input, 404 for an unknown passage, 503 for an index problem."""
+    if exc.reason == "unknown_passage":
+        return 404
+    if isinstance(exc, UsageError):
+        return 400
+    return 503 if exc.exit_code == 3 else 500
+
+
+def create_app(
+    engine: Engine | Callable[[], Engine],
+    settings: WebSettings | None = None,
+    feedback: FeedbackStore | None = None,
+) -> FastAPI:
+    """The application serving ``engine`` (or what the loader returns) with ``settings``;
+    votes go to ``feedback`` (default: the shared store in the state folder)."""
+    settings = settings or WebSettings.from_env()
+    slot = EngineSlot(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loading = asyncio.create_task(slot.load())
+        try:
+            yield
+        finally:
+            loading.cancel()
+            app.state.pool.close()
+
+    # FastAPIOffline: /docs with Swagger UI served from the package, not from a CDN, so the
+    # API documentation works on an intranet too.
+    app = FastAPIOffline(
+        redoc_url=None,
+        title="qabot",
+        version=__version__,
+        summary="Questions over Chinese government documents; cited, extractive answers.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = slot
+    app.state.pool = AnswerPool(settings.workers, settings.queue)
+    app.state.rate_limit = ClientRateLimit(settings.rate_limit)
+    app.state.feedback = feedback
+    app.include_router(api)
+    app.include_router(page)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, max_body=settings.max_body)
+    app.add_middleware(AccessLog)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error is JSON ``{"error", "reason"}``; never a stack trace."""
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError):
+        return exc.response()
+
+    @app.exception_handler(QabotError)
+    async def qabot_error(_: Request, exc: QabotError):
+        return error_response(status_of(exc), exc.reason, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError):
+        return error_response(400, "invalid_request", describe(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException):
+        reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, reason, str(exc.detail), exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(_: Request, exc: Exception):
+        log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
+        return error_response(500, "internal_error", "internal error; see the server log")

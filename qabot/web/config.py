@@ -1,0 +1,76 @@
+"""Settings of the web server: limits and security, from flags, then environment, then defaults.
+
+Secure by default: bound to loopback by ``qabot serve``, no CORS origin allowed, a per-client
+rate limit, a request size limit and a bounded question queue. ``QABOT_API_KEY`` turns on a
+bearer key for every ``/api`` route.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from qabot.errors import UsageError
+
+#: the chat page's HTML, JS and CSS (hand-written, no CDN)
+STATIC = Path(__file__).with_name("static")
+
+#: example questions shown on the empty page (tests check the index answers each of them)
+EXAMPLES = (
+    "北辰区种了多少亩春小麦？",
+    "宝坻区交付了几个还迁小区？",
+    "和平区要实施多少项民心工程？",
+    "东丽区和和平区怎么治理污染？",
+)
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(f"{name} must be a whole number, not {value!r}", "bad_setting") from None
+    if number < 0:
+        raise UsageError(f"{name} must not be negative, not {number}", "bad_setting")
+    return number
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``rate_limit``: questions per client per minute (0 = off; a batch counts each
+    question). ``workers``: threads answering questions; ``queue``: questions allowed to wait
+    for one before the server answers 503 ``busy``. ``max_body``: bytes per request."""
+
+    api_key: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    rate_limit: int = 60
+    workers: int = 2
+    queue: int = 64
+    max_batch: int = 20
+    max_body: int = 64 * 1024
+    channel: str = "web"
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise UsageError(f"workers must be at least 1, not {self.workers}", "bad_setting")
+        for name in ("rate_limit", "queue", "max_batch", "max_body"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"{name} must not be negative", "bad_setting")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> WebSettings:
+        """``QABOT_API_KEY``, ``QABOT_CORS_ORIGINS`` (comma-separated), ``QABOT_RATE_LIMIT``,
+        ``QABOT_WEB_WORKERS``, ``QABOT_WEB_QUEUE``; ``overrides`` (flags) win when not None."""
+        origins = os.environ.get("QABOT_CORS_ORIGINS", "")
+        values: dict[str, object] = {
+            "api_key": os.environ.get("QABOT_API_KEY") or None,
+            "cors_origins": tuple(o.strip() for o in origins.split(",") if o.strip()),
+            "rate_limit": _int_env("QABOT_RATE_LIMIT", cls.rate_limit),
+            "workers": _int_env("QABOT_WEB_WORKERS", cls.workers),
+            "queue": _int_env("QABOT_WEB_QUEUE", cls.queue),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,181 @@
+"""What stands between a request and the engine: size limit, bearer key, rate limit, access log.
+
+The size limit and the access log are plain ASGI middleware (no per-request task or body
+copy, unlike Starlette's ``BaseHTTPMiddleware``), so they add microseconds, not milliseconds.
+The rate limit uses the ``limits`` library (moving window, in memory) rather than a
+hand-written counter: it is what slowapi and Flask-Limiter build on.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("qabot.web.access")
+
+
+class ApiError(Exception):
+    """An error response: HTTP ``status``, a machine ``reason`` and a one-line message."""
+
+    def __init__(
+        self, status: int, reason: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.headers = headers or {}
+
+    def response(self) -> JSONResponse:
+        return error_response(self.status, self.reason, str(self), self.headers)
+
+
+def error_response(
+    status: int, reason: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The one error shape of the API: ``{"error": message, "reason": code}``."""
+    return JSONResponse({"error": message, "reason": reason}, status_code=status, headers=headers)
+
+
+class BodyLimit:
+    """Refuse (413 ``request_too_large``) a request body over ``max_body`` bytes, by its
+    Content-Length or, for a chunked upload, as soon as the bytes read pass the limit (the
+    application then sees the client disconnect, and whatever it answers is dropped)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_body:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        refused = False
+
+        async def limited() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body:
+                refused = True
+                await self._refuse(scope, receive, send)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, limited, guarded)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"request body over {self.max_body} bytes: send fewer or shorter questions"
+        await error_response(413, "request_too_large", message)(scope, receive, send)
+
+
+class AccessLog:
+    """One INFO line per request: method, path, status, milliseconds, client. Never the body
+    or the query string, so a question's text never reaches the log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                client = scope.get("client") or ("-", 0)
+                access_log.info(
+                    "%s %s %d %.1fms %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    client[0],
+                )
+
+
+class ClientRateLimit:
+    """At most ``per_minute`` questions per client address in any minute (0 = no limit)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.item = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def charge(self, client: str, cost: int = 1) -> None:
+        """Count ``cost`` questions for ``client``; :class:`ApiError` 429 when over the limit."""
+        if self.item is None or self.limiter.hit(self.item, client, cost=cost):
+            return
+        reset = self.limiter.get_window_stats(self.item, client).reset_time
+        wait = max(1, int(reset - time.time() + 0.999))
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many questions: at most {self.item.amount} a minute; try again in {wait} s",
+            {"Retry-After": str(wait)},
+        )
+
+
+bearer = HTTPBearer(auto_error=False, description="Required when the server sets QABOT_API_KEY.")
+
+
+def require_key(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    """Check ``Authorization: Bearer KEY`` against ``QABOT_API_KEY`` (nothing when unset)."""
+    key: str | None = request.app.state.settings.api_key
+    if not key:
+        return
+    given = credentials.credentials if credentials else ""
+    if not secrets.compare_digest(given.encode(), key.encode()):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "missing or wrong API key: send 'Authorization: Bearer KEY'",
+            {"WWW-Authenticate": "Bearer"},
+        )
+
+
+def client_of(request: Request) -> str:
+    """The address a rate limit counts against (uvicorn resolves X-Forwarded-For from
+    trusted proxies, see ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def describe(exc: Any) -> str:
+    """First validation problem of a request body, in one line (``field: message``)."""
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    return f"{where or 'body'}: {first.get('msg', 'invalid')}"

@@ -1,0 +1,108 @@
+"""Request and response bodies of the HTTP API, as pydantic models (they also feed /docs).
+
+The answer object itself is the CLI's (``Answer.to_dict()``, fixed by the contract): it is
+passed through as is, so new answer fields reach HTTP clients without a change here. The
+question's own limits (empty, too long, no words) are checked by the engine, so the API
+answers with the same reason codes as the CLI and the library.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qabot.engine import MAX_QUESTION_CHARS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AskRequest(_Strict):
+    question: str = Field(
+        description="the question, in Chinese", examples=["北辰区种了多少亩春小麦？"]
+    )
+    k: int = Field(5, description="passages to return (1–50)")
+    district: str | None = Field(
+        None, description="only this district (北辰区, 北辰, 北辰區 …); null: all"
+    )
+    id: str | None = Field(None, max_length=200, description="echoed as the answer's id")
+
+
+class BatchItem(_Strict):
+    question: str
+    id: str | None = Field(None, max_length=200)
+    district: str | None = None
+
+
+class BatchRequest(_Strict):
+    questions: list[BatchItem] = Field(description="answered in order, one answer per item")
+    k: int = 5
+    district: str | None = Field(None, description="default district for items without one")
+
+
+class BatchResponse(BaseModel):
+    answers: list[dict[str, Any]] = Field(
+        description="answer objects in request order; a question that cannot be searched "
+        'gives {"id", "error", "reason"} in its place'
+    )
+
+
+class FeedbackRequest(_Strict):
+    """A 👍/👎 on an answer the page showed: enough of it to label the question later."""
+
+    question: str = Field(max_length=MAX_QUESTION_CHARS)
+    districts: list[str] = Field(default_factory=list, max_length=20)
+    chunk_ids: list[str] = Field(default_factory=list, max_length=50)
+    no_answer: bool = False
+    vote: Literal["up", "down"]
+    reason: str | None = Field(None, description="one of /api/meta reasons (👎 only)")
+
+
+class ReasonRequest(_Strict):
+    reason: str
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+
+
+class ParagraphResponse(BaseModel):
+    chunk_id: str
+    doc_id: str
+    title: str
+    district: str
+    city: str
+    speaker: str
+    role: str
+    date: str
+    paragraph: int
+    text: str = Field(description="the whole paragraph the passage was cut from")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "loading", "unavailable"]
+    generation: str | None = Field(None, description="corpus hash of the loaded index (short)")
+    built_at: str | None = None
+    embedder: str | None = None
+    documents: int = 0
+    chunks: int = 0
+    version: str
+    reason: str | None = None
+
+
+class Meta(BaseModel):
+    """What the chat page needs to draw itself."""
+
+    districts: list[str]
+    examples: list[str]
+    reasons: dict[str, str]
+    max_question_chars: int
+    max_k: int
+    max_batch: int
+
+
+class ErrorBody(BaseModel):
+    error: str
+    reason: str

@@ -1,0 +1,96 @@
+"""The feedback store every front end writes to, and ``qabot feedback export|stats``."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from qabot.errors import UsageError
+from qabot.evaluation import load_questions
+from qabot.feedback import FeedbackStore, state_dir
+
+from conftest import run_qabot
+
+ANSWER = {
+    "question": "北辰区种了多少亩春小麦？",
+    "districts": ["北辰区"],
+    "no_answer": False,
+    "passages": [{"chunk_id": "beichen-2020#p9"}, {"chunk_id": "beichen-2020#p8"}],
+}
+
+
+def _vote_many(path: str, channel: str, count: int) -> None:
+    store = FeedbackStore(path)
+    for n in range(count):
+        store.record(channel=channel, question=f"问题{n}", answer=ANSWER, vote="down")
+
+
+def test_votes_are_stored_exported_as_questions_and_counted(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.record(channel="telegram", question=ANSWER["question"], answer=ANSWER, vote="up")
+    question = "东丽区常住人口有多少？"
+    down = store.record(channel="web", question=question, answer=ANSWER, vote="down")
+    store.set_reason(down, "missed")
+    (entry,) = store.entries("down")
+    assert entry.chunk_ids == ["beichen-2020#p9", "beichen-2020#p8"]
+    assert entry.reason == "missed" and entry.channel == "web"
+
+    out = tmp_path / "todo.jsonl"
+    assert store.export(out) == 1
+    (line,) = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert line["question"] == question and line["label"] == "todo"
+    (question,) = load_questions(out)  # the export is a valid question set, ready to label
+    assert question.type == "feedback"
+
+    stats = store.stats()
+    assert (stats["votes"], stats["up"], stats["down"]) == (2, 1, 1)
+    assert stats["by_reason"] == {"missed": 1}
+    assert stats["by_channel"] == {"telegram": 1, "web": 1}
+
+
+def test_bad_votes_and_reasons_are_refused(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    with pytest.raises(UsageError):
+        store.record(channel="web", question="q", answer=ANSWER, vote="meh")  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        store.record(channel="web", question="q", answer=ANSWER, vote="down", reason="bored")
+    assert store.entries() == []
+
+
+def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
+    path = str(tmp_path / "fb.sqlite3")
+    FeedbackStore(path)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_vote_many, args=(path, c, 40)) for c in ("a", "b")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    assert FeedbackStore(path).stats()["by_channel"] == {"a": 40, "b": 40}
+
+
+def test_state_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("QABOT_STATE_DIR", str(tmp_path / "state"))
+    assert state_dir() == tmp_path / "state"
+    monkeypatch.delenv("QABOT_STATE_DIR")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert state_dir() == tmp_path / "xdg" / "qabot"
+
+
+def test_cli_export_and_stats(tmp_path: Path) -> None:
+    env = {"QABOT_STATE_DIR": str(tmp_path)}
+    FeedbackStore(tmp_path / "feedback.sqlite3").record(
+        channel="web", question="和平区有多少家企业？", answer=ANSWER, vote="down", reason="other"
+    )
+    out = tmp_path / "todo.jsonl"
+    exported = run_qabot("feedback", "export", str(out), env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert "1 " in exported.stdout and out.exists()
+    stats = run_qabot("feedback", "stats", "--json", env=env)
+    assert json.loads(stats.stdout)["by_reason"] == {"other": 1}
+    text = run_qabot("feedback", "stats", env=env)
+    assert "1 👎" in text.stdout and "other" in text.stdout

@@ -1,0 +1,113 @@
+"""Property-based tests (hypothesis): arbitrary text, bytes and JSON fed to question
+validation, batch parsing, cleaning and chunking raise nothing but the documented errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qabot.cleaning import clean_text
+from qabot.cli import read_batch
+from qabot.corpus import MAX_CHARS, load_corpus, pack_sentences, split_long, split_sentences
+from qabot.engine import validate_question
+from qabot.errors import CorpusError, UsageError
+from qabot.textnorm import strip_controls
+
+QUESTION_REASONS = {
+    "bad_question",
+    "bad_encoding",
+    "empty_question",
+    "question_too_long",
+    "no_words",
+}
+# Text with the awkward parts over-represented: CJK, punctuation, controls, surrogates.
+awkward = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.sampled_from("北辰区种了多少亩春小麦，。！？；、：\n\t\x1b[]\x07\u202e\ud800 "),
+    ),
+    max_size=600,
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | awkward,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["question", "id", "district", "x"]), children, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.one_of(awkward, st.binary().map(lambda b: b.decode("utf-8", "surrogateescape")), json_values)
+)
+def test_question_validation_returns_clean_text_or_a_usage_error(question: object) -> None:
+    try:
+        cleaned = validate_question(question)
+    except UsageError as exc:
+        assert exc.reason in QUESTION_REASONS and exc.exit_code == 2
+        assert "\n" not in str(exc)
+        return
+    assert cleaned == cleaned.strip() and 0 < len(cleaned) <= 500
+    assert cleaned == strip_controls(cleaned)
+    cleaned.encode("utf-8")  # printable: no lone surrogates
+
+
+def _check_batch(data: bytes) -> None:
+    expected = [n for n, line in enumerate(data.split(b"\n"), start=1) if line.strip()]
+    seen = []
+    for number, qid, request, error in read_batch(io.BytesIO(data)):
+        seen.append(number)
+        if error:
+            assert error.startswith(f"line {number}: ") and "\n" not in error
+        else:
+            assert isinstance(request, dict) and isinstance(request["question"], str)
+            assert request.get("district") is None or isinstance(request["district"], str)
+            json.dumps({"id": qid, **request}, ensure_ascii=False).encode("utf-8")
+    # Every non-blank line gives one item (a line that decodes to blank is skipped).
+    assert set(seen) <= set(expected) and len(seen) == len(set(seen))
+
+
+@given(st.lists(st.binary(max_size=80), max_size=8))
+def test_batch_parsing_survives_any_bytes(lines: list[bytes]) -> None:
+    _check_batch(b"\n".join(lines))
+
+
+@given(st.lists(json_values, max_size=6))
+def test_batch_parsing_survives_any_json(values: list) -> None:
+    _check_batch(b"\n".join(json.dumps(v).encode() for v in values))
+
+
+@given(awkward)
+def test_cleaning_returns_text_without_controls(raw: str) -> None:
+    cleaned = clean_text(strip_controls(raw))
+    assert isinstance(cleaned, str) and cleaned == strip_controls(cleaned)
+
+
+@given(awkward.map(lambda s: s * 40))
+def test_chunks_are_capped_and_lose_nothing(text: str) -> None:
+    sentences = split_sentences(text)
+    pieces = [part for sentence in sentences for part in split_long(sentence)]
+    assert "".join(pieces) == "".join(sentences)
+    assert all(len(piece) <= MAX_CHARS for piece in pack_sentences(pieces))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=3000) | awkward.map(lambda s: (s * 30).encode("utf-8", "surrogatepass")))
+def test_any_document_loads_or_is_skipped_by_name(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "doc.txt").write_bytes(content)
+        try:
+            corpus = load_corpus(Path(folder))
+        except CorpusError as exc:
+            assert "doc.txt" in str(exc)
+            return
+        for chunk in corpus.chunks():
+            assert len(chunk.text) <= MAX_CHARS and chunk.text == strip_controls(chunk.text)

@@ -1,0 +1,293 @@
+"""End to end in a real headless Chromium (Debian's ``chromium`` + ``chromium-driver``, driven
+by Selenium): ``qabot serve`` runs as a subprocess on the shipped index, the test types into
+the page like a user and checks what the page shows and what the feedback store received.
+
+The screenshot is kept as a test artifact in ``$QABOT_ARTIFACTS`` (else the test's tmp dir).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra is not installed: pip install '.[web]'")
+pytest.importorskip("selenium", reason="selenium is not installed")
+
+from selenium import webdriver
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from qabot.engine import Settings
+from qabot.feedback import FeedbackStore
+
+from conftest import ROOT
+
+CHROMIUM = os.environ.get("QABOT_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("QABOT_CHROMEDRIVER", "/usr/bin/chromedriver")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1100,1400",
+)
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    reason=f"needs {CHROMIUM} and {CHROMEDRIVER}: apt-get install chromium chromium-driver",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(shipped: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """``qabot serve`` on a free loopback port, its feedback in a private state folder."""
+    state = tmp_path_factory.mktemp("state")
+    port = free_port()
+    env = {**os.environ, "QABOT_STATE_DIR": str(state), "PYTHONIOENCODING": "utf-8"}
+    env.pop("QABOT_API_KEY", None)
+    command = [sys.executable, "-m", "qabot", "serve", "--port", str(port)]
+    command += ["--docs", str(shipped.docs), "--index", str(shipped.index), "--rate-limit", "0"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(1200):
+            if process.poll() is not None:
+                pytest.fail(f"qabot serve exited: {process.stdout.read()}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if json.load(response)["status"] == "ok":
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("qabot serve did not become healthy within two minutes")
+        yield {"url": url, "feedback": state / "feedback.sqlite3"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("QABOT_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def waiter(driver: webdriver.Chrome, seconds: int = 30) -> WebDriverWait:
+    """Waits that look again when the page redrew the element meanwhile."""
+    ignored = (StaleElementReferenceException, NoSuchElementException)
+    return WebDriverWait(driver, seconds, ignored_exceptions=ignored)
+
+
+def click(driver: webdriver.Chrome, selector: str) -> None:
+    """Scroll the element to the middle (clear of the sticky question box) and click it."""
+    element = driver.find_element(By.CSS_SELECTOR, selector)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def ask(driver: webdriver.Chrome, question: str) -> object:
+    """Type ``question`` and press Enter; the newest turn once its answer is in."""
+    before = len(driver.find_elements(By.CSS_SELECTOR, ".turn"))
+    box = driver.find_element(By.ID, "question")
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    wait = waiter(driver, 60)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".turn")) > before)
+    selector = ".turn:last-child .a[aria-busy='false']"
+    try:
+        return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, selector)))
+    except TimeoutException:
+        pytest.fail("no answer appeared within a minute")
+
+
+def test_ask_switch_district_open_paragraph_and_vote(
+    server: dict, browser: webdriver.Chrome, artifacts: Path
+) -> None:
+    browser.get(server["url"])
+    wait = waiter(browser)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#examples button")) > 0)
+    assert browser.switch_to.active_element.tag_name in ("body", "textarea")
+
+    answer = ask(browser, "北辰区种了多少亩春小麦？")
+    assert "6550亩" in answer.find_element(By.CSS_SELECTOR, ".answer").text
+    first_cite = answer.find_element(By.CSS_SELECTOR, ".sources li .cite").text
+    assert "北辰区" in first_cite and "冯卫华" in first_cite and "第9段" in first_cite
+    quoted = answer.find_element(By.CSS_SELECTOR, ".sources li .excerpt strong").text
+    assert "6550亩" in quoted  # the sentence the answer copies is bold in its source
+
+    # 「更多结果」 shows more passages
+    shown = len(answer.find_elements(By.CSS_SELECTOR, ".sources li"))
+    click(browser, ".turn:first-child button.more")
+    wait.until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".turn:first-child .sources li")) > shown
+    )
+
+    # open the whole paragraph of the first source
+    click(browser, ".turn:first-child .sources li button.open")
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".turn:first-child .paragraph").text)
+    turn = browser.find_element(By.CSS_SELECTOR, ".turn:first-child")
+    paragraph = turn.find_element(By.CSS_SELECTOR, ".paragraph")
+    assert "2万亩高标准农田" in paragraph.text
+    assert (
+        turn.find_element(By.CSS_SELECTOR, "button.open").get_attribute("aria-expanded") == "true"
+    )
+
+    # 👎 with a reason, stored like the Telegram bot's votes
+    click(browser, ".turn:first-child button.vote-down")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn:first-child [data-reason]"))
+    click(browser, ".turn:first-child [data-reason='wrong_district']")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn:first-child .thanks"))
+    [vote] = FeedbackStore(server["feedback"]).entries()
+    assert (vote.channel, vote.vote, vote.reason) == ("web", "down", "wrong_district")
+    assert vote.question == "北辰区种了多少亩春小麦？"
+
+    # another district: the page says that district's documents do not answer it
+    Select(browser.find_element(By.ID, "district")).select_by_value("东丽区")
+    other = ask(browser, "北辰区种了多少亩春小麦？")
+    assert "东丽区" in other.text and "6550亩" not in other.text
+
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(artifacts / "web-chat.png"))
+    assert (artifacts / "web-chat.png").stat().st_size > 10_000
+
+
+def test_bad_input_through_the_page(server: dict, browser: webdriver.Chrome) -> None:
+    browser.get(server["url"])
+    waiter(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#district option")) > 1)
+    box = browser.find_element(By.ID, "question")
+    box.send_keys(Keys.ENTER)  # empty: nothing sent, the status line says why
+    assert browser.find_element(By.ID, "status").text == "请先输入问题。"
+    assert not browser.find_elements(By.CSS_SELECTOR, ".turn")
+
+    script = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>北辰区'
+    turn = ask(browser, script)
+    question = browser.find_element(By.CSS_SELECTOR, ".turn:last-child .q")
+    assert script in question.text
+    assert not browser.find_elements(By.CSS_SELECTOR, "main img, .turns script")
+    assert browser.execute_script("return window.pwned === undefined")
+    assert turn.text
+
+    error = ask(browser, "😀🎉")
+    assert error.find_element(By.CSS_SELECTOR, "[role=alert]").text.startswith("问题里没有")
+
+    browser.execute_script("document.getElementById('question').value = arguments[0]", "问" * 501)
+    box.send_keys(Keys.ENTER)
+    waiter(browser).until(
+        lambda d: "太长" in d.find_element(By.CSS_SELECTOR, ".turn:last-child .a").text
+    )
+
+
+def test_english_toggle_and_keyboard_only(server: dict, browser: webdriver.Chrome) -> None:
+    browser.get(server["url"])
+    wait = waiter(browser)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#examples button"))
+    click(browser, "#lang")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert browser.find_element(By.ID, "send").text == "Send"
+    # keyboard only: Tab to the first example question and press Enter
+    body = browser.find_element(By.TAG_NAME, "body")
+    for _ in range(12):
+        body.send_keys(Keys.TAB)
+        active = browser.switch_to.active_element
+        if "example" in (active.get_attribute("class") or ""):
+            break
+    else:
+        pytest.fail("the example questions cannot be reached with Tab")
+    active.send_keys(Keys.ENTER)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn .a[aria-busy='false'] .answer"))
+    assert "Sources" in browser.find_element(By.CSS_SELECTOR, ".turn .sources-title").text
+    assert browser.switch_to.active_element.get_attribute("id") == "question"
+
+
+def test_api_docs_render_offline(server: dict, browser: webdriver.Chrome) -> None:
+    browser.get(f"{server['url']}/docs")
+    waiter(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"))
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert {"/api/ask", "/api/ask/batch", "/healthz"} <= paths
+
+
+# The fields another part of the engine adds to the answer object (answer_type, answer_span,
+# not_covered): the page renders them when present. The server's real answers are taken and
+# extended in the page's fetch, computed from their own passages, to check the rendering.
+EXTEND_ANSWERS = """
+const realFetch = window.fetch;
+window.fetch = async (url, options) => {
+  const response = await realFetch(url, options);
+  if (!String(url).endsWith("/api/ask")) return response;
+  const answer = await response.json();
+  const question = JSON.parse(options.body).question;
+  if (question.startsWith("南开区")) {
+    Object.assign(answer, {no_answer: true, answer: "", not_covered: ["南开区"]});
+  } else if (question.includes("春小麦")) {
+    const text = answer.passages[0].text, span = "种植春小麦6550亩";
+    const start = text.indexOf(span), end = start + span.length;
+    answer.answer_type = "quantity";
+    answer.answer_span = {passage: 1, start, end, text: text.slice(start, end)};
+  } else {
+    answer.answer_type = "measures";
+    answer.answer = answer.passages.slice(0, 2).map((p, i) => p.excerpt + `[${i + 1}]`).join("\\n");
+  }
+  return new Response(JSON.stringify(answer), {status: 200});
+};
+"""
+
+
+def test_answer_span_measures_and_uncovered_district_are_rendered(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    browser.get(server["url"])
+    waiter(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#examples button"))
+    browser.execute_script(EXTEND_ANSWERS)
+
+    answer = ask(browser, "北辰区种了多少亩春小麦？")
+    assert answer.find_element(By.CSS_SELECTOR, ".answer strong").text == "种植春小麦6550亩"
+    assert answer.find_element(By.CSS_SELECTOR, ".excerpt strong").text == "种植春小麦6550亩"
+
+    measures = ask(browser, "东丽区怎么治理污染？")
+    assert len(measures.find_elements(By.CSS_SELECTOR, "ul.answer li")) == 2
+
+    uncovered = ask(browser, "南开区种了多少亩春小麦？")
+    notice = uncovered.find_element(By.CSS_SELECTOR, ".notice").text
+    assert "南开区" in notice and "北辰区" in notice  # what is missing, and what is covered
