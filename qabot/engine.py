@@ -203,13 +203,15 @@ class Engine:
         district: str | None = None,
         mode: Mode = "hybrid",
         qid: str | None = None,
+        rule: NoAnswerRule | None = None,
     ) -> Answer:
         """Answer ``question`` from the index.
 
         Returns the ``k`` best passages (1–50), the extractive answer copied from them with
         ``[n]`` citations, and ``no_answer`` when the documents do not cover the question.
         ``district`` restricts the search (any known form; ``None``: the districts the
-        question names, else all). ``qid`` is echoed as the answer's ``id``.
+        question names, else all). ``qid`` is echoed as the answer's ``id``. ``rule`` overrides
+        the fitted answer/refuse rule (``qabot eval --folds`` refits it per fold).
         Raises :class:`UsageError` (``reason`` says which) for a question or parameter
         that cannot be searched. Safe to call from several threads.
         """
@@ -229,7 +231,7 @@ class Engine:
         weights = self.focus_weights(analysis)
         composed = compose(found[:k], analysis, weights)
         confidence = self.confidence(analysis, found, composed, weights, districts)
-        no_answer = not composed.passages or self.rule.refuses(confidence)
+        no_answer = not composed.passages or (rule or self.rule).refuses(confidence)
         return Answer(
             id=qid,
             question=question,
