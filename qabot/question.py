@@ -56,7 +56,7 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "quantity",
         re.compile(
-            r"多少|几[个家亩项万千百条座所年次倍人户名]|多大|多高|多长|多远|多快|比例|"
+            r"多少|几[个家亩项万千百条座所年次倍人户名栋场件辆台张]|多大|多高|多长|多远|多快|比例|"
             r"百分之几|规模|how many|how much",
             re.I,
         ),
