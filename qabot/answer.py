@@ -32,7 +32,6 @@ ANSWER_CHARS = 220
 ELLIPSIS = "…"
 MAX_MEASURES = 5
 SOURCE_DEPTH = 3  # passages the answer line may come from
-NEAR_CHARS = 40  # a value this far from the focus still answers it
 NOT_MENTIONED = "文档未提及"
 
 _UNITS = (
@@ -116,7 +115,7 @@ def _people(sentence: str) -> list[tuple[int, int]]:
     found = [m.span(1) for m in _ROLE_NAME.finditer(sentence)]
     position = 0
     for word, tag in jieba.posseg.lcut(sentence):
-        if tag in ("nr", "nt") and len(word) >= 2:
+        if tag in ("nr", "nt") and len(word) >= 2 and word[-1] not in "区县市省":
             found.append((position, position + len(word)))
         position += len(word)
     return found
@@ -140,23 +139,37 @@ VALUE_FINDERS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
 }
 
 
+_CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
+
+
 def _nearest_value(
     sentence: str, answer_type: str, weights: Mapping[str, float]
-) -> tuple[tuple[int, int] | None, int]:
-    """The value of ``answer_type`` in ``sentence`` nearest a focus word, and its distance."""
-    values = VALUE_FINDERS[answer_type](sentence)
-    anchors = [m.start() for t in weights for m in re.finditer(re.escape(t), sentence)]
-    anchors += [m.end() for t in weights for m in re.finditer(re.escape(t), sentence)]
+) -> tuple[tuple[int, int] | None, bool]:
+    """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
+    (values inside quotation marks or titles are names, not answers), and whether that clause
+    holds any focus word at all."""
+    quoted = [m.span() for m in _QUOTE.finditer(sentence)]
+    values = [
+        v
+        for v in VALUE_FINDERS[answer_type](sentence)
+        if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
+    ]
     if not values:
-        return None, 10**6
-    if not anchors:
-        return values[0], 10**6 if weights else 0
+        return None, False
+    clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
 
-    def distance(span: tuple[int, int]) -> int:
-        return min(min(abs(a - span[0]), abs(a - span[1])) for a in anchors)
+    def clause_score(span: tuple[int, int]) -> float:
+        c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
+        before = sentence[c0 : span[0]]
+        return sum(
+            w * len(t) * (1.0 if t in before else 0.5)
+            for t, w in weights.items()
+            if t in sentence[c0:c1]
+        )
 
-    best = min(values, key=lambda span: (distance(span), span[0]))
-    return best, distance(best)
+    best = max(values, key=lambda v: (clause_score(v), -v[0]))
+    return best, clause_score(best) > 0 or not weights
 
 
 def _clip(sentence: str, anchor: int) -> tuple[str, int]:
@@ -193,8 +206,9 @@ def _candidates(
             score = sentence_score(sentence, weights) * (1.0 - 0.15 * decay)
             candidate = _Candidate(passage, index, offset, sentence, score)
             if typed:
-                candidate.value, distance = _nearest_value(sentence, analysis.answer_type, weights)
-                candidate.near = candidate.value is not None and distance <= NEAR_CHARS
+                candidate.value, candidate.near = _nearest_value(
+                    sentence, analysis.answer_type, weights
+                )
             elif analysis.answer_type == "definition" and _DEFINES.search(sentence):
                 candidate.score *= 1.3
             found.append(candidate)

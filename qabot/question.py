@@ -326,11 +326,10 @@ class QuestionAnalyzer:
             if name and district and 2 <= len(name) <= 4 and name not in gazetteer.districts:
                 self.people.setdefault(name, district)
         covered = set(gazetteer.names)
-        self.counties = {
-            name: county
-            for name, county in counties().items()
-            if name not in covered and name not in corpus_text
-        }
+        self.counties = {n: c for n, c in counties().items() if n not in covered}
+        # Counties the documents mention (a partner city, an aid target) are still not
+        # covered, but naming one beside a corpus district does not make a comparison.
+        self._mentioned = {n for n in self.counties if n in corpus_text}
         self._forms = [
             (form, name)
             for name, district in gazetteer.districts.items()
@@ -357,7 +356,8 @@ class QuestionAnalyzer:
             if self.people[name] not in districts and not districts:
                 districts.append(self.people[name])
         not_covered = [name for name in self.counties if name in query]
-        answer_type = self.answer_type(query, districts + not_covered)
+        others = [n for n in not_covered if n not in self._mentioned]
+        answer_type = self.answer_type(query, districts + others)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]
         numbers = [n for n in _NUMBER.findall(numeric) if int(float(n)) not in years]
