@@ -48,16 +48,18 @@ class NoAnswerRule:
 # the README reports the held-out figures. Cosine scales differ between models, so other
 # embedders fall back to the coverage tests alone.
 NO_ANSWER_RULES = {
-    "e5-small": NoAnswerRule(min_coverage=0.55, min_dense=0.895, min_support=0.4),
+    "e5-small": NoAnswerRule(min_coverage=0.45, min_dense=0.91, min_support=0.0, use_type=True),
 }
 FALLBACK_RULE = NoAnswerRule(min_coverage=0.4, min_dense=float("inf"), min_support=0.3)
 # Answers everything the hard rules let through: evaluation asks with it, then decides.
 LENIENT = NoAnswerRule(min_coverage=0.0, min_dense=0.0, min_support=0.0, use_type=False)
 
 
-def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
-    """The rule of the grid with the best balanced accuracy on ``(confidence, answerable)``
-    samples; ties go to the lowest thresholds (refuse least)."""
+def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) -> NoAnswerRule:
+    """The rule of the grid with the best weighted accuracy on ``(confidence, answerable)``
+    samples: refused unanswerable + ``answer_weight`` × answered answerable (each a rate; a
+    wrong refusal costs more, the issue's targets are ≤ 5 % and ≥ 85 %); ties go to the
+    lowest thresholds (refuse least)."""
     if not samples:
         return FALLBACK_RULE
     cov = np.array([c.coverage for c, _ in samples])
@@ -78,7 +80,9 @@ def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
             | weak[None, None, :, :]
             | (low[:, None, None, :] & far[None, :, None, :])
         )
-        score = (refused & ~answerable).sum(-1) / n_un + (~refused & answerable).sum(-1) / n_ans
+        score = (refused & ~answerable).sum(-1) / n_un + answer_weight * (
+            ~refused & answerable
+        ).sum(-1) / n_ans
         i, j, s = np.unravel_index(np.argmax(score), score.shape)
         value = float(score[i, j, s])
         if best is None or value > best[0] + 1e-9:

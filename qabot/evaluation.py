@@ -276,9 +276,9 @@ class Outcome:
         return set(self.question.districts) <= set(self.districts_returned)
 
 
-def judge(question: Question, answer: Answer, k: int, rule: NoAnswerRule) -> Outcome:
-    """Compare one answer (asked with the lenient rule) with the question's labels; the
-    refuse decision is ``rule``'s."""
+def judge(question: Question, answer: Answer, k: int, rule: NoAnswerRule | None = None) -> Outcome:
+    """Compare one answer with the question's labels; with ``rule`` (the answer was asked
+    with the lenient rule) the refuse decision is ``rule``'s."""
     passages = answer.passages
     return Outcome(
         question=question,
@@ -304,9 +304,10 @@ def judge(question: Question, answer: Answer, k: int, rule: NoAnswerRule) -> Out
     )
 
 
-def decide(answer: Answer, rule: NoAnswerRule) -> bool:
+def decide(answer: Answer, rule: NoAnswerRule | None) -> bool:
     """``no_answer`` of an answer asked with :data:`~qabot.decision.LENIENT`, under ``rule``."""
-    return answer.no_answer or not answer.passages or rule.refuses(answer.confidence)
+    refused = rule is not None and rule.refuses(answer.confidence)
+    return answer.no_answer or not answer.passages or refused
 
 
 def _short(text: str, limit: int) -> str:

