@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import jieba.posseg
 
 from qabot.corpus import SENTENCE_END, split_sentences
-from qabot.question import Analysis
+from qabot.question import Analysis, unit_kind
 from qabot.types import AnswerSpan, Hit, Measure, Passage
 
 EXCERPT_CHARS = 160
@@ -83,7 +83,7 @@ def is_heading(sentence: str, query: str = "") -> bool:
     body = sentence.rstrip(SENTENCE_END + " ")
     if len(body) <= 30 and "，" not in body and _ORDINAL_LEAD.match(body):
         return not QUANTITY.search(body)
-    if query and len(body) <= 24:
+    if query and len(body) <= 24 and not QUANTITY.search(body) and not DATE.search(body):
         shared = sum(1 for ch in body if ch in query)
         return shared / max(len(body), 1) >= 0.6
     return False
@@ -144,7 +144,7 @@ _QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
 
 
 def _nearest_value(
-    sentence: str, answer_type: str, weights: Mapping[str, float]
+    sentence: str, answer_type: str, weights: Mapping[str, float], unit: str | None = None
 ) -> tuple[tuple[int, int] | None, bool]:
     """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
     (values inside quotation marks or titles are names, not answers), and whether that clause
@@ -154,6 +154,7 @@ def _nearest_value(
         v
         for v in VALUE_FINDERS[answer_type](sentence)
         if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
+        and (unit is None or unit_kind(sentence[v[0] : v[1]]) in unit.split("|"))
     ]
     if not values:
         return None, False
@@ -207,7 +208,7 @@ def _candidates(
             candidate = _Candidate(passage, index, offset, sentence, score)
             if typed:
                 candidate.value, candidate.near = _nearest_value(
-                    sentence, analysis.answer_type, weights
+                    sentence, analysis.answer_type, weights, analysis.unit
                 )
             elif analysis.answer_type == "definition" and _DEFINES.search(sentence):
                 candidate.score *= 1.3
@@ -296,7 +297,10 @@ def _comparison(
     source = None
     for district in [*analysis.districts, *analysis.not_covered]:
         own = [p for p in passages if p.chunk.district == district]
-        picks = _candidates(own, analysis, weights)
+        # The district's best-ranked passage, unless it holds none of the focus.
+        picks = _candidates(own[:1], analysis, weights)
+        if not any(c.score for c in picks):
+            picks = _candidates(own, analysis, weights)
         pick = max(picks, key=lambda c: (c.score, -c.passage.rank), default=None)
         if pick is None or (weights and pick.score == 0):
             lines.append(f"{district}：{NOT_MENTIONED}")

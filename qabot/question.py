@@ -47,12 +47,18 @@ ANSWER_TYPES = (
 
 # First match wins: a "为什么" question is a reason even when it says 如何.
 _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("comparison", re.compile(r"比较|对比|相比|区别|异同|不同之处|分别|各自|哪个区")),
+    ("comparison", re.compile(r"比较|对比|相比|区别|异同|不同之处|分别|各自")),
     ("reason", re.compile(r"为什么|为何|为啥|原因|咋会|怎么会|何以|理由|why", re.I)),
     ("definition", re.compile(r"是什么意思|指的是|是啥|什么是|什么叫|何为|含义|意思是|是指什么")),
     ("date", re.compile(r"哪一?年|何时|什么时候|啥时候|哪天|几月|哪个月|时间|日期|when", re.I)),
     ("person", re.compile(r"谁|哪位|什么人|啥人|姓名|叫什么名字|作者|who", re.I)),
-    ("place", re.compile(r"哪里|哪儿|在哪|什么地方|啥地方|哪个地方|位于|地点|where", re.I)),
+    (
+        "place",
+        re.compile(
+            r"哪里|哪儿|在哪|什么地方|啥地方|哪个地方|哪个区|哪几个?[县区村镇乡]|位于|地点|where",
+            re.I,
+        ),
+    ),
     (
         "quantity",
         re.compile(
@@ -243,6 +249,60 @@ _CN_NUMBER = re.compile(
 )
 
 
+# The kind of value a quantity question asks for: an answer in another unit does not answer
+# it (a growth rate for a total, a count for an amount of money).
+_UNIT_KINDS = (
+    ("percent", ("个百分点", "%", "％", "百分之", "比例", "比重", "率")),
+    (
+        "money",
+        (
+            "亿元",
+            "万元",
+            "元",
+            "钱",
+            "资金",
+            "投资",
+            "经费",
+            "收入",
+            "总额",
+            "产值",
+            "工资",
+            "报酬",
+            "金额",
+            "预算",
+            "税收",
+        ),
+    ),
+    ("area", ("平方公里", "平方米", "公顷", "亩", "面积", "占地")),
+    ("weight", ("公斤", "吨", "斤", "产量")),
+    ("length", ("公里", "千米", "米")),
+)
+_ASKED = re.compile(r"(?:多少|几)([\u4e00-\u9fff%]{1,4})")
+
+
+def unit_kind(text: str) -> str:
+    """``money``, ``area``, ``percent``, ``weight``, ``length`` or ``count`` for a value
+    (3.13亿元 → money) or the words of a question that ask for one."""
+    for kind, words in _UNIT_KINDS:
+        if any(text.endswith(w) or w in text for w in words):
+            return kind
+    return "count"
+
+
+def asked_unit(query: str) -> str | None:
+    """The kinds of value a quantity question asks for (``|``-separated), ``None`` when it
+    does not say. A unit the question writes (多少亿元) is strict; one read from the words
+    before 多少 (收入多少) also accepts a share (75%)."""
+    match = _ASKED.search(query)
+    if match:
+        kind = unit_kind(match.group(1)[:3])
+        if kind != "count" or match.group(1)[0] in "个家人户座栋项所条场次倍名辆台张件天":
+            return kind
+    before = query[: match.start()] if match else query
+    kind = unit_kind(before[-4:]) if before else "count"
+    return f"{kind}|percent" if kind not in ("count", "percent") else None
+
+
 @dataclass(frozen=True)
 class County:
     """A county-level division of China, with its city (the province for a municipality)."""
@@ -310,6 +370,7 @@ class Analysis:
     focus: list[str]  # words an answer must contain
     years: list[int] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
+    unit: str | None = None  # quantity questions: the kind of value asked (money, area, …)
 
 
 class QuestionAnalyzer:
@@ -371,9 +432,10 @@ class QuestionAnalyzer:
             not_covered_labels=[self.counties[n].label() for n in not_covered],
             people=people,
             answer_type=answer_type,
-            focus=self.focus(query, people, not_covered),
+            focus=self.focus(query, people, not_covered, answer_type),
             years=years,
             numbers=numbers,
+            unit=asked_unit(query) if answer_type == "quantity" else None,
         )
 
     @staticmethod
@@ -386,7 +448,9 @@ class QuestionAnalyzer:
                 return name
         return "other"
 
-    def focus(self, query: str, people: list[str], places: list[str]) -> list[str]:
+    def focus(
+        self, query: str, people: list[str], places: list[str], answer_type: str = "other"
+    ) -> list[str]:
         """The content words of the question, fillers/titles/names/question words set aside."""
         stripped = _SPOKEN.sub(" ", query)
         names = [*people, *(p[0] + t for p in people for t in ("书记", "区长", "主任")), *places]
@@ -397,7 +461,7 @@ class QuestionAnalyzer:
         for token in self.tokenizer.tokenize(stripped):
             if (
                 token in FILLERS
-                or token in TITLES
+                or (token in TITLES and answer_type != "person")
                 or token in dropped
                 or token in self._district_words
                 or _LATIN.match(token)
