@@ -18,7 +18,7 @@ A bare section heading is never the answer line. Each passage also gets an excer
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import jieba.posseg
@@ -39,11 +39,12 @@ _UNITS = (
     "倍|项|所|座|条|套|次|名|辆|台|张|间|处|年|天|床|栋|期|批|只|头|场|篇|件|笔|位|支|类|款"
 )
 QUANTITY = re.compile(
-    r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]+)(?:多|余)?(?:万|亿|千|百)?(?:" + _UNITS + ")"
+    r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]+)(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:"
+    + _UNITS
+    + r")|\d+(?:\.\d+)?[万亿]"
 )
 DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖)")
-_ROLE_NAME = re.compile(r"(?:书记|区长|主任|院士|教授|董事长|总经理|局长)([\u4e00-\u9fff]{2,3})")
 _ORDINAL_LEAD = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[是，、]"
     r"|首先|其次|再次|最后|另外|此外)"
@@ -111,8 +112,8 @@ def make_excerpt(text: str, weights: Mapping[str, float], limit: int = EXCERPT_C
     return prefix + excerpt[:limit] + suffix
 
 
-def _people(sentence: str) -> list[tuple[int, int]]:
-    found = [m.span(1) for m in _ROLE_NAME.finditer(sentence)]
+def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
+    found = [m.span() for name in known for m in re.finditer(re.escape(name), sentence)]
     position = 0
     for word, tag in jieba.posseg.lcut(sentence):
         if tag in ("nr", "nt") and len(word) >= 2 and word[-1] not in "区县市省":
@@ -139,22 +140,33 @@ VALUE_FINDERS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
 }
 
 
+def _values(sentence: str, analysis: Analysis) -> list[tuple[int, int]]:
+    """Values of the expected type; for a quantity, in the unit kind asked, and only in a
+    sentence about the thing counted (多少个孩子: a sentence without 孩子 does not count them)."""
+    if analysis.answer_type == "person":
+        return _people(sentence, analysis.known_people)
+    values = VALUE_FINDERS[analysis.answer_type](sentence)
+    if analysis.answer_type == "quantity":
+        if analysis.counted and analysis.counted not in sentence:
+            return []
+        unit = analysis.unit
+        values = [v for v in values if unit is None or unit_kind(sentence[v[0] : v[1]]) in unit]
+    return values
+
+
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
 
 
 def _nearest_value(
-    sentence: str, answer_type: str, weights: Mapping[str, float], unit: str | None = None
+    sentence: str, analysis: Analysis, weights: Mapping[str, float]
 ) -> tuple[tuple[int, int] | None, bool]:
     """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
     (values inside quotation marks or titles are names, not answers), and whether that clause
     holds any focus word at all."""
     quoted = [m.span() for m in _QUOTE.finditer(sentence)]
     values = [
-        v
-        for v in VALUE_FINDERS[answer_type](sentence)
-        if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
-        and (unit is None or unit_kind(sentence[v[0] : v[1]]) in unit.split("|"))
+        v for v in _values(sentence, analysis) if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
     ]
     if not values:
         return None, False
@@ -207,9 +219,7 @@ def _candidates(
             score = sentence_score(sentence, weights) * (1.0 - 0.15 * decay)
             candidate = _Candidate(passage, index, offset, sentence, score)
             if typed:
-                candidate.value, candidate.near = _nearest_value(
-                    sentence, analysis.answer_type, weights, analysis.unit
-                )
+                candidate.value, candidate.near = _nearest_value(sentence, analysis, weights)
             elif analysis.answer_type == "definition" and _DEFINES.search(sentence):
                 candidate.score *= 1.3
             found.append(candidate)

@@ -35,9 +35,12 @@ class NoAnswerRule:
     min_dense: float
     min_support: float
     use_type: bool = True  # refuse when no value of the expected type is near the focus
+    use_names: bool = False  # refuse when a proper name of the question is in no top passage
 
     def refuses(self, c: Confidence) -> bool:
         if not c.covered or not c.year_ok or (self.use_type and not c.type_ok):
+            return True
+        if self.use_names and not c.names_ok:
             return True
         if c.support < self.min_support:
             return True
@@ -52,7 +55,9 @@ NO_ANSWER_RULES = {
 }
 FALLBACK_RULE = NoAnswerRule(min_coverage=0.4, min_dense=float("inf"), min_support=0.3)
 # Answers everything the hard rules let through: evaluation asks with it, then decides.
-LENIENT = NoAnswerRule(min_coverage=0.0, min_dense=0.0, min_support=0.0, use_type=False)
+LENIENT = NoAnswerRule(
+    min_coverage=0.0, min_dense=0.0, min_support=0.0, use_type=False, use_names=False
+)
 
 
 def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) -> NoAnswerRule:
@@ -67,14 +72,15 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
     support = np.array([c.support for c, _ in samples])
     hard = np.array([not c.covered or not c.year_ok for c, _ in samples])
     untyped = np.array([not c.type_ok for c, _ in samples])
+    unnamed = np.array([not c.names_ok for c, _ in samples])
     answerable = np.array([a for _, a in samples])
     n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
     best: tuple[float, NoAnswerRule] | None = None
     low = cov[None, :] < COVERAGE_GRID[:, None]  # (coverage grid, samples)
     far = dense[None, :] < DENSE_GRID[:, None]  # (dense grid, samples)
     weak = support[None, :] < SUPPORT_GRID[:, None]  # (support grid, samples)
-    for use_type in (False, True):
-        base = hard | (untyped if use_type else False)
+    for use_type, use_names in ((False, False), (True, False), (False, True), (True, True)):
+        base = hard | (untyped if use_type else False) | (unnamed if use_names else False)
         refused = (
             base[None, None, None, :]
             | weak[None, None, :, :]
@@ -87,7 +93,11 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
         value = float(score[i, j, s])
         if best is None or value > best[0] + 1e-9:
             rule = NoAnswerRule(
-                float(COVERAGE_GRID[i]), float(DENSE_GRID[j]), float(SUPPORT_GRID[s]), use_type
+                float(COVERAGE_GRID[i]),
+                float(DENSE_GRID[j]),
+                float(SUPPORT_GRID[s]),
+                use_type,
+                use_names,
             )
             best = (value, rule)
     assert best is not None

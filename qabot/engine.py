@@ -284,6 +284,10 @@ class Engine:
             type_ok=composed.type_ok or comparison,
             year_ok=all(self._speaks_of(source, year) for year in analysis.years),
             covered=not analysis.not_covered or bool(districts),
+            names_ok=all(
+                any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH])
+                for n in analysis.names
+            ),
         )
 
     @staticmethod

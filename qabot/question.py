@@ -235,6 +235,8 @@ TITLES = frozenset(
     ]
 )
 _SPOKEN = re.compile(r"[咋啥呗嘛嘞咧]|搞|弄|来着|整啥")
+_NAME_POS = {"ns", "nr", "nt"}
+_COUNTED = re.compile(r"(?:多少|几)[个家项座所条名户位支]([\u4e00-\u9fff]{2,6})")
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
 # County-level names of cpca's table that are also ordinary words in Chinese text.
@@ -289,18 +291,19 @@ def unit_kind(text: str) -> str:
     return "count"
 
 
-def asked_unit(query: str) -> str | None:
-    """The kinds of value a quantity question asks for (``|``-separated), ``None`` when it
-    does not say. A unit the question writes (多少亿元) is strict; one read from the words
-    before 多少 (收入多少) also accepts a share (75%)."""
+def asked_unit(query: str) -> tuple[str, ...] | None:
+    """The kinds of value a quantity question asks for, ``None`` when it does not say.
+
+    A unit the question writes (多少亿元) is strict; one read from the words before 多少
+    (收入多少) also accepts a share (75%)."""
     match = _ASKED.search(query)
     if match:
         kind = unit_kind(match.group(1)[:3])
         if kind != "count" or match.group(1)[0] in "个家人户座栋项所条场次倍名辆台张件天":
-            return kind
+            return (kind,)
     before = query[: match.start()] if match else query
     kind = unit_kind(before[-4:]) if before else "count"
-    return f"{kind}|percent" if kind not in ("count", "percent") else None
+    return (kind, "percent") if kind not in ("count", "percent") else None
 
 
 @dataclass(frozen=True)
@@ -370,7 +373,10 @@ class Analysis:
     focus: list[str]  # words an answer must contain
     years: list[int] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
-    unit: str | None = None  # quantity questions: the kind of value asked (money, area, …)
+    unit: tuple[str, ...] | None = None  # quantity: the kinds of value asked (money, …)
+    counted: str = ""  # quantity: the thing counted (多少个孩子 → 孩子), when the focus has it
+    names: list[str] = field(default_factory=list)  # proper names in the focus (上海, 中关村)
+    known_people: tuple[str, ...] = ()  # the speakers/authors of the index
 
 
 class QuestionAnalyzer:
@@ -422,6 +428,7 @@ class QuestionAnalyzer:
         not_covered = [name for name in self.counties if name in query]
         others = [n for n in not_covered if n not in self._mentioned]
         answer_type = self.answer_type(query, districts + others)
+        focus = self.focus(query, people, not_covered, answer_type)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]
         numbers = [n for n in _NUMBER.findall(numeric) if int(float(n)) not in years]
@@ -432,10 +439,13 @@ class QuestionAnalyzer:
             not_covered_labels=[self.counties[n].label() for n in not_covered],
             people=people,
             answer_type=answer_type,
-            focus=self.focus(query, people, not_covered, answer_type),
+            focus=focus,
             years=years,
             numbers=numbers,
             unit=asked_unit(query) if answer_type == "quantity" else None,
+            counted=self._counted(query, focus) if answer_type == "quantity" else "",
+            names=[w for w, tag in self._posseg.lcut(query) if tag in _NAME_POS and w in focus],
+            known_people=tuple(self.people),
         )
 
     @staticmethod
@@ -471,6 +481,14 @@ class QuestionAnalyzer:
                 continue
             words.append(token)
         return list(dict.fromkeys(words))
+
+    def _counted(self, query: str, focus: list[str]) -> str:
+        """The focus word right after 多少个/几家…: the thing the question counts."""
+        match = _COUNTED.search(query)
+        if not match:
+            return ""
+        words = [w for w, tag in self._posseg.lcut(match.group(1)) if tag.startswith("n")]
+        return next((w for w in words if w in focus), "")
 
     def _correct_districts(self, query: str) -> str:
         """Replace a misspelt corpus district (宝抵区, 北尘, 金海糊) with its right form."""

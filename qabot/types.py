@@ -108,6 +108,7 @@ class Confidence:
     type_ok: bool = True
     year_ok: bool = True
     covered: bool = True
+    names_ok: bool = True  # every proper name of the focus (上海, 中关村) is in the top passages
 
     def to_dict(self) -> dict[str, float | bool]:
         return asdict(self)
