@@ -90,6 +90,10 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
+    def knows(self, token: str) -> bool:
+        """True when some chunk uses ``token``."""
+        return token in self._bm25.vocab_dict
+
     def idf(self, token: str) -> float:
         """BM25 inverse document frequency; a token the corpus never uses gets the maximum."""
         position = self._bm25.vocab_dict.get(token)
