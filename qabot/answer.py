@@ -32,6 +32,7 @@ ANSWER_CHARS = 220
 ELLIPSIS = "…"
 MAX_MEASURES = 5
 SOURCE_DEPTH = 3  # passages the answer line may come from
+RANK_DECAY = 0.3  # a sentence of the n-th passage counts (1 - RANK_DECAY * (n-1))
 NOT_MENTIONED = "文档未提及"
 
 _UNITS = (
@@ -216,7 +217,7 @@ def _candidates(
         for index, (offset, sentence) in enumerate(sentence_spans(passage.chunk.text)):
             if is_heading(sentence, analysis.query):
                 continue
-            score = sentence_score(sentence, weights) * (1.0 - 0.15 * decay)
+            score = sentence_score(sentence, weights) * (1.0 - RANK_DECAY * decay)
             candidate = _Candidate(passage, index, offset, sentence, score)
             if typed:
                 candidate.value, candidate.near = _nearest_value(sentence, analysis, weights)
