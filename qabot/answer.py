@@ -319,4 +319,5 @@ def _comparison(
         source = source or pick.passage
         text, cut = _clip(pick.sentence, 0)
         lines.append(f"{district}：{_cite(_ellipsis(text, cut, pick.sentence), pick.passage)}")
-    return Composed("\n".join(lines), passages, source=source)
+    # Nothing on any district is no answer at all.
+    return Composed("\n".join(lines), passages, source=source, type_ok=source is not None)

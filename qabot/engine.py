@@ -281,7 +281,7 @@ class Engine:
             coverage=round(coverage, 3),
             dense=round(max(h.dense for h in found[:CONFIDENCE_DEPTH]), 4),
             support=round(support, 3),
-            type_ok=composed.type_ok or comparison,
+            type_ok=composed.type_ok,
             year_ok=all(self._speaks_of(source, year) for year in analysis.years),
             covered=not analysis.not_covered or bool(districts),
             names_ok=all(

@@ -77,7 +77,7 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # Words people type that the documents never use, and question scaffolding.
 _FILLERS_TEXT = """
-    啥 咋 咋样 咋整 呗 哈 嘛 嘞 咧 咱 咱们 俺 俺们 来着 搞 弄 整 到底 究竟
+    各是 各 啥 咋 咋样 咋整 呗 哈 嘛 嘞 咧 咱 咱们 俺 俺们 来着 搞 弄 整 到底 究竟
     一下 下 吗 呢 啊 呀 哇 哦 想 知道 想知道 问问 请问 能 能否 可以 告诉
     告诉我 说 说说 讲 讲讲 聊聊 具体 大概 一共 总共 了 过 没 没有 有 是 干
     干了 做 做了 些 情况 怎么样 咋样 啥样 如何 哪些 什么 多少 几 谁 哪 哪里
@@ -326,20 +326,21 @@ class QuestionAnalyzer:
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
             stripped = stripped.replace(word, " ")
         dropped = {w for w, tag in self._posseg.lcut(stripped) if tag in _DROP_POS}
-        words = []
+        words, latin = [], []
         for token in self.tokenizer.tokenize(stripped):
             if (
                 token in FILLERS
                 or (token in TITLES and answer_type != "person")
                 or token in dropped
                 or token in self._district_words
-                or _LATIN.match(token)
                 or token.isdigit()
                 or (len(token) == 1 and token in "区县市省年")
             ):
                 continue
-            words.append(token)
-        return list(dict.fromkeys(words))
+            (latin if _LATIN.match(token) else words).append(token)
+        # A word in another script (GDP) does not count against a question that has Chinese
+        # content words; when it is all the question is about, it is the focus.
+        return list(dict.fromkeys(words or latin))
 
     def _counted(self, query: str, focus: list[str]) -> str:
         """The focus word right after 多少个/几家…: the thing the question counts."""
