@@ -80,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         "ranking metrics always use the top 10",
     )
     evaluate.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    evaluate.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also fit the answer/refuse rule on K-1 folds and report each held-out fold "
+        "(under held_out in --json)",
+    )
     evaluate.add_argument("--json", action="store_true", help="print the metrics as a JSON object")
     evaluate.add_argument(
         "--report",
@@ -321,7 +329,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     k = validate_k(args.k)
     questions = load_questions(Path(args.file))
     engine = Engine.open(_settings(args))
-    result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True)
+    result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
     print(json.dumps(result, ensure_ascii=False) if args.json else render_table(result))
     if args.report:
         from qabot.evaluation import write_report

@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qabot.decision import LENIENT, NoAnswerRule
 from qabot.errors import QabotError, UsageError
 from qabot.textnorm import match_key
-from qabot.types import MODES, Mode
+from qabot.types import MODES, Confidence, Mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from qabot.engine import Engine
@@ -69,6 +70,8 @@ METRIC_KEYS = (
     "answerable_refused",
     "unanswerable_refused",
     "comparison_coverage",
+    "answer_hit",
+    "span_exact",
 )
 
 
@@ -83,6 +86,13 @@ class Question:
     districts: tuple[str, ...]  # label only: breakdowns and comparison coverage
     type: str
     line: int = 0
+    answer_type: str | None = None  # expected answer type label (quantity, date, …)
+    expected_span: str | None = None  # the value the answer should mark
+
+    @property
+    def spans(self) -> tuple[str, ...]:
+        """Accepted marked values (``expected_span`` may list several, separated by |)."""
+        return tuple(self.expected_span.split("|")) if self.expected_span else ()
 
     @property
     def answerable(self) -> bool:
@@ -137,7 +147,14 @@ def parse_question(data: Any, number: int, path: Path = Path("<questions>")) -> 
         qtype = "answerable" if answers else UNANSWERABLE
     if not isinstance(qtype, str) or not qtype.strip():
         raise _bad(path, number, "'type' must be a non-empty string")
+    optional = {}
+    for name in ("answer_type", "expected_span"):
+        value = data.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise _bad(path, number, f"'{name}' must be a non-empty string when given")
+        optional[name] = value.strip() if value else None
     return Question(
+        **optional,
         id=str(qid),
         question=question.strip(),
         answers=tuple(answers),
@@ -232,6 +249,23 @@ class Outcome:
     returned: list[dict] = field(default_factory=list)  # top passages, short
     answer: str = ""
     error: str = ""
+    draft: str = ""  # the answer line before the refuse decision
+    span: str | None = None  # the marked value of the draft
+    answer_type: str = ""  # the type the engine expected
+    confidence: Confidence = field(default_factory=Confidence)
+
+    @property
+    def answer_hit(self) -> bool:
+        """Answered, and the answer line holds an evidence phrase."""
+        return not self.no_answer and is_relevant(self.draft, self.question.answers)
+
+    @property
+    def span_exact(self) -> bool:
+        return (
+            not self.no_answer
+            and self.span is not None
+            and match_key(self.span) in {match_key(s) for s in self.question.spans}
+        )
 
     @property
     def rank(self) -> int | None:
@@ -242,13 +276,18 @@ class Outcome:
         return set(self.question.districts) <= set(self.districts_returned)
 
 
-def judge(question: Question, answer: Answer, k: int) -> Outcome:
-    """Compare one answer with the question's labels."""
+def judge(question: Question, answer: Answer, k: int, rule: NoAnswerRule | None = None) -> Outcome:
+    """Compare one answer with the question's labels; with ``rule`` (the answer was asked
+    with the lenient rule) the refuse decision is ``rule``'s."""
     passages = answer.passages
     return Outcome(
         question=question,
         relevance=[is_relevant(p.chunk.text, question.answers) for p in passages[:RANK_DEPTH]],
-        no_answer=bool(answer.no_answer),
+        no_answer=decide(answer, rule),
+        draft=answer.answer,
+        span=answer.answer_span.text if answer.answer_span else None,
+        answer_type=answer.answer_type,
+        confidence=answer.confidence,
         districts_returned=[p.chunk.district for p in passages[:k]],
         recognised=list(answer.districts),
         latency_ms=float(answer.latency_ms),
@@ -261,8 +300,14 @@ def judge(question: Question, answer: Answer, k: int) -> Outcome:
             }
             for p in passages[:3]
         ],
-        answer=answer.answer,
+        answer="" if decide(answer, rule) else answer.answer,
     )
+
+
+def decide(answer: Answer, rule: NoAnswerRule | None) -> bool:
+    """``no_answer`` of an answer asked with :data:`~qabot.decision.LENIENT`, under ``rule``."""
+    refused = rule is not None and rule.refuses(answer.confidence)
+    return answer.no_answer or not answer.passages or refused
 
 
 def _short(text: str, limit: int) -> str:
@@ -299,6 +344,10 @@ def summarize(outcomes: Sequence[Outcome], k: int) -> dict[str, Any]:
     metrics["unanswerable_refused"] = _ratio(
         sum(o.no_answer for o in unanswerable), len(unanswerable)
     )
+    metrics["answer_hit"] = _ratio(sum(o.answer_hit for o in answerable), len(answerable))
+    spans = [o for o in outcomes if o.question.spans]
+    metrics["span_questions"] = len(spans)
+    metrics["span_exact"] = _ratio(sum(o.span_exact for o in spans), len(spans))
     metrics["comparisons"] = len(comparisons)
     metrics["comparison_coverage"] = _ratio(sum(o.covered for o in comparisons), len(comparisons))
     latencies = [o.latency_ms for o in outcomes if not o.error]
@@ -347,6 +396,10 @@ def evaluate_outcomes(outcomes: Sequence[Outcome], k: int, mode: str) -> dict[st
     by_type = _groups(outcomes, lambda o: [o.question.type])
     result["by_type"] = {name: summarize(group, k) for name, group in sorted(by_type.items())}
     by_district = _groups(outcomes, lambda o: o.question.districts or (NO_DISTRICT,))
+    by_answer = _groups(outcomes, lambda o: [o.question.answer_type or o.answer_type])
+    result["by_answer_type"] = {
+        name: summarize(group, k) for name, group in sorted(by_answer.items())
+    }
     result["by_district"] = {
         name: summarize(group, k)
         for name, group in sorted(by_district.items(), key=_district_order)
@@ -385,17 +438,20 @@ def ask_all(
     from tqdm import tqdm
 
     depth = max(k, RANK_DEPTH)
+    rule = engine.rule
     outcomes = []
     for question in tqdm(
         questions, desc=f"eval {mode}", unit="q", disable=None if progress else True, leave=False
     ):
         try:
-            answer = engine.ask(question.question, k=depth, mode=mode, qid=question.id)
+            answer = engine.ask(
+                question.question, k=depth, mode=mode, qid=question.id, rule=LENIENT
+            )
         except QabotError as exc:
             # A question the engine rejects (emoji only, too long…) counts as a miss.
             outcomes.append(Outcome(question=question, error=str(exc)))
             continue
-        outcomes.append(judge(question, answer, k))
+        outcomes.append(judge(question, answer, k, rule))
     return outcomes
 
 
@@ -420,13 +476,19 @@ def run_evaluation(
     k: int = 5,
     mode: Mode = "hybrid",
     progress: bool = False,
+    folds: int = 0,
 ) -> dict[str, Any]:
-    """Metrics for one retrieval mode (see the module docstring for the definitions)."""
+    """Metrics for one retrieval mode (see the module docstring for the definitions); with
+    ``folds`` ≥ 2 also the held-out figures of the refuse rule refitted per fold."""
     if mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     started = time.perf_counter()
     outcomes = ask_all(engine, questions, k, mode, progress)
     result = evaluate_outcomes(outcomes, k, mode)
+    if folds:
+        from qabot.crossval import held_out
+
+        result["held_out"] = held_out(outcomes, k, folds)
     locate_evidence(engine, result["failures"])
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result

@@ -95,8 +95,8 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
-    def __contains__(self, token: object) -> bool:
-        """True if some indexed chunk contains ``token``."""
+    def knows(self, token: str) -> bool:
+        """True when some chunk uses ``token``."""
         return token in self._bm25.vocab_dict
 
     def idf(self, token: str) -> float:

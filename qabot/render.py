@@ -32,16 +32,30 @@ def no_answer_text(districts: Iterable[str], known: Iterable[str]) -> str:
     )
 
 
+def mark_span(answer: Answer, start: str, end: str) -> str:
+    """The answer line with its marked value (``answer_span``) wrapped in ``start``/``end``;
+    without colours the value is set in 【】 so it still stands out."""
+    span = answer.answer_span
+    if span is None or span.text not in answer.answer:
+        return answer.answer
+    start, end = (start, end) if start else ("【", "】")
+    return answer.answer.replace(span.text, f"{start}{span.text}{end}", 1)
+
+
 def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool = False) -> str:
     """Plain text for a terminal: the answer, then numbered excerpts with citations."""
     bold, dim, reset = ("\033[1m", "\033[2m", "\033[0m") if color else ("", "", "")
+    underline = "\033[4m" if color else ""
     lines = []
     if answer.districts:
         lines.append(f"{dim}地区：{'、'.join(answer.districts)}{reset}")
     if answer.no_answer:
-        lines.append(no_answer_text(answer.districts, known_districts))
+        lines.append(answer.notice or no_answer_text(answer.districts, known_districts))
+    elif len(answer.answer.split("\n")) > 1:  # a measures list or a comparison
+        lines.append(f"{bold}答：{reset}")
+        lines += [f"  • {line}" for line in answer.answer.split("\n")]
     else:
-        lines.append(f"{bold}答：{reset}{answer.answer}")
+        lines.append(f"{bold}答：{reset}{mark_span(answer, bold + underline, reset)}")
     for passage in answer.passages:
         lines.append("")
         lines.append(f"{bold}[{passage.rank}]{reset} {passage.excerpt}")

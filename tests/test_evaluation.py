@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from qabot.decision import FALLBACK_RULE, LENIENT
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
 from qabot.evaluation import (
@@ -42,7 +43,7 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 # answerable_refused 0.041, unanswerable_refused 0.792. The bounds leave a small margin.
 MIN_HIT5 = 0.94
 ABSOLUTE_MIN_HIT5 = 0.90  # issue 2: an answering passage in the top 5 for ≥ 90%
-MAX_ANSWERABLE_REFUSED = 0.08
+MAX_ANSWERABLE_REFUSED = 0.16  # issue 7: the extended set, rule fitted with answer_weight 2
 MIN_UNANSWERABLE_REFUSED = 0.65  # at most 35% of the unanswerable questions get answered
 MIN_COMPARISON_COVERAGE = 0.90
 
@@ -240,9 +241,12 @@ class FakeEngine:
 
     def __init__(self) -> None:
         self.calls: list[dict] = []
+        self.rule = FALLBACK_RULE
 
-    def ask(self, text, k=5, district=None, mode="hybrid", qid=None):
-        self.calls.append({"text": text, "k": k, "district": district, "mode": mode, "qid": qid})
+    def ask(self, text, k=5, district=None, mode="hybrid", qid=None, rule=None):
+        self.calls.append(
+            {"text": text, "k": k, "district": district, "mode": mode, "qid": qid, "rule": rule}
+        )
         if text == "😀":
             raise UsageError("the question has no words to search for")
         return make_answer([("种植春小麦6550亩", "北辰区")] + [("别的", "和平区")] * 11)
@@ -256,6 +260,7 @@ def test_run_evaluation_asks_once_with_k10_and_no_district_filter() -> None:
     ]
     result = run_evaluation(engine, questions, k=5, mode="dense")
     assert [c["k"] for c in engine.calls] == [10, 10]
+    assert all(c["rule"] is LENIENT for c in engine.calls)  # decided after, by engine.rule
     assert all(c["district"] is None and c["mode"] == "dense" for c in engine.calls)
     assert result["errors"] == 1 and result["hit@1"] == 0.5
     run_evaluation(engine, questions[:1], k=12)
@@ -279,7 +284,9 @@ def test_load_questions_reads_the_dev_set() -> None:
         "comparison",
         "unanswerable",
     }
-    assert all(q.answerable == (q.type != "unanswerable") for q in questions)
+    refused_types = {"unanswerable", "near-miss", "out-of-corpus"}
+    assert all(q.answerable == (q.type not in refused_types) for q in questions)
+    assert all(q.answer_type for q in questions if q.id.startswith("n"))
     assert all(len(q.districts) == 2 for q in questions if q.type == "comparison")
 
 
