@@ -21,10 +21,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-import jieba.posseg
-
 from qabot.corpus import SENTENCE_END, split_sentences
+from qabot.lexical import pos_tags
 from qabot.question import Analysis, unit_kind
+from qabot.textnorm import HAN
 from qabot.types import AnswerSpan, Hit, Measure, Passage
 
 EXCERPT_CHARS = 160
@@ -45,7 +45,7 @@ QUANTITY = re.compile(
     + r")|\d+(?:\.\d+)?[万亿]"
 )
 DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
-_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖)")
+_PLACE = re.compile(rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖)")
 _ORDINAL_LEAD = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[是，、]"
     r"|首先|其次|再次|最后|另外|此外)"
@@ -116,7 +116,7 @@ def make_excerpt(text: str, weights: Mapping[str, float], limit: int = EXCERPT_C
 def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     found = [m.span() for name in known for m in re.finditer(re.escape(name), sentence)]
     position = 0
-    for word, tag in jieba.posseg.lcut(sentence):
+    for word, tag in pos_tags(sentence):
         if tag in ("nr", "nt") and len(word) >= 2 and word[-1] not in "区县市省":
             found.append((position, position + len(word)))
         position += len(word)
@@ -126,7 +126,7 @@ def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
 def _places(sentence: str) -> list[tuple[int, int]]:
     found = [m.span() for m in _PLACE.finditer(sentence)]
     position = 0
-    for word, tag in jieba.posseg.lcut(sentence):
+    for word, tag in pos_tags(sentence):
         if tag == "ns" and len(word) >= 2:
             found.append((position, position + len(word)))
         position += len(word)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from qabot.textnorm import fold_width, is_cjk, to_simplified
+from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 _PINYIN_LETTERS = f"a-z{_TONED}"
@@ -27,19 +27,19 @@ _PINYIN_TAIL = re.compile(rf"[{_PINYIN_LETTERS}]*[{_TONED}][{_PINYIN_LETTERS}]*[
 _WATERMARK = re.compile(
     r"[(（]?\s*(?:https?://)?www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/\S*)?\s*[)）]?", re.IGNORECASE
 )
-_MOJIBAKE_RUN = re.compile(r"\?+([\u4e00-\u9fff]+[A-Za-z]?)")
+_MOJIBAKE_RUN = re.compile(rf"\?+([{HAN}]+[A-Za-z]?)")
 # "。" + a character, shifted: the scrape wrote "?" for the lost lead byte 0xA1 and "?" for
 # the full-width "？" (0xA3 0xBF) that the shift made of "。"'s second byte and the next
 # character's first: ``??箵粢咔槠陂g`` → ``。抗擊疫情期間``.
-_FULL_STOP_RUN = re.compile(r"\?\?([\u4e00-\u9fff]+[A-Za-z]?)")
+_FULL_STOP_RUN = re.compile(rf"\?\?([{HAN}]+[A-Za-z]?)")
 _FULL_STOP_BYTES = b"\xa1\xa3\xbf"
 # A character that cannot be recovered is marked, not dropped: neighbours stay apart.
 ILLEGIBLE = "□"
 # Left-overs: '?' glued inside a word with a stray ';' or '_' after it, U+FFFD.
-_DAMAGE = re.compile(r"(?<=[\u4e00-\u9fff])\?+[;_]?(?=[\u4e00-\u9fffA-Za-z])|\ufffd+")
+_DAMAGE = re.compile(rf"(?<=[{HAN}])\?+[;_]?(?=[{HAN}A-Za-z])|\ufffd+")
 # '_' between Chinese characters is debris; ';' there is a real clause separator and stays.
-_STRAY = re.compile(r"(?<=[\u4e00-\u9fff])_(?=[\u4e00-\u9fff])")
-_LONE_LETTER = re.compile(r"(?<=[\u4e00-\u9fff□])[A-Za-z](?=[\u4e00-\u9fff])")
+_STRAY = re.compile(rf"(?<=[{HAN}])_(?=[{HAN}])")
+_LONE_LETTER = re.compile(rf"(?<=[{HAN}□])[A-Za-z](?=[{HAN}])")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 
 
@@ -93,7 +93,7 @@ def drop_strays(text: str) -> str:
 
 
 def _has_annotation_damage(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff][a-z][\u4e00-\u9fff]", text))
+    return bool(re.search(rf"[{HAN}][a-z][{HAN}]", text))
 
 
 def clean_text(raw: str) -> str:

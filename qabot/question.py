@@ -21,7 +21,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 
 import cn2an
@@ -30,7 +30,7 @@ from pypinyin import lazy_pinyin
 
 from qabot.districts import _WORDLIKE_SHORT, Gazetteer
 from qabot.lexical import Tokenizer
-from qabot.textnorm import fold_width, is_cjk, to_simplified
+from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
 
 ANSWER_TYPES = (
     "quantity",
@@ -95,7 +95,7 @@ _TITLES_TEXT = """
 TITLES = frozenset(_TITLES_TEXT.split())
 _SPOKEN = re.compile(r"[咋啥呗嘛嘞咧]|搞|弄|来着|整啥")
 _NAME_POS = {"ns", "nr", "nt"}
-_COUNTED = re.compile(r"(?:多少|几)[个家项座所条名户位支]([\u4e00-\u9fff]{2,6})")
+_COUNTED = re.compile(rf"(?:多少|几)[个家项座所条名户位支]([{HAN}]{{2,6}})")
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
 # County-level names of cpca's table that are also ordinary words in Chinese text.
@@ -138,7 +138,7 @@ _UNIT_KINDS = (
     ("weight", ("公斤", "吨", "斤", "产量")),
     ("length", ("公里", "千米", "米")),
 )
-_ASKED = re.compile(r"(?:多少|几)([\u4e00-\u9fff%]{1,4})")
+_ASKED = re.compile(rf"(?:多少|几)([{HAN}%]{{1,4}})")
 
 
 def unit_kind(text: str) -> str:
@@ -267,9 +267,9 @@ class QuestionAnalyzer:
         ]
         self._district_words = {form for form, _ in self._forms} | covered | set(_WORDLIKE_SHORT)
 
-    @cached_property
+    @property
     def _posseg(self) -> jieba.posseg.POSTokenizer:
-        return jieba.posseg.POSTokenizer(self.tokenizer._jieba)
+        return self.tokenizer.tagger
 
     def analyse(self, question: str) -> Analysis:
         query = fold_width(to_simplified(question)).strip()

@@ -7,8 +7,10 @@ text here, JSON here, Telegram HTML in :mod:`qabot.telegram.html`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
+from qabot.textnorm import strip_controls
 from qabot.types import Answer, Passage
 
 
@@ -60,9 +62,21 @@ def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool 
         lines.append("")
         lines.append(f"{bold}[{passage.rank}]{reset} {passage.excerpt}")
         lines.append(f"    {dim}— {citation(passage)}{reset}")
-    return "\n".join(lines)
+    return _printable("\n".join(lines))
 
 
 def render_json(answer: Answer) -> str:
     """One answer object per line (JSONL-friendly), non-ASCII kept readable."""
     return json.dumps(answer.to_dict(), ensure_ascii=False)
+
+
+# The only escape sequences qabot prints itself (reset, bold, dim, underline on a terminal).
+_OWN_CODES = re.compile(r"(\x1b\[[0124]m)")
+
+
+def _printable(text: str) -> str:
+    """Rendered text without terminal escapes or control characters from the documents."""
+    return "".join(
+        part if _OWN_CODES.fullmatch(part) else strip_controls(part)
+        for part in _OWN_CODES.split(text)
+    )
