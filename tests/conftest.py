@@ -162,10 +162,15 @@ def tiny() -> Engine:
 SLOW_FIXTURES = {"engine", "shipped", "shipped_copy"}
 SLOW_MODULES = {
     "test_cli",
+    "test_concurrency",
     "test_embedders",
+    "test_milvus",
+    "test_milvus_workers",
     "test_repl",
+    "test_robustness",
     "test_store",
     "test_telegram",
+    "test_web_browser",
 }
 
 

@@ -438,6 +438,7 @@ def test_eval_json_prints_the_contract_keys(shipped_copy: Settings, tmp_path: Pa
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_eval_bad_question_file_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(GOOD + "\n" + '{"question": "问题", "answers": "x"}' + "\n", encoding="utf-8")

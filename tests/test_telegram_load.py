@@ -87,6 +87,7 @@ def test_redelivered_update_is_answered_once(
     assert sum("6550亩" in m["text"] for m in flooded.sent(1001)) == 1
 
 
+@pytest.mark.slow
 def test_scheduler_keeps_short_questions_off_the_slow_lane() -> None:
     """Two workers: a slow job may take one, never both; each user's turns are FIFO."""
 
