@@ -34,14 +34,11 @@ def no_answer_text(districts: Iterable[str], known: Iterable[str]) -> str:
     )
 
 
-def mark_span(answer: Answer, start: str, end: str) -> str:
-    """The answer line with its marked value (``answer_span``) wrapped in ``start``/``end``;
-    without colours the value is set in 【】 so it still stands out."""
-    span = answer.answer_span
-    if span is None or span.text not in answer.answer:
-        return answer.answer
-    start, end = (start, end) if start else ("【", "】")
-    return answer.answer.replace(span.text, f"{start}{span.text}{end}", 1)
+def mark_span(text: str, span: str | None, start: str, end: str) -> str:
+    """``text`` (an answer line) with its marked value ``span`` wrapped in ``start``/``end``."""
+    if not span or span not in text:
+        return text
+    return text.replace(span, f"{start}{span}{end}", 1)
 
 
 def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool = False) -> str:
@@ -57,7 +54,10 @@ def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool 
         lines.append(f"{bold}答：{reset}")
         lines += [f"  • {line}" for line in answer.answer.split("\n")]
     else:
-        lines.append(f"{bold}答：{reset}{mark_span(answer, bold + underline, reset)}")
+        # without colours the value is set in 【】 so it still stands out
+        start, end = (bold + underline, reset) if color else ("【", "】")
+        span = answer.answer_span.text if answer.answer_span else None
+        lines.append(f"{bold}答：{reset}{mark_span(answer.answer, span, start, end)}")
     for passage in answer.passages:
         lines.append("")
         lines.append(f"{bold}[{passage.rank}]{reset} {passage.excerpt}")

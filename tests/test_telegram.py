@@ -588,6 +588,19 @@ def test_renderer_escapes_everything(engine: Engine) -> None:
     assert "<b>不是标签</b>&nbsp;" in visible and "A & B <i>" in visible
 
 
+def test_answer_value_in_bold_and_measures_as_a_list(engine: Engine) -> None:
+    quantity = render_page(answer_record(engine.ask(QUESTION)), 0, 3, engine.districts)
+    assert "<b>6550亩</b>" in quantity
+    check_html(quantity)
+    answer = engine.ask("北辰区有哪些举措保障粮食生产？")
+    assert answer.answer_type == "measures" and len(answer.measures) > 1
+    listed = render_page(answer_record(answer), 0, 3, engine.districts)
+    bullets = [line for line in check_html(listed).splitlines() if line.startswith("• ")]
+    assert len(bullets) == len(answer.measures)
+    refused = render_page(answer_record(engine.ask("红桥区种了多少亩春小麦？")), 0, 3, [])
+    assert "没有收录红桥区" in check_html(refused)
+
+
 def test_configuration_parsing() -> None:
     assert api_base_url(None) == "https://api.telegram.org/bot"
     assert api_base_url("http://localhost:8081/") == "http://localhost:8081/bot"
