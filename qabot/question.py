@@ -355,12 +355,17 @@ class QuestionAnalyzer:
         if self.gazetteer.find(query):
             return query
         sounds = [_pinyin(ch) for ch in query]
+        # Characters of a real county's name (浦东新区) are never a misspelt corpus district.
+        taken = set()
+        for name in (n for n in self.counties if n in query):
+            start = query.find(name)
+            taken.update(range(start, start + len(name)))
         for form, _name in sorted(self._forms, key=lambda pair: -len(pair[0])):
             target = [_pinyin(ch) for ch in form]
             size = len(form)
             for start in range(len(query) - size + 1):
                 window = query[start : start + size]
-                if window in self.counties or not all(is_cjk(ch) for ch in window):
+                if taken & set(range(start, start + size)) or not all(map(is_cjk, window)):
                     continue
                 same_sound = sounds[start : start + size] == target
                 diff = [i for i in range(size) if window[i] != form[i]]

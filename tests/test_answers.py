@@ -40,6 +40,9 @@ def test_a_county_outside_the_corpus_is_refused_and_named(engine: Engine) -> Non
     assert data["no_answer"] and data["not_covered"] == ["红桥区"]
     assert "红桥区（天津市）" in data["notice"] and "北辰区" in data["notice"]
     assert data["passages"]  # the nearest passages are still listed
+    # 东新区 inside 浦东新区 is one character off 东丽区: a real county is never "corrected"
+    pudong = engine.ask("浦东新区怎样发展高新技术企业？")
+    assert pudong.no_answer and pudong.not_covered == ["浦东新区"] and not pudong.districts
 
 
 def test_fillers_names_and_english_are_not_focus(engine: Engine) -> None:
