@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from qabot.corpus import SENTENCE_END, split_sentences
 from qabot.lexical import pos_tags
-from qabot.question import Analysis, unit_kind
+from qabot.question import Analysis, unit_fits
 from qabot.textnorm import HAN
 from qabot.types import AnswerSpan, Hit, Measure, Passage
 
@@ -150,8 +150,7 @@ def _values(sentence: str, analysis: Analysis) -> list[tuple[int, int]]:
     if analysis.answer_type == "quantity":
         if analysis.counted and analysis.counted not in sentence:
             return []
-        unit = analysis.unit
-        values = [v for v in values if unit is None or unit_kind(sentence[v[0] : v[1]]) in unit]
+        values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
     return values
 
 

@@ -51,7 +51,7 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reason", re.compile(r"为什么|为何|为啥|原因|咋会|怎么会|何以|理由|why", re.I)),
     ("definition", re.compile(r"是什么意思|指的是|是啥|什么是|什么叫|何为|含义|意思是|是指什么")),
     ("date", re.compile(r"哪一?年|何时|什么时候|啥时候|哪天|几月|哪个月|时间|日期|when", re.I)),
-    ("person", re.compile(r"谁|哪位|什么人|啥人|姓名|叫什么名字|作者|who", re.I)),
+    ("person", re.compile(r"谁|哪位|什么人|啥人|姓名|叫什么名字|(?<!工)作者|who", re.I)),
     (
         "place",
         re.compile(
@@ -132,6 +132,11 @@ _UNIT_KINDS = (
             "金额",
             "预算",
             "税收",
+            "养老金",
+            "补贴",
+            "补助",
+            "奖金",
+            "租金",
         ),
     ),
     ("area", ("平方公里", "平方米", "公顷", "亩", "面积", "占地")),
@@ -150,18 +155,48 @@ def unit_kind(text: str) -> str:
     return "count"
 
 
+# Measure words that count different things (名 people, 家 firms, 辆 vehicles…): 多少名网格员
+# is not answered by 278个网格. 个 is the generic one: 多少个 accepts any count, but not a
+# span of time (三年 does not say how many 小区).
+_CLASSIFIERS = ("名人位", "户", "家", "辆台", "座栋", "所", "项", "条", "场", "次", "张", "件")
+_DURATION = "年天月"
+
+
+def _count_kind(classifier: str) -> str:
+    if classifier in _DURATION:
+        return "duration"
+    group = next((g for g in _CLASSIFIERS if classifier in g), None)
+    return f"count:{group}" if group else "count"
+
+
+def unit_fits(value: str, asked: tuple[str, ...] | None) -> bool:
+    """Whether the value ``value`` (35名, 3.13亿元) is of a kind the question asks for."""
+    if asked is None:
+        return True
+    kind = unit_kind(value)
+    if kind != "count":
+        return kind in asked
+    own = _count_kind(value[-1])
+    return own in asked or ("count" in asked and own != "duration")
+
+
 def asked_unit(query: str) -> tuple[str, ...] | None:
     """The kinds of value a quantity question asks for, ``None`` when it does not say.
 
-    A unit the question writes (多少亿元) is strict; one read from the words before 多少
-    (收入多少) also accepts a share (75%)."""
+    A unit the question writes (多少亿元, 多少名) is strict; one read from the words before
+    多少 (收入多少, 签约金额是多少) also accepts a share (75%)."""
     match = _ASKED.search(query)
     if match:
-        kind = unit_kind(match.group(1)[:3])
-        if kind != "count" or match.group(1)[0] in "个家人户座栋项所条场次倍名辆台张件天":
+        unit = match.group(1)
+        kind = unit_kind(unit[:3])
+        if kind != "count":
             return (kind,)
-    before = query[: match.start()] if match else query
-    kind = unit_kind(before[-4:]) if before else "count"
+        if unit[0] in "个倍" + _DURATION + "".join(_CLASSIFIERS):
+            return (_count_kind(unit[0]),)
+    at = match.start() if match else min(
+        (i for i in (query.find("多少"), query.find("几")) if i >= 0), default=len(query)
+    )
+    kind = unit_kind(query[max(0, at - 4) : at]) if at else "count"
     return (kind, "percent") if kind not in ("count", "percent") else None
 
 
