@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from qabot.corpus import SENTENCE_END, split_sentences
 from qabot.lexical import pos_tags
-from qabot.question import Analysis, unit_fits
+from qabot.question import Analysis
 from qabot.textnorm import HAN
 from qabot.types import AnswerSpan, Hit, Measure, Passage
+from qabot.units import unit_fits
 
 EXCERPT_CHARS = 160
 ANSWER_CHARS = 220

@@ -242,11 +242,10 @@ class Engine:
         explicit = self.resolve_district(district)
         analysis = self.analyzer.analyse(question)
         districts = [explicit] if explicit else analysis.districts
-        query = analysis.query
         # The no-answer evidence always looks at the top CONFIDENCE_DEPTH passages (of each
         # compared district), so the decision does not depend on k.
         depth = CONFIDENCE_DEPTH * max(1, len(districts))
-        found = self.retriever.search(query, max(k, depth), districts, mode)
+        found = self.retriever.search(analysis.search, max(k, depth), districts, mode)
         weights = self.focus_weights(analysis)
         composed = compose(found[:k], analysis, weights)
         confidence = self.confidence(analysis, found, composed, weights, districts)

@@ -11,6 +11,7 @@ from qabot.answer import ELLIPSIS, is_heading, make_excerpt
 from qabot.decision import NoAnswerRule
 from qabot.retriever import RRF_K, _interleave
 from qabot.types import Confidence, Hit
+from qabot.units import asked_unit, unit_fits
 
 from conftest import make_chunk
 
@@ -111,3 +112,35 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
     assert not NoAnswerRule(0.5, 0.9, 0.2, use_type=False).refuses(
         Confidence(coverage=1, dense=1, support=1, type_ok=False)
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("北辰区种了多少亩春小麦？", ("area",)),
+        ("东丽区试点街道一共有多少名网格员？", ("count:名人位",)),
+        ("宝坻区交付了几个还迁小区", ("count",)),
+        ("签约金额是多少？", ("money", "percent")),  # read from the words before 多少
+        ("东丽城市化搞了多少年了", ("duration",)),
+        ("北辰区派了多少医务人员", None),  # the question does not say
+    ],
+)
+def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
+    assert asked_unit(question) == asked
+
+
+@pytest.mark.parametrize(
+    ("value", "asked", "fits"),
+    [
+        ("35名", ("count:名人位",), True),
+        ("278个", ("count:名人位",), False),  # counts something else than people
+        ("106家", ("count",), True),  # 个 is generic
+        ("三年", ("count",), False),  # a span of time counts nothing
+        ("3.13亿元", ("money", "percent"), True),
+        ("75%", ("money", "percent"), True),
+        ("6550亩", ("money",), False),
+        ("6550亩", None, True),
+    ],
+)
+def test_unit_fits(value: str, asked: tuple[str, ...] | None, fits: bool) -> None:
+    assert unit_fits(value, asked) is fits
