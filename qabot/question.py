@@ -120,6 +120,10 @@ def _said_by(name: str) -> re.Pattern[str]:
 
 _TITLE_WORDS = "书记|区长|主任"
 
+# Abbreviations people type for terms government texts spell out.
+_SPELLED_OUT = {"GDP": "地区生产总值"}
+_ABBREVIATIONS = re.compile("|".join(_SPELLED_OUT), re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class County:
@@ -230,6 +234,7 @@ class QuestionAnalyzer:
 
     def analyse(self, question: str) -> Analysis:
         query = fold_width(to_simplified(question)).strip()
+        query = _ABBREVIATIONS.sub(lambda m: _SPELLED_OUT[m.group(0).upper()], query)
         query = self._correct_districts(query)
         districts = self.gazetteer.find(query)
         people = [name for name in self.people if name in query]
