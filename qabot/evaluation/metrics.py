@@ -64,8 +64,8 @@ RankingMetrics = TypedDict(
 
 class Summary(RankingMetrics):
     """The metrics of a group of questions, as ``qabot eval --json`` prints them (overall, per
-    type, per district). Key order in the printed JSON: questions, answerable, the ranking
-    metrics, then the fields below in this order."""
+    type, per district). Printed in the order of the fields below, with the ranking metrics
+    right after ``answerable``."""
 
     questions: int
     answerable: int

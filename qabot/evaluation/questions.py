@@ -46,10 +46,12 @@ class Question:
 
     @property
     def answerable(self) -> bool:
+        """The documents answer it (it has evidence phrases); refusing it is a failure."""
         return bool(self.answers)
 
     @property
     def is_comparison(self) -> bool:
+        """Labelled with two or more districts: the top k must cover each of them."""
         return len(self.districts) > 1
 
 

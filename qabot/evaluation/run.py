@@ -118,6 +118,7 @@ class Outcome:
 
     @property
     def rank(self) -> int | None:
+        """1-based rank of the first answering passage (``None``: none in the top 10)."""
         return first_relevant_rank(self.relevance)
 
     @property
