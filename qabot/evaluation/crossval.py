@@ -38,6 +38,7 @@ class HeldOut(Summary):
 
     folds: int
     rules: list[dict[str, Any]]
+    fitted_on_all: dict[str, Any]  # the rule to ship (decision.NO_ANSWER_RULES)
     by_type: dict[str, Summary]
 
 
@@ -78,5 +79,8 @@ def held_out(outcomes: Sequence[D], k: int, folds: int) -> HeldOut:
         "folds": folds,
         **summarize(decided, k),
         "rules": rules,
+        "fitted_on_all": fit(
+            [(o.confidence, o.question.answerable) for o in outcomes if not o.error]
+        ).__dict__,
         "by_type": {name: summarize(group, k) for name, group in sorted(by_type.items())},
     }
