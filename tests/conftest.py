@@ -24,6 +24,9 @@ from qabot.lexical import LexicalIndex, Tokenizer
 from qabot.store import Manifest, Store
 from qabot.types import Chunk
 
+# The loopback Bot API server and its fixtures (api, config) for the Telegram tests.
+pytest_plugins = ["fake_bot_api"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
 INDEX = ROOT / "embeddings"
