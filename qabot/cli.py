@@ -200,7 +200,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(
             render_json(answer)
             if args.json
-            else render_terminal(answer, engine.gazetteer.names, color)
+            else render_terminal(answer, engine.districts, color)
         )
         return 0
     failed = 0
@@ -224,7 +224,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(
                 render_json(answer)
                 if args.json
-                else render_terminal(answer, engine.gazetteer.names) + "\n",
+                else render_terminal(answer, engine.districts) + "\n",
                 flush=True,
             )
     if failed:

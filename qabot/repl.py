@@ -51,7 +51,7 @@ class Repl:
             self._load_history()
             self.say(
                 f"qabot — {len(self.engine.store.chunks)} passages from "
-                f"{'、'.join(self.engine.gazetteer.names)}. :help for commands, Ctrl-D to leave."
+                f"{'、'.join(self.engine.districts)}. :help for commands, Ctrl-D to leave."
             )
         try:
             while True:
@@ -91,7 +91,7 @@ class Repl:
             self.say(
                 render_json(answer)
                 if self.as_json
-                else render_terminal(answer, self.engine.gazetteer.names, color=self.interactive)
+                else render_terminal(answer, self.engine.districts, color=self.interactive)
                 + "\n"
             )
         except UsageError as exc:
@@ -118,7 +118,7 @@ class Repl:
             if not arg:
                 raise UsageError(
                     ":district needs a name or 'all'; known: "
-                    + "、".join(self.engine.gazetteer.names)
+                    + "、".join(self.engine.districts)
                 )
             self.district = self.engine.resolve_district(arg)
             self.say(f"district = {self.district or 'all'}")
