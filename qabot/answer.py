@@ -1,35 +1,102 @@
-"""From retrieved passages to an answer: extractive, cited, never invented.
+"""From retrieved passages to an answer that answers: extractive, typed, cited, never invented.
 
-The short answer is made of whole sentences copied from the passages, each followed by the
-[n] of the passage it came from. Each passage gets an excerpt: the sentence that best
-matches the question with its neighbours, not the whole (possibly 1,000-character) paragraph.
+The answer line is made of sentences copied from the passages, each followed by the [n] of
+its passage, chosen for the kind of answer the question expects (:mod:`qabot.question`):
+
+* quantity/date/person/place — the sentence that holds the focus *and* a value of that type;
+  the value nearest the focus is marked (:class:`~qabot.types.AnswerSpan`);
+* measures — the measures themselves, the sentences after a heading or ``一是…`` lead, as a
+  list of up to five items; never the heading that restates the question;
+* reason — two or three adjacent sentences (cause and action);
+* definition — the sentence that says what the term is;
+* comparison — one line per district, 「文档未提及」 where a district has nothing;
+* yes/no and others — the evidence sentence.
+
+A bare section heading is never the answer line. Each passage also gets an excerpt.
 """
 
 from __future__ import annotations
 
-from qabot.corpus import split_sentences
-from qabot.types import Hit, Passage
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from qabot.corpus import SENTENCE_END, split_sentences
+from qabot.lexical import pos_tags
+from qabot.question import Analysis
+from qabot.textnorm import HAN
+from qabot.types import AnswerSpan, Hit, Measure, Passage
+from qabot.units import unit_fits
 
 EXCERPT_CHARS = 160
 ANSWER_CHARS = 220
 ELLIPSIS = "…"
+MAX_MEASURES = 5
+SOURCE_DEPTH = 3  # passages the answer line may come from
+RANK_DECAY = 0.3  # a sentence of the n-th passage counts (1 - RANK_DECAY * (n-1))
+NOT_MENTIONED = "文档未提及"
+
+_UNITS = (
+    "个百分点|平方公里|平方米|立方米|千米|公里|公顷|标准箱|人次|千瓦|亩|元|个|家|人|户|吨|米|%|％|"
+    "倍|项|所|座|条|套|次|名|辆|台|张|间|处|年|天|床|栋|期|批|只|头|场|篇|件|笔|位|支|类|款"
+)
+QUANTITY = re.compile(
+    r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]+)(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:"
+    + _UNITS
+    + r")|\d+(?:\.\d+)?[万亿]"
+)
+DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
+_PLACE = re.compile(rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖)")
+_ORDINAL_LEAD = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[是，、]"
+    r"|首先|其次|再次|最后|另外|此外)"
+)
+_DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个项支]|是由")
 
 
-def sentence_score(sentence: str, terms: list[str]) -> float:
-    """How much of the question a sentence contains: matched terms weighted by length."""
-    return float(sum(len(t) for t in set(terms) if t in sentence))
+@dataclass
+class Composed:
+    """The answer line and what it was made from."""
+
+    text: str
+    passages: list[Passage]
+    source: Passage | None = None  # the passage the (first) answer sentence comes from
+    span: AnswerSpan | None = None
+    measures: list[Measure] = field(default_factory=list)
+    type_ok: bool = True  # a value of the expected type sits near the focus
 
 
-def best_sentence(text: str, terms: list[str]) -> tuple[int, list[str], float]:
-    sentences = split_sentences(text) or [text]
-    scores = [sentence_score(s, terms) for s in sentences]
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-    return best, sentences, scores[best]
+def sentence_spans(text: str) -> list[tuple[int, str]]:
+    """The sentences of ``text`` with their start offsets."""
+    spans, cursor = [], 0
+    for sentence in split_sentences(text):
+        start = text.find(sentence, cursor)
+        spans.append((start, sentence))
+        cursor = start + len(sentence)
+    return spans
 
 
-def make_excerpt(text: str, terms: list[str], limit: int = EXCERPT_CHARS) -> str:
+def sentence_score(sentence: str, weights: Mapping[str, float]) -> float:
+    """How much of the question's focus a sentence holds (IDF-weighted, longer words more)."""
+    return float(sum(w * len(t) for t, w in weights.items() if t in sentence))
+
+
+def is_heading(sentence: str, query: str = "") -> bool:
+    """A section heading or a lead that only restates the topic: never an answer by itself."""
+    body = sentence.rstrip(SENTENCE_END + " ")
+    if len(body) <= 30 and "，" not in body and _ORDINAL_LEAD.match(body):
+        return not QUANTITY.search(body)
+    if query and len(body) <= 24 and not QUANTITY.search(body) and not DATE.search(body):
+        shared = sum(1 for ch in body if ch in query)
+        return shared / max(len(body), 1) >= 0.6
+    return False
+
+
+def make_excerpt(text: str, weights: Mapping[str, float], limit: int = EXCERPT_CHARS) -> str:
     """The best-matching sentence, widened with its neighbours up to ``limit`` characters."""
-    best, sentences, _ = best_sentence(text, terms)
+    sentences = [s for _, s in sentence_spans(text)] or [text]
+    scores = [sentence_score(s, weights) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     start = end = best
     size = len(sentences[best])
     while True:
@@ -47,25 +114,210 @@ def make_excerpt(text: str, terms: list[str], limit: int = EXCERPT_CHARS) -> str
     return prefix + excerpt[:limit] + suffix
 
 
-def compose(hits: list[Hit], terms: list[str], districts: list[str]) -> tuple[str, list[Passage]]:
-    """The short extractive answer and the cited passages."""
-    passages = [
-        Passage(
-            rank, hit.score, hit.chunk, make_excerpt(hit.chunk.text, terms), hit.dense, hit.lexical
-        )
-        for rank, hit in enumerate(hits, start=1)
+def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
+    found = [m.span() for name in known for m in re.finditer(re.escape(name), sentence)]
+    position = 0
+    for word, tag in pos_tags(sentence):
+        if tag in ("nr", "nt") and len(word) >= 2 and word[-1] not in "区县市省":
+            found.append((position, position + len(word)))
+        position += len(word)
+    return found
+
+
+def _places(sentence: str) -> list[tuple[int, int]]:
+    found = [m.span() for m in _PLACE.finditer(sentence)]
+    position = 0
+    for word, tag in pos_tags(sentence):
+        if tag == "ns" and len(word) >= 2:
+            found.append((position, position + len(word)))
+        position += len(word)
+    return found
+
+
+VALUE_FINDERS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
+    "quantity": lambda s: [m.span() for m in QUANTITY.finditer(s)],
+    "date": lambda s: [m.span() for m in DATE.finditer(s)],
+    "person": _people,
+    "place": _places,
+}
+
+
+def _values(sentence: str, analysis: Analysis) -> list[tuple[int, int]]:
+    """Values of the expected type; for a quantity, in the unit kind asked, and only in a
+    sentence about the thing counted (多少个孩子: a sentence without 孩子 does not count them)."""
+    if analysis.answer_type == "person":
+        return _people(sentence, analysis.known_people)
+    values = VALUE_FINDERS[analysis.answer_type](sentence)
+    if analysis.answer_type == "quantity":
+        if analysis.counted and analysis.counted not in sentence:
+            return []
+        values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
+    return values
+
+
+_CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
+
+
+def _nearest_value(
+    sentence: str, analysis: Analysis, weights: Mapping[str, float]
+) -> tuple[tuple[int, int] | None, bool]:
+    """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
+    (values inside quotation marks or titles are names, not answers), and whether that clause
+    holds any focus word at all."""
+    quoted = [m.span() for m in _QUOTE.finditer(sentence)]
+    values = [
+        v for v in _values(sentence, analysis) if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
     ]
-    # One sentence from the best passage; for a comparison, one from each district's best.
-    if len(districts) > 1:
-        firsts = (next((p for p in passages if p.chunk.district == d), None) for d in districts)
-        sources = [p for p in firsts if p is not None]
+    if not values:
+        return None, False
+    clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
+
+    def clause_score(span: tuple[int, int]) -> float:
+        c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
+        before = sentence[c0 : span[0]]
+        return sum(
+            w * len(t) * (1.0 if t in before else 0.5)
+            for t, w in weights.items()
+            if t in sentence[c0:c1]
+        )
+
+    best = max(values, key=lambda v: (clause_score(v), -v[0]))
+    return best, clause_score(best) > 0 or not weights
+
+
+def _clip(sentence: str, anchor: int) -> tuple[str, int]:
+    """A long sentence cut to the clauses around ``anchor``; returns the text and its offset
+    in ``sentence``."""
+    if len(sentence) <= ANSWER_CHARS:
+        return sentence, 0
+    start = max(0, anchor - ANSWER_CHARS // 2)
+    comma = sentence.rfind("，", 0, start + 1)
+    start = comma + 1 if comma >= 0 and anchor - comma < ANSWER_CHARS - 20 else start
+    return sentence[start : start + ANSWER_CHARS], start
+
+
+@dataclass
+class _Candidate:
+    passage: Passage
+    index: int  # sentence number in the passage
+    offset: int
+    sentence: str
+    score: float
+    value: tuple[int, int] | None = None
+    near: bool = False
+
+
+def _candidates(
+    passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
+) -> list[_Candidate]:
+    typed = analysis.answer_type in VALUE_FINDERS
+    found = []
+    for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
+        for index, (offset, sentence) in enumerate(sentence_spans(passage.chunk.text)):
+            if is_heading(sentence, analysis.query):
+                continue
+            score = sentence_score(sentence, weights) * (1.0 - RANK_DECAY * decay)
+            candidate = _Candidate(passage, index, offset, sentence, score)
+            if typed:
+                candidate.value, candidate.near = _nearest_value(sentence, analysis, weights)
+            elif analysis.answer_type == "definition" and _DEFINES.search(sentence):
+                candidate.score *= 1.3
+            found.append(candidate)
+    return found
+
+
+def _cite(sentence: str, passage: Passage) -> str:
+    return f"{sentence}[{passage.rank}]"
+
+
+def _measures(source: _Candidate, analysis: Analysis) -> list[Measure]:
+    """The sentences from the lead on (a heading skipped), up to the next section."""
+    spans = sentence_spans(source.passage.chunk.text)
+    first = source.index
+    # The lead (best sentence) may be preceded by its own heading; start at the lead.
+    items: list[Measure] = []
+    for index in range(first, len(spans)):
+        sentence = spans[index][1]
+        if is_heading(sentence, analysis.query):
+            if items:
+                break
+            continue
+        items.append(Measure(text=sentence, passage=source.passage.rank))
+        if len(items) >= MAX_MEASURES:
+            break
+    return items
+
+
+def _adjacent(source: _Candidate, count: int = 3) -> str:
+    """The best sentence and the ones after it (before it, at a paragraph's end)."""
+    spans = [s for _, s in sentence_spans(source.passage.chunk.text)]
+    start = min(source.index, max(0, len(spans) - count))
+    chosen = [s for s in spans[start : start + count] if not is_heading(s)]
+    while len(chosen) > 1 and sum(map(len, chosen)) > ANSWER_CHARS * 1.5:
+        chosen.pop()
+    return "".join(chosen)
+
+
+def compose(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -> Composed:
+    """The typed extractive answer and the cited passages (see the module docstring)."""
+    passages = [
+        Passage(rank, h.score, h.chunk, make_excerpt(h.chunk.text, weights), h.dense, h.lexical)
+        for rank, h in enumerate(hits, start=1)
+    ]
+    if analysis.answer_type == "comparison" or len(analysis.districts) > 1:
+        return _comparison(passages, analysis, weights)
+    candidates = _candidates(passages, analysis, weights)
+    if not candidates:
+        return Composed("", passages)
+    typed = analysis.answer_type in VALUE_FINDERS
+    best = max(candidates, key=lambda c: (c.near if typed else True, c.score, -c.passage.rank))
+    composed = Composed("", passages, source=best.passage, type_ok=best.near or not typed)
+    if analysis.answer_type == "measures":
+        composed.measures = _measures(best, analysis)
+        composed.text = "\n".join(_cite(m.text, best.passage) for m in composed.measures)
+    elif analysis.answer_type == "reason":
+        composed.text = _cite(_adjacent(best), best.passage)
+    elif typed and best.value is not None:
+        start, end = best.value
+        text, cut = _clip(best.sentence, start)
+        absolute = best.offset + start
+        composed.span = AnswerSpan(
+            best.passage.rank, absolute, best.offset + end, best.sentence[start:end]
+        )
+        composed.text = _cite(_ellipsis(text, cut, best.sentence), best.passage)
     else:
-        sources = passages[:1]
-    parts = []
-    for passage in sources:
-        index, sentences, _ = best_sentence(passage.chunk.text, terms)
-        sentence = sentences[index]
-        if len(sentence) > ANSWER_CHARS:
-            sentence = sentence[:ANSWER_CHARS] + ELLIPSIS
-        parts.append(f"{sentence}[{passage.rank}]")
-    return "".join(parts), passages
+        text, cut = _clip(best.sentence, 0)
+        if len(text) < 20:  # a short sentence says more with the next one
+            text = _adjacent(best, 2)
+        composed.text = _cite(_ellipsis(text, cut, best.sentence), best.passage)
+    return composed
+
+
+def _ellipsis(text: str, cut: int, sentence: str) -> str:
+    prefix = ELLIPSIS if cut > 0 else ""
+    suffix = ELLIPSIS if cut + len(text) < len(sentence) else ""
+    return prefix + text + suffix
+
+
+def _comparison(
+    passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
+) -> Composed:
+    """One line per district named: its best sentence, or 「文档未提及」."""
+    lines = []
+    source = None
+    for district in [*analysis.districts, *analysis.not_covered]:
+        own = [p for p in passages if p.chunk.district == district]
+        # The district's best-ranked passage, unless it holds none of the focus.
+        picks = _candidates(own[:1], analysis, weights)
+        if not any(c.score for c in picks):
+            picks = _candidates(own, analysis, weights)
+        pick = max(picks, key=lambda c: (c.score, -c.passage.rank), default=None)
+        if pick is None or (weights and pick.score == 0):
+            lines.append(f"{district}：{NOT_MENTIONED}")
+            continue
+        source = source or pick.passage
+        text, cut = _clip(pick.sentence, 0)
+        lines.append(f"{district}：{_cite(_ellipsis(text, cut, pick.sentence), pick.passage)}")
+    # Nothing on any district is no answer at all.
+    return Composed("\n".join(lines), passages, source=source, type_ok=source is not None)

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from qabot.districts import Gazetteer
+from qabot.textnorm import HAN
 
 ROLES = (
     "区委书记",
@@ -35,20 +36,18 @@ _ROLE_ALT = "|".join(ROLES)
 INTERVIEWER = "记者"
 
 # "区委书记冯卫华。", "和平区委书记陈绍旺同志": a role, then a 2–3 character name.
-_INTRO = re.compile(
-    rf"(?<!总)({_ROLE_ALT})([\u4e00-\u9fff]{{2,3}}?)(?=同志|[，,。、;；:：\s(（]|$)"
-)
+_INTRO = re.compile(rf"(?<!总)({_ROLE_ALT})([{HAN}]{{2,3}}?)(?=同志|[，,。、;；:：\s(（]|$)")
 # "冯卫华:", "夏新书记介绍:", "谢元区长介绍:", "记者:"
 _TURN = re.compile(
-    rf"^(?P<name>[\u4e00-\u9fff]{{2,4}}?)(?P<role>{_ROLE_ALT})?(?P<verb>介绍|表示|说|答|谈到)?\s*[:：]"
+    rf"^(?P<name>[{HAN}]{{2,4}}?)(?P<role>{_ROLE_ALT})?(?P<verb>介绍|表示|说|答|谈到)?\s*[:：]"
 )
-_AUTHOR = re.compile(r"作者\s*[:：]\s*(?:文\s*[|｜/]\s*)?([\u4e00-\u9fff]{2,4})")
+_AUTHOR = re.compile(rf"作者\s*[:：]\s*(?:文\s*[|｜/]\s*)?([{HAN}]{{2,4}})")
 _AUTHOR_ROLE = re.compile(r"[(（]\s*作者(?:系|为|是)([^)）]{2,60})[)）]")
 _PUBLISHED = re.compile(
     r"(?:发布日期|发布时间|日期)\s*[:：]\s*(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})"
 )
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
-_CITY_DISTRICT = re.compile(r"(?:市|省)([\u4e00-\u9fff]{2,3}(?:新区|区|县))")
+_CITY_DISTRICT = re.compile(rf"(?:市|省)([{HAN}]{{2,3}}(?:新区|区|县))")
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,7 @@ def detect_kind(lines: list[str]) -> str:
     """interview (记者 asks), work report (addressed to 各位代表), or article."""
     text = "\n".join(lines)
     if re.search(r"^\s*记者\s*[:：]", text, re.MULTILINE) or any(
-        re.match(r"^[\u4e00-\u9fff]{2,4}(?:" + _ROLE_ALT + r")?介绍[:：]", line) for line in lines
+        re.match(rf"^[{HAN}]{{2,4}}(?:" + _ROLE_ALT + r")?介绍[:：]", line) for line in lines
     ):
         return "interview"
     if "各位代表" in text or "政府工作报告" in text:

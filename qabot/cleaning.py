@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from qabot.textnorm import fold_width, is_cjk, to_simplified
+from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 _PINYIN_LETTERS = f"a-z{_TONED}"
@@ -27,12 +27,19 @@ _PINYIN_TAIL = re.compile(rf"[{_PINYIN_LETTERS}]*[{_TONED}][{_PINYIN_LETTERS}]*[
 _WATERMARK = re.compile(
     r"[(（]?\s*(?:https?://)?www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/\S*)?\s*[)）]?", re.IGNORECASE
 )
-_MOJIBAKE_RUN = re.compile(r"\?+([\u4e00-\u9fff]+[A-Za-z]?)")
-# Left-overs: '?' glued inside a word, stray ';' or '_' after it, U+FFFD, lone letters.
-_STRAY = re.compile(
-    r"(?<=[\u4e00-\u9fff])\?+[;_]?(?=[\u4e00-\u9fffA-Za-z])|\ufffd+|(?<=[\u4e00-\u9fff])[;_](?=[\u4e00-\u9fff])"
-)
-_LONE_LETTER = re.compile(r"(?<=[\u4e00-\u9fff])[A-Za-z](?=[\u4e00-\u9fff])")
+_MOJIBAKE_RUN = re.compile(rf"\?+([{HAN}]+[A-Za-z]?)")
+# "。" + a character, shifted: the scrape wrote "?" for the lost lead byte 0xA1 and "?" for
+# the full-width "？" (0xA3 0xBF) that the shift made of "。"'s second byte and the next
+# character's first: ``??箵粢咔槠陂g`` → ``。抗擊疫情期間``.
+_FULL_STOP_RUN = re.compile(rf"\?\?([{HAN}]+[A-Za-z]?)")
+_FULL_STOP_BYTES = b"\xa1\xa3\xbf"
+# A character that cannot be recovered is marked, not dropped: neighbours stay apart.
+ILLEGIBLE = "□"
+# Left-overs: '?' glued inside a word with a stray ';' or '_' after it, U+FFFD.
+_DAMAGE = re.compile(rf"(?<=[{HAN}])\?+[;_]?(?=[{HAN}A-Za-z])|\ufffd+")
+# '_' between Chinese characters is debris; ';' there is a real clause separator and stays.
+_STRAY = re.compile(rf"(?<=[{HAN}])_(?=[{HAN}])")
+_LONE_LETTER = re.compile(rf"(?<=[{HAN}□])[A-Za-z](?=[{HAN}])")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 
 
@@ -54,9 +61,16 @@ def repair_mojibake(text: str) -> str:
             return repaired
         return match.group(0)
 
+    def fix_full_stop(match: re.Match[str]) -> str:
+        try:
+            repaired = (_FULL_STOP_BYTES + match.group(1).encode("gbk")).decode("gbk")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return match.group(0)
+        return repaired if all(is_cjk(ch) for ch in repaired[1:]) else match.group(0)
+
     if "?" not in text:
         return text
-    return _MOJIBAKE_RUN.sub(fix, text)
+    return _MOJIBAKE_RUN.sub(fix, _FULL_STOP_RUN.sub(fix_full_stop, text))
 
 
 def strip_pinyin(text: str) -> str:
@@ -71,13 +85,15 @@ def strip_watermarks(text: str) -> str:
 
 
 def drop_strays(text: str) -> str:
-    """Remove mojibake left-overs that would split words: stray ``?;_``, U+FFFD, lone letters."""
-    text = _STRAY.sub("", text)
-    return _LONE_LETTER.sub("", text) if "?" in text or _has_annotation_damage(text) else text
+    """Mark unrecoverable mojibake (``?;``, ``?_``, U+FFFD → □) and remove left-overs that
+    would split words (``_`` between characters, lone letters); real ``;`` stays."""
+    damaged = "?" in text or _has_annotation_damage(text)
+    text = _STRAY.sub("", _DAMAGE.sub(ILLEGIBLE, text))
+    return _LONE_LETTER.sub("", text) if damaged else text
 
 
 def _has_annotation_damage(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff][a-z][\u4e00-\u9fff]", text))
+    return bool(re.search(rf"[{HAN}][a-z][{HAN}]", text))
 
 
 def clean_text(raw: str) -> str:

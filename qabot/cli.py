@@ -1,8 +1,8 @@
-"""The ``qabot`` command line (contract in DESIGN.md): index, ask, repl, eval, telegram, serve.
+"""The ``qabot`` command line: index, ask, repl, eval, telegram, serve, feedback.
 
-Exit codes: 0 success, 1 internal error, 2 usage error, 3 missing/corrupt/mismatched or
-unwritable index or unreadable corpus, 130 interrupted; errors are one line on stderr, never
-a traceback.
+The contract is docs/contract.md. Exit codes: 0 success, 1 internal error, 2 usage error,
+3 missing/corrupt/mismatched or unwritable index or unreadable corpus, 4 Bot API unreachable
+at start-up, 130 interrupted; errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ import argparse
 import io
 import json
 import logging
-import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from qabot import __version__
+from qabot.batch import read_batch
 from qabot.engine import Engine, Settings, validate_k, validate_question
 from qabot.errors import QabotError, UsageError
 from qabot.indexer import build
 from qabot.render import render_json, render_terminal
-from qabot.textnorm import strip_controls
+from qabot.types import MODES
 
 log = logging.getLogger("qabot")
 
@@ -87,7 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="passages per question for hit@k failures and comparison coverage (default 5); "
         "ranking metrics always use the top 10",
     )
-    evaluate.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    evaluate.add_argument("--mode", choices=MODES, default="hybrid")
+    evaluate.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also fit the answer/refuse rule on K-1 folds and report each held-out fold "
+        "(under held_out in --json)",
+    )
     evaluate.add_argument("--json", action="store_true", help="print the metrics as a JSON object")
     evaluate.add_argument(
         "--report",
@@ -102,12 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     telegram.add_argument(
         "--webhook-url", help="public HTTPS URL: run in webhook mode instead of polling"
     )
-    telegram.add_argument(
-        "--listen", default="127.0.0.1", help="webhook server address (default 127.0.0.1)"
-    )
-    telegram.add_argument(
-        "--port", type=int, default=8443, help="webhook server port (default 8443)"
-    )
+    telegram.add_argument("--listen", help="webhook server address (default 127.0.0.1)")
+    telegram.add_argument("--port", type=int, help="webhook server port (default 8443)")
     telegram.add_argument(
         "--state",
         metavar="FILE",
@@ -195,57 +198,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_batch(stream: BinaryIO) -> Iterator[tuple[int, object, dict | None, str | None]]:
-    """(line number, id, request, error) for each non-blank line of a JSONL question file.
-
-    Lines are decoded one by one, so a line of invalid UTF-8, broken JSON, a lone surrogate
-    or a field of the wrong type is one error and the lines after it are still read.
-    """
-    for number, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            byte = raw[exc.start]
-            yield number, None, None, f"line {number}: not valid UTF-8 (byte 0x{byte:02x})"
-            continue
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            yield number, None, None, f"line {number}: not valid JSON ({detail})"
-            continue
-        if not isinstance(request, dict):
-            yield number, None, None, f"line {number}: expected an object with a 'question' string"
-            continue
-        qid = request.get("id")
-        if not (qid is None or isinstance(qid, (str, int))) or not _encodable(qid):
-            yield number, None, None, f"line {number}: 'id' must be a string or a number"
-            continue
-        yield number, qid, request, _request_problem(request, number)
-
-
-def _encodable(value: object) -> bool:
-    """False for text holding a lone surrogate (JSON "\\ud800"), which cannot be printed."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _request_problem(request: dict, number: int) -> str | None:
-    if not isinstance(request.get("question"), str):
-        return f"line {number}: expected an object with a 'question' string"
-    district = request.get("district")
-    if district is not None and not isinstance(district, str):
-        return f"line {number}: 'district' must be a string or null, not {type(district).__name__}"
-    if not _encodable(request):
-        return f"line {number}: a string holds a lone surrogate (\\ud800-\\udfff), not text"
-    return None
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     validate_k(args.k)
     if args.batch and args.question:
@@ -260,9 +212,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if stream is None:
         answer = engine.ask(args.question, k=args.k, district=args.district)
         print(
-            render_json(answer)
-            if args.json
-            else printable(render_terminal(answer, engine.gazetteer.names, color))
+            render_json(answer) if args.json else render_terminal(answer, engine.districts, color)
         )
         return 0
     failed = 0
@@ -286,24 +236,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(
                 render_json(answer)
                 if args.json
-                else printable(render_terminal(answer, engine.gazetteer.names)) + "\n",
+                else render_terminal(answer, engine.districts) + "\n",
                 flush=True,
             )
     if failed:
         log.warning("%d question(s) could not be answered; see the 'error' objects", failed)
     return 0
-
-
-# The only escape sequences qabot prints itself (bold, dim, reset on a terminal).
-_OWN_CODES = re.compile(r"(\x1b\[[012]m)")
-
-
-def printable(text: str) -> str:
-    """Rendered text without terminal escapes or control characters from the documents."""
-    return "".join(
-        part if _OWN_CODES.fullmatch(part) else strip_controls(part)
-        for part in _OWN_CODES.split(text)
-    )
 
 
 def _open(args: argparse.Namespace) -> BinaryIO:
@@ -335,7 +273,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     k = validate_k(args.k)
     questions = load_questions(Path(args.file))
     engine = Engine.open(_settings(args))
-    result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True)
+    result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
     print(json.dumps(result, ensure_ascii=False) if args.json else render_table(result))
     if args.report:
         from qabot.evaluation import write_report

@@ -37,13 +37,14 @@ from qabot.sources import (
     source_lines,
 )
 from qabot.sources import list_sources as list_sources  # re-exported: scripts use it here
+from qabot.textnorm import HAN
 from qabot.types import Chunk
 
 log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
@@ -91,7 +92,7 @@ class Document:
 
 def doc_id_for(path: Path) -> str:
     """A stable id from the file name: lowercase, ASCII-safe where possible."""
-    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "-", path.stem.lower()).strip("-")
+    stem = re.sub(rf"[^\w{HAN}-]+", "-", path.stem.lower()).strip("-")
     return stem or hashlib.sha1(path.name.encode()).hexdigest()[:8]
 
 
@@ -109,7 +110,7 @@ def _is_heading(text: str) -> bool:
 
 
 def _is_byline(text: str) -> bool:
-    return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", text))
+    return bool(re.fullmatch(rf"[{HAN}]{{2,4}}", text))
 
 
 def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -> Document:

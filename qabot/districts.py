@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qabot.errors import UsageError
-from qabot.textnorm import to_simplified
+from qabot.textnorm import is_cjk, to_simplified
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class Gazetteer:
         if form not in _WORDLIKE_SHORT or end >= len(text):
             return True
         nxt = text[end]
-        return not ("\u4e00" <= nxt <= "\u9fff") or nxt in _WORDLIKE_OK_NEXT or nxt == "区"
+        return not is_cjk(nxt) or nxt in _WORDLIKE_OK_NEXT or nxt == "区"
 
     def resolve(self, value: str) -> str | None:
         """Canonical name for a user-supplied district, ``None`` for "all".

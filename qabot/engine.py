@@ -19,17 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-from qabot.answer import compose
+from qabot.answer import Composed, compose
 from qabot.backend import ChunkStore, open_existing, parse_store
 from qabot.corpus import SENTENCE_END
+from qabot.decision import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.districts import Gazetteer
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
+from qabot.question import Analysis, QuestionAnalyzer
 from qabot.retriever import Retriever, quoted_phrases
-from qabot.textnorm import fold_width, is_cjk, match_key, strip_controls, to_simplified
+from qabot.textnorm import match_key, strip_controls
 from qabot.types import MODES, Answer, Chunk, Confidence, DocumentInfo, Hit, Mode
+
+__all__ = ["FALLBACK_RULE", "NO_ANSWER_RULES", "Engine", "NoAnswerRule", "Settings"]
 
 log = logging.getLogger(__name__)
 
@@ -38,24 +42,6 @@ MAX_K = 50
 CONFIDENCE_DEPTH = 3  # passages the no-answer rule looks at
 EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-@dataclass(frozen=True)
-class NoAnswerRule:
-    """The documents are taken not to cover a question when the best passages neither match
-    enough of its content words (``coverage``) nor come close in meaning (``dense``)."""
-
-    min_coverage: float
-    min_dense: float
-
-    def refuses(self, confidence: Confidence) -> bool:
-        return confidence.coverage < self.min_coverage and confidence.dense < self.min_dense
-
-
-# Fitted on tests/data/questions.jsonl (README, "No answer"). Cosine scales differ between
-# models, so other embedders fall back to the coverage test alone, set more cautiously.
-NO_ANSWER_RULES = {"e5-small": NoAnswerRule(min_coverage=0.64, min_dense=0.894)}
-FALLBACK_RULE = NoAnswerRule(min_coverage=0.25, min_dense=float("inf"))
 
 
 @dataclass(frozen=True)
@@ -132,10 +118,6 @@ def _is_compound(word: str, words: list[str]) -> bool:
     return split(word, 0)
 
 
-def _has_cjk_or_digit(word: str) -> bool:
-    return any(is_cjk(ch) or ch.isdigit() for ch in word)
-
-
 class Engine:
     """An index, its embedder and the retriever over them: load once, ask many times.
 
@@ -149,6 +131,14 @@ class Engine:
         self.gazetteer = Gazetteer(store.manifest.districts.items())
         self.tokenizer = Tokenizer(self.gazetteer.names)
         self.retriever = Retriever(store, self.embedder, self.tokenizer)
+        chunks = list(store.iter_chunks())  # speakers and county mentions (Milvus: one scan)
+        self.analyzer = QuestionAnalyzer(
+            self.gazetteer,
+            self.tokenizer,
+            people=[(c.speaker, c.district) for c in chunks],
+            corpus_text="".join(c.text for c in chunks),
+        )
+        self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
 
     # ------------------------------------------------------------------ opening
 
@@ -240,13 +230,15 @@ class Engine:
         district: str | None = None,
         mode: Mode = "hybrid",
         qid: str | None = None,
+        rule: NoAnswerRule | None = None,
     ) -> Answer:
         """Answer ``question`` from the index.
 
         Returns the ``k`` best passages (1–50), the extractive answer copied from them with
         ``[n]`` citations, and ``no_answer`` when the documents do not cover the question.
         ``district`` restricts the search (any known form; ``None``: the districts the
-        question names, else all). ``qid`` is echoed as the answer's ``id``.
+        question names, else all). ``qid`` is echoed as the answer's ``id``. ``rule`` overrides
+        the fitted answer/refuse rule (``qabot eval --folds`` refits it per fold).
         Raises :class:`UsageError` (``reason`` says which) for a question or parameter
         that cannot be searched. Safe to call from several threads.
         """
@@ -256,66 +248,99 @@ class Engine:
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}", "bad_mode")
         explicit = self.resolve_district(district)
-        query = fold_width(to_simplified(question))
-        districts = [explicit] if explicit else self.gazetteer.find(query)
+        analysis = self.analyzer.analyse(question)
+        districts = [explicit] if explicit else analysis.districts
         # The no-answer evidence always looks at the top CONFIDENCE_DEPTH passages (of each
         # compared district), so the decision does not depend on k.
         depth = CONFIDENCE_DEPTH * max(1, len(districts))
-        found = self.retriever.search(query, max(k, depth), districts, mode)
-        hits = found[:k]
-        terms = self.content_terms(query)
-        text, passages = compose(hits, terms, districts)
-        rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
-        # A comparison is answered when at least one of its districts is covered.
-        compared = districts if len(districts) > 1 else []
-        groups = [[h for h in found if h.chunk.district == d] for d in compared] or [found]
-        quoted = quoted_phrases(query)
-        confidences = [self._confidence(group, terms, quoted) for group in groups]
-        confidence = max(confidences, key=lambda c: (not rule.refuses(c), c.coverage))
-        no_answer = not passages or all(rule.refuses(c) for c in confidences)
+        found = self.retriever.search(analysis.search, max(k, depth), districts, mode)
+        weights = self.focus_weights(analysis)
+        composed = compose(found[:k], analysis, weights)
+        confidence = self.confidence(analysis, found, composed, weights, districts)
+        no_answer = not composed.passages or (rule or self.rule).refuses(confidence)
         return Answer(
             id=qid,
             question=question,
             districts=districts,
             no_answer=no_answer,
-            answer="" if no_answer else text,
-            passages=passages,
+            answer="" if no_answer else composed.text,
+            passages=composed.passages,
             latency_ms=(time.perf_counter() - started) * 1000,
             confidence=confidence,
+            answer_type=analysis.answer_type,
+            answer_span=None if no_answer else composed.span,
+            measures=[] if no_answer else composed.measures,
+            not_covered=analysis.not_covered,
+            notice=self.notice(analysis, confidence, found) if no_answer else "",
         )
 
-    def content_terms(self, query: str) -> list[str]:
-        """The question's words that say what it is about (district names excluded)."""
-        names = set(self.gazetteer.names) | {
-            alias for d in self.gazetteer.districts.values() for alias in d.aliases
-        }
-        return [t for t in self.tokenizer.tokenize(query) if t not in names]
-
-    def _confidence(
-        self, hits: list[Hit], terms: list[str], quoted: Sequence[str] = ()
-    ) -> Confidence:
-        """Evidence that the top passages answer the question.
-
-        ``coverage``: the IDF-weighted share of the question's content words that the top
-        three passages contain (rare words count most; a word the corpus never uses counts
-        fully against). ``dense``: the best cosine similarity among them.
-        """
-        if not hits:
-            return Confidence()
-        top = hits[:CONFIDENCE_DEPTH]
-        words = list(dict.fromkeys(terms))
-        # jieba's search mode yields 环境保护 and also 环境, 保护: count such a compound once.
+    def focus_weights(self, analysis: Analysis) -> dict[str, float]:
+        """The focus words with their IDF (a compound jieba also split counts once)."""
+        words = analysis.focus
         words = [t for t in words if not _is_compound(t, words)]
-        # A word in another script that the corpus never uses (北辰区种了多少亩春小麦 please)
-        # says nothing about whether these Chinese documents answer: it does not count.
-        words = [t for t in words if self.store.has_token(t) or _has_cjk_or_digit(t)]
-        weights = {t: self.store.idf(t) for t in words}
-        texts = [h.chunk.embed_text() for h in top]
-        found = sum(w for t, w in weights.items() if any(t in text for text in texts))
-        coverage = found / (sum(weights.values()) or 1.0)
+        return {t: self.store.idf(t) for t in words}
+
+    def confidence(
+        self,
+        analysis: Analysis,
+        found: list[Hit],
+        composed: Composed,
+        weights: dict[str, float],
+        districts: list[str],
+    ) -> Confidence:
+        """Evidence that the answer answers: see :class:`~qabot.types.Confidence`."""
+        if not found or not self.tokenizer.tokenize(analysis.query):
+            # Nothing found, or no word these documents could hold (a question in Korean).
+            return Confidence(covered=not analysis.not_covered or bool(districts))
+        # A comparison is answered when at least one of its districts is covered.
+        compared = districts if len(districts) > 1 else []
+        groups = [[h for h in found if h.chunk.district == d] for d in compared]
+        groups = [g for g in groups if g] or [found]
+        quoted = quoted_phrases(analysis.query)
+        coverage = max(self._coverage(g[:CONFIDENCE_DEPTH], weights, quoted) for g in groups)
+        source = composed.source.chunk if composed.source else found[0].chunk
+        comparison = len(groups) > 1
+        support = coverage if comparison else self._coverage([found[0]], weights, quoted)
+        if composed.source is not None and not comparison:
+            own = next((h for h in found if h.chunk.id == source.id), found[0])
+            support = self._coverage([own], weights, quoted)
+        return Confidence(
+            coverage=round(coverage, 3),
+            dense=round(max(h.dense for h in found[:CONFIDENCE_DEPTH]), 4),
+            support=round(support, 3),
+            type_ok=composed.type_ok,
+            year_ok=all(self._speaks_of(source, year) for year in analysis.years),
+            covered=not analysis.not_covered or bool(districts),
+            names_ok=all(
+                any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH])
+                for n in analysis.names
+            ),
+        )
+
+    @staticmethod
+    def _speaks_of(chunk: Chunk, year: int) -> bool:
+        return chunk.date.startswith(str(year)) or f"{year}" in chunk.text + chunk.context
+
+    def _coverage(self, hits: list[Hit], weights: dict[str, float], quoted: Sequence[str]) -> float:
+        """IDF-weighted share of the focus words the passages contain (1 with no focus)."""
+        texts = [h.chunk.embed_text() for h in hits]
         if quoted and any(all(q in match_key(text) for q in quoted) for text in texts):
-            coverage = 1.0  # the passage says literally what the question quotes
-        return Confidence(coverage=round(coverage, 3), dense=round(max(h.dense for h in top), 4))
+            return 1.0  # the passage says literally what the question quotes
+        total = sum(weights.values())
+        if not total:
+            return 1.0
+        return sum(w for t, w in weights.items() if any(t in text for text in texts)) / total
+
+    def notice(self, analysis: Analysis, confidence: Confidence, found: list[Hit]) -> str:
+        """Why the bot refuses, when it can say more than "the documents do not cover it"."""
+        known = "、".join(self.districts)
+        if not confidence.covered:
+            return f"没有收录{'、'.join(analysis.not_covered_labels)}的文档；已收录：{known}。"
+        if not confidence.year_ok and found:
+            dates = sorted({h.chunk.date[:4] for h in found[:CONFIDENCE_DEPTH] if h.chunk.date})
+            asked = "、".join(f"{y}年" for y in analysis.years)
+            return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
+        return ""
 
 
 class _Serialised:

@@ -180,7 +180,7 @@ class MilvusStore:
             self._df[token] = int(value["count"]) if value else 0
         return self._df[token]
 
-    def has_token(self, token: str) -> bool:
+    def knows(self, token: str) -> bool:
         return self._doc_freq(token) > 0
 
     def idf(self, token: str) -> float:

@@ -7,8 +7,10 @@ text here, JSON here, Telegram HTML in :mod:`qabot.telegram.html`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
+from qabot.textnorm import strip_controls
 from qabot.types import Answer, Passage
 
 
@@ -32,23 +34,49 @@ def no_answer_text(districts: Iterable[str], known: Iterable[str]) -> str:
     )
 
 
+def mark_span(text: str, span: str | None, start: str, end: str) -> str:
+    """``text`` (an answer line) with its marked value ``span`` wrapped in ``start``/``end``."""
+    if not span or span not in text:
+        return text
+    return text.replace(span, f"{start}{span}{end}", 1)
+
+
 def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool = False) -> str:
     """Plain text for a terminal: the answer, then numbered excerpts with citations."""
     bold, dim, reset = ("\033[1m", "\033[2m", "\033[0m") if color else ("", "", "")
+    underline = "\033[4m" if color else ""
     lines = []
     if answer.districts:
         lines.append(f"{dim}地区：{'、'.join(answer.districts)}{reset}")
     if answer.no_answer:
-        lines.append(no_answer_text(answer.districts, known_districts))
+        lines.append(answer.notice or no_answer_text(answer.districts, known_districts))
+    elif len(answer.answer.split("\n")) > 1:  # a measures list or a comparison
+        lines.append(f"{bold}答：{reset}")
+        lines += [f"  • {line}" for line in answer.answer.split("\n")]
     else:
-        lines.append(f"{bold}答：{reset}{answer.answer}")
+        # without colours the value is set in 【】 so it still stands out
+        start, end = (bold + underline, reset) if color else ("【", "】")
+        span = answer.answer_span.text if answer.answer_span else None
+        lines.append(f"{bold}答：{reset}{mark_span(answer.answer, span, start, end)}")
     for passage in answer.passages:
         lines.append("")
         lines.append(f"{bold}[{passage.rank}]{reset} {passage.excerpt}")
         lines.append(f"    {dim}— {citation(passage)}{reset}")
-    return "\n".join(lines)
+    return _printable("\n".join(lines))
 
 
 def render_json(answer: Answer) -> str:
     """One answer object per line (JSONL-friendly), non-ASCII kept readable."""
     return json.dumps(answer.to_dict(), ensure_ascii=False)
+
+
+# The only escape sequences qabot prints itself (reset, bold, dim, underline on a terminal).
+_OWN_CODES = re.compile(r"(\x1b\[[0124]m)")
+
+
+def _printable(text: str) -> str:
+    """Rendered text without terminal escapes or control characters from the documents."""
+    return "".join(
+        part if _OWN_CODES.fullmatch(part) else strip_controls(part)
+        for part in _OWN_CODES.split(text)
+    )

@@ -51,7 +51,7 @@ class Repl:
             self._load_history()
             self.say(
                 f"qabot — {self.engine.store.size} passages from "
-                f"{'、'.join(self.engine.gazetteer.names)}. :help for commands, Ctrl-D to leave."
+                f"{'、'.join(self.engine.districts)}. :help for commands, Ctrl-D to leave."
             )
         try:
             while True:
@@ -91,8 +91,7 @@ class Repl:
             self.say(
                 render_json(answer)
                 if self.as_json
-                else render_terminal(answer, self.engine.gazetteer.names, color=self.interactive)
-                + "\n"
+                else render_terminal(answer, self.engine.districts, color=self.interactive) + "\n"
             )
         except UsageError as exc:
             self.say(f"! {exc}")
@@ -117,8 +116,7 @@ class Repl:
         elif name == "district":
             if not arg:
                 raise UsageError(
-                    ":district needs a name or 'all'; known: "
-                    + "、".join(self.engine.gazetteer.names)
+                    ":district needs a name or 'all'; known: " + "、".join(self.engine.districts)
                 )
             self.district = self.engine.resolve_district(arg)
             self.say(f"district = {self.district or 'all'}")

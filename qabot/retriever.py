@@ -1,9 +1,14 @@
 """Hybrid retrieval: dense and lexical (BM25) candidates from the store, fused, district-aware.
 
-Fusion is reciprocal-rank fusion (RRF): robust to the two scorers' different scales and
-with no weights to tune per model. Districts named in the question (or passed explicitly)
-restrict the candidates; with two or more districts, results alternate between them so a
-comparison shows each side.
+Fusion is reciprocal-rank fusion (RRF): robust to the two scorers' different scales. The
+BM25 ranking is weighted by the lexical evidence the question has — the IDF share of its
+focus words that the corpus uses at all, raised to :data:`LEXICAL_GATE` — so a paraphrase
+that shares few words with the text is ranked mostly by meaning, while a question quoting
+the documents' words keeps full BM25. BM25 is queried with the question's focus words
+(:mod:`qabot.question`), so fillers, people's names and titles do not drive it.
+
+Districts named in the question (or passed explicitly) restrict the candidates; with two or
+more districts, results alternate between them so a comparison shows each side.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from qabot.textnorm import match_key
 from qabot.types import Hit, Mode
 
 RRF_K = 60
+# Exponent of the lexical-evidence weight of BM25 in the fusion; chosen on the question set
+# (docs/evaluation.md): 0 is plain RRF.
+LEXICAL_GATE = 2.0
 # Text in quotation marks is meant literally: 提出“产业第一、企业家老大”的理念.
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
 
@@ -40,30 +48,45 @@ class Retriever:
         return self.store.size
 
     def search(
-        self, query: str, k: int, districts: list[str] | None = None, mode: Mode = "hybrid"
+        self,
+        query: str,
+        k: int,
+        districts: list[str] | None = None,
+        mode: Mode = "hybrid",
+        terms: list[str] | None = None,
     ) -> list[Hit]:
-        """The ``k`` best chunks for ``query``; alternating between ``districts`` when several."""
+        """The ``k`` best chunks for ``query``; alternating between ``districts`` when several.
+        ``terms``: the words BM25 looks for (default: the question's tokens)."""
         districts = districts or []
+        tokens = terms or self.tokenizer.tokenize(query)
         if len(districts) > 1:
-            per_district = [self._search(query, k, [d], mode) for d in districts]
+            per_district = [self._search(query, tokens, k, [d], mode) for d in districts]
             return _interleave(per_district, k)
-        return self._search(query, k, districts, mode)
+        return self._search(query, tokens, k, districts, mode)
 
-    def _search(self, query: str, k: int, districts: list[str], mode: Mode) -> list[Hit]:
+    def lexical_weight(self, tokens: list[str]) -> float:
+        """How much BM25 counts in the fusion: the IDF share of ``tokens`` the corpus uses."""
+        total = sum(self.store.idf(t) for t in tokens)
+        known = sum(self.store.idf(t) for t in tokens if self.store.knows(t))
+        return (known / total) ** LEXICAL_GATE if total else 1.0
+
+    def _search(
+        self, query: str, tokens: list[str], k: int, districts: list[str], mode: Mode
+    ) -> list[Hit]:
         depth = max(50, 4 * k)
         dense = (
             self.store.dense_search(self.embedder.embed_queries([query])[0], depth, districts)
             if mode != "lexical"
             else {}
         )
-        tokens = self.tokenizer.tokenize(query)
         lexical = self.store.lexical_search(tokens, depth, districts) if mode != "dense" else {}
+        weight = self.lexical_weight(tokens) if mode == "hybrid" else 1.0
         fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
+        for ranking, share in ((dense, 1.0), (lexical, weight)):
             ordered = sorted(ranking, key=lambda i: -ranking[i])
             for rank, i in enumerate(ordered):
-                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best_possible = (2 if mode == "hybrid" else 1) / (RRF_K + 1)
+                fused[i] = fused.get(i, 0.0) + share / (RRF_K + rank + 1)
+        best_possible = ((1 + weight) if mode == "hybrid" else 1) / (RRF_K + 1)
         phrases = quoted_phrases(query)
         chunks = self.store.chunks_at(fused) if phrases else {}
         if phrases:  # a candidate holding every quoted phrase goes before those that do not

@@ -191,8 +191,8 @@ class Store:
     def chunks_at(self, positions: Iterable[int]) -> dict[int, Chunk]:
         return {i: self.chunks[i] for i in positions}
 
-    def has_token(self, token: str) -> bool:
-        return token in self.lexical
+    def knows(self, token: str) -> bool:
+        return self.lexical.knows(token)
 
     def idf(self, token: str) -> float:
         return self.lexical.idf(token)

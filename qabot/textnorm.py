@@ -39,9 +39,14 @@ def match_key(text: str) -> str:
     return _SPACE.sub("", to_simplified(unicodedata.normalize("NFKC", text))).lower()
 
 
+_HAN_FIRST, _HAN_LAST = "\u4e00", "\u9fff"  # CJK unified ideographs, basic block
+# The basic block for regular-expression character classes: rf"[{HAN}]{{2,4}}".
+HAN = f"{_HAN_FIRST}-{_HAN_LAST}"
+
+
 def is_cjk(ch: str) -> bool:
     """True for a CJK unified ideograph (basic block and extension A)."""
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+    return _HAN_FIRST <= ch <= _HAN_LAST or "\u3400" <= ch <= "\u4dbf"
 
 
 # Terminal escape sequences (CSI … final byte, OSC … BEL/ST, other two-byte ESC sequences),

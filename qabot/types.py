@@ -93,16 +93,49 @@ class Passage:
 
 @dataclass(frozen=True)
 class Confidence:
-    """The evidence behind the no-answer decision (see :mod:`qabot.engine`).
+    """The evidence behind the answer/refuse decision (see :mod:`qabot.decision`).
 
-    ``coverage``: IDF-weighted share of the question's content words found in the top
-    passages; ``dense``: the best cosine similarity among them.
+    ``coverage``: IDF-weighted share of the question's focus words found in the top passages;
+    ``dense``: the best cosine similarity among them; ``support``: the same share in the
+    passage the answer line comes from; ``type_ok``: the answer line holds a value of the
+    expected type near the focus (always true for types without a value); ``year_ok``: the
+    years the question asks about are years the text speaks of; ``covered``: the question
+    names no district outside the corpus, or also one inside it.
     """
 
     coverage: float = 0.0
     dense: float = 0.0
+    support: float = 0.0
+    type_ok: bool = True
+    year_ok: bool = True
+    covered: bool = True
+    names_ok: bool = True  # every proper name of the focus (上海, 中关村) is in the top passages
 
-    def to_dict(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, float | bool]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    """The value an answer line marks, as offsets into the ``passage``-th passage's text."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One item of a measures list: a sentence copied from passage ``passage``."""
+
+    text: str
+    passage: int
+
+    def to_dict(self) -> dict[str, int | str]:
         return asdict(self)
 
 
@@ -118,6 +151,11 @@ class Answer:
     latency_ms: float = 0.0
     id: str | None = None
     confidence: Confidence = field(default_factory=Confidence)
+    answer_type: str = "other"
+    answer_span: AnswerSpan | None = None
+    measures: list[Measure] = field(default_factory=list)
+    not_covered: list[str] = field(default_factory=list)
+    notice: str = ""  # why the bot refuses, when it can say more than "not covered"
 
     def to_dict(self) -> dict:
         data: dict = {"id": self.id} if self.id is not None else {}
@@ -129,6 +167,11 @@ class Answer:
             passages=[p.to_dict() for p in self.passages],
             latency_ms=round(self.latency_ms, 1),
             confidence=self.confidence.to_dict(),
+            answer_type=self.answer_type,
+            answer_span=self.answer_span.to_dict() if self.answer_span else None,
+            measures=[m.to_dict() for m in self.measures],
+            not_covered=self.not_covered,
+            notice=self.notice,
         )
         return data
 

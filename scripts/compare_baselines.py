@@ -33,7 +33,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +42,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qabot.evaluation import (
+    NO_DISTRICT,
     Question,
     is_relevant,
     load_questions,
-    ndcg,
-    reciprocal_rank,
+    ranking_metrics,
+    ratio,
 )
 
 import benchlib
@@ -215,16 +216,13 @@ def bm25_ranker(texts: list[str]) -> Callable:
 # ---------------------------------------------------------------------------- scoring
 
 
-def score(relevances: Sequence[list[bool]], ceiling: float) -> dict:
-    n = len(relevances)
-    return {
-        "hit@1": round(sum(any(r[:1]) for r in relevances) / n, 4),
-        "hit@5": round(sum(any(r[:5]) for r in relevances) / n, 4),
-        "hit@10": round(sum(any(r[:10]) for r in relevances) / n, 4),
-        "mrr@10": round(sum(reciprocal_rank(r) for r in relevances) / n, 4),
-        "ndcg@10": round(sum(ndcg(r) for r in relevances) / n, 4),
-        "ceiling": round(ceiling, 4),
-    }
+SHOWN = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
+
+
+def score(relevances: Sequence[list[bool]]) -> dict:
+    """The ranking figures the tables show, computed by ``qabot eval``'s own metrics."""
+    figures: Mapping[str, float | None] = ranking_metrics(relevances)
+    return {key: figures[key] for key in SHOWN}
 
 
 def evaluate_system(
@@ -241,19 +239,20 @@ def evaluate_system(
     result = {
         "name": name,
         "passages": len(corpus),
-        **score(relevances, sum(matchable) / len(questions)),
+        **score(relevances),
+        "ceiling": ratio(sum(matchable), len(questions)),
     }
     groups: dict[str, list[int]] = {}
     for i, q in enumerate(questions):
         groups.setdefault(q.type, []).append(i)
-        for district in q.districts or ("(none)",):
+        for district in q.districts or (NO_DISTRICT,):
             groups.setdefault(district, []).append(i)
     result["hit@5_by_group"] = {
-        g: round(sum(any(relevances[i][:5]) for i in ids) / len(ids), 4)
+        g: ranking_metrics([relevances[i] for i in ids])["hit@5"]
         for g, ids in sorted(groups.items())
     }
     result["ceiling_by_group"] = {
-        g: round(sum(matchable[i] for i in ids) / len(ids), 4) for g, ids in sorted(groups.items())
+        g: ratio(sum(matchable[i] for i in ids), len(ids)) for g, ids in sorted(groups.items())
     }
     result["unmatchable"] = [q.id for q, ok in zip(questions, matchable, strict=True) if not ok]
     result["search_seconds"] = round(seconds, 2)
@@ -326,8 +325,7 @@ def run(questions_path: Path, cache: Path) -> dict:
     matchable = [i for i, q in enumerate(questions) if q.id not in set(systems[3]["unmatchable"])]
     for system in systems:
         relevances = system.pop("_relevances")
-        system["on_raw_matchable"] = score([relevances[i] for i in matchable], 1.0)
-        del system["on_raw_matchable"]["ceiling"]
+        system["on_raw_matchable"] = score([relevances[i] for i in matchable])
     reference = systems[0]
     for system in systems:
         system["ratio_vs"] = {}

@@ -25,6 +25,9 @@ from qabot.manifest import Manifest
 from qabot.store import Store
 from qabot.types import Chunk
 
+# The loopback Bot API server and its fixtures (api, config) for the Telegram tests.
+pytest_plugins = ["fake_bot_api"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
 INDEX = ROOT / "embeddings"
@@ -163,10 +166,15 @@ def tiny() -> Engine:
 SLOW_FIXTURES = {"engine", "shipped", "shipped_copy"}
 SLOW_MODULES = {
     "test_cli",
+    "test_concurrency",
     "test_embedders",
+    "test_milvus",
+    "test_milvus_workers",
     "test_repl",
+    "test_robustness",
     "test_store",
     "test_telegram",
+    "test_web_browser",
 }
 
 

@@ -409,7 +409,7 @@ class _ApiError(Exception):
 
 
 # ---------------------------------------------------------------------------- fixtures
-# Test modules load these with ``pytest_plugins = ["fake_bot_api"]``.
+# conftest.py loads these with ``pytest_plugins = ["fake_bot_api"]``.
 
 
 @pytest.fixture

@@ -106,3 +106,16 @@ def test_duplicated_titles_and_bylines_are_dropped() -> None:
     heping = parse_document(DOCS / "heping-2019-interview.txt", Gazetteer())
     assert any(p.skipped_because == "byline" and p.text == "时绍祥" for p in heping.paragraphs)
     assert all(p.text != "时绍祥" for p in heping.body)
+
+
+def test_real_semicolons_between_clauses_stay() -> None:
+    text = "地区生产总值同比增长7%;一般公共预算收入增长26%;完善公共服务配套设施;用足用好中关村政策"
+    assert clean_text(text) == text
+
+
+def test_gbk_repair_keeps_the_full_stop_and_marks_what_is_lost() -> None:
+    assert clean_text("衛(wèi)生水平??箵粢咔槠陂g,我們") == "卫生水平。抗击疫情期间,我们"
+    assert clean_text("一線??梢哉f,我們") == "一线。可以说,我们"
+    # Unrecoverable: marked with □ instead of gluing the neighbours together.
+    assert clean_text("受到?jīng)_擊,但") == "受到□击,但"
+    assert clean_text("發(fā)展規(guī)?;r(nóng)業(yè)、") == "发展规□业、"

@@ -60,6 +60,7 @@ def test_bad_votes_and_reasons_are_refused(tmp_path: Path) -> None:
     assert store.entries() == []
 
 
+@pytest.mark.slow
 def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
     path = str(tmp_path / "fb.sqlite3")
     FeedbackStore(path)
@@ -81,6 +82,7 @@ def test_state_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_
     assert state_dir() == tmp_path / "xdg" / "qabot"
 
 
+@pytest.mark.slow
 def test_cli_export_and_stats(tmp_path: Path) -> None:
     env = {"QABOT_STATE_DIR": str(tmp_path)}
     FeedbackStore(tmp_path / "feedback.sqlite3").record(

@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qabot.batch import read_batch
 from qabot.cleaning import clean_text
-from qabot.cli import read_batch
 from qabot.corpus import MAX_CHARS, load_corpus, pack_sentences, split_long, split_sentences
 from qabot.engine import validate_question
 from qabot.errors import CorpusError, UsageError

@@ -45,7 +45,6 @@ from fake_bot_api import (
 )
 
 # PTB itself warns (v22.2 deprecation notice) whenever it builds a RetryAfter from a 429.
-pytest_plugins = ["fake_bot_api"]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -586,6 +585,19 @@ def test_renderer_escapes_everything(engine: Engine) -> None:
     visible = check_html(text)
     assert "<script>alert('x')</script> & 1 < 2" in visible
     assert "<b>不是标签</b>&nbsp;" in visible and "A & B <i>" in visible
+
+
+def test_answer_value_in_bold_and_measures_as_a_list(engine: Engine) -> None:
+    quantity = render_page(answer_record(engine.ask(QUESTION)), 0, 3, engine.districts)
+    assert "<b>6550亩</b>" in quantity
+    check_html(quantity)
+    answer = engine.ask("北辰区有哪些举措保障粮食生产？")
+    assert answer.answer_type == "measures" and len(answer.measures) > 1
+    listed = render_page(answer_record(answer), 0, 3, engine.districts)
+    bullets = [line for line in check_html(listed).splitlines() if line.startswith("• ")]
+    assert len(bullets) == len(answer.measures)
+    refused = render_page(answer_record(engine.ask("红桥区种了多少亩春小麦？")), 0, 3, [])
+    assert "没有收录红桥区" in check_html(refused)
 
 
 def test_configuration_parsing() -> None:

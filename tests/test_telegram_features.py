@@ -30,7 +30,6 @@ from fake_bot_api import (
     running,
 )
 
-pytest_plugins = ["fake_bot_api"]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 GROUP = -100200

@@ -25,7 +25,6 @@ from qabot.telegram.scheduler import Scheduler
 from conftest import ROOT
 from fake_bot_api import TOKEN, FakeBotAPI, callback_update, message_update, running
 
-pytest_plugins = ["fake_bot_api"]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 
@@ -87,6 +86,7 @@ def test_redelivered_update_is_answered_once(
     assert sum("6550亩" in m["text"] for m in flooded.sent(1001)) == 1
 
 
+@pytest.mark.slow
 def test_scheduler_keeps_short_questions_off_the_slow_lane() -> None:
     """Two workers: a slow job may take one, never both; each user's turns are FIFO."""
 

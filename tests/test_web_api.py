@@ -338,6 +338,7 @@ async def test_pool_refuses_beyond_its_bound() -> None:
         pool.close()
 
 
+@pytest.mark.slow
 def test_serve_rejects_bad_settings_in_one_line() -> None:
     result = run_qabot("serve", "--workers", "0", timeout=120)
     assert result.returncode == 2

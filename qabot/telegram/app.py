@@ -41,6 +41,8 @@ from qabot.engine import EXAMPLE_QUESTION, Engine, Settings
 from qabot.errors import UsageError
 from qabot.telegram.callbacks import Callbacks
 from qabot.telegram.config import (
+    DEFAULT_LISTEN,
+    DEFAULT_PORT,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_STARTUP_WAIT,
     TOKEN_ENV,
@@ -224,8 +226,8 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         allow=getattr(args, "allow", None),
         rate_limit=getattr(args, "rate_limit", None),
         webhook_url=getattr(args, "webhook_url", None),
-        listen=getattr(args, "listen", "127.0.0.1"),
-        port=getattr(args, "port", 8443),
+        listen=getattr(args, "listen", None) or DEFAULT_LISTEN,
+        port=int(_given(args, "port", DEFAULT_PORT)),
         retention_days=_given(args, "retention_days", DEFAULT_RETENTION_DAYS),
         startup_wait=_given(args, "startup_wait", DEFAULT_STARTUP_WAIT),
     )

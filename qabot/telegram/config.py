@@ -32,6 +32,7 @@ FETCH_K = 9  # passages retrieved per question: three pages
 DEFAULT_RATE_LIMIT = 10  # questions per user per minute
 DEFAULT_RETENTION_DAYS = 30  # answers (and their buttons) kept this long
 DEFAULT_STARTUP_WAIT = 120.0  # seconds to keep trying to reach the Bot API at start-up
+DEFAULT_LISTEN, DEFAULT_PORT = "127.0.0.1", 8443  # the webhook server's address
 _TOKEN_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,64}")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -46,8 +47,8 @@ class BotConfig:
     allow: frozenset[int] = frozenset()
     rate_limit: int = DEFAULT_RATE_LIMIT
     webhook_url: str | None = None
-    listen: str = "127.0.0.1"
-    port: int = 8443
+    listen: str = DEFAULT_LISTEN
+    port: int = DEFAULT_PORT
     webhook_secret: str | None = field(default=None, repr=False)
     k: int = FETCH_K
     page_size: int = PAGE_SIZE
@@ -70,8 +71,8 @@ class BotConfig:
         allow: str | None = None,
         rate_limit: int | None = None,
         webhook_url: str | None = None,
-        listen: str = "127.0.0.1",
-        port: int = 8443,
+        listen: str = DEFAULT_LISTEN,
+        port: int = DEFAULT_PORT,
         retention_days: float = DEFAULT_RETENTION_DAYS,
         startup_wait: float = DEFAULT_STARTUP_WAIT,
         environ: Mapping[str, str] = os.environ,

@@ -26,12 +26,12 @@ from qabot.telegram.core import BotCore, language, log
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
+from qabot.textnorm import is_cjk
 from qabot.types import Answer
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
 FOLLOW_UP_CHARS = 15  # a reply this short keeps the previous question's topic
-_CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _NON_TEXT_KINDS = (
     ("sticker", "贴纸"),
     ("animation", "动图"),
@@ -303,7 +303,7 @@ class Handlers:
             return PROBLEMS.get(exc.reason, "{example}").format(
                 example=esc(EXAMPLE_QUESTION), length=len(text.strip()), limit=MAX_QUESTION_CHARS
             )
-        if not _CJK.search(question) and re.search(r"[A-Za-z]{2}", question):
+        if not any(map(is_cjk, question)) and re.search(r"[A-Za-z]{2}", question):
             return ENGLISH_HINT.format(example=esc(EXAMPLE_QUESTION))
         return None
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS
-from qabot.render import no_answer_text
+from qabot.render import mark_span, no_answer_text
 from qabot.telegram.records import Record, page_passages, pages
 from qabot.types import DocumentInfo
 
@@ -34,6 +34,14 @@ def _passage_block(passage: dict[str, Any]) -> str:
     )
 
 
+def _answer_block(answer: str, span: str | None) -> str:
+    """The answer line with its value in bold, or a measures list / comparison as bullets."""
+    lines = answer.split("\n")
+    if len(lines) > 1:
+        return "<b>答：</b>\n" + "\n".join(f"• {esc(line)}" for line in lines)
+    return f"<b>答：</b>{mark_span(esc(answer), esc(span) if span else None, '<b>', '</b>')}"
+
+
 def render_page(
     record: Record,
     page: int,
@@ -50,9 +58,10 @@ def render_page(
         if record["districts"]:
             blocks.append(f"<i>地区：{esc('、'.join(record['districts']))}</i>")
         if record["no_answer"]:
-            blocks.append(esc(no_answer_text(record["districts"], known)))
+            notice = record.get("notice") or no_answer_text(record["districts"], known)
+            blocks.append(esc(notice))
         else:
-            blocks.append(f"<b>答：</b>{esc(record['answer'])}")
+            blocks.append(_answer_block(record["answer"], record.get("span")))
     else:
         first = page * page_size + 1
         blocks.append(

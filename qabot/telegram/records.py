@@ -59,6 +59,8 @@ def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = N
         "districts": list(answer.districts),
         "no_answer": answer.no_answer,
         "answer": _dedupe_citations(text),
+        "span": answer.answer_span.text if answer.answer_span and not answer.no_answer else None,
+        "notice": answer.notice,
         "passages": passages,
         "page": 0,
         "vote": None,

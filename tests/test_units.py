@@ -1,0 +1,146 @@
+"""Direct unit tests of the ranking and answering pieces: reciprocal-rank fusion and its
+lexical gate, interleaving for comparisons, excerpts, headings, typed answers and the
+answer/refuse rule — on the tiny in-memory index, no model, no files."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot import Engine
+from qabot.answer import ELLIPSIS, is_heading, make_excerpt
+from qabot.decision import NoAnswerRule
+from qabot.retriever import RRF_K, _interleave
+from qabot.types import Confidence, Hit
+from qabot.units import asked_unit, unit_fits
+
+from conftest import make_chunk
+
+
+def test_fusion_scores_the_top_of_both_rankings_one(tiny: Engine) -> None:
+    hits = tiny.retriever.search("北辰区种植春小麦6550亩", k=4)
+    assert hits[0].chunk.id == "beichen#p1"
+    assert hits[0].score == 1.0  # first in the dense and in the BM25 ranking
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_dense_mode_ignores_bm25_and_lexical_mode_ignores_vectors(tiny: Engine) -> None:
+    dense = tiny.retriever.search("春小麦", k=4, mode="dense")
+    lexical = tiny.retriever.search("春小麦", k=4, mode="lexical")
+    assert all(h.lexical == 0.0 for h in dense)
+    assert all(h.dense == 0.0 for h in lexical)
+    # one ranking alone: the best hit's score is its own reciprocal rank, normalised to 1
+    assert dense[0].score == lexical[0].score == 1.0
+
+
+def test_lexical_gate_drops_bm25_for_words_the_corpus_never_uses(tiny: Engine) -> None:
+    retriever = tiny.retriever
+    assert retriever.lexical_weight(["春小麦"]) == 1.0
+    assert retriever.lexical_weight(["火箭发射"]) == 0.0
+    half = retriever.lexical_weight(["春小麦", "火箭发射"])
+    assert 0.0 < half < 1.0
+    assert retriever.lexical_weight([]) == 1.0
+
+
+def test_rrf_constant_keeps_a_second_place_close_to_the_first() -> None:
+    assert (1 / (RRF_K + 2)) / (1 / (RRF_K + 1)) > 0.98
+
+
+def _hit(doc: str, paragraph: int, district: str) -> Hit:
+    chunk = make_chunk(doc, paragraph, f"{district}第{paragraph}段。", district)
+    return Hit(chunk=chunk, score=1.0, dense=0.0, lexical=0.0)
+
+
+def test_interleave_alternates_districts_skips_repeats_and_cuts_at_k() -> None:
+    a = [_hit("a", 1, "北辰区"), _hit("a", 2, "北辰区"), _hit("a", 3, "北辰区")]
+    b = [_hit("b", 1, "东丽区"), a[1]]  # a[1] again: shown once
+    merged = _interleave([a, b], k=4)
+    assert [h.chunk.id for h in merged] == ["a#p1", "b#p1", "a#p2", "a#p3"]
+    assert _interleave([a, b], k=2) == merged[:2]
+    assert _interleave([[], []], k=3) == []
+
+
+def test_excerpt_is_the_best_sentence_widened_with_its_neighbours() -> None:
+    text = "第一句讲交通。第二句讲春小麦6550亩。第三句讲蔬菜。" + "很长的第四句。" * 30
+    excerpt = make_excerpt(text, {"春小麦": 5.0}, limit=40)
+    assert "春小麦6550亩" in excerpt
+    assert excerpt.startswith("第一句") and excerpt.endswith(ELLIPSIS)
+    late = make_excerpt("开头。" * 30 + "春小麦6550亩。", {"春小麦": 5.0}, limit=20)
+    assert late.startswith(ELLIPSIS) and "春小麦6550亩" in late
+
+
+@pytest.mark.parametrize(
+    ("sentence", "query", "heading"),
+    [
+        ("四是持续优化营商环境。", "", True),
+        ("一是全力稳定粮食生产。", "", True),
+        ("一是种植春小麦6550亩。", "", False),  # a lead that holds the number is an answer
+        ("优化营商环境。", "怎样优化营商环境？", True),  # only restates the question
+        ("我们采取套种、间作等方式，扩大春播面积。", "怎样扩大春播面积？", False),
+    ],
+)
+def test_headings_are_recognised(sentence: str, query: str, heading: bool) -> None:
+    assert is_heading(sentence, query) is heading
+
+
+def test_quantity_answer_marks_the_value_in_the_cited_passage(tiny: Engine) -> None:
+    answer = tiny.ask("北辰区种了多少亩春小麦？", k=2)
+    assert not answer.no_answer and answer.answer_type == "quantity"
+    span = answer.answer_span
+    assert span is not None and span.text == "6550亩"
+    passage = answer.passages[span.passage - 1].chunk.text
+    assert passage[span.start : span.end] == "6550亩"
+    assert answer.answer.endswith(f"[{span.passage}]")
+
+
+RULE = NoAnswerRule(min_coverage=0.5, min_dense=0.9, min_support=0.2, use_type=True)
+
+
+@pytest.mark.parametrize(
+    ("confidence", "refused"),
+    [
+        (Confidence(coverage=0.8, dense=0.8, support=0.8), False),
+        (Confidence(coverage=0.1, dense=0.95, support=0.8), False),  # close in meaning
+        (Confidence(coverage=0.1, dense=0.8, support=0.8), True),  # neither
+        (Confidence(coverage=0.8, dense=0.95, support=0.1), True),  # answer passage off-topic
+        (Confidence(coverage=1, dense=1, support=1, covered=False), True),  # district not held
+        (Confidence(coverage=1, dense=1, support=1, year_ok=False), True),
+        (Confidence(coverage=1, dense=1, support=1, type_ok=False), True),
+    ],
+)
+def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
+    assert RULE.refuses(confidence) is refused
+    assert not NoAnswerRule(0.5, 0.9, 0.2, use_type=False).refuses(
+        Confidence(coverage=1, dense=1, support=1, type_ok=False)
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("北辰区种了多少亩春小麦？", ("area",)),
+        ("东丽区试点街道一共有多少名网格员？", ("count:名人位",)),
+        ("宝坻区交付了几个还迁小区", ("count",)),
+        ("签约金额是多少？", ("money", "percent")),  # read from the words before 多少
+        ("东丽城市化搞了多少年了", ("duration",)),
+        ("北辰区派了多少医务人员", None),  # the question does not say
+    ],
+)
+def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
+    assert asked_unit(question) == asked
+
+
+@pytest.mark.parametrize(
+    ("value", "asked", "fits"),
+    [
+        ("35名", ("count:名人位",), True),
+        ("278个", ("count:名人位",), False),  # counts something else than people
+        ("106家", ("count",), True),  # 个 is generic
+        ("三年", ("count",), False),  # a span of time counts nothing
+        ("3.13亿元", ("money", "percent"), True),
+        ("75%", ("money", "percent"), True),
+        ("6550亩", ("money",), False),
+        ("6550亩", None, True),
+    ],
+)
+def test_unit_fits(value: str, asked: tuple[str, ...] | None, fits: bool) -> None:
+    assert unit_fits(value, asked) is fits
