@@ -300,6 +300,10 @@ def _ellipsis(text: str, cut: int, sentence: str) -> str:
     return prefix + text + suffix
 
 
+def _has_quantity(sentence: str, analysis: Analysis) -> bool:
+    return any(unit_fits(m.group(0), analysis.unit) for m in QUANTITY.finditer(sentence))
+
+
 def _comparison(
     passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
 ) -> Composed:
@@ -312,6 +316,8 @@ def _comparison(
         picks = _candidates(own[:1], analysis, weights)
         if not any(c.score for c in picks):
             picks = _candidates(own, analysis, weights)
+        if analysis.wants_quantity:  # 各是多少: a line without a number answers nothing
+            picks = [c for c in picks if _has_quantity(c.sentence, analysis)]
         pick = max(picks, key=lambda c: (c.score, -c.passage.rank), default=None)
         if pick is None or (weights and pick.score == 0):
             lines.append(f"{district}：{NOT_MENTIONED}")

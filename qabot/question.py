@@ -76,6 +76,8 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("definition", re.compile(r"是什么[？?]?$")),
 )
 
+_ASKS_QUANTITY = next(pattern for name, pattern in _TYPE_RULES if name == "quantity")
+
 # Words people type that the documents never use, and question scaffolding.
 _FILLERS_TEXT = """
     各是 各 啥 咋 咋样 咋整 呗 哈 嘛 嘞 咧 咱 咱们 俺 俺们 来着 搞 弄 整 到底 究竟
@@ -197,6 +199,7 @@ class Analysis:
     names: list[str] = field(default_factory=list)  # proper names in the focus (上海, 中关村)
     known_people: tuple[str, ...] = ()  # the speakers/authors of the index
     search: str = ""  # what retrieval looks for: the query without the people it names
+    wants_quantity: bool = False  # a number is asked for (also in a comparison: 各是多少)
 
 
 class QuestionAnalyzer:
@@ -249,6 +252,7 @@ class QuestionAnalyzer:
         not_covered = [name for name in self.counties if name in query]
         others = [n for n in not_covered if n not in self._mentioned]
         answer_type = self.answer_type(query, districts + others)
+        wants_quantity = answer_type == "quantity" or bool(_ASKS_QUANTITY.search(query))
         focus = self.focus(query, people, not_covered, answer_type)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]
@@ -270,7 +274,8 @@ class QuestionAnalyzer:
             focus=focus,
             years=years,
             numbers=numbers,
-            unit=asked_unit(query) if answer_type == "quantity" else None,
+            unit=asked_unit(query) if answer_type == "quantity" or wants_quantity else None,
+            wants_quantity=wants_quantity,
             counted=self._counted(query, focus) if answer_type == "quantity" else "",
             names=[w for w, tag in self._posseg.lcut(query) if tag in _NAME_POS and w in focus],
             known_people=tuple(self.people),
