@@ -1,14 +1,11 @@
 #!/usr/bin/env python
-"""Speed and scale benchmark (issue 4).
+"""Scale benchmark (issue 4): FAISS (and Milvus Lite) on synthetic corpora far larger than
+the shipped one. qabot's own latency, cold start and build time are ``bench_query.py``;
+throughput with concurrent clients is ``bench_http.py``.
 
-Part 1, qabot on the shipped index (copied to a temporary folder first):
-  warm query latency p50/p95 per mode, throughput (questions/s) with 1 and 2 worker
-  threads sharing one engine, cold start (fresh process → first answer), and index build
-  throughput (chunks/s, a full build from a copy of docs_src/).
-
-Part 2, scale (FAISS only; vectors of the embedder's dimension stand in for chunks):
+Scale (vectors of the embedder's dimension stand in for chunks):
   synthetic corpora of random unit vectors (dim 384, float32) in IndexFlatIP (exact) and
-  IndexHNSWFlat (M=32, efConstruction=80, efSearch=128, inner product, as qabot's store)
+  IndexHNSWFlat (M, efConstruction and efSearch of qabot's store, inner product)
   → build time, memory (RSS growth and serialized size), single-query latency p50/p95,
   recall@10 of HNSW against exact search, and the same with a district filter (an
   IDSelectorBatch over 20% of the ids, built per query as qabot's retriever does).
@@ -20,10 +17,10 @@ Part 2, scale (FAISS only; vectors of the embedder's dimension stand in for chun
   An HNSW build still running after --hnsw-budget seconds is stopped; its build time is
   extrapolated (n·log n) and recall measured on what was built.
 
-    .venv/bin/python scripts/bench.py                       # everything, sizes 100k and 1M
+    .venv/bin/python scripts/bench.py                       # sizes 100k and 1M
     .venv/bin/python scripts/bench.py --quick               # smoke test: 20k only
-    .venv/bin/python scripts/bench.py --skip-qabot --data lowrank --json
-    .venv/bin/python scripts/bench.py --skip-qabot --sizes 20000,100000 --milvus  # + Milvus Lite
+    .venv/bin/python scripts/bench.py --data lowrank --json
+    .venv/bin/python scripts/bench.py --sizes 20000,100000 --milvus  # + Milvus Lite
 """
 
 from __future__ import annotations
@@ -33,22 +30,19 @@ import gc
 import json
 import math
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from qabot.store import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+
 import bench_milvus
 import benchlib
 
 DIM = 384
-HNSW_M = 32
-EF_CONSTRUCTION = 80
-EF_SEARCH = 128
 FILTER_SHARE = 0.2  # one district of five
 BATCH = 50_000
 EF_SWEEP = (64, 128, 256, 512)
@@ -56,62 +50,7 @@ LOWRANK_DIM = 32
 LOWRANK_NOISE = 0.3
 
 
-# ---------------------------------------------------------------------------- part 1: qabot
-
-
-def bench_qabot(questions_path: Path, repeats: int, build: bool) -> dict:
-    from qabot.engine import Engine, Settings
-    from qabot.indexer import build
-
-    questions = benchlib.load_question_texts(questions_path)
-    out: dict = {"questions": len(questions)}
-    with tempfile.TemporaryDirectory(prefix="qabot-bench-") as tmp:
-        docs, index = benchlib.shipped_copy(Path(tmp))
-        if not benchlib.index_is_fresh(docs, index):
-            print("note: shipped index stale for this code; rebuilt once first", file=sys.stderr)
-            build(docs, index, "e5-small", progress=False)
-        out["cold_start"] = benchlib.cold_start(
-            docs, index, questions[0], "qabot", "hybrid", repeats
-        )
-        engine = Engine.open(Settings(docs, index, "e5-small"), progress=False)
-        out["index"] = {
-            "chunks": len(engine.store.chunks),
-            "type": engine.store.manifest.index_type,
-        }
-        out["warm"] = {}
-        for mode in ("hybrid", "dense", "lexical"):
-            times = benchlib.warm_latencies(engine, questions, mode)
-            out["warm"][mode] = {
-                "p50_ms": round(benchlib.pct(times, 50), 2),
-                "p95_ms": round(benchlib.pct(times, 95), 2),
-            }
-        out["throughput"] = throughput(engine, questions)
-    if build:
-        out["build"] = benchlib.build_index()
-    return out
-
-
-def throughput(engine, questions: list[str]) -> dict:
-    """Questions per second with 1 and 2 worker threads sharing the engine (hybrid, k=5)."""
-
-    def ask(question: str) -> list[str]:
-        return [p.chunk.id for p in engine.ask(question, k=5).passages]
-
-    reference = [ask(q) for q in questions]  # also warms everything up
-    result = {}
-    for workers in (1, 2):
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            started = time.perf_counter()
-            answers = list(pool.map(ask, questions))
-            seconds = time.perf_counter() - started
-        result[f"{workers}_thread"] = {
-            "questions_per_s": round(len(questions) / seconds, 2),
-            "same_answers_as_serial": answers == reference,
-        }
-    return result
-
-
-# ---------------------------------------------------------------------------- part 2: scale
+# ---------------------------------------------------------------------------- scale
 
 
 def unit_vectors(n: int, seed: int, kind: str = "random", dim: int = DIM) -> np.ndarray:
@@ -233,8 +172,8 @@ def bench_size(
     # --- HNSW, built in batches so a build over budget can stop and be extrapolated
     rss0 = benchlib.rss_bytes()
     hnsw = faiss.IndexHNSWFlat(DIM, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = EF_CONSTRUCTION
-    hnsw.hnsw.efSearch = EF_SEARCH
+    hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    hnsw.hnsw.efSearch = HNSW_EF_SEARCH
     started = time.perf_counter()
     built = 0
     while built < n:
@@ -281,7 +220,7 @@ def bench_size(
                 "recall@10": recall_at_10(found_ef, truth),
                 "p50_ms": round(benchlib.pct(times_ef, 50), 3),
             }
-        hnsw.hnsw.efSearch = EF_SEARCH
+        hnsw.hnsw.efSearch = HNSW_EF_SEARCH
         info[f"{name}_ef_sweep"] = sweep
         if name == "near":
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(sub_allowed))
@@ -290,7 +229,7 @@ def bench_size(
                 hnsw,
                 queries,
                 lambda: faiss.SearchParametersHNSW(
-                    sel=faiss.IDSelectorBatch(sub_allowed), efSearch=EF_SEARCH
+                    sel=faiss.IDSelectorBatch(sub_allowed), efSearch=HNSW_EF_SEARCH
                 ),
             )
             info["filtered_p50_ms"] = round(benchlib.pct(times_f, 50), 3)
@@ -312,44 +251,6 @@ def render(result: dict) -> str:
         f"faiss {m['faiss']}; load average at start {m['loadavg_at_start']}, "
         f"at end {result['loadavg_at_end']}"
     ]
-    q = result.get("qabot")
-    if q:
-        parts += [
-            "",
-            f"## qabot ({q['questions']} questions, {q['index']['chunks']} chunks, "
-            f"{q['index']['type']})",
-            "",
-        ]
-        rows = [
-            [f"warm ask p50 / p95, {mode} (ms)", f"{w['p50_ms']:.1f} / {w['p95_ms']:.1f}"]
-            for mode, w in q["warm"].items()
-        ]
-        for key, t in q["throughput"].items():
-            same = "" if t["same_answers_as_serial"] else " (answers differ from serial!)"
-            rows.append(
-                [
-                    f"throughput, {key.replace('_', ' ')} (questions/s)",
-                    f"{t['questions_per_s']}{same}",
-                ]
-            )
-        cold = q["cold_start"]
-        rows.append(
-            [
-                f"cold start: new process → first answer (s, median of {cold['runs']})",
-                f"{cold['wall_s']:.2f} (imports {cold['import_s']:.2f}, open {cold['open_s']:.2f}, "
-                f"first answer {cold['first_answer_s']:.2f})",
-            ]
-        )
-        if "build" in q:
-            b = q["build"]
-            rows.append(
-                [
-                    "index build (full, from scratch)",
-                    f"{b['chunks']} chunks in {b['seconds']:.1f}s "
-                    f"= {b['chunks_per_s']:.2f} chunks/s",
-                ]
-            )
-        parts.append(benchlib.table(["measure", "value"], rows))
     scale = result.get("scale")
     if scale:
         parts += [
@@ -416,9 +317,7 @@ def render(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated corpus sizes")
-    parser.add_argument(
-        "--quick", action="store_true", help="smoke test: --sizes 20000, 1 cold start"
-    )
+    parser.add_argument("--quick", action="store_true", help="smoke test: --sizes 20000")
     parser.add_argument("--queries", type=int, default=200, help="queries per set (default 200)")
     parser.add_argument(
         "--hnsw-budget", type=float, default=600, help="stop an HNSW build after this many seconds"
@@ -429,11 +328,6 @@ def main(argv: list[str] | None = None) -> int:
         default="random",
         help="synthetic vectors: uniform on the sphere (default) or low-rank + noise",
     )
-    parser.add_argument("--questions", type=Path, default=benchlib.QUESTIONS)
-    parser.add_argument("--repeats", type=int, default=3, help="cold-start runs (median)")
-    parser.add_argument("--skip-qabot", action="store_true", help="only the FAISS scale part")
-    parser.add_argument("--skip-scale", action="store_true", help="only the qabot part")
-    parser.add_argument("--no-build", action="store_true", help="skip the index build timing")
     parser.add_argument(
         "--wait-quiet", type=float, default=0, help="wait up to this many s for load < 0.5 first"
     )
@@ -445,17 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (
         [20_000] if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     )
-    repeats = 1 if args.quick else args.repeats
 
     benchlib.wait_for_quiet(args.wait_quiet)
     result: dict = {"machine": benchlib.machine()}
-    if not args.skip_qabot:
-        result["qabot"] = bench_qabot(args.questions, repeats, build=not args.no_build)
-    if not args.skip_scale:
-        result["scale"] = [
-            bench_size(n, args.queries, args.hnsw_budget, args.data, milvus=args.milvus)
-            for n in sizes
-        ]
+    result["scale"] = [
+        bench_size(n, args.queries, args.hnsw_budget, args.data, milvus=args.milvus) for n in sizes
+    ]
     result["loadavg_at_end"] = benchlib.load_average()
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else render(result))
     return 0
