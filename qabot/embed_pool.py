@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qabot.embedders import Embedder, load_embedder
+from qabot.embedders import BATCH, Embedder, load_embedder
 from qabot.errors import UsageError
 from qabot.types import Chunk
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from qabot.backend import ChunkStore
     from qabot.checkpoint import VectorCheckpoint
 
-EMBED_BATCH = 16
 REUSE_WINDOW = 1024  # content hashes looked up in the previous generation per call
 
 _worker: Embedder | None = None
@@ -71,12 +70,12 @@ def embed_missing(
     save: Callable[[list[str], np.ndarray], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[list[int], np.ndarray]]:
-    """(positions, vectors) of the chunks ``reuse`` lacks, :data:`EMBED_BATCH` at a time in
-    corpus order. Each batch goes to ``save`` (the checkpoint) before it is yielded, so a
+    """(positions, vectors) of the chunks ``reuse`` lacks, :data:`~qabot.embedders.BATCH` at a
+    time in corpus order. Each batch goes to ``save`` (the checkpoint) before it is yielded, so a
     build killed at any point keeps every batch it finished."""
     keys = [text_key(c) for c in chunks]
     todo = [i for i, key in enumerate(keys) if key not in reuse]
-    batches = [todo[start : start + EMBED_BATCH] for start in range(0, len(todo), EMBED_BATCH)]
+    batches = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
     with EmbedPool(embedder, workers) as pool:
         texts = ([chunks[i].embed_text() for i in batch] for batch in batches)
         for batch, vectors in zip(batches, pool.map(texts), strict=True):

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EMBEDDER = "e5-small"
 ST_PREFIX = "st:"
-BATCH = 16
+BATCH = 16  # passages per model call; also how many a build embeds between checkpoints
 
 # Query instructions of model families that expect one and may not declare it themselves.
 _BGE_ZH_QUERY = "为这个句子生成表示以用于检索相关文章："

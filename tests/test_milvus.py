@@ -145,7 +145,7 @@ class Embedder(E5SmallEmbedder):
         Embedder.batches += 1
         return super().embed_passages(texts)
 
-embed_pool.EMBED_BATCH = 2
+embed_pool.BATCH = 2
 indexer.build({docs!r}, {none!r}, Embedder(), progress=False, store={store!r})
 """
 
@@ -186,7 +186,7 @@ def test_incremental_builds_keep_one_generation(tmp_path: Path) -> None:
 def test_killed_build_resumes_and_is_never_served(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(embed_pool, "EMBED_BATCH", 2)  # several batches from a small corpus
+    monkeypatch.setattr(embed_pool, "BATCH", 2)  # several batches from a small corpus
     docs = small_corpus(tmp_path / "docs", paragraphs=8)
     store = f"milvus-lite:{tmp_path / 'q.db'}"
     # A real kill: SIGKILL in the middle of the third batch, in its own process.
