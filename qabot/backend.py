@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from qabot.checkpoint import VectorCheckpoint
-from qabot.embedders import Embedder
+from qabot.embed_pool import BuildJob
 from qabot.errors import IndexStateError, UsageError
-from qabot.lexical import Tokenizer
 from qabot.manifest import MANIFEST, Manifest, check_index_folder
 from qabot.store import Store, build_store
 from qabot.types import Chunk, DocumentInfo
@@ -130,44 +128,11 @@ def reuse_source(
         return None
 
 
-def write_generation(
-    spec: StoreSpec,
-    chunks: list[Chunk],
-    embedder: Embedder,
-    index_dir: Path,
-    fingerprint: tuple[str, dict[str, str]],
-    tokenizer: Tokenizer,
-    reuse: dict[str, np.ndarray],
-    checkpoint: VectorCheckpoint | None,
-    progress: Callable[[int], None] | None = None,
-    workers: int = 1,
-) -> tuple[ChunkStore, int]:
-    """Embed what ``reuse`` lacks and commit a new generation in the chosen backend; returns
-    it and how many chunks were embedded. The caller holds the build lock of ``index_dir``,
-    where the checkpoint lives whatever the backend."""
+def write_generation(spec: StoreSpec, job: BuildJob) -> tuple[ChunkStore, int]:
+    """Embed what ``job.reuse`` lacks and commit a new generation in the chosen backend;
+    returns it and how many chunks were embedded. The caller holds the build lock."""
     if spec.kind == "faiss":
-        return build_store(
-            chunks,
-            embedder,
-            index_dir,
-            fingerprint,
-            tokenizer,
-            reuse,
-            checkpoint,
-            progress,
-            workers,
-        )
+        return build_store(job)
     from qabot.milvus_build import build_collection
 
-    return build_collection(
-        spec,
-        chunks,
-        embedder,
-        index_dir,
-        fingerprint,
-        tokenizer,
-        reuse,
-        checkpoint,
-        progress,
-        workers,
-    )
+    return build_collection(spec, job)

@@ -17,12 +17,15 @@ import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qabot.embedders import BATCH, Embedder, load_embedder
 from qabot.errors import UsageError
+from qabot.lexical import Tokenizer
 from qabot.types import Chunk
 
 if TYPE_CHECKING:
@@ -32,6 +35,23 @@ if TYPE_CHECKING:
 REUSE_WINDOW = 1024  # content hashes looked up in the previous generation per call
 
 _worker: Embedder | None = None
+
+
+@dataclass
+class BuildJob:
+    """What a backend needs to write a new generation: the chunks, the vectors ``reuse``
+    already has (by :func:`text_key`), how to embed the rest, and the index folder, home of
+    the build's checkpoint whatever the backend."""
+
+    chunks: list[Chunk]
+    embedder: Embedder
+    index_dir: Path
+    fingerprint: tuple[str, dict[str, str]]
+    tokenizer: Tokenizer
+    reuse: dict[str, np.ndarray]
+    checkpoint: VectorCheckpoint | None = None
+    progress: Callable[[int], None] | None = None
+    workers: int = 1
 
 
 def text_key(chunk: Chunk) -> str:

@@ -37,7 +37,7 @@ from qabot.backend import (
 from qabot.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.corpus import PIPELINE_VERSION, Corpus, load_corpus
 from qabot.districts import Gazetteer
-from qabot.embed_pool import check_workers, pending, reusable_vectors
+from qabot.embed_pool import BuildJob, check_workers, pending, reusable_vectors
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, QabotError
 from qabot.lexical import Tokenizer, tokenizer_signature
@@ -201,18 +201,18 @@ def _build(
         reuse = reusable_vectors(plan.chunks, source, embedder, checkpoint)
         gazetteer = Gazetteer((c.district, c.city) for c in plan.chunks)
         with Progress(pending(plan.chunks, reuse), "embedding", enabled=progress) as bar:
-            store, todo = write_generation(
-                spec,
-                plan.chunks,
-                embedder,
-                index,
-                plan.fingerprint,
-                Tokenizer(gazetteer.names),
-                reuse,
-                checkpoint,
-                bar.update,
-                workers,
+            job = BuildJob(
+                chunks=plan.chunks,
+                embedder=embedder,
+                index_dir=index,
+                fingerprint=plan.fingerprint,
+                tokenizer=Tokenizer(gazetteer.names),
+                reuse=reuse,
+                checkpoint=checkpoint,
+                progress=bar.update,
+                workers=workers,
             )
+            store, todo = write_generation(spec, job)
     kept = len(plan.chunks) - todo
     report = BuildReport(
         chunks=len(plan.chunks),

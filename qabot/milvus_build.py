@@ -15,15 +15,12 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qabot.backend import StoreSpec
-from qabot.checkpoint import VectorCheckpoint
-from qabot.embed_pool import embed_missing, text_key
-from qabot.embedders import Embedder
+from qabot.embed_pool import BuildJob, embed_missing, text_key
 from qabot.errors import IndexStateError
 from qabot.lexical import Tokenizer
 from qabot.manifest import Manifest, new_generation
@@ -134,30 +131,19 @@ def _joined(tokens: list[str]) -> str:
     return text
 
 
-def build_collection(
-    spec: StoreSpec,
-    chunks: list[Chunk],
-    embedder: Embedder,
-    index_dir: Path,
-    fingerprint: tuple[str, dict[str, str]],
-    tokenizer: Tokenizer,
-    reuse: dict[str, np.ndarray],
-    checkpoint: VectorCheckpoint | None,
-    progress: Callable[[int], None] | None = None,
-    workers: int = 1,
-) -> tuple[MilvusStore, int]:
+def build_collection(spec: StoreSpec, job: BuildJob) -> tuple[MilvusStore, int]:
     """Write a new generation for ``chunks`` and commit it; returns it and how many chunks
     were embedded. The caller holds the build lock of ``index_dir`` (the checkpoint's home)."""
     client = connect(spec)
-    gen = new_generation(fingerprint[0])
+    gen = new_generation(job.fingerprint[0])
     name = f"{PREFIX}_{gen.replace('-', '_')}"  # collection names allow no "-"
     try:
         _ensure_meta(client)
-        create_generation(client, name, embedder.dim, VECTOR_INDEX[spec.kind])
+        create_generation(client, name, job.embedder.dim, VECTOR_INDEX[spec.kind])
         client.load_collection(name)
-        save = checkpoint_saver(index_dir, checkpoint)
-        embedded = _fill(client, name, chunks, reuse, embedder, tokenizer, workers, save, progress)
-        manifest = _commit(client, spec, name, gen, chunks, embedder, fingerprint, tokenizer)
+        save = checkpoint_saver(job.index_dir, job.checkpoint)
+        embedded = _fill(client, name, job, save)
+        manifest = _commit(client, spec, name, gen, job)
     except IndexStateError:
         raise
     except Exception as exc:
@@ -166,24 +152,17 @@ def build_collection(
             "the previous index is unchanged",
             "index_write_failed",
         ) from exc
-    if checkpoint is not None:
-        checkpoint.discard()
+    if job.checkpoint is not None:
+        job.checkpoint.discard()
     return MilvusStore(client, spec, manifest), embedded
 
 
 def _fill(
-    client: Any,
-    name: str,
-    chunks: list[Chunk],
-    reuse: dict[str, np.ndarray],
-    embedder: Embedder,
-    tokenizer: Tokenizer,
-    workers: int,
-    save: Callable[[list[str], np.ndarray], None] | None,
-    progress: Callable[[int], None] | None,
+    client: Any, name: str, job: BuildJob, save: Callable[[list[str], np.ndarray], None] | None
 ) -> int:
     """Upsert every chunk into ``name``: reused vectors first, then each embedded batch as
     it finishes. Returns how many chunks were embedded."""
+    chunks, reuse, tokenizer = job.chunks, job.reuse, job.tokenizer
     keys = [text_key(c) for c in chunks]
     known = [i for i, key in enumerate(keys) if key in reuse]
     for start in range(0, len(known), WINDOW):
@@ -192,7 +171,9 @@ def _fill(
             name, [_row(chunks[i], i, keys[i], reuse[keys[i]], tokenizer) for i in window]
         )
     embedded = 0
-    for batch, vectors in embed_missing(chunks, reuse, embedder, workers, save, progress):
+    for batch, vectors in embed_missing(
+        chunks, reuse, job.embedder, job.workers, save, job.progress
+    ):
         rows = [
             _row(chunks[i], i, keys[i], v, tokenizer) for i, v in zip(batch, vectors, strict=True)
         ]
@@ -215,17 +196,9 @@ def _row(chunk: Chunk, seq: int, key: str, vector: Sequence[float], tokenizer: T
     }
 
 
-def _commit(
-    client: Any,
-    spec: StoreSpec,
-    name: str,
-    gen: str,
-    chunks: list[Chunk],
-    embedder: Embedder,
-    fingerprint: tuple[str, dict[str, str]],
-    tokenizer: Tokenizer,
-) -> Manifest:
+def _commit(client: Any, spec: StoreSpec, name: str, gen: str, job: BuildJob) -> Manifest:
     """Check the collection is complete, store its manifest, swap the pointer, drop the rest."""
+    chunks = job.chunks
     client.flush(name)
     count = client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"]
     if count != len(chunks):
@@ -236,8 +209,8 @@ def _commit(
         )
     index_type = f"milvus {VECTOR_INDEX[spec.kind]}/IP + BM25"
     files = {"collection": name}
-    manifest = Manifest.describe(chunks, embedder, fingerprint, index_type, files, gen)
-    df = Counter(t for c in chunks for t in set(tokenizer.tokenize(c.embed_text())))
+    manifest = Manifest.describe(chunks, job.embedder, job.fingerprint, index_type, files, gen)
+    df = Counter(t for c in chunks for t in set(job.tokenizer.tokenize(c.embed_text())))
     rows = [_meta(f"{name}:df:{t}", name, count=n) for t, n in df.items() if len(t) < 900]
     pages = _document_pages(chunks)
     rows += [_meta(f"{name}:documents:{n}", name, page) for n, page in enumerate(pages)]

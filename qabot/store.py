@@ -32,10 +32,9 @@ import faiss
 import numpy as np
 
 from qabot.checkpoint import VectorCheckpoint
-from qabot.embed_pool import embed_missing, text_key
-from qabot.embedders import Embedder
+from qabot.embed_pool import BuildJob, embed_missing, text_key
 from qabot.errors import IndexStateError
-from qabot.lexical import LexicalIndex, Tokenizer
+from qabot.lexical import LexicalIndex
 from qabot.manifest import (
     MANIFEST,
     REBUILD,
@@ -242,47 +241,40 @@ def _manifest_moved(index_dir: Path, manifest: Manifest) -> bool:
         return False
 
 
-def build_store(
-    chunks: list[Chunk],
-    embedder: Embedder,
-    index_dir: Path,
-    fingerprint: tuple[str, dict[str, str]],
-    tokenizer: Tokenizer,
-    reuse: dict[str, np.ndarray],
-    checkpoint: VectorCheckpoint | None = None,
-    progress: Callable[[int], None] | None = None,
-    workers: int = 1,
-) -> tuple[Store, int]:
+def build_store(job: BuildJob) -> tuple[Store, int]:
     """Embed what ``reuse`` lacks (in ``workers`` processes, checkpointing as it goes), write
     a new generation and commit it. Returns the store and how many chunks were embedded. The
     caller holds the build lock."""
+    chunks, embedder, index_dir = job.chunks, job.embedder, job.index_dir
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     for i, chunk in enumerate(chunks):
-        if (key := text_key(chunk)) in reuse:
-            vectors[i] = reuse[key]
+        if (key := text_key(chunk)) in job.reuse:
+            vectors[i] = job.reuse[key]
     embedded = 0
-    save = checkpoint_saver(index_dir, checkpoint)
-    for batch, batch_vectors in embed_missing(chunks, reuse, embedder, workers, save, progress):
+    save = checkpoint_saver(index_dir, job.checkpoint)
+    for batch, batch_vectors in embed_missing(
+        chunks, job.reuse, embedder, job.workers, save, job.progress
+    ):
         vectors[batch] = batch_vectors
         embedded += len(batch)
 
     dense = new_faiss_index(embedder.dim, len(chunks))
     if len(chunks):
         dense.add(vectors)
-    lexical = LexicalIndex.build([tokenizer.tokenize(c.embed_text()) for c in chunks])
+    lexical = LexicalIndex.build([job.tokenizer.tokenize(c.embed_text()) for c in chunks])
 
-    generation = new_generation(fingerprint[0])
+    generation = new_generation(job.fingerprint[0])
     files = {
         "dense": f"index-{generation}.faiss",
         "chunks": f"chunks-{generation}.jsonl",
         "lexical": f"lexical-{generation}",
     }
     manifest = Manifest.describe(
-        chunks, embedder, fingerprint, type(dense).__name__, files, generation
+        chunks, embedder, job.fingerprint, type(dense).__name__, files, generation
     )
     _write_or_fail(index_dir, _write_generation, index_dir, manifest, chunks, dense, lexical)
-    if checkpoint is not None:
-        checkpoint.discard()
+    if job.checkpoint is not None:
+        job.checkpoint.discard()
     return Store(manifest, chunks, dense, lexical), embedded
 
 

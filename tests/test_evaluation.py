@@ -29,9 +29,9 @@ from qabot.evaluation import (
     summarize,
     write_report,
 )
-from qabot.types import Answer, Chunk, Passage
+from qabot.types import Answer, Passage
 
-from conftest import run_qabot
+from conftest import make_chunk, run_qabot
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
@@ -68,29 +68,9 @@ CONTRACT_KEYS = {
 # ---------------------------------------------------------------------------- helpers
 
 
-def make_chunk(text: str, district: str = "北辰区", cid: str = "doc#p1") -> Chunk:
-    return Chunk(
-        id=cid,
-        doc_id="doc",
-        paragraph=1,
-        part=1,
-        text=text,
-        context="",
-        district=district,
-        city="天津市",
-        speaker="某人",
-        role="区长",
-        date="2020",
-        title="标题",
-        kind="interview",
-        source="doc.txt",
-        line=1,
-    )
-
-
 def make_answer(texts: list[tuple[str, str]], no_answer: bool = False) -> Answer:
     passages = [
-        Passage(rank, 1.0 / rank, make_chunk(text, district, f"doc#p{rank}"), text, 0.5, 1.0)
+        Passage(rank, 1.0 / rank, make_chunk("doc", rank, text, district), text, 0.5, 1.0)
         for rank, (text, district) in enumerate(texts, start=1)
     ]
     return Answer(
