@@ -111,9 +111,6 @@ class Confidence:
     covered: bool = True
     names_ok: bool = True  # every proper name of the focus (上海, 中关村) is in the top passages
 
-    def to_dict(self) -> dict[str, float | bool]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class AnswerSpan:
@@ -124,9 +121,6 @@ class AnswerSpan:
     end: int
     text: str
 
-    def to_dict(self) -> dict[str, int | str]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class Measure:
@@ -134,9 +128,6 @@ class Measure:
 
     text: str
     passage: int
-
-    def to_dict(self) -> dict[str, int | str]:
-        return asdict(self)
 
 
 @dataclass
@@ -166,10 +157,10 @@ class Answer:
             answer=self.answer,
             passages=[p.to_dict() for p in self.passages],
             latency_ms=round(self.latency_ms, 1),
-            confidence=self.confidence.to_dict(),
+            confidence=asdict(self.confidence),
             answer_type=self.answer_type,
-            answer_span=self.answer_span.to_dict() if self.answer_span else None,
-            measures=[m.to_dict() for m in self.measures],
+            answer_span=asdict(self.answer_span) if self.answer_span else None,
+            measures=[asdict(m) for m in self.measures],
             not_covered=self.not_covered,
             notice=self.notice,
         )
