@@ -34,6 +34,8 @@ ELLIPSIS = "…"
 MAX_MEASURES = 5
 SOURCE_DEPTH = 3  # passages the answer line may come from
 RANK_DECAY = 0.3  # a sentence of the n-th passage counts (1 - RANK_DECAY * (n-1))
+TIME_SHARE = 0.3  # a sentence of the time asked wins if it holds this share of the best score
+HEADING_SHARE = 0.5  # a heading leads a measures list if it holds this share of the focus
 NOT_MENTIONED = "文档未提及"
 
 _UNITS = (
@@ -46,7 +48,9 @@ QUANTITY = re.compile(
     + r")|\d+(?:\.\d+)?[万亿]"
 )
 DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
-_PLACE = re.compile(rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖)")
+_PLACE = re.compile(
+    rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖|示范区|核心区|片区|开发区)"
+)
 _ORDINAL_LEAD = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[是，、]"
     r"|首先|其次|再次|最后|另外|此外)"
@@ -206,6 +210,7 @@ class _Candidate:
     score: float
     value: tuple[int, int] | None = None
     near: bool = False
+    timed: bool = False  # holds a time the question asks about (今年, 2017年)
 
 
 def _candidates(
@@ -218,13 +223,46 @@ def _candidates(
             if is_heading(sentence, analysis.query):
                 continue
             score = sentence_score(sentence, weights) * (1.0 - RANK_DECAY * decay)
-            candidate = _Candidate(passage, index, offset, sentence, score)
+            timed = any(t in sentence for t in analysis.times)
+            candidate = _Candidate(passage, index, offset, sentence, score, timed=timed)
             if typed:
                 candidate.value, candidate.near = _nearest_value(sentence, analysis, weights)
             elif analysis.answer_type == "definition" and _DEFINES.search(sentence):
                 candidate.score *= 1.3
             found.append(candidate)
     return found
+
+
+def _best(candidates: list[_Candidate], analysis: Analysis) -> _Candidate:
+    """The answer sentence: for a typed question one with a value near the focus; among
+    those, one of the time asked (今年继续投入… for 今年还要投入多少) unless it holds little of
+    the focus; then the best focus score."""
+    pool = candidates
+    if analysis.answer_type in VALUE_FINDERS:
+        pool = [c for c in candidates if c.near] or candidates
+    top = max(c.score for c in pool)
+    pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
+    return max(pool, key=lambda c: (c.score, -c.passage.rank))
+
+
+def _heading_lead(
+    passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
+) -> _Candidate | None:
+    """The section heading that names the question's topic (四是持续优化营商环境。): the
+    measures asked for are the sentences after it. ``None`` when no heading holds
+    :data:`HEADING_SHARE` of the focus."""
+    total = sum(w * len(t) for t, w in weights.items())
+    best, best_share = None, HEADING_SHARE
+    for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
+        spans = sentence_spans(passage.chunk.text)
+        for index, (offset, sentence) in enumerate(spans[:-1]):
+            if not is_heading(sentence, analysis.query) or is_heading(spans[index + 1][1]):
+                continue
+            share = sentence_score(sentence, weights) / total if total else 0.0
+            if share * (1.0 - RANK_DECAY * decay) >= best_share:
+                best_share = share * (1.0 - RANK_DECAY * decay)
+                best = _Candidate(passage, index, offset, sentence, share)
+    return best
 
 
 def _cite(sentence: str, passage: Passage) -> str:
@@ -271,7 +309,9 @@ def compose(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -
     if not candidates:
         return Composed("", passages)
     typed = analysis.answer_type in VALUE_FINDERS
-    best = max(candidates, key=lambda c: (c.near if typed else True, c.score, -c.passage.rank))
+    best = _best(candidates, analysis)
+    if analysis.answer_type == "measures":
+        best = _heading_lead(passages, analysis, weights) or best
     composed = Composed("", passages, source=best.passage, type_ok=best.near or not typed)
     if analysis.answer_type == "measures":
         composed.measures = _measures(best, analysis)

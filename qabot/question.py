@@ -108,6 +108,10 @@ _GENERIC_COUNTIES = frozenset(
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\D|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Times a question can pin its answer to; the documents use the same words (今年继续投入…).
+_TIMES = re.compile(
+    r"(?:19|20)\d{2}年|今年|明年|去年|年内|年底|下一步|下步|接下来|目前|三年来|近年来"
+)
 _CN_NUMBER = re.compile(
     r"[零一二两三四五六七八九十百千万亿]{2,}(?=[万亿千百]?[个家亩项元人户名座所条次倍年%])"
 )
@@ -200,6 +204,7 @@ class Analysis:
     known_people: tuple[str, ...] = ()  # the speakers/authors of the index
     search: str = ""  # what retrieval looks for: the query without the people it names
     wants_quantity: bool = False  # a number is asked for (also in a comparison: 各是多少)
+    times: list[str] = field(default_factory=list)  # 今年, 2017年: the time the answer is of
 
 
 class QuestionAnalyzer:
@@ -276,6 +281,7 @@ class QuestionAnalyzer:
             numbers=numbers,
             unit=asked_unit(query) if answer_type == "quantity" or wants_quantity else None,
             wants_quantity=wants_quantity,
+            times=list(dict.fromkeys(_TIMES.findall(numeric))),
             counted=self._counted(query, focus) if answer_type == "quantity" else "",
             names=[w for w, tag in self._posseg.lcut(query) if tag in _NAME_POS and w in focus],
             known_people=tuple(self.people),

@@ -13,7 +13,7 @@ from qabot.retriever import RRF_K, _interleave
 from qabot.types import Confidence, Hit
 from qabot.units import asked_unit, unit_fits
 
-from conftest import make_chunk
+from conftest import make_chunk, tiny_engine
 
 
 def test_fusion_scores_the_top_of_both_rankings_one(tiny: Engine) -> None:
@@ -90,6 +90,33 @@ def test_quantity_answer_marks_the_value_in_the_cited_passage(tiny: Engine) -> N
     passage = answer.passages[span.passage - 1].chunk.text
     assert passage[span.start : span.end] == "6550亩"
     assert answer.answer.endswith(f"[{span.passage}]")
+
+
+def test_measures_are_the_sentences_after_the_heading_that_names_the_topic() -> None:
+    text = (
+        "四是持续优化营商环境。严格落实首问负责制。打造政务服务无人超市。"
+        "建立公平开放透明的市场规则和法治化营商环境。五是加快城市更新。改造老旧小区。"
+    )
+    engine = tiny_engine([make_chunk("heping", 1, text, "和平区")])
+    answer = engine.ask("和平区如何优化营商环境？", k=1)
+    assert answer.answer_type == "measures"
+    assert [m.text for m in answer.measures] == [
+        "严格落实首问负责制。",
+        "打造政务服务无人超市。",
+        "建立公平开放透明的市场规则和法治化营商环境。",
+    ]
+
+
+def test_a_quantity_of_the_time_asked_wins_over_a_better_worded_total() -> None:
+    text = (
+        "北辰区把东西部扶贫协作摆上重要位置，三年来累计投入东西部扶贫协作资金3.13亿元。"
+        "今年继续投入帮扶资金1.25亿元，组织企业考察对接。"
+    )
+    engine = tiny_engine([make_chunk("beichen", 1, text, "北辰区")])
+    span = engine.ask("北辰区今年还要投入多少东西部扶贫协作资金？", k=1).answer_span
+    assert span is not None and span.text == "1.25亿元"
+    total = engine.ask("北辰区三年来投入了多少东西部扶贫协作资金？", k=1).answer_span
+    assert total is not None and total.text == "3.13亿元"
 
 
 RULE = NoAnswerRule(min_coverage=0.5, min_dense=0.9, min_support=0.2, use_type=True)
