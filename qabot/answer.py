@@ -4,7 +4,8 @@ The answer line is made of sentences copied from the passages, each followed by 
 its passage, chosen for the kind of answer the question expects (:mod:`qabot.question`):
 
 * quantity/date/person/place — the sentence that holds the focus *and* a value of that type;
-  the value nearest the focus is marked (:class:`~qabot.types.AnswerSpan`);
+  the value nearest the focus is marked (:class:`~qabot.types.AnswerSpan`, values found by
+  :mod:`qabot.values`); "who said…" is answered by the passage's speaker;
 * measures — the measures themselves, the sentences after a heading or ``一是…`` lead, as a
   list of up to five items; never the heading that restates the question;
 * reason — two or three adjacent sentences (cause and action);
@@ -18,15 +19,13 @@ A bare section heading is never the answer line. Each passage also gets an excer
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from qabot.corpus import SENTENCE_END, split_sentences
-from qabot.lexical import pos_tags
 from qabot.question import Analysis
-from qabot.textnorm import HAN
 from qabot.types import AnswerSpan, Hit, Measure, Passage
-from qabot.units import unit_fits
+from qabot.values import DATE, QUANTITY, VALUE_FINDERS, has_quantity, nearest_value
 
 EXCERPT_CHARS = 160
 ANSWER_CHARS = 220
@@ -38,19 +37,6 @@ TIME_SHARE = 0.3  # a sentence of the time asked wins if it holds this share of 
 HEADING_SHARE = 0.5  # a heading leads a measures list if it holds this share of the focus
 NOT_MENTIONED = "文档未提及"
 
-_UNITS = (
-    "个百分点|平方公里|平方米|立方米|千米|公里|公顷|标准箱|人次|千瓦|亩|元|个|家|人|户|吨|米|%|％|"
-    "倍|项|所|座|条|套|次|名|辆|台|张|间|处|年|天|床|栋|期|批|只|头|场|篇|件|笔|位|支|类|款"
-)
-QUANTITY = re.compile(
-    r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]+)(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:"
-    + _UNITS
-    + r")|\d+(?:\.\d+)?[万亿]"
-)
-DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
-_PLACE = re.compile(
-    rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖|示范区|核心区|片区|开发区)"
-)
 _ORDINAL_LEAD = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[是，、]"
     r"|首先|其次|再次|最后|另外|此外)"
@@ -118,78 +104,6 @@ def make_excerpt(text: str, weights: Mapping[str, float], limit: int = EXCERPT_C
     return prefix + excerpt[:limit] + suffix
 
 
-def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
-    found = [m.span() for name in known for m in re.finditer(re.escape(name), sentence)]
-    position = 0
-    for word, tag in pos_tags(sentence):
-        if tag in ("nr", "nt") and len(word) >= 2 and word[-1] not in "区县市省":
-            found.append((position, position + len(word)))
-        position += len(word)
-    return found
-
-
-def _places(sentence: str) -> list[tuple[int, int]]:
-    found = [m.span() for m in _PLACE.finditer(sentence)]
-    position = 0
-    for word, tag in pos_tags(sentence):
-        if tag == "ns" and len(word) >= 2:
-            found.append((position, position + len(word)))
-        position += len(word)
-    return found
-
-
-VALUE_FINDERS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
-    "quantity": lambda s: [m.span() for m in QUANTITY.finditer(s)],
-    "date": lambda s: [m.span() for m in DATE.finditer(s)],
-    "person": _people,
-    "place": _places,
-}
-
-
-def _values(sentence: str, analysis: Analysis) -> list[tuple[int, int]]:
-    """Values of the expected type; for a quantity, in the unit kind asked, and only in a
-    sentence about the thing counted (多少个孩子: a sentence without 孩子 does not count them)."""
-    if analysis.answer_type == "person":
-        return _people(sentence, analysis.known_people)
-    values = VALUE_FINDERS[analysis.answer_type](sentence)
-    if analysis.answer_type == "quantity":
-        if analysis.counted and analysis.counted not in sentence:
-            return []
-        values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
-    return values
-
-
-_CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
-_QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
-
-
-def _nearest_value(
-    sentence: str, analysis: Analysis, weights: Mapping[str, float]
-) -> tuple[tuple[int, int] | None, bool]:
-    """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
-    (values inside quotation marks or titles are names, not answers), and whether that clause
-    holds any focus word at all."""
-    quoted = [m.span() for m in _QUOTE.finditer(sentence)]
-    values = [
-        v for v in _values(sentence, analysis) if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
-    ]
-    if not values:
-        return None, False
-    clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
-
-    def clause_score(span: tuple[int, int]) -> float:
-        c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
-        before = sentence[c0 : span[0]]
-        return sum(
-            w * len(t) * (1.0 if t in before else 0.5)
-            for t, w in weights.items()
-            if t in sentence[c0:c1]
-        )
-
-    best = max(values, key=lambda v: (clause_score(v), -v[0]))
-    return best, clause_score(best) > 0 or not weights
-
-
 def _clip(sentence: str, anchor: int) -> tuple[str, int]:
     """A long sentence cut to the clauses around ``anchor``; returns the text and its offset
     in ``sentence``."""
@@ -211,6 +125,7 @@ class _Candidate:
     value: tuple[int, int] | None = None
     near: bool = False
     timed: bool = False  # holds a time the question asks about (今年, 2017年)
+    speaker: str = ""  # person: the passage's speaker, when the sentence names nobody
 
 
 def _candidates(
@@ -226,11 +141,36 @@ def _candidates(
             timed = any(t in sentence for t in analysis.times)
             candidate = _Candidate(passage, index, offset, sentence, score, timed=timed)
             if typed:
-                candidate.value, candidate.near = _nearest_value(sentence, analysis, weights)
+                candidate.value, candidate.near = nearest_value(sentence, analysis, weights)
+                if analysis.answer_type == "person" and not candidate.near:
+                    candidate.speaker = _speaker(passage, analysis)
             elif analysis.answer_type == "definition" and _DEFINES.search(sentence):
                 candidate.score *= 1.3
             found.append(candidate)
     return found
+
+
+def _speaker(passage: Passage, analysis: Analysis) -> str:
+    """The passage's speaker, one of the index's people the question does not name: who said
+    what a "who said…" question asks about."""
+    name = passage.chunk.speaker
+    return name if name in analysis.known_people and name not in analysis.people else ""
+
+
+def _attributed(best: _Candidate) -> tuple[str, AnswerSpan | None]:
+    """The sentence led by the words that name its speaker (冯卫华:…), the name marked; a
+    passage that does not write the name gets it as a label (冯卫华：…), unmarked."""
+    text, name = best.passage.chunk.text, best.speaker
+    sentence, cut = _clip(best.sentence, 0)
+    body = _ellipsis(sentence, cut, best.sentence)
+    start = text.find(name)
+    if start < 0:
+        return f"{name}：{_cite(body, best.passage)}", None
+    end = start + len(name)
+    if start < best.offset:
+        stops = (i for i in (text.find(c, end) for c in ":：，,。") if i >= 0)
+        body = text[start : min(stops, default=end) + 1] + ELLIPSIS + body.removeprefix(ELLIPSIS)
+    return _cite(body, best.passage), AnswerSpan(best.passage.rank, start, end, name)
 
 
 def _best(candidates: list[_Candidate], analysis: Analysis) -> _Candidate:
@@ -239,7 +179,7 @@ def _best(candidates: list[_Candidate], analysis: Analysis) -> _Candidate:
     the focus; then the best focus score."""
     pool = candidates
     if analysis.answer_type in VALUE_FINDERS:
-        pool = [c for c in candidates if c.near] or candidates
+        pool = [c for c in candidates if c.near or c.speaker] or candidates
     top = max(c.score for c in pool)
     pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
     return max(pool, key=lambda c: (c.score, -c.passage.rank))
@@ -312,12 +252,15 @@ def compose(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -
     best = _best(candidates, analysis)
     if analysis.answer_type == "measures":
         best = _heading_lead(passages, analysis, weights) or best
-    composed = Composed("", passages, source=best.passage, type_ok=best.near or not typed)
+    type_ok = best.near or bool(best.speaker) or not typed
+    composed = Composed("", passages, source=best.passage, type_ok=type_ok)
     if analysis.answer_type == "measures":
         composed.measures = _measures(best, analysis)
         composed.text = "\n".join(_cite(m.text, best.passage) for m in composed.measures)
     elif analysis.answer_type == "reason":
         composed.text = _cite(_adjacent(best), best.passage)
+    elif typed and best.value is None and best.speaker:
+        composed.text, composed.span = _attributed(best)
     elif typed and best.value is not None:
         start, end = best.value
         text, cut = _clip(best.sentence, start)
@@ -340,10 +283,6 @@ def _ellipsis(text: str, cut: int, sentence: str) -> str:
     return prefix + text + suffix
 
 
-def _has_quantity(sentence: str, analysis: Analysis) -> bool:
-    return any(unit_fits(m.group(0), analysis.unit) for m in QUANTITY.finditer(sentence))
-
-
 def _comparison(
     passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
 ) -> Composed:
@@ -357,7 +296,7 @@ def _comparison(
         if not any(c.score for c in picks):
             picks = _candidates(own, analysis, weights)
         if analysis.wants_quantity:  # 各是多少: a line without a number answers nothing
-            picks = [c for c in picks if _has_quantity(c.sentence, analysis)]
+            picks = [c for c in picks if has_quantity(c.sentence, analysis)]
         pick = max(picks, key=lambda c: (c.score, -c.passage.rank), default=None)
         if pick is None or (weights and pick.score == 0):
             lines.append(f"{district}：{NOT_MENTIONED}")

@@ -63,7 +63,7 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "quantity",
         re.compile(
-            r"多少|几[个家亩项万千百条座所年次倍人户名栋场件辆台张]|多大|多高|多长|多远|多快|比例|"
+            r"多少|几[个家亩项万千百条座所年次倍人户名栋场件辆台张期批只头篇笔位支类套间处天床吨米]|多大|多高|多长|多远|多快|比例|"
             r"百分之几|规模|how many|how much",
             re.I,
         ),
@@ -96,7 +96,7 @@ _TITLES_TEXT = """
     记者
 """
 TITLES = frozenset(_TITLES_TEXT.split())
-_SPOKEN = re.compile(r"[咋啥呗嘛嘞咧]|搞|弄|来着|整啥")
+_SPOKEN = re.compile(r"[咋啥呗嘛嘞咧]|搞|弄|来着|整啥|多[大长远高久宽深重]")
 _NAME_POS = {"ns", "nr", "nt"}
 _COUNTED = re.compile(rf"(?:多少|几)[个家项座所条名户位支]([{HAN}]{{2,6}})")
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}

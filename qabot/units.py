@@ -42,6 +42,8 @@ _UNIT_KINDS = (
     ("length", ("公里", "千米", "米")),
 )
 _ASKED = re.compile(rf"(?:多少|几)([{HAN}%]{{1,4}})")
+# 多大/多长…: the kind of value the question word itself asks for, unless words before it say.
+_SIZE_WORDS = (("多大", "area"), ("多宽", "area"), ("多长", "length"), ("多远", "length"))
 
 
 def unit_kind(text: str) -> str:
@@ -91,10 +93,14 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
             return (kind,)
         if unit[0] in "个倍" + _DURATION + "".join(_CLASSIFIERS):
             return (_count_kind(unit[0]),)
-    at = (
-        match.start()
-        if match
-        else min((i for i in (query.find("多少"), query.find("几")) if i >= 0), default=len(query))
-    )
+    words = ("多少", "几", *(word for word, _ in _SIZE_WORDS))
+    found = (i for w in words if (i := query.find(w)) >= 0)
+    at = match.start() if match else min(found, default=len(query))
     kind = unit_kind(query[max(0, at - 4) : at]) if at else "count"
-    return (kind, "percent") if kind not in ("count", "percent") else None
+    if kind in ("count", "percent"):
+        size = next((k for word, k in _SIZE_WORDS if word in query), None)
+        if size and kind == "count":  # 多大比例 asks for a share, 建多大 for an area
+            after = unit_kind(query[at : at + 6])
+            return (after if after != "count" else size,)
+        return None
+    return (kind, "percent")

@@ -84,7 +84,7 @@ _LENIENT = NoAnswerRule(0.0, 0.0, 0.0, use_type=False)
 
 def _copied(line: str, passages: list[str]) -> bool:
     """Every piece of an answer line between citations and ellipses is in a passage."""
-    line = re.sub(r"^[^：]{2,8}：", "", line)  # a comparison's district label
+    line = re.sub(r"^[^：]{2,8}：", "", line)  # a district (comparison) or speaker label
     pieces = [p for p in re.split(r"\[\d+\]|…", line) if p.strip()]
     return all(any(p in text for text in passages) for p in pieces)
 

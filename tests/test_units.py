@@ -13,7 +13,7 @@ from qabot.retriever import RRF_K, _interleave
 from qabot.types import Confidence, Hit
 from qabot.units import asked_unit, unit_fits
 
-from conftest import make_chunk, tiny_engine
+from conftest import TINY_CHUNKS, make_chunk, tiny_engine
 
 
 def test_fusion_scores_the_top_of_both_rankings_one(tiny: Engine) -> None:
@@ -119,6 +119,50 @@ def test_a_quantity_of_the_time_asked_wins_over_a_better_worded_total() -> None:
     assert total is not None and total.text == "3.13亿元"
 
 
+def _one_passage(text: str, district: str = "金海湖新区", speaker: str = "") -> Engine:
+    """The tiny corpus and one passage more (the others give the focus words their IDF)."""
+    chunk = make_chunk("doc", 1, text, district)
+    chunk.speaker = speaker
+    return tiny_engine([chunk, *(make_chunk(*row) for row in TINY_CHUNKS)])
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "span"),
+    [
+        # a qualifier belongs to the value
+        ("引进了多少个首都项目", "引进了瑞康医药等近百个首都项目。", "近百个"),
+        # 4批次 counts trips, not people
+        ("派了多少医务人员", "组织4批次35名医务人员赴鄂开展工作。", "35名"),
+        # 一共 asks for the total
+        (
+            "塘约经验一共打造几个",
+            "借鉴塘约经验,市级层面打造4个、区级层面打造2个,全区共启动打造13个。",
+            "13个",
+        ),
+    ],
+)
+def test_quantity_value(question: str, text: str, span: str) -> None:
+    answer = _one_passage(text).ask("金海湖新区" + question, k=1)
+    assert answer.answer_span is not None and answer.answer_span.text == span
+
+
+def test_names_are_people_next_to_a_title_or_the_speaker_of_the_passage() -> None:
+    engine = _one_passage("前不久,市委李鸿忠书记来调研春耕生产。三是建设高水平的创新创业平台。")
+    span = engine.ask("哪位市委领导来调研春耕生产？", k=1).answer_span
+    assert span is not None and span.text == "李鸿忠"
+    # 高水平 is tagged as a name, but no title stands next to it
+    assert engine.ask("谁提出建设高水平的创新平台？", k=1).answer_span is None
+    words = "东丽区把创新作为发展的第一动力,深入实施创新驱动发展战略。"
+    opener = "谢元区长介绍:近年来,东丽区始终把科技摆在突出位置。" + words
+    question = "是谁说东丽区把创新作为第一动力的？"
+    answer = _one_passage(opener, "东丽区", "谢元").ask(question, k=1)
+    assert answer.answer == f"谢元区长介绍:…{words}[1]"
+    assert answer.answer_span is not None and answer.answer_span.text == "谢元"
+    # a passage that does not write its speaker's name gets it as a label, unmarked
+    unnamed = _one_passage(words, "东丽区", "谢元").ask(question, k=1)
+    assert unnamed.answer == f"谢元：{words}[1]" and unnamed.answer_span is None
+
+
 RULE = NoAnswerRule(min_coverage=0.5, min_dense=0.9, min_support=0.2, use_type=True)
 
 
@@ -150,6 +194,10 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("签约金额是多少？", ("money", "percent")),  # read from the words before 多少
         ("东丽城市化搞了多少年了", ("duration",)),
         ("北辰区派了多少医务人员", None),  # the question does not say
+        ("每个村的活动阵地要建多大", ("area",)),  # 多大 asks for a size
+        ("每年把多大比例的财政收入投到民生上", ("percent",)),  # … unless a word after says
+        ("投资规模多大", ("money", "percent")),  # … or a word before
+        ("新建的道路有多长", ("length",)),
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:

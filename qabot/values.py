@@ -1,0 +1,123 @@
+"""Values of the type a question expects, in a sentence: quantities (in the unit asked),
+dates, people and places, and the one that sits nearest the question's focus.
+
+What counts as a value is deliberately narrow: a number with its unit (近百个, 3.13亿元), a
+speaker of the index or a name next to a title (市委李鸿忠书记), a place word. A tagger's guess
+alone (高水平 as a name) is not an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from qabot.lexical import pos_tags
+from qabot.question import TITLES, Analysis
+from qabot.textnorm import HAN
+from qabot.units import unit_fits
+
+_UNITS = (
+    "个百分点|平方公里|平方米|立方米|千米|公里|公顷|标准箱|人次|千瓦|亩|元|个|家|人|户|吨|米|%|％|"
+    "倍|项|所|座|条|套|次|名|辆|台|张|间|处|年|天|床|栋|期|批次|批|只|头|场|篇|件|笔|位|支|类|款"
+)
+QUANTITY = re.compile(
+    r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]+)(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:"
+    + _UNITS
+    + r")|\d+(?:\.\d+)?[万亿]"
+)
+DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
+_PLACE = re.compile(
+    rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖|示范区|核心区|片区|开发区)"
+)
+
+
+def _titled(sentence: str, start: int, end: int) -> bool:
+    """A title right before or after the word (市委李鸿忠书记, 区委书记陈绍旺): a person."""
+    return any(sentence.startswith(t, end) or sentence.endswith(t, 0, start) for t in TITLES)
+
+
+def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """The index's speakers and authors, and names the tagger finds next to a title (the
+    tagger alone takes 高水平 or 长荣印务 for names)."""
+    found = [m.span() for name in known for m in re.finditer(re.escape(name), sentence)]
+    position = 0
+    for word, tag in pos_tags(sentence):
+        end = position + len(word)
+        if tag == "nr" and 2 <= len(word) <= 4 and _titled(sentence, position, end):
+            found.append((position, end))
+        position = end
+    return found
+
+
+def _places(sentence: str) -> list[tuple[int, int]]:
+    found = [m.span() for m in _PLACE.finditer(sentence)]
+    position = 0
+    for word, tag in pos_tags(sentence):
+        if tag == "ns" and len(word) >= 2:
+            found.append((position, position + len(word)))
+        position += len(word)
+    return found
+
+
+VALUE_FINDERS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
+    "quantity": lambda s: [m.span() for m in QUANTITY.finditer(s)],
+    "date": lambda s: [m.span() for m in DATE.finditer(s)],
+    "person": _people,
+    "place": _places,
+}
+
+
+def typed_values(sentence: str, analysis: Analysis) -> list[tuple[int, int]]:
+    """Values of the expected type; for a quantity, in the unit kind asked, and only in a
+    sentence about the thing counted (多少个孩子: a sentence without 孩子 does not count them)."""
+    if analysis.answer_type == "person":
+        return _people(sentence, analysis.known_people)
+    values = VALUE_FINDERS[analysis.answer_type](sentence)
+    if analysis.answer_type == "quantity":
+        if analysis.counted and analysis.counted not in sentence:
+            return []
+        values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
+    return values
+
+
+# 一共/累计 asks for the total: the value of a clause that gives one (全区共…13个) wins.
+_TOTAL_ASKED = re.compile(r"一共|总共|共计|总计|累计|合计|总数")
+_TOTAL = re.compile(r"共|累计|总计|合计|总")
+_CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
+
+
+def nearest_value(
+    sentence: str, analysis: Analysis, weights: Mapping[str, float]
+) -> tuple[tuple[int, int] | None, bool]:
+    """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
+    (values inside quotation marks or titles are names, not answers), and whether that clause
+    holds any focus word at all."""
+    quoted = [m.span() for m in _QUOTE.finditer(sentence)]
+    values = [
+        v for v in typed_values(sentence, analysis) if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
+    ]
+    if not values:
+        return None, False
+    clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
+    totals = bool(_TOTAL_ASKED.search(analysis.query))
+
+    def clause_score(span: tuple[int, int]) -> float:
+        c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
+        before = sentence[c0 : span[0]]
+        score = sum(
+            w * len(t) * (1.0 if t in before else 0.5)
+            for t, w in weights.items()
+            if t in sentence[c0:c1]
+        )
+        if totals and _TOTAL.search(sentence[c0:c1]):
+            score *= 1.5
+        # 35名医务人员: the value that the counted word follows (4批次 counts something else)
+        return score * (1.2 if any(sentence.startswith(t, span[1]) for t in weights) else 1.0)
+
+    best = max(values, key=lambda v: (clause_score(v), -v[0]))
+    return best, clause_score(best) > 0 or not weights
+
+
+def has_quantity(sentence: str, analysis: Analysis) -> bool:
+    return any(unit_fits(m.group(0), analysis.unit) for m in QUANTITY.finditer(sentence))
