@@ -41,6 +41,7 @@ _ORDINAL_LEAD = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[是，、]"
     r"|首先|其次|再次|最后|另外|此外)"
 )
+_ASKS_DISTRICT = re.compile(r"哪个?[区县]|哪一个?[区县]")
 _DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个项支]|是由")
 
 
@@ -235,6 +236,27 @@ def _adjacent(source: _Candidate, count: int = 3) -> str:
     while len(chosen) > 1 and sum(map(len, chosen)) > ANSWER_CHARS * 1.5:
         chosen.pop()
     return "".join(chosen)
+
+
+def typed_first(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -> list[Hit]:
+    """For a question that asks for a value (多少, 哪一年, 谁), the first of the top
+    :data:`SOURCE_DEPTH` passages that holds a value of the type near the focus goes first
+    when the best-ranked passage holds none: a passage on the topic without the figure does
+    not answer 多少. Not for 哪个区: the passage's district is the answer."""
+    if analysis.answer_type not in VALUE_FINDERS or _ASKS_DISTRICT.search(analysis.query):
+        return hits
+
+    def holds_value(hit: Hit) -> bool:
+        return any(
+            nearest_value(sentence, analysis, weights)[1]
+            for _, sentence in sentence_spans(hit.chunk.text)
+        )
+
+    head = hits[:SOURCE_DEPTH]
+    if not head or holds_value(head[0]):
+        return hits
+    first = next((h for h in head[1:] if holds_value(h)), None)
+    return hits if first is None else [first, *(h for h in hits if h is not first)]
 
 
 def compose(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -> Composed:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qabot.answer import Composed, compose
+from qabot.answer import Composed, compose, typed_first
 from qabot.backend import ChunkStore, open_existing, parse_store
 from qabot.corpus import SENTENCE_END
 from qabot.decision import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
@@ -253,8 +253,9 @@ class Engine:
         # The no-answer evidence always looks at the top CONFIDENCE_DEPTH passages (of each
         # compared district), so the decision does not depend on k.
         depth = CONFIDENCE_DEPTH * max(1, len(districts))
-        found = self.retriever.search(analysis.search, max(k, depth), districts, mode)
         weights = self.focus_weights(analysis)
+        found = self.retriever.search(analysis.search, max(k, depth), districts, mode)
+        found = typed_first(found, analysis, weights)
         composed = compose(found[:k], analysis, weights)
         confidence = self.confidence(analysis, found, composed, weights, districts)
         no_answer = not composed.passages or (rule or self.rule).refuses(confidence)

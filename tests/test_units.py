@@ -146,6 +146,21 @@ def test_quantity_value(question: str, text: str, span: str) -> None:
     assert answer.answer_span is not None and answer.answer_span.text == span
 
 
+def test_a_passage_with_the_value_asked_goes_before_one_on_the_topic_without_it() -> None:
+    chunks = [
+        make_chunk("baodi", 1, "宝坻区加快5G基站建设,推动数字经济发展,建设智慧城市。", "宝坻区"),
+        make_chunk("baodi", 2, "全年建成5G通信基站400座,实施智慧路灯建设工程。", "宝坻区"),
+        *(make_chunk(*row) for row in TINY_CHUNKS),
+    ]
+    engine = tiny_engine(chunks)
+    answer = engine.ask("宝坻区5G基站建几座？", k=2, mode="lexical")
+    assert answer.passages[0].chunk.id == "baodi#p2"
+    assert answer.answer_span is not None and answer.answer_span.text == "400座"
+    # a question that is not after a value keeps the retriever's order
+    plain = engine.ask("宝坻区怎样推进5G基站建设？", k=2, mode="lexical")
+    assert plain.passages[0].chunk.id == "baodi#p1"
+
+
 def test_names_are_people_next_to_a_title_or_the_speaker_of_the_passage() -> None:
     engine = _one_passage("前不久,市委李鸿忠书记来调研春耕生产。三是建设高水平的创新创业平台。")
     span = engine.ask("哪位市委领导来调研春耕生产？", k=1).answer_span
