@@ -70,7 +70,11 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "measures",
-        re.compile(r"举措|措施|怎么|怎样|如何|哪些|做法|办法|咋|途径|手段|采取|打算|how", re.I),
+        re.compile(
+            r"举措|措施|怎么|怎样|如何|哪些|做法|办法|咋|途径|手段|采取|打算|做了?(?:些)?什么|"
+            r"干了?(?:些)?(?:什么|啥)|有什么安排|how",
+            re.I,
+        ),
     ),
     ("yes_no", re.compile(r"吗[？?]?$|是否|有没有|是不是|能不能|有无|没有[？?]?$")),
     ("definition", re.compile(r"是什么[？?]?$")),
