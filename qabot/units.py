@@ -76,7 +76,9 @@ def unit_fits(value: str, asked: tuple[str, ...] | None) -> bool:
     kind = unit_kind(value)
     if kind != "count":
         return kind in asked
-    own = _count_kind(value[-1])
+    # 400场次, 1.2万人次: counted in 场 and 人, so many times over
+    classifier = value[-2] if value[-2:] in ("人次", "场次", "批次", "架次", "车次") else value[-1]
+    own = _count_kind(classifier)
     return own in asked or ("count" in asked and own != "duration")
 
 

@@ -18,13 +18,14 @@ from qabot.units import unit_fits
 
 _UNITS = (
     "个百分点|平方公里|平方米|立方米|千米|公里|公顷|标准箱|人次|千瓦|亩|元|个|家|人|户|吨|米|%|％|"
-    "倍|项|所|座|条|套|次|名|辆|台|张|间|处|年|天|床|栋|期|批次|批|只|头|场|篇|件|笔|位|支|类|款"
+    "倍|项|所|座|条|套|次|名|辆|台|张|间|处|年|天|床|栋|期|批次|批|只|头|场次|场|篇|件|笔|位|支|类|款"
 )
 QUANTITY = re.compile(
-    r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]+)(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:"
-    + _UNITS
-    + r")|\d+(?:\.\d+)?[万亿]"
+    r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*(?:[-－~～]\d+(?:[.,]\d+)*)?|[一二两三四五六七八九十百千]+)"
+    r"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:" + _UNITS + r")|\d+(?:\.\d+)?[万亿]"
 )
+# A number without a unit counts what follows it (8500贫困人口): a value when that is asked.
+_BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
 DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
 _PLACE = re.compile(
     rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖|示范区|核心区|片区|开发区)"
@@ -77,12 +78,28 @@ def typed_values(sentence: str, analysis: Analysis) -> list[tuple[int, int]]:
         if analysis.counted and analysis.counted not in sentence:
             return []
         values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
+        if not analysis.unit:
+            values += _counting(sentence, analysis, values)
     return values
+
+
+def _counting(
+    sentence: str, analysis: Analysis, found: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Numbers without a unit right before a focus word (8500贫困人口 for 多少贫困人口)."""
+    return [
+        m.span()
+        for m in _BARE.finditer(sentence)
+        if any(sentence.startswith(word, m.end()) for word in analysis.focus)
+        and not any(a <= m.start() < b for a, b in found)
+    ]
 
 
 # 一共/累计 asks for the total: the value of a clause that gives one (全区共…13个) wins.
 _TOTAL_ASKED = re.compile(r"一共|总共|共计|总计|累计|合计|总数")
 _TOTAL = re.compile(r"共|累计|总计|合计|总")
+# 发展到多少 asks for the target: of 由239家发展到550家, the value after 到.
+_TARGET_ASKED = re.compile(r"到多少|到几|达到多少")
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
 
@@ -101,6 +118,7 @@ def nearest_value(
         return None, False
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
     totals = bool(_TOTAL_ASKED.search(analysis.query))
+    target = bool(_TARGET_ASKED.search(analysis.query))
 
     def clause_score(span: tuple[int, int]) -> float:
         c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
@@ -112,6 +130,8 @@ def nearest_value(
         )
         if totals and _TOTAL.search(sentence[c0:c1]):
             score *= 1.5
+        if target and sentence[max(0, span[0] - 1) : span[0]] in ("到", "至"):
+            score *= 1.3
         # 35名医务人员: the value that the counted word follows (4批次 counts something else)
         return score * (1.2 if any(sentence.startswith(t, span[1]) for t in weights) else 1.0)
 

@@ -133,6 +133,12 @@ def _one_passage(text: str, district: str = "金海湖新区", speaker: str = ""
         ("引进了多少个首都项目", "引进了瑞康医药等近百个首都项目。", "近百个"),
         # 4批次 counts trips, not people
         ("派了多少医务人员", "组织4批次35名医务人员赴鄂开展工作。", "35名"),
+        # a range is one value
+        ("村干部月报酬多少钱", "村干部月报酬提高到2800-3000元。", "2800-3000元"),
+        # a number without a unit counts the word after it
+        ("2017年要让多少贫困人口脱贫", "围绕2017年8500贫困人口脱贫的目标。", "8500"),
+        # 发展到多少 asks for the target
+        ("高新技术企业要发展到多少家", "高新技术企业由239家发展到550家。", "550家"),
         # 一共 asks for the total
         (
             "塘约经验一共打造几个",
@@ -230,6 +236,9 @@ def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
         ("75%", ("money", "percent"), True),
         ("6550亩", ("money",), False),
         ("6550亩", None, True),
+        ("400场次", ("count:场",), True),  # 场次 counts 场
+        ("1.2万人次", ("count:名人位",), True),
+        ("4次", ("count:次",), True),
     ],
 )
 def test_unit_fits(value: str, asked: tuple[str, ...] | None, fits: bool) -> None:
