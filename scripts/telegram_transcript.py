@@ -3,8 +3,8 @@
 The real bot (real engine on the shipped index) against the loopback fake Bot API of the
 tests: /start, a question, 「更多结果 ›」, 👎 and a reason, /district, and a follow-up by
 reply (「那东丽呢？」).
-Each bot message is shown as the app would show it (HTML tags removed) with its buttons;
-edits are shown as edits. Only loopback traffic.
+Each bot message is shown as the app would show it (bold as **…**, other HTML tags removed)
+with its buttons; edits are shown as edits. Only loopback traffic.
 
     python scripts/telegram_transcript.py > /tmp/transcript.txt
 """
@@ -35,6 +35,7 @@ WIDTH = 64  # characters a line, as a phone shows them roughly
 
 def show(who: str, text: str, markup: dict[str, Any] | None = None) -> None:
     print(f"── {who} " + "─" * (40 - len(who)))
+    text = re.sub(r"</?b>", "**", text)
     for line in html.unescape(re.sub(r"<[^>]+>", "", text)).splitlines():
         print(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…")
     rows = (markup or {}).get("inline_keyboard", [])
@@ -92,6 +93,7 @@ def main() -> int:
             say("/district all")
             topic = say("和平区怎么治理污染？")
             say("那东丽呢？", reply_to=topic)
+            say("是谁介绍东丽区把创新作为发展第一动力的？")
         api.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from qabot import Engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow  # loads the real embedder
@@ -37,3 +39,32 @@ def test_readme_fastapi_example_answers_and_rejects(monkeypatch: pytest.MonkeyPa
     assert wrong.status_code == 400
     assert wrong.json() == {"detail": "unknown_district"}
     assert client.get("/ask", params={"q": "  "}).json() == {"detail": "empty_question"}
+
+
+_COMMAND = re.compile(r'^\$ qabot ask "([^"]+)" --k (\d+)$')
+
+
+def test_readme_terminal_examples_are_real_output(engine: Engine) -> None:
+    """Every `$ qabot ask "…" --k N` transcript in the README is what qabot prints now, line
+    for line (a line `…` stands for lines left out)."""
+    from qabot.render import render_terminal
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```text\n(.*?)```", readme, re.S)
+    checked = 0
+    for block in blocks:
+        lines = block.splitlines()
+        for at, line in enumerate(lines):
+            command = _COMMAND.match(line)
+            if not command:
+                continue
+            shown = []
+            for following in lines[at + 1 :]:
+                if following.startswith("$ ") or following == "…":
+                    break
+                shown.append(following)
+            answer = engine.ask(command.group(1), k=int(command.group(2)))
+            printed = render_terminal(answer, engine.districts).splitlines()
+            assert printed[: len(shown)] == shown, command.group(1)
+            checked += 1
+    assert checked >= 3
