@@ -105,15 +105,16 @@ def make_excerpt(text: str, weights: Mapping[str, float], limit: int = EXCERPT_C
     return prefix + excerpt[:limit] + suffix
 
 
-def _clip(sentence: str, anchor: int) -> tuple[str, int]:
-    """A long sentence cut to the clauses around ``anchor``; returns the text and its offset
-    in ``sentence``."""
+def _clip(sentence: str, anchor: int = 0) -> str:
+    """A long sentence cut to the clauses around ``anchor``, with … where words are left out."""
     if len(sentence) <= ANSWER_CHARS:
-        return sentence, 0
+        return sentence
     start = max(0, anchor - ANSWER_CHARS // 2)
     comma = sentence.rfind("，", 0, start + 1)
     start = comma + 1 if comma >= 0 and anchor - comma < ANSWER_CHARS - 20 else start
-    return sentence[start : start + ANSWER_CHARS], start
+    end = start + ANSWER_CHARS
+    prefix = ELLIPSIS if start > 0 else ""
+    return prefix + sentence[start:end] + (ELLIPSIS if end < len(sentence) else "")
 
 
 @dataclass
@@ -162,8 +163,7 @@ def _attributed(best: _Candidate) -> tuple[str, AnswerSpan | None]:
     """The sentence led by the words that name its speaker (冯卫华:…), the name marked; a
     passage that does not write the name gets it as a label (冯卫华：…), unmarked."""
     text, name = best.passage.chunk.text, best.speaker
-    sentence, cut = _clip(best.sentence, 0)
-    body = _ellipsis(sentence, cut, best.sentence)
+    body = _clip(best.sentence)
     start = text.find(name)
     if start < 0:
         return f"{name}：{_cite(body, best.passage)}", None
@@ -285,24 +285,14 @@ def compose(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -
         composed.text, composed.span = _attributed(best)
     elif typed and best.value is not None:
         start, end = best.value
-        text, cut = _clip(best.sentence, start)
-        absolute = best.offset + start
         composed.span = AnswerSpan(
-            best.passage.rank, absolute, best.offset + end, best.sentence[start:end]
+            best.passage.rank, best.offset + start, best.offset + end, best.sentence[start:end]
         )
-        composed.text = _cite(_ellipsis(text, cut, best.sentence), best.passage)
-    else:
-        text, cut = _clip(best.sentence, 0)
-        if len(text) < 20:  # a short sentence says more with the next one
-            text = _adjacent(best, 2)
-        composed.text = _cite(_ellipsis(text, cut, best.sentence), best.passage)
+        composed.text = _cite(_clip(best.sentence, start), best.passage)
+    else:  # a short sentence says more with the next one
+        short = len(best.sentence) < 20
+        composed.text = _cite(_adjacent(best, 2) if short else _clip(best.sentence), best.passage)
     return composed
-
-
-def _ellipsis(text: str, cut: int, sentence: str) -> str:
-    prefix = ELLIPSIS if cut > 0 else ""
-    suffix = ELLIPSIS if cut + len(text) < len(sentence) else ""
-    return prefix + text + suffix
 
 
 def _comparison(
@@ -324,7 +314,6 @@ def _comparison(
             lines.append(f"{district}：{NOT_MENTIONED}")
             continue
         source = source or pick.passage
-        text, cut = _clip(pick.sentence, 0)
-        lines.append(f"{district}：{_cite(_ellipsis(text, cut, pick.sentence), pick.passage)}")
+        lines.append(f"{district}：{_cite(_clip(pick.sentence), pick.passage)}")
     # Nothing on any district is no answer at all.
     return Composed("\n".join(lines), passages, source=source, type_ok=source is not None)

@@ -288,6 +288,7 @@ GOOD = (
         ('{"question": "问题", "answers": [], "district": ["北辰区", 2]}', "'district' must be"),
         ('{"question": "问题", "answers": [], "id": [1]}', "'id' must be"),
         ('{"question": "问题", "answers": [], "type": ""}', "'type' must be"),
+        ('{"question": "问题", "answers": [], "answer_type": "quanttiy"}', "'answer_type' must be"),
         ('{"id": "a", "question": "问题", "answers": []}', "id 'a' already used on line 1"),
     ],
 )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from qabot.errors import UsageError
+from qabot.question import ANSWER_TYPES
 from qabot.textnorm import match_key
 
 UNANSWERABLE = "unanswerable"
@@ -105,6 +106,9 @@ def parse_question(data: Any, number: int, path: Path = Path("<questions>")) -> 
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise _bad(path, number, f"'{name}' must be a non-empty string when given")
         optional[name] = value.strip() if value else None
+    if optional["answer_type"] and optional["answer_type"] not in ANSWER_TYPES:
+        known = ", ".join(ANSWER_TYPES)
+        raise _bad(path, number, f"'answer_type' must be one of {known}")
     return Question(
         **optional,
         id=str(qid),
