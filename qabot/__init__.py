@@ -10,16 +10,45 @@ The library API::
     answer.to_dict()                             # the JSON answer object of the CLI
 
 Building the index is :func:`qabot.indexer.build`.
+
+Names are imported on first use (module ``__getattr__``): ``import qabot`` or
+``from qabot.types import Answer`` loads none of FAISS, jieba or the embedder, so a front end
+and ``qabot --help`` start at once.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from qabot.engine import Engine
-from qabot.errors import CorpusError, EmbedderError, IndexStateError, QabotError, UsageError
-from qabot.feedback import FeedbackStore
-from qabot.indexer import build
-from qabot.store import BuildReport
-from qabot.types import Answer, Chunk, Confidence, DocumentInfo, Hit, Mode, Passage
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from qabot.version import __version__
+
+if TYPE_CHECKING:
+    from qabot.engine import Engine
+    from qabot.errors import CorpusError, EmbedderError, IndexStateError, QabotError, UsageError
+    from qabot.feedback import FeedbackStore
+    from qabot.indexer import BuildReport, build
+    from qabot.types import Answer, Chunk, Confidence, DocumentInfo, Hit, Mode, Passage
+
+# Public name → the module that defines it.
+_HOMES = {
+    "Answer": "qabot.types",
+    "BuildReport": "qabot.indexer",
+    "Chunk": "qabot.types",
+    "Confidence": "qabot.types",
+    "CorpusError": "qabot.errors",
+    "DocumentInfo": "qabot.types",
+    "EmbedderError": "qabot.errors",
+    "Engine": "qabot.engine",
+    "FeedbackStore": "qabot.feedback",
+    "Hit": "qabot.types",
+    "IndexStateError": "qabot.errors",
+    "Mode": "qabot.types",
+    "Passage": "qabot.types",
+    "QabotError": "qabot.errors",
+    "UsageError": "qabot.errors",
+    "build": "qabot.indexer",
+}
 
 __all__ = [
     "Answer",
@@ -40,3 +69,16 @@ __all__ = [
     "__version__",
     "build",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module the first time the name is used."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'qabot' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

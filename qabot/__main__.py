@@ -2,6 +2,11 @@
 
 import sys
 
-from qabot.cli import main
+try:
+    from qabot.cli import main
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:  # Ctrl-C in the instant before or after main()'s own handler
+    print("qabot: interrupted", file=sys.stderr)
+    code = 130
+sys.exit(code)

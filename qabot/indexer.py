@@ -44,7 +44,6 @@ from qabot.lexical import Tokenizer, tokenizer_signature
 from qabot.manifest import Manifest, check_index_folder
 from qabot.progress import Progress
 from qabot.sources import CATALOG_NAME, scan_sources
-from qabot.store import BuildReport
 from qabot.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -156,6 +155,25 @@ def _current(spec: StoreSpec, index: Path, force: bool) -> ChunkStore | None:
             raise
         log.warning("rebuilding from scratch: %s", exc)
         return None
+
+
+@dataclass
+class BuildReport:
+    chunks: int
+    embedded: int
+    reused: int
+    removed: int
+    documents: int
+    seconds: float
+    problems: list[str]
+
+    def summary(self) -> str:
+        text = (
+            f"indexed {self.documents} documents → {self.chunks} chunks "
+            f"({self.embedded} embedded, {self.reused} reused, {self.removed} dropped) "
+            f"in {self.seconds:.1f}s"
+        )
+        return text + "".join(f"\n  skipped: {p}" for p in self.problems)
 
 
 @dataclass

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qabot import __version__
 from qabot.corpus import PIPELINE_VERSION
 from qabot.errors import IndexStateError
+from qabot.version import __version__
 
 if TYPE_CHECKING:
     from qabot.embedders import Embedder

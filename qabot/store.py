@@ -24,7 +24,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import cached_property, partial
 from pathlib import Path
 
@@ -213,25 +213,6 @@ class Store:
     def vectors_for(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Stored vectors by content hash (:func:`qabot.embed_pool.text_key`), for reuse."""
         return {k: self.dense.reconstruct(self._by_key[k]) for k in keys if k in self._by_key}
-
-
-@dataclass
-class BuildReport:
-    chunks: int
-    embedded: int
-    reused: int
-    removed: int
-    documents: int
-    seconds: float
-    problems: list[str]
-
-    def summary(self) -> str:
-        text = (
-            f"indexed {self.documents} documents → {self.chunks} chunks "
-            f"({self.embedded} embedded, {self.reused} reused, {self.removed} dropped) "
-            f"in {self.seconds:.1f}s"
-        )
-        return text + "".join(f"\n  skipped: {p}" for p in self.problems)
 
 
 def _manifest_moved(index_dir: Path, manifest: Manifest) -> bool:

@@ -23,10 +23,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 
-from qabot import __version__
 from qabot.engine import Engine
 from qabot.errors import QabotError, UsageError
 from qabot.feedback import FeedbackStore
+from qabot.version import __version__
 from qabot.web.config import EXAMPLES, STATIC, WebSettings
 from qabot.web.guards import (
     AccessLog,

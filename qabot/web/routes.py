@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from qabot import __version__
 from qabot.engine import MAX_K, MAX_QUESTION_CHARS, Engine
 from qabot.errors import QabotError
 from qabot.feedback import REASONS, FeedbackStore
+from qabot.version import __version__
 from qabot.web.config import EXAMPLES, STATIC
 from qabot.web.guards import ApiError, client_of, require_key
 from qabot.web.schemas import (

