@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from qabot.answer import Composed, compose, typed_first
-from qabot.backend import ChunkStore, open_existing, parse_store
 from qabot.corpus import SENTENCE_END
 from qabot.decision import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.districts import Gazetteer
@@ -30,6 +29,8 @@ from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
 from qabot.question import Analysis, QuestionAnalyzer
 from qabot.retriever import Retriever, quoted_phrases
+from qabot.store.backend import open_existing
+from qabot.store.protocol import ChunkStore, parse_store
 from qabot.textnorm import match_key, strip_controls
 from qabot.types import MODES, Answer, Chunk, Confidence, DocumentInfo, Hit, Mode
 
@@ -49,7 +50,7 @@ class Settings:
     docs: Path
     index: Path
     embedder: str
-    store: str = "faiss"  # a --store value, see qabot.backend
+    store: str = "faiss"  # a --store value, see qabot.store.protocol
 
     @classmethod
     def from_env(

@@ -10,7 +10,7 @@ refreshes a stale index inline only when at most :data:`ASK_REFRESH_LIMIT` passa
 embedding; a larger change is left to ``qabot index`` with a one-line warning, so a question
 never silently waits for a half-hour build.
 
-``store`` is a ``--store`` value (:mod:`qabot.backend`; default: the FAISS files in the index
+``store`` is a ``--store`` value (:mod:`qabot.store.backend`; default: the FAISS files in the index
 folder). Whatever the backend, the lock and the checkpoint live in the index folder.
 """
 
@@ -26,24 +26,18 @@ from pathlib import Path
 
 import filelock
 
-from qabot.backend import (
-    ChunkStore,
-    StoreSpec,
-    open_existing,
-    parse_store,
-    reuse_source,
-    write_generation,
-)
-from qabot.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.corpus import PIPELINE_VERSION, Corpus, load_corpus
 from qabot.districts import Gazetteer
-from qabot.embed_pool import BuildJob, check_workers, pending, reusable_vectors
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, QabotError
 from qabot.lexical import Tokenizer, tokenizer_signature
-from qabot.manifest import Manifest, check_index_folder
 from qabot.progress import Progress
 from qabot.sources import CATALOG_NAME, scan_sources
+from qabot.store.backend import open_existing, reuse_source, write_generation
+from qabot.store.checkpoint import VectorCheckpoint, checkpoint_path
+from qabot.store.embed_pool import BuildJob, check_workers, pending, reusable_vectors
+from qabot.store.manifest import Manifest, check_index_folder
+from qabot.store.protocol import ChunkStore, StoreSpec, parse_store
 from qabot.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -159,6 +153,9 @@ def _current(spec: StoreSpec, index: Path, force: bool) -> ChunkStore | None:
 
 @dataclass
 class BuildReport:
+    """What a build did; ``passages_per_s`` is the embedding rate (0 when nothing was embedded),
+    so a user adding documents can tell a minute from an hour."""
+
     chunks: int
     embedded: int
     reused: int
@@ -166,12 +163,14 @@ class BuildReport:
     documents: int
     seconds: float
     problems: list[str]
+    passages_per_s: float = 0.0
 
     def summary(self) -> str:
+        rate = f", {self.passages_per_s:.1f} passages/s" if self.embedded else ""
         text = (
             f"indexed {self.documents} documents → {self.chunks} chunks "
             f"({self.embedded} embedded, {self.reused} reused, {self.removed} dropped) "
-            f"in {self.seconds:.1f}s"
+            f"in {self.seconds:.1f}s{rate}"
         )
         return text + "".join(f"\n  skipped: {p}" for p in self.problems)
 
@@ -211,7 +210,7 @@ def _build(
         and previous.manifest.corpus_hash == plan.fingerprint[0]
         and previous.manifest.embedder == embedder.id
     )
-    todo = 0
+    todo, embed_seconds = 0, 0.0
     if up_to_date:
         store = previous
     else:
@@ -230,7 +229,9 @@ def _build(
                 progress=bar.update,
                 workers=workers,
             )
+            writing = time.perf_counter()
             store, todo = write_generation(spec, job)
+            embed_seconds = time.perf_counter() - writing
     kept = len(plan.chunks) - todo
     report = BuildReport(
         chunks=len(plan.chunks),
@@ -240,6 +241,7 @@ def _build(
         documents=len({c.doc_id for c in plan.chunks}),
         seconds=time.perf_counter() - started,
         problems=plan.corpus.problems,
+        passages_per_s=round(todo / embed_seconds, 2) if todo and embed_seconds else 0.0,
     )
     log.info(report.summary())
     return store, report

@@ -32,7 +32,7 @@ class Progress:
         self.enabled = enabled and total > 0
         self._bar = None
         if self.enabled and sys.stderr.isatty():
-            self._bar = tqdm(total=total, desc=what, unit="chunk", leave=False)
+            self._bar = tqdm(total=total, desc=what, unit="passage", leave=False)
         self._started = self._last = time.monotonic()
 
     def __enter__(self) -> Progress:

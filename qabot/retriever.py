@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 
-from qabot.backend import ChunkStore
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
+from qabot.store.protocol import ChunkStore
 from qabot.textnorm import match_key
 from qabot.types import Hit, Mode
 
@@ -35,7 +35,7 @@ def quoted_phrases(query: str) -> list[str]:
 
 
 class Retriever:
-    """Asks the store (:class:`qabot.backend.ChunkStore`) for the two candidate rankings and
+    """Asks the store (:class:`qabot.store.protocol.ChunkStore`) for the two candidate rankings and
     fuses them here, so every backend reports the same ``dense_score``/``lexical_score``."""
 
     def __init__(self, store: ChunkStore, embedder: Embedder, tokenizer: Tokenizer) -> None:

@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qabot.store import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+from qabot.store.faiss_store import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
 import bench_milvus
 import benchlib

@@ -1,7 +1,7 @@
 """Milvus Lite rows of the scale benchmark (issue 11), run by ``scripts/bench.py --milvus``.
 
 The same synthetic unit vectors as the FAISS rows go into a collection made by qabot's own
-schema code (:mod:`qabot.milvus_store`: vector, district, BM25 tokens, chunk JSON), and are
+schema code (:mod:`qabot.store.milvus_store`: vector, district, BM25 tokens, chunk JSON), and are
 searched through :class:`qabot.milvus_store.MilvusStore` one query at a time, as qabot does,
 with and without a ``district`` filter (one district of five); recall@10 against exact
 search in numpy. Memory is the resident size
@@ -53,10 +53,10 @@ def folder_mb(path: Path) -> float:
 
 def bench_milvus_lite(data: np.ndarray, queries: np.ndarray) -> dict:
     """Build, query p50/p95 with and without a district filter, memory, for ``data``."""
-    from qabot.backend import StoreSpec
-    from qabot.manifest import Manifest
-    from qabot.milvus_build import VECTOR_INDEX, create_generation
-    from qabot.milvus_store import MilvusStore, connect
+    from qabot.store.manifest import Manifest
+    from qabot.store.milvus_build import VECTOR_INDEX, create_generation
+    from qabot.store.milvus_store import MilvusStore, connect
+    from qabot.store.protocol import StoreSpec
 
     n, dim = data.shape
     print(f"milvus lite: {n} vectors …", file=sys.stderr)

@@ -121,7 +121,7 @@ def shipped_copy(base: Path) -> tuple[Path, Path]:
 def index_is_fresh(docs: Path, index: Path) -> bool:
     """Whether Engine.open would use the index as it is (False: it would rebuild it)."""
     from qabot.indexer import corpus_hash
-    from qabot.manifest import Manifest
+    from qabot.store.manifest import Manifest
 
     try:
         return Manifest.read(index).corpus_hash == corpus_hash(docs)[0]

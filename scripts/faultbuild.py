@@ -24,13 +24,13 @@ from faultlib import (
 # Keeps loading the index until told to stop; prints loads and failures.
 READER = """
 import sys, pathlib
-from qabot.store import Store
+from qabot.store.faiss_store import FaissStore
 from qabot.errors import IndexStateError
 index, stop = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 loads = failures = 0
 while not stop.exists():
     try:
-        Store.load(index)
+        FaissStore.load(index)
         loads += 1
     except IndexStateError as exc:
         failures += 1

@@ -21,8 +21,8 @@ import pytest
 
 from qabot.engine import Engine, Settings
 from qabot.lexical import LexicalIndex, Tokenizer
-from qabot.manifest import Manifest
-from qabot.store import Store
+from qabot.store.faiss_store import FaissStore
+from qabot.store.manifest import Manifest
 from qabot.types import Chunk
 
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests.
@@ -152,7 +152,7 @@ def tiny_engine(chunks: Sequence[Chunk] | None = None) -> Engine:
         files={},
         districts=districts,
     )
-    return Engine(Store(manifest, chunks, dense, lexical), embedder)
+    return Engine(FaissStore(manifest, chunks, dense, lexical), embedder)
 
 
 @pytest.fixture()

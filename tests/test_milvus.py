@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from qabot import embed_pool, indexer
-from qabot.backend import parse_store
+from qabot import indexer
 from qabot.embedders import E5SmallEmbedder
 from qabot.engine import Engine, Settings
 from qabot.errors import IndexStateError, UsageError
 from qabot.evaluation import ask_all, evaluate_outcomes, load_questions
-from qabot.milvus_store import META, POINTER, MilvusStore, connect
+from qabot.store import embed_pool
+from qabot.store.milvus_store import META, POINTER, MilvusStore, connect
+from qabot.store.protocol import parse_store
 
 from conftest import DOCS, INDEX, ROOT, run_qabot, small_corpus
 
@@ -134,7 +135,8 @@ class CountingEmbedder(E5SmallEmbedder):
 
 KILL_SCRIPT = """
 import os, signal
-from qabot import embed_pool, indexer
+from qabot import indexer
+from qabot.store import embed_pool
 from qabot.embedders import E5SmallEmbedder
 
 class Embedder(E5SmallEmbedder):

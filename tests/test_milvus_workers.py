@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qabot.embed_pool import EmbedPool
 from qabot.embedders import E5SmallEmbedder
 from qabot.errors import UsageError
+from qabot.store.embed_pool import EmbedPool
 
 from conftest import run_qabot
 

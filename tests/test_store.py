@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from qabot import indexer
-from qabot import store as store_module
-from qabot.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.engine import Settings
 from qabot.errors import IndexStateError
-from qabot.store import HNSW_THRESHOLD, Store, new_faiss_index
+from qabot.store import faiss_build
+from qabot.store.checkpoint import VectorCheckpoint, checkpoint_path
+from qabot.store.faiss_store import HNSW_THRESHOLD, FaissStore, new_faiss_index
 
 from conftest import small_corpus
 
@@ -35,7 +35,7 @@ def build_index(settings: Settings, progress: bool = False) -> indexer.BuildRepo
 def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> None:
     first = build_index(settings, progress=False)
     assert first.chunks == first.embedded > 3 and first.reused == 0
-    store = Store.load(settings.index)
+    store = FaissStore.load(settings.index)
     assert store.manifest.embedder == "e5-small" and store.manifest.dim == 384
     assert store.manifest.index_type == "IndexFlatIP"
     assert store.dense.ntotal == len(store.chunks) == first.chunks
@@ -54,7 +54,7 @@ def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> No
     (settings.docs / "dongli-interview.txt").unlink()
     removed = build_index(settings, progress=False)
     assert removed.embedded == 0 and removed.removed > 0
-    assert {c.district for c in Store.load(settings.index).chunks} == {"和平区"}
+    assert {c.district for c in FaissStore.load(settings.index).chunks} == {"和平区"}
 
 
 def _generations(index: Path) -> set[str]:
@@ -68,7 +68,7 @@ def test_the_current_and_the_previous_generation_are_kept(settings: Settings) ->
     for extra in ("", "和平区将建设智慧公厕。", "和平区将新建口袋公园。"):
         doc.write_text(doc.read_text(encoding="utf-8") + f"\n{extra}\n", encoding="utf-8")
         build_index(settings, progress=False)
-        seen.append(Store.load(settings.index).manifest.generation)
+        seen.append(FaissStore.load(settings.index).manifest.generation)
     assert len(set(seen)) == 3
     assert _generations(settings.index) == set(seen[1:])
     manifest = json.loads((settings.index / "manifest.json").read_text(encoding="utf-8"))
@@ -80,7 +80,7 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
     settings: Settings, monkeypatch
 ) -> None:
     build_index(settings, progress=False)
-    before = Store.load(settings.index)
+    before = FaissStore.load(settings.index)
     doc = settings.docs / "heping-2019-interview.txt"
     doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
 
@@ -91,11 +91,11 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
             raise OSError("disk full")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(store_module.os, "replace", crash_on_manifest)
+    monkeypatch.setattr(faiss_build.os, "replace", crash_on_manifest)
     with pytest.raises(IndexStateError, match=r"cannot write the index.*previous index"):
         build_index(settings, progress=False)
     monkeypatch.undo()
-    after = Store.load(settings.index)
+    after = FaissStore.load(settings.index)
     assert [c.id for c in after.chunks] == [c.id for c in before.chunks]
     assert not any(p.name.startswith(".building-") for p in settings.index.iterdir())
     assert _generations(settings.index) == {before.manifest.generation}
@@ -103,33 +103,33 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
 
 def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Settings) -> None:
     with pytest.raises(IndexStateError, match="qabot index"):
-        Store.load(settings.index)
+        FaissStore.load(settings.index)
     build_index(settings, progress=False)
-    store = Store.load(settings.index)
+    store = FaissStore.load(settings.index)
     with pytest.raises(IndexStateError, match=r"built with embedder 'e5-small', not 'st:other'"):
         store.check_embedder("st:other")
 
     dense = settings.index / store.manifest.files["dense"]
     dense.write_bytes(b"not a faiss index")
     with pytest.raises(IndexStateError, match=r"corrupt.*qabot index"):
-        Store.load(settings.index)
+        FaissStore.load(settings.index)
     report = build_index(settings, progress=False)  # `qabot index` repairs it
     assert report.chunks == store.manifest.chunks
-    Store.load(settings.index)
+    FaissStore.load(settings.index)
 
     (settings.index / "manifest.json").write_text("{broken", encoding="utf-8")
     with pytest.raises(IndexStateError, match="corrupt"):
-        Store.load(settings.index)
+        FaissStore.load(settings.index)
 
 
 def test_chunks_file_out_of_step_with_vectors_is_detected(settings: Settings) -> None:
     build_index(settings, progress=False)
-    store = Store.load(settings.index)
+    store = FaissStore.load(settings.index)
     chunks_file = settings.index / store.manifest.files["chunks"]
     lines = chunks_file.read_text(encoding="utf-8").splitlines()
     chunks_file.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     with pytest.raises(IndexStateError, match="checksum mismatch"):
-        Store.load(settings.index)
+        FaissStore.load(settings.index)
 
 
 def test_index_type_follows_corpus_size() -> None:

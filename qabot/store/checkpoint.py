@@ -18,9 +18,13 @@ import hashlib
 import logging
 import os
 import zlib
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+
+from qabot.errors import IndexStateError
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +87,22 @@ class VectorCheckpoint:
     def discard(self) -> None:
         """Forget the checkpoint (after a commit, or before a forced rebuild)."""
         self.path.unlink(missing_ok=True)
+
+
+def checkpoint_saver(
+    index_dir: Path, checkpoint: VectorCheckpoint | None
+) -> Callable[[list[str], np.ndarray], None] | None:
+    """Appends a batch to ``checkpoint``; a full disk … becomes one clear error."""
+    return None if checkpoint is None else partial(write_or_fail, index_dir, checkpoint.append)
+
+
+def write_or_fail(index_dir: Path, write: Callable[..., None], *args: object) -> None:
+    """Run a write; a full disk, a read-only folder … becomes one clear error."""
+    try:
+        write(*args)
+    except OSError as exc:
+        raise IndexStateError(
+            f"cannot write the index in {index_dir} ({exc.strerror or exc}); "
+            "the previous index is unchanged",
+            "index_write_failed",
+        ) from exc

@@ -1,21 +1,10 @@
-"""Where the index lives: the protocol the retriever and the indexer talk to, and the choice of
-backend from a ``--store`` value (``QABOT_STORE``).
-
-``faiss`` (default)
-    the files in ``--index`` (:mod:`qabot.store`): FAISS + bm25s, one machine.
-``milvus-lite:PATH``
-    an embedded Milvus Lite database file (:mod:`qabot.milvus_store`); one process at a time.
-``milvus://HOST:PORT``, ``http(s)://…``
-    a Milvus server or cluster (Zilliz Cloud too), token from ``QABOT_MILVUS_TOKEN``.
-
-Both backends return the dense and the lexical candidates separately, keyed by the chunk's
-position in corpus order; fusion stays in :mod:`qabot.retriever`, so every backend reports
-the same ``dense_score`` and ``lexical_score`` and breaks ties the same way.
+"""What every index backend offers (:class:`ChunkStore`) and which backend a ``--store`` value
+(``QABOT_STORE``) names (:class:`StoreSpec`). Both are light: the front ends, the retriever and
+the backends themselves import this module, never one another.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,13 +13,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from qabot.embed_pool import BuildJob
-from qabot.errors import IndexStateError, UsageError
-from qabot.manifest import MANIFEST, Manifest, check_index_folder
-from qabot.store import Store, build_store
+from qabot.errors import UsageError
+from qabot.store.manifest import Manifest
 from qabot.types import Chunk, DocumentInfo
-
-log = logging.getLogger(__name__)
 
 DEFAULT_STORE = "faiss"
 TOKEN_ENV = "QABOT_MILVUS_TOKEN"
@@ -101,38 +86,3 @@ def parse_store(value: str | None) -> StoreSpec:
 
 def _token() -> str:
     return os.environ.get(TOKEN_ENV, "")
-
-
-def open_existing(spec: StoreSpec, index_dir: Path) -> ChunkStore | None:
-    """The current index generation, or ``None`` when none was built yet. Read-only."""
-    if spec.kind == "faiss":
-        check_index_folder(index_dir)  # a file named by --index: say so, not "no index"
-        return Store.load(index_dir) if (index_dir / MANIFEST).exists() else None
-    from qabot.milvus_store import MilvusStore
-
-    return MilvusStore.open(spec)
-
-
-def reuse_source(
-    spec: StoreSpec, index_dir: Path, previous: ChunkStore | None, force: bool
-) -> ChunkStore | None:
-    """Where a build finds vectors to reuse: the previous generation, or for a first Milvus
-    build the FAISS index in ``index_dir`` (moving to Milvus re-embeds nothing), unless
-    ``force``."""
-    if previous is not None or force or spec.kind == "faiss" or not (index_dir / MANIFEST).exists():
-        return previous
-    try:
-        return Store.load(index_dir)
-    except IndexStateError as exc:
-        log.info("not reusing the FAISS vectors in %s: %s", index_dir, exc)
-        return None
-
-
-def write_generation(spec: StoreSpec, job: BuildJob) -> tuple[ChunkStore, int]:
-    """Embed what ``job.reuse`` lacks and commit a new generation in the chosen backend;
-    returns it and how many chunks were embedded. The caller holds the build lock."""
-    if spec.kind == "faiss":
-        return build_store(job)
-    from qabot.milvus_build import build_collection
-
-    return build_collection(spec, job)

@@ -3,9 +3,9 @@
 One collection per index generation, ``qabot_<gen>`` (``<gen>``: the corpus hash and a unique
 suffix, as for the FAISS files). A build fills the new collection batch by batch, each batch
 checkpointed and upserted as soon as it is embedded, so a killed build resumes where it
-stopped (from the checkpoint, :mod:`qabot.checkpoint`); only when every chunk is in does it
+stopped (from the checkpoint, :mod:`qabot.store.checkpoint`); only when every chunk is in does it
 switch the pointer to it (the commit point, like replacing ``manifest.json``) and drop the
-older generations (:mod:`qabot.milvus_build`). Readers
+older generations (:mod:`qabot.store.milvus_build`). Readers
 follow the pointer: a Milvus alias on a server, a one-row pointer in ``qabot_meta`` as well
 (Milvus Lite 2.5 has no alias RPCs), so a half-built collection is never served.
 
@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from qabot.backend import StoreSpec
 from qabot.errors import IndexStateError
-from qabot.manifest import FORMAT_VERSION, Manifest
+from qabot.store.manifest import FORMAT_VERSION, Manifest
+from qabot.store.protocol import StoreSpec
 from qabot.types import Chunk, DocumentInfo
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
-"""Building an index generation in Milvus (see :mod:`qabot.milvus_store` for the layout).
+"""Building an index generation in Milvus (see :mod:`qabot.store.milvus_store` for the layout).
 
 A build creates ``qabot_<gen>`` (a new, unique generation), upserts the chunks whose vectors
 it can reuse (previous generation, FAISS index, checkpoint of a killed build: see
-:mod:`qabot.embed_pool`), embeds the rest batch by batch — each batch checkpointed in the
+:mod:`qabot.store.embed_pool`), embeds the rest batch by batch — each batch checkpointed in the
 ``--index`` folder, then upserted — checks the row count, stores the manifest, document list
 and BM25 document frequencies in ``qabot_meta``, and only then moves the pointer (the commit
 point) and drops the older generations, a killed build's half-filled one included.
@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from qabot.backend import StoreSpec
-from qabot.embed_pool import BuildJob, embed_missing, text_key
 from qabot.errors import IndexStateError
 from qabot.lexical import Tokenizer
-from qabot.manifest import Manifest, new_generation
-from qabot.milvus_store import (
+from qabot.store.checkpoint import checkpoint_saver
+from qabot.store.embed_pool import BuildJob, embed_missing, text_key
+from qabot.store.manifest import Manifest, new_generation
+from qabot.store.milvus_store import (
     ALIAS,
     BM25_PARAMS,
     MAX_VARCHAR,
@@ -35,7 +35,7 @@ from qabot.milvus_store import (
     connect,
     first_line,
 )
-from qabot.store import checkpoint_saver
+from qabot.store.protocol import StoreSpec
 from qabot.types import Chunk, summarise_documents
 
 log = logging.getLogger(__name__)

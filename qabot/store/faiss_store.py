@@ -7,13 +7,14 @@ Layout of ``embeddings/``::
     chunks-<gen>.jsonl         one chunk per line, same order as the vectors
     lexical-<gen>/             bm25s index over the same chunks
     .build.lock                held by the one process that is building (``filelock``)
-    .checkpoint-<model>.vec    vectors of an unfinished build (:mod:`qabot.checkpoint`)
+    .checkpoint-<model>.vec    vectors of an unfinished build (:mod:`qabot.store.checkpoint`)
 
-Every build writes a new generation ``<gen>`` (corpus hash + a unique suffix) in a staging
-folder, moves its files in under their final names, and commits by atomically replacing
-``manifest.json``. Files are never overwritten, and the previous generation is kept until the
-next build, so a reader that opened the old manifest can still load what it names; a reader
-whose load fails while the manifest changed under it simply loads again. A crash or a full
+Every build (:mod:`qabot.store.faiss_build`) writes a new generation ``<gen>`` (corpus hash
++ a unique suffix) in a staging folder, moves its files in under their final names, and
+commits by atomically replacing ``manifest.json``. Files are never overwritten, and the
+previous generation is kept until the next build, so a reader that opened the old manifest
+can still load what it names; a reader whose load fails while the manifest changed under it
+simply loads again. A crash or a full
 disk before the commit leaves the previous index as it was.
 """
 
@@ -21,28 +22,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict
-from functools import cached_property, partial
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from qabot.checkpoint import VectorCheckpoint
-from qabot.embed_pool import BuildJob, embed_missing, text_key
 from qabot.errors import IndexStateError
 from qabot.lexical import LexicalIndex
-from qabot.manifest import (
-    MANIFEST,
-    REBUILD,
-    Manifest,
-    check_index_folder,
-    checksum_tree,
-    new_generation,
-)
+from qabot.store.embed_pool import text_key
+from qabot.store.manifest import REBUILD, Manifest
 from qabot.types import Chunk, DocumentInfo, summarise_documents
 
 log = logging.getLogger(__name__)
@@ -53,7 +43,6 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 256
 LOAD_ATTEMPTS = 3  # a reader retries this often when a build commits while it loads
-_GENERATION_PREFIXES = ("index-", "chunks-", "lexical-", ".building-")
 
 
 def new_faiss_index(dim: int, size: int) -> faiss.Index:
@@ -66,7 +55,7 @@ def new_faiss_index(dim: int, size: int) -> faiss.Index:
     return index
 
 
-class Store:
+class FaissStore:
     """A loaded index: chunks, their vectors in FAISS, and the lexical index."""
 
     def __init__(
@@ -80,7 +69,7 @@ class Store:
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, index_dir: Path) -> Store:
+    def load(cls, index_dir: Path) -> FaissStore:
         """The committed generation in ``index_dir``, checksums verified.
 
         A load that fails while a build commits a new generation is tried again (up to
@@ -98,7 +87,7 @@ class Store:
         raise AssertionError("unreachable")  # pragma: no cover
 
     @classmethod
-    def _load_generation(cls, index_dir: Path, manifest: Manifest) -> Store:
+    def _load_generation(cls, index_dir: Path, manifest: Manifest) -> FaissStore:
         manifest.verify_files(index_dir)
         try:
             chunks = [
@@ -211,7 +200,7 @@ class Store:
         return {text_key(c): i for i, c in enumerate(self.chunks)}
 
     def vectors_for(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Stored vectors by content hash (:func:`qabot.embed_pool.text_key`), for reuse."""
+        """Stored vectors by content hash (:func:`qabot.store.embed_pool.text_key`), for reuse."""
         return {k: self.dense.reconstruct(self._by_key[k]) for k in keys if k in self._by_key}
 
 
@@ -220,130 +209,3 @@ def _manifest_moved(index_dir: Path, manifest: Manifest) -> bool:
         return Manifest.read(index_dir).generation != manifest.generation
     except IndexStateError:
         return False
-
-
-def build_store(job: BuildJob) -> tuple[Store, int]:
-    """Embed what ``reuse`` lacks (in ``workers`` processes, checkpointing as it goes), write
-    a new generation and commit it. Returns the store and how many chunks were embedded. The
-    caller holds the build lock."""
-    chunks, embedder, index_dir = job.chunks, job.embedder, job.index_dir
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for i, chunk in enumerate(chunks):
-        if (key := text_key(chunk)) in job.reuse:
-            vectors[i] = job.reuse[key]
-    embedded = 0
-    save = checkpoint_saver(index_dir, job.checkpoint)
-    for batch, batch_vectors in embed_missing(
-        chunks, job.reuse, embedder, job.workers, save, job.progress
-    ):
-        vectors[batch] = batch_vectors
-        embedded += len(batch)
-
-    dense = new_faiss_index(embedder.dim, len(chunks))
-    if len(chunks):
-        dense.add(vectors)
-    lexical = LexicalIndex.build([job.tokenizer.tokenize(c.embed_text()) for c in chunks])
-
-    generation = new_generation(job.fingerprint[0])
-    files = {
-        "dense": f"index-{generation}.faiss",
-        "chunks": f"chunks-{generation}.jsonl",
-        "lexical": f"lexical-{generation}",
-    }
-    manifest = Manifest.describe(
-        chunks, embedder, job.fingerprint, type(dense).__name__, files, generation
-    )
-    _write_or_fail(index_dir, _write_generation, index_dir, manifest, chunks, dense, lexical)
-    if job.checkpoint is not None:
-        job.checkpoint.discard()
-    return Store(manifest, chunks, dense, lexical), embedded
-
-
-def checkpoint_saver(
-    index_dir: Path, checkpoint: VectorCheckpoint | None
-) -> Callable[[list[str], np.ndarray], None] | None:
-    """Appends a batch to ``checkpoint``; a full disk … becomes one clear error."""
-    return None if checkpoint is None else partial(_write_or_fail, index_dir, checkpoint.append)
-
-
-def _write_or_fail(index_dir: Path, write: Callable[..., None], *args: object) -> None:
-    """Run a write; a full disk, a read-only folder … becomes one clear error."""
-    try:
-        write(*args)
-    except OSError as exc:
-        raise IndexStateError(
-            f"cannot write the index in {index_dir} ({exc.strerror or exc}); "
-            "the previous index is unchanged",
-            "index_write_failed",
-        ) from exc
-
-
-def _write_generation(
-    index_dir: Path,
-    manifest: Manifest,
-    chunks: list[Chunk],
-    dense: faiss.Index,
-    lexical: LexicalIndex,
-) -> None:
-    check_index_folder(index_dir)
-    staging = index_dir / f".building-{manifest.generation}"
-    names = list(manifest.files.values())
-    try:
-        staging.mkdir()
-        with open(staging / manifest.files["chunks"], "w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-        faiss.write_index(dense, str(staging / manifest.files["dense"]))
-        lexical.save(staging / manifest.files["lexical"])
-        manifest.checksums = checksum_tree(staging, names)
-        tmp_manifest = staging / MANIFEST
-        tmp_manifest.write_text(
-            json.dumps(asdict(manifest), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        _fsync_all(staging)
-        for name in names:  # unique names: nothing a reader may hold is replaced
-            os.replace(staging / name, index_dir / name)
-        target = index_dir / MANIFEST
-        if target.is_dir() and not target.is_symlink():  # a damaged index: heal it
-            shutil.rmtree(target)
-        previous = _committed_generation(index_dir)
-        os.replace(tmp_manifest, target)  # the commit point
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if _committed_generation(index_dir) != manifest.generation:
-            for name in names:
-                _remove(index_dir / name)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
-    _remove_stale(index_dir, keep={manifest.generation, previous})
-
-
-def _fsync_all(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
-
-
-def _committed_generation(index_dir: Path) -> str:
-    try:
-        return Manifest.read(index_dir).generation
-    except IndexStateError:
-        return ""
-
-
-def _remove(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-def _remove_stale(index_dir: Path, keep: set[str]) -> None:
-    """Delete generations other than the new one and the one it replaced (a reader that
-    opened the previous manifest may still be loading it); the caller holds the lock, so
-    no other build's staging folder can be in use."""
-    for path in index_dir.iterdir():
-        if not path.name.startswith(_GENERATION_PREFIXES):
-            continue
-        stem = path.name.split("-", 1)[1].removesuffix(".faiss").removesuffix(".jsonl")
-        if stem not in keep:
-            _remove(path)
-            log.info("removed stale %s", path.name)

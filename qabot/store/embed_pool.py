@@ -2,7 +2,7 @@
 
 A build reuses every vector it can, by content hash (:func:`text_key`): from the current
 generation of the index when it was made by the same embedder, and from an interrupted
-build's checkpoint (:mod:`qabot.checkpoint`); :func:`embed_missing` embeds the rest.
+build's checkpoint (:mod:`qabot.store.checkpoint`); :func:`embed_missing` embeds the rest.
 
 Each worker process loads the same embedder by its id (``e5-small`` or ``st:MODEL``; a
 sentence-transformers model picks its device itself, so the same code runs on a GPU
@@ -30,8 +30,8 @@ from qabot.threads import configure
 from qabot.types import Chunk
 
 if TYPE_CHECKING:
-    from qabot.backend import ChunkStore
-    from qabot.checkpoint import VectorCheckpoint
+    from qabot.store.checkpoint import VectorCheckpoint
+    from qabot.store.protocol import ChunkStore
 
 REUSE_WINDOW = 1024  # content hashes looked up in the previous generation per call
 
