@@ -88,9 +88,11 @@ class FakeEmbedder:
     """Bag of character bigrams hashed into 64 dimensions, L2-normalised: texts that share
     bigrams are close, as with a real model, and the same text always gives the same vector."""
 
-    id = "fake-bigram-64"
-    dim = 64
     version = "1"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim  # 384 stands in for e5-small over the shipped index
+        self.id = f"fake-bigram-{dim}"
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -158,6 +160,14 @@ def tiny_engine(chunks: Sequence[Chunk] | None = None) -> Engine:
 @pytest.fixture()
 def tiny() -> Engine:
     return tiny_engine()
+
+
+@pytest.fixture(scope="session")
+def shipped_light() -> Engine:
+    """The shipped index (only read) with the fake embedder: the real districts, people and
+    vocabulary for question analysis, without loading the model. Not for retrieval tests."""
+    store = FaissStore.load(INDEX)
+    return Engine(store, FakeEmbedder(store.manifest.dim))
 
 
 # ---------------------------------------------------------------------------- slow marker

@@ -1,4 +1,5 @@
-"""Question analysis and typed answers on the real shipped index (issue 7)."""
+"""Question analysis and typed answers on the real shipped index (issue 7); analysis alone
+needs no model (``shipped_light``)."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ _CITATION = re.compile(r"\[\d+\]")
     ],
 )
 def test_districts_misspelt_traditional_or_through_a_person(
-    engine: Engine, question: str, district: str
+    shipped_light: Engine, question: str, district: str
 ) -> None:
-    assert engine.analyzer.analyse(question).districts == [district]
+    assert shipped_light.analyzer.analyse(question).districts == [district]
 
 
 def test_a_county_outside_the_corpus_is_refused_and_named(engine: Engine) -> None:
@@ -45,11 +46,11 @@ def test_a_county_outside_the_corpus_is_refused_and_named(engine: Engine) -> Non
     assert pudong.no_answer and pudong.not_covered == ["浦东新区"] and not pudong.districts
 
 
-def test_fillers_names_and_english_are_not_focus(engine: Engine) -> None:
-    analysis = engine.analyzer.analyse("冯书记说北辰啥时候搞的 GDP 春小麦咋样")
+def test_fillers_names_and_english_are_not_focus(shipped_light: Engine) -> None:
+    analysis = shipped_light.analyzer.analyse("冯书记说北辰啥时候搞的 GDP 春小麦咋样")
     assert "春小麦" in analysis.focus
     assert not {"冯", "啥", "咋", "搞", "GDP", "gdp", "北辰"} & set(analysis.focus)
-    assert engine.analyzer.analyse("二〇二〇年种了多少亩").years == [2020]
+    assert shipped_light.analyzer.analyse("二〇二〇年种了多少亩").years == [2020]
 
 
 def test_quantity_span_is_marked_in_the_passage(engine: Engine) -> None:

@@ -1,4 +1,6 @@
-"""The HTTP API in process (FastAPI's TestClient) against the real shipped index and embedder."""
+"""The HTTP API in process (FastAPI's TestClient). What the API answers is checked against the
+real shipped index and embedder (slow layer); how it behaves (bad input, keys, rate limits,
+body limit, CORS, logs, docs) on the tiny in-memory engine (fast layer)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from qabot.web.config import EXAMPLES
 from qabot.web.guards import ApiError
 from qabot.web.pool import AnswerPool
 
-from conftest import run_qabot
+from conftest import run_qabot, tiny_engine
 
 QUESTION = "北辰区种了多少亩春小麦？"
 
@@ -44,6 +46,19 @@ def settled(client: TestClient) -> dict:
 @pytest.fixture
 def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
     with client_for(engine, tmp_path) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def tiny_shared() -> Engine:
+    """The tiny in-memory engine, built once for this module's behaviour tests."""
+    return tiny_engine()
+
+
+@pytest.fixture
+def quick(tiny_shared: Engine, tmp_path: Path) -> Iterator[TestClient]:
+    """A client over the tiny engine: for what the API does, not what the documents say."""
+    with client_for(tiny_shared, tmp_path) as client:
         yield client
 
 
@@ -85,30 +100,30 @@ def test_district_filter_and_uncovered_district(client: TestClient) -> None:
     ],
 )
 def test_bad_input_is_a_400_with_the_library_reason(
-    client: TestClient, body: dict, reason: str
+    quick: TestClient, body: dict, reason: str
 ) -> None:
-    response = client.post("/api/ask", json=body)
+    response = quick.post("/api/ask", json=body)
     assert response.status_code == 400
     assert response.json()["reason"] == reason
     assert "Traceback" not in response.text
 
 
-def test_not_json_is_a_400(client: TestClient) -> None:
-    response = client.post("/api/ask", content=b"{not json", headers={"Content-Type": "text/plain"})
+def test_not_json_is_a_400(quick: TestClient) -> None:
+    response = quick.post("/api/ask", content=b"{not json", headers={"Content-Type": "text/plain"})
     assert response.status_code == 400 and response.json()["reason"] == "invalid_request"
 
 
-def test_html_in_a_question_comes_back_as_data(client: TestClient) -> None:
+def test_html_in_a_question_comes_back_as_data(quick: TestClient) -> None:
     question = '<script>alert("x")</script><img src=x onerror=alert(1)>北辰区种了多少亩春小麦？'
-    response = client.post("/api/ask", json={"question": question})
+    response = quick.post("/api/ask", json={"question": question})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["question"] == question
 
 
-def test_a_500_character_question_is_accepted(client: TestClient) -> None:
+def test_a_500_character_question_is_accepted(quick: TestClient) -> None:
     question = (QUESTION * 50)[:500]
-    assert client.post("/api/ask", json={"question": question}).status_code == 200
+    assert quick.post("/api/ask", json={"question": question}).status_code == 200
 
 
 def test_batch_answers_in_order_with_errors_in_place(client: TestClient) -> None:
@@ -132,8 +147,8 @@ def test_batch_answers_in_order_with_errors_in_place(client: TestClient) -> None
 
 
 @pytest.mark.parametrize("count", [0, 21])
-def test_batch_size_is_bounded(client: TestClient, count: int) -> None:
-    response = client.post("/api/ask/batch", json={"questions": [{"question": QUESTION}] * count})
+def test_batch_size_is_bounded(quick: TestClient, count: int) -> None:
+    response = quick.post("/api/ask/batch", json={"questions": [{"question": QUESTION}] * count})
     assert response.status_code == 400 and response.json()["reason"] == "bad_batch"
 
 
@@ -189,8 +204,10 @@ def test_engine_is_loaded_once(shipped: Settings, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic c2VjcmV0", "Bearer "])
-def test_api_key_is_required_when_set(engine: Engine, tmp_path: Path, header: str | None) -> None:
-    with client_for(engine, tmp_path, api_key="s3cret") as client:
+def test_api_key_is_required_when_set(
+    tiny_shared: Engine, tmp_path: Path, header: str | None
+) -> None:
+    with client_for(tiny_shared, tmp_path, api_key="s3cret") as client:
         headers = {"Authorization": header} if header else {}
         response = client.post("/api/ask", json={"question": QUESTION}, headers=headers)
         assert response.status_code in (401, 403)
@@ -202,16 +219,16 @@ def test_api_key_is_required_when_set(engine: Engine, tmp_path: Path, header: st
         assert client.get("/healthz").status_code == 200 and client.get("/").status_code == 200
 
 
-def test_wrong_key_is_401_unauthorized(engine: Engine, tmp_path: Path) -> None:
-    with client_for(engine, tmp_path, api_key="s3cret") as client:
+def test_wrong_key_is_401_unauthorized(tiny_shared: Engine, tmp_path: Path) -> None:
+    with client_for(tiny_shared, tmp_path, api_key="s3cret") as client:
         response = client.get("/api/districts", headers={"Authorization": "Bearer nope"})
         assert response.status_code == 401
         assert response.json()["reason"] == "unauthorized"
         assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_rate_limit_per_client(engine: Engine, tmp_path: Path) -> None:
-    with client_for(engine, tmp_path, rate_limit=3) as client:
+def test_rate_limit_per_client(tiny_shared: Engine, tmp_path: Path) -> None:
+    with client_for(tiny_shared, tmp_path, rate_limit=3) as client:
         for _ in range(3):
             assert client.post("/api/ask", json={"question": QUESTION}).status_code == 200
         limited = client.post("/api/ask", json={"question": QUESTION})
@@ -220,14 +237,14 @@ def test_rate_limit_per_client(engine: Engine, tmp_path: Path) -> None:
         assert client.get("/api/districts").status_code == 200  # only questions count
 
 
-def test_a_batch_counts_each_question(engine: Engine, tmp_path: Path) -> None:
-    with client_for(engine, tmp_path, rate_limit=3) as client:
+def test_a_batch_counts_each_question(tiny_shared: Engine, tmp_path: Path) -> None:
+    with client_for(tiny_shared, tmp_path, rate_limit=3) as client:
         batch = {"questions": [{"question": QUESTION}] * 4}
         assert client.post("/api/ask/batch", json=batch).status_code == 429
 
 
-def test_request_size_limit(engine: Engine, tmp_path: Path) -> None:
-    with client_for(engine, tmp_path, max_body=2000) as client:
+def test_request_size_limit(tiny_shared: Engine, tmp_path: Path) -> None:
+    with client_for(tiny_shared, tmp_path, max_body=2000) as client:
         big = {"question": QUESTION, "id": "x" * 3000}
         response = client.post("/api/ask", json=big)
         assert response.status_code == 413 and response.json()["reason"] == "request_too_large"
@@ -243,21 +260,21 @@ def test_request_size_limit(engine: Engine, tmp_path: Path) -> None:
         assert response.status_code == 413
 
 
-def test_cors_is_off_by_default_and_configurable(engine: Engine, tmp_path: Path) -> None:
+def test_cors_is_off_by_default_and_configurable(tiny_shared: Engine, tmp_path: Path) -> None:
     origin = {"Origin": "https://portal.example.gov.cn"}
-    with client_for(engine, tmp_path) as client:
+    with client_for(tiny_shared, tmp_path) as client:
         response = client.get("/api/districts", headers=origin)
         assert "access-control-allow-origin" not in response.headers
     allowed = ("https://portal.example.gov.cn",)
-    with client_for(engine, tmp_path, cors_origins=allowed) as client:
+    with client_for(tiny_shared, tmp_path, cors_origins=allowed) as client:
         response = client.get("/api/districts", headers=origin)
         assert response.headers["access-control-allow-origin"] == origin["Origin"]
         other = client.get("/api/districts", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
 
 
-def test_feedback_goes_to_the_shared_store(client: TestClient, tmp_path: Path) -> None:
-    answer = client.post("/api/ask", json={"question": QUESTION}).json()
+def test_feedback_goes_to_the_shared_store(quick: TestClient, tmp_path: Path) -> None:
+    answer = quick.post("/api/ask", json={"question": QUESTION}).json()
     vote = {
         "question": QUESTION,
         "districts": answer["districts"],
@@ -265,12 +282,12 @@ def test_feedback_goes_to_the_shared_store(client: TestClient, tmp_path: Path) -
         "no_answer": answer["no_answer"],
         "vote": "down",
     }
-    entry = client.post("/api/feedback", json=vote).json()["id"]
-    reason = client.post(f"/api/feedback/{entry}/reason", json={"reason": "wrong_district"})
+    entry = quick.post("/api/feedback", json=vote).json()["id"]
+    reason = quick.post(f"/api/feedback/{entry}/reason", json={"reason": "wrong_district"})
     assert reason.status_code == 200
-    bad = client.post(f"/api/feedback/{entry}/reason", json={"reason": "because"})
+    bad = quick.post(f"/api/feedback/{entry}/reason", json={"reason": "because"})
     assert bad.status_code == 400 and bad.json()["reason"] == "bad_reason"
-    assert client.post("/api/feedback", json={**vote, "vote": "meh"}).status_code == 400
+    assert quick.post("/api/feedback", json={**vote, "vote": "meh"}).status_code == 400
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     [stored] = store.entries()
     assert (stored.channel, stored.vote, stored.reason) == ("web", "down", "wrong_district")
@@ -279,38 +296,38 @@ def test_feedback_goes_to_the_shared_store(client: TestClient, tmp_path: Path) -
 
 
 def test_access_log_never_holds_the_question(
-    client: TestClient, caplog: pytest.LogCaptureFixture
+    quick: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = "北辰区种了多少亩春小麦？私密问题甲乙丙"
     with caplog.at_level(logging.INFO):
-        client.post("/api/ask", json={"question": secret})
-        client.post("/api/ask", json={"question": "😀"})
+        quick.post("/api/ask", json={"question": secret})
+        quick.post("/api/ask", json={"question": "😀"})
     access = [r.getMessage() for r in caplog.records if r.name == "qabot.web.access"]
     assert any(line.startswith("POST /api/ask 200") for line in access)
     assert any(line.startswith("POST /api/ask 400") for line in access)
     assert not any("私密" in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
 
 
-def test_openapi_docs_work_offline(client: TestClient) -> None:
-    docs = client.get("/docs")
+def test_openapi_docs_work_offline(quick: TestClient) -> None:
+    docs = quick.get("/docs")
     assert docs.status_code == 200 and "cdn." not in docs.text
-    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
-    paths = client.get("/openapi.json").json()["paths"]
+    assert quick.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+    paths = quick.get("/openapi.json").json()["paths"]
     for path in ("/api/ask", "/api/ask/batch", "/api/documents", "/api/districts", "/healthz"):
         assert path in paths
 
 
-def test_the_page_and_its_assets_are_served_offline(client: TestClient) -> None:
-    page = client.get("/")
+def test_the_page_and_its_assets_are_served_offline(quick: TestClient) -> None:
+    page = quick.get("/")
     assert page.status_code == 200 and 'lang="zh-CN"' in page.text
     assert "http://" not in page.text and "https://" not in page.text
-    script = client.get("/static/app.js").text
+    script = quick.get("/static/app.js").text
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script
-    assert client.get("/static/app.css").status_code == 200
+    assert quick.get("/static/app.css").status_code == 200
 
 
-def test_unknown_route_is_json(client: TestClient) -> None:
-    response = client.get("/api/nothing")
+def test_unknown_route_is_json(quick: TestClient) -> None:
+    response = quick.get("/api/nothing")
     assert response.status_code == 404 and response.json()["reason"] == "not_found"
 
 
