@@ -21,14 +21,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from qabot.version import __version__
-
 if TYPE_CHECKING:
     from qabot.engine import Engine
     from qabot.errors import CorpusError, EmbedderError, IndexStateError, QabotError, UsageError
     from qabot.feedback import FeedbackStore
     from qabot.indexer import BuildReport, build
     from qabot.types import Answer, Chunk, Confidence, DocumentInfo, Hit, Mode, Passage
+    from qabot.version import __version__
 
 # Public name → the module that defines it.
 _HOMES = {
@@ -48,6 +47,7 @@ _HOMES = {
     "QabotError": "qabot.errors",
     "UsageError": "qabot.errors",
     "build": "qabot.indexer",
+    "__version__": "qabot.version",  # package metadata: importlib.metadata is not free either
 }
 
 __all__ = [

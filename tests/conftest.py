@@ -88,6 +88,8 @@ class FakeEmbedder:
     """Bag of character bigrams hashed into 64 dimensions, L2-normalised: texts that share
     bigrams are close, as with a real model, and the same text always gives the same vector."""
 
+    id = "fake-bigram-64"
+    dim = 64
     version = "1"
 
     def __init__(self, dim: int = 64) -> None:
