@@ -2,7 +2,7 @@
 
 The same synthetic unit vectors as the FAISS rows go into a collection made by qabot's own
 schema code (:mod:`qabot.store.milvus_store`: vector, district, BM25 tokens, chunk JSON), and are
-searched through :class:`qabot.milvus_store.MilvusStore` one query at a time, as qabot does,
+searched through :class:`qabot.store.milvus_store.MilvusStore` one query at a time, as qabot does,
 with and without a ``district`` filter (one district of five); recall@10 against exact
 search in numpy. Memory is the resident size
 of the Milvus Lite server process (it runs beside Python) plus the database folder on disk.
