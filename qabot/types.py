@@ -93,7 +93,7 @@ class Passage:
 
 @dataclass(frozen=True)
 class Confidence:
-    """The evidence behind the answer/refuse decision (see :mod:`qabot.decision`).
+    """The evidence behind the answer/refuse decision (see :mod:`qabot.refusal`).
 
     ``coverage``: IDF-weighted share of the question's focus words found in the top passages;
     ``dense``: the best cosine similarity among them; ``support``: the same share in the
