@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from qabot.corpus import SENTENCE_END, split_sentences
 from qabot.query import Query
-from qabot.types import AnswerSpan, Hit, Measure, Passage
+from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
 from qabot.values import DATE, QUANTITY, VALUE_FINDERS, has_quantity, nearest_value
 
 EXCERPT_CHARS = 160
@@ -47,14 +47,23 @@ _DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个�
 
 @dataclass
 class Composed:
-    """The answer line and what it was made from."""
+    """The answer lines and what they were made from."""
 
-    text: str
+    lines: list[AnswerLine]
     passages: list[Passage]
     source: Passage | None = None  # the passage the (first) answer sentence comes from
-    span: AnswerSpan | None = None
     measures: list[Measure] = field(default_factory=list)
     type_ok: bool = True  # a value of the expected type sits near the focus
+
+    @property
+    def span(self) -> AnswerSpan | None:
+        """The value the answer marks (a single typed line's)."""
+        return next((line.span for line in self.lines if line.span), None)
+
+    @property
+    def text(self) -> str:
+        """The answer as one string: a line each, each with its ``[n]``."""
+        return "\n".join(line.render() for line in self.lines)
 
 
 def sentence_spans(text: str) -> list[tuple[int, str]]:
@@ -157,19 +166,19 @@ def _speaker(passage: Passage, query: Query) -> str:
     return name if name in query.known_people and name not in query.people else ""
 
 
-def _attributed(best: _Candidate) -> tuple[str, AnswerSpan | None]:
+def _attributed(best: _Candidate) -> AnswerLine:
     """The sentence led by the words that name its speaker (冯卫华:…), the name marked; a
     passage that does not write the name gets it as a label (冯卫华：…), unmarked."""
-    text, name = best.passage.chunk.text, best.speaker
+    text, name, rank = best.passage.chunk.text, best.speaker, best.passage.rank
     body = _clip(best.sentence)
     start = text.find(name)
     if start < 0:
-        return f"{name}：{_cite(body, best.passage)}", None
+        return AnswerLine(f"{name}：{body}", rank)
     end = start + len(name)
     if start < best.offset:
         stops = (i for i in (text.find(c, end) for c in ":：，,。") if i >= 0)
         body = text[start : min(stops, default=end) + 1] + ELLIPSIS + body.removeprefix(ELLIPSIS)
-    return _cite(body, best.passage), AnswerSpan(best.passage.rank, start, end, name)
+    return AnswerLine(body, rank, AnswerSpan(rank, start, end, name))
 
 
 def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
@@ -200,10 +209,6 @@ def _heading_lead(passages: list[Passage], query: Query) -> _Candidate | None:
                 best_share = share * (1.0 - RANK_DECAY * decay)
                 best = _Candidate(passage, index, offset, sentence, share)
     return best
-
-
-def _cite(sentence: str, passage: Passage) -> str:
-    return f"{sentence}[{passage.rank}]"
 
 
 def _measures(source: _Candidate, query: Query) -> list[Measure]:
@@ -255,6 +260,18 @@ def typed_first(hits: list[Hit], query: Query) -> list[Hit]:
     return hits if first is None else [first, *(h for h in hits if h is not first)]
 
 
+def merge_pieces(passages: list[Passage]) -> None:
+    """Mark each overlapping piece of a paragraph that a better-ranked piece of the same
+    paragraph stands for (the chunker repeats a sentence between the pieces of a long
+    paragraph): front ends show a paragraph once, its citations under one number."""
+    first: dict[tuple[str, int], int] = {}
+    for passage in passages:
+        where = (passage.chunk.doc_id, passage.chunk.paragraph)
+        passage.merged_into = first.setdefault(where, passage.rank)
+        if passage.merged_into == passage.rank:
+            passage.merged_into = 0
+
+
 def compose(hits: list[Hit], query: Query) -> Composed:
     """The typed extractive answer and the cited passages (see the module docstring)."""
     weights = query.weights
@@ -262,33 +279,34 @@ def compose(hits: list[Hit], query: Query) -> Composed:
         Passage(rank, h.score, h.chunk, make_excerpt(h.chunk.text, weights), h.dense, h.lexical)
         for rank, h in enumerate(hits, start=1)
     ]
+    merge_pieces(passages)
     if query.comparison:
         return _comparison(passages, query)
     candidates = _candidates(passages, query)
     if not candidates:
-        return Composed("", passages)
+        return Composed([], passages)
     typed = query.answer_type in VALUE_FINDERS
     best = _best(candidates, query)
     if query.answer_type == "measures":
         best = _heading_lead(passages, query) or best
     type_ok = best.near or bool(best.speaker) or not typed
-    composed = Composed("", passages, source=best.passage, type_ok=type_ok)
+    composed = Composed([], passages, source=best.passage, type_ok=type_ok)
+    rank = best.passage.rank
     if query.answer_type == "measures":
         composed.measures = _measures(best, query)
-        composed.text = "\n".join(_cite(m.text, best.passage) for m in composed.measures)
+        composed.lines = [AnswerLine(m.text, rank) for m in composed.measures]
     elif query.answer_type == "reason":
-        composed.text = _cite(_adjacent(best), best.passage)
+        composed.lines = [AnswerLine(_adjacent(best), rank)]
     elif typed and best.value is None and best.speaker:
-        composed.text, composed.span = _attributed(best)
+        composed.lines = [_attributed(best)]
     elif typed and best.value is not None:
         start, end = best.value
-        composed.span = AnswerSpan(
-            best.passage.rank, best.offset + start, best.offset + end, best.sentence[start:end]
-        )
-        composed.text = _cite(_clip(best.sentence, start), best.passage)
+        span = AnswerSpan(rank, best.offset + start, best.offset + end, best.sentence[start:end])
+        composed.lines = [AnswerLine(_clip(best.sentence, start), rank, span)]
     else:  # a short sentence says more with the next one
         short = len(best.sentence) < 20
-        composed.text = _cite(_adjacent(best, 2) if short else _clip(best.sentence), best.passage)
+        text = _adjacent(best, 2) if short else _clip(best.sentence)
+        composed.lines = [AnswerLine(text, rank)]
     return composed
 
 
@@ -306,9 +324,9 @@ def _comparison(passages: list[Passage], query: Query) -> Composed:
             picks = [c for c in picks if has_quantity(c.sentence, query)]
         pick = max(picks, key=lambda c: (c.score, -c.passage.rank), default=None)
         if pick is None or (query.weights and pick.score == 0):
-            lines.append(f"{district}：{NOT_MENTIONED}")
+            lines.append(AnswerLine(NOT_MENTIONED, 0, district=district))
             continue
         source = source or pick.passage
-        lines.append(f"{district}：{_cite(_clip(pick.sentence), pick.passage)}")
+        lines.append(AnswerLine(_clip(pick.sentence), pick.passage.rank, district=district))
     # Nothing on any district is no answer at all.
-    return Composed("\n".join(lines), passages, source=source, type_ok=source is not None)
+    return Composed(lines, passages, source=source, type_ok=source is not None)

@@ -258,6 +258,7 @@ class Engine:
             measures=[] if no_answer else composed.measures,
             not_covered=query.not_covered,
             notice=refusal.notice(query, confidence, found, self.districts) if no_answer else "",
+            lines=[] if no_answer else composed.lines,
         )
 
     def query(self, question: str, district: object = None) -> Query:
