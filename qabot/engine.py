@@ -1,30 +1,31 @@
 """The question-answering engine every front end shares (CLI, REPL, Telegram, evaluation).
 
 It opens the index (building or refreshing it when the corpus changed), loads the embedder
-once, and answers questions: validate → recognise districts → retrieve → decide whether
-the documents answer at all → compose the cited answer.
+once, and answers questions — orchestration only: validate (:mod:`qabot.validation`) → the
+:class:`~qabot.query.Query` → retrieve (:mod:`qabot.retriever`) → compose the cited lines
+(:mod:`qabot.answer`) → answer or refuse (:mod:`qabot.refusal`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
-import threading
 import time
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from qabot import refusal
 from qabot.answer import compose, typed_first
 from qabot.backend import ChunkStore, open_existing, parse_store
 from qabot.corpus import SENTENCE_END
 from qabot.districts import Gazetteer
-from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
+from qabot.embedders import (
+    DEFAULT_EMBEDDER,
+    Embedder,
+    Serialised,
+    check_embedder_name,
+    load_embedder,
+)
 from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
@@ -32,17 +33,32 @@ from qabot.query import Query, make_query
 from qabot.question import QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
-from qabot.textnorm import strip_controls
 from qabot.types import MODES, Answer, Chunk, DocumentInfo, Mode
+from qabot.validation import (
+    EXAMPLE_QUESTION,
+    MAX_K,
+    MAX_QUESTION_CHARS,
+    SURROGATE,
+    validate_k,
+    validate_question,
+)
 
-__all__ = ["FALLBACK_RULE", "NO_ANSWER_RULES", "Engine", "NoAnswerRule", "Settings"]
+# The limits and checks of qabot.validation are the engine's contract too: front ends and the
+# library take them from here.
+__all__ = [
+    "EXAMPLE_QUESTION",
+    "FALLBACK_RULE",
+    "MAX_K",
+    "MAX_QUESTION_CHARS",
+    "NO_ANSWER_RULES",
+    "Engine",
+    "NoAnswerRule",
+    "Settings",
+    "validate_k",
+    "validate_question",
+]
 
 log = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 500
-MAX_K = 50
-EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -70,43 +86,6 @@ class Settings:
         )
 
 
-def validate_question(question: object) -> str:
-    """The question, trimmed and without control characters; :class:`UsageError` (with a
-    ``reason``) for anything that cannot be searched: not a string, not valid Unicode
-    (undecodable bytes or a lone surrogate), empty, too long, or no letters or digits."""
-    if not isinstance(question, str):
-        raise UsageError(
-            f"the question must be text, not {type(question).__name__}", "bad_question"
-        )
-    if _SURROGATE.search(question):
-        raise UsageError(
-            "the question is not valid UTF-8 text (undecodable bytes or a lone surrogate)",
-            "bad_encoding",
-        )
-    question = strip_controls(question).strip()
-    if not question:
-        raise UsageError(
-            f"empty question: ask something, e.g. {EXAMPLE_QUESTION}", "empty_question"
-        )
-    if len(question) > MAX_QUESTION_CHARS:
-        raise UsageError(
-            f"question too long ({len(question)} characters, limit {MAX_QUESTION_CHARS}): "
-            "ask about one thing at a time",
-            "question_too_long",
-        )
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in question):
-        raise UsageError(
-            "the question has no words to search for (only symbols or emoji)", "no_words"
-        )
-    return question
-
-
-def validate_k(k: int) -> int:
-    if not 1 <= k <= MAX_K:
-        raise UsageError(f"k must be between 1 and {MAX_K}, not {k}", "bad_k")
-    return k
-
-
 class Engine:
     """An index, its embedder and the retriever over them: load once, ask many times.
 
@@ -116,7 +95,7 @@ class Engine:
 
     def __init__(self, store: ChunkStore, embedder: Embedder) -> None:
         self.store = store
-        self.embedder = _Serialised(embedder)
+        self.embedder = Serialised(embedder)
         self.gazetteer = Gazetteer(store.manifest.districts.items())
         self.tokenizer = Tokenizer(self.gazetteer.names)
         self.retriever = Retriever(store, self.embedder, self.tokenizer)
@@ -208,7 +187,7 @@ class Engine:
             raise UsageError(
                 f"the district must be a name, not {type(value).__name__}", "bad_district"
             )
-        if value and _SURROGATE.search(value):
+        if value and SURROGATE.search(value):
             raise UsageError("the district is not valid UTF-8 text", "bad_encoding")
         return self.gazetteer.resolve(value) if value else None
 
@@ -267,23 +246,3 @@ class Engine:
         explicit = self.resolve_district(district)
         analysis = self.analyzer.analyse(question)
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
-
-
-class _Serialised:
-    """An embedder whose calls are serialised by a lock: the e5 engine and torch models are
-    not documented as re-entrant, and this is the only part of a question that writes."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.inner = embedder
-        self.id = embedder.id
-        self.dim = embedder.dim
-        self.version = getattr(embedder, "version", "")
-        self._lock = threading.Lock()
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return self.inner.embed_passages(texts)
