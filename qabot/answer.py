@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from qabot.corpus import SENTENCE_END, split_sentences
-from qabot.question import Analysis
-from qabot.types import AnswerSpan, Hit, Measure, Passage
+from qabot.query import Query
+from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
 from qabot.values import DATE, QUANTITY, VALUE_FINDERS, has_quantity, nearest_value
 
 EXCERPT_CHARS = 160
@@ -47,14 +47,23 @@ _DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个�
 
 @dataclass
 class Composed:
-    """The answer line and what it was made from."""
+    """The answer lines and what they were made from."""
 
-    text: str
+    lines: list[AnswerLine]
     passages: list[Passage]
     source: Passage | None = None  # the passage the (first) answer sentence comes from
-    span: AnswerSpan | None = None
     measures: list[Measure] = field(default_factory=list)
     type_ok: bool = True  # a value of the expected type sits near the focus
+
+    @property
+    def span(self) -> AnswerSpan | None:
+        """The value the answer marks (a single typed line's)."""
+        return next((line.span for line in self.lines if line.span), None)
+
+    @property
+    def text(self) -> str:
+        """The answer as one string: a line each, each with its ``[n]``."""
+        return "\n".join(line.render() for line in self.lines)
 
 
 def sentence_spans(text: str) -> list[tuple[int, str]]:
@@ -130,87 +139,79 @@ class _Candidate:
     speaker: str = ""  # person: the passage's speaker, when the sentence names nobody
 
 
-def _candidates(
-    passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
-) -> list[_Candidate]:
-    typed = analysis.answer_type in VALUE_FINDERS
+def _candidates(passages: list[Passage], query: Query) -> list[_Candidate]:
+    typed = query.answer_type in VALUE_FINDERS
     found = []
     for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
         for index, (offset, sentence) in enumerate(sentence_spans(passage.chunk.text)):
-            if is_heading(sentence, analysis.query):
+            if is_heading(sentence, query.query):
                 continue
-            score = sentence_score(sentence, weights) * (1.0 - RANK_DECAY * decay)
-            timed = any(t in sentence for t in analysis.times)
+            score = sentence_score(sentence, query.weights) * (1.0 - RANK_DECAY * decay)
+            timed = any(t in sentence for t in query.times)
             candidate = _Candidate(passage, index, offset, sentence, score, timed=timed)
             if typed:
-                candidate.value, candidate.near = nearest_value(sentence, analysis, weights)
-                if analysis.answer_type == "person" and not candidate.near:
-                    candidate.speaker = _speaker(passage, analysis)
-            elif analysis.answer_type == "definition" and _DEFINES.search(sentence):
+                candidate.value, candidate.near = nearest_value(sentence, query, query.weights)
+                if query.answer_type == "person" and not candidate.near:
+                    candidate.speaker = _speaker(passage, query)
+            elif query.answer_type == "definition" and _DEFINES.search(sentence):
                 candidate.score *= 1.3
             found.append(candidate)
     return found
 
 
-def _speaker(passage: Passage, analysis: Analysis) -> str:
+def _speaker(passage: Passage, query: Query) -> str:
     """The passage's speaker, one of the index's people the question does not name: who said
     what a "who said…" question asks about."""
     name = passage.chunk.speaker
-    return name if name in analysis.known_people and name not in analysis.people else ""
+    return name if name in query.known_people and name not in query.people else ""
 
 
-def _attributed(best: _Candidate) -> tuple[str, AnswerSpan | None]:
+def _attributed(best: _Candidate) -> AnswerLine:
     """The sentence led by the words that name its speaker (冯卫华:…), the name marked; a
     passage that does not write the name gets it as a label (冯卫华：…), unmarked."""
-    text, name = best.passage.chunk.text, best.speaker
+    text, name, rank = best.passage.chunk.text, best.speaker, best.passage.rank
     body = _clip(best.sentence)
     start = text.find(name)
     if start < 0:
-        return f"{name}：{_cite(body, best.passage)}", None
+        return AnswerLine(f"{name}：{body}", rank)
     end = start + len(name)
     if start < best.offset:
         stops = (i for i in (text.find(c, end) for c in ":：，,。") if i >= 0)
         body = text[start : min(stops, default=end) + 1] + ELLIPSIS + body.removeprefix(ELLIPSIS)
-    return _cite(body, best.passage), AnswerSpan(best.passage.rank, start, end, name)
+    return AnswerLine(body, rank, AnswerSpan(rank, start, end, name))
 
 
-def _best(candidates: list[_Candidate], analysis: Analysis) -> _Candidate:
+def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
     """The answer sentence: for a typed question one with a value near the focus; among
     those, one of the time asked (今年继续投入… for 今年还要投入多少) unless it holds little of
     the focus; then the best focus score."""
     pool = candidates
-    if analysis.answer_type in VALUE_FINDERS:
+    if query.answer_type in VALUE_FINDERS:
         pool = [c for c in candidates if c.near or c.speaker] or candidates
     top = max(c.score for c in pool)
     pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
     return max(pool, key=lambda c: (c.score, -c.passage.rank))
 
 
-def _heading_lead(
-    passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
-) -> _Candidate | None:
+def _heading_lead(passages: list[Passage], query: Query) -> _Candidate | None:
     """The section heading that names the question's topic (四是持续优化营商环境。): the
     measures asked for are the sentences after it. ``None`` when no heading holds
     :data:`HEADING_SHARE` of the focus."""
-    total = sum(w * len(t) for t, w in weights.items())
+    total = sum(w * len(t) for t, w in query.weights.items())
     best, best_share = None, HEADING_SHARE
     for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
         spans = sentence_spans(passage.chunk.text)
         for index, (offset, sentence) in enumerate(spans[:-1]):
-            if not is_heading(sentence, analysis.query) or is_heading(spans[index + 1][1]):
+            if not is_heading(sentence, query.query) or is_heading(spans[index + 1][1]):
                 continue
-            share = sentence_score(sentence, weights) / total if total else 0.0
+            share = sentence_score(sentence, query.weights) / total if total else 0.0
             if share * (1.0 - RANK_DECAY * decay) >= best_share:
                 best_share = share * (1.0 - RANK_DECAY * decay)
                 best = _Candidate(passage, index, offset, sentence, share)
     return best
 
 
-def _cite(sentence: str, passage: Passage) -> str:
-    return f"{sentence}[{passage.rank}]"
-
-
-def _measures(source: _Candidate, analysis: Analysis) -> list[Measure]:
+def _measures(source: _Candidate, query: Query) -> list[Measure]:
     """The sentences from the lead on (a heading skipped), up to the next section."""
     spans = sentence_spans(source.passage.chunk.text)
     first = source.index
@@ -218,7 +219,7 @@ def _measures(source: _Candidate, analysis: Analysis) -> list[Measure]:
     items: list[Measure] = []
     for index in range(first, len(spans)):
         sentence = spans[index][1]
-        if is_heading(sentence, analysis.query):
+        if is_heading(sentence, query.query):
             if items:
                 break
             continue
@@ -238,17 +239,17 @@ def _adjacent(source: _Candidate, count: int = 3) -> str:
     return "".join(chosen)
 
 
-def typed_first(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -> list[Hit]:
+def typed_first(hits: list[Hit], query: Query) -> list[Hit]:
     """For a question that asks for a value (多少, 哪一年, 谁), the first of the top
     :data:`SOURCE_DEPTH` passages that holds a value of the type near the focus goes first
     when the best-ranked passage holds none: a passage on the topic without the figure does
     not answer 多少. Not for 哪个区: the passage's district is the answer."""
-    if analysis.answer_type not in VALUE_FINDERS or _ASKS_DISTRICT.search(analysis.query):
+    if query.answer_type not in VALUE_FINDERS or _ASKS_DISTRICT.search(query.query):
         return hits
 
     def holds_value(hit: Hit) -> bool:
         return any(
-            nearest_value(sentence, analysis, weights)[1]
+            nearest_value(sentence, query, query.weights)[1]
             for _, sentence in sentence_spans(hit.chunk.text)
         )
 
@@ -259,61 +260,73 @@ def typed_first(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float
     return hits if first is None else [first, *(h for h in hits if h is not first)]
 
 
-def compose(hits: list[Hit], analysis: Analysis, weights: Mapping[str, float]) -> Composed:
+def merge_pieces(passages: list[Passage]) -> None:
+    """Mark each overlapping piece of a paragraph that a better-ranked piece of the same
+    paragraph stands for (the chunker repeats a sentence between the pieces of a long
+    paragraph): front ends show a paragraph once, its citations under one number."""
+    first: dict[tuple[str, int], int] = {}
+    for passage in passages:
+        where = (passage.chunk.doc_id, passage.chunk.paragraph)
+        passage.merged_into = first.setdefault(where, passage.rank)
+        if passage.merged_into == passage.rank:
+            passage.merged_into = 0
+
+
+def compose(hits: list[Hit], query: Query) -> Composed:
     """The typed extractive answer and the cited passages (see the module docstring)."""
+    weights = query.weights
     passages = [
         Passage(rank, h.score, h.chunk, make_excerpt(h.chunk.text, weights), h.dense, h.lexical)
         for rank, h in enumerate(hits, start=1)
     ]
-    if analysis.answer_type == "comparison" or len(analysis.districts) > 1:
-        return _comparison(passages, analysis, weights)
-    candidates = _candidates(passages, analysis, weights)
+    merge_pieces(passages)
+    if query.comparison:
+        return _comparison(passages, query)
+    candidates = _candidates(passages, query)
     if not candidates:
-        return Composed("", passages)
-    typed = analysis.answer_type in VALUE_FINDERS
-    best = _best(candidates, analysis)
-    if analysis.answer_type == "measures":
-        best = _heading_lead(passages, analysis, weights) or best
+        return Composed([], passages)
+    typed = query.answer_type in VALUE_FINDERS
+    best = _best(candidates, query)
+    if query.answer_type == "measures":
+        best = _heading_lead(passages, query) or best
     type_ok = best.near or bool(best.speaker) or not typed
-    composed = Composed("", passages, source=best.passage, type_ok=type_ok)
-    if analysis.answer_type == "measures":
-        composed.measures = _measures(best, analysis)
-        composed.text = "\n".join(_cite(m.text, best.passage) for m in composed.measures)
-    elif analysis.answer_type == "reason":
-        composed.text = _cite(_adjacent(best), best.passage)
+    composed = Composed([], passages, source=best.passage, type_ok=type_ok)
+    rank = best.passage.rank
+    if query.answer_type == "measures":
+        composed.measures = _measures(best, query)
+        composed.lines = [AnswerLine(m.text, rank) for m in composed.measures]
+    elif query.answer_type == "reason":
+        composed.lines = [AnswerLine(_adjacent(best), rank)]
     elif typed and best.value is None and best.speaker:
-        composed.text, composed.span = _attributed(best)
+        composed.lines = [_attributed(best)]
     elif typed and best.value is not None:
         start, end = best.value
-        composed.span = AnswerSpan(
-            best.passage.rank, best.offset + start, best.offset + end, best.sentence[start:end]
-        )
-        composed.text = _cite(_clip(best.sentence, start), best.passage)
+        span = AnswerSpan(rank, best.offset + start, best.offset + end, best.sentence[start:end])
+        composed.lines = [AnswerLine(_clip(best.sentence, start), rank, span)]
     else:  # a short sentence says more with the next one
         short = len(best.sentence) < 20
-        composed.text = _cite(_adjacent(best, 2) if short else _clip(best.sentence), best.passage)
+        text = _adjacent(best, 2) if short else _clip(best.sentence)
+        composed.lines = [AnswerLine(text, rank)]
     return composed
 
 
-def _comparison(
-    passages: list[Passage], analysis: Analysis, weights: Mapping[str, float]
-) -> Composed:
+def _comparison(passages: list[Passage], query: Query) -> Composed:
     """One line per district named: its best sentence, or 「文档未提及」."""
     lines = []
     source = None
-    for district in [*analysis.districts, *analysis.not_covered]:
+    for district in query.lines_for:
         own = [p for p in passages if p.chunk.district == district]
         # The district's best-ranked passage, unless it holds none of the focus.
-        picks = _candidates(own[:1], analysis, weights)
+        picks = _candidates(own[:1], query)
         if not any(c.score for c in picks):
-            picks = _candidates(own, analysis, weights)
-        if analysis.wants_quantity:  # 各是多少: a line without a number answers nothing
-            picks = [c for c in picks if has_quantity(c.sentence, analysis)]
+            picks = _candidates(own, query)
+        if query.wants_quantity:  # 各是多少: a line without a number answers nothing
+            picks = [c for c in picks if has_quantity(c.sentence, query)]
         pick = max(picks, key=lambda c: (c.score, -c.passage.rank), default=None)
-        if pick is None or (weights and pick.score == 0):
-            lines.append(f"{district}：{NOT_MENTIONED}")
+        if pick is None or (query.weights and pick.score == 0):
+            lines.append(AnswerLine(NOT_MENTIONED, 0, district=district))
             continue
         source = source or pick.passage
-        lines.append(f"{district}：{_cite(_clip(pick.sentence), pick.passage)}")
+        lines.append(AnswerLine(_clip(pick.sentence), pick.passage.rank, district=district))
     # Nothing on any district is no answer at all.
-    return Composed("\n".join(lines), passages, source=source, type_ok=source is not None)
+    return Composed(lines, passages, source=source, type_ok=source is not None)

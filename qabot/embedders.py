@@ -12,6 +12,7 @@ Vectors are L2-normalised float32, so inner product is cosine similarity.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -169,3 +170,23 @@ def load_embedder(name: str) -> Embedder:
     if name == DEFAULT_EMBEDDER:
         return E5SmallEmbedder()
     return SentenceTransformerEmbedder(name[len(ST_PREFIX) :])
+
+
+class Serialised:
+    """An embedder whose calls are serialised by a lock: the e5 engine and torch models are
+    not documented as re-entrant, and this is the only part of a question that writes."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.inner = embedder
+        self.id = embedder.id
+        self.dim = embedder.dim
+        self.version = getattr(embedder, "version", "")
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self.inner.embed_passages(texts)

@@ -1,48 +1,65 @@
 """The question-answering engine every front end shares (CLI, REPL, Telegram, evaluation).
 
 It opens the index (building or refreshing it when the corpus changed), loads the embedder
-once, and answers questions: validate → recognise districts → retrieve → decide whether
-the documents answer at all → compose the cited answer.
+once, and answers questions — orchestration only: validate (:mod:`qabot.validation`) → the
+:class:`~qabot.query.Query` → retrieve (:mod:`qabot.retriever`) → compose the cited lines
+(:mod:`qabot.answer`) → answer or refuse (:mod:`qabot.refusal`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
-import threading
 import time
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from qabot.answer import Composed, compose, typed_first
+from qabot import refusal
+from qabot.answer import compose, typed_first
 from qabot.corpus import SENTENCE_END
-from qabot.decision import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.districts import Gazetteer
-from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
+from qabot.embedders import (
+    DEFAULT_EMBEDDER,
+    Embedder,
+    Serialised,
+    check_embedder_name,
+    load_embedder,
+)
 from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
-from qabot.question import Analysis, QuestionAnalyzer
-from qabot.retriever import Retriever, quoted_phrases
+from qabot.query import Query, make_query
+from qabot.question import QuestionAnalyzer
+from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
+from qabot.retriever import Retriever
 from qabot.store.backend import open_existing
 from qabot.store.protocol import ChunkStore, parse_store
-from qabot.textnorm import match_key, strip_controls
-from qabot.types import MODES, Answer, Chunk, Confidence, DocumentInfo, Hit, Mode
+from qabot.types import MODES, Answer, Chunk, DocumentInfo, Mode
+from qabot.validation import (
+    EXAMPLE_QUESTION,
+    MAX_K,
+    MAX_QUESTION_CHARS,
+    SURROGATE,
+    validate_k,
+    validate_question,
+)
 
-__all__ = ["FALLBACK_RULE", "NO_ANSWER_RULES", "Engine", "NoAnswerRule", "Settings"]
+# The limits and checks of qabot.validation are the engine's contract too: front ends and the
+# library take them from here.
+__all__ = [
+    "EXAMPLE_QUESTION",
+    "FALLBACK_RULE",
+    "MAX_K",
+    "MAX_QUESTION_CHARS",
+    "NO_ANSWER_RULES",
+    "Engine",
+    "NoAnswerRule",
+    "Settings",
+    "validate_k",
+    "validate_question",
+]
 
 log = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 500
-MAX_K = 50
-CONFIDENCE_DEPTH = 3  # passages the no-answer rule looks at
-EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -70,55 +87,6 @@ class Settings:
         )
 
 
-def validate_question(question: object) -> str:
-    """The question, trimmed and without control characters; :class:`UsageError` (with a
-    ``reason``) for anything that cannot be searched: not a string, not valid Unicode
-    (undecodable bytes or a lone surrogate), empty, too long, or no letters or digits."""
-    if not isinstance(question, str):
-        raise UsageError(
-            f"the question must be text, not {type(question).__name__}", "bad_question"
-        )
-    if _SURROGATE.search(question):
-        raise UsageError(
-            "the question is not valid UTF-8 text (undecodable bytes or a lone surrogate)",
-            "bad_encoding",
-        )
-    question = strip_controls(question).strip()
-    if not question:
-        raise UsageError(
-            f"empty question: ask something, e.g. {EXAMPLE_QUESTION}", "empty_question"
-        )
-    if len(question) > MAX_QUESTION_CHARS:
-        raise UsageError(
-            f"question too long ({len(question)} characters, limit {MAX_QUESTION_CHARS}): "
-            "ask about one thing at a time",
-            "question_too_long",
-        )
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in question):
-        raise UsageError(
-            "the question has no words to search for (only symbols or emoji)", "no_words"
-        )
-    return question
-
-
-def validate_k(k: int) -> int:
-    if not 1 <= k <= MAX_K:
-        raise UsageError(f"k must be between 1 and {MAX_K}, not {k}", "bad_k")
-    return k
-
-
-def _is_compound(word: str, words: list[str]) -> bool:
-    """True if ``word`` is a concatenation of two or more other words of the list."""
-    others = [w for w in words if w != word and len(w) < len(word)]
-
-    def split(rest: str, parts: int) -> bool:
-        if not rest:
-            return parts >= 2
-        return any(rest.startswith(w) and split(rest[len(w) :], parts + 1) for w in others)
-
-    return split(word, 0)
-
-
 class Engine:
     """An index, its embedder and the retriever over them: load once, ask many times.
 
@@ -128,7 +96,7 @@ class Engine:
 
     def __init__(self, store: ChunkStore, embedder: Embedder) -> None:
         self.store = store
-        self.embedder = _Serialised(embedder)
+        self.embedder = Serialised(embedder)
         self.gazetteer = Gazetteer(store.manifest.districts.items())
         self.tokenizer = Tokenizer(self.gazetteer.names)
         self.retriever = Retriever(store, self.embedder, self.tokenizer)
@@ -220,7 +188,7 @@ class Engine:
             raise UsageError(
                 f"the district must be a name, not {type(value).__name__}", "bad_district"
             )
-        if value and _SURROGATE.search(value):
+        if value and SURROGATE.search(value):
             raise UsageError("the district is not valid UTF-8 text", "bad_encoding")
         return self.gazetteer.resolve(value) if value else None
 
@@ -248,118 +216,34 @@ class Engine:
         k = validate_k(k)
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}", "bad_mode")
-        explicit = self.resolve_district(district)
-        analysis = self.analyzer.analyse(question)
-        districts = [explicit] if explicit else analysis.districts
-        # The no-answer evidence always looks at the top CONFIDENCE_DEPTH passages (of each
-        # compared district), so the decision does not depend on k.
-        depth = CONFIDENCE_DEPTH * max(1, len(districts))
-        weights = self.focus_weights(analysis)
-        found = self.retriever.search(analysis.search, max(k, depth), districts, mode)
-        found = typed_first(found, analysis, weights)
-        composed = compose(found[:k], analysis, weights)
-        confidence = self.confidence(analysis, found, composed, weights, districts)
-        no_answer = not composed.passages or (rule or self.rule).refuses(confidence)
+        query = self.query(question, district)
+        # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
+        # district), so the decision does not depend on k.
+        depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
+        found = typed_first(self.retriever.find(query, max(k, depth), mode), query)
+        composed = compose(found[:k], query)
+        confidence = refusal.confidence(query, found, composed)
+        no_answer = refusal.refused(rule or self.rule, confidence, bool(composed.passages))
         return Answer(
             id=qid,
             question=question,
-            districts=districts,
+            districts=query.districts,
             no_answer=no_answer,
             answer="" if no_answer else composed.text,
             passages=composed.passages,
             latency_ms=(time.perf_counter() - started) * 1000,
             confidence=confidence,
-            answer_type=analysis.answer_type,
+            answer_type=query.answer_type,
             answer_span=None if no_answer else composed.span,
             measures=[] if no_answer else composed.measures,
-            not_covered=analysis.not_covered,
-            notice=self.notice(analysis, confidence, found) if no_answer else "",
+            not_covered=query.not_covered,
+            notice=refusal.notice(query, confidence, found, self.districts) if no_answer else "",
+            lines=[] if no_answer else composed.lines,
         )
 
-    def focus_weights(self, analysis: Analysis) -> dict[str, float]:
-        """The focus words with their IDF (a compound jieba also split counts once)."""
-        words = analysis.focus
-        words = [t for t in words if not _is_compound(t, words)]
-        return {t: self.store.idf(t) for t in words}
-
-    def confidence(
-        self,
-        analysis: Analysis,
-        found: list[Hit],
-        composed: Composed,
-        weights: dict[str, float],
-        districts: list[str],
-    ) -> Confidence:
-        """Evidence that the answer answers: see :class:`~qabot.types.Confidence`."""
-        if not found or not self.tokenizer.tokenize(analysis.query):
-            # Nothing found, or no word these documents could hold (a question in Korean).
-            return Confidence(covered=not analysis.not_covered or bool(districts))
-        # A comparison is answered when at least one of its districts is covered.
-        compared = districts if len(districts) > 1 else []
-        groups = [[h for h in found if h.chunk.district == d] for d in compared]
-        groups = [g for g in groups if g] or [found]
-        quoted = quoted_phrases(analysis.query)
-        coverage = max(self._coverage(g[:CONFIDENCE_DEPTH], weights, quoted) for g in groups)
-        source = composed.source.chunk if composed.source else found[0].chunk
-        comparison = len(groups) > 1
-        support = coverage if comparison else self._coverage([found[0]], weights, quoted)
-        if composed.source is not None and not comparison:
-            own = next((h for h in found if h.chunk.id == source.id), found[0])
-            support = self._coverage([own], weights, quoted)
-        return Confidence(
-            coverage=round(coverage, 3),
-            dense=round(max(h.dense for h in found[:CONFIDENCE_DEPTH]), 4),
-            support=round(support, 3),
-            type_ok=composed.type_ok,
-            year_ok=all(self._speaks_of(source, year) for year in analysis.years),
-            covered=not analysis.not_covered or bool(districts),
-            names_ok=all(
-                any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH])
-                for n in analysis.names
-            ),
-        )
-
-    @staticmethod
-    def _speaks_of(chunk: Chunk, year: int) -> bool:
-        return chunk.date.startswith(str(year)) or f"{year}" in chunk.text + chunk.context
-
-    def _coverage(self, hits: list[Hit], weights: dict[str, float], quoted: Sequence[str]) -> float:
-        """IDF-weighted share of the focus words the passages contain (1 with no focus)."""
-        texts = [h.chunk.embed_text() for h in hits]
-        if quoted and any(all(q in match_key(text) for q in quoted) for text in texts):
-            return 1.0  # the passage says literally what the question quotes
-        total = sum(weights.values())
-        if not total:
-            return 1.0
-        return sum(w for t, w in weights.items() if any(t in text for text in texts)) / total
-
-    def notice(self, analysis: Analysis, confidence: Confidence, found: list[Hit]) -> str:
-        """Why the bot refuses, when it can say more than "the documents do not cover it"."""
-        known = "、".join(self.districts)
-        if not confidence.covered:
-            return f"没有收录{'、'.join(analysis.not_covered_labels)}的文档；已收录：{known}。"
-        if not confidence.year_ok and found:
-            dates = sorted({h.chunk.date[:4] for h in found[:CONFIDENCE_DEPTH] if h.chunk.date})
-            asked = "、".join(f"{y}年" for y in analysis.years)
-            return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
-        return ""
-
-
-class _Serialised:
-    """An embedder whose calls are serialised by a lock: the e5 engine and torch models are
-    not documented as re-entrant, and this is the only part of a question that writes."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.inner = embedder
-        self.id = embedder.id
-        self.dim = embedder.dim
-        self.version = getattr(embedder, "version", "")
-        self._lock = threading.Lock()
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return self.inner.embed_passages(texts)
+    def query(self, question: str, district: object = None) -> Query:
+        """The :class:`~qabot.query.Query` of a validated ``question`` under the caller's
+        ``district`` filter (any known form; :class:`UsageError` for an unknown one)."""
+        explicit = self.resolve_district(district)
+        analysis = self.analyzer.analyse(question)
+        return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)

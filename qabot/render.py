@@ -34,6 +34,21 @@ def no_answer_text(districts: Iterable[str], known: Iterable[str]) -> str:
     )
 
 
+def shown_passages(answer: Answer) -> tuple[list[Passage], dict[int, int]]:
+    """The passages a front end shows (one per source paragraph: overlapping pieces merged)
+    and the number each passage's rank is shown under (1, 2, … in order)."""
+    shown = [p for p in answer.passages if p.shown]
+    number = {p.rank: n for n, p in enumerate(shown, start=1)}
+    for p in answer.passages:
+        number.setdefault(p.rank, number.get(p.merged_into, p.rank))
+    return shown, number
+
+
+def answer_lines(answer: Answer, number: dict[int, int]) -> list[str]:
+    """The answer's lines, each cited under its passage's shown ``number``."""
+    return [line.render(number.get(line.passage)) for line in answer.lines]
+
+
 def mark_span(text: str, span: str | None, start: str, end: str) -> str:
     """``text`` (an answer line) with its marked value ``span`` wrapped in ``start``/``end``."""
     if not span or span not in text:
@@ -46,21 +61,23 @@ def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool 
     bold, dim, reset = ("\033[1m", "\033[2m", "\033[0m") if color else ("", "", "")
     underline = "\033[4m" if color else ""
     lines = []
+    passages, number = shown_passages(answer)
+    said = answer_lines(answer, number)
     if answer.districts:
         lines.append(f"{dim}地区：{'、'.join(answer.districts)}{reset}")
     if answer.no_answer:
         lines.append(answer.notice or no_answer_text(answer.districts, known_districts))
-    elif len(answer.answer.split("\n")) > 1:  # a measures list or a comparison
+    elif len(said) > 1:  # a measures list or a comparison
         lines.append(f"{bold}答：{reset}")
-        lines += [f"  • {line}" for line in answer.answer.split("\n")]
-    else:
+        lines += [f"  • {line}" for line in said]
+    elif said:
         # without colours the value is set in 【】 so it still stands out
         start, end = (bold + underline, reset) if color else ("【", "】")
         span = answer.answer_span.text if answer.answer_span else None
-        lines.append(f"{bold}答：{reset}{mark_span(answer.answer, span, start, end)}")
-    for passage in answer.passages:
+        lines.append(f"{bold}答：{reset}{mark_span(said[0], span, start, end)}")
+    for passage in passages:
         lines.append("")
-        lines.append(f"{bold}[{passage.rank}]{reset} {passage.excerpt}")
+        lines.append(f"{bold}[{number[passage.rank]}]{reset} {passage.excerpt}")
         lines.append(f"    {dim}— {citation(passage)}{reset}")
     return _printable("\n".join(lines))
 

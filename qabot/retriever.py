@@ -4,8 +4,9 @@ Fusion is reciprocal-rank fusion (RRF): robust to the two scorers' different sca
 BM25 ranking is weighted by the lexical evidence the question has — the IDF share of its
 focus words that the corpus uses at all, raised to :data:`LEXICAL_GATE` — so a paraphrase
 that shares few words with the text is ranked mostly by meaning, while a question quoting
-the documents' words keeps full BM25. BM25 is queried with the question's focus words
-(:mod:`qabot.question`), so fillers, people's names and titles do not drive it.
+the documents' words keeps full BM25. BM25 is queried with :attr:`Query.terms
+<qabot.query.Query.terms>`: the index tokenizer's words of the question (stop words dropped),
+without the "X said" of a person it names.
 
 Districts named in the question (or passed explicitly) restrict the candidates; with two or
 more districts, results alternate between them so a comparison shows each side.
@@ -13,11 +14,10 @@ more districts, results alternate between them so a comparison shows each side.
 
 from __future__ import annotations
 
-import re
-
+from qabot.store.protocol import ChunkStore
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
-from qabot.store.protocol import ChunkStore
+from qabot.query import Query, quoted_phrases
 from qabot.textnorm import match_key
 from qabot.types import Hit, Mode
 
@@ -25,13 +25,6 @@ RRF_K = 60
 # Exponent of the lexical-evidence weight of BM25 in the fusion; chosen on the question set
 # (docs/evaluation.md): 0 is plain RRF.
 LEXICAL_GATE = 2.0
-# Text in quotation marks is meant literally: 提出“产业第一、企业家老大”的理念.
-_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
-
-
-def quoted_phrases(query: str) -> list[str]:
-    """Phrases the question quotes, as match keys."""
-    return [match_key(p) for p in _QUOTED.findall(query) if match_key(p)]
 
 
 class Retriever:
@@ -47,22 +40,20 @@ class Retriever:
     def size(self) -> int:
         return self.store.size
 
-    def search(
-        self,
-        query: str,
-        k: int,
-        districts: list[str] | None = None,
-        mode: Mode = "hybrid",
-        terms: list[str] | None = None,
-    ) -> list[Hit]:
-        """The ``k`` best chunks for ``query``; alternating between ``districts`` when several.
-        ``terms``: the words BM25 looks for (default: the question's tokens)."""
-        districts = districts or []
-        tokens = terms or self.tokenizer.tokenize(query)
-        if len(districts) > 1:
-            per_district = [self._search(query, tokens, k, [d], mode) for d in districts]
+    def find(self, query: Query, k: int, mode: Mode = "hybrid") -> list[Hit]:
+        """The ``k`` best chunks for ``query``, alternating between its compared districts."""
+        if query.compared:
+            per_district = [
+                self._search(query.search, query.terms, query.quoted, k, [d], mode)
+                for d in query.compared
+            ]
             return _interleave(per_district, k)
-        return self._search(query, tokens, k, districts, mode)
+        return self._search(query.search, query.terms, query.quoted, k, query.districts, mode)
+
+    def search(self, text: str, k: int, mode: Mode = "hybrid") -> list[Hit]:
+        """The ``k`` best chunks for a plain ``text`` (its tokens for BM25), no analysis."""
+        tokens = self.tokenizer.tokenize(text)
+        return self._search(text, tokens, quoted_phrases(text), k, [], mode)
 
     def lexical_weight(self, tokens: list[str]) -> float:
         """How much BM25 counts in the fusion: the IDF share of ``tokens`` the corpus uses."""
@@ -71,7 +62,13 @@ class Retriever:
         return (known / total) ** LEXICAL_GATE if total else 1.0
 
     def _search(
-        self, query: str, tokens: list[str], k: int, districts: list[str], mode: Mode
+        self,
+        query: str,
+        tokens: list[str],
+        phrases: list[str],
+        k: int,
+        districts: list[str],
+        mode: Mode,
     ) -> list[Hit]:
         depth = max(50, 4 * k)
         dense = (
@@ -87,7 +84,6 @@ class Retriever:
             for rank, i in enumerate(ordered):
                 fused[i] = fused.get(i, 0.0) + share / (RRF_K + rank + 1)
         best_possible = ((1 + weight) if mode == "hybrid" else 1) / (RRF_K + 1)
-        phrases = quoted_phrases(query)
         chunks = self.store.chunks_at(fused) if phrases else {}
         if phrases:  # a candidate holding every quoted phrase goes before those that do not
             for i in fused:

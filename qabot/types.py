@@ -66,6 +66,12 @@ class Passage:
     excerpt: str
     dense: float
     lexical: float
+    merged_into: int = 0  # rank of a better-ranked piece of the same paragraph (0: none)
+
+    @property
+    def shown(self) -> bool:
+        """Shown on its own: not an overlapping piece of a paragraph shown above it."""
+        return not self.merged_into
 
     def to_dict(self) -> dict:
         c = self.chunk
@@ -88,12 +94,13 @@ class Passage:
             "line": c.line,
             "dense_score": self.dense,
             "lexical_score": self.lexical,
+            "merged_into": self.merged_into,
         }
 
 
 @dataclass(frozen=True)
 class Confidence:
-    """The evidence behind the answer/refuse decision (see :mod:`qabot.decision`).
+    """The evidence behind the answer/refuse decision (see :mod:`qabot.refusal`).
 
     ``coverage``: IDF-weighted share of the question's focus words found in the top passages;
     ``dense``: the best cosine similarity among them; ``support``: the same share in the
@@ -130,6 +137,26 @@ class Measure:
     passage: int
 
 
+@dataclass(frozen=True)
+class AnswerLine:
+    """One line of the answer: ``text`` copied from the ``passage``-th passage (0: from none,
+    「文档未提及」), the value it marks, and the district a comparison line speaks of."""
+
+    text: str
+    passage: int
+    span: AnswerSpan | None = None
+    district: str = ""
+
+    def render(self, rank: int | None = None) -> str:
+        """``北辰区：text[n]`` (``rank``: the passage's number as shown, default its rank)."""
+        label = f"{self.district}：" if self.district else ""
+        cite = f"[{rank or self.passage}]" if self.passage else ""
+        return f"{label}{self.text}{cite}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Answer:
     """What :meth:`qabot.Engine.ask` returns; :meth:`to_dict` is the JSON answer object."""
@@ -147,6 +174,7 @@ class Answer:
     measures: list[Measure] = field(default_factory=list)
     not_covered: list[str] = field(default_factory=list)
     notice: str = ""  # why the bot refuses, when it can say more than "not covered"
+    lines: list[AnswerLine] = field(default_factory=list)  # ``answer``, line by line
 
     def to_dict(self) -> dict:
         data: dict = {"id": self.id} if self.id is not None else {}
@@ -163,6 +191,7 @@ class Answer:
             measures=[asdict(m) for m in self.measures],
             not_covered=self.not_covered,
             notice=self.notice,
+            lines=[line.to_dict() for line in self.lines],
         )
         return data
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from qabot.answer import is_heading
-from qabot.decision import NoAnswerRule, fit
 from qabot.engine import Engine
+from qabot.refusal import NoAnswerRule, fit
 from qabot.types import Confidence
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from qabot.decision import FALLBACK_RULE, LENIENT, NO_ANSWER_RULES
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
 from qabot.evaluation import (
@@ -29,6 +28,7 @@ from qabot.evaluation import (
     summarize,
     write_report,
 )
+from qabot.refusal import FALLBACK_RULE, LENIENT, NO_ANSWER_RULES
 from qabot.types import Answer, Passage
 
 from conftest import make_chunk, run_qabot

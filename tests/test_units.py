@@ -8,7 +8,7 @@ import pytest
 
 from qabot import Engine
 from qabot.answer import ELLIPSIS, is_heading, make_excerpt
-from qabot.decision import NoAnswerRule
+from qabot.refusal import NoAnswerRule
 from qabot.retriever import RRF_K, _interleave
 from qabot.types import Confidence, Hit
 from qabot.units import asked_unit, unit_fits

@@ -2,7 +2,7 @@
 
 Each question is asked once (with the lenient rule, so its draft answer and evidence are
 known); the questions are split into K folds, stratified by answerable/unanswerable and by
-type; for each fold the rule is fitted (:func:`qabot.decision.fit`) on the other K−1 folds
+type; for each fold the rule is fitted (:func:`qabot.refusal.fit`) on the other K−1 folds
 and applied to this one. The held-out metrics are computed over all questions, each decided
 by a rule that never saw it — figures the fitted rule cannot flatter.
 """
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from qabot.decision import fit
 from qabot.errors import UsageError
 from qabot.evaluation.metrics import Judged, Summary, summarize
+from qabot.refusal import fit, refused
 from qabot.types import Confidence
 
 
@@ -38,7 +38,7 @@ class HeldOut(Summary):
 
     folds: int
     rules: list[dict[str, Any]]
-    fitted_on_all: dict[str, Any]  # the rule to ship (decision.NO_ANSWER_RULES)
+    fitted_on_all: dict[str, Any]  # the rule to ship (refusal.NO_ANSWER_RULES)
     by_type: dict[str, Summary]
 
 
@@ -70,8 +70,8 @@ def held_out(outcomes: Sequence[D], k: int, folds: int) -> HeldOut:
         rules.append(rule.__dict__)
         for o, f in zip(outcomes, assignment, strict=True):
             if f == fold:
-                refused = bool(o.error) or not o.draft or rule.refuses(o.confidence)
-                decided.append(replace(o, no_answer=refused))
+                no_answer = bool(o.error) or refused(rule, o.confidence, bool(o.draft))
+                decided.append(replace(o, no_answer=no_answer))
     by_type: dict[str, list[D]] = {}
     for o in decided:
         by_type.setdefault(o.question.type, []).append(o)

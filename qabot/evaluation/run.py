@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
-from qabot.decision import LENIENT, NoAnswerRule
 from qabot.errors import QabotError, UsageError
 from qabot.evaluation.crossval import HeldOut, held_out
 from qabot.evaluation.metrics import (
@@ -25,6 +24,7 @@ from qabot.evaluation.metrics import (
     summarize,
 )
 from qabot.evaluation.questions import Question
+from qabot.refusal import LENIENT, NoAnswerRule, refused
 from qabot.textnorm import match_key
 from qabot.types import MODES, Confidence, Mode
 
@@ -156,9 +156,10 @@ def judge(question: Question, answer: Answer, k: int, rule: NoAnswerRule | None 
 
 
 def decide(answer: Answer, rule: NoAnswerRule | None) -> bool:
-    """``no_answer`` of an answer asked with :data:`~qabot.decision.LENIENT`, under ``rule``."""
-    refused = rule is not None and rule.refuses(answer.confidence)
-    return answer.no_answer or not answer.passages or refused
+    """``no_answer`` of an answer asked with :data:`~qabot.refusal.LENIENT`, under ``rule``."""
+    if rule is None:
+        return answer.no_answer or not answer.passages
+    return answer.no_answer or refused(rule, answer.confidence, bool(answer.passages))
 
 
 def shorten(text: str, limit: int) -> str:

@@ -34,12 +34,12 @@ def _passage_block(passage: dict[str, Any]) -> str:
     )
 
 
-def _answer_block(answer: str, span: str | None) -> str:
+def _answer_block(lines: Sequence[str], span: str | None) -> str:
     """The answer line with its value in bold, or a measures list / comparison as bullets."""
-    lines = answer.split("\n")
     if len(lines) > 1:
         return "<b>答：</b>\n" + "\n".join(f"• {esc(line)}" for line in lines)
-    return f"<b>答：</b>{mark_span(esc(answer), esc(span) if span else None, '<b>', '</b>')}"
+    line = esc(lines[0]) if lines else ""
+    return f"<b>答：</b>{mark_span(line, esc(span) if span else None, '<b>', '</b>')}"
 
 
 def render_page(
@@ -61,7 +61,9 @@ def render_page(
             notice = record.get("notice") or no_answer_text(record["districts"], known)
             blocks.append(esc(notice))
         else:
-            blocks.append(_answer_block(record["answer"], record.get("span")))
+            # a record saved before answers had lines holds the answer as one line
+            lines = record.get("lines", [record["answer"]])
+            blocks.append(_answer_block(lines, record.get("span")))
     else:
         first = page * page_size + 1
         blocks.append(

@@ -8,16 +8,14 @@ answer's ``[n]`` citations are renumbered to match.
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from typing import Any
 
-from qabot.render import citation
+from qabot.render import answer_lines, citation, shown_passages
 from qabot.types import Answer
 
 Record = dict[str, Any]
-_CITATION = re.compile(r"\[(\d+)\]")
 
 
 def new_key() -> str:
@@ -27,29 +25,21 @@ def new_key() -> str:
 
 def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = None) -> Record:
     """An :class:`Answer` as a record, one passage per source paragraph, ranks renumbered."""
-    passages: list[dict[str, Any]] = []
-    renumber: dict[int, int] = {}
-    seen: dict[tuple[str, int], int] = {}
-    for p in answer.passages:
-        where = (p.chunk.doc_id, p.chunk.paragraph)
-        if where in seen:
-            renumber[p.rank] = seen[where]
-            continue
-        rank = len(passages) + 1
-        seen[where] = renumber[p.rank] = rank
-        passages.append(
-            {
-                "rank": rank,
-                "chunk_id": p.chunk.id,
-                "doc_id": p.chunk.doc_id,
-                "paragraph": p.chunk.paragraph,
-                "district": p.chunk.district,
-                "excerpt": p.excerpt,
-                "text": p.chunk.text,
-                "citation": citation(p),
-            }
-        )
-    text = _CITATION.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", answer.answer)
+    shown, number = shown_passages(answer)
+    passages = [
+        {
+            "rank": number[p.rank],
+            "chunk_id": p.chunk.id,
+            "doc_id": p.chunk.doc_id,
+            "paragraph": p.chunk.paragraph,
+            "district": p.chunk.district,
+            "excerpt": p.excerpt,
+            "text": p.chunk.text,
+            "citation": citation(p),
+        }
+        for p in shown
+    ]
+    lines = answer_lines(answer, number)
     return {
         "key": new_key(),
         "chat_id": chat_id,
@@ -58,7 +48,8 @@ def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = N
         "question": answer.question,
         "districts": list(answer.districts),
         "no_answer": answer.no_answer,
-        "answer": _dedupe_citations(text),
+        "answer": "\n".join(lines),
+        "lines": lines,
         "span": answer.answer_span.text if answer.answer_span and not answer.no_answer else None,
         "notice": answer.notice,
         "passages": passages,
@@ -68,11 +59,6 @@ def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = N
         "feedback_id": None,
         "created": time.time(),
     }
-
-
-def _dedupe_citations(text: str) -> str:
-    """``…[1][1]`` (two merged pieces cited side by side) → ``…[1]``."""
-    return re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)
 
 
 def pages(record: Record, page_size: int) -> int:

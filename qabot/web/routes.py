@@ -15,6 +15,7 @@ from qabot.version import __version__
 from qabot.web.config import EXAMPLES, STATIC
 from qabot.web.guards import ApiError, client_of, require_key
 from qabot.web.schemas import (
+    AnswerBody,
     AskRequest,
     BatchRequest,
     BatchResponse,
@@ -68,7 +69,7 @@ def answer_json(data: object) -> Response:
     "/ask",
     summary="Answer one question (the CLI's JSON answer object)",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}, "description": "answer object"}},
+    responses={200: {"model": AnswerBody, "description": "answer object"}},
 )
 async def ask(body: AskRequest, request: Request) -> Response:
     engine = engine_of(request)

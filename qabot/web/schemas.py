@@ -1,7 +1,8 @@
 """Request and response bodies of the HTTP API, as pydantic models (they also feed /docs).
 
 The answer object itself is the CLI's (``Answer.to_dict()``, fixed by the contract): it is
-passed through as is, so new answer fields reach HTTP clients without a change here. The
+passed through as is (serialised once, see :func:`qabot.web.routes.answer_json`);
+:class:`AnswerBody` describes it for /docs. The
 question's own limits (empty, too long, no words) are checked by the engine, so the API
 answers with the same reason codes as the CLI and the library.
 """
@@ -40,6 +41,63 @@ class BatchRequest(_Strict):
     questions: list[BatchItem] = Field(description="answered in order, one answer per item")
     k: int = 5
     district: str | None = Field(None, description="default district for items without one")
+
+
+class SpanBody(BaseModel):
+    passage: int = Field(description="rank of the passage the value is in")
+    start: int
+    end: int
+    text: str = Field(description="passages[passage-1].text[start:end]")
+
+
+class LineBody(BaseModel):
+    """One line of the answer (``answer`` is these lines joined, each with its ``[n]``)."""
+
+    text: str = Field(description="copied from the passage, … where words are left out")
+    passage: int = Field(description="rank of the passage it is copied from; 0: none")
+    span: SpanBody | None = None
+    district: str = Field("", description="the district a comparison line speaks of")
+
+
+class PassageBody(BaseModel):
+    rank: int
+    score: float
+    chunk_id: str
+    doc_id: str
+    title: str
+    district: str
+    city: str
+    speaker: str
+    role: str
+    date: str
+    paragraph: int
+    text: str
+    excerpt: str
+    context: str
+    source: str
+    line: int
+    dense_score: float
+    lexical_score: float
+    merged_into: int = Field(0, description="a better-ranked piece of the same paragraph")
+
+
+class AnswerBody(BaseModel):
+    """The answer object (``Answer.to_dict()``, docs/contract.md): the schema /docs shows."""
+
+    id: str | None = None
+    question: str
+    districts: list[str]
+    no_answer: bool
+    answer: str
+    passages: list[PassageBody]
+    latency_ms: float
+    confidence: dict[str, float | bool]
+    answer_type: str
+    answer_span: SpanBody | None
+    measures: list[dict[str, Any]]
+    not_covered: list[str]
+    notice: str
+    lines: list[LineBody]
 
 
 class BatchResponse(BaseModel):

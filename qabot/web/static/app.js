@@ -124,15 +124,38 @@ function citation(p) {
     .filter(Boolean).join(" · ");
 }
 
+// Overlapping pieces of one paragraph are shown once: the page keeps the passages the server
+// does not mark as merged_into another, numbered 1, 2, …; the lines' citations follow.
+function mergePieces(answer) {
+  if (!answer) return answer;
+  const number = {};
+  const passages = [];
+  for (const p of answer.passages) {
+    if (p.merged_into) continue;
+    number[p.rank] = passages.length + 1;
+    passages.push({ ...p, rank: passages.length + 1 });
+  }
+  for (const p of answer.passages) number[p.rank] ??= number[p.merged_into];
+  const lines = (answer.lines ?? []).map((l) => ({ ...l, passage: number[l.passage] ?? 0 }));
+  const span = answer.answer_span
+    && { ...answer.answer_span, passage: number[answer.answer_span.passage] };
+  return { ...answer, passages, lines, answer_span: span };
+}
+
+function lineText(line) {
+  return (line.district ? `${line.district}：` : "") + line.text
+    + (line.passage ? `[${line.passage}]` : "");
+}
+
 function renderAnswerText(answer) {
   const span = answer.answer_span?.text;
-  const lines = answer.answer.split("\n").filter((line) => line.trim());
+  const lines = answer.lines.map(lineText);
   if (lines.length > 1 || answer.answer_type === "measures") {
     const list = el("ul", { class: "answer" });
     for (const line of lines) list.append(el("li", {}, marked(line, span)));
     return list;
   }
-  return el("p", { class: "answer" }, marked(answer.answer, span));
+  return el("p", { class: "answer" }, marked(lines[0] ?? "", span));
 }
 
 function noAnswerText(turn) {
@@ -147,15 +170,11 @@ function noAnswerText(turn) {
 }
 
 // What the answer quotes from each passage, by rank: the answer_span when the server gives
-// one, else each answer line (its [n] citations removed) for the passages it cites.
+// one, else each answer line's copied text for the passage it cites.
 function quotedByRank(answer) {
   const quoted = {};
   if (answer.answer_span) quoted[answer.answer_span.passage] = answer.answer_span.text;
-  for (const line of answer.answer.split("\n")) {
-    const match = line.match(/^(.*?)((?:\[\d+\])+)\s*$/);
-    if (!match) continue;
-    for (const rank of match[2].match(/\d+/g)) quoted[rank] ??= match[1].trim();
-  }
+  for (const line of answer.lines) if (line.passage) quoted[line.passage] ??= line.text;
   return quoted;
 }
 
@@ -257,7 +276,7 @@ async function ask(question) {
   $("status").textContent = t("thinking");
   const { data, error } = await call("/api/ask", { question, k: ASK_K, district });
   turn.pending = false;
-  turn.answer = data;
+  turn.answer = mergePieces(data);
   turn.error = error;
   draw(turn);
   $(`turn-${turn.id}`).scrollIntoView({ block: "nearest" });

@@ -1,5 +1,10 @@
 """The answer/refuse decision: does the composed answer actually answer the question?
 
+The evidence (:func:`confidence`, a :class:`~qabot.types.Confidence`) is gathered from the
+:class:`~qabot.query.Query` and the passages found; the rule (:class:`NoAnswerRule`) decides
+(:func:`refused`, the one place the engine and ``qabot eval`` both call); :func:`notice`
+says why in words when it can say more than "not covered".
+
 Hard rules first — a district outside the corpus, a year the text does not speak of — then
 thresholds over the evidence in :class:`~qabot.types.Confidence`: focus coverage of the top
 passages, the best dense similarity, focus support in the passage the answer line comes from,
@@ -15,10 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qabot.types import Confidence
+from qabot.query import Query
+from qabot.textnorm import match_key
+from qabot.types import Chunk, Confidence, Hit
+
+if TYPE_CHECKING:
+    from qabot.answer import Composed
+
+CONFIDENCE_DEPTH = 3  # passages the evidence looks at (of each compared district)
 
 COVERAGE_GRID = np.round(np.arange(0.0, 1.01, 0.05), 2)
 DENSE_GRID = np.round(np.arange(0.86, 0.951, 0.005), 3)
@@ -102,3 +115,68 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
             best = (value, rule)
     assert best is not None
     return best[1]
+
+
+def refused(rule: NoAnswerRule, confidence: Confidence, drafted: bool) -> bool:
+    """The refuse decision: nothing was drafted, or ``rule`` refuses the evidence."""
+    return not drafted or rule.refuses(confidence)
+
+
+# ---------------------------------------------------------------------------- evidence
+
+
+def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence:
+    """Evidence that the answer answers: see :class:`~qabot.types.Confidence`."""
+    covered = not query.not_covered or bool(query.districts)
+    if not found or not query.searchable:
+        # Nothing found, or no word these documents could hold (a question in Korean).
+        return Confidence(covered=covered)
+    # A comparison is answered when at least one of its districts is covered.
+    groups = [[h for h in found if h.chunk.district == d] for d in query.compared]
+    groups = [g for g in groups if g] or [found]
+    best = max(coverage(g[:CONFIDENCE_DEPTH], query) for g in groups)
+    source = composed.source.chunk if composed.source else found[0].chunk
+    comparison = len(groups) > 1
+    support = best if comparison else coverage([found[0]], query)
+    if composed.source is not None and not comparison:
+        own = next((h for h in found if h.chunk.id == source.id), found[0])
+        support = coverage([own], query)
+    return Confidence(
+        coverage=round(best, 3),
+        dense=round(max(h.dense for h in found[:CONFIDENCE_DEPTH]), 4),
+        support=round(support, 3),
+        type_ok=composed.type_ok,
+        year_ok=all(speaks_of(source, year) for year in query.years),
+        covered=covered,
+        names_ok=all(
+            any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH]) for n in query.names
+        ),
+    )
+
+
+def speaks_of(chunk: Chunk, year: int) -> bool:
+    """The passage is of ``year`` (its date) or names it."""
+    return chunk.date.startswith(str(year)) or f"{year}" in chunk.text + chunk.context
+
+
+def coverage(hits: list[Hit], query: Query) -> float:
+    """IDF-weighted share of the focus words the passages contain (1 with no focus)."""
+    texts = [h.chunk.embed_text() for h in hits]
+    if query.quoted and any(all(q in match_key(text) for q in query.quoted) for text in texts):
+        return 1.0  # the passage says literally what the question quotes
+    total = sum(query.weights.values())
+    if not total:
+        return 1.0
+    return sum(w for t, w in query.weights.items() if any(t in text for text in texts)) / total
+
+
+def notice(query: Query, confidence: Confidence, found: list[Hit], known: Sequence[str]) -> str:
+    """Why the bot refuses, when it can say more than "the documents do not cover it";
+    ``known``: the districts the index covers."""
+    if not confidence.covered:
+        return f"没有收录{'、'.join(query.not_covered_labels)}的文档；已收录：{'、'.join(known)}。"
+    if not confidence.year_ok and found:
+        dates = sorted({h.chunk.date[:4] for h in found[:CONFIDENCE_DEPTH] if h.chunk.date})
+        asked = "、".join(f"{y}年" for y in query.years)
+        return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
+    return ""

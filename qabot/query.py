@@ -1,0 +1,100 @@
+"""The question as every later step reads it: analysed once, resolved against the caller's
+filter and the index.
+
+:class:`Query` is the :class:`~qabot.question.Analysis` of the question text plus what depends
+on the caller and the index: the districts finally searched (an explicit filter wins over
+the ones the question names), whether the answer is a comparison and which districts are
+searched and judged one by one, the focus words weighted by their IDF, the quoted phrases,
+the words BM25 looks for and the question's language. Retrieval (:mod:`qabot.retriever`),
+the answer line (:mod:`qabot.answer`) and the refusal (:mod:`qabot.refusal`) read only this
+object, so each of these decisions is taken here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+from qabot.question import Analysis
+from qabot.textnorm import match_key
+
+Language = Literal["zh", "en"]
+
+# Text in quotation marks is meant literally: 提出“产业第一、企业家老大”的理念.
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def quoted_phrases(query: str) -> list[str]:
+    """Phrases the question quotes, as match keys."""
+    return [match_key(p) for p in _QUOTED.findall(query) if match_key(p)]
+
+
+def detect_language(text: str) -> Language:
+    """``en`` for a question with more Latin letters than Chinese characters (What is 小巷管家?),
+    else ``zh`` (北辰区的GDP是多少): the language its labels and notices are to be written in."""
+    return "en" if len(_LATIN_LETTER.findall(text)) > len(_HAN_CHAR.findall(text)) else "zh"
+
+
+def _is_compound(word: str, words: list[str]) -> bool:
+    """True if ``word`` is a concatenation of two or more other words of the list."""
+    others = [w for w in words if w != word and len(w) < len(word)]
+
+    def split(rest: str, parts: int) -> bool:
+        if not rest:
+            return parts >= 2
+        return any(rest.startswith(w) and split(rest[len(w) :], parts + 1) for w in others)
+
+    return split(word, 0)
+
+
+@dataclass(frozen=True)
+class Query(Analysis):
+    """One question, ready to be answered. ``districts`` are the districts searched (the
+    explicit filter, else those the question names); ``named`` those the question names."""
+
+    question: str = ""  # the validated question as the user wrote it
+    named: list[str] = field(default_factory=list)
+    comparison: bool = False  # answered one line per district
+    compared: list[str] = field(default_factory=list)  # searched and judged one by one
+    weights: dict[str, float] = field(default_factory=dict)  # focus word → IDF
+    quoted: list[str] = field(default_factory=list)  # quoted phrases, as match keys
+    terms: list[str] = field(default_factory=list)  # what BM25 looks for
+    searchable: bool = True  # holds a word these documents could hold (not all Korean)
+    language: Language = "zh"
+
+    @property
+    def lines_for(self) -> list[str]:
+        """The districts a comparison answers one line each: those searched, then the
+        county-level names outside the corpus (「文档未提及」)."""
+        return [*self.districts, *self.not_covered]
+
+
+def make_query(
+    question: str,
+    analysis: Analysis,
+    explicit: str | None,
+    idf: Callable[[str], float],
+    tokenize: Callable[[str], list[str]],
+) -> Query:
+    """The :class:`Query` of ``question`` (already validated) and its ``analysis``, searched
+    in ``explicit`` when given; ``idf`` weighs focus words, ``tokenize`` is the index's."""
+    districts = [explicit] if explicit else list(analysis.districts)
+    words = [t for t in analysis.focus if not _is_compound(t, analysis.focus)]
+    base = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
+    base["districts"] = districts
+    return Query(
+        **base,
+        question=question,
+        named=list(analysis.districts),
+        comparison=analysis.answer_type == "comparison" or len(districts) > 1,
+        compared=districts if len(districts) > 1 else [],
+        weights={t: idf(t) for t in words},
+        quoted=quoted_phrases(analysis.query),
+        terms=tokenize(analysis.search),
+        searchable=bool(tokenize(analysis.query)),
+        language=detect_language(question),
+    )

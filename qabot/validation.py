@@ -1,0 +1,52 @@
+"""What a question and its parameters must be before anything is searched: one place for the
+limits and messages every front end (CLI, HTTP, Telegram, the library) reports alike."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from qabot.errors import UsageError
+from qabot.textnorm import strip_controls
+
+MAX_QUESTION_CHARS = 500
+MAX_K = 50
+EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def validate_question(question: object) -> str:
+    """The question, trimmed and without control characters; :class:`UsageError` (with a
+    ``reason``) for anything that cannot be searched: not a string, not valid Unicode
+    (undecodable bytes or a lone surrogate), empty, too long, or no letters or digits."""
+    if not isinstance(question, str):
+        raise UsageError(
+            f"the question must be text, not {type(question).__name__}", "bad_question"
+        )
+    if SURROGATE.search(question):
+        raise UsageError(
+            "the question is not valid UTF-8 text (undecodable bytes or a lone surrogate)",
+            "bad_encoding",
+        )
+    question = strip_controls(question).strip()
+    if not question:
+        raise UsageError(
+            f"empty question: ask something, e.g. {EXAMPLE_QUESTION}", "empty_question"
+        )
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UsageError(
+            f"question too long ({len(question)} characters, limit {MAX_QUESTION_CHARS}): "
+            "ask about one thing at a time",
+            "question_too_long",
+        )
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in question):
+        raise UsageError(
+            "the question has no words to search for (only symbols or emoji)", "no_words"
+        )
+    return question
+
+
+def validate_k(k: int) -> int:
+    if not 1 <= k <= MAX_K:
+        raise UsageError(f"k must be between 1 and {MAX_K}, not {k}", "bad_k")
+    return k

@@ -1,0 +1,96 @@
+#!/usr/bin/env python
+"""Snapshot of every answer the engine gives on the question set (issue 18: a restructuring
+must not change a single answer, apart from deliberate, reviewed changes).
+
+Each question of ``tests/data/questions.jsonl`` is asked of the real engine on a copy of the
+shipped index with ``k=5``; its answer object (``Answer.to_dict()``, latency removed) is
+written as one line: the fields a reviewer reads (answer line, refusal, span, notice,
+passages, confidence) plus the sha256 of the whole object in canonical JSON, so a diff of
+the file shows what changed and the hash catches everything else (excerpts, scores).
+``tests/test_snapshot.py`` compares the current code's answers with the committed file.
+
+    .venv/bin/python scripts/answers_snapshot.py           # rewrite the snapshot
+    .venv/bin/python scripts/answers_snapshot.py --check   # list the ids that differ
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qabot.engine import Engine
+    from qabot.evaluation.questions import Question
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = ROOT / "tests" / "data" / "answers_snapshot.jsonl"
+QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
+K = 5
+VOLATILE = ("latency_ms",)  # differs from run to run
+
+
+def canonical(answer: dict) -> str:
+    """The answer object without its volatile fields, as canonical JSON."""
+    kept = {key: value for key, value in answer.items() if key not in VOLATILE}
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def record(answer: dict) -> dict:
+    """The snapshot line of one answer object."""
+    return {
+        "id": answer.get("id"),
+        "no_answer": answer["no_answer"],
+        "answer": answer["answer"],
+        "answer_type": answer["answer_type"],
+        "span": (answer["answer_span"] or {}).get("text"),
+        "notice": answer["notice"],
+        "districts": answer["districts"],
+        "passages": [p["chunk_id"] for p in answer["passages"]],
+        "confidence": answer["confidence"],
+        "sha256": hashlib.sha256(canonical(answer).encode("utf-8")).hexdigest(),
+    }
+
+
+def snapshot(engine: Engine, questions: Iterable[Question]) -> list[dict]:
+    """One record per question, in the set's order."""
+    return [record(engine.ask(q.question, k=K, qid=q.id).to_dict()) for q in questions]
+
+
+def dump(records: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    args = parser.parse_args(argv)
+
+    import shutil
+
+    from qabot.engine import Engine, Settings
+    from qabot.evaluation.questions import load_questions
+
+    with tempfile.TemporaryDirectory(prefix="qabot-snapshot-") as tmp:
+        shutil.copytree(ROOT / "docs_src", Path(tmp) / "docs_src")
+        shutil.copytree(ROOT / "embeddings", Path(tmp) / "embeddings")
+        settings = Settings(Path(tmp) / "docs_src", Path(tmp) / "embeddings", "e5-small")
+        engine = Engine.open(settings, progress=False)
+        records = snapshot(engine, load_questions(QUESTIONS))
+    if args.check:
+        old = {r["id"]: r for r in map(json.loads, SNAPSHOT.read_text("utf-8").splitlines())}
+        changed = [r["id"] for r in records if old.get(r["id"]) != r]
+        print("\n".join(changed) or "no change")
+        return 1 if changed else 0
+    SNAPSHOT.write_text(dump(records), encoding="utf-8")
+    print(f"{len(records)} answers written to {SNAPSHOT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

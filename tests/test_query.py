@@ -1,0 +1,55 @@
+"""The :class:`~qabot.query.Query`: each decision about a question taken once (fast layer,
+on the tiny engine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.engine import Engine
+from qabot.query import detect_language, quoted_phrases
+
+COMPARE = "北辰区和东丽区的生态环境建设有什么不同？"
+
+
+def test_the_question_names_the_districts_searched(tiny: Engine) -> None:
+    query = tiny.query(COMPARE)
+    assert query.districts == query.named == ["北辰区", "东丽区"]
+    assert query.comparison and query.compared == ["北辰区", "东丽区"]
+
+
+def test_an_explicit_district_wins_over_the_named_ones(tiny: Engine) -> None:
+    query = tiny.query(COMPARE, "北辰")
+    assert query.districts == ["北辰区"] and query.named == ["北辰区", "东丽区"]
+    assert query.compared == []  # one district is searched: nothing to interleave
+
+
+def test_an_explicit_district_comparison_speaks_only_of_the_district_searched(
+    tiny: Engine,
+) -> None:
+    """The bug of issue 18: 东丽区 was never searched, yet got a 「文档未提及」 line."""
+    answer = tiny.ask(COMPARE, district="北辰区")
+    assert answer.districts == ["北辰区"]
+    assert "东丽区" not in answer.answer
+    assert all(p.chunk.district == "北辰区" for p in answer.passages)
+
+
+def test_weights_terms_and_quotes_are_computed_once(tiny: Engine) -> None:
+    query = tiny.query("北辰区“垃圾分类”做得怎么样")
+    assert query.quoted == quoted_phrases(query.query) == ["垃圾分类"]
+    # the compound jieba also split counts once, by its parts
+    assert "垃圾分类" in query.focus and "垃圾分类" not in query.weights
+    assert query.weights["垃圾"] == tiny.store.idf("垃圾")
+    assert query.terms == tiny.tokenizer.tokenize(query.search)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("北辰区种了多少亩春小麦？", "zh"),
+        ("How many mu of spring wheat did Beichen plant?", "en"),
+        ("北辰区的GDP是多少", "zh"),
+        ("What is 小巷管家?", "en"),
+    ],
+)
+def test_language(text: str, language: str) -> None:
+    assert detect_language(text) == language

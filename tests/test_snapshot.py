@@ -1,0 +1,27 @@
+"""Every answer of the question set is the one recorded in ``tests/data/answers_snapshot.jsonl``
+(latency aside): a restructuring changes no answer unless the snapshot is regenerated with
+``scripts/answers_snapshot.py`` and the diff reviewed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from qabot.engine import Engine
+from qabot.evaluation.questions import load_questions
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import answers_snapshot  # noqa: E402
+
+
+def test_answers_match_the_snapshot(engine: Engine) -> None:
+    expected = answers_snapshot.SNAPSHOT.read_text(encoding="utf-8").splitlines()
+    records = answers_snapshot.snapshot(engine, load_questions(answers_snapshot.QUESTIONS))
+    actual = answers_snapshot.dump(records).splitlines()
+    assert len(actual) == len(expected)
+    pairs = zip(actual, expected, strict=True)
+    changed = [json.loads(line)["id"] for line, old in pairs if line != old]
+    assert not changed, f"{len(changed)} answers differ from the snapshot: {changed[:20]}"
