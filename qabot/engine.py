@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qabot import refusal
+import qabot.refusal as refusal
 from qabot.answer import compose, typed_first
 from qabot.corpus import SENTENCE_END
 from qabot.districts import Gazetteer

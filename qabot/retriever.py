@@ -14,10 +14,10 @@ more districts, results alternate between them so a comparison shows each side.
 
 from __future__ import annotations
 
-from qabot.store.protocol import ChunkStore
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
 from qabot.query import Query, quoted_phrases
+from qabot.store.protocol import ChunkStore
 from qabot.textnorm import match_key
 from qabot.types import Hit, Mode
 
