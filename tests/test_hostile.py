@@ -1,0 +1,119 @@
+"""Hostile and odd input (issue 23): no question stalls a worker, no number crashes a batch or
+the REPL, and every front end gives up on a stuck question with a clear message."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import threading
+import time
+
+import pytest
+
+from qabot.batch import read_batch
+from qabot.engine import Engine, _is_compound
+from qabot.repl import Repl
+from qabot.telegram.scheduler import Scheduler
+
+# ---------------------------------------------------------------- 1. one question, one stall
+
+
+def test_compound_check_is_linear_in_the_word() -> None:
+    # No split exists (the final b): the old recursion tried every split of the a's,
+    # Fibonacci(33) ≈ 3.5 million calls, seconds; 46 letters took 38 s.
+    started = time.perf_counter()
+    assert not _is_compound("a" * 32 + "b", ["a", "aa", "a" * 32 + "b"])
+    assert not _is_compound("a" * 499 + "b", ["a", "aa", "aaa"])
+    assert time.perf_counter() - started < 0.5
+    assert _is_compound("春小麦种植", ["春", "小麦", "种植", "春小麦种植"])
+    assert not _is_compound("小麦", ["小麦", "小"])  # one part is not a compound
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["a" * 78, "种了" * 100 + "区"])
+def test_repeated_letters_are_answered_in_bounded_time(engine: Engine, question: str) -> None:
+    started = time.perf_counter()
+    answer = engine.ask(question)
+    # Generous: the embedder alone takes seconds for 500 characters on a loaded machine.
+    assert time.perf_counter() - started < 30
+    assert answer.question == question
+
+
+def test_scheduler_gives_up_on_a_stuck_question_and_keeps_its_thread() -> None:
+    release = threading.Event()
+
+    async def scenario() -> None:
+        scheduler = Scheduler(workers=2, budget=0.3)
+        try:
+            with pytest.raises(TimeoutError):
+                await scheduler.run(release.wait)
+            assert scheduler._running == 1  # the stuck thread is still counted as busy
+            assert await scheduler.run(lambda: "next") == "next"
+            release.set()
+            await asyncio.sleep(0.2)
+            assert scheduler._running == 0
+        finally:
+            release.set()
+            scheduler.shutdown()
+
+    asyncio.run(scenario())
+
+
+# ---------------------------------------------------------------- 2. long numbers
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question", ["北辰区" + "9" * 350 + "亩", "种了" + "9" * 310 + ".5亩", "2020" * 100]
+)
+def test_a_long_number_is_a_question_not_a_crash(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.question == question
+
+
+def test_batch_line_with_a_5000_digit_id_is_one_error() -> None:
+    lines = [
+        json.dumps({"question": "北辰区种了多少亩春小麦？", "id": 1}),
+        '{"question": "北辰区种了多少亩春小麦？", "id": ' + "7" * 5000 + "}",
+        '{"question": "q", "district": ' + "8" * 5000 + "}",
+        json.dumps({"question": "宝坻区交付了几个还迁小区？", "id": 4}),
+    ]
+    items = list(read_batch(io.BytesIO("\n".join(lines).encode())))
+    assert [(n, e is None) for n, _, _, e in items] == [(1, True), (2, False), (3, False), (4, True)]
+    assert items[1][3] == "line 2: not valid JSON (a number with too many digits)"
+
+
+@pytest.mark.parametrize("arg", ["²", "①", "٣", "7" * 5000, "0" * 30 + "3", "99"])
+def test_repl_k_with_odd_digits_is_a_message(engine: Engine, arg: str) -> None:
+    out = io.StringIO()
+    Repl(engine, stdin=io.StringIO(f":k {arg}\n:k 3\n:quit\n"), stdout=out).run()
+    lines = out.getvalue().splitlines()
+    expected = "k = 3" if arg.lstrip("0") == "3" else "! "
+    assert lines[0].startswith(expected), lines
+    assert lines[-1] == "k = 3"
+
+
+def test_web_pool_answers_503_timeout_and_keeps_the_stuck_job_counted() -> None:
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
+    from qabot.web.guards import ApiError
+    from qabot.web.pool import AnswerPool
+
+    release = threading.Event()
+
+    async def scenario() -> None:
+        pool = AnswerPool(workers=2, queue=0, budget=0.3)
+        try:
+            with pytest.raises(ApiError) as caught:
+                await pool.run(release.wait)
+            assert caught.value.status == 503 and caught.value.reason == "timeout"
+            assert pool.pending == 1  # the thread cannot be cancelled: still busy
+            assert await pool.run(lambda: "next") == "next"
+            release.set()
+            await asyncio.sleep(0.2)
+            assert pool.pending == 0
+        finally:
+            release.set()
+            pool.close()
+
+    asyncio.run(scenario())
