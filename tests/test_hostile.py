@@ -80,7 +80,12 @@ def test_batch_line_with_a_5000_digit_id_is_one_error() -> None:
         json.dumps({"question": "宝坻区交付了几个还迁小区？", "id": 4}),
     ]
     items = list(read_batch(io.BytesIO("\n".join(lines).encode())))
-    assert [(n, e is None) for n, _, _, e in items] == [(1, True), (2, False), (3, False), (4, True)]
+    assert [(n, e is None) for n, _, _, e in items] == [
+        (1, True),
+        (2, False),
+        (3, False),
+        (4, True),
+    ]
     assert items[1][3] == "line 2: not valid JSON (a number with too many digits)"
 
 
