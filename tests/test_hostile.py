@@ -6,15 +6,26 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import shutil
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
+import filelock
 import pytest
 
+from qabot.backend import parse_store
 from qabot.batch import read_batch
-from qabot.engine import Engine, _is_compound
+from qabot.engine import Engine, Settings, _is_compound
+from qabot.errors import IndexStateError
+from qabot.indexer import _current, build_lock
+from qabot.manifest import MANIFEST, Manifest
 from qabot.repl import Repl
 from qabot.telegram.scheduler import Scheduler
+
+from conftest import run_qabot
 
 # ---------------------------------------------------------------- 1. one question, one stall
 
@@ -122,3 +133,58 @@ def test_web_pool_answers_503_timeout_and_keeps_the_stuck_job_counted() -> None:
             pool.close()
 
     asyncio.run(scenario())
+
+
+# ---------------------------------------------------------------- 3. the manifest's file names
+
+
+def _damaged_index(shipped: Settings, tmp_path: Path, edit: Callable[[dict], None]) -> Path:
+    index = tmp_path / "index"
+    shutil.copytree(shipped.index, index)
+    manifest = index / MANIFEST
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    edit(data)
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    return index
+
+
+@pytest.mark.parametrize("name", ["/dev/zero", "fifo", "../outside.bin", "link-to-zero"])
+def test_manifest_names_only_regular_files_inside_the_index(
+    shipped: Settings, tmp_path: Path, name: str
+) -> None:
+    def edit(data: dict) -> None:
+        data["checksums"][name] = "0" * 64
+
+    index = _damaged_index(shipped, tmp_path, edit)
+    os.mkfifo(index / "fifo")
+    (index / "link-to-zero").symlink_to("/dev/zero")
+    (tmp_path / "outside.bin").write_bytes(b"x")
+    result = run_qabot("ask", "--index", str(index), "--docs", str(shipped.docs), "问", timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert "not a regular file inside the index folder" in result.stderr
+    assert repr(name) in result.stderr
+
+
+# ---------------------------------------------------------------- 11. messages that mislead
+
+
+def test_a_build_already_running_is_a_timeout_not_a_folder_error(tmp_path: Path) -> None:
+    # filelock.Timeout is an OSError: it was reported as "cannot build the index in …".
+    with build_lock(tmp_path), pytest.raises(filelock.Timeout):  # noqa: SIM117
+        with build_lock(tmp_path, timeout=0):
+            pass
+
+
+# ---------------------------------------------------------------- 12. wrong-typed manifest fields
+
+
+@pytest.mark.parametrize("districts", [["北辰区"], "北辰区", {"北辰区": 3}])
+def test_manifest_with_wrong_typed_districts_is_corrupt_and_index_heals(
+    shipped: Settings, tmp_path: Path, districts: object
+) -> None:
+    index = _damaged_index(shipped, tmp_path, lambda data: data.update(districts=districts))
+    with pytest.raises(IndexStateError, match="key 'districts' should be a table") as caught:
+        Manifest.read(index)
+    assert caught.value.reason == "index_corrupt"
+    # `qabot index` treats a corrupt manifest as no index and rebuilds (here: from scratch).
+    assert _current(parse_store(None), index, force=False) is None
