@@ -16,6 +16,7 @@ from pathlib import Path
 import filelock
 import pytest
 
+from qabot import indexer
 from qabot.backend import parse_store
 from qabot.batch import read_batch
 from qabot.engine import Engine, Settings, _is_compound
@@ -25,7 +26,7 @@ from qabot.manifest import MANIFEST, Manifest
 from qabot.repl import Repl
 from qabot.telegram.scheduler import Scheduler
 
-from conftest import run_qabot
+from conftest import run_qabot, small_corpus
 
 # ---------------------------------------------------------------- 1. one question, one stall
 
@@ -188,3 +189,39 @@ def test_manifest_with_wrong_typed_districts_is_corrupt_and_index_heals(
     assert caught.value.reason == "index_corrupt"
     # `qabot index` treats a corrupt manifest as no index and rebuilds (here: from scratch).
     assert _current(parse_store(None), index, force=False) is None
+
+
+# ---------------------------------------------------------------- 4. Milvus Lite's one process
+
+
+@pytest.mark.slow
+def test_a_milvus_lite_file_in_use_is_refused_and_query_failures_are_exit_3(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("milvus_lite", reason="the milvus extra is not installed")
+    docs = small_corpus(tmp_path / "docs", paragraphs=2)
+    store = f"milvus-lite:{tmp_path / 'q.db'}"
+    indexer.build(docs, tmp_path / "none", progress=False, store=store)
+    engine = Engine.load(tmp_path / "none", store=store)  # this process holds the file now
+    args = (
+        "ask",
+        "东丽区",
+        "--store",
+        store,
+        "--index",
+        str(tmp_path / "none"),
+        "--docs",
+        str(docs),
+    )
+    # Twice: Milvus Lite's refused second process used to delete the lock, letting a third in.
+    for _ in range(2):
+        refused = run_qabot(*args, timeout=120)
+        assert refused.returncode == 3, refused.stderr
+        assert "is held by another process" in refused.stderr
+        assert "cannot reach" not in refused.stderr
+    assert engine.ask("东丽区").passages
+    # A failure inside Milvus at query time is an index error (exit 3, HTTP 503).
+    engine.store.client.drop_collection(engine.store.target)
+    with pytest.raises(IndexStateError) as failed:
+        engine.ask("东丽区怎么治理污染？")
+    assert failed.value.reason == "store_failed" and failed.value.exit_code == 3

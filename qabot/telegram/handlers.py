@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
-from qabot.errors import UsageError
+from qabot.errors import IndexStateError, UsageError
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, language, log
 from qabot.telegram.html import esc, render_help, render_sources, render_start
@@ -293,6 +293,9 @@ class Handlers:
             await core.reply(message, f"没法回答这个问题：{esc(exc)}")
         except TimeoutError:  # the scheduler's time budget: the worker may still be busy
             await core.reply(message, TIMED_OUT)
+        except IndexStateError as exc:  # the index failed while answering (Milvus): no traceback
+            log.warning("question in chat %s not answered: %s", chat.id, exc)
+            await core.reply(message, "索引暂时无法使用，没能回答这个问题。请稍后再试。")
         finally:
             notice.cancel()
             if not core.scheduler.backlog(who):
