@@ -51,6 +51,10 @@ def read_text(path: Path) -> tuple[str, str]:
     raise CorpusError(f"{path.name}: not UTF-8 (nor GB18030) text; re-save it as UTF-8")
 
 
+# Toned pinyin letters (GB2312 has them all): the seeds spell names in pinyin this way.
+_PINYIN = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙÜǕǗǙǛńňǹḿ")
+
+
 def _looks_like_text(text: str) -> bool:
     """GB18030 decodes almost any bytes: accept it only if the result reads as Chinese text."""
     if not text.strip():
@@ -63,6 +67,7 @@ def _looks_like_text(text: str) -> bool:
         or "\u3000" <= ch <= "\u303f"
         or "\uff00" <= ch <= "\uffef"
         or ch in "“”‘’—…·"
+        or ch in _PINYIN
     )
     return readable / len(text) > 0.95 and sum(map(is_cjk, text)) > 0.2 * len(text.strip())
 

@@ -19,6 +19,7 @@ import pytest
 from qabot import indexer
 from qabot.backend import parse_store
 from qabot.batch import read_batch
+from qabot.corpus import load_corpus
 from qabot.engine import Engine, Settings, _is_compound
 from qabot.errors import IndexStateError
 from qabot.indexer import _current, build_lock
@@ -26,7 +27,7 @@ from qabot.manifest import MANIFEST, Manifest
 from qabot.repl import Repl
 from qabot.telegram.scheduler import Scheduler
 
-from conftest import run_qabot, small_corpus
+from conftest import DOCS, run_qabot, small_corpus
 
 # ---------------------------------------------------------------- 1. one question, one stall
 
@@ -225,3 +226,16 @@ def test_a_milvus_lite_file_in_use_is_refused_and_query_failures_are_exit_3(
     with pytest.raises(IndexStateError) as failed:
         engine.ask("东丽区怎么治理污染？")
     assert failed.value.reason == "store_failed" and failed.value.exit_code == 3
+
+
+# ---------------------------------------------------------------- 8. real documents refused
+
+
+def test_a_gb18030_document_with_toned_pinyin_is_read(tmp_path: Path) -> None:
+    # The seed itself, full of 質(zhì) annotations, saved in GB18030 (it has every pinyin letter).
+    text = (DOCS / "beichen-2020-interview.txt").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if "(zh" in line or "(w" in line][:6]
+    (tmp_path / "beichen.txt").write_bytes("\n".join(lines).encode("gb18030"))
+    (tmp_path / "dongli.txt").write_text("东丽区建成了社区食堂。\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert "beichen.txt" in {d.source for d in corpus.documents}, corpus.problems
