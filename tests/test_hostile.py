@@ -239,3 +239,28 @@ def test_a_gb18030_document_with_toned_pinyin_is_read(tmp_path: Path) -> None:
     (tmp_path / "dongli.txt").write_text("东丽区建成了社区食堂。\n", encoding="utf-8")
     corpus = load_corpus(tmp_path)
     assert "beichen.txt" in {d.source for d in corpus.documents}, corpus.problems
+
+
+# ---------------------------------------------------------------- 9. quadratic parsing
+
+
+def _parse_seconds(folder: Path, lines: int) -> float:
+    """CPU seconds to parse and chunk a document of ``lines`` short lines (headings,
+    bylines, body) — CPU time, so other processes on the machine do not count."""
+    folder.mkdir()
+    kinds = ["北辰区第{}项工作", "北辰区种植春小麦{}亩。", "张三丰", "一、标题{}", "北辰新闻 首页"]
+    text = "\n".join(kinds[n % len(kinds)].format(n) for n in range(lines))
+    (folder / "many.txt").write_text(text, encoding="utf-8")
+    started = time.process_time()
+    chunks = load_corpus(folder).chunks()
+    assert chunks
+    return time.process_time() - started
+
+
+def test_many_short_lines_parse_in_linear_time(tmp_path: Path) -> None:
+    small = _parse_seconds(tmp_path / "small", 2_000)
+    large = _parse_seconds(tmp_path / "large", 20_000)
+    # Ten times the lines: linear is ~10x; the old heading search and title counts were
+    # quadratic (~100x: 20,000 lines took 30 s). Generous bounds, not a tight timer.
+    assert large < 25 * max(small, 0.05), (small, large)
+    assert large < 20
