@@ -38,7 +38,7 @@ from qabot.sources import (
     source_lines,
 )
 from qabot.sources import list_sources as list_sources  # re-exported: scripts use it here
-from qabot.textnorm import HAN
+from qabot.textnorm import HAN, printable
 from qabot.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
     meta = meta or {}
     raw_text, encoding = read_text(path)
     if encoding != "utf-8-sig":
-        log.warning("%s: decoded as %s, not UTF-8", path.name, encoding)
+        log.warning("%s: decoded as %s, not UTF-8", printable(path.name), encoding)
     lines = source_lines(path, raw_text)
     titles = _repeated_titles(lines)
 
@@ -157,7 +157,7 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
     ]
     all_clean = [p.text for p in paragraphs]
     if not any(p.kind == "body" for p in paragraphs):
-        raise CorpusError(f"{path.name}: no text to index (empty or only page chrome)")
+        raise CorpusError(f"{printable(path.name)}: no text to index (empty or only page chrome)")
 
     speakers = [Speaker(s["name"], s.get("role", "")) for s in meta.get("speakers", [])]
     for found in detect_speakers(cleaned):
