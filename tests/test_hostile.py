@@ -29,6 +29,8 @@ from qabot.telegram.scheduler import Scheduler
 
 from conftest import DOCS, run_qabot, small_corpus
 
+JSON_TYPE = {"Content-Type": "application/json"}
+
 # ---------------------------------------------------------------- 1. one question, one stall
 
 
@@ -264,3 +266,29 @@ def test_many_short_lines_parse_in_linear_time(tmp_path: Path) -> None:
     # quadratic (~100x: 20,000 lines took 30 s). Generous bounds, not a tight timer.
     assert large < 25 * max(small, 0.05), (small, large)
     assert large < 20
+
+
+# ---------------------------------------------------------------- 5. feedback filling the disk
+
+
+def test_feedback_is_rate_limited_and_validated(engine: Engine, tmp_path: Path) -> None:
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
+    from fastapi.testclient import TestClient
+
+    from qabot.feedback import FeedbackStore
+    from qabot.web import WebSettings, create_app
+
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    vote = {"question": "北辰区种了多少亩春小麦？", "vote": "down", "chunk_ids": ["a#p1"]}
+    with TestClient(create_app(engine, WebSettings(rate_limit=4), store)) as client:
+        # Fields too big for what they hold: each entry used to take up to 64 KB.
+        big = client.post("/api/feedback", json={**vote, "chunk_ids": ["x" * 1000] * 50})
+        assert big.status_code == 400
+        surrogate = '{"question": "\\ud800", "vote": "up"}'  # was a 500 from SQLite
+        bad = client.post("/api/feedback", content=surrogate, headers=JSON_TYPE)
+        assert bad.status_code == 400
+        huge = client.post("/api/feedback/" + "9" * 30 + "/reason", json={"reason": "other"})
+        assert huge.status_code == 400  # was a 500
+        codes = [client.post("/api/feedback", json=vote).status_code for _ in range(6)]
+        assert codes == [200] * 4 + [429] * 2, codes
+    assert len(store.entries()) == 4
