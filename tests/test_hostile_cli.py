@@ -119,3 +119,17 @@ def test_slow_header_connections_do_not_hold_the_server(server: str) -> None:
     finally:
         for sock in idle:
             sock.close()
+
+
+# ---------------------------------------------------------------- 12. jieba's cache
+
+
+def test_jieba_cache_lives_in_qabots_cache_folder(tmp_path: Path) -> None:
+    code = "from qabot.lexical import Tokenizer; print(Tokenizer().tokenize('北辰区种春小麦'))"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "qabot").glob("jieba*.cache")), "jieba cached somewhere else"
+    assert "Traceback" not in done.stderr
