@@ -26,7 +26,7 @@ import numpy as np
 
 from qabot.embed_pool import BuildJob
 from qabot.errors import IndexStateError, UsageError
-from qabot.manifest import MANIFEST, Manifest, check_index_folder
+from qabot.manifest import MANIFEST, Manifest, check_index_folder, exists
 from qabot.store import Store, build_store
 from qabot.types import Chunk, DocumentInfo
 
@@ -107,7 +107,7 @@ def open_existing(spec: StoreSpec, index_dir: Path) -> ChunkStore | None:
     """The current index generation, or ``None`` when none was built yet. Read-only."""
     if spec.kind == "faiss":
         check_index_folder(index_dir)  # a file named by --index: say so, not "no index"
-        return Store.load(index_dir) if (index_dir / MANIFEST).exists() else None
+        return Store.load(index_dir) if exists(index_dir / MANIFEST) else None
     from qabot.milvus_store import MilvusStore
 
     return MilvusStore.open(spec)

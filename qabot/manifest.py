@@ -35,9 +35,21 @@ REBUILD = "rebuild it with `qabot index`"
 _READ_BLOCK = 1 << 20
 
 
+def exists(path: Path) -> bool:
+    """``path.exists()``, but a folder qabot may not look into (EACCES, which Python 3.11
+    raises) is an index error naming it, exit 3, not an internal error."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise IndexStateError(
+            f"cannot read the index at {path}: {exc.strerror} (check the folder's permissions)",
+            "index_unreadable",
+        ) from exc
+
+
 def check_index_folder(index_dir: Path) -> None:
     """Refuse an ``--index`` that names a file (before anything slow happens)."""
-    if index_dir.exists() and not index_dir.is_dir():
+    if exists(index_dir) and not index_dir.is_dir():
         raise IndexStateError(
             f"{index_dir} is a file, not an index folder: point --index (QABOT_INDEX) at a folder",
             "index_not_a_folder",
@@ -108,7 +120,7 @@ class Manifest:
         """The manifest in ``index_dir``; :class:`IndexStateError` naming what is wrong."""
         check_index_folder(index_dir)
         path = index_dir / MANIFEST
-        if not path.exists():
+        if not exists(path):
             raise IndexStateError(
                 f"no index in {index_dir}: run `qabot index` to build it", "index_missing"
             )
