@@ -44,7 +44,9 @@ def main() -> int:
     engine.ask("北辰区种了多少亩春小麦？")  # warm-up
     rng = random.Random(args.seed)
     seconds, refused, worst = [], 0, (0.0, "")
-    for _ in range(args.count):
+    for n in range(1, args.count + 1):
+        if n % 100 == 0:
+            print(f"{n} asked", file=sys.stderr, flush=True)
         question = fuzzed(rng)
         started = time.perf_counter()
         try:
