@@ -25,11 +25,9 @@ def read_batch(stream: BinaryIO) -> Iterator[tuple[int, object, dict | None, str
             continue
         if not line.strip():
             continue
-        try:
-            request = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            yield number, None, None, f"line {number}: not valid JSON ({detail})"
+        request, problem = _parse(line)
+        if problem:
+            yield number, None, None, f"line {number}: not valid JSON ({problem})"
             continue
         if not isinstance(request, dict):
             yield number, None, None, f"line {number}: expected an object with a 'question' string"
@@ -39,6 +37,19 @@ def read_batch(stream: BinaryIO) -> Iterator[tuple[int, object, dict | None, str
             yield number, None, None, f"line {number}: 'id' must be a string or a number"
             continue
         yield number, qid, request, request_problem(request, number)
+
+
+def _parse(line: str) -> tuple[object, str | None]:
+    """The JSON value of a line, or why it is not one (broken syntax, nesting too deep for
+    the parser, or an integer longer than Python's int-string conversion limit)."""
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as exc:
+        return None, exc.msg
+    except RecursionError:
+        return None, "nested too deeply"
+    except ValueError:
+        return None, "a number with too many digits"
 
 
 def encodable(value: object) -> bool:

@@ -11,6 +11,7 @@ import argparse
 import io
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--webhook-url", help="public HTTPS URL: run in webhook mode instead of polling"
     )
     telegram.add_argument("--listen", help="webhook server address (default 127.0.0.1)")
-    telegram.add_argument("--port", type=int, help="webhook server port (default 8443)")
+    telegram.add_argument("--port", type=_port, help="webhook server port (default 8443)")
     telegram.add_argument(
         "--state",
         metavar="FILE",
@@ -153,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="HTTP API and web chat page (extra 'web')")
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     serve.add_argument(
         "--workers", type=int, help="threads answering questions (default 2, $QABOT_WEB_WORKERS)"
     )
@@ -327,15 +328,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return run_from_cli(args, _settings(args))
 
 
+def _port(value: str) -> int:
+    """A TCP port for argparse: 70000 is a usage error, not a traceback from bind()."""
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, not {value!r}")
+    return int(value)
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     from qabot.feedback import FeedbackStore
 
-    store = FeedbackStore(args.file)
-    if args.action == "export":
-        count = store.export(args.output)
-        print(f"{count} 👎 question(s) written to {args.output} (label them, then add to the set)")
-        return 0
-    stats = store.stats()
+    try:
+        store = FeedbackStore(args.file)
+        if args.action == "export":
+            count = store.export(args.output)
+            print(
+                f"{count} 👎 question(s) written to {args.output} (label them, then add to the set)"
+            )
+            return 0
+        stats = store.stats()
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(
+            f"{args.file or 'the feedback store'} is not a readable feedback database ({exc}): "
+            "point --file at one, or move the damaged file away",
+            "bad_feedback_store",
+        ) from None
+    except OSError as exc:
+        where = exc.filename or args.file or "the feedback store"
+        raise UsageError(f"cannot use {where}: {exc.strerror}", "bad_feedback_store") from None
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ from qabot.sources import (
     source_lines,
 )
 from qabot.sources import list_sources as list_sources  # re-exported: scripts use it here
-from qabot.textnorm import HAN
+from qabot.textnorm import HAN, printable
 from qabot.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,13 @@ def doc_id_for(path: Path) -> str:
 
 def _repeated_titles(lines: list[str]) -> set[str]:
     """Short lines that occur more than once: a page title repeated by the site template."""
-    short = [line.strip() for line in lines if 0 < len(line.strip()) <= 80]
-    return {line for line in short if short.count(line) > 1 and not line.endswith(_CLOSING)}
+    counts = Counter(line.strip() for line in lines if 0 < len(line.strip()) <= 80)
+    return {line for line, n in counts.items() if n > 1 and not line.endswith(_CLOSING)}
+
+
+def _ends_with_title(line: str, titles: set[str]) -> bool:
+    """``line`` is "something <title>": a set lookup per space, not a scan of the titles."""
+    return any(line[i + 1 :] in titles for i, ch in enumerate(line) if ch == " ")
 
 
 def _is_heading(text: str) -> bool:
@@ -118,12 +124,13 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
     meta = meta or {}
     raw_text, encoding = read_text(path)
     if encoding != "utf-8-sig":
-        log.warning("%s: decoded as %s, not UTF-8", path.name, encoding)
+        log.warning("%s: decoded as %s, not UTF-8", printable(path.name), encoding)
     lines = source_lines(path, raw_text)
     titles = _repeated_titles(lines)
 
     paragraphs: list[Paragraph] = []
     title_seen = ""
+    body_seen = False  # a flag, not a scan of the paragraphs so far: linear in the lines
     for line_no, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -135,13 +142,14 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
         stripped = raw.strip()
         if reason:
             paragraph.kind, paragraph.skipped_because = "skipped", reason
-        elif stripped in titles or any(stripped.endswith(" " + t) for t in titles):
+        elif stripped in titles or _ends_with_title(stripped, titles):
             paragraph.kind, paragraph.skipped_because = "skipped", "title"
             title_seen = title_seen or next((t for t in titles if stripped.endswith(t)), stripped)
-        elif _is_byline(text) and not any(p.kind == "body" for p in paragraphs):
+        elif _is_byline(text) and not body_seen:
             paragraph.kind, paragraph.skipped_because = "skipped", "byline"
         elif _is_heading(text):
             paragraph.kind = "heading"
+        body_seen = body_seen or paragraph.kind == "body"
         paragraphs.append(paragraph)
 
     cleaned = [
@@ -149,7 +157,7 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
     ]
     all_clean = [p.text for p in paragraphs]
     if not any(p.kind == "body" for p in paragraphs):
-        raise CorpusError(f"{path.name}: no text to index (empty or only page chrome)")
+        raise CorpusError(f"{printable(path.name)}: no text to index (empty or only page chrome)")
 
     speakers = [Speaker(s["name"], s.get("role", "")) for s in meta.get("speakers", [])]
     for found in detect_speakers(cleaned):
@@ -316,9 +324,11 @@ def _opening_sentence(text: str) -> str:
 
 def _join_heading(doc: Document, paragraph: Paragraph) -> str:
     """A heading and the heading lines right before it ("以“大党建”为第一统领 凝聚力量助力发展")."""
-    index = doc.paragraphs.index(paragraph)
     lines = [paragraph.text]
-    for earlier in reversed(doc.paragraphs[:index]):
+    # Walk back from the heading by position (numbered from 1 in list order): no search for
+    # it and no copy of the paragraphs before it, so a document of many headings is linear.
+    for index in range(paragraph.number - 2, -1, -1):
+        earlier = doc.paragraphs[index]
         if earlier.kind != "heading" or earlier.line < paragraph.line - 2:
             break
         lines.insert(0, earlier.text)

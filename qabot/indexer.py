@@ -92,6 +92,8 @@ def build_lock(index_dir: Path, timeout: float = -1) -> Iterator[None]:
                 raise
             log.warning("another build of %s is running: waiting for it to finish", index_dir)
             lock.acquire(timeout=timeout)
+    except filelock.Timeout:  # an OSError too: not a folder problem, another build
+        raise
     except OSError as exc:  # a read-only folder, a full disk …
         raise IndexStateError(
             f"cannot build the index in {index_dir} ({exc.strerror or exc})", "index_write_failed"

@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 import math
+import os
 import re
 import threading
 import warnings
@@ -56,10 +57,24 @@ def tokenizer_signature() -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
 
+def cache_dir() -> str | None:
+    """qabot's own cache folder (``$XDG_CACHE_HOME/qabot``, else ``~/.cache/qabot``) for
+    jieba's dictionary cache: in the shared /tmp another user's file made jieba print two
+    tracebacks on every start. ``None`` (jieba's default) when it cannot be created."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    folder = Path(base) / "qabot"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return str(folder)
+
+
 @lru_cache(maxsize=1)
 def _base_jieba() -> jieba.Tokenizer:
     """jieba's dictionary with qabot's user dictionary, loaded once per process."""
     tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = cache_dir()
     tokenizer.load_userdict(io.StringIO(_data("userdict.txt")))
     return tokenizer
 

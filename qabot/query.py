@@ -40,15 +40,19 @@ def detect_language(text: str) -> Language:
 
 
 def _is_compound(word: str, words: list[str]) -> bool:
-    """True if ``word`` is a concatenation of two or more other words of the list."""
-    others = [w for w in words if w != word and len(w) < len(word)]
+    """True if ``word`` is a concatenation of two or more other words of the list.
 
-    def split(rest: str, parts: int) -> bool:
-        if not rest:
-            return parts >= 2
-        return any(rest.startswith(w) and split(rest[len(w) :], parts + 1) for w in others)
-
-    return split(word, 0)
+    Dynamic programming over positions (which prefixes the other words cover), so a
+    question of repeated letters costs O(len(word) * len(words)), not an exponential
+    search. Every other word is shorter than ``word``, so a cover has two parts or more."""
+    others = {w for w in words if w != word and 0 < len(w) < len(word)}
+    lengths = sorted({len(w) for w in others})
+    covered = [True] + [False] * len(word)  # covered[i]: word[:i] splits into other words
+    for end in range(1, len(word) + 1):
+        covered[end] = any(
+            n <= end and covered[end - n] and word[end - n : end] in others for n in lengths
+        )
+    return covered[-1]
 
 
 @dataclass(frozen=True)

@@ -265,7 +265,11 @@ class QuestionAnalyzer:
         focus = self.focus(query, people, not_covered, answer_type)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]
-        numbers = [n for n in _NUMBER.findall(numeric) if int(float(n)) not in years]
+        # Compared as text: a 400-digit number overflows float and int() has a length limit.
+        year_texts = {str(y) for y in years}
+        numbers = [
+            n for n in _NUMBER.findall(numeric) if n.split(".")[0].lstrip("0") not in year_texts
+        ]
         search = query
         if answer_type != "person" and focus:
             # 冯书记讲的帮扶资金: who said it picks the district, what was said is the topic;

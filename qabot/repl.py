@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from qabot.engine import Engine, validate_k
+from qabot.engine import MAX_K, Engine, validate_k
 from qabot.errors import UsageError
 from qabot.render import render_json, render_terminal
 
@@ -109,8 +109,10 @@ class Repl:
                 )
             )
         elif name == "k":
-            if not arg.isdigit():
+            if not (arg.isascii() and arg.isdigit()):  # not ², ① or ٣, which int() refuses
                 raise UsageError(":k needs a number, e.g. :k 3")
+            if len(arg.lstrip("0")) > len(str(MAX_K)):  # 5,000 digits: past int()'s limit
+                raise UsageError(f"k must be between 1 and {MAX_K}, not {arg[:10]}…")
             self.k = validate_k(int(arg))
             self.say(f"k = {self.k}")
         elif name == "district":

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from qabot.errors import CorpusError
-from qabot.textnorm import is_cjk, strip_controls
+from qabot.textnorm import is_cjk, printable, strip_controls
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,7 @@ else:  # pragma: no cover
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 CATALOG_NAME = "catalog.toml"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # ---------------------------------------------------------------------------- reading files
@@ -39,7 +40,7 @@ def read_text(path: Path) -> tuple[str, str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CorpusError(f"{path.name}: cannot be read ({exc.strerror})") from exc
+        raise CorpusError(f"{printable(path.name)}: cannot be read ({exc.strerror})") from exc
     if b"\x00" not in data:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -48,7 +49,11 @@ def read_text(path: Path) -> tuple[str, str]:
                 continue
             if encoding == "utf-8-sig" or _looks_like_text(text):
                 return text, encoding
-    raise CorpusError(f"{path.name}: not UTF-8 (nor GB18030) text; re-save it as UTF-8")
+    raise CorpusError(f"{printable(path.name)}: not UTF-8 (nor GB18030) text; re-save it as UTF-8")
+
+
+# Toned pinyin letters (GB2312 has them all): the seeds spell names in pinyin this way.
+_PINYIN = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙÜǕǗǙǛńňǹḿ")
 
 
 def _looks_like_text(text: str) -> bool:
@@ -63,6 +68,7 @@ def _looks_like_text(text: str) -> bool:
         or "\u3000" <= ch <= "\u303f"
         or "\uff00" <= ch <= "\uffef"
         or ch in "“”‘’—…·"
+        or ch in _PINYIN
     )
     return readable / len(text) > 0.95 and sum(map(is_cjk, text)) > 0.2 * len(text.strip())
 
@@ -197,7 +203,7 @@ def scan_sources(docs_dir: Path) -> tuple[list[Path], list[str]]:
     for path in entries:
         problem = _unreadable(path)
         if problem:
-            problems.append(f"{path.name}: {problem}")
+            problems.append(f"{printable(path.name)}: {problem}")
         else:
             sources.append(path)
     return sources, problems
@@ -205,6 +211,8 @@ def scan_sources(docs_dir: Path) -> tuple[list[Path], list[str]]:
 
 def _unreadable(path: Path) -> str:
     """Why ``path`` is no document to read, or ``""`` (opens it: permissions are real)."""
+    if _SURROGATE.search(path.name):  # bytes of another encoding: cannot be stored or shown
+        return "its file name is not valid UTF-8; rename it"
     try:
         if not path.is_file():
             if path.is_symlink() and not path.exists():

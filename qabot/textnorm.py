@@ -64,3 +64,13 @@ def strip_controls(text: str) -> str:
     title; they are kept out of the index text and out of what the CLI prints.
     """
     return _CONTROL.sub("", _ESCAPE.sub("", text))
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character, bidirectional override and lone surrogate
+    written as an escape (``\\x1b``, ``\\udcff``): a file name in a message is shown, not
+    obeyed by the terminal, and can always be encoded."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)

@@ -27,7 +27,9 @@ from faultlib import Lab
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-k", default="", help="only cases whose name contains this")
-    parser.add_argument("-g", "--group", help="only this group: input, corpus, index, build")
+    parser.add_argument(
+        "-g", "--group", help="only this group: input, corpus, index, build, hostile"
+    )
     args = parser.parse_args(argv)
     cases = [c for c in CASES if args.k in c.name and args.group in (None, c.group)]
     lab = Lab()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 
+from faulthostile import HOSTILE_CASES
+
 from faultbuild import BUILD_CASES
 from faultlib import FACT, QUESTION, Case, Lab, Result, can_drop_privileges, check, unpunctuated
 
@@ -299,4 +301,5 @@ CASES = [
     Case("index-force", 5, "index", "every chunk re-embedded", force),
     Case("index-is-a-file", 15, "index", "exit 3 before embedding", index_is_file),
     *BUILD_CASES,
+    *HOSTILE_CASES,
 ]

@@ -16,6 +16,7 @@ from qabot.cleaning import clean_text
 from qabot.corpus import MAX_CHARS, load_corpus, pack_sentences, split_long, split_sentences
 from qabot.engine import validate_question
 from qabot.errors import CorpusError, UsageError
+from qabot.repl import Repl
 from qabot.textnorm import strip_controls
 
 QUESTION_REASONS = {
@@ -111,3 +112,48 @@ def test_any_document_loads_or_is_skipped_by_name(content: bytes) -> None:
             return
         for chunk in corpus.chunks():
             assert len(chunk.text) <= MAX_CHARS and chunk.text == strip_controls(chunk.text)
+
+
+# Issue 23: the shapes that crashed or stalled — long digit runs (OverflowError, int-string
+# limit), one character repeated (exponential compound split), huge numbers in batch lines.
+digit_runs = st.builds(
+    lambda head, digits, tail: (head + digits + tail)[:500],
+    st.text(max_size=20),
+    st.integers(1, 9).flatmap(lambda d: st.integers(300, 480).map(lambda n: str(d) * n)),
+    st.sampled_from(["", "亩", ".5亩", "年", "e9", "个孩子？"]),
+)
+repeats = st.builds(
+    lambda ch, n: ch * n, st.sampled_from(["a", "种", "区", "了", "9", "ab"]), st.integers(30, 240)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(digit_runs | repeats)
+def test_question_analysis_survives_long_digit_runs_and_repeats(engine, question: str) -> None:
+    analysis = engine.analyzer.analyse(question)
+    weights = engine.focus_weights(analysis)  # the compound split ran on every focus word
+    assert all(isinstance(w, float) for w in weights.values())
+
+
+huge_numbers = st.integers(1, 6000).map(lambda n: "9" * n) | st.sampled_from(
+    ["1e400", "-1e400", "1" + "0" * 5000 + ".5", "0." + "1" * 5000]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(huge_numbers, st.sampled_from(["id", "district", "question", "k"]))
+def test_batch_lines_with_huge_numbers_are_one_error_each(number: str, field: str) -> None:
+    line = f'{{"question": "北辰区种了多少亩春小麦？", "{field}": {number}}}'
+    _check_batch(b"\n".join([line.encode(), b'{"question": "x"}']))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from([":k", ":district", ":json", ":help", ":", ":kk"]),
+    awkward | st.from_regex(r"[0-9²①٣]{1,5000}", fullmatch=True),
+)
+def test_repl_commands_print_a_line_and_keep_the_session(engine, command: str, arg: str) -> None:
+    out = io.StringIO()
+    arg = arg.replace("\n", " ")
+    Repl(engine, stdin=io.StringIO(f"{command} {arg}\n:k 4\n:quit\n"), stdout=out).run()
+    assert out.getvalue().splitlines()[-1] == "k = 4"

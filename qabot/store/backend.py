@@ -22,7 +22,7 @@ from qabot.errors import IndexStateError
 from qabot.store.embed_pool import BuildJob
 from qabot.store.faiss_build import build_store
 from qabot.store.faiss_store import FaissStore
-from qabot.store.manifest import MANIFEST, check_index_folder
+from qabot.store.manifest import MANIFEST, check_index_folder, exists
 from qabot.store.protocol import ChunkStore, StoreSpec
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def open_existing(spec: StoreSpec, index_dir: Path) -> ChunkStore | None:
     """The current index generation, or ``None`` when none was built yet. Read-only."""
     if spec.kind == "faiss":
         check_index_folder(index_dir)  # a file named by --index: say so, not "no index"
-        return FaissStore.load(index_dir) if (index_dir / MANIFEST).exists() else None
+        return FaissStore.load(index_dir) if exists(index_dir / MANIFEST) else None
     from qabot.store.milvus_store import MilvusStore
 
     return MilvusStore.open(spec)

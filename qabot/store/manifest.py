@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -34,9 +35,21 @@ REBUILD = "rebuild it with `qabot index`"
 _READ_BLOCK = 1 << 20
 
 
+def exists(path: Path) -> bool:
+    """``path.exists()``, but a folder qabot may not look into (EACCES, which Python 3.11
+    raises) is an index error naming it, exit 3, not an internal error."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise IndexStateError(
+            f"cannot read the index at {path}: {exc.strerror} (check the folder's permissions)",
+            "index_unreadable",
+        ) from exc
+
+
 def check_index_folder(index_dir: Path) -> None:
     """Refuse an ``--index`` that names a file (before anything slow happens)."""
-    if index_dir.exists() and not index_dir.is_dir():
+    if exists(index_dir) and not index_dir.is_dir():
         raise IndexStateError(
             f"{index_dir} is a file, not an index folder: point --index (QABOT_INDEX) at a folder",
             "index_not_a_folder",
@@ -107,7 +120,7 @@ class Manifest:
         """The manifest in ``index_dir``; :class:`IndexStateError` naming what is wrong."""
         check_index_folder(index_dir)
         path = index_dir / MANIFEST
-        if not path.exists():
+        if not exists(path):
             raise IndexStateError(
                 f"no index in {index_dir}: run `qabot index` to build it", "index_missing"
             )
@@ -135,6 +148,11 @@ class Manifest:
             value = data.get(key)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise bad(f"key {key!r} should be {words}, not {type(value).__name__}")
+        districts = data.get("districts", {})
+        if not isinstance(districts, dict) or not all(
+            isinstance(v, str) for v in districts.values()
+        ):
+            raise bad(f"key 'districts' should be a table of district → city: {districts!r:.40}")
         if data["format_version"] != FORMAT_VERSION:
             raise IndexStateError(
                 f"index in {path.parent} has format {data['format_version']}, this qabot reads "
@@ -195,13 +213,24 @@ class Manifest:
                     f"index in {index_dir}: no checksum for {self.files[kind]}; {REBUILD}",
                     "index_corrupt",
                 )
+        root = index_dir.resolve()
         for name, expected in self.checksums.items():
+            # Only regular files inside the folder: a hand-edited manifest naming /dev/zero,
+            # a FIFO or ../../etc would otherwise be read forever, or outside the index.
             path = index_dir / name
             try:
+                inside = path.resolve().is_relative_to(root) and not Path(name).is_absolute()
+                if not inside or not stat.S_ISREG(path.stat().st_mode):
+                    raise IndexStateError(
+                        f"index in {index_dir} is corrupt: its manifest names {name!r}, which is "
+                        f"not a regular file inside the index folder; {REBUILD}",
+                        "index_corrupt",
+                    )
                 actual = file_digest(path)
-            except OSError as exc:
+            except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
+                detail = getattr(exc, "strerror", None) or str(exc)
                 raise IndexStateError(
-                    f"index in {index_dir} is incomplete: {name}: {exc.strerror}; {REBUILD}",
+                    f"index in {index_dir} is incomplete: {name!r}: {detail}; {REBUILD}",
                     "index_corrupt",
                 ) from exc
             if actual != expected:

@@ -20,12 +20,15 @@ frequencies (for the no-answer rule's IDF weights), so the process keeps no corp
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
+import filelock
 import numpy as np
 
 from qabot.errors import IndexStateError
@@ -42,6 +45,9 @@ POINTER = "current"
 MAX_VARCHAR = 65_535
 REBUILD = "rebuild it with `qabot index --store …`"
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, as in the FAISS store
+T = TypeVar("T")
+_HELD: dict[str, filelock.FileLock] = {}  # Milvus Lite files this process holds
+_HELD_GUARD = threading.Lock()
 
 
 def connect(spec: StoreSpec) -> Any:
@@ -56,6 +62,8 @@ def connect(spec: StoreSpec) -> Any:
     # pymilvus logs every failed RPC with a traceback; qabot reports them as one line.
     for name in ("pymilvus", "pymilvus.milvus_client"):  # pymilvus configures both itself
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    if spec.kind == "milvus-lite":
+        _hold_lite_file(spec.uri)
     try:
         return MilvusClient(uri=spec.uri, token=spec.token, timeout=10)
     except Exception as exc:
@@ -64,6 +72,52 @@ def connect(spec: StoreSpec) -> Any:
             "(check --store / QABOT_STORE, that the server runs, and QABOT_MILVUS_TOKEN)",
             "store_unreachable",
         ) from exc
+
+
+def _hold_lite_file(path: str) -> None:
+    """Take qabot's own lock on a Milvus Lite file for the rest of the process.
+
+    Milvus Lite lets one process open a file, but a refused second process removes the
+    lock file on its way out (``Server.stop()`` unlinks a lock it never took), so a third
+    one would open a second server on the same file and corrupt it. This flock is released
+    by the kernel when the holder exits, however it exits, and a process refused here never
+    reaches Milvus Lite."""
+    with _HELD_GUARD:
+        if path in _HELD:
+            return
+        lock = filelock.FileLock(f"{path}.qabot.lock")
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            raise IndexStateError(
+                f"the Milvus Lite file {path} is held by another process (a qabot serve, "
+                "telegram, ask or index using it): Milvus Lite lets one process open a file "
+                "at a time; wait for it or stop it, or use a Milvus server (milvus://HOST:PORT)",
+                "store_busy",
+            ) from None
+        except OSError:
+            return  # no folder to lock in: Milvus Lite itself says what is wrong
+        _HELD[path] = lock
+
+
+def answering(method: Callable[..., T]) -> Callable[..., T]:
+    """A query failing inside Milvus (another process wrote to a Lite file, a server went
+    away) is an index problem — exit 3, HTTP 503 — not an internal error."""
+
+    @functools.wraps(method)
+    def guarded(self: MilvusStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if not type(exc).__module__.startswith(("pymilvus", "grpc")):
+                raise
+            raise IndexStateError(
+                f"the Milvus index at {self.spec.uri} failed while answering "
+                f"({first_line(exc)}): check that no other process writes to it, or {REBUILD}",
+                "store_failed",
+            ) from exc
+
+    return guarded
 
 
 def first_line(exc: BaseException) -> str:
@@ -134,6 +188,7 @@ class MilvusStore:
     def check_embedder(self, embedder_id: str) -> None:
         self.manifest.check_embedder(embedder_id, "qabot index --store …")
 
+    @answering
     def _search(
         self, data: list, field: str, metric: str, depth: int, districts: Sequence[str]
     ) -> dict[int, float]:
@@ -164,6 +219,7 @@ class MilvusStore:
         scale = 1.0 + BM25_PARAMS["bm25_k1"]
         return {i: s / scale for i, s in found.items() if s > 0}
 
+    @answering
     def chunks_at(self, positions: Iterable[int]) -> dict[int, Chunk]:
         wanted = list(positions)
         if not wanted:
@@ -173,6 +229,7 @@ class MilvusStore:
         )
         return {int(row["seq"]): Chunk.from_dict(row["chunk"]) for row in rows}
 
+    @answering
     def _doc_freq(self, token: str) -> int:
         """How many chunks hold ``token`` (stored at build time, cached)."""
         if token not in self._df:
@@ -194,6 +251,7 @@ class MilvusStore:
             page = self.chunks_at(range(start, min(start + 1000, self.size)))
             yield from (page[i] for i in sorted(page))
 
+    @answering
     def paragraph_chunks(self, chunk_id: str) -> list[Chunk]:
         rows = self.client.query(
             self.target, filter=in_filter("id", [chunk_id]), output_fields=["doc_id", "paragraph"]
@@ -205,6 +263,7 @@ class MilvusStore:
         pieces = self.client.query(self.target, filter=expr, output_fields=["seq", "chunk"])
         return [Chunk.from_dict(r["chunk"]) for r in sorted(pieces, key=lambda r: r["seq"])]
 
+    @answering
     def documents(self) -> list[DocumentInfo]:
         pages = meta_row(self.client, f"{self._gen}:documents")
         keys = [f"{self._gen}:documents:{n}" for n in range(int(pages["count"]) if pages else 0)]

@@ -104,9 +104,13 @@ class Callbacks:
             await query.answer([], cache_time=5)
             return
         core = self.core
-        answer = await core.scheduler.run(
-            lambda: core.engine.ask(question, k=INLINE_RESULTS * core.config.page_size)
-        )
+        try:
+            answer = await core.scheduler.run(
+                lambda: core.engine.ask(question, k=INLINE_RESULTS * core.config.page_size)
+            )
+        except TimeoutError:  # past the time budget: no card rather than a stuck query
+            await query.answer([], cache_time=5)
+            return
         record = answer_record(answer)
         text = render_page(record, 0, core.config.page_size, core.known, core.docs)
         results = [

@@ -57,6 +57,7 @@ class BotConfig:
     feedback_path: Path | None = None  # None: FeedbackStore's default (the state folder)
     workers: int = 0  # retrieval threads; 0: one per core (at most 4)
     queue_notice: float = 3.0  # seconds a question waits before 「排队中…」 is sent
+    answer_timeout: float = 30.0  # seconds before the user is told a question took too long
 
     @property
     def base_file_url(self) -> str:

@@ -70,7 +70,7 @@ class BotCore:
             config=config,
             state=ChatState(config.state_path, config.retention_days),
             feedback=FeedbackStore(config.feedback_path),
-            scheduler=Scheduler(config.workers),
+            scheduler=Scheduler(config.workers, config.answer_timeout),
             rate=QuestionRateLimit(config.rate_limit),
             known=list(engine.districts),
             docs=engine.documents(),

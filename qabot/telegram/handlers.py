@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
-from qabot.errors import UsageError
+from qabot.errors import IndexStateError, UsageError
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, language, log
 from qabot.telegram.html import esc, render_help, render_sources, render_start
@@ -53,6 +53,7 @@ PROBLEMS = {
     ),
     "no_words": "这条消息里没有可以检索的文字（只有符号或表情）。请用文字提问，例如：{example}",
 }
+TIMED_OUT = "这个问题花的时间太长，没能及时回答。请换一个更短、更具体的问法再试。"
 ENGLISH_HINT = (
     "I answer from Chinese documents, so please ask in Chinese, for example: {example} "
     "(“How many mu of spring wheat did Beichen plant?”). /help lists the commands."
@@ -290,6 +291,11 @@ class Handlers:
                 await self._reply_answer(context, message, answer, edit_date)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
             await core.reply(message, f"没法回答这个问题：{esc(exc)}")
+        except TimeoutError:  # the scheduler's time budget: the worker may still be busy
+            await core.reply(message, TIMED_OUT)
+        except IndexStateError as exc:  # the index failed while answering (Milvus): no traceback
+            log.warning("question in chat %s not answered: %s", chat.id, exc)
+            await core.reply(message, "索引暂时无法使用，没能回答这个问题。请稍后再试。")
         finally:
             notice.cancel()
             if not core.scheduler.backlog(who):

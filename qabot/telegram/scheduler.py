@@ -9,6 +9,10 @@
   in the order of the questions.
 * **Long questions cannot take every worker**: at most ``workers - 1`` (at least one) slow
   jobs run at once, so short questions always find a free thread.
+* **A question has a time budget** (``budget`` seconds from being queued): past it the
+  caller gets :class:`TimeoutError` and tells the user, instead of waiting forever on a
+  stuck worker. The thread cannot be cancelled, so it keeps its place in the pool until it
+  really ends; a job still queued is dropped.
 * Cheap commands never come here at all.
 """
 
@@ -45,8 +49,9 @@ class _Job:
 class Scheduler:
     """Per-user order plus a bounded, lane-aware worker pool."""
 
-    def __init__(self, workers: int = 0) -> None:
+    def __init__(self, workers: int = 0, budget: float = 0) -> None:
         self.workers = workers or default_workers()
+        self.budget = budget  # seconds; 0: no limit
         self.slow_limit = max(1, self.workers - 1)
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="qabot-ask")
         self._queue: deque[_Job] = deque()
@@ -79,11 +84,11 @@ class Scheduler:
         self, fn: Callable[[], T], *, slow: bool = False, on_start: Callable[[], Any] | None = None
     ) -> T:
         """Run ``fn`` on a worker thread when the lane allows (``on_start`` is called then);
-        await its result."""
+        await its result (:class:`TimeoutError` past the budget)."""
         job = _Job(slow, fn, asyncio.get_running_loop().create_future(), on_start)
         self._queue.append(job)
         self._dispatch()
-        return await job.future
+        return await asyncio.wait_for(job.future, self.budget or None)
 
     def _dispatch(self) -> None:
         """Start queued jobs in order while threads are free; a slow job waits for the slow

@@ -120,7 +120,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = slot
-    app.state.pool = AnswerPool(settings.workers, settings.queue)
+    app.state.pool = AnswerPool(settings.workers, settings.queue, settings.answer_timeout)
     app.state.rate_limit = ClientRateLimit(settings.rate_limit)
     app.state.feedback = feedback
     app.include_router(api)

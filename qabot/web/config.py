@@ -51,19 +51,21 @@ class WebSettings:
     queue: int = 64
     max_batch: int = 20
     max_body: int = 64 * 1024
+    answer_timeout: int = 20  # seconds a question (or a batch) may take; 0 = no limit
     channel: str = "web"
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise UsageError(f"workers must be at least 1, not {self.workers}", "bad_setting")
-        for name in ("rate_limit", "queue", "max_batch", "max_body"):
+        for name in ("rate_limit", "queue", "max_batch", "max_body", "answer_timeout"):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative", "bad_setting")
 
     @classmethod
     def from_env(cls, **overrides: object) -> WebSettings:
         """``QABOT_API_KEY``, ``QABOT_CORS_ORIGINS`` (comma-separated), ``QABOT_RATE_LIMIT``,
-        ``QABOT_WEB_WORKERS``, ``QABOT_WEB_QUEUE``; ``overrides`` (flags) win when not None."""
+        ``QABOT_WEB_WORKERS``, ``QABOT_WEB_QUEUE``, ``QABOT_ANSWER_TIMEOUT``; ``overrides``
+        (flags) win when not None."""
         origins = os.environ.get("QABOT_CORS_ORIGINS", "")
         values: dict[str, object] = {
             "api_key": os.environ.get("QABOT_API_KEY") or None,
@@ -71,6 +73,7 @@ class WebSettings:
             "rate_limit": _int_env("QABOT_RATE_LIMIT", cls.rate_limit),
             "workers": _int_env("QABOT_WEB_WORKERS", cls.workers),
             "queue": _int_env("QABOT_WEB_QUEUE", cls.queue),
+            "answer_timeout": _int_env("QABOT_ANSWER_TIMEOUT", cls.answer_timeout),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from qabot.engine import MAX_K, MAX_QUESTION_CHARS, Engine
@@ -159,6 +160,7 @@ async def feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
         "passages": [{"chunk_id": c} for c in body.chunk_ids],
         "no_answer": body.no_answer,
     }
+    request.app.state.rate_limit.charge(client_of(request))  # votes fill a disk otherwise
     store = feedback_of(request)
     entry = await request.app.state.pool.run(
         store.record,
@@ -172,7 +174,10 @@ async def feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
 
 
 @api.post("/feedback/{entry_id}/reason", summary="The reason picked after a 👎")
-async def feedback_reason(entry_id: int, body: ReasonRequest, request: Request) -> dict[str, bool]:
+async def feedback_reason(
+    entry_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)], body: ReasonRequest, request: Request
+) -> dict[str, bool]:
+    request.app.state.rate_limit.charge(client_of(request))
     await request.app.state.pool.run(feedback_of(request).set_reason, entry_id, body.reason)
     return {"ok": True}
 

@@ -9,15 +9,27 @@ answers with the same reason codes as the CLI and the library.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from qabot.engine import MAX_QUESTION_CHARS
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _text(value: str) -> str:
+    """A lone surrogate (JSON "\\ud800") cannot be stored: a 400, not a 500 from SQLite."""
+    if re.search("[\ud800-\udfff]", value):
+        raise ValueError("not valid Unicode text (a lone surrogate)")
+    return value
+
+
+#: a short stored string (district, chunk id, reason): at most 200 characters of real text
+Label = Annotated[str, Field(max_length=200), AfterValidator(_text)]
 
 
 class AskRequest(_Strict):
@@ -110,16 +122,16 @@ class BatchResponse(BaseModel):
 class FeedbackRequest(_Strict):
     """A 👍/👎 on an answer the page showed: enough of it to label the question later."""
 
-    question: str = Field(max_length=MAX_QUESTION_CHARS)
-    districts: list[str] = Field(default_factory=list, max_length=20)
-    chunk_ids: list[str] = Field(default_factory=list, max_length=50)
+    question: Annotated[str, Field(max_length=MAX_QUESTION_CHARS), AfterValidator(_text)]
+    districts: list[Label] = Field(default_factory=list, max_length=20)
+    chunk_ids: list[Label] = Field(default_factory=list, max_length=50)
     no_answer: bool = False
     vote: Literal["up", "down"]
-    reason: str | None = Field(None, description="one of /api/meta reasons (👎 only)")
+    reason: Label | None = Field(None, description="one of /api/meta reasons (👎 only)")
 
 
 class ReasonRequest(_Strict):
-    reason: str
+    reason: Label
 
 
 class FeedbackResponse(BaseModel):

@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import socket
+from typing import Any
 
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
 from qabot.web.config import WebSettings
 
 log = logging.getLogger(__name__)
+
+HEADER_TIMEOUT = 10.0  # seconds from connecting to a complete first request line and headers
+CONNECTIONS = 500  # open connections before new requests are answered 503 at once
 
 
 def _is_loopback(host: str) -> bool:
@@ -39,6 +44,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         log.warning(
             "serving on %s without QABOT_API_KEY: anyone who can reach it may ask", args.host
         )
+    check_address(args.host, args.port)  # before the model loads: a usage error, exit 2
     app = create_app(warm(Engine.open(settings)), web)
     print(f"qabot: serving http://{args.host}:{args.port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run(
@@ -48,5 +54,50 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,  # qabot.web.access logs requests, without the query string
         log_level="info" if args.verbose else "warning",
         server_header=False,
+        # Slow or idle clients cannot hold the server (issue 23): a request's headers must
+        # arrive within HEADER_TIMEOUT, idle keep-alive ends after 5 s, headers are capped at
+        # 16 KB and past CONNECTIONS connections new requests get a 503 at once.
+        http=header_timeout_protocol(),
+        timeout_keep_alive=5,
+        limit_concurrency=CONNECTIONS,
+        h11_max_incomplete_event_size=16 * 1024,
     )
     return 0
+
+
+def check_address(host: str, port: int) -> None:
+    """A host that does not resolve or a port already in use is a usage error naming it,
+    not uvicorn's raw log line after the model has loaded."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(f"--host {host!r} does not resolve ({exc})", "bad_address") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {exc.strerror} (another server on that port? "
+                "choose another with --port)",
+                "bad_address",
+            ) from None
+
+
+def header_timeout_protocol() -> type:
+    """uvicorn's h11 protocol, closing a connection whose first request has not started
+    (headers incomplete) after :data:`HEADER_TIMEOUT` seconds: uvicorn has no header-read
+    timeout, so a thousand half-open connections would otherwise stay forever."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeout(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self.loop.call_later(HEADER_TIMEOUT, self._drop_if_no_request)
+
+        def _drop_if_no_request(self) -> None:
+            if self.cycle is None and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeaderTimeout

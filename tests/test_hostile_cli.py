@@ -1,0 +1,135 @@
+"""Hostile input at the edges (issue 23): odd file names, feedback files, addresses, slow
+clients. Each is one clear line and a usage exit code, never a traceback or a stuck server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qabot.engine import Settings
+
+from conftest import ROOT, run_qabot, small_corpus
+
+# ---------------------------------------------------------------- 7. names and permissions
+
+
+def test_odd_file_names_are_skipped_or_shown_escaped(tmp_path: Path) -> None:
+    docs = small_corpus(tmp_path / "docs", paragraphs=2)
+    text = (docs / "dongli-interview.txt").read_bytes()
+    (docs / os.fsdecode(b"bad\xff\xfename.txt")).write_bytes(text)  # a name not in UTF-8
+    (docs / "esc\x1b[2Jred.txt").write_bytes(b"\x00\x01\x02 binary")
+    index = str(tmp_path / "index")
+    built = run_qabot("index", "--docs", str(docs), "--index", index, timeout=300)
+    assert built.returncode == 0, built.stderr
+    assert "bad\\udcff\\udcfename.txt: its file name is not valid UTF-8" in built.stdout
+    assert "esc\\x1b[2Jred.txt: not UTF-8" in built.stdout + built.stderr
+    assert "\x1b" not in built.stdout + built.stderr
+    asked = run_qabot("ask", "东丽区", "--docs", str(docs), "--index", index, timeout=120)
+    assert asked.returncode == 0, asked.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["feedback", "export", "{tmp}"], "cannot use {tmp}: Is a directory"),
+        (["feedback", "--file", "{tmp}/bad.sqlite3", "stats"], "is not a readable feedback"),
+        (["serve", "--port", "70000"], "port must be 1-65535"),
+        (["serve", "--host", "no-such-host.invalid"], "does not resolve"),
+    ],
+)
+def test_feedback_files_and_addresses_are_usage_errors(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "bad.sqlite3").write_text("not a database")
+    env = {"QABOT_STATE_DIR": str(tmp_path / "state")}
+    result = run_qabot(*(a.format(tmp=tmp_path) for a in args), env=env, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert message.format(tmp=tmp_path) in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_named_before_the_model_loads(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_qabot("serve", "--port", str(port), "--index", str(tmp_path), timeout=60)
+    assert result.returncode == 2, result.stderr  # was 3, "index problem", uvicorn's raw line
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+
+
+# ---------------------------------------------------------------- 6. slow clients
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(shipped: Settings, tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "QABOT_STATE_DIR": str(tmp_path), "PYTHONIOENCODING": "utf-8"}
+    command = [sys.executable, "-m", "qabot", "serve", "--port", str(port), "--rate-limit", "0"]
+    command += ["--docs", str(shipped.docs), "--index", str(shipped.index)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if json.load(response)["status"] == "ok":
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("qabot serve did not become healthy")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_slow_header_connections_do_not_hold_the_server(server: str) -> None:
+    port = int(server.rsplit(":", 1)[1])
+    idle = []
+    try:
+        for _ in range(200):  # connections that never finish their headers
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            idle.append(sock)
+        started = time.monotonic()
+        with urllib.request.urlopen(f"{server}/healthz", timeout=10) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 5
+        time.sleep(12)  # past the header timeout: the server has closed them
+        closed = sum(1 for sock in idle if sock.recv(1) == b"")
+        assert closed == len(idle)
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+# ---------------------------------------------------------------- 12. jieba's cache
+
+
+def test_jieba_cache_lives_in_qabots_cache_folder(tmp_path: Path) -> None:
+    code = "from qabot.lexical import Tokenizer; print(Tokenizer().tokenize('北辰区种春小麦'))"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "qabot").glob("jieba*.cache")), "jieba cached somewhere else"
+    assert "Traceback" not in done.stderr
