@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import docgen  # noqa: E402
-
 from qabot.formats.layout import Line, paragraphs  # noqa: E402
+
+import docgen  # noqa: E402
 
 
 def _indent(text: str) -> bool:

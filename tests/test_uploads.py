@@ -1,0 +1,191 @@
+"""Adding and removing documents through the HTTP API while questions go on, and the
+uploads that must be refused without changing anything. The index is real (FAISS + BM25
+files, built by :func:`qabot.indexer.build`), its embedder the fast fake one."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qabot.engine import Engine
+from qabot.feedback import FeedbackStore
+from qabot.indexer import build
+from qabot.live import LiveEngine
+from qabot.store import Store
+from qabot.uploads import DocumentAdmin
+from qabot.web import WebSettings, create_app
+
+from conftest import DOCS, FakeEmbedder, small_corpus
+from docgen import write_docx, write_pdf
+
+KEY = "admin-secret"
+ADMIN = {"Authorization": f"Bearer {KEY}"}
+NEW_FACT = "北辰区今年将新建口袋公园二十七个，每个公园配建健身步道。"
+
+
+@dataclass
+class Site:
+    docs: Path
+    index: Path
+    live: LiveEngine
+    client: TestClient
+
+    def files(self) -> list[str]:
+        return sorted(p.name for p in self.docs.iterdir())
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    monkeypatch.setenv("QABOT_ADMIN_KEY", KEY)
+    docs, index = small_corpus(tmp_path / "docs"), tmp_path / "index"
+    build(docs, index, FakeEmbedder(), progress=False)
+    live = LiveEngine(Engine(Store.load(index), FakeEmbedder()), index)
+    admin = DocumentAdmin(docs, index, live, max_bytes=2_000_000)
+    app = create_app(live, WebSettings(), FeedbackStore(tmp_path / "fb.sqlite3"), admin=admin)
+    with TestClient(app) as client:
+        yield Site(docs, index, live, client)
+
+
+def _new_document(folder: Path) -> Path:
+    source = folder / "beichen-parks.txt"
+    source.write_text(f"北辰区口袋公园建设\n{NEW_FACT}\n", encoding="utf-8")
+    return write_docx(source, folder / "beichen-parks.docx")
+
+
+def _top_doc(client: TestClient, question: str) -> str:
+    answer = client.post("/api/ask", json={"question": question})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["passages"][0]["doc_id"]
+
+
+def test_upload_is_answered_from_while_questions_go_on(site: Site, tmp_path: Path) -> None:
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def ask_in_a_loop() -> None:
+        while not stop.is_set():
+            reply = site.client.post("/api/ask", json={"question": "东丽区怎么治理污染？"})
+            if reply.status_code != 200:
+                errors.append(reply.text)
+
+    asker = threading.Thread(target=ask_in_a_loop)
+    asker.start()
+    try:
+        before = site.live.generation
+        docx = _new_document(tmp_path)
+        with docx.open("rb") as handle:
+            added = site.client.post("/api/documents", headers=ADMIN, files={"file": handle})
+        assert added.status_code == 201, added.text
+        document = added.json()["document"]
+        assert added.json()["action"] == "added"
+        assert (document["source"], document["district"], document["chunks"]) == (
+            "beichen-parks.docx",
+            "北辰区",
+            1,
+        )
+        assert site.live.generation != before
+        assert _top_doc(site.client, "北辰区要建多少个口袋公园？") == document["doc_id"]
+
+        removed = site.client.delete(f"/api/documents/{document['doc_id']}", headers=ADMIN)
+        assert removed.status_code == 200, removed.text
+        listed = site.client.get("/api/documents").json()
+        assert document["doc_id"] not in {d["doc_id"] for d in listed}
+        assert "beichen-parks.docx" not in site.files()
+    finally:
+        stop.set()
+        asker.join(timeout=60)
+    assert errors == []
+
+
+def _encrypted_pdf(folder: Path) -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter(
+        clone_from=write_pdf(DOCS / "heping-2019-interview.txt", folder / "p.pdf")
+    )
+    writer.encrypt("secret")
+    writer.write(folder / "locked.pdf")
+    return (folder / "locked.pdf").read_bytes()
+
+
+def _empty_docx(folder: Path) -> bytes:
+    import docx
+
+    docx.Document().save(str(folder / "empty.docx"))
+    return (folder / "empty.docx").read_bytes()
+
+
+BAD_UPLOADS = {
+    "wrong key": (
+        "a.txt",
+        lambda _: "北辰区。".encode(),
+        {"Authorization": "Bearer nope"},
+        401,
+        "unauthorized",
+    ),
+    "too large": (
+        "big.pdf",
+        lambda _: b"%PDF-1.4\n" + b"0" * 3_000_000,
+        ADMIN,
+        413,
+        "request_too_large",
+    ),
+    "program named .pdf": (
+        "report.pdf",
+        lambda _: b"MZ\x90\x00" * 100,
+        ADMIN,
+        422,
+        "unreadable_document",
+    ),
+    "path traversal": (
+        "../../x.pdf",
+        lambda f: write_pdf(DOCS / "heping-2019-interview.txt", f / "x.pdf").read_bytes(),
+        ADMIN,
+        400,
+        "bad_filename",
+    ),
+    "encrypted PDF": ("locked.pdf", _encrypted_pdf, ADMIN, 422, "unreadable_document"),
+    "empty DOCX": ("empty.docx", _empty_docx, ADMIN, 422, "unreadable_document"),
+    "existing name": (
+        "dongli-interview.txt",
+        lambda _: "东丽区新建公园。".encode(),
+        ADMIN,
+        409,
+        "document_exists",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_UPLOADS)
+def test_a_bad_upload_is_refused_and_changes_nothing(site: Site, tmp_path: Path, case: str) -> None:
+    name, make, headers, status, reason = BAD_UPLOADS[case]
+    files, generation = site.files(), site.live.generation
+    reply = site.client.post(
+        "/api/documents",
+        headers=headers,
+        files={"file": (name, make(tmp_path), "application/octet-stream")},
+    )
+    assert (reply.status_code, reply.json()["reason"]) == (status, reason), reply.text
+    assert (site.files(), site.live.generation) == (files, generation)
+
+
+def test_uploads_are_off_without_an_admin_key(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QABOT_ADMIN_KEY")
+    reply = site.client.delete("/api/documents/dongli-interview", headers=ADMIN)
+    assert (reply.status_code, reply.json()["reason"]) == (403, "uploads_disabled")
+
+
+def test_a_build_by_another_process_is_picked_up_between_questions(site: Site) -> None:
+    before = site.live.generation
+    (site.docs / "more.txt").write_text(f"{NEW_FACT}\n", encoding="utf-8")
+    build(site.docs, site.index, FakeEmbedder(), progress=False)  # as `qabot index` would
+    for _ in range(100):
+        if site.live.current().store.manifest.generation != before:
+            break
+        threading.Event().wait(0.1)
+    assert _top_doc(site.client, "北辰区要建多少个口袋公园？") == "more"
