@@ -91,3 +91,4 @@ def write_html(source: Path, target: Path, title: str = "") -> Path:
 
 
 WRITERS = {".pdf": write_pdf, ".docx": write_docx, ".html": write_html}
+READERS = {".pdf": "pypdf", ".docx": "python-docx", ".html": "trafilatura"}  # what reads them

@@ -441,10 +441,12 @@ def config(api: FakeBotAPI, tmp_path: Path) -> Any:
 class BotThread:
     """``serve()`` in a thread with its own event loop, stopped like Ctrl-C would."""
 
-    def __init__(self, engine: Any, config: Any, rate_limiter: Any = None) -> None:
+    def __init__(
+        self, engine: Any, config: Any, rate_limiter: Any = None, live: Any = None
+    ) -> None:
         from qabot.telegram import build_application
 
-        self.application = build_application(engine, config, rate_limiter)
+        self.application = build_application(engine, config, rate_limiter, live=live)
         self.config = config
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error: BaseException | None = None

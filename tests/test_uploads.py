@@ -5,6 +5,7 @@ files, built by :func:`qabot.indexer.build`), its embedder the fast fake one."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +16,15 @@ from fastapi.testclient import TestClient
 from qabot.engine import Engine
 from qabot.feedback import FeedbackStore
 from qabot.indexer import build
-from qabot.live import LiveEngine
+from qabot.live import CHECK_EVERY, LiveEngine
 from qabot.store import Store
+from qabot.telegram import BotConfig
 from qabot.uploads import DocumentAdmin
 from qabot.web import WebSettings, create_app
 
 from conftest import DOCS, FakeEmbedder, small_corpus
 from docgen import write_docx, write_pdf
+from fake_bot_api import BotThread, FakeBotAPI, message_update
 
 KEY = "admin-secret"
 ADMIN = {"Authorization": f"Bearer {KEY}"}
@@ -180,12 +183,35 @@ def test_uploads_are_off_without_an_admin_key(site: Site, monkeypatch: pytest.Mo
     assert (reply.status_code, reply.json()["reason"]) == (403, "uploads_disabled")
 
 
+def _wait_for_new_generation(live: LiveEngine, old: str) -> None:
+    """Ask for the engine (as each question does) until the background load swapped it."""
+    deadline = time.monotonic() + 20
+    while live.current().store.manifest.generation == old:
+        assert time.monotonic() < deadline, "the new generation was not picked up"
+        time.sleep(CHECK_EVERY / 2)
+
+
 def test_a_build_by_another_process_is_picked_up_between_questions(site: Site) -> None:
     before = site.live.generation
     (site.docs / "more.txt").write_text(f"{NEW_FACT}\n", encoding="utf-8")
     build(site.docs, site.index, FakeEmbedder(), progress=False)  # as `qabot index` would
-    for _ in range(100):
-        if site.live.current().store.manifest.generation != before:
-            break
-        threading.Event().wait(0.1)
+    _wait_for_new_generation(site.live, before)
     assert _top_doc(site.client, "北辰区要建多少个口袋公园？") == "more"
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+def test_the_telegram_bot_switches_to_a_new_generation(
+    site: Site, api: FakeBotAPI, config: BotConfig
+) -> None:
+    """A build by another process is answered from by the running bot, no restart."""
+    before_generation = site.live.generation
+    with BotThread(site.live.current(), config, live=site.live):
+        api.push(message_update("北辰区要建多少个口袋公园？"))
+        [before] = api.wait_sent(1001, 1)
+        (site.docs / "beichen-parks.txt").write_text(f"{NEW_FACT}\n", encoding="utf-8")
+        build(site.docs, site.index, FakeEmbedder(), progress=False)  # `qabot index` elsewhere
+        _wait_for_new_generation(site.live, before_generation)
+        api.push(message_update("北辰区要建多少个口袋公园？"))
+        [_, after] = api.wait_sent(1001, 2)
+    assert "口袋公园二十七个" not in before["text"]
+    assert "口袋公园二十七个" in after["text"]
