@@ -5,6 +5,8 @@ extra, an empty Word file, a format qabot does not read)."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from docgen import paragraphs, write_docx, write_html, write_pdf
 
 DOCS = Path(__file__).resolve().parent.parent / "docs_src"
 HEPING = DOCS / "heping-2019-interview.txt"
+QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
 HAS_OCR = importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
@@ -126,3 +129,27 @@ def test_other_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
     assert [d.source for d in corpus.documents] == ["heping-2019-interview.txt"]
     assert [p.split(":")[0] for p in corpus.problems] == ["budget.xlsx", "setup.exe"]
     assert "not a document format qabot reads (.txt .md" in corpus.problems[0]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_OCR, reason="needs the ocr extra")
+def test_an_ocr_scan_holds_the_figures_of_its_page(tmp_path: Path) -> None:
+    """Page 1 of the 北辰 interview, printed and rendered as a 144-dpi PNG: the answers of
+    the project's questions that this page holds (taken from the PDF's own text layer) are
+    found in the OCR text after the usual cleaning, for at least 90 % of them."""
+    import pypdf
+    import pypdfium2
+
+    from qabot.cleaning import clean_text
+
+    pdf = write_pdf(DOCS / "beichen-2020-interview.txt", tmp_path / "b.pdf", "北辰区专访")
+    printed = clean_text(pypdf.PdfReader(pdf).pages[0].extract_text()).replace("\n", "")
+    pypdfium2.PdfDocument(str(pdf))[0].render(scale=2).to_pil().save(tmp_path / "scan.png")
+    questions = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line]
+    evidence = sorted(
+        {a for q in questions for a in q.get("answers", []) if re.search(r"\d", a) and a in printed}
+    )
+    assert len(evidence) >= 5, evidence
+    scanned = "".join(clean_text(line) for line in read_document(tmp_path / "scan.png").lines)
+    found = [phrase for phrase in evidence if phrase in scanned]
+    assert len(found) >= 0.9 * len(evidence), sorted(set(evidence) - set(found))
