@@ -4,6 +4,7 @@ files, built by :func:`qabot.indexer.build`), its embedder the fast fake one."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from qabot.web import WebSettings, create_app
 
 from conftest import DOCS, FakeEmbedder, small_corpus
 from docgen import write_docx, write_pdf
-from fake_bot_api import BotThread, FakeBotAPI, message_update
+from fake_bot_api import BotThread, FakeBotAPI, document_update, message_update
 
 KEY = "admin-secret"
 ADMIN = {"Authorization": f"Bearer {KEY}"}
@@ -215,3 +216,33 @@ def test_the_telegram_bot_switches_to_a_new_generation(
         [_, after] = api.wait_sent(1001, 2)
     assert "口袋公园二十七个" not in before["text"]
     assert "口袋公园二十七个" in after["text"]
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+def test_a_telegram_administrator_adds_lists_and_removes_a_document(
+    site: Site, api: FakeBotAPI, config: BotConfig, tmp_path: Path
+) -> None:
+    admin = DocumentAdmin(site.docs, site.index, site.live)
+    config = dataclasses.replace(config, admins=frozenset({1001}))
+    data = _new_document(tmp_path).read_bytes()
+    steps = [
+        document_update(api, "../../x.docx", data),
+        document_update(api, "beichen-parks.docx", data),
+        message_update("北辰区要建多少个口袋公园？"),
+        message_update("/documents"),
+        message_update("/remove beichen-parks"),
+    ]
+    replies = [2, 2, 1, 1, 1]  # an upload: "indexing…" and the outcome
+    with BotThread(site.live.current(), config, live=site.live, admin=admin):
+        api.push(document_update(api, "beichen-parks.docx", data, user_id=2002))
+        [refused] = api.wait_sent(2002, 1)
+        for count, update in enumerate(steps, start=1):
+            api.push(update)
+            api.wait_sent(1001, sum(replies[:count]), timeout=60)
+        texts = [m["text"] for m in api.sent(1001)]
+    assert "只有管理员" in refused["text"]
+    assert "未能完成" in texts[1] and "folders" in texts[1]
+    assert "已加入" in texts[3] and "北辰区" in texts[3] and "beichen-parks" in texts[3]
+    assert "口袋公园二十七个" in texts[4]
+    assert "beichen-parks" in texts[5]
+    assert "已删除" in texts[6] and "beichen-parks.docx" not in site.files()

@@ -51,8 +51,10 @@ from qabot.telegram.config import (
     protect_logs,
 )
 from qabot.telegram.core import BotCore, log
+from qabot.telegram.documents import DocumentCommands
 from qabot.telegram.handlers import Handlers
 from qabot.telegram.transport import ApiUnreachable, ChatRateLimiter, wait_for_api
+from qabot.uploads import DocumentAdmin
 
 CONCURRENT_UPDATES = 4096
 ALLOWED_UPDATES = [
@@ -101,6 +103,10 @@ def register(application: Application, core: BotCore) -> None:
     ):
         application.add_handler(CommandHandler(name, handler, filters=new))
     application.add_handler(CommandHandler("ask", talk.ask_command))
+    docs = DocumentCommands(core)
+    application.add_handler(CommandHandler("documents", docs.documents, filters=private & new))
+    application.add_handler(CommandHandler("remove", docs.remove, filters=private & new))
+    application.add_handler(MessageHandler(private & new & filters.Document.ALL, docs.upload))
     text = filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(private & text, talk.private_text))
     application.add_handler(MessageHandler(groups & text, talk.group_text))
@@ -132,11 +138,12 @@ def build_application(
     config: BotConfig,
     rate_limiter: BaseRateLimiter | None = None,
     live: LiveEngine | None = None,
+    admin: DocumentAdmin | None = None,
 ) -> Application:
     """The PTB application: API base URL, HTML defaults, flood control, handlers; ``live``
-    switches it to each new index generation."""
+    switches it to each new index generation, ``admin`` takes administrators' files."""
     protect_logs(config.token)
-    core = BotCore.create(engine, config, live)
+    core = BotCore.create(engine, config, live, admin)
 
     async def post_init(application: Application) -> None:
         for lang, commands in COMMANDS.items():
@@ -250,7 +257,8 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     protect_logs(config.token)
     engine = Engine.open(settings)
     live = LiveEngine(engine, settings.index, settings.store)
-    serve(build_application(engine, config, live=live), config)
+    admin = DocumentAdmin(settings.docs, settings.index, live, settings.store)
+    serve(build_application(engine, config, live=live, admin=admin), config)
     logging.getLogger(__name__).info("stopped")
     return 0
 

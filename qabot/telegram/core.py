@@ -24,6 +24,7 @@ from qabot.telegram.records import Record
 from qabot.telegram.scheduler import QuestionRateLimit, Scheduler
 from qabot.telegram.state import ChatState
 from qabot.types import DocumentInfo
+from qabot.uploads import DocumentAdmin
 
 log = logging.getLogger("qabot.telegram")
 
@@ -63,11 +64,19 @@ class BotCore:
     known: list[str] = field(default_factory=list)
     docs: list[DocumentInfo] = field(default_factory=list)
     live: LiveEngine | None = None
+    admin: DocumentAdmin | None = None  # adds/removes documents (administrators only)
 
     @classmethod
-    def create(cls, engine: Engine, config: BotConfig, live: LiveEngine | None = None) -> BotCore:
+    def create(
+        cls,
+        engine: Engine,
+        config: BotConfig,
+        live: LiveEngine | None = None,
+        admin: DocumentAdmin | None = None,
+    ) -> BotCore:
         return cls(
             live=live,
+            admin=admin,
             engine=engine,
             slow_engine=slow_lane_engine(engine),
             config=config,
