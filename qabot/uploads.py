@@ -31,6 +31,7 @@ from qabot.sources import CATALOG_NAME, SUFFIXES
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024
+STAGING = ".upload-"  # hidden folder in the documents folder: never read as a document
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
 
 
@@ -103,7 +104,7 @@ class DocumentAdmin:
                     "document_exists",
                     409,
                 )
-            with tempfile.TemporaryDirectory(dir=self.index.parent) as tmp:
+            with tempfile.TemporaryDirectory(dir=self.docs, prefix=STAGING) as tmp:
                 staged = Path(tmp) / name
                 staged.write_bytes(data)
                 self._check(staged)
@@ -112,22 +113,27 @@ class DocumentAdmin:
                 if existed:
                     shutil.copy2(target, backup)
                 os.replace(staged, target)
+                built = False
                 try:
                     self._rebuild()
+                    built = True
+                    document = self._describe(name)  # e.g. skipped: another file has its id
                 except BaseException:
                     if existed:
                         os.replace(backup, target)
                     else:
                         target.unlink(missing_ok=True)
+                    if built:
+                        self._rebuild()
                     raise
-        return Change("replaced" if existed else "added", self._describe(name))
+        return Change("replaced" if existed else "added", document)
 
     def remove(self, doc_id: str) -> Change:
         """Remove the document ``doc_id`` from the folder and the index."""
         with self._lock:
             found = self._describe_id(doc_id)
             target = self.docs / found["source"]
-            with tempfile.TemporaryDirectory(dir=self.index.parent) as tmp:
+            with tempfile.TemporaryDirectory(dir=self.docs, prefix=STAGING) as tmp:
                 backup = Path(tmp) / found["source"]
                 os.replace(target, backup)
                 try:
@@ -160,7 +166,11 @@ class DocumentAdmin:
         for document in self.documents():
             if document["source"] == name:
                 return document
-        raise UploadError(f"{name} was saved but not indexed", "not_indexed", 422)
+        raise UploadError(
+            f"{name} was not indexed (another document has its id?); nothing changed",
+            "not_indexed",
+            422,
+        )
 
     def _describe_id(self, doc_id: str) -> dict[str, Any]:
         for document in self.documents():

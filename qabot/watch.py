@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from qabot.embedders import load_embedder
+from qabot.embedders import Embedder, load_embedder
 from qabot.errors import QabotError, UsageError
 from qabot.indexer import build
 from qabot.store import BuildReport
@@ -32,7 +32,7 @@ def _relevant(_change: object, path: str) -> bool:
 def watch(
     docs: Path,
     index: Path,
-    embedder: str,
+    embedder: Embedder | str,
     report: Callable[[BuildReport | QabotError], None],
     *,
     store: str | None = None,
@@ -46,7 +46,7 @@ def watch(
         raise UsageError(
             "--watch needs watchfiles: pip install watchfiles", "missing_extra"
         ) from None
-    model = load_embedder(embedder)
+    model = load_embedder(embedder) if isinstance(embedder, str) else embedder
 
     def rebuild() -> None:
         try:

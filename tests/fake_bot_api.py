@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 import pytest
 
@@ -370,7 +370,7 @@ class FakeBotAPI:
                 self._handle()
 
             def _handle(self) -> None:
-                download = re.fullmatch(r"/file/bot([^/]+)/documents/(\w+)", self.path)
+                download = re.fullmatch(r"/file/bot([^/]+)/documents/(\w+)", unquote(self.path))
                 if download and download.group(1) == api.token:
                     return self._send_file(api.files.get(download.group(2), b""))
                 match = re.fullmatch(r"/bot([^/]+)/(\w+)(\?.*)?", self.path)

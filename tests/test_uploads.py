@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from qabot.live import CHECK_EVERY, LiveEngine
 from qabot.store import Store
 from qabot.telegram import BotConfig
 from qabot.uploads import DocumentAdmin
+from qabot.watch import watch
 from qabot.web import WebSettings, create_app
 
 from conftest import DOCS, FakeEmbedder, small_corpus
@@ -246,3 +247,34 @@ def test_a_telegram_administrator_adds_lists_and_removes_a_document(
     assert "口袋公园二十七个" in texts[4]
     assert "beichen-parks" in texts[5]
     assert "已删除" in texts[6] and "beichen-parks.docx" not in site.files()
+
+
+def test_index_watch_rebuilds_once_per_burst_of_changes(tmp_path: Path) -> None:
+    docs, index = small_corpus(tmp_path / "docs"), tmp_path / "index"
+    reports: list[object] = []
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch,
+        args=(docs, index, FakeEmbedder(), reports.append),
+        kwargs={"debounce_ms": 300, "stop": stop},
+    )
+    watcher.start()
+    try:
+        _wait_until(lambda: len(reports) == 1)
+        time.sleep(0.5)  # the watcher is listening
+        for n in range(3):  # one burst: three files
+            (docs / f"new{n}.txt").write_text(f"北辰区新建公园{n + 1}个。\n", encoding="utf-8")
+        (docs / ".swap").write_text("editor scratch", encoding="utf-8")
+        _wait_until(lambda: len(reports) == 2)
+        time.sleep(1.0)  # no second rebuild for the same burst
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert [r.documents for r in reports] == [2, 5]  # type: ignore[attr-defined]
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
