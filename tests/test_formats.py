@@ -138,9 +138,9 @@ def test_other_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not HAS_OCR, reason="needs the ocr extra")
 def test_an_ocr_scan_holds_the_figures_of_its_page(tmp_path: Path) -> None:
-    """Page 1 of the 北辰 interview, printed and rendered as a 144-dpi PNG: the answers of
-    the project's questions that this page holds (taken from the PDF's own text layer) are
-    found in the OCR text after the usual cleaning, for at least 90 % of them."""
+    """Page 1 of the 北辰 interview, printed and rendered as a 144-dpi PNG: the figures (with
+    their unit) in the answers of the project's questions that this page holds (taken from
+    the PDF's own text layer) are found in the OCR text after the usual cleaning, ≥ 90 %."""
     import pypdf
     import pypdfium2
 
@@ -150,10 +150,9 @@ def test_an_ocr_scan_holds_the_figures_of_its_page(tmp_path: Path) -> None:
     printed = clean_text(pypdf.PdfReader(pdf).pages[0].extract_text()).replace("\n", "")
     pypdfium2.PdfDocument(str(pdf))[0].render(scale=2).to_pil().save(tmp_path / "scan.png")
     questions = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line]
-    evidence = sorted(
-        {a for q in questions for a in q.get("answers", []) if re.search(r"\d", a) and a in printed}
-    )
-    assert len(evidence) >= 5, evidence
+    answers = {a for q in questions for a in q.get("answers", []) if a in printed}
+    evidence = sorted({f for a in answers for f in re.findall(r"\d[\d.]*[^\d\s.]", a)})
+    assert len(evidence) >= 3, evidence  # the figures with their unit: 238个, 2477.8亿 …
     scanned = "".join(clean_text(line) for line in read_document(tmp_path / "scan.png").lines)
     found = [phrase for phrase in evidence if phrase in scanned]
     assert len(found) >= 0.9 * len(evidence), sorted(set(evidence) - set(found))
