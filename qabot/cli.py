@@ -8,6 +8,7 @@ at start-up, 130 interrupted; errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import logging
@@ -68,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     index.add_argument(
         "--workers", type=int, default=1, metavar="N", help="embed in N processes (default 1)"
+    )
+    index.add_argument(
+        "--watch",
+        action="store_true",
+        help="stay running: rebuild whenever the documents folder changes (Ctrl-C stops)",
     )
 
     ask = sub.add_parser("ask", help="answer one question, or a JSONL file of questions")
@@ -196,6 +202,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     from qabot.indexer import build
 
     settings = _settings(args)
+    if args.watch:
+        return _watch_index(args, settings)
     report = build(
         settings.docs,
         settings.index,
@@ -209,6 +217,23 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(json.dumps(report.__dict__, ensure_ascii=False))
     else:
         print(report.summary())
+    return 0
+
+
+def _watch_index(args: argparse.Namespace, settings: Settings) -> int:
+    from qabot.watch import watch
+
+    def report(outcome: object) -> None:
+        if isinstance(outcome, QabotError):
+            print(f"qabot: index not rebuilt: {outcome}", file=sys.stderr, flush=True)
+        elif args.json:
+            print(json.dumps(outcome.__dict__, ensure_ascii=False), flush=True)
+        else:
+            print(outcome.summary(), flush=True)
+
+    print(f"qabot: watching {settings.docs}; Ctrl-C stops", file=sys.stderr, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(settings.docs, settings.index, settings.embedder, report, store=settings.store)
     return 0
 
 

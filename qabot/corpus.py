@@ -33,11 +33,11 @@ from qabot.errors import CorpusError
 from qabot.sources import (
     SUFFIXES,
     load_catalog,
-    read_text,
+    read_document,
     scan_sources,
-    source_lines,
 )
 from qabot.sources import list_sources as list_sources  # re-exported: scripts use it here
+from qabot.sources import read_text as read_text  # re-exported: scripts use it here
 from qabot.textnorm import HAN, printable
 from qabot.types import Chunk
 
@@ -122,10 +122,10 @@ def _is_byline(text: str) -> bool:
 def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -> Document:
     """Read, clean and attribute one document. Raises :class:`CorpusError` if unreadable."""
     meta = meta or {}
-    raw_text, encoding = read_text(path)
-    if encoding != "utf-8-sig":
-        log.warning("%s: decoded as %s, not UTF-8", printable(path.name), encoding)
-    lines = source_lines(path, raw_text)
+    source = read_document(path)
+    if source.encoding != "utf-8-sig":
+        log.warning("%s: decoded as %s, not UTF-8", printable(path.name), source.encoding)
+    lines = source.lines
     titles = _repeated_titles(lines)
 
     paragraphs: list[Paragraph] = []
@@ -171,7 +171,13 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
     district = meta.get("district") or detect_district("\n".join(cleaned), gazetteer)
     first_heading = next((p.text for p in paragraphs if p.kind == "heading"), "")
     first_body = next(p.text for p in paragraphs if p.kind == "body")
-    title = meta.get("title") or clean_text(title_seen) or first_heading or first_body[:30]
+    title = (
+        meta.get("title")
+        or clean_text(source.title)
+        or clean_text(title_seen)
+        or first_heading
+        or first_body[:30]
+    )
     return Document(
         doc_id=meta.get("id") or doc_id_for(path),
         source=path.name,
@@ -179,7 +185,7 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
         title=title,
         district=district,
         city=meta.get("city") or gazetteer.city_of(district),
-        date=str(meta.get("date") or detect_date(all_clean)),
+        date=str(meta.get("date") or detect_date(all_clean) or source.date),
         kind=meta.get("kind") or detect_kind(cleaned),
         speakers=speakers,
         paragraphs=paragraphs,

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
 
 from qabot.errors import CorpusError
+from qabot.formats import FORMATS, Extracted, expected, sniff
+from qabot.formats.docx import read_docx
+from qabot.formats.html import read_html
+from qabot.formats.markdown import markdown_lines
+from qabot.formats.pdf import read_pdf
 from qabot.textnorm import is_cjk, printable, strip_controls
 
 if sys.version_info >= (3, 11):
@@ -23,9 +26,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
+SUFFIXES = tuple(FORMATS)
 CATALOG_NAME = "catalog.toml"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+KNOWN = " ".join(SUFFIXES)
 
 
 # ---------------------------------------------------------------------------- reading files
@@ -73,59 +77,51 @@ def _looks_like_text(text: str) -> bool:
     return readable / len(text) > 0.95 and sum(map(is_cjk, text)) > 0.2 * len(text.strip())
 
 
-class _BlockText(HTMLParser):
-    """HTML → one line per block element, script/style/nav dropped."""
+def read_document(path: Path) -> Extracted:
+    """The document's lines and metadata, read by the reader its content calls for.
 
-    BLOCKS: ClassVar[set[str]] = {
-        "p",
-        "div",
-        "br",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "tr",
-        "section",
-        "article",
-    }
-    HIDDEN: ClassVar[set[str]] = {"script", "style", "nav", "header", "footer", "noscript"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data.replace("\n", " "))
+    The bytes decide (magic numbers), and they must agree with the name: a ``.pdf`` that is
+    a program or a ``.txt`` that is a PDF is refused naming what it really is.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise CorpusError(f"{printable(path.name)}: cannot be read ({exc.strerror})") from exc
+    found, promised = sniff(path, head), expected(path)
+    if found != promised:
+        what = found if found not in FORMATS.values() else f"a {found.upper()} file"
+        raise CorpusError(
+            f"{printable(path.name)}: the name says {promised}, but the content is {what}"
+        )
+    kind = FORMATS[path.suffix.lower()]
+    if kind == "pdf":
+        return read_pdf(path)
+    if kind == "docx":
+        return read_docx(path)
+    if kind == "image":
+        return _ocr_image(path)
+    text, encoding = read_text(path)
+    if kind == "html":
+        extracted = read_html(path, text)
+    elif kind == "markdown":
+        extracted = Extracted(markdown_lines(text))
+    else:
+        extracted = Extracted(text.splitlines())
+    extracted.lines = [strip_controls(line) for line in extracted.lines]
+    extracted.encoding = encoding
+    return extracted
 
 
-def source_lines(path: Path, text: str) -> list[str]:
-    """The document as lines, markup removed for HTML and Markdown."""
-    if path.suffix.lower() in (".html", ".htm"):
-        parser = _BlockText()
-        parser.feed(text)
-        text = "".join(parser.parts)
-    lines = [strip_controls(line) for line in text.splitlines()]
-    if path.suffix.lower() == ".md":
-        lines = [re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+)", "", line) for line in lines]
-        lines = [re.sub(r"\*\*|__|`", "", line) for line in lines]
-    return lines
+def _ocr_image(path: Path) -> Extracted:
+    """A scanned page: OCR when the extra is installed, else say which extra."""
+    try:
+        from qabot.formats.ocr import ocr_image
+    except ImportError:
+        raise CorpusError(
+            f"{printable(path.name)}: an image needs OCR: pip install 'qabot[ocr]'", "missing_extra"
+        ) from None
+    return ocr_image(path)
 
 
 # ---------------------------------------------------------------------------- the catalog
@@ -191,16 +187,23 @@ def list_sources(docs_dir: Path) -> list[Path]:
 
 
 def scan_sources(docs_dir: Path) -> tuple[list[Path], list[str]]:
-    """Documents in ``docs_dir`` in name order, and one line per entry with a document
-    suffix that cannot be read (a folder, a FIFO, a dangling link, no permission)."""
+    """Documents in ``docs_dir`` in name order, and one line per other entry: a file of
+    another format, or one with a document suffix that cannot be read (a folder, a FIFO, a
+    dangling link, no permission). Hidden files and sub-folders are left alone."""
     if not docs_dir.is_dir():
         raise CorpusError(f"document folder {docs_dir} does not exist (set --docs or QABOT_DOCS)")
     try:
-        entries = sorted(p for p in docs_dir.iterdir() if p.suffix.lower() in SUFFIXES)
+        entries = sorted(p for p in docs_dir.iterdir() if not p.name.startswith("."))
     except OSError as exc:
         raise CorpusError(f"cannot list the document folder {docs_dir}: {exc.strerror}") from exc
     sources, problems = [], []
     for path in entries:
+        if path.name == CATALOG_NAME or (path.is_dir() and path.suffix.lower() not in SUFFIXES):
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            name = printable(path.name)
+            problems.append(f"{name}: not a document format qabot reads ({KNOWN}); skipped")
+            continue
         problem = _unreadable(path)
         if problem:
             problems.append(f"{printable(path.name)}: {problem}")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 import pytest
 
@@ -75,6 +75,7 @@ class FakeBotAPI:
         self.token = token
         self.flood_control = flood_control
         self.admins: set[tuple[int, int]] = set()  # (chat_id, user_id)
+        self.files: dict[str, bytes] = {}  # file_id → content, for getFile and downloads
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # what each chat shows now
         self._buckets: dict[int, tuple[float, float]] = {}  # chat → (tokens, at)
         self.calls: list[Call] = []
@@ -323,6 +324,15 @@ class FakeBotAPI:
             member["can_be_edited"] = False
         return member
 
+    def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        data = self.files[params["file_id"]]
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": f"u{params['file_id']}",
+            "file_size": len(data),
+            "file_path": f"documents/{params['file_id']}",
+        }
+
     def _api_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
 
@@ -360,6 +370,9 @@ class FakeBotAPI:
                 self._handle()
 
             def _handle(self) -> None:
+                download = re.fullmatch(r"/file/bot([^/]+)/documents/(\w+)", unquote(self.path))
+                if download and download.group(1) == api.token:
+                    return self._send_file(api.files.get(download.group(2), b""))
                 match = re.fullmatch(r"/bot([^/]+)/(\w+)(\?.*)?", self.path)
                 if not match:
                     return self._reply(
@@ -386,6 +399,12 @@ class FakeBotAPI:
                 for key in JSON_FIELDS & params.keys():
                     params[key] = json.loads(params[key])
                 return params
+
+            def _send_file(self, data: bytes) -> None:
+                self.send_response(200 if data else 404)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _reply(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
@@ -441,10 +460,17 @@ def config(api: FakeBotAPI, tmp_path: Path) -> Any:
 class BotThread:
     """``serve()`` in a thread with its own event loop, stopped like Ctrl-C would."""
 
-    def __init__(self, engine: Any, config: Any, rate_limiter: Any = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        config: Any,
+        rate_limiter: Any = None,
+        live: Any = None,
+        admin: Any = None,
+    ) -> None:
         from qabot.telegram import build_application
 
-        self.application = build_application(engine, config, rate_limiter)
+        self.application = build_application(engine, config, rate_limiter, live=live, admin=admin)
         self.config = config
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error: BaseException | None = None
@@ -591,6 +617,17 @@ def photo_update(user_id: int = 1001, caption: str | None = None) -> dict[str, A
     photo = [{"file_id": "AgACAgIAAxkBAAE", "file_unique_id": "AQAD", "width": 90, "height": 90}]
     extra = {"caption": caption} if caption else {}
     return message_update(user_id=user_id, photo=photo, **extra)
+
+
+def document_update(
+    api: FakeBotAPI, name: str, data: bytes, user_id: int = 1001, caption: str | None = None
+) -> dict[str, Any]:
+    """A private message carrying a file (kept by ``api`` for getFile and the download)."""
+    file_id = f"doc{next(_update_clock)}"
+    api.files[file_id] = data
+    document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name}
+    extra = {"caption": caption} if caption else {}
+    return message_update(user_id=user_id, document={**document, "file_size": len(data)}, **extra)
 
 
 def my_chat_member_update(chat_id: int, user_id: int = 1001, joined: bool = True) -> dict[str, Any]:

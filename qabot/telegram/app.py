@@ -15,7 +15,7 @@ import logging
 import os
 import signal
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +39,7 @@ from telegram.ext import (
 
 from qabot.engine import EXAMPLE_QUESTION, Engine, Settings
 from qabot.errors import UsageError
+from qabot.live import LiveEngine
 from qabot.telegram.callbacks import Callbacks
 from qabot.telegram.config import (
     DEFAULT_LISTEN,
@@ -50,8 +51,10 @@ from qabot.telegram.config import (
     protect_logs,
 )
 from qabot.telegram.core import BotCore, log
+from qabot.telegram.documents import DocumentCommands
 from qabot.telegram.handlers import Handlers
 from qabot.telegram.transport import ApiUnreachable, ChatRateLimiter, wait_for_api
+from qabot.uploads import DocumentAdmin
 
 CONCURRENT_UPDATES = 4096
 ALLOWED_UPDATES = [
@@ -89,6 +92,7 @@ def register(application: Application, core: BotCore) -> None:
     talk, cb = Handlers(core), Callbacks(core)
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     new = filters.UpdateType.MESSAGE  # an edited text is asked again; an edited command is not
+    application.add_handler(TypeHandler(Update, _refresher(core)), group=-2)
     application.add_handler(TypeHandler(Update, cb.gate), group=-1)
     for name, handler in (
         ("start", talk.start),
@@ -99,6 +103,10 @@ def register(application: Application, core: BotCore) -> None:
     ):
         application.add_handler(CommandHandler(name, handler, filters=new))
     application.add_handler(CommandHandler("ask", talk.ask_command))
+    docs = DocumentCommands(core)
+    application.add_handler(CommandHandler("documents", docs.documents, filters=private & new))
+    application.add_handler(CommandHandler("remove", docs.remove, filters=private & new))
+    application.add_handler(MessageHandler(private & new & filters.Document.ALL, docs.upload))
     text = filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(private & text, talk.private_text))
     application.add_handler(MessageHandler(groups & text, talk.group_text))
@@ -115,12 +123,27 @@ def register(application: Application, core: BotCore) -> None:
     application.add_error_handler(cb.on_error)
 
 
+def _refresher(core: BotCore) -> Callable[[Update, object], Awaitable[None]]:
+    """A handler run before every other: a newer index generation is taken up between
+    updates (``qabot index`` in another process, ``--watch``)."""
+
+    async def refresh(_update: Update, _context: object) -> None:
+        core.refresh()
+
+    return refresh
+
+
 def build_application(
-    engine: Engine, config: BotConfig, rate_limiter: BaseRateLimiter | None = None
+    engine: Engine,
+    config: BotConfig,
+    rate_limiter: BaseRateLimiter | None = None,
+    live: LiveEngine | None = None,
+    admin: DocumentAdmin | None = None,
 ) -> Application:
-    """The PTB application: API base URL, HTML defaults, flood control, handlers."""
+    """The PTB application: API base URL, HTML defaults, flood control, handlers; ``live``
+    switches it to each new index generation, ``admin`` takes administrators' files."""
     protect_logs(config.token)
-    core = BotCore.create(engine, config)
+    core = BotCore.create(engine, config, live, admin)
 
     async def post_init(application: Application) -> None:
         for lang, commands in COMMANDS.items():
@@ -233,7 +256,9 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     )
     protect_logs(config.token)
     engine = Engine.open(settings)
-    serve(build_application(engine, config), config)
+    live = LiveEngine(engine, settings.index, settings.store)
+    admin = DocumentAdmin(settings.docs, settings.index, live, settings.store)
+    serve(build_application(engine, config, live=live, admin=admin), config)
     logging.getLogger(__name__).info("stopped")
     return 0
 

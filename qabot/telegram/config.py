@@ -22,6 +22,7 @@ from qabot.feedback import state_dir
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
 ALLOW_ENV = "QABOT_TELEGRAM_ALLOW"
+ADMINS_ENV = "QABOT_TELEGRAM_ADMINS"  # user ids who may add documents (comma-separated)
 RATE_LIMIT_ENV = "QABOT_TELEGRAM_RATE_LIMIT"
 WEBHOOK_SECRET_ENV = "QABOT_TELEGRAM_WEBHOOK_SECRET"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -58,6 +59,7 @@ class BotConfig:
     workers: int = 0  # retrieval threads; 0: one per core (at most 4)
     queue_notice: float = 3.0  # seconds a question waits before 「排队中…」 is sent
     answer_timeout: float = 30.0  # seconds before the user is told a question took too long
+    admins: frozenset[int] = frozenset()  # user ids who may add/remove documents
 
     @property
     def base_file_url(self) -> str:
@@ -95,6 +97,7 @@ class BotConfig:
             state_path=state_path or state_dir() / STATE_FILE,
             base_url=api_base_url(environ.get(BASE_URL_ENV)),
             allow=allowed,
+            admins=parse_allow(environ.get(ADMINS_ENV, "")),
             rate_limit=rate_limit,
             webhook_url=webhook_url,
             listen=listen,

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from qabot.embedders import load_embedder
 from qabot.engine import Engine
 from qabot.feedback import FeedbackStore
+from qabot.live import LiveEngine
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.config import BotConfig
 from qabot.telegram.html import render_page, split_html
@@ -23,6 +24,7 @@ from qabot.telegram.records import Record
 from qabot.telegram.scheduler import QuestionRateLimit, Scheduler
 from qabot.telegram.state import ChatState
 from qabot.types import DocumentInfo
+from qabot.uploads import DocumentAdmin
 
 log = logging.getLogger("qabot.telegram")
 
@@ -61,10 +63,20 @@ class BotCore:
     slow_engine: Engine | None = None
     known: list[str] = field(default_factory=list)
     docs: list[DocumentInfo] = field(default_factory=list)
+    live: LiveEngine | None = None
+    admin: DocumentAdmin | None = None  # adds/removes documents (administrators only)
 
     @classmethod
-    def create(cls, engine: Engine, config: BotConfig) -> BotCore:
+    def create(
+        cls,
+        engine: Engine,
+        config: BotConfig,
+        live: LiveEngine | None = None,
+        admin: DocumentAdmin | None = None,
+    ) -> BotCore:
         return cls(
+            live=live,
+            admin=admin,
             engine=engine,
             slow_engine=slow_lane_engine(engine),
             config=config,
@@ -75,6 +87,16 @@ class BotCore:
             known=list(engine.districts),
             docs=engine.documents(),
         )
+
+    def refresh(self) -> None:
+        """Switch to a newer index generation (:mod:`qabot.live`) before the next update is
+        handled; a question already being answered keeps the engine it started with."""
+        engine = self.live.current() if self.live is not None else self.engine
+        if engine is self.engine:
+            return
+        self.engine, self.known, self.docs = engine, list(engine.districts), engine.documents()
+        if self.slow_engine is not None:
+            self.slow_engine = Engine(engine.store, self.slow_engine.embedder.inner)
 
     def engine_for(self, slow: bool) -> Engine:
         """Long questions use their own embedder, so short ones never wait behind them."""

@@ -26,8 +26,11 @@ from starlette.exceptions import HTTPException
 from qabot.engine import Engine
 from qabot.errors import QabotError, UsageError
 from qabot.feedback import FeedbackStore
+from qabot.live import LiveEngine
+from qabot.uploads import DocumentAdmin
 from qabot.version import __version__
 from qabot.web.config import EXAMPLES, STATIC, WebSettings
+from qabot.web.documents import documents_admin
 from qabot.web.guards import (
     AccessLog,
     ApiError,
@@ -41,6 +44,8 @@ from qabot.web.routes import api, page
 
 log = logging.getLogger(__name__)
 
+UPLOAD_OVERHEAD = 64 * 1024  # multipart headers around an upload of the size limit
+
 
 def warm(engine: Engine) -> Engine:
     """Answer one question so the embedder's lazy first-call set-up (about 2 s) happens
@@ -52,7 +57,10 @@ def warm(engine: Engine) -> Engine:
 class EngineSlot:
     """The engine, once loaded; until then (or if loading failed) why there is none."""
 
-    def __init__(self, source: Engine | Callable[[], Engine]) -> None:
+    def __init__(self, source: Engine | LiveEngine | Callable[[], Engine]) -> None:
+        self.live = source if isinstance(source, LiveEngine) else None
+        if self.live is not None:
+            source = self.live.current()
         self.engine: Engine | None = source if isinstance(source, Engine) else None
         self.loader = None if isinstance(source, Engine) else source
         self.error: QabotError | None = None
@@ -68,7 +76,10 @@ class EngineSlot:
             log.error("index unavailable: %s", exc)
 
     def get(self) -> Engine:
-        """The engine; :class:`ApiError` 503 while loading or when it could not be loaded."""
+        """The engine (of the newest index generation, when live); :class:`ApiError` 503
+        while loading or when it could not be loaded."""
+        if self.live is not None:
+            self.engine = self.live.current()
         if self.engine is not None:
             return self.engine
         if self.error is not None:
@@ -91,12 +102,14 @@ def status_of(exc: QabotError) -> int:
 
 
 def create_app(
-    engine: Engine | Callable[[], Engine],
+    engine: Engine | LiveEngine | Callable[[], Engine],
     settings: WebSettings | None = None,
     feedback: FeedbackStore | None = None,
+    admin: DocumentAdmin | None = None,
 ) -> FastAPI:
     """The application serving ``engine`` (or what the loader returns) with ``settings``;
-    votes go to ``feedback`` (default: the shared store in the state folder)."""
+    votes go to ``feedback`` (default: the shared store in the state folder); ``admin``
+    takes uploads when ``QABOT_ADMIN_KEY`` is set."""
     settings = settings or WebSettings.from_env()
     slot = EngineSlot(engine)
 
@@ -123,6 +136,8 @@ def create_app(
     app.state.pool = AnswerPool(settings.workers, settings.queue, settings.answer_timeout)
     app.state.rate_limit = ClientRateLimit(settings.rate_limit)
     app.state.feedback = feedback
+    app.state.admin = admin
+    app.include_router(documents_admin)
     app.include_router(api)
     app.include_router(page)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -134,7 +149,8 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(BodyLimit, max_body=settings.max_body)
+    uploads = {"/api/documents": (admin.max_bytes + UPLOAD_OVERHEAD)} if admin else {}
+    app.add_middleware(BodyLimit, max_body=settings.max_body, larger=uploads)
     app.add_middleware(AccessLog)
     return app
 

@@ -51,17 +51,19 @@ class BodyLimit:
     Content-Length or, for a chunked upload, as soon as the bytes read pass the limit (the
     application then sees the client disconnect, and whatever it answers is dropped)."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.larger = larger or {}  # path → its own limit (document uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_body)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.max_body:
-            await self._refuse(scope, receive, send)
+        if not declared.isdigit() or int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
         refused = False
@@ -72,9 +74,9 @@ class BodyLimit:
                 return {"type": "http.disconnect"}
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body:
+            if received > limit:
                 refused = True
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, limit)
                 return {"type": "http.disconnect"}
             return message
 
@@ -84,8 +86,10 @@ class BodyLimit:
 
         await self.app(scope, limited, guarded)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"request body over {self.max_body} bytes: send fewer or shorter questions"
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        message = f"request body over {limit} bytes: send fewer or shorter questions"
+        if scope["path"] in self.larger:
+            message = f"request body over {limit} bytes: the file is too large"
         await error_response(413, "request_too_large", message)(scope, receive, send)
 
 

@@ -1,0 +1,94 @@
+"""Administrators manage documents from Telegram: send a file in a private chat to add it,
+``/documents`` to list what is indexed, ``/remove ID`` to take one out.
+
+Administrators are the user ids in ``QABOT_TELEGRAM_ADMINS`` (nobody by default). The file
+goes through :class:`qabot.uploads.DocumentAdmin` — the same checks, rebuild and roll-back as
+``POST /api/documents`` — in a thread, so other chats go on being answered meanwhile. A
+caption ``replace`` overwrites a document of the same name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from html import escape
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from qabot.errors import QabotError
+from qabot.telegram.core import BotCore, log
+from qabot.uploads import Change
+
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's own limit for getFile
+ACTIONS = {"added": "已加入", "replaced": "已替换", "removed": "已删除"}
+
+
+def describe(change: Change) -> str:
+    """The reply to an administrator: what was indexed (or removed)."""
+    doc = change.document
+    place = doc.get("district") or "未识别地区"
+    return (
+        f"{ACTIONS[change.action]}：<b>{escape(doc.get('title') or doc['doc_id'])}</b>\n"
+        f"ID：<code>{escape(doc['doc_id'])}</code>　{escape(place)}"
+        f"{'　' + escape(doc['date']) if doc.get('date') else ''}\n"
+        f"段落 {doc['paragraphs']}，片段 {doc['chunks']}"
+    )
+
+
+class DocumentCommands:
+    """The handlers; each checks that the sender is an administrator first."""
+
+    def __init__(self, core: BotCore) -> None:
+        self.core = core
+
+    def _is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return bool(user and user.id in self.core.config.admins and self.core.admin)
+
+    async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if not self._is_admin(update) or message.document is None:
+            await self.core.reply(message, "只有管理员可以添加文档。")
+            return
+        document = message.document
+        if (document.file_size or 0) > MAX_DOWNLOAD:
+            await self.core.reply(message, "文件超过 20 MB，无法添加。")
+            return
+        try:
+            data = bytes(await (await document.get_file()).download_as_bytearray())
+        except TelegramError as exc:
+            await self.core.reply(message, f"无法下载文件：{escape(str(exc))}")
+            return
+        await self.core.reply(message, "正在建立索引，请稍候…")
+        replace = (message.caption or "").strip().lower() == "replace"
+        await self._change(message, self.core.admin.add, document.file_name or "", data, replace)
+
+    async def remove(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if not self._is_admin(update):
+            await self.core.reply(message, "只有管理员可以删除文档。")
+            return
+        if not context.args:
+            await self.core.reply(message, "用法：/remove 文档ID（见 /documents）")
+            return
+        await self._change(message, self.core.admin.remove, context.args[0])
+
+    async def documents(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.core.refresh()
+        lines = [
+            f"<code>{escape(d.doc_id)}</code> {escape(d.label())}（{d.chunks} 片段）"
+            for d in self.core.docs
+        ]
+        await self.core.reply(update.effective_message, "\n".join(lines) or "还没有文档。")
+
+    async def _change(self, message: Message, call: Callable[..., Change], *args: object) -> None:
+        try:
+            change = await asyncio.to_thread(call, *args)
+        except QabotError as exc:
+            log.info("document change refused: %s", exc.reason)
+            await self.core.reply(message, f"未能完成：{escape(str(exc))}")
+            return
+        self.core.refresh()
+        await self.core.reply(message, describe(change))

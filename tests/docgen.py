@@ -1,0 +1,94 @@
+"""Test documents made from the shipped corpus: each ``.txt`` as PDF, DOCX and HTML.
+
+Nothing binary is committed: the tests regenerate these from ``docs_src/``. The PDF is what an
+office prints from Word — a running header with the title, ``第 n 页 共 m 页`` in the footer,
+paragraphs indented by two characters and wrapped at the margin (also across pages), the
+title and date in the document properties — so a reader has to undo exactly that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # Debian fonts-wqy-zenhei
+FALLBACK = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # "•", which zenhei lacks
+
+
+def paragraphs(source: Path) -> list[str]:
+    """The non-empty lines of a ``.txt`` document: its paragraphs, in order."""
+    lines = source.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def write_pdf(source: Path, target: Path, title: str = "") -> Path:
+    """``source`` as an A4 PDF with a text layer in a real CJK font."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+
+    title = title or source.stem
+    pdf = FPDF(format="A4")
+    pdf.add_font("zenhei", fname=str(FONT))
+    pdf.add_font("dejavu", fname=str(FALLBACK))
+    pdf.set_fallback_fonts(["dejavu"])
+    pdf.set_title(title)
+    pdf.set_creation_date(dt.datetime(2021, 3, 1, tzinfo=dt.timezone.utc))
+    pdf.set_margins(25, 25, 25)
+    pdf.set_auto_page_break(True, margin=25)
+
+    def header() -> None:
+        pdf.set_font("zenhei", size=9)
+        pdf.set_y(12)
+        pdf.cell(0, 5, title, align="C")
+        pdf.set_y(25)
+
+    def footer() -> None:
+        pdf.set_font("zenhei", size=9)
+        pdf.set_y(-18)
+        pdf.cell(0, 5, f"第 {pdf.page_no()} 页 共 {{nb}} 页", align="C")
+
+    pdf.header, pdf.footer = header, footer
+    pdf.alias_nb_pages("{nb}")
+    pdf.add_page()
+    pdf.set_font("zenhei", size=12)
+    for text in paragraphs(source):
+        pdf.multi_cell(0, 7, "\u3000\u3000" + text, wrapmode=WrapMode.CHAR, new_x="LMARGIN")
+        pdf.ln(2)
+    pdf.output(str(target))
+    return target
+
+
+def write_docx(source: Path, target: Path, title: str = "") -> Path:
+    """``source`` as a Word document: the title as a heading, one paragraph per line."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = title or source.stem
+    for text in paragraphs(source):
+        document.add_paragraph(text)
+    document.save(str(target))
+    return target
+
+
+def write_html(source: Path, target: Path, title: str = "") -> Path:
+    """``source`` as a saved news page: navigation, the article, a footer with links."""
+    body = "\n".join(f"<p>{html.escape(text)}</p>" for text in paragraphs(source))
+    title = html.escape(title or source.stem)
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="author" content="本网记者"><meta name="date" content="2021-03-01"></head>
+<body>
+<nav><a href="/">首页</a> <a href="/news">新闻中心</a> <a href="/gov">政务公开</a></nav>
+<article>
+{body}
+</article>
+<footer><p>主办单位：区人民政府办公室</p><p>网站标识码 1200000000 · 津ICP备00000000号</p></footer>
+</body></html>
+"""
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+WRITERS = {".pdf": write_pdf, ".docx": write_docx, ".html": write_html}
+READERS = {".pdf": "pypdf", ".docx": "python-docx", ".html": "trafilatura"}  # what reads them
