@@ -16,10 +16,11 @@ import threading
 import time
 from pathlib import Path
 
-from qabot.backend import open_existing, parse_store
 from qabot.engine import Engine
 from qabot.errors import QabotError
-from qabot.manifest import MANIFEST, Manifest
+from qabot.store.backend import open_existing
+from qabot.store.manifest import MANIFEST, Manifest
+from qabot.store.protocol import parse_store
 
 log = logging.getLogger(__name__)
 

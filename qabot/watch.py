@@ -16,8 +16,7 @@ from pathlib import Path
 
 from qabot.embedders import Embedder, load_embedder
 from qabot.errors import QabotError, UsageError
-from qabot.indexer import build
-from qabot.store import BuildReport
+from qabot.indexer import BuildReport, build
 
 log = logging.getLogger(__name__)
 

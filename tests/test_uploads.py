@@ -18,7 +18,7 @@ from qabot.engine import Engine
 from qabot.feedback import FeedbackStore
 from qabot.indexer import build
 from qabot.live import CHECK_EVERY, LiveEngine
-from qabot.store import Store
+from qabot.store.faiss_store import FaissStore
 from qabot.telegram import BotConfig
 from qabot.uploads import DocumentAdmin
 from qabot.watch import watch
@@ -49,7 +49,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     monkeypatch.setenv("QABOT_ADMIN_KEY", KEY)
     docs, index = small_corpus(tmp_path / "docs"), tmp_path / "index"
     build(docs, index, FakeEmbedder(), progress=False)
-    live = LiveEngine(Engine(Store.load(index), FakeEmbedder()), index)
+    live = LiveEngine(Engine(FaissStore.load(index), FakeEmbedder()), index)
     admin = DocumentAdmin(docs, index, live, max_bytes=2_000_000)
     app = create_app(live, WebSettings(), FeedbackStore(tmp_path / "fb.sqlite3"), admin=admin)
     with TestClient(app) as client:
