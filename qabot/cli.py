@@ -244,8 +244,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 continue
             print(
                 render_json(answer)
-                if args.json
-                else render_terminal(answer, engine.districts) + "\n",
+                if args.json  # without it, each answer says which question it belongs to
+                else f"问：{answer.question}\n{render_terminal(answer, engine.districts)}\n",
                 flush=True,
             )
     if failed:

@@ -112,3 +112,21 @@ def test_global_flags_before_the_command_and_info_on_ask(tmp_path: Path) -> None
     state = {"QABOT_STATE_DIR": str(tmp_path)}
     feedback = run_qabot("feedback", "--docs", "docs_src", "stats", "--json", env=state)
     assert feedback.returncode == 0, feedback.stderr
+
+
+def test_a_refusal_with_a_notice_still_says_the_passages_are_only_for_reference(
+    engine: Engine,
+) -> None:
+    from qabot.render import CAVEAT, render_terminal
+
+    refused = engine.ask("北辰区2015年种了多少亩春小麦？")
+    assert refused.no_answer and refused.notice and refused.passages
+    assert render_terminal(refused, engine.districts).splitlines()[1] == refused.notice + CAVEAT
+
+
+def test_batch_text_output_names_each_question() -> None:
+    lines = '{"question": "北辰区种了多少亩春小麦？"}\n{"question": "宝坻区交付了几个还迁小区？"}\n'
+    result = run_qabot("ask", "--batch", "-", "--k", "1", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    asked = [line for line in result.stdout.splitlines() if line.startswith("问：")]
+    assert asked == ["问：北辰区种了多少亩春小麦？", "问：宝坻区交付了几个还迁小区？"]
