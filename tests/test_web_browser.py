@@ -408,7 +408,17 @@ def test_vote_buttons_have_words_and_a_reason_needs_the_pages_token(
     server: dict, browser: webdriver.Chrome
 ) -> None:
     wait = open_page(server, browser)
-    ask(browser, "和平区要实施多少项民心工程？")
+    compared = ask(browser, "东丽区和和平区怎么治理污染？")
+    # each compared district's line is bold in its own source, without its 「东丽区：」 label
+    marked = compared.find_elements(By.CSS_SELECTOR, ".sources li .excerpt strong")
+    assert len(marked) >= 2 and not marked[0].text.startswith("东丽区：")
+    assert compared.find_element(By.CSS_SELECTOR, ".answer").get_attribute("lang") == "zh-CN"
+    names = [
+        b.get_attribute("aria-label")
+        for b in compared.find_elements(By.CSS_SELECTOR, "button.open")
+    ]
+    assert len(set(names)) == len(names) == 3  # one 「查看整段」 per source, told apart
+    assert browser.find_element(By.ID, "status").text == "已回答，3 条出处"  # as many as shown
     up = browser.find_element(By.CSS_SELECTOR, ".turn button.vote-up")
     down = browser.find_element(By.CSS_SELECTOR, ".turn button.vote-down")
     assert (up.text, down.text) == ("👍 有用", "👎 没用")
