@@ -312,6 +312,12 @@ def test_a_refusal_shows_its_notice_in_the_pages_language(
     notice = browser.find_element(By.CSS_SELECTOR, ".turn .notice").text
     assert notice.startswith("The documents say nothing about 2015") and "2020" in notice
 
+    background = "return getComputedStyle(document.documentElement).backgroundColor"
+    assert browser.execute_script(background) == "rgb(246, 248, 250)"
+    dark = {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", dark)
+    assert browser.execute_script(background) == "rgb(13, 17, 23)"
+
 
 def test_history_survives_a_reload_until_cleared(server: dict, browser: webdriver.Chrome) -> None:
     wait = open_page(server, browser)
