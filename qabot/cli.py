@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask Chinese government documents a question; get cited excerpts.",
     )
     parser.add_argument("--version", action="version", version=f"qabot {__version__}")
+    # also before the command (`qabot -v ask …`); added to the command's own -v in main()
+    parser.add_argument("-v", "--verbose", dest="verbose_first", action="count", default=0)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     index = sub.add_parser(
@@ -171,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="questions per client per minute, 0 = off (default 60, or $QABOT_RATE_LIMIT)",
     )
     feedback = sub.add_parser("feedback", help="👍/👎 collected by the bot and the web page")
-    feedback.add_argument("-v", "--verbose", action="count", default=0)
+    _common(feedback)  # accepted like everywhere; the votes do not depend on the index
     feedback.add_argument(
         "--file", help="feedback database (default: $QABOT_STATE_DIR/feedback.sqlite3)"
     )
@@ -254,6 +256,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     color = sys.stdout.isatty()
     if stream is None:
         answer = engine.ask(args.question, k=args.k, district=args.district)
+        log.info(
+            "answered in %.0f ms: %d passages, type %s, no_answer %s",
+            answer.latency_ms,
+            len(answer.passages),
+            answer.to_dict().get("answer_type", "-"),
+            answer.no_answer,
+        )
         print(
             render_json(answer) if args.json else render_terminal(answer, engine.districts, color)
         )
@@ -278,8 +287,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 continue
             print(
                 render_json(answer)
-                if args.json
-                else render_terminal(answer, engine.districts) + "\n",
+                if args.json  # without it, each answer says which question it belongs to
+                else f"问：{answer.question}\n{render_terminal(answer, engine.districts)}\n",
                 flush=True,
             )
     if failed:
@@ -317,6 +326,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qabot.evaluation import load_questions, render_table, run_evaluation
 
     k = validate_k(args.k)
+    if args.report:
+        from qabot.evaluation.report import require_matplotlib
+
+        require_matplotlib()
     questions = load_questions(Path(args.file))
     engine = Engine.open(_settings(args))
     result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
@@ -412,6 +425,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        args.verbose += args.verbose_first
         _configure_logging(args.verbose)
         if hasattr(args, "threads"):  # before any native library loads (qabot.threads)
             workers = args.workers if args.command == "index" else 1  # embedding processes

@@ -314,7 +314,7 @@ def _refresh(
                     current.manifest.built_at,
                 )
                 return current
-            log.warning("the documents changed: refreshing the index (%d passages)", todo)
+            log.info("the documents changed: refreshing the index (%d passages)", todo)
             return _build(docs, index, model, current, False, progress, spec, plan=plan)[0]
     except filelock.Timeout:
         log.warning(

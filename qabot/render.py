@@ -26,11 +26,15 @@ def citation(passage: Passage) -> str:
     return " · ".join(part for part in parts if part)
 
 
+#: after a refusal, the passages still listed are only the nearest ones
+CAVEAT = "下面是最接近的段落，仅供参考。"
+
+
 def no_answer_text(districts: Iterable[str], known: Iterable[str]) -> str:
     scope = "、".join(districts) or "已收录的"
     return (
         f"文档中没有找到能回答这个问题的内容（范围：{scope}文档）。"
-        f"已收录的地区：{'、'.join(known)}。下面是最接近的段落，仅供参考。"
+        f"已收录的地区：{'、'.join(known)}。{CAVEAT}"
     )
 
 
@@ -66,7 +70,10 @@ def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool 
     if answer.districts:
         lines.append(f"{dim}地区：{'、'.join(answer.districts)}{reset}")
     if answer.no_answer:
-        lines.append(answer.notice or no_answer_text(answer.districts, known_districts))
+        if answer.notice:
+            lines.append(answer.notice + (CAVEAT if answer.passages else ""))
+        else:
+            lines.append(no_answer_text(answer.districts, known_districts))
     elif len(said) > 1:  # a measures list or a comparison
         lines.append(f"{bold}答：{reset}")
         lines += [f"  • {line}" for line in said]

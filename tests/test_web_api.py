@@ -282,10 +282,13 @@ def test_feedback_goes_to_the_shared_store(quick: TestClient, tmp_path: Path) ->
         "no_answer": answer["no_answer"],
         "vote": "down",
     }
-    entry = quick.post("/api/feedback", json=vote).json()["id"]
-    reason = quick.post(f"/api/feedback/{entry}/reason", json={"reason": "wrong_district"})
+    cast = quick.post("/api/feedback", json=vote).json()
+    entry, token = cast["id"], cast["token"]
+    reason = quick.post(
+        f"/api/feedback/{entry}/reason", json={"reason": "wrong_district", "token": token}
+    )
     assert reason.status_code == 200
-    bad = quick.post(f"/api/feedback/{entry}/reason", json={"reason": "because"})
+    bad = quick.post(f"/api/feedback/{entry}/reason", json={"reason": "because", "token": token})
     assert bad.status_code == 400 and bad.json()["reason"] == "bad_reason"
     assert quick.post("/api/feedback", json={**vote, "vote": "meh"}).status_code == 400
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
@@ -382,3 +385,77 @@ def test_while_loading_the_api_says_so(shipped: Settings) -> None:
         finally:
             release.set()
         assert settled(client)["status"] == "ok"
+
+
+def test_a_reason_needs_the_token_of_that_very_vote(client: TestClient, tmp_path: Path) -> None:
+    vote = {"question": QUESTION, "vote": "down"}
+    mine = client.post("/api/feedback", json=vote).json()
+    theirs = client.post("/api/feedback", json=vote).json()
+    liked = client.post("/api/feedback", json={**vote, "vote": "up"}).json()
+    assert liked["token"] is None and len(mine["token"]) >= 32
+    for entry, token in (
+        (theirs["id"], mine["token"]),  # somebody else's vote
+        (999999, mine["token"]),
+        (-1, mine["token"]),
+        (liked["id"], mine["token"]),  # a 👍 takes no reason
+        (mine["id"], "0" * 32),
+    ):
+        response = client.post(
+            f"/api/feedback/{entry}/reason", json={"reason": "other", "token": token}
+        )
+        assert response.status_code == 403, (entry, token)
+        assert response.json()["reason"] == "not_your_vote"
+    missing = client.post(f"/api/feedback/{mine['id']}/reason", json={"reason": "other"})
+    assert missing.status_code == 400 and missing.json()["reason"] == "invalid_request"
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    assert [e.reason for e in store.entries()] == [None, None, None]
+
+
+def test_security_headers_on_page_api_and_docs(client: TestClient) -> None:
+    for path in ("/", "/static/app.js", "/api/districts", "/healthz", "/docs"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert headers["referrer-policy"] == "no-referrer", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+    page_policy = client.get("/").headers["content-security-policy"]
+    assert "script-src 'self';" in page_policy and "unsafe-inline" not in page_policy
+    head = client.head("/")
+    assert head.status_code == 200 and head.content == b""
+
+
+@pytest.mark.parametrize("k", ["3", True, 2.5])
+def test_a_wrongly_typed_k_is_an_invalid_request(client: TestClient, k: object) -> None:
+    for path, body in (
+        ("/api/ask", {"question": QUESTION, "k": k}),
+        ("/api/ask/batch", {"questions": [{"question": QUESTION}], "k": k}),
+    ):
+        response = client.post(path, json=body)
+        assert response.status_code == 400 and response.json()["reason"] == "invalid_request"
+
+
+def test_the_page_can_ask_for_excerpts_without_full_text(client: TestClient) -> None:
+    full = client.post("/api/ask", json={"question": QUESTION, "k": 9}).json()
+    lean = client.post(
+        "/api/ask", json={"question": QUESTION, "k": 9, "passage_text": False}
+    ).json()
+    assert all("text" in p for p in full["passages"])
+    assert [p["excerpt"] for p in lean["passages"]] == [p["excerpt"] for p in full["passages"]]
+    assert not any("text" in p for p in lean["passages"])
+    assert lean["answer"] == full["answer"]
+
+
+def test_answers_are_compressed_for_clients_that_accept_gzip(client: TestClient) -> None:
+    body = {"question": QUESTION, "k": 9}
+    packed = client.post("/api/ask", json=body, headers={"Accept-Encoding": "gzip"})
+    plain = client.post("/api/ask", json=body, headers={"Accept-Encoding": "identity"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.json()["answer"] == plain.json()["answer"]
+
+
+def test_a_body_without_content_type_gets_a_readable_message(client: TestClient) -> None:
+    response = client.post("/api/ask", content='{"question": "北辰区种了多少亩春小麦？"}'.encode())
+    assert response.status_code == 400 and response.json()["reason"] == "invalid_request"
+    assert "Content-Type: application/json" in response.json()["error"]

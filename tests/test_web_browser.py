@@ -261,7 +261,7 @@ window.fetch = async (url, options) => {
   if (question.startsWith("南开区")) {
     Object.assign(answer, {no_answer: true, answer: "", not_covered: ["南开区"]});
   } else if (question.includes("春小麦")) {
-    const text = answer.passages[0].text, span = "种植春小麦6550亩";
+    const text = answer.passages[0].excerpt, span = "种植春小麦6550亩";
     const start = text.indexOf(span), end = start + span.length;
     answer.answer_type = "quantity";
     answer.answer_span = {passage: 1, start, end, text: text.slice(start, end)};
@@ -291,3 +291,170 @@ def test_answer_span_measures_and_uncovered_district_are_rendered(
     uncovered = ask(browser, "南开区种了多少亩春小麦？")
     notice = uncovered.find_element(By.CSS_SELECTOR, ".notice").text
     assert "南开区" in notice and "北辰区" in notice  # what is missing, and what is covered
+
+
+def open_page(server: dict, browser: webdriver.Chrome) -> WebDriverWait:
+    browser.get(server["url"])
+    wait = waiter(browser)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#examples button"))
+    return wait
+
+
+def test_a_refusal_shows_its_notice_in_the_pages_language(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    open_page(server, browser)
+    refused = ask(browser, "北辰区2015年种了多少亩春小麦？")
+    notice = refused.find_element(By.CSS_SELECTOR, ".notice").text
+    assert "2015年" in notice and "2020" in notice  # the year asked and the years there are
+    assert browser.find_element(By.ID, "status").text == notice
+    click(browser, "#lang")
+    notice = browser.find_element(By.CSS_SELECTOR, ".turn .notice").text
+    assert notice.startswith("The documents say nothing about 2015") and "2020" in notice
+
+    background = "return getComputedStyle(document.documentElement).backgroundColor"
+    assert browser.execute_script(background) == "rgb(246, 248, 250)"
+    dark = {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", dark)
+    assert browser.execute_script(background) == "rgb(13, 17, 23)"
+
+
+def test_history_survives_a_reload_until_cleared(server: dict, browser: webdriver.Chrome) -> None:
+    wait = open_page(server, browser)
+    answer = ask(browser, "北辰区种了多少亩春小麦？")
+    first = answer.find_element(By.CSS_SELECTOR, ".answer").text
+    click(browser, ".turn:last-child button.vote-up")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn .thanks"))
+
+    browser.refresh()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn .answer"))
+    assert browser.find_element(By.CSS_SELECTOR, ".turn .answer").text == first
+    assert browser.find_element(By.CSS_SELECTOR, ".turn .q").text == "北辰区种了多少亩春小麦？"
+    up = browser.find_element(By.CSS_SELECTOR, ".turn button.vote-up")
+    assert up.get_attribute("aria-pressed") == "true"
+    assert browser.find_element(By.ID, "empty").get_attribute("hidden") is not None
+    ask(browser, "宝坻区交付了几个还迁小区？")  # numbered after the kept turn
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".turn")) == 2
+
+    click(browser, "#clear")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".turn")
+    browser.refresh()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#examples button"))
+    assert not browser.find_elements(By.CSS_SELECTOR, ".turn")
+
+
+def test_copy_puts_the_answer_and_its_sources_on_the_clipboard(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    open_page(server, browser)
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": server["url"], "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    answer = ask(browser, "北辰区种了多少亩春小麦？")
+    cite = answer.find_element(By.CSS_SELECTOR, ".sources li .cite").text
+    click(browser, ".turn:last-child button.copy")
+    waiter(browser).until(lambda d: d.find_element(By.ID, "status").text == "已复制回答和出处。")
+    copied = browser.execute_async_script(
+        "navigator.clipboard.readText().then(arguments[0], (e) => arguments[0]('failed: ' + e))"
+    )
+    assert copied.startswith("北辰区种了多少亩春小麦？\n")
+    assert "6550亩" in copied and f"[1] {cite}" in copied
+
+
+# The first /api/ask answers like a proxy whose upstream is down (502, an HTML page); the
+# second hangs until the page stops it; the rest reach the server.
+FLAKY_SERVER = """
+let calls = 0;
+const realFetch = window.fetch;
+window.fetch = (url, options) => {
+  if (!String(url).endsWith("/api/ask")) return realFetch(url, options);
+  calls += 1;
+  if (calls === 1) {
+    return Promise.resolve(new Response("<html>Bad Gateway</html>", {status: 502}));
+  }
+  if (calls === 2) {
+    return new Promise((_, reject) => options.signal.addEventListener(
+      "abort", () => reject(new DOMException("aborted", "AbortError"))));
+  }
+  return realFetch(url, options);
+};
+"""
+
+
+def test_errors_keep_the_question_and_offer_retry_and_stop(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    wait = open_page(server, browser)
+    browser.execute_script(FLAKY_SERVER)
+    box = browser.find_element(By.ID, "question")
+    assert box.get_attribute("maxlength") == "500"
+    box.send_keys("北辰区种了多少亩春小麦")
+    assert browser.find_element(By.ID, "counter").text == "11/500 字"
+
+    failed = ask(browser, "？")
+    alert = failed.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert alert == "服务器出错（HTTP 502），请稍后重试。"  # not the proxy's page, in Chinese
+    assert box.get_attribute("value") == "北辰区种了多少亩春小麦？"  # the question is kept
+
+    click(browser, ".turn:last-child button.retry")  # hangs: the stop button ends it
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn:last-child button.stop"))
+    click(browser, ".turn:last-child button.stop")
+    wait.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".turn:last-child .a").text.startswith("已停止")
+    )
+
+    click(browser, ".turn:last-child button.retry")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn:last-child .answer"))
+    assert "6550亩" in browser.find_element(By.CSS_SELECTOR, ".turn:last-child .answer").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".turn")) == 1  # retried in place
+
+
+def test_vote_buttons_have_words_and_a_reason_needs_the_pages_token(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    wait = open_page(server, browser)
+    compared = ask(browser, "东丽区和和平区怎么治理污染？")
+    # each compared district's line is bold in its own source, without its 「东丽区：」 label
+    marked = compared.find_elements(By.CSS_SELECTOR, ".sources li .excerpt strong")
+    assert len(marked) >= 2 and not marked[0].text.startswith("东丽区：")
+    assert compared.find_element(By.CSS_SELECTOR, ".answer").get_attribute("lang") == "zh-CN"
+    names = [
+        b.get_attribute("aria-label")
+        for b in compared.find_elements(By.CSS_SELECTOR, "button.open")
+    ]
+    assert len(set(names)) == len(names) == 3  # one 「查看整段」 per source, told apart
+    assert browser.find_element(By.ID, "status").text == "已回答，3 条出处"  # as many as shown
+    up = browser.find_element(By.CSS_SELECTOR, ".turn button.vote-up")
+    down = browser.find_element(By.CSS_SELECTOR, ".turn button.vote-down")
+    assert (up.text, down.text) == ("👍 有用", "👎 没用")
+    assert (up.get_attribute("aria-label"), down.get_attribute("aria-label")) == ("有用", "没用")
+
+    click(browser, ".turn button.vote-down")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn [data-reason]"))
+    turn = browser.execute_script("return JSON.parse(localStorage.getItem('qabot-history'))[0]")
+    post = """
+      const [path, body, done] = arguments;
+      fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+                   body: JSON.stringify(body)}).then((r) => done(r.status), (e) => done(String(e)));
+    """
+    for entry in (turn["feedbackId"] - 1, 999999, -1):  # somebody else's vote, none, nonsense
+        body = {"reason": "other", "token": turn["feedbackToken"]}
+        status = browser.execute_async_script(post, f"/api/feedback/{entry}/reason", body)
+        assert status == 403, entry
+    click(browser, ".turn [data-reason='missed']")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn .thanks"))
+    mine = [e for e in FeedbackStore(server["feedback"]).entries() if e.id == turn["feedbackId"]]
+    assert [e.reason for e in mine] == ["missed"]
+
+
+def test_security_headers_and_head(server: dict) -> None:
+    request = urllib.request.Request(server["url"] + "/", method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200 and response.read() == b""
+        headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy

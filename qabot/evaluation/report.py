@@ -75,19 +75,28 @@ def _group_table(groups: dict[str, Summary], first: str) -> str:
     return format_table(header, rows)
 
 
+def _headline(figures: Mapping[str, Any], k: int) -> list[tuple[str, Any]]:
+    """The overall rows shared by the whole run and its held-out block."""
+    return [
+        ("questions", figures["questions"]),
+        ("answerable", figures["answerable"]),
+        *((f"hit@{n}", figures[f"hit@{n}"]) for n in HIT_AT),
+        ("mrr@10", figures["mrr@10"]),
+        ("ndcg@10", figures["ndcg@10"]),
+        ("answer_hit (the answer holds the evidence)", figures["answer_hit"]),
+        ("span_exact (the marked value is the expected one)", figures["span_exact"]),
+        ("answerable_refused (lower is better)", figures["answerable_refused"]),
+        ("unanswerable_refused (higher is better)", figures["unanswerable_refused"]),
+        (f"comparison_coverage (top {k})", figures["comparison_coverage"]),
+    ]
+
+
 def render_table(result: EvalResult, max_failures: int = 15) -> str:
     """The result as tables for people: overall, by type, by district, then failures."""
     k = result["k"]
     figures: Mapping[str, Any] = result  # read by name, like the keys of HIT_AT
     overall = [
-        ("questions", result["questions"]),
-        ("answerable", result["answerable"]),
-        *((f"hit@{n}", figures[f"hit@{n}"]) for n in HIT_AT),
-        ("mrr@10", result["mrr@10"]),
-        ("ndcg@10", result["ndcg@10"]),
-        ("answerable_refused (lower is better)", result["answerable_refused"]),
-        ("unanswerable_refused (higher is better)", result["unanswerable_refused"]),
-        (f"comparison_coverage (top {k})", result["comparison_coverage"]),
+        *_headline(figures, k),
         (
             "latency p50 / p95 ms",
             f"{_fmt(result['latency_p50_ms'])} / {_fmt(result['latency_p95_ms'])}",
@@ -99,6 +108,18 @@ def render_table(result: EvalResult, max_failures: int = 15) -> str:
         "",
         format_table(["metric", "value"], [[name, _fmt(v)] for name, v in overall]),
         "",
+    ]
+    held = result.get("held_out")
+    if held:
+        folds = held["folds"]
+        parts += [
+            f"held out: each question refused or answered by the rule fitted on the other "
+            f"{folds - 1} of {folds} folds (the figures to quote; the table above uses the "
+            "shipped rule)",
+            format_table(["metric", "value"], [[n, _fmt(v)] for n, v in _headline(held, k)]),
+            "",
+        ]
+    parts += [
         "by type",
         _group_table(result["by_type"], "type"),
         "",
@@ -128,11 +149,20 @@ def render_table(result: EvalResult, max_failures: int = 15) -> str:
 # ---------------------------------------------------------------------------- report
 
 
-def _charts(results: Mapping[str, Mapping[str, Any]], directory: Path) -> tuple[Path, Path]:
+def require_matplotlib() -> None:
+    """Fail before a run of several minutes, not after it, when the charts cannot be drawn."""
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ImportError as exc:
-        raise UsageError("--report needs matplotlib: pip install 'qabot[report]'") from exc
+        raise UsageError(
+            "--report needs matplotlib: pip install 'qabot[report]'", "missing_extra"
+        ) from exc
+
+
+def _charts(results: Mapping[str, Mapping[str, Any]], directory: Path) -> tuple[Path, Path]:
+    require_matplotlib()
+    import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
@@ -36,6 +37,8 @@ from qabot.web.guards import (
     ApiError,
     BodyLimit,
     ClientRateLimit,
+    SecurityHeaders,
+    VoteTokens,
     describe,
     error_response,
 )
@@ -138,6 +141,7 @@ def create_app(
     app.state.feedback = feedback
     app.state.admin = admin
     app.include_router(documents_admin)
+    app.state.vote_tokens = VoteTokens()
     app.include_router(api)
     app.include_router(page)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -151,6 +155,9 @@ def create_app(
         )
     uploads = {"/api/documents": (admin.max_bytes + UPLOAD_OVERHEAD)} if admin else {}
     app.add_middleware(BodyLimit, max_body=settings.max_body, larger=uploads)
+    # answers are 5–20 KB of JSON: compressed on the way out when the client accepts gzip
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app
 

@@ -1,4 +1,5 @@
-"""What stands between a request and the engine: size limit, bearer key, rate limit, access log.
+"""What stands between a request and the engine: size limit, bearer key, rate limit, access
+log, security headers and the vote tokens.
 
 The size limit and the access log are plain ASGI middleware (no per-request task or body
 copy, unlike Starlette's ``BaseHTTPMiddleware``), so they add microseconds, not milliseconds.
@@ -8,6 +9,8 @@ hand-written counter: it is what slowapi and Flask-Limiter build on.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 import time
@@ -91,6 +94,73 @@ class BodyLimit:
         if scope["path"] in self.larger:
             message = f"request body over {limit} bytes: the file is too large"
         await error_response(413, "request_too_large", message)(scope, receive, send)
+
+
+#: the chat page has no inline script or style and talks only to its own origin
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+#: FastAPI's Swagger UI page starts itself with an inline script
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+)
+_COMMON_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """The headers that keep the page from being framed, sniffed or leaking its URL, and a
+    Content-Security-Policy that allows only the page's own script and style files (the
+    Swagger UI under ``/docs`` needs its inline start-up script)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_POLICY if scope["path"].startswith("/docs") else PAGE_POLICY
+        extra = [*_COMMON_HEADERS, (b"content-security-policy", policy.encode())]
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, add_headers)
+
+
+class VoteTokens:
+    """Who may add a reason to a 👎: the client that cast it. The vote's answer carries an
+    HMAC of its id under a key held by this process only, so no other client can forge one
+    for somebody else's vote (ids are sequential and shared with Telegram), and a 👍 gets
+    none. Nothing is stored; after a restart old votes can no longer be given a reason."""
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+
+    def issue(self, entry_id: int, vote: str) -> str | None:
+        """The token for a 👎 entry (``None`` for a 👍: it takes no reason)."""
+        return self._sign(entry_id) if vote == "down" else None
+
+    def check(self, entry_id: int, token: str) -> None:
+        """:class:`ApiError` 403 ``not_your_vote`` unless ``token`` was issued for ``entry_id``."""
+        if not secrets.compare_digest(token.encode(), self._sign(entry_id).encode()):
+            raise ApiError(
+                403,
+                "not_your_vote",
+                "this vote was not cast from this page (or the server restarted since): "
+                "vote again to add a reason",
+            )
+
+    def _sign(self, entry_id: int) -> str:
+        return hmac.new(self._key, f"down:{entry_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class AccessLog:
@@ -181,5 +251,8 @@ def describe(exc: Any) -> str:
     if not errors:
         return "invalid request"
     first = errors[0]
+    whole_body = len(first.get("loc", ())) <= 1
+    if whole_body and first.get("type") in ("model_attributes_type", "dict_type"):
+        return "the body must be a JSON object, sent with Content-Type: application/json"
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
     return f"{where or 'body'}: {first.get('msg', 'invalid')}"

@@ -78,7 +78,12 @@ async def ask(body: AskRequest, request: Request) -> Response:
     answer = await request.app.state.pool.run(
         engine.ask, body.question, k=body.k, district=body.district, qid=body.id
     )
-    return answer_json(answer.to_dict())
+    data = answer.to_dict()
+    if not body.passage_text:
+        data["passages"] = [
+            {key: value for key, value in p.items() if key != "text"} for p in data["passages"]
+        ]
+    return answer_json(data)
 
 
 @api.post(
@@ -170,14 +175,19 @@ async def feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
         vote=body.vote,
         reason=body.reason,
     )
-    return FeedbackResponse(id=entry)
+    return FeedbackResponse(id=entry, token=request.app.state.vote_tokens.issue(entry, body.vote))
 
 
-@api.post("/feedback/{entry_id}/reason", summary="The reason picked after a 👎")
+@api.post(
+    "/feedback/{entry_id}/reason",
+    summary="The reason picked after a 👎 (with the token that vote returned)",
+    responses={403: {"model": ErrorBody, "description": "not this client's 👎 (not_your_vote)"}},
+)
 async def feedback_reason(
     entry_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)], body: ReasonRequest, request: Request
 ) -> dict[str, bool]:
     request.app.state.rate_limit.charge(client_of(request))
+    request.app.state.vote_tokens.check(entry_id, body.token)
     await request.app.state.pool.run(feedback_of(request).set_reason, entry_id, body.reason)
     return {"ok": True}
 
@@ -204,6 +214,6 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse(health.model_dump())
 
 
-@page.get("/", include_in_schema=False)
+@page.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 async def index() -> FileResponse:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})

@@ -36,11 +36,17 @@ class AskRequest(_Strict):
     question: str = Field(
         description="the question, in Chinese", examples=["北辰区种了多少亩春小麦？"]
     )
-    k: int = Field(5, description="passages to return (1–50)")
+    k: int = Field(5, strict=True, description="passages to return (1–50)")
     district: str | None = Field(
         None, description="only this district (北辰区, 北辰, 北辰區 …); null: all"
     )
     id: str | None = Field(None, max_length=200, description="echoed as the answer's id")
+    passage_text: bool = Field(
+        True,
+        strict=True,
+        description="false: leave each passage's full `text` out (its `excerpt` stays); the "
+        "chat page fetches a whole paragraph from /api/passages only when asked",
+    )
 
 
 class BatchItem(_Strict):
@@ -51,7 +57,7 @@ class BatchItem(_Strict):
 
 class BatchRequest(_Strict):
     questions: list[BatchItem] = Field(description="answered in order, one answer per item")
-    k: int = 5
+    k: int = Field(5, strict=True)
     district: str | None = Field(None, description="default district for items without one")
 
 
@@ -125,17 +131,21 @@ class FeedbackRequest(_Strict):
     question: Annotated[str, Field(max_length=MAX_QUESTION_CHARS), AfterValidator(_text)]
     districts: list[Label] = Field(default_factory=list, max_length=20)
     chunk_ids: list[Label] = Field(default_factory=list, max_length=50)
-    no_answer: bool = False
+    no_answer: bool = Field(False, strict=True)
     vote: Literal["up", "down"]
     reason: Label | None = Field(None, description="one of /api/meta reasons (👎 only)")
 
 
 class ReasonRequest(_Strict):
     reason: Label
+    token: str = Field(max_length=64, description="the `token` the 👎 vote returned")
 
 
 class FeedbackResponse(BaseModel):
     id: int
+    token: str | None = Field(
+        None, description="for a 👎: proves this client cast it (POST it with the reason)"
+    )
 
 
 class ParagraphResponse(BaseModel):

@@ -1,62 +1,12 @@
 // qabot chat page. Hand-written, no dependencies. Every text from a user or a document is
-// put in the page with textContent / text nodes, never as HTML.
+// put in the page with textContent / text nodes, never as HTML. Words: i18n.js.
 "use strict";
 
 const SHOW = 3; // passages shown at first and added by 「更多结果」
 const ASK_K = 9;
-
-const I18N = {
-  zh: {
-    title: "政府文件问答", district: "地区", allDistricts: "全部地区", skip: "跳到提问框",
-    conversation: "对话", questionLabel: "你的问题", placeholder: "输入问题，按 Enter 发送",
-    send: "发送", hint: "Enter 发送，Shift+Enter 换行", apiKey: "访问密钥",
-    intro: "问一个关于区政府工作报告和领导访谈的问题，回答摘自原文并注明出处。",
-    examplesTitle: "可以这样问：", thinking: "正在查找…", answered: "已回答，{n} 条出处",
-    sources: "出处", more: "更多结果", open: "查看整段", close: "收起整段",
-    paragraphNo: "第{n}段", up: "有用", down: "没用", whyDown: "哪里不好？",
-    thanks: "谢谢反馈！", noAnswer: "这些文档没有涉及这个问题。",
-    noAnswerIn: "{d}的文档里没有找到这个问题的答案。",
-    notCovered: "文档没有涵盖：{d}。已收录：{all}。",
-    askedIn: "（限定：{d}）", other: "English",
-    errors: {
-      empty_question: "请先输入问题。", question_too_long: "问题太长（最多 {max} 字），请一次只问一件事。",
-      no_words: "问题里没有可以查找的文字（只有符号或表情）。", unknown_district: "不认识这个地区。",
-      rate_limited: "提问太频繁，请稍后再试。", unauthorized: "需要访问密钥：请在页面顶部填写。",
-      busy: "服务器忙，请稍后再试。", index_loading: "索引正在加载，请稍后再试。",
-      network: "连不上服务器。",
-    },
-  },
-  en: {
-    title: "Government documents Q&A", district: "District", allDistricts: "All districts",
-    skip: "Skip to the question box", conversation: "Conversation", questionLabel: "Your question",
-    placeholder: "Type a question (in Chinese), Enter sends", send: "Send",
-    hint: "Enter sends, Shift+Enter adds a line", apiKey: "API key",
-    intro: "Ask about the district work reports and interviews; answers are quoted from the " +
-      "documents, with their sources.",
-    examplesTitle: "Try:", thinking: "Searching…", answered: "Answered, {n} sources",
-    sources: "Sources", more: "More results", open: "Open whole paragraph",
-    close: "Hide paragraph", paragraphNo: "paragraph {n}", up: "Helpful", down: "Not helpful",
-    whyDown: "What was wrong?", thanks: "Thanks for the feedback!",
-    noAnswer: "The documents do not cover this question.",
-    noAnswerIn: "The documents of {d} do not answer this question.",
-    notCovered: "The documents do not cover {d}. Covered: {all}.",
-    askedIn: " (in {d})", other: "中文",
-    errors: {
-      empty_question: "Type a question first.",
-      question_too_long: "The question is too long (at most {max} characters).",
-      no_words: "The question has no words to search for (only symbols or emoji).",
-      unknown_district: "Unknown district.", rate_limited: "Too many questions; wait a moment.",
-      unauthorized: "An API key is needed: enter it at the top of the page.",
-      busy: "The server is busy; try again shortly.",
-      index_loading: "The index is still loading; try again shortly.",
-      network: "Cannot reach the server.",
-    },
-  },
-};
-const REASONS_EN = {
-  off_topic: "Off topic", wrong_district: "Wrong district", missed: "It is in the documents",
-  other: "Other",
-};
+const TIMEOUT_S = 60; // a question not answered by then is stopped (with a retry button)
+const HISTORY = "qabot-history"; // localStorage key of the conversation
+const KEEP = 50; // turns kept across reloads
 
 const state = { lang: "zh", meta: null, turns: [] };
 const $ = (id) => document.getElementById(id);
@@ -88,7 +38,8 @@ function marked(text, span) {
   return [text.slice(0, at), el("strong", {}, span), text.slice(at + span.length)];
 }
 
-async function call(path, body) {
+// fetch as JSON; {data} or {error: {reason, error, status}}. `signal` stops it.
+async function call(path, body, signal) {
   const headers = { Accept: "application/json" };
   const key = sessionStorage.getItem("qabot-key");
   if (key) headers.Authorization = `Bearer ${key}`;
@@ -96,23 +47,29 @@ async function call(path, body) {
   let response;
   try {
     response = await fetch(path, {
-      method: body === undefined ? "GET" : "POST", headers,
+      method: body === undefined ? "GET" : "POST", headers, signal,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    return { error: { reason: "network", error: "" } };
+    if (!signal?.aborted) return { error: { reason: "network" } };
+    return { error: { reason: signal.reason === "timeout" ? "timeout" : "stopped" } };
   }
   const data = await response.json().catch(() => ({ reason: "http_error", error: "" }));
   if (!response.ok) {
     if (response.status === 401) $("key-box").hidden = false;
-    return { error: data };
+    return { error: { ...data, status: response.status } };
   }
   return { data };
 }
 
+// An error in the page's language: the known reasons, else "server error (HTTP n)" rather
+// than a proxy's page or the server's English.
 function errorText(error) {
-  const known = t(`errors.${error.reason}`, { max: state.meta?.max_question_chars ?? 500 });
-  return known || error.error || error.reason;
+  const vars = { max: state.meta?.max_question_chars ?? 500, s: TIMEOUT_S, status: error.status };
+  if (error.status >= 500 && !["busy", "index_loading"].includes(error.reason)) {
+    return t("errors.server", vars);
+  }
+  return t(`errors.${error.reason}`, vars) || error.error || t("errors.server", vars);
 }
 
 // ------------------------------------------------------------------ rendering
@@ -151,13 +108,15 @@ function renderAnswerText(answer) {
   const span = answer.answer_span?.text;
   const lines = answer.lines.map(lineText);
   if (lines.length > 1 || answer.answer_type === "measures") {
-    const list = el("ul", { class: "answer" });
+    const list = el("ul", { class: "answer", lang: "zh-CN" });
     for (const line of lines) list.append(el("li", {}, marked(line, span)));
     return list;
   }
-  return el("p", { class: "answer" }, marked(lines[0] ?? "", span));
+  return el("p", { class: "answer", lang: "zh-CN" }, marked(lines[0] ?? "", span));
 }
 
+// Why there is no answer: the engine's notice (in English rebuilt from the answer's fields
+// when its kind is known), the districts not covered, or the selected district.
 function noAnswerText(turn) {
   const answer = turn.answer;
   if (answer.not_covered?.length) {
@@ -165,6 +124,13 @@ function noAnswerText(turn) {
       d: answer.not_covered.join("、"), all: (state.meta?.districts ?? []).join("、"),
     });
   }
+  if (answer.notice && state.lang === "zh") return answer.notice;
+  if (answer.notice && answer.confidence?.year_ok === false) {
+    const years = [...new Set(turn.question.match(/(?:19|20)\d\d/g) ?? [])];
+    const dates = [...new Set(answer.passages.map((p) => p.date.slice(0, 4)).filter(Boolean))];
+    return t("yearNotCovered", { years: years.join(", "), dates: dates.sort().join(", ") || "?" });
+  }
+  if (answer.notice) return el("span", { lang: "zh-CN" }, answer.notice);
   if (turn.district) return t("noAnswerIn", { d: turn.district });
   return t("noAnswer");
 }
@@ -182,16 +148,17 @@ function renderPassage(turn, p, index) {
   const spanText = quotedByRank(turn.answer)[p.rank];
   const opened = turn.paragraphs[p.chunk_id];
   const boxId = `para-${turn.id}-${index}`;
+  const label = opened ? t("close") : t("open");
   const toggle = el("button", {
     type: "button", "aria-expanded": opened ? "true" : "false", "aria-controls": boxId,
-    class: "open",
+    class: "open", "aria-label": `${label}（${t("sourceNo", { n: p.rank })}）`,
     onclick: () => toggleParagraph(turn, p.chunk_id),
-  }, opened ? t("close") : t("open"));
+  }, label);
   return el("li", { id: `src-${turn.id}-${p.rank}` },
-    el("div", { class: "cite" }, citation(p)),
-    el("p", { class: "excerpt" }, marked(p.excerpt, spanText)),
+    el("div", { class: "cite", lang: "zh-CN" }, citation(p)),
+    el("p", { class: "excerpt", lang: "zh-CN" }, marked(p.excerpt, spanText)),
     toggle,
-    el("div", { id: boxId, class: "paragraph", hidden: !opened },
+    el("div", { id: boxId, class: "paragraph", lang: "zh-CN", hidden: !opened },
       opened ? marked(opened, spanText) : null),
   );
 }
@@ -200,11 +167,14 @@ function renderFeedback(turn) {
   const box = el("div", { class: "actions", role: "group", "aria-label": t("up") + "/" + t("down") });
   const vote = (value) => el("button", {
     type: "button", "aria-pressed": turn.vote === value ? "true" : "false",
-    "aria-label": t(value), title: t(value), class: `vote-${value}`, disabled: !!turn.vote,
+    "aria-label": t(value), class: `vote-${value}`, disabled: !!turn.vote,
     onclick: () => sendVote(turn, value),
-  }, value === "up" ? "👍" : "👎");
+  }, el("span", { "aria-hidden": "true" }, value === "up" ? "👍" : "👎"), ` ${t(value)}`);
   box.append(vote("up"), vote("down"));
-  if (turn.vote === "down" && !turn.reason && state.meta) {
+  if (!turn.answer.no_answer) {
+    box.append(el("button", { type: "button", class: "copy", onclick: () => copyTurn(turn) }, t("copy")));
+  }
+  if (turn.vote === "down" && !turn.reason && turn.feedbackToken && state.meta) {
     const reasons = el("div", { class: "actions reasons", role: "group", "aria-label": t("whyDown") },
       el("span", {}, t("whyDown")));
     for (const [code, label] of Object.entries(state.meta.reasons)) {
@@ -224,9 +194,13 @@ function renderTurn(turn) {
   const question = el("div", { class: "q" }, turn.question,
     turn.district ? t("askedIn", { d: turn.district }) : null);
   const body = el("div", { class: "a", "aria-busy": turn.pending ? "true" : "false" });
-  if (turn.pending) body.append(el("p", {}, t("thinking")));
-  else if (turn.error) body.append(el("p", { class: "error", role: "alert" }, errorText(turn.error)));
-  else if (turn.answer.no_answer) {
+  if (turn.pending) {
+    body.append(el("p", {}, t("thinking"), " ",
+      el("button", { type: "button", class: "stop", onclick: () => turn.stop?.abort("stopped") }, t("stop"))));
+  } else if (turn.error) {
+    body.append(el("p", { class: "error", role: "alert" }, errorText(turn.error)),
+      el("button", { type: "button", class: "retry", onclick: () => ask(turn) }, t("retry")));
+  } else if (turn.answer.no_answer) {
     body.append(el("p", { class: "notice" }, noAnswerText(turn)), renderFeedback(turn));
   } else {
     const passages = turn.answer.passages.slice(0, turn.shown);
@@ -260,28 +234,79 @@ function draw(turn) {
     (buttons[Math.min(focusKey, buttons.length - 1)] || $("question")).focus();
   }
   $("empty").hidden = state.turns.length > 0;
+  save();
+}
+
+// ------------------------------------------------------------------ history
+
+// The answered turns survive a reload (opened paragraphs and unanswered turns do not).
+function save() {
+  const kept = state.turns.filter((turn) => !turn.pending).slice(-KEEP)
+    .map(({ stop, paragraphs, ...turn }) => turn);
+  try { localStorage.setItem(HISTORY, JSON.stringify(kept)); } catch { /* full or disabled */ }
+}
+
+function restore() {
+  let turns = [];
+  try { turns = JSON.parse(localStorage.getItem(HISTORY) || "[]"); } catch { turns = []; }
+  state.turns = Array.isArray(turns) ? turns.map((turn) => ({ ...turn, paragraphs: {} })) : [];
+  for (const turn of state.turns) draw(turn);
+}
+
+function clearHistory() {
+  state.turns = [];
+  localStorage.removeItem(HISTORY);
+  $("turns").replaceChildren();
+  $("empty").hidden = false;
+  $("status").textContent = t("cleared");
+  $("question").focus();
+}
+
+// The answer with its shown sources, as plain text.
+function plainText(turn) {
+  const sources = turn.answer.passages.slice(0, turn.shown)
+    .map((p) => `[${p.rank}] ${citation(p)}\n${p.excerpt}`);
+  return [turn.question, turn.answer.answer, "", t("sources"), ...sources].join("\n");
+}
+
+async function copyTurn(turn) {
+  const text = plainText(turn);
+  let done = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    done = true;
+  } catch { // no clipboard API on a plain-http intranet address: the older way
+    const box = el("textarea", { class: "visually-hidden", readonly: true });
+    box.value = text;
+    document.body.append(box);
+    box.select();
+    done = document.execCommand("copy");
+    box.remove();
+  }
+  $("status").textContent = done ? t("copied") : t("copyFailed");
 }
 
 // ------------------------------------------------------------------ actions
 
-async function ask(question) {
-  const district = $("district").value || null;
-  const turn = {
-    id: state.turns.length + 1, question, district, pending: true, shown: SHOW,
-    paragraphs: {}, vote: null, reason: null, feedbackId: null,
-  };
-  state.turns.push(turn);
+async function ask(turn) {
+  Object.assign(turn, { pending: true, error: null, answer: null, stop: new AbortController() });
+  if (!state.turns.includes(turn)) state.turns.push(turn);
   draw(turn);
   $(`turn-${turn.id}`).scrollIntoView({ block: "end" });
   $("status").textContent = t("thinking");
-  const { data, error } = await call("/api/ask", { question, k: ASK_K, district });
-  turn.pending = false;
-  turn.answer = mergePieces(data);
-  turn.error = error;
+  const timer = setTimeout(() => turn.stop.abort("timeout"), TIMEOUT_S * 1000);
+  const { data, error } = await call("/api/ask", {
+    question: turn.question, k: ASK_K, district: turn.district, passage_text: false,
+  }, turn.stop.signal);
+  clearTimeout(timer);
+  Object.assign(turn, { pending: false, answer: data && mergePieces(data), error, stop: null });
   draw(turn);
   $(`turn-${turn.id}`).scrollIntoView({ block: "nearest" });
-  $("status").textContent = error ? errorText(error)
-    : data.no_answer ? noAnswerText(turn) : t("answered", { n: data.passages.length });
+  if (error && !$("question").value) $("question").value = turn.question; // nothing lost
+  updateCounter();
+  $("status").textContent = error ? errorText(error) : data.no_answer
+    ? $(`turn-${turn.id}`).querySelector(".notice").textContent
+    : t("answered", { n: Math.min(turn.shown, data.passages.length) });
 }
 
 async function toggleParagraph(turn, chunkId) {
@@ -302,8 +327,7 @@ async function sendVote(turn, vote) {
     chunk_ids: answer.passages.map((p) => p.chunk_id), no_answer: answer.no_answer,
   });
   if (error) { $("status").textContent = errorText(error); return; }
-  turn.vote = vote;
-  turn.feedbackId = data.id;
+  Object.assign(turn, { vote, feedbackId: data.id, feedbackToken: data.token });
   draw(turn);
   const first = $(`turn-${turn.id}`).querySelector(".reasons button");
   if (first) first.focus();
@@ -311,7 +335,8 @@ async function sendVote(turn, vote) {
 }
 
 async function sendReason(turn, reason) {
-  const { error } = await call(`/api/feedback/${turn.feedbackId}/reason`, { reason });
+  const { error } = await call(`/api/feedback/${turn.feedbackId}/reason`,
+    { reason, token: turn.feedbackToken });
   if (error) { $("status").textContent = errorText(error); return; }
   turn.reason = reason;
   draw(turn);
@@ -331,17 +356,26 @@ function applyLanguage() {
   const toggle = $("lang");
   toggle.textContent = t("other");
   toggle.lang = state.lang === "zh" ? "en" : "zh-CN";
+  updateCounter();
   for (const turn of state.turns) draw(turn);
+}
+
+function updateCounter() {
+  const max = state.meta?.max_question_chars ?? 500;
+  $("counter").textContent = t("counter", { n: $("question").value.length, max });
 }
 
 async function loadMeta() {
   const { data, error } = await call("/api/meta");
   if (error) { $("status").textContent = errorText(error); return; }
   state.meta = data;
-  for (const name of data.districts) $("district").append(el("option", { value: name }, name));
-  const list = $("examples");
-  list.replaceChildren(...data.examples.map((q) => el("li", {},
+  $("question").maxLength = data.max_question_chars;
+  updateCounter();
+  const select = $("district");
+  select.replaceChildren(select.options[0], ...data.districts.map((name) => el("option", { value: name }, name)));
+  $("examples").replaceChildren(...data.examples.map((q) => el("li", {},
     el("button", { type: "button", class: "example", onclick: () => submit(q) }, q))));
+  for (const turn of state.turns) draw(turn); // 👎 reasons need the meta
 }
 
 function submit(text) {
@@ -351,24 +385,29 @@ function submit(text) {
     $("question").focus();
     return;
   }
-  $("question").value = "";
-  ask(question);
+  if (text === undefined) $("question").value = "";
+  const id = Math.max(0, ...state.turns.map((turn) => turn.id)) + 1;
+  const turn = { id, question, district: $("district").value || null, shown: SHOW, paragraphs: {} };
+  ask(turn);
   $("question").focus();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   state.lang = localStorage.getItem("qabot-lang") === "en" ? "en" : "zh";
   applyLanguage();
+  restore();
   $("lang").addEventListener("click", () => {
     state.lang = state.lang === "zh" ? "en" : "zh";
     localStorage.setItem("qabot-lang", state.lang);
     applyLanguage();
   });
+  $("clear").addEventListener("click", clearHistory);
   $("api-key").addEventListener("change", (event) => {
     sessionStorage.setItem("qabot-key", event.target.value);
     loadMeta();
   });
   $("ask-form").addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  $("question").addEventListener("input", updateCounter);
   $("question").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();

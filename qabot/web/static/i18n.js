@@ -1,0 +1,70 @@
+// qabot chat page: the page's own words in Chinese and English (the answers are always the
+// documents' Chinese). Loaded before app.js.
+"use strict";
+
+const I18N = {
+  zh: {
+    title: "政府文件问答", district: "地区", allDistricts: "全部地区", skip: "跳到提问框",
+    conversation: "对话", questionLabel: "你的问题", placeholder: "输入问题，按 Enter 发送",
+    send: "发送", hint: "Enter 发送，Shift+Enter 换行", apiKey: "访问密钥",
+    intro: "问一个关于区政府工作报告和领导访谈的问题，回答摘自原文并注明出处。",
+    examplesTitle: "可以这样问：", thinking: "正在查找…", answered: "已回答，{n} 条出处",
+    sources: "出处", more: "更多结果", open: "查看整段", close: "收起整段",
+    sourceNo: "出处 {n}", paragraphNo: "第{n}段", up: "有用", down: "没用", whyDown: "哪里不好？",
+    thanks: "谢谢反馈！", noAnswer: "这些文档没有涉及这个问题。",
+    noAnswerIn: "{d}的文档里没有找到这个问题的答案。",
+    notCovered: "文档没有涵盖：{d}。已收录：{all}。",
+    askedIn: "（限定：{d}）", other: "English", clear: "清空记录", cleared: "记录已清空。",
+    copy: "复制", copied: "已复制回答和出处。", copyFailed: "无法复制，请手动选择文字。",
+    retry: "重试", stop: "停止", counter: "{n}/{max} 字",
+    errors: {
+      empty_question: "请先输入问题。", question_too_long: "问题太长（最多 {max} 字），请一次只问一件事。",
+      no_words: "问题里没有可以查找的文字（只有符号或表情）。", unknown_district: "不认识这个地区。",
+      rate_limited: "提问太频繁，请稍后再试。", unauthorized: "需要访问密钥：请在页面顶部填写。",
+      busy: "服务器忙，请稍后再试。", index_loading: "索引正在加载，请稍后再试。",
+      network: "连不上服务器，请检查网络后重试。", timeout: "服务器 {s} 秒没有回答，已停止。请重试。",
+      stopped: "已停止。", request_too_large: "问题太长，请缩短后重试。",
+      not_your_vote: "这条反馈无法补充原因（服务器已重启），请重新评价。",
+      server: "服务器出错（HTTP {status}），请稍后重试。",
+    },
+  },
+  en: {
+    title: "Government documents Q&A", district: "District", allDistricts: "All districts",
+    skip: "Skip to the question box", conversation: "Conversation", questionLabel: "Your question",
+    placeholder: "Type a question (in Chinese), Enter sends", send: "Send",
+    hint: "Enter sends, Shift+Enter adds a line", apiKey: "API key",
+    intro: "Ask about the district work reports and interviews; answers are quoted from the " +
+      "documents, with their sources.",
+    examplesTitle: "Try:", thinking: "Searching…", answered: "Answered, {n} sources",
+    sources: "Sources", more: "More results", open: "Open whole paragraph",
+    close: "Hide paragraph", sourceNo: "source {n}", paragraphNo: "paragraph {n}",
+    up: "Helpful", down: "Not helpful", whyDown: "What was wrong?",
+    thanks: "Thanks for the feedback!",
+    noAnswer: "The documents do not cover this question.",
+    noAnswerIn: "The documents of {d} do not answer this question.",
+    notCovered: "The documents do not cover {d}. Covered: {all}.",
+    yearNotCovered: "The documents say nothing about {years}; the related documents are from {dates}.",
+    askedIn: " (in {d})", other: "中文", clear: "Clear history", cleared: "History cleared.",
+    copy: "Copy", copied: "Answer and sources copied.",
+    copyFailed: "Cannot copy here; select the text instead.",
+    retry: "Retry", stop: "Stop", counter: "{n}/{max} characters",
+    errors: {
+      empty_question: "Type a question first.",
+      question_too_long: "The question is too long (at most {max} characters).",
+      no_words: "The question has no words to search for (only symbols or emoji).",
+      unknown_district: "Unknown district.", rate_limited: "Too many questions; wait a moment.",
+      unauthorized: "An API key is needed: enter it at the top of the page.",
+      busy: "The server is busy; try again shortly.",
+      index_loading: "The index is still loading; try again shortly.",
+      network: "Cannot reach the server; check the connection and retry.",
+      timeout: "No answer from the server in {s} s; stopped. Retry?", stopped: "Stopped.",
+      request_too_large: "The question is too long; shorten it and retry.",
+      not_your_vote: "This vote can no longer take a reason (the server restarted); vote again.",
+      server: "Server error (HTTP {status}); try again shortly.",
+    },
+  },
+};
+const REASONS_EN = {
+  off_topic: "Off topic", wrong_district: "Wrong district", missed: "It is in the documents",
+  other: "Other",
+};
