@@ -127,6 +127,11 @@ class FakeBotAPI:
         with self._cond:
             self._faults.setdefault(method, []).extend([("drop", 0)] * times)
 
+    def unconfirmed(self) -> int:
+        """Updates not yet confirmed by a later ``getUpdates`` (Telegram would redeliver them)."""
+        with self._cond:
+            return len(self.updates)
+
     def requests(self, method: str | None = None) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if method is None or c.method == method]

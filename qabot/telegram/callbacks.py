@@ -173,6 +173,8 @@ class Callbacks:
             error, BadRequest
         ):
             log.warning("update %s: %s: %s", update_id, type(error).__name__, error)
+            if update_id is not None and not isinstance(error, Forbidden):
+                self.core.inbox.failed.add(update_id)  # the reply is still owed: retry it
             return
         log.error(
             "error while handling update %s: %s",

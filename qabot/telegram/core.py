@@ -19,6 +19,7 @@ from qabot.feedback import FeedbackStore
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.config import BotConfig
 from qabot.telegram.html import render_page, split_html
+from qabot.telegram.pending import Inbox
 from qabot.telegram.records import Record
 from qabot.telegram.scheduler import QuestionRateLimit, Scheduler
 from qabot.telegram.state import ChatState
@@ -58,17 +59,20 @@ class BotCore:
     feedback: FeedbackStore
     scheduler: Scheduler
     rate: QuestionRateLimit
+    inbox: Inbox
     slow_engine: Engine | None = None
     known: list[str] = field(default_factory=list)
     docs: list[DocumentInfo] = field(default_factory=list)
 
     @classmethod
     def create(cls, engine: Engine, config: BotConfig) -> BotCore:
+        state = ChatState(config.state_path, config.retention_days)
         return cls(
             engine=engine,
             slow_engine=slow_lane_engine(engine),
             config=config,
-            state=ChatState(config.state_path, config.retention_days),
+            state=state,
+            inbox=Inbox(state, config.pending_max_age),
             feedback=FeedbackStore(config.feedback_path),
             scheduler=Scheduler(config.workers),
             rate=QuestionRateLimit(config.rate_limit),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import time
 from contextlib import suppress
 from functools import partial
 
@@ -57,6 +58,14 @@ ENGLISH_HINT = (
     "I answer from Chinese documents, so please ask in Chinese, for example: {example} "
     "(“How many mu of spring wheat did Beichen plant?”). /help lists the commands."
 )
+
+
+def late_note(received: float | None) -> str:
+    """A line saying the answer is late (a restart interrupted it), or nothing."""
+    if received is None:
+        return ""
+    minutes = max(1, round((time.time() - received) / 60))
+    return f"<i>（抱歉回答晚了：这个问题 {minutes} 分钟前收到，机器人中途重启过。）</i>\n\n"
 
 
 class Handlers:
@@ -287,7 +296,8 @@ class Handlers:
                     )
                 finally:
                     typing.cancel()
-                await self._reply_answer(context, message, answer, edit_date)
+                late = core.inbox.late.get(update.update_id)
+                await self._reply_answer(context, message, answer, edit_date, late)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
             await core.reply(message, f"没法回答这个问题：{esc(exc)}")
         finally:
@@ -308,9 +318,15 @@ class Handlers:
         return None
 
     async def _reply_answer(
-        self, context: ContextTypes.DEFAULT_TYPE, message: Message, answer: Answer, edit_date: int
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: Message,
+        answer: Answer,
+        edit_date: int,
+        late: float | None = None,
     ) -> None:
-        """Store the answer and send it — or, for an edited question, edit the old reply."""
+        """Store the answer and send it — or, for an edited question, edit the old reply.
+        ``late``: when a question left pending by a restart was received (said in the reply)."""
         core = self.core
         thread = message.message_thread_id if message.is_topic_message else None
         record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)
@@ -331,7 +347,7 @@ class Handlers:
             sent = await core.send(
                 context,
                 message.chat_id,
-                core.page_text(record, 0),
+                late_note(late) + core.page_text(record, 0),
                 thread_id=thread,
                 reply_to=message.message_id,
                 markup=keyboard(record, core.config.page_size),
