@@ -59,14 +59,10 @@ class Callbacks:
         elif press.action == "par" and press.number and press.number <= len(record["passages"]):
             await query.answer()
             passage = record["passages"][press.number - 1]
-            try:
-                _, text = self.core.engine.paragraph(passage["chunk_id"])
-            except UsageError:  # the index was rebuilt since: show the passage we kept
-                text = passage["text"]
             await self.core.send(
                 context,
                 chat,
-                render_paragraph(passage["citation"], text),
+                render_paragraph(passage["citation"], self.core.paragraph(passage)),
                 thread_id=record["thread_id"],
                 reply_to=record["message_id"],
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters, User
 from telegram.error import BadRequest
@@ -15,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from qabot.embedders import load_embedder
 from qabot.engine import Engine
+from qabot.errors import UsageError
 from qabot.feedback import FeedbackStore
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.config import BotConfig
@@ -87,6 +89,14 @@ class BotCore:
     def close(self) -> None:
         self.scheduler.shutdown()
         self.state.close()
+
+    def paragraph(self, passage: dict[str, Any]) -> str:
+        """The whole source paragraph of a stored passage (the passage itself if the index
+        was rebuilt since and no longer has it)."""
+        try:
+            return self.engine.paragraph(passage["chunk_id"])[1]
+        except UsageError:
+            return str(passage["text"])
 
     def page_text(self, record: Record, page: int) -> str:
         """The HTML of one page of an answer (with the chat's district filter, if any)."""

@@ -24,6 +24,7 @@ from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
 from qabot.errors import UsageError
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, language, log
+from qabot.telegram.followup import elliptical, recent, rewrite, wants_more
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
@@ -32,7 +33,6 @@ from qabot.types import Answer
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
-FOLLOW_UP_CHARS = 15  # a reply this short keeps the previous question's topic
 _NON_TEXT_KINDS = (
     ("sticker", "贴纸"),
     ("animation", "动图"),
@@ -65,7 +65,7 @@ def late_note(received: float | None) -> str:
     if received is None:
         return ""
     minutes = max(1, round((time.time() - received) / 60))
-    return f"<i>（抱歉回答晚了：这个问题 {minutes} 分钟前收到，机器人中途重启过。）</i>\n\n"
+    return f"<i>（抱歉回答晚了：这个问题 {minutes} 分钟前收到，机器人中途重启过。）</i>\n"
 
 
 class Handlers:
@@ -143,19 +143,29 @@ class Handlers:
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/sources — the whole passages of the page the newest answer shows."""
         message = update.effective_message
-        record = self.core.state.newest(update.effective_chat.id)
+        thread = message.message_thread_id if message.is_topic_message else None
+        record = self.core.state.newest(message.chat_id, thread)
         if record is None:
             await self.core.reply(
                 message, "还没有可以展示的回答。先提一个问题，再用 /sources 查看完整段落。"
             )
             return
-        text = render_sources(record, record["page"], self.core.config.page_size)
+        await self._whole_paragraphs(context, message, record)
+
+    async def _whole_paragraphs(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, record: Record
+    ) -> None:
+        """The whole paragraphs of the page ``record`` shows, quoting that answer (/sources,
+        and 「再说详细点」 after an answer)."""
+        text = render_sources(
+            record, record["page"], self.core.config.page_size, self.core.paragraph
+        )
         await self.core.send(
             context,
             message.chat_id,
             text,
             thread_id=message.message_thread_id if message.is_topic_message else None,
-            reply_to=record["message_id"],
+            reply_to=record["message_id"] or message.message_id,
         )
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -223,25 +233,6 @@ class Handlers:
             record = newest if newest and newest["message_id"] is None else None
         return record
 
-    def follow_up(self, text: str, previous: Record) -> tuple[str, str | None]:
-        """A reply to an answer: (question to ask, district). A short reply keeps the previous
-        question's topic; one that names another district swaps the district in it."""
-        named = self.core.engine.gazetteer.find(text)
-        old = previous["districts"]
-        district = None if named else (old[0] if len(old) == 1 else None)
-        if len(text) > FOLLOW_UP_CHARS:
-            return text, district
-        if named:
-            question = previous["question"]
-            for name in old:
-                forms = (name, *self.core.engine.gazetteer.districts[name].aliases)
-                for form in sorted(forms, key=len, reverse=True):
-                    question = question.replace(form, named[0])
-            if question == previous["question"]:
-                question = f"{named[0]}{question}"
-            return question, None
-        return f"{previous['question']} {text}", district
-
     async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
         """Answer one question message (see the module docstring for the steps)."""
         core, message, chat = self.core, update.effective_message, update.effective_chat
@@ -266,9 +257,19 @@ class Handlers:
             core.state.mark_handled(chat.id, message.message_id, edit_date)
             return
         question, district = text.strip(), None
-        previous = self._replied_answer(message)
+        thread = message.message_thread_id if message.is_topic_message else None
+        previous = self._replied_answer(message) or (
+            recent(core.state.newest(chat.id, thread)) if elliptical(question) else None
+        )
+        if previous and wants_more(question):
+            await self._whole_paragraphs(context, message, previous)
+            core.state.mark_handled(chat.id, message.message_id, edit_date)
+            return
         if previous:
-            question, district = self.follow_up(question, previous)
+            question, district = rewrite(question, previous, core.engine.gazetteer)
+        note = late_note(core.inbox.late.get(update.update_id))
+        if question != text.strip():
+            note += f"<i>按“{esc(question)}”回答</i>\n"
         user = update.effective_user
         who = (chat.id, user.id if user else chat.id)
         wait = core.rate.check(who[1])
@@ -296,8 +297,7 @@ class Handlers:
                     )
                 finally:
                     typing.cancel()
-                late = core.inbox.late.get(update.update_id)
-                await self._reply_answer(context, message, answer, edit_date, late)
+                await self._reply_answer(context, message, answer, edit_date, note)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
             await core.reply(message, f"没法回答这个问题：{esc(exc)}")
         finally:
@@ -323,10 +323,11 @@ class Handlers:
         message: Message,
         answer: Answer,
         edit_date: int,
-        late: float | None = None,
+        note: str = "",
     ) -> None:
-        """Store the answer and send it — or, for an edited question, edit the old reply.
-        ``late``: when a question left pending by a restart was received (said in the reply)."""
+        """Store the answer and send it — or, for an edited question, edit the old reply (the
+        same record, so a follow-up or /forget never finds the superseded one). ``note``: HTML
+        put above a new answer (late after a restart; the question a follow-up was read as)."""
         core = self.core
         thread = message.message_thread_id if message.is_topic_message else None
         record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)
@@ -339,7 +340,7 @@ class Handlers:
             answer.latency_ms,
         )
         if edit_date and earlier and earlier["message_id"]:
-            record["message_id"] = earlier["message_id"]
+            record["message_id"], record["key"] = earlier["message_id"], earlier["key"]
             core.state.save(record, newest=True)
             await core.show(context, record)
         else:
@@ -347,7 +348,7 @@ class Handlers:
             sent = await core.send(
                 context,
                 message.chat_id,
-                late_note(late) + core.page_text(record, 0),
+                note + core.page_text(record, 0),
                 thread_id=thread,
                 reply_to=message.message_id,
                 markup=keyboard(record, core.config.page_size),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS
@@ -90,14 +90,13 @@ def render_paragraph(citation: str, text: str) -> str:
     return f"<i>{esc(citation)}</i>\n<blockquote expandable>{esc(text)}</blockquote>"
 
 
-def render_sources(record: Record, page: int, page_size: int) -> str:
-    """/sources: the whole passages of the page the newest answer shows."""
+def render_sources(
+    record: Record, page: int, page_size: int, paragraph: Callable[[dict[str, Any]], str]
+) -> str:
+    """/sources: the whole paragraphs (``paragraph(passage)``) of the page an answer shows."""
     blocks = [f"<b>完整段落</b>（问题：{esc(record['question'])}）"]
     for p in page_passages(record, page, page_size):
-        blocks.append(
-            f"<b>[{p['rank']}]</b> <i>{esc(p['citation'])}</i>\n"
-            f"<blockquote expandable>{esc(p['text'])}</blockquote>"
-        )
+        blocks.append(f"<b>[{p['rank']}]</b> {render_paragraph(p['citation'], paragraph(p))}")
     return "\n\n".join(blocks)
 
 

@@ -131,14 +131,25 @@ class ChatState:
     def answer_to(self, chat_id: int, message_id: int) -> Record | None:
         """The answer the bot sent as message ``message_id`` (for follow-ups by reply)."""
         rows = self._run(
-            "SELECT record FROM answers WHERE chat_id = ? AND message_id = ? AND created > ?",
+            "SELECT record FROM answers WHERE chat_id = ? AND message_id = ? AND created > ?"
+            " ORDER BY created DESC LIMIT 1",
             (chat_id, message_id, time.time() - self.retention),
         )
         return json.loads(rows[0][0]) if rows else None
 
-    def newest(self, chat_id: int) -> Record | None:
+    def newest(self, chat_id: int, thread_id: int | None = None) -> Record | None:
+        """The answer the chat (forum topic ``thread_id``) saw last: the one paged last, else
+        the newest one asked in that topic."""
         rows = self._run("SELECT last_key FROM chats WHERE chat_id = ?", (chat_id,))
-        return self.answer(rows[0][0], chat_id) if rows and rows[0][0] else None
+        last = self.answer(rows[0][0], chat_id) if rows and rows[0][0] else None
+        if last is not None and last["thread_id"] == thread_id:
+            return last
+        rows = self._run(
+            "SELECT record FROM answers WHERE chat_id = ? AND json_extract(record, '$.thread_id')"
+            " IS ? AND created > ? ORDER BY created DESC LIMIT 1",
+            (chat_id, thread_id, time.time() - self.retention),
+        )
+        return json.loads(rows[0][0]) if rows else None
 
     # ------------------------------------------------------------------ deduplication
 
