@@ -578,7 +578,7 @@ def message_update(
     return {"edited_message" if edit_of else "message": message}
 
 
-def sticker_update(user_id: int = 1001) -> dict[str, Any]:
+def sticker_update(user_id: int = 1001, language: str = "zh") -> dict[str, Any]:
     sticker = {
         "file_id": "CAACAgIAAxkBAAE",
         "file_unique_id": "AgADAQAD",
@@ -589,7 +589,7 @@ def sticker_update(user_id: int = 1001) -> dict[str, Any]:
         "is_video": False,
         "emoji": "👍",
     }
-    return message_update(user_id=user_id, sticker=sticker)
+    return message_update(user_id=user_id, language=language, sticker=sticker)
 
 
 def photo_update(user_id: int = 1001, caption: str | None = None) -> dict[str, Any]:

@@ -28,9 +28,9 @@ from qabot.telegram.buttons import keyboard, parse
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.html import render_page, render_paragraph, split_html
 from qabot.telegram.records import answer_record, feedback_answer, pages
+from qabot.telegram.texts import language, say
 
 EXPIRED = "这个结果已经过期了（回答只保留一段时间）。请重新提问。"
-APOLOGY = "抱歉，处理这条消息时出错了。请稍后再试，或换个问法。"
 INLINE_RESULTS = 3  # passages searched for an inline card (a chat answer searches 9)
 INLINE_DEBOUNCE = 0.6  # seconds of no typing before an inline query is searched
 INLINE_SLOTS = 1  # inline searches running at once: typists never take the questions' pool
@@ -198,11 +198,12 @@ class Callbacks:
             with suppress(TelegramError):
                 await update.callback_query.answer()
         message = update.effective_message
+        apology = say(language(update.effective_user), "apology")
         try:
             if message is not None:
-                await message.reply_text(APOLOGY, do_quote=True)
+                await message.reply_text(apology, do_quote=True)
             else:
-                await context.bot.send_message(update.effective_chat.id, APOLOGY)
+                await context.bot.send_message(update.effective_chat.id, apology)
         except TelegramError as exc:
             log.warning(
                 "could not apologise in chat %s: %s", update.effective_chat.id, type(exc).__name__

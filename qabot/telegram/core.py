@@ -10,7 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, User
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -28,12 +28,6 @@ from qabot.telegram.state import ChatState
 from qabot.types import DocumentInfo
 
 log = logging.getLogger("qabot.telegram")
-
-
-def language(user: User | None) -> str:
-    """``en`` for users whose Telegram is in English, else ``zh``."""
-    code = (user.language_code or "") if user else ""
-    return "en" if code.lower().startswith("en") else "zh"
 
 
 def slow_lane_engine(engine: Engine) -> Engine | None:

@@ -23,49 +23,24 @@ from telegram.ext import ContextTypes
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
 from qabot.errors import UsageError
 from qabot.telegram.buttons import keyboard
-from qabot.telegram.core import BotCore, language, log
+from qabot.telegram.core import BotCore, log
 from qabot.telegram.followup import elliptical, recent, rewrite, wants_more
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
-from qabot.textnorm import is_cjk
+from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, say
 from qabot.types import Answer
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
-_NON_TEXT_KINDS = (
-    ("sticker", "贴纸"),
-    ("animation", "动图"),
-    ("photo", "图片"),
-    ("video", "视频"),
-    ("video_note", "视频消息"),
-    ("voice", "语音"),
-    ("audio", "音频"),
-    ("document", "文件"),
-    ("location", "位置"),
-    ("contact", "联系人"),
-    ("poll", "投票"),
-    ("dice", "骰子"),
-)
-PROBLEMS = {
-    "empty_question": "请在命令后面写上问题，例如：/ask {example}",
-    "question_too_long": (
-        "问题太长了（{length} 字，上限 {limit} 字）。请一次只问一件事，例如：{example}"
-    ),
-    "no_words": "这条消息里没有可以检索的文字（只有符号或表情）。请用文字提问，例如：{example}",
-}
-ENGLISH_HINT = (
-    "I answer from Chinese documents, so please ask in Chinese, for example: {example} "
-    "(“How many mu of spring wheat did Beichen plant?”). /help lists the commands."
-)
 
 
-def late_note(received: float | None) -> str:
+def late_note(received: float | None, lang: str) -> str:
     """A line saying the answer is late (a restart interrupted it), or nothing."""
     if received is None:
         return ""
     minutes = max(1, round((time.time() - received) / 60))
-    return f"<i>（抱歉回答晚了：这个问题 {minutes} 分钟前收到，机器人中途重启过。）</i>\n"
+    return f"<i>{say(lang, 'late', minutes=minutes)}</i>\n"
 
 
 class Handlers:
@@ -73,7 +48,9 @@ class Handlers:
 
     def __init__(self, core: BotCore) -> None:
         self.core = core
-        self._notified: set[tuple[int, int]] = set()
+        self._notified: set[tuple[int, int]] = set()  # users told of their backlog
+        self._line: dict[tuple[int, int], list[int]] = {}  # each user's questions in hand
+        self._refused: dict[tuple[int, int], float] = {}  # user → end of the refused burst
         self._handling: set[tuple[int, int, int]] = set()  # (chat, message, edit) in progress
 
     # ------------------------------------------------------------------ commands
@@ -146,9 +123,7 @@ class Handlers:
         thread = message.message_thread_id if message.is_topic_message else None
         record = self.core.state.newest(message.chat_id, thread)
         if record is None:
-            await self.core.reply(
-                message, "还没有可以展示的回答。先提一个问题，再用 /sources 查看完整段落。"
-            )
+            await self.core.reply(message, say(language(update.effective_user), "no_sources"))
             return
         await self._whole_paragraphs(context, message, record)
 
@@ -176,21 +151,20 @@ class Handlers:
         count = self.core.state.forget(update.effective_chat.id)
         await self.core.reply(
             update.effective_message,
-            f"已删除这个对话保存的 {count} 个回答和设置。之前回答下方的按钮将不再可用。",
+            say(language(update.effective_user), "forgotten", count=count),
         )
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.core.reply(update.effective_message, "没有这个命令。/help 查看可用的命令。")
+        lang = language(update.effective_user)
+        await self.core.reply(update.effective_message, say(lang, "unknown_command"))
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, voice…: say what we can read instead of staying silent."""
-        message = update.effective_message
-        kind = next(
-            (name for attr, name in _NON_TEXT_KINDS if getattr(message, attr, None)), "这类消息"
-        )
+        message, lang = update.effective_message, language(update.effective_user)
+        kind = next((attr for attr in KINDS if getattr(message, attr, None)), None)
         await self.core.reply(
             message,
-            f"我只能读文字问题，看不懂{kind}。请直接用文字提问，例如：{esc(EXAMPLE_QUESTION)}",
+            say(lang, "not_text", kind=kind_name(lang, kind), example=esc(EXAMPLE_QUESTION)),
         )
 
     async def greet(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -251,7 +225,8 @@ class Handlers:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, edit_date: int
     ) -> None:
         core, message, chat = self.core, update.effective_message, update.effective_chat
-        problem = self._problem(text, language(update.effective_user))
+        lang = language(update.effective_user, text)
+        problem = self._problem(text, lang)
         if problem:
             await core.reply(message, problem)
             core.state.mark_handled(chat.id, message.message_id, edit_date)
@@ -267,21 +242,19 @@ class Handlers:
             return
         if previous:
             question, district = rewrite(question, previous, core.engine.gazetteer)
-        note = late_note(core.inbox.late.get(update.update_id))
+        note = late_note(core.inbox.late.get(update.update_id), lang)
         if question != text.strip():
-            note += f"<i>按“{esc(question)}”回答</i>\n"
+            note += f"<i>{say(lang, 'read_as', question=esc(question))}</i>\n"
         user = update.effective_user
         who = (chat.id, user.id if user else chat.id)
         wait = core.rate.check(who[1])
         if wait:
-            await core.reply(
-                message,
-                f"提问太频繁了：每人每分钟最多 {core.config.rate_limit} 个问题。"
-                f"请在 {math.ceil(wait)} 秒后再试。",
-            )
+            await self._refuse(message, who, wait, lang)
             core.state.mark_handled(chat.id, message.message_id, edit_date)
             return
-        notice = asyncio.create_task(self._queue_notice(message, who))
+        line = self._line.setdefault(who, [])
+        line.append(message.message_id)
+        notice = asyncio.create_task(self._queue_notice(message, who, lang))
         try:
             async with core.scheduler.turn(who):
                 typing = asyncio.create_task(self._typing(message))
@@ -299,23 +272,38 @@ class Handlers:
                     typing.cancel()
                 await self._reply_answer(context, message, answer, edit_date, note)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
-            await core.reply(message, f"没法回答这个问题：{esc(exc)}")
+            await core.reply(message, say(lang, "cannot_answer", reason=esc(exc)))
         finally:
             notice.cancel()
-            if not core.scheduler.backlog(who):
+            line.remove(message.message_id)
+            if not line:
+                del self._line[who]
                 self._notified.discard(who)
+
+    async def _refuse(self, message: Message, who: tuple[int, int], wait: float, lang: str) -> None:
+        """Over the rate limit: one refusal per burst, after the answers to the questions
+        before it (the user's turn), giving the wait as it is when sent."""
+        now = time.monotonic()
+        if self._refused.get(who, 0.0) > now:
+            return  # this burst was already told
+        self._refused[who] = now + wait
+        async with self.core.scheduler.turn(who):
+            wait = self.core.rate.retry_in(who[1]) or wait
+            limit = self.core.config.rate_limit
+            text = say(lang, "rate_limited", limit=limit, seconds=math.ceil(wait))
+            await self.core.reply(message, text)
 
     def _problem(self, text: str, lang: str) -> str | None:
         """A friendly reply for a question the engine would refuse (or cannot read), else None."""
+        example = esc(EXAMPLE_QUESTION)
         try:
-            question = validate_question(text)
+            validate_question(text)
         except UsageError as exc:
-            return PROBLEMS.get(exc.reason, "{example}").format(
-                example=esc(EXAMPLE_QUESTION), length=len(text.strip()), limit=MAX_QUESTION_CHARS
+            key = exc.reason if exc.reason in TEXTS else "no_words"
+            return say(
+                lang, key, example=example, length=len(text.strip()), limit=MAX_QUESTION_CHARS
             )
-        if not any(map(is_cjk, question)) and re.search(r"[A-Za-z]{2}", question):
-            return ENGLISH_HINT.format(example=esc(EXAMPLE_QUESTION))
-        return None
+        return say(lang, "english", example=example) if language(None, text) == "en" else None
 
     async def _reply_answer(
         self,
@@ -372,14 +360,15 @@ class Handlers:
                 )
             await asyncio.sleep(TYPING_EVERY)
 
-    async def _queue_notice(self, message: Message, who: tuple[int, int]) -> None:
-        """「排队中…」 once per backlog when a question waits more than a few seconds."""
+    async def _queue_notice(self, message: Message, who: tuple[int, int], lang: str) -> None:
+        """「排队中…」 once per backlog when a question waits more than a few seconds, with
+        the number of the user's questions ahead of it."""
         await asyncio.sleep(self.core.config.queue_notice)
         if who in self._notified:
             return
         self._notified.add(who)
-        ahead = max(0, self.core.scheduler.backlog(who) - 1)
+        line = self._line.get(who, [])
+        ahead = line.index(message.message_id) if message.message_id in line else 0
+        text = say(lang, "queued_behind", ahead=ahead) if ahead else say(lang, "queued")
         with suppress(TelegramError):
-            await self.core.reply(
-                message, f"排队中…前面还有 {ahead} 个问题，会按顺序回答。" if ahead else "排队中…"
-            )
+            await self.core.reply(message, text)
