@@ -1,7 +1,7 @@
 """One user must not stall or flood anyone (issue 21, items 3 and 8): inline typing is
 debounced and superseded queries dropped; a flood gets one refusal, in order, with a true
 retry time; the queue notice gives the question's position; English users get English
-(item 9)."""
+(item 9); a greeting gets a short help (item 4)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from qabot.engine import Engine
 from qabot.telegram import BotConfig
+from qabot.types import Answer
 
 from fake_bot_api import FakeBotAPI, inline_update, message_update, running, sticker_update
 
@@ -100,3 +101,33 @@ def test_english_users_get_english_replies(
     assert replies[2].startswith("That question is too long")
     assert "6550亩" in replies[3], "the answer itself quotes the Chinese documents"
     assert replies[4].startswith("Too many questions: at most 1 a minute")
+
+
+def test_greetings_get_a_short_help_without_passages_or_buttons(
+    engine: Engine, api: FakeBotAPI, config: BotConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 4: the engine types a greeting or thanks as ``chitchat`` (stubbed here until the
+    engine side of issue 17 lands); the bot shows its short help, nothing to vote on."""
+    ask = engine.ask
+
+    def typed(question: str, **kwargs: object) -> Answer:
+        if question.strip("！!。 ") in ("你好", "谢谢", "thanks"):
+            return Answer(question, [], False, "", [], answer_type="chitchat")
+        return ask(question, **kwargs)
+
+    monkeypatch.setattr(engine, "ask", typed)
+    with running(engine, config):
+        api.push(message_update("你好！"))
+        api.push(message_update("谢谢", user_id=1002, language="en"))
+        [hello] = api.wait_sent(1001, 1, timeout=60)
+        [thanks] = api.wait_sent(1002, 1, timeout=60)
+        api.push(message_update(QUESTION))
+        api.wait_sent(1001, 2, timeout=60)
+    assert (
+        hello["text"].startswith("你好！我根据已收录的政府文档回答问题")
+        and "没有找到" not in hello["text"]
+    )
+    assert thanks["text"].startswith("Hello! I answer questions")
+    assert not hello.get("reply_markup") and not thanks.get("reply_markup"), "no vote buttons"
+    assert "[1]" not in hello["text"], "no passages"
+    assert "6550亩" in api.sent(1001)[1]["text"], "questions are still answered"

@@ -270,7 +270,12 @@ class Handlers:
                     )
                 finally:
                     typing.cancel()
-                await self._reply_answer(context, message, answer, edit_date, note)
+                if answer.answer_type == "chitchat":  # hello, thanks: no passages to vote on
+                    example = esc(EXAMPLE_QUESTION)
+                    await core.reply(message, say(lang, "chitchat", example=example))
+                    core.state.mark_handled(chat.id, message.message_id, edit_date)
+                else:
+                    await self._reply_answer(context, message, answer, edit_date, note)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
             await core.reply(message, say(lang, "cannot_answer", reason=esc(exc)))
         finally:

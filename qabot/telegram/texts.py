@@ -38,6 +38,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "我只能读文字问题，看不懂{kind}。请直接用文字提问，例如：{example}",
         "I can only read text questions, not {kind}. Please ask in words, for example: {example}",
     ),
+    "chitchat": (
+        "你好！我根据已收录的政府文档回答问题，每个回答都注明出处。直接发送问题即可，例如："
+        "{example}\n/help 查看全部用法。",
+        "Hello! I answer questions from the government documents I hold, citing each source. "
+        "Just send a question (in Chinese), for example: {example}\n/help shows how to use me.",
+    ),
     "unknown_command": (
         "没有这个命令。/help 查看可用的命令。",
         "I don't know that command. /help lists the commands.",
