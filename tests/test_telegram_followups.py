@@ -5,6 +5,8 @@ the whole paragraphs; an edited question's answer is the one followed up and cou
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from qabot.engine import Engine
@@ -33,6 +35,7 @@ def test_follow_up_without_a_reply_and_more_detail(
         api.wait_sent(1001, 1, timeout=60)
         follow = api.push(message_update("那东丽区呢？"))  # typed, not a swipe-reply
         answer = api.wait_sent(1001, 2, timeout=60)[1]
+        time.sleep(0.3)  # the bot has stored the answer's message id (no human is faster)
         api.push(message_update("再说详细点"))
         more = api.wait_sent(1001, 3, timeout=60)[2]
         api.push(message_update("北辰区种了多少亩春小麦？"))
