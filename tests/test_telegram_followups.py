@@ -12,7 +12,8 @@ import pytest
 from qabot.engine import Engine
 from qabot.telegram import BotConfig
 from qabot.telegram.followup import elliptical, wants_more
-from qabot.telegram.html import esc
+from qabot.telegram.html import esc, render_page
+from qabot.telegram.records import answer_record
 
 from fake_bot_api import FakeBotAPI, message_update, running
 
@@ -84,3 +85,14 @@ def test_sources_shows_the_answer_of_its_own_topic(
         sources = api.wait_sent(GROUP, 3)[2]
     assert int(sources["message_thread_id"]) == 11
     assert "东丽区怎么治理污染" in sources["text"] and "春小麦" not in sources["text"]
+
+
+def test_page_range_and_inline_card_wording(engine: Engine) -> None:
+    """Item 10: 「第 7 条结果」 (not 7–7); an inline card names its question and does not point
+    to buttons or commands it does not have."""
+    record = answer_record(engine.ask("东丽区怎么治理污染？", k=9))
+    record["passages"] = (record["passages"] * 2)[:7]
+    assert "的第 7 条结果（共 7 条）" in render_page(record, 2, 3, engine.districts)
+    card = render_page(record, 0, 3, engine.districts, inline=True)
+    assert card.startswith("<b>问：东丽区怎么治理污染？</b>")
+    assert "全文" not in card and "/sources" not in card

@@ -76,13 +76,16 @@ class Callbacks:
             record["feedback_id"] = self.core.feedback.record(
                 channel="telegram",
                 question=record["question"],
-                answer=feedback_answer(record),
+                answer=feedback_answer(record, self.core.config.page_size),
                 vote=press.arg,
             )
             self.core.state.save(record)
             await query.answer("谢谢反馈！" if press.arg == "up" else "哪里不对？请选一个原因。")
             await self._buttons(query.message, record)
         elif press.action == "why" and press.arg in REASONS and record["feedback_id"]:
+            if record["reason"] is not None:  # an old reason button: the first choice stands
+                await query.answer()
+                return
             self.core.feedback.set_reason(record["feedback_id"], press.arg)
             record["reason"] = press.arg
             self.core.state.save(record)
@@ -118,7 +121,7 @@ class Callbacks:
         if self._typed.get(user) == query.id:
             del self._typed[user]
         record = answer_record(answer)
-        text = render_page(record, 0, core.config.page_size, core.known, core.docs)
+        text = render_page(record, 0, core.config.page_size, core.known, core.docs, inline=True)
         results = [
             InlineQueryResultArticle(
                 id=record["key"],
@@ -153,7 +156,8 @@ class Callbacks:
         elif update.inline_query:
             await update.inline_query.answer([], cache_time=60)
         elif update.effective_message and self._addressed(update.effective_message, context):
-            who = f"你的用户 ID 是 <code>{user.id}</code>，" if user else ""
+            private = update.effective_message.chat.type == ChatType.PRIVATE
+            who = f"你的用户 ID 是 <code>{user.id}</code>，" if user and private else ""
             await update.effective_message.reply_text(
                 f"{refusal}{who}如需使用，请联系机器人的管理员。", do_quote=True
             )

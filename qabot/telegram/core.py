@@ -140,5 +140,7 @@ class BotCore:
             )
 
     async def reply(self, message: Message, text: str) -> Message:
-        """A short reply in the message's chat and topic, quoting it."""
-        return await message.reply_text(text, do_quote=True)
+        """A short reply in the message's chat and topic, quoting it (sent all the same when
+        the question was deleted meanwhile)."""
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        return await message.reply_text(text, reply_parameters=quote)

@@ -49,11 +49,13 @@ def render_page(
     known: Sequence[str],
     topics: Sequence[DocumentInfo] = (),
     district_filter: str | None = None,
+    inline: bool = False,
 ) -> str:
-    """One page of an answer: page 0 has the answer itself, later pages only more passages."""
+    """One page of an answer: page 0 has the answer itself, later pages only more passages.
+    ``inline``: a card sent with inline mode — it names its question and has no buttons."""
     shown = page_passages(record, page, page_size)
     total = pages(record, page_size)
-    blocks = []
+    blocks = [f"<b>问：{esc(record['question'])}</b>"] if inline else []
     if page == 0:
         if record["districts"]:
             blocks.append(f"<i>地区：{esc('、'.join(record['districts']))}</i>")
@@ -63,15 +65,16 @@ def render_page(
         else:
             blocks.append(_answer_block(record["answer"], record.get("span")))
     else:
-        first = page * page_size + 1
+        first, last = page * page_size + 1, page * page_size + len(shown)
+        numbers = f"{first}–{last}" if last > first else f"{first}"
         blocks.append(
-            f"<i>「{esc(record['question'])}」的第 {first}–{first + len(shown) - 1} 条结果"
+            f"<i>「{esc(record['question'])}」的第 {numbers} 条结果"
             f"（共 {len(record['passages'])} 条）</i>"
         )
     blocks.extend(_passage_block(p) for p in shown)
     if page == 0 and record["no_answer"]:
         blocks.append(_suggestions(topics, district_filter))
-    if record["passages"]:
+    if record["passages"] and not inline:
         where = f"第 {page + 1}/{total} 页 · " if total > 1 else ""
         blocks.append(f"<i>{where}点 [n] 全文 看整段，/sources 看本页全部段落</i>")
     return "\n\n".join(blocks)
