@@ -131,3 +131,13 @@ def test_greetings_get_a_short_help_without_passages_or_buttons(
     assert not hello.get("reply_markup") and not thanks.get("reply_markup"), "no vote buttons"
     assert "[1]" not in hello["text"], "no passages"
     assert "6550亩" in api.sent(1001)[1]["text"], "questions are still answered"
+
+
+def test_a_bare_mention_gets_the_short_help(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    with running(engine, config):
+        api.push(message_update("@qabot_test_bot", chat_id=-100400))
+        [reply] = api.wait_sent(-100400, 1)
+    assert reply["text"].startswith("你好！我根据已收录的政府文档回答问题")
+    assert "命令后面" not in reply["text"]

@@ -193,7 +193,11 @@ class Handlers:
         found = message.parse_entities([MessageEntity.MENTION]).values()
         if any(text.lower() == mention for text in found):
             question = re.sub(re.escape(mention), " ", message.text or "", flags=re.IGNORECASE)
-            await self.question(update, context, question)
+            if question.strip():
+                await self.question(update, context, question)
+            else:  # a bare @mention: how to ask, not "write the question after the command"
+                lang, example = language(update.effective_user), esc(EXAMPLE_QUESTION)
+                await self.core.reply(message, say(lang, "chitchat", example=example))
         elif self._replied_answer(message):
             await self.question(update, context, message.text or "")
 
