@@ -7,7 +7,12 @@ e5-small) against the loopback fake Bot API of the tests, with Telegram-like flo
 * ``30x5``   — 30 chats ask 5 questions each, all at once;
 * ``heavy``  — one user sends 100 questions, then ten others ask one each;
 * ``slow``   — three 499-character questions, then ten short ones from ten others;
-* ``burst``  — one user sends 15 questions at once (the rate limit allows 10 a minute).
+* ``burst``  — one user sends 15 questions at once (the rate limit allows 10 a minute);
+* ``inline`` — one user types a 41-character question in inline mode (a query per keystroke,
+  0.1 s apart) while ten others ask one question each;
+* ``crash``  — a real ``qabot telegram`` process: ten users send 5 questions each, the process
+  is killed with SIGKILL after the first 10 replies and restarted; every question must be
+  answered exactly once (``twice``: questions answered more than once).
 
 A question is *delivered* when its chat gets a reply quoting it (the answer, or the rate
 limit's "too many questions"; the 「排队中…」 notice does not count). *Wrong chat*: a reply
@@ -15,7 +20,8 @@ quoting a question of another chat. Reply time: from sending the question to the
 reaching the server. ``others``: the slowest reply to the ten other users (target ≤ 3 s).
 ``/help``: one /help sent 0.2 s into each scenario (target ≤ 1 s).
 
-    python scripts/bench_telegram.py                 # all four scenarios
+    python scripts/bench_telegram.py                 # the four load scenarios
+    python scripts/bench_telegram.py --scenarios inline,crash
     python scripts/bench_telegram.py --limiter ptb   # the same with PTB's AIORateLimiter
 
 Only loopback traffic; every loop is bounded by ``--timeout``.
@@ -25,8 +31,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +48,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from qabot.engine import Engine  # noqa: E402
 from qabot.telegram import BotConfig  # noqa: E402
 
-from fake_bot_api import TOKEN, BotThread, FakeBotAPI, message_update  # noqa: E402
+from fake_bot_api import (  # noqa: E402
+    TOKEN,
+    BotThread,
+    FakeBotAPI,
+    inline_update,
+    message_update,
+)
 
 QUESTIONS = [
     json.loads(line)["question"]
@@ -57,6 +72,8 @@ class Scenario:
         self.asked: dict[tuple[int, int], float] = {}  # (chat, message_id) → sent at
         self.others: set[int] = set()
         self.help_at: tuple[int, float] | None = None
+        self.twice = 0
+        self.note = ""
 
     def ask(self, user: int, text: str, other: bool = False) -> None:
         update = self.api.push(message_update(text, user_id=user))
@@ -71,7 +88,7 @@ class Scenario:
     def replies(self) -> tuple[dict[tuple[int, int], float], int]:
         """First reply time per question, and the replies that went to the wrong chat."""
         got: dict[tuple[int, int], float] = {}
-        wrong = 0
+        wrong = self.twice = 0
         for call in self.api.requests("sendMessage"):
             params = call.params
             quoted = (params.get("reply_parameters") or {}).get("message_id")
@@ -80,6 +97,7 @@ class Scenario:
             chat = int(params["chat_id"])
             key = (chat, int(quoted))
             if key in self.asked:
+                self.twice += key in got
                 got.setdefault(key, call.at)
             elif any(m == int(quoted) for _, m in self.asked):
                 wrong += 1
@@ -110,12 +128,16 @@ class Scenario:
             "max_s": max(times) if times else None,
             "others_max_s": max(others) if others else None,
             "help_s": help_time,
+            "twice": self.twice,
+            "note": self.note,
         }
 
 
 def run(name: str, api: FakeBotAPI, timeout: float) -> dict[str, Any]:
     scenario = Scenario(name, api)
-    base = {"30x5": 10_000, "heavy": 20_000, "slow": 30_000, "burst": 40_000}[name]
+    base = {"30x5": 10_000, "heavy": 20_000, "slow": 30_000, "burst": 40_000, "inline": 50_000}[
+        name
+    ]
     if name == "30x5":
         for round_ in range(5):
             for user in range(base + 1, base + 31):
@@ -132,6 +154,19 @@ def run(name: str, api: FakeBotAPI, timeout: float) -> dict[str, Any]:
         time.sleep(0.1)
         for user in range(base + 4, base + 14):
             scenario.ask(user, QUESTIONS[user % len(QUESTIONS)], other=True)
+    elif name == "inline":
+        searched = len(api.requests("answerInlineQuery"))
+        typed = ("东丽区和和平区怎么治理污染？" * 3)[:41]
+        for n in range(1, len(typed) + 1):
+            api.push(inline_update(typed[:n], user_id=base + 1))
+            if n == 10:
+                for user in range(base + 2, base + 12):
+                    scenario.ask(user, QUESTIONS[user % len(QUESTIONS)], other=True)
+            time.sleep(0.1)
+        scenario.wait(timeout)
+        time.sleep(2)
+        searched = len(api.requests("answerInlineQuery")) - searched
+        scenario.note = f"inline: {len(typed)} keystrokes, {searched} searched and answered"
     else:
         for n in range(15):
             scenario.ask(base + 1, QUESTIONS[n % len(QUESTIONS)])
@@ -141,22 +176,67 @@ def run(name: str, api: FakeBotAPI, timeout: float) -> dict[str, Any]:
     return scenario.row()
 
 
+def crash(work: Path, timeout: float) -> dict[str, Any]:
+    """Kill -9 a real ``qabot telegram`` with 40 questions unanswered, restart it."""
+    api = FakeBotAPI(flood_control=(1.0, 5)).start()
+    scenario = Scenario("crash", api)
+    command = [sys.executable, "-m", "qabot", "telegram", "--docs", str(work / "docs_src")]
+    command += ["--index", str(work / "embeddings")]
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "QABOT_STATE_DIR": str(work / "crash-state"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+    def start() -> subprocess.Popen:
+        quiet = subprocess.DEVNULL
+        return subprocess.Popen(command, env=env, stdout=quiet, stderr=quiet)
+
+    bot = start()
+    try:
+        for round_ in range(5):
+            for user in range(60_001, 60_011):
+                scenario.ask(user, QUESTIONS[(user + round_) % len(QUESTIONS)])
+        deadline = time.monotonic() + timeout
+        while len(scenario.replies()[0]) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(10)
+        before = len(scenario.replies()[0])
+        restarted = time.monotonic()
+        bot = start()
+        scenario.wait(timeout)
+        done = max(scenario.replies()[0].values()) - restarted
+        time.sleep(3)  # anything answered twice would come now
+        scenario.note = (
+            f"crash: {before} answered before the kill -9, the rest after the restart; "
+            f"restart to last answer {done:.1f} s (model load included)"
+        )
+    finally:
+        bot.kill()
+        bot.wait(10)
+        api.close()
+    return scenario.row()
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     def seconds(value: float | None) -> str:
         return "–" if value is None else f"{value:.2f}"
 
     lines = [
         "| scenario | delivered / expected | wrong chat | median s | max s | ten others max s "
-        "| /help s |",
-        "|---|---|---|---|---|---|---|",
+        "| /help s | twice |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['scenario']} | {r['delivered']} / {r['expected']} | {r['wrong_chat']} "
             f"| {seconds(r['median_s'])} | {seconds(r['max_s'])} | {seconds(r['others_max_s'])} "
-            f"| {seconds(r['help_s'])} |"
+            f"| {seconds(r['help_s'])} | {r['twice']} |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + [r["note"] for r in rows if r["note"]])
 
 
 def main() -> int:
@@ -169,6 +249,10 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-telegram-"))
     try:
         shutil.copytree(ROOT / "embeddings", work / "embeddings")
+        shutil.copytree(ROOT / "docs_src", work / "docs_src")
+        names = args.scenarios.split(",")
+        rows = [crash(work, args.timeout) for name in names if name == "crash"]
+        names = [name for name in names if name != "crash"]
         engine = Engine.load(work / "embeddings")
         api = FakeBotAPI(flood_control=(1.0, 5)).start()
         config = BotConfig(
@@ -182,11 +266,11 @@ def main() -> int:
             from telegram.ext import AIORateLimiter
 
             limiter = AIORateLimiter(max_retries=10)  # PTB's default 0 gives up at once
-        rows = []
-        with BotThread(engine, config, limiter):
-            for name in args.scenarios.split(","):
-                rows.append(run(name, api, args.timeout))
-                print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+        if names:
+            with BotThread(engine, config, limiter):
+                for name in names:
+                    rows.append(run(name, api, args.timeout))
+                    print(table(rows[-1:]).splitlines()[2], file=sys.stderr, flush=True)
         api.close()
         print(f"limiter: {args.limiter}; flood control 1 msg/s per chat, burst 5\n")
         print(table(rows))

@@ -128,6 +128,11 @@ class FakeBotAPI:
         with self._cond:
             self._faults.setdefault(method, []).extend([("drop", 0)] * times)
 
+    def unconfirmed(self) -> int:
+        """Updates not yet confirmed by a later ``getUpdates`` (Telegram would redeliver them)."""
+        with self._cond:
+            return len(self.updates)
+
     def requests(self, method: str | None = None) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if method is None or c.method == method]
@@ -599,7 +604,7 @@ def message_update(
     return {"edited_message" if edit_of else "message": message}
 
 
-def sticker_update(user_id: int = 1001) -> dict[str, Any]:
+def sticker_update(user_id: int = 1001, language: str = "zh") -> dict[str, Any]:
     sticker = {
         "file_id": "CAACAgIAAxkBAAE",
         "file_unique_id": "AgADAQAD",
@@ -610,7 +615,7 @@ def sticker_update(user_id: int = 1001) -> dict[str, Any]:
         "is_video": False,
         "emoji": "👍",
     }
-    return message_update(user_id=user_id, sticker=sticker)
+    return message_update(user_id=user_id, language=language, sticker=sticker)
 
 
 def photo_update(user_id: int = 1001, caption: str | None = None) -> dict[str, Any]:

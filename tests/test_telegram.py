@@ -352,7 +352,9 @@ def test_rate_limit_says_when_to_retry(engine: Engine, api: FakeBotAPI, config: 
     texts = html_messages(api, 1001)
     limited = [t for t in texts if "提问太频繁" in t]
     assert len(limited) == 1 and len(texts) == 3
-    assert re.search(r"每人每分钟最多 2 个问题。请在 \d+ 秒后再试", limited[0])
+    assert re.search(
+        r"每人每分钟最多 2 个问题，这之后的问题没有回答。请在 \d+ 秒后再问", limited[0]
+    )
     assert "6550亩" in html_messages(api, 1002)[0]
 
 

@@ -53,6 +53,7 @@ from qabot.telegram.config import (
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.documents import DocumentCommands
 from qabot.telegram.handlers import Handlers
+from qabot.telegram.pending import BotApplication, RecordingQueue
 from qabot.telegram.transport import ApiUnreachable, ChatRateLimiter, wait_for_api
 from qabot.uploads import DocumentAdmin
 
@@ -154,6 +155,7 @@ def build_application(
         for slow in (False, True):
             with suppress(Exception):
                 await core.scheduler.run(lambda s=slow: core.engine_for(s).ask(EXAMPLE_QUESTION))
+        core.inbox.replay(application)
         log.info(
             "bot @%s ready: %d districts, %d documents, %d retrieval threads, state %s",
             application.bot.username,
@@ -168,6 +170,8 @@ def build_application(
 
     application = (
         ApplicationBuilder()
+        .application_class(BotApplication, {"inbox": core.inbox})
+        .update_queue(RecordingQueue(core.inbox))
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)

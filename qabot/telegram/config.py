@@ -25,6 +25,7 @@ ALLOW_ENV = "QABOT_TELEGRAM_ALLOW"
 ADMINS_ENV = "QABOT_TELEGRAM_ADMINS"  # user ids who may add documents (comma-separated)
 RATE_LIMIT_ENV = "QABOT_TELEGRAM_RATE_LIMIT"
 WEBHOOK_SECRET_ENV = "QABOT_TELEGRAM_WEBHOOK_SECRET"
+PENDING_MAX_AGE_ENV = "QABOT_TELEGRAM_PENDING_MAX_AGE"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 STATE_FILE = "telegram.sqlite3"
 
@@ -33,6 +34,7 @@ FETCH_K = 9  # passages retrieved per question: three pages
 DEFAULT_RATE_LIMIT = 10  # questions per user per minute
 DEFAULT_RETENTION_DAYS = 30  # answers (and their buttons) kept this long
 DEFAULT_STARTUP_WAIT = 120.0  # seconds to keep trying to reach the Bot API at start-up
+DEFAULT_PENDING_MAX_AGE = 6 * 3600.0  # a question unanswered longer is dropped at start-up
 DEFAULT_LISTEN, DEFAULT_PORT = "127.0.0.1", 8443  # the webhook server's address
 _TOKEN_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,64}")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -60,6 +62,7 @@ class BotConfig:
     queue_notice: float = 3.0  # seconds a question waits before 「排队中…」 is sent
     answer_timeout: float = 30.0  # seconds before the user is told a question took too long
     admins: frozenset[int] = frozenset()  # user ids who may add/remove documents
+    pending_max_age: float = DEFAULT_PENDING_MAX_AGE
 
     @property
     def base_file_url(self) -> str:
@@ -105,6 +108,7 @@ class BotConfig:
             webhook_secret=environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32),
             retention_days=retention_days,
             startup_wait=startup_wait,
+            pending_max_age=parse_seconds(PENDING_MAX_AGE_ENV, environ.get(PENDING_MAX_AGE_ENV)),
         )
 
 
@@ -168,6 +172,19 @@ def parse_rate_limit(value: str) -> int:
     if not value.strip().isdigit():
         raise UsageError(f"{RATE_LIMIT_ENV} must be a number of questions per minute (0 = off)")
     return int(value)
+
+
+def parse_seconds(name: str, value: str | None) -> float:
+    """``QABOT_TELEGRAM_PENDING_MAX_AGE``: seconds (> 0), empty = the default."""
+    if not (value or "").strip():
+        return DEFAULT_PENDING_MAX_AGE
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise UsageError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return seconds
 
 
 # ---------------------------------------------------------------------------- token-free logs

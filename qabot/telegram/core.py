@@ -8,18 +8,21 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, User
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from qabot.embedders import load_embedder
 from qabot.engine import Engine
+from qabot.errors import UsageError
 from qabot.feedback import FeedbackStore
 from qabot.live import LiveEngine
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.config import BotConfig
 from qabot.telegram.html import render_page, split_html
+from qabot.telegram.pending import Inbox
 from qabot.telegram.records import Record
 from qabot.telegram.scheduler import QuestionRateLimit, Scheduler
 from qabot.telegram.state import ChatState
@@ -27,12 +30,6 @@ from qabot.types import DocumentInfo
 from qabot.uploads import DocumentAdmin
 
 log = logging.getLogger("qabot.telegram")
-
-
-def language(user: User | None) -> str:
-    """``en`` for users whose Telegram is in English, else ``zh``."""
-    code = (user.language_code or "") if user else ""
-    return "en" if code.lower().startswith("en") else "zh"
 
 
 def slow_lane_engine(engine: Engine) -> Engine | None:
@@ -60,6 +57,7 @@ class BotCore:
     feedback: FeedbackStore
     scheduler: Scheduler
     rate: QuestionRateLimit
+    inbox: Inbox
     slow_engine: Engine | None = None
     known: list[str] = field(default_factory=list)
     docs: list[DocumentInfo] = field(default_factory=list)
@@ -74,13 +72,15 @@ class BotCore:
         live: LiveEngine | None = None,
         admin: DocumentAdmin | None = None,
     ) -> BotCore:
+        state = ChatState(config.state_path, config.retention_days)
         return cls(
             live=live,
             admin=admin,
             engine=engine,
             slow_engine=slow_lane_engine(engine),
             config=config,
-            state=ChatState(config.state_path, config.retention_days),
+            state=state,
+            inbox=Inbox(state, config.pending_max_age),
             feedback=FeedbackStore(config.feedback_path),
             scheduler=Scheduler(config.workers, config.answer_timeout),
             rate=QuestionRateLimit(config.rate_limit),
@@ -105,6 +105,14 @@ class BotCore:
     def close(self) -> None:
         self.scheduler.shutdown()
         self.state.close()
+
+    def paragraph(self, passage: dict[str, Any]) -> str:
+        """The whole source paragraph of a stored passage (the passage itself if the index
+        was rebuilt since and no longer has it)."""
+        try:
+            return self.engine.paragraph(passage["chunk_id"])[1]
+        except UsageError:
+            return str(passage["text"])
 
     def page_text(self, record: Record, page: int) -> str:
         """The HTML of one page of an answer (with the chat's district filter, if any)."""
@@ -154,5 +162,7 @@ class BotCore:
             )
 
     async def reply(self, message: Message, text: str) -> Message:
-        """A short reply in the message's chat and topic, quoting it."""
-        return await message.reply_text(text, do_quote=True)
+        """A short reply in the message's chat and topic, quoting it (sent all the same when
+        the question was deleted meanwhile)."""
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        return await message.reply_text(text, reply_parameters=quote)

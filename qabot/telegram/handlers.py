@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import time
 from contextlib import suppress
 from functools import partial
 
@@ -22,42 +23,24 @@ from telegram.ext import ContextTypes
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
 from qabot.telegram.buttons import keyboard
-from qabot.telegram.core import BotCore, language, log
+from qabot.telegram.core import BotCore, log
+from qabot.telegram.followup import elliptical, recent, rewrite, wants_more
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
-from qabot.textnorm import is_cjk
+from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, say
 from qabot.types import Answer
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
-FOLLOW_UP_CHARS = 15  # a reply this short keeps the previous question's topic
-_NON_TEXT_KINDS = (
-    ("sticker", "贴纸"),
-    ("animation", "动图"),
-    ("photo", "图片"),
-    ("video", "视频"),
-    ("video_note", "视频消息"),
-    ("voice", "语音"),
-    ("audio", "音频"),
-    ("document", "文件"),
-    ("location", "位置"),
-    ("contact", "联系人"),
-    ("poll", "投票"),
-    ("dice", "骰子"),
-)
-PROBLEMS = {
-    "empty_question": "请在命令后面写上问题，例如：/ask {example}",
-    "question_too_long": (
-        "问题太长了（{length} 字，上限 {limit} 字）。请一次只问一件事，例如：{example}"
-    ),
-    "no_words": "这条消息里没有可以检索的文字（只有符号或表情）。请用文字提问，例如：{example}",
-}
-TIMED_OUT = "这个问题花的时间太长，没能及时回答。请换一个更短、更具体的问法再试。"
-ENGLISH_HINT = (
-    "I answer from Chinese documents, so please ask in Chinese, for example: {example} "
-    "(“How many mu of spring wheat did Beichen plant?”). /help lists the commands."
-)
+
+
+def late_note(received: float | None, lang: str) -> str:
+    """A line saying the answer is late (a restart interrupted it), or nothing."""
+    if received is None:
+        return ""
+    minutes = max(1, round((time.time() - received) / 60))
+    return f"<i>{say(lang, 'late', minutes=minutes)}</i>\n"
 
 
 class Handlers:
@@ -65,7 +48,9 @@ class Handlers:
 
     def __init__(self, core: BotCore) -> None:
         self.core = core
-        self._notified: set[tuple[int, int]] = set()
+        self._notified: set[tuple[int, int]] = set()  # users told of their backlog
+        self._line: dict[tuple[int, int], list[int]] = {}  # each user's questions in hand
+        self._refused: dict[tuple[int, int], float] = {}  # user → end of the refused burst
         self._handling: set[tuple[int, int, int]] = set()  # (chat, message, edit) in progress
 
     # ------------------------------------------------------------------ commands
@@ -135,19 +120,27 @@ class Handlers:
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/sources — the whole passages of the page the newest answer shows."""
         message = update.effective_message
-        record = self.core.state.newest(update.effective_chat.id)
+        thread = message.message_thread_id if message.is_topic_message else None
+        record = self.core.state.newest(message.chat_id, thread)
         if record is None:
-            await self.core.reply(
-                message, "还没有可以展示的回答。先提一个问题，再用 /sources 查看完整段落。"
-            )
+            await self.core.reply(message, say(language(update.effective_user), "no_sources"))
             return
-        text = render_sources(record, record["page"], self.core.config.page_size)
+        await self._whole_paragraphs(context, message, record)
+
+    async def _whole_paragraphs(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, record: Record
+    ) -> None:
+        """The whole paragraphs of the page ``record`` shows, quoting that answer (/sources,
+        and 「再说详细点」 after an answer)."""
+        text = render_sources(
+            record, record["page"], self.core.config.page_size, self.core.paragraph
+        )
         await self.core.send(
             context,
             message.chat_id,
             text,
             thread_id=message.message_thread_id if message.is_topic_message else None,
-            reply_to=record["message_id"],
+            reply_to=record["message_id"] or message.message_id,
         )
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -158,21 +151,20 @@ class Handlers:
         count = self.core.state.forget(update.effective_chat.id)
         await self.core.reply(
             update.effective_message,
-            f"已删除这个对话保存的 {count} 个回答和设置。之前回答下方的按钮将不再可用。",
+            say(language(update.effective_user), "forgotten", count=count),
         )
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.core.reply(update.effective_message, "没有这个命令。/help 查看可用的命令。")
+        lang = language(update.effective_user)
+        await self.core.reply(update.effective_message, say(lang, "unknown_command"))
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, voice…: say what we can read instead of staying silent."""
-        message = update.effective_message
-        kind = next(
-            (name for attr, name in _NON_TEXT_KINDS if getattr(message, attr, None)), "这类消息"
-        )
+        message, lang = update.effective_message, language(update.effective_user)
+        kind = next((attr for attr in KINDS if getattr(message, attr, None)), None)
         await self.core.reply(
             message,
-            f"我只能读文字问题，看不懂{kind}。请直接用文字提问，例如：{esc(EXAMPLE_QUESTION)}",
+            say(lang, "not_text", kind=kind_name(lang, kind), example=esc(EXAMPLE_QUESTION)),
         )
 
     async def greet(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -201,7 +193,11 @@ class Handlers:
         found = message.parse_entities([MessageEntity.MENTION]).values()
         if any(text.lower() == mention for text in found):
             question = re.sub(re.escape(mention), " ", message.text or "", flags=re.IGNORECASE)
-            await self.question(update, context, question)
+            if question.strip():
+                await self.question(update, context, question)
+            else:  # a bare @mention: how to ask, not "write the question after the command"
+                lang, example = language(update.effective_user), esc(EXAMPLE_QUESTION)
+                await self.core.reply(message, say(lang, "chitchat", example=example))
         elif self._replied_answer(message):
             await self.question(update, context, message.text or "")
 
@@ -214,25 +210,6 @@ class Handlers:
             newest = self.core.state.newest(message.chat_id)
             record = newest if newest and newest["message_id"] is None else None
         return record
-
-    def follow_up(self, text: str, previous: Record) -> tuple[str, str | None]:
-        """A reply to an answer: (question to ask, district). A short reply keeps the previous
-        question's topic; one that names another district swaps the district in it."""
-        named = self.core.engine.gazetteer.find(text)
-        old = previous["districts"]
-        district = None if named else (old[0] if len(old) == 1 else None)
-        if len(text) > FOLLOW_UP_CHARS:
-            return text, district
-        if named:
-            question = previous["question"]
-            for name in old:
-                forms = (name, *self.core.engine.gazetteer.districts[name].aliases)
-                for form in sorted(forms, key=len, reverse=True):
-                    question = question.replace(form, named[0])
-            if question == previous["question"]:
-                question = f"{named[0]}{question}"
-            return question, None
-        return f"{previous['question']} {text}", district
 
     async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
         """Answer one question message (see the module docstring for the steps)."""
@@ -252,27 +229,36 @@ class Handlers:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, edit_date: int
     ) -> None:
         core, message, chat = self.core, update.effective_message, update.effective_chat
-        problem = self._problem(text, language(update.effective_user))
+        lang = language(update.effective_user, text)
+        problem = self._problem(text, lang)
         if problem:
             await core.reply(message, problem)
             core.state.mark_handled(chat.id, message.message_id, edit_date)
             return
         question, district = text.strip(), None
-        previous = self._replied_answer(message)
+        thread = message.message_thread_id if message.is_topic_message else None
+        previous = self._replied_answer(message) or (
+            recent(core.state.newest(chat.id, thread)) if elliptical(question) else None
+        )
+        if previous and wants_more(question):
+            await self._whole_paragraphs(context, message, previous)
+            core.state.mark_handled(chat.id, message.message_id, edit_date)
+            return
         if previous:
-            question, district = self.follow_up(question, previous)
+            question, district = rewrite(question, previous, core.engine.gazetteer)
+        note = late_note(core.inbox.late.get(update.update_id), lang)
+        if question != text.strip():
+            note += f"<i>{say(lang, 'read_as', question=esc(question))}</i>\n"
         user = update.effective_user
         who = (chat.id, user.id if user else chat.id)
         wait = core.rate.check(who[1])
         if wait:
-            await core.reply(
-                message,
-                f"提问太频繁了：每人每分钟最多 {core.config.rate_limit} 个问题。"
-                f"请在 {math.ceil(wait)} 秒后再试。",
-            )
+            await self._refuse(message, who, wait, lang)
             core.state.mark_handled(chat.id, message.message_id, edit_date)
             return
-        notice = asyncio.create_task(self._queue_notice(message, who))
+        line = self._line.setdefault(who, [])
+        line.append(message.message_id)
+        notice = asyncio.create_task(self._queue_notice(message, who, lang))
         try:
             async with core.scheduler.turn(who):
                 typing = asyncio.create_task(self._typing(message))
@@ -288,35 +274,62 @@ class Handlers:
                     )
                 finally:
                     typing.cancel()
-                await self._reply_answer(context, message, answer, edit_date)
+                if answer.answer_type == "chitchat":  # hello, thanks: no passages to vote on
+                    example = esc(EXAMPLE_QUESTION)
+                    await core.reply(message, say(lang, "chitchat", example=example))
+                    core.state.mark_handled(chat.id, message.message_id, edit_date)
+                else:
+                    await self._reply_answer(context, message, answer, edit_date, note)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
-            await core.reply(message, f"没法回答这个问题：{esc(exc)}")
+            await core.reply(message, say(lang, "cannot_answer", reason=esc(exc)))
         except TimeoutError:  # the scheduler's time budget: the worker may still be busy
-            await core.reply(message, TIMED_OUT)
+            await core.reply(message, say(lang, "timed_out"))
         except IndexStateError as exc:  # the index failed while answering (Milvus): no traceback
             log.warning("question in chat %s not answered: %s", chat.id, exc)
-            await core.reply(message, "索引暂时无法使用，没能回答这个问题。请稍后再试。")
+            await core.reply(message, say(lang, "index_unavailable"))
         finally:
             notice.cancel()
-            if not core.scheduler.backlog(who):
+            line.remove(message.message_id)
+            if not line:
+                del self._line[who]
                 self._notified.discard(who)
+
+    async def _refuse(self, message: Message, who: tuple[int, int], wait: float, lang: str) -> None:
+        """Over the rate limit: one refusal per burst, after the answers to the questions
+        before it (the user's turn), giving the wait as it is when sent."""
+        now = time.monotonic()
+        if self._refused.get(who, 0.0) > now:
+            return  # this burst was already told
+        self._refused[who] = now + wait
+        async with self.core.scheduler.turn(who):
+            wait = self.core.rate.retry_in(who[1]) or wait
+            limit = self.core.config.rate_limit
+            text = say(lang, "rate_limited", limit=limit, seconds=math.ceil(wait))
+            await self.core.reply(message, text)
 
     def _problem(self, text: str, lang: str) -> str | None:
         """A friendly reply for a question the engine would refuse (or cannot read), else None."""
+        example = esc(EXAMPLE_QUESTION)
         try:
-            question = validate_question(text)
+            validate_question(text)
         except UsageError as exc:
-            return PROBLEMS.get(exc.reason, "{example}").format(
-                example=esc(EXAMPLE_QUESTION), length=len(text.strip()), limit=MAX_QUESTION_CHARS
+            key = exc.reason if exc.reason in TEXTS else "no_words"
+            return say(
+                lang, key, example=example, length=len(text.strip()), limit=MAX_QUESTION_CHARS
             )
-        if not any(map(is_cjk, question)) and re.search(r"[A-Za-z]{2}", question):
-            return ENGLISH_HINT.format(example=esc(EXAMPLE_QUESTION))
-        return None
+        return say(lang, "english", example=example) if language(None, text) == "en" else None
 
     async def _reply_answer(
-        self, context: ContextTypes.DEFAULT_TYPE, message: Message, answer: Answer, edit_date: int
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: Message,
+        answer: Answer,
+        edit_date: int,
+        note: str = "",
     ) -> None:
-        """Store the answer and send it — or, for an edited question, edit the old reply."""
+        """Store the answer and send it — or, for an edited question, edit the old reply (the
+        same record, so a follow-up or /forget never finds the superseded one). ``note``: HTML
+        put above a new answer (late after a restart; the question a follow-up was read as)."""
         core = self.core
         thread = message.message_thread_id if message.is_topic_message else None
         record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)
@@ -329,7 +342,7 @@ class Handlers:
             answer.latency_ms,
         )
         if edit_date and earlier and earlier["message_id"]:
-            record["message_id"] = earlier["message_id"]
+            record["message_id"], record["key"] = earlier["message_id"], earlier["key"]
             core.state.save(record, newest=True)
             await core.show(context, record)
         else:
@@ -337,7 +350,7 @@ class Handlers:
             sent = await core.send(
                 context,
                 message.chat_id,
-                core.page_text(record, 0),
+                note + core.page_text(record, 0),
                 thread_id=thread,
                 reply_to=message.message_id,
                 markup=keyboard(record, core.config.page_size),
@@ -361,14 +374,15 @@ class Handlers:
                 )
             await asyncio.sleep(TYPING_EVERY)
 
-    async def _queue_notice(self, message: Message, who: tuple[int, int]) -> None:
-        """「排队中…」 once per backlog when a question waits more than a few seconds."""
+    async def _queue_notice(self, message: Message, who: tuple[int, int], lang: str) -> None:
+        """「排队中…」 once per backlog when a question waits more than a few seconds, with
+        the number of the user's questions ahead of it."""
         await asyncio.sleep(self.core.config.queue_notice)
         if who in self._notified:
             return
         self._notified.add(who)
-        ahead = max(0, self.core.scheduler.backlog(who) - 1)
+        line = self._line.get(who, [])
+        ahead = line.index(message.message_id) if message.message_id in line else 0
+        text = say(lang, "queued_behind", ahead=ahead) if ahead else say(lang, "queued")
         with suppress(TelegramError):
-            await self.core.reply(
-                message, f"排队中…前面还有 {ahead} 个问题，会按顺序回答。" if ahead else "排队中…"
-            )
+            await self.core.reply(message, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS
@@ -49,11 +49,13 @@ def render_page(
     known: Sequence[str],
     topics: Sequence[DocumentInfo] = (),
     district_filter: str | None = None,
+    inline: bool = False,
 ) -> str:
-    """One page of an answer: page 0 has the answer itself, later pages only more passages."""
+    """One page of an answer: page 0 has the answer itself, later pages only more passages.
+    ``inline``: a card sent with inline mode — it names its question and has no buttons."""
     shown = page_passages(record, page, page_size)
     total = pages(record, page_size)
-    blocks = []
+    blocks = [f"<b>问：{esc(record['question'])}</b>"] if inline else []
     if page == 0:
         if record["districts"]:
             blocks.append(f"<i>地区：{esc('、'.join(record['districts']))}</i>")
@@ -65,15 +67,16 @@ def render_page(
             lines = record.get("lines", [record["answer"]])
             blocks.append(_answer_block(lines, record.get("span")))
     else:
-        first = page * page_size + 1
+        first, last = page * page_size + 1, page * page_size + len(shown)
+        numbers = f"{first}–{last}" if last > first else f"{first}"
         blocks.append(
-            f"<i>「{esc(record['question'])}」的第 {first}–{first + len(shown) - 1} 条结果"
+            f"<i>「{esc(record['question'])}」的第 {numbers} 条结果"
             f"（共 {len(record['passages'])} 条）</i>"
         )
     blocks.extend(_passage_block(p) for p in shown)
     if page == 0 and record["no_answer"]:
         blocks.append(_suggestions(topics, district_filter))
-    if record["passages"]:
+    if record["passages"] and not inline:
         where = f"第 {page + 1}/{total} 页 · " if total > 1 else ""
         blocks.append(f"<i>{where}点 [n] 全文 看整段，/sources 看本页全部段落</i>")
     return "\n\n".join(blocks)
@@ -92,14 +95,13 @@ def render_paragraph(citation: str, text: str) -> str:
     return f"<i>{esc(citation)}</i>\n<blockquote expandable>{esc(text)}</blockquote>"
 
 
-def render_sources(record: Record, page: int, page_size: int) -> str:
-    """/sources: the whole passages of the page the newest answer shows."""
+def render_sources(
+    record: Record, page: int, page_size: int, paragraph: Callable[[dict[str, Any]], str]
+) -> str:
+    """/sources: the whole paragraphs (``paragraph(passage)``) of the page an answer shows."""
     blocks = [f"<b>完整段落</b>（问题：{esc(record['question'])}）"]
     for p in page_passages(record, page, page_size):
-        blocks.append(
-            f"<b>[{p['rank']}]</b> <i>{esc(p['citation'])}</i>\n"
-            f"<blockquote expandable>{esc(p['text'])}</blockquote>"
-        )
+        blocks.append(f"<b>[{p['rank']}]</b> {render_paragraph(p['citation'], paragraph(p))}")
     return "\n\n".join(blocks)
 
 

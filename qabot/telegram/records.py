@@ -71,10 +71,12 @@ def page_passages(record: Record, page: int, page_size: int) -> list[dict[str, A
     return record["passages"][page * page_size : (page + 1) * page_size]
 
 
-def feedback_answer(record: Record) -> dict[str, Any]:
-    """The answer object :class:`~qabot.feedback.FeedbackStore` stores (ids only)."""
+def feedback_answer(record: Record, page_size: int) -> dict[str, Any]:
+    """The answer object :class:`~qabot.feedback.FeedbackStore` stores: the ids of the
+    passages on the pages up to the one shown (not every passage retrieved)."""
+    shown = record["passages"][: (record["page"] + 1) * page_size]
     return {
         "districts": record["districts"],
         "no_answer": record["no_answer"],
-        "passages": [{"chunk_id": p["chunk_id"]} for p in record["passages"]],
+        "passages": [{"chunk_id": p["chunk_id"]} for p in shown],
     }

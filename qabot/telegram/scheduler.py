@@ -135,13 +135,17 @@ class QuestionRateLimit:
 
     def check(self, key: int) -> float:
         """0 and counts the question when allowed, else the seconds until the next is."""
+        wait = self.retry_in(key)
+        if not wait and self.per_minute > 0:
+            self._asked[key].append(self.clock())
+        return wait
+
+    def retry_in(self, key: int) -> float:
+        """Seconds until ``key`` may ask again (0: now), without counting a question."""
         if self.per_minute <= 0:
             return 0.0
         now = self.clock()
         asked = self._asked[key]
         while asked and now - asked[0] >= self.window:
             asked.popleft()
-        if len(asked) >= self.per_minute:
-            return self.window - (now - asked[0])
-        asked.append(now)
-        return 0.0
+        return self.window - (now - asked[0]) if len(asked) >= self.per_minute else 0.0

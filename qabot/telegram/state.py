@@ -4,10 +4,13 @@ answered twice).
 
 Why SQLite in WAL mode and not PTB's ``PicklePersistence``: the pickle is written every 30 s,
 so a ``kill -9`` lost up to 30 s of settings; here every change is one short transaction,
-committed before the reply it belongs to is acknowledged, so a hard kill loses at most the
-message being handled (and that one is redelivered by Telegram, its update not yet
-confirmed). ``synchronous=NORMAL`` keeps commits cheap and is durable across a process crash.
-The file lives in the state folder (``$QABOT_STATE_DIR``), never in the git-tracked index.
+committed before the reply it belongs to is sent. ``synchronous=NORMAL`` keeps commits
+cheap and is durable across a process crash. The file lives in the state folder
+(``$QABOT_STATE_DIR``), never in the git-tracked index.
+
+Every message update is noted in ``pending`` when it is received and removed once handled,
+so the questions a crash interrupted are answered at the next start (PTB's next
+``getUpdates`` confirms the updates it fetched to Telegram long before they are answered).
 
 Retention: answers older than ``retention_days`` are deleted (their buttons then say the
 answer expired); the "already answered" marks are kept two days. ``/forget`` deletes a chat.
@@ -38,6 +41,8 @@ CREATE INDEX IF NOT EXISTS answers_message ON answers (chat_id, message_id);
 CREATE TABLE IF NOT EXISTS handled (
     chat_id INTEGER NOT NULL, message_id INTEGER NOT NULL, edit_date INTEGER NOT NULL,
     created REAL NOT NULL, answer_key TEXT, PRIMARY KEY (chat_id, message_id, edit_date));
+CREATE TABLE IF NOT EXISTS pending (
+    update_id INTEGER PRIMARY KEY, received REAL NOT NULL, payload TEXT NOT NULL);
 """
 
 
@@ -126,14 +131,25 @@ class ChatState:
     def answer_to(self, chat_id: int, message_id: int) -> Record | None:
         """The answer the bot sent as message ``message_id`` (for follow-ups by reply)."""
         rows = self._run(
-            "SELECT record FROM answers WHERE chat_id = ? AND message_id = ? AND created > ?",
+            "SELECT record FROM answers WHERE chat_id = ? AND message_id = ? AND created > ?"
+            " ORDER BY created DESC LIMIT 1",
             (chat_id, message_id, time.time() - self.retention),
         )
         return json.loads(rows[0][0]) if rows else None
 
-    def newest(self, chat_id: int) -> Record | None:
+    def newest(self, chat_id: int, thread_id: int | None = None) -> Record | None:
+        """The answer the chat (forum topic ``thread_id``) saw last: the one paged last, else
+        the newest one asked in that topic."""
         rows = self._run("SELECT last_key FROM chats WHERE chat_id = ?", (chat_id,))
-        return self.answer(rows[0][0], chat_id) if rows and rows[0][0] else None
+        last = self.answer(rows[0][0], chat_id) if rows and rows[0][0] else None
+        if last is not None and last["thread_id"] == thread_id:
+            return last
+        rows = self._run(
+            "SELECT record FROM answers WHERE chat_id = ? AND json_extract(record, '$.thread_id')"
+            " IS ? AND created > ? ORDER BY created DESC LIMIT 1",
+            (chat_id, thread_id, time.time() - self.retention),
+        )
+        return json.loads(rows[0][0]) if rows else None
 
     # ------------------------------------------------------------------ deduplication
 
@@ -161,6 +177,25 @@ class ChatState:
             (chat_id, message_id),
         )
         return self.answer(rows[0][0], chat_id) if rows else None
+
+    # ------------------------------------------------------------------ received, not answered
+
+    def receive(self, update_id: int, payload: dict[str, Any]) -> None:
+        """Note an update as it arrives, before the next ``getUpdates`` confirms it to Telegram:
+        confirmed and not yet answered, it now survives a crash."""
+        self._run(
+            "INSERT OR IGNORE INTO pending VALUES (?, ?, ?)",
+            (update_id, time.time(), json.dumps(payload, ensure_ascii=False)),
+        )
+
+    def done(self, update_id: int) -> None:
+        """The update was handled (answered, refused, or skipped): nothing to redo."""
+        self._run("DELETE FROM pending WHERE update_id = ?", (update_id,))
+
+    def pending(self) -> list[tuple[int, float, dict[str, Any]]]:
+        """Updates received and not handled, oldest first: (update_id, received at, payload)."""
+        rows = self._run("SELECT update_id, received, payload FROM pending ORDER BY update_id")
+        return [(uid, received, json.loads(payload)) for uid, received, payload in rows]
 
     # ------------------------------------------------------------------ retention
 

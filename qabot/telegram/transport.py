@@ -11,6 +11,10 @@ penalty of a 429 local: only requests to that chat wait. Everything else is PTB'
 * The typing action never waits and is never retried: it is skipped while its chat is
   throttled, and a 429 on it only stops further typing actions there for ``retry_after`` —
   so it cannot delay the answer it announces.
+* A 429 on a message to a chat is waited out for as long as Telegram says, however often it
+  comes: the answer is delivered when allowed, never dropped. If the bot stops meanwhile,
+  the wait ends (:class:`Abandoned`) and the question stays pending
+  (:mod:`~qabot.telegram.pending`) for the next start.
 * Network errors are retried with backoff (messages, edits, button answers; ``getMe`` is
   left to :func:`wait_for_api`). A request whose answer was lost may have been
   delivered; a resend can then duplicate a message, which we prefer to losing an answer.
@@ -26,6 +30,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +47,10 @@ log = logging.getLogger(__name__)
 TYPING = "sendChatAction"
 ANSWERS = {"answerCallbackQuery", "answerInlineQuery"}  # replies that carry no chat id
 MAX_CHAT_LIMITERS = 10_000
+
+
+class Abandoned(NetworkError):
+    """A reply still waiting for flood control when the bot stopped (it stays pending)."""
 
 
 class ApiUnreachable(QabotError):
@@ -85,6 +94,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
         self._blocked_until: dict[int | str, float] = {}
         self._typing_until: dict[int | str, float] = {}
+        self._stopping = asyncio.Event()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -123,9 +133,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         if endpoint == TYPING:
             return await self._typing(callback, args, kwargs, chat)
         attempts = rate_limit_args or self.attempts
-        delay = self.base_delay
-        for attempt in range(1, attempts + 1):
-            await asyncio.sleep(self.blocked_for(chat))
+        delay, failures = self.base_delay, 0
+        while True:
+            await self._pause(self.blocked_for(chat))
             try:
                 if chat is not None:  # the chat's bucket first: waiting there costs no one
                     await self._limiter(chat).acquire()
@@ -133,17 +143,19 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = retry_after(exc)
-                if attempt == attempts or wait > self.max_retry_after:
-                    raise
-                if chat is not None:
+                if chat is None:  # no chat to hold back: a bounded wait, then give up
+                    failures += 1
+                    if failures >= attempts or wait > self.max_retry_after:
+                        raise
+                    await self._pause(wait)
+                else:  # an answer is never dropped: its chat waits as long as Telegram says
                     self._blocked_until[chat] = self.clock() + wait
                 log.warning("flood control on %s: chat waits %.0f s", endpoint, wait)
-                if chat is None:
-                    await asyncio.sleep(wait)
             except BadRequest:
                 raise
             except NetworkError as exc:  # includes TimedOut and 5xx answers
-                if attempt == attempts or not (chat is not None or endpoint in ANSWERS):
+                failures += 1
+                if failures >= attempts or not (chat is not None or endpoint in ANSWERS):
                     raise  # getMe & co.: the caller (start-up, PTB's polling loop) retries
                 log.warning(
                     "network error on %s (%s): retrying in %.1f s",
@@ -151,9 +163,22 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                     type(exc).__name__,
                     delay,
                 )
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, self.max_delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    def abandon(self) -> None:
+        """The bot is stopping: end every wait now (the waiting replies stay pending)."""
+        self._stopping.set()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or raise :class:`Abandoned` as soon as the bot stops."""
+        if self._stopping.is_set():
+            raise Abandoned("the bot is stopping")
+        if seconds <= 0:
+            return
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+            raise Abandoned("the bot is stopping")
 
     async def _typing(
         self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: Any, chat: Any

@@ -1,0 +1,143 @@
+"""One user must not stall or flood anyone (issue 21, items 3 and 8): inline typing is
+debounced and superseded queries dropped; a flood gets one refusal, in order, with a true
+retry time; the queue notice gives the question's position; English users get English
+(item 9); a greeting gets a short help (item 4)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+
+import pytest
+
+from qabot.engine import Engine
+from qabot.telegram import BotConfig
+from qabot.types import Answer
+
+from fake_bot_api import FakeBotAPI, inline_update, message_update, running, sticker_update
+
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+QUESTION = "北辰区种了多少亩春小麦？"
+
+
+def test_inline_typing_is_debounced_and_does_not_stall_others(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    typed = ("东丽区和和平区怎么治理污染？" * 3)[:41]
+    with running(engine, config):
+        queries = [api.push(inline_update(typed[:n], user_id=2001)) for n in range(1, 42)]
+        api.push(message_update(QUESTION, user_id=1001))
+        api.wait_sent(1001, 1, timeout=60)
+        api.wait_for(lambda a: a.requests("answerInlineQuery"), timeout=60, what="the card")
+        api.push(message_update("/help", user_id=1001))
+        api.wait_sent(1001, 2)  # by now every superseded keystroke had its chance
+    answered = [c.params["inline_query_id"] for c in api.requests("answerInlineQuery")]
+    assert answered == [queries[-1]["inline_query"]["id"]], "only the last keystroke is searched"
+    [card] = api.requests("answerInlineQuery")[0].params["results"]
+    assert typed[:40] in card["title"]
+
+
+def _seconds(text: str) -> int:
+    return int(re.search(r"(\d+) 秒后", text).group(1))
+
+
+def test_a_flood_gets_one_refusal_after_the_answers_with_a_true_time(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    with running(engine, replace(config, rate_limit=5)):
+        started = time.monotonic()
+        ids = [
+            api.push(message_update(f"{QUESTION}第{n}问"))["message"]["message_id"]
+            for n in range(16)
+        ]
+        api.wait_for(lambda a: any("太频繁" in m["text"] for m in a.sent(1001)), timeout=90)
+        time.sleep(2)
+    replies = [c for c in api.requests("sendMessage") if not c.params.get("_failed")]
+    texts = [c.params["text"] for c in replies]
+    assert sum("太频繁" in t for t in texts) == 1, "one refusal for the whole burst"
+    assert sum("6550亩" in t for t in texts) == 5 and "太频繁" in texts[-1], "after the answers"
+    assert replies[-1].params["reply_parameters"]["message_id"] == ids[5]
+    arrived = replies[-1].at - started
+    assert 60 - arrived <= _seconds(texts[-1]) <= 60 - arrived + 3, "the wait as it is on arrival"
+
+
+def test_queue_notice_counts_the_questions_ahead(engine: Engine, config: BotConfig) -> None:
+    api = FakeBotAPI(flood_control=(1.0, 1)).start()  # one answer a second: a backlog forms
+    try:
+        with running(engine, replace(config, base_url=api.base_url, queue_notice=1.0)):
+            ids = [
+                api.push(message_update(f"{QUESTION}第{n}问"))["message"]["message_id"]
+                for n in range(6)
+            ]
+            api.wait_for(
+                lambda a: sum("6550亩" in m["text"] for m in a.sent(1001)) == 6, timeout=90
+            )
+    finally:
+        api.close()
+    [notice] = [m for m in api.sent(1001) if "排队中" in m["text"]]
+    position = ids.index(notice["reply_parameters"]["message_id"])
+    ahead = int(re.search(r"前面还有 (\d+) 个", notice["text"]).group(1))
+    assert position < len(ids) - 1, "the test needs questions behind the noticed one"
+    assert 1 <= ahead <= position, "only the questions before it count"
+
+
+def test_english_users_get_english_replies(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    with running(engine, replace(config, rate_limit=1)):
+        api.push(sticker_update(user_id=3001, language="en"))
+        api.wait_sent(3001, 1)
+        api.push(message_update("/nonsense", user_id=3001, language="en"))
+        api.wait_sent(3001, 2)
+        api.push(message_update("北" * 600, user_id=3001, language="en"))
+        api.wait_sent(3001, 3)
+        api.push(message_update(QUESTION, user_id=3001, language="en"))
+        api.wait_sent(3001, 4, timeout=60)
+        api.push(message_update(QUESTION + "？", user_id=3001, language="en"))
+        replies = [m["text"] for m in api.wait_sent(3001, 5)]
+    assert replies[0].startswith("I can only read text questions, not stickers")
+    assert replies[1].startswith("I don't know that command")
+    assert replies[2].startswith("That question is too long")
+    assert "6550亩" in replies[3], "the answer itself quotes the Chinese documents"
+    assert replies[4].startswith("Too many questions: at most 1 a minute")
+
+
+def test_greetings_get_a_short_help_without_passages_or_buttons(
+    engine: Engine, api: FakeBotAPI, config: BotConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 4: the engine types a greeting or thanks as ``chitchat`` (stubbed here until the
+    engine side of issue 17 lands); the bot shows its short help, nothing to vote on."""
+    ask = engine.ask
+
+    def typed(question: str, **kwargs: object) -> Answer:
+        if question.strip("！!。 ") in ("你好", "谢谢", "thanks"):
+            return Answer(question, [], False, "", [], answer_type="chitchat")
+        return ask(question, **kwargs)
+
+    monkeypatch.setattr(engine, "ask", typed)
+    with running(engine, config):
+        api.push(message_update("你好！"))
+        api.push(message_update("谢谢", user_id=1002, language="en"))
+        [hello] = api.wait_sent(1001, 1, timeout=60)
+        [thanks] = api.wait_sent(1002, 1, timeout=60)
+        api.push(message_update(QUESTION))
+        api.wait_sent(1001, 2, timeout=60)
+    assert (
+        hello["text"].startswith("你好！我根据已收录的政府文档回答问题")
+        and "没有找到" not in hello["text"]
+    )
+    assert thanks["text"].startswith("Hello! I answer questions")
+    assert not hello.get("reply_markup") and not thanks.get("reply_markup"), "no vote buttons"
+    assert "[1]" not in hello["text"], "no passages"
+    assert "6550亩" in api.sent(1001)[1]["text"], "questions are still answered"
+
+
+def test_a_bare_mention_gets_the_short_help(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    with running(engine, config):
+        api.push(message_update("@qabot_test_bot", chat_id=-100400))
+        [reply] = api.wait_sent(-100400, 1)
+    assert reply["text"].startswith("你好！我根据已收录的政府文档回答问题")
+    assert "命令后面" not in reply["text"]
