@@ -111,7 +111,9 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             elif body.get("stream"):
                 self._stream(reply, body.get("model", ""))
             else:
-                data = json.dumps(_completion(reply.text, body.get("model", "")), ensure_ascii=False)
+                data = json.dumps(
+                    _completion(reply.text, body.get("model", "")), ensure_ascii=False
+                )
                 self._send(200, data.encode())
 
         def _send(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:

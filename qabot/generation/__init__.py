@@ -4,11 +4,12 @@ Modules, one concept each: :mod:`.config` (endpoint, model, key from the environ
 :mod:`.client` (the chat-completions protocol over httpx, plain and streamed),
 :mod:`.breaker` (stop calling a failing endpoint), :mod:`.prompt` (the grounded prompt),
 :mod:`.facts` (numbers, years, names, quotes of a sentence or passage), :mod:`.verify`
-(sentence splitting and checking), :mod:`.generator` (the whole, with fallbacks) and
-:mod:`.evaluate` (``qabot eval --llm``). See docs/generation.md.
+(sentence splitting and checking), :mod:`.generator` (the whole, with fallbacks),
+:mod:`.frontend` (what the CLI and servers call) and :mod:`.evaluate` (``qabot eval --llm``).
+Only :mod:`.config` is imported here, so a front end without a model configured pays nothing.
+See docs/generation.md.
 """
 
 from qabot.generation.config import LLMConfig
-from qabot.generation.generator import Generated, Generator
 
-__all__ = ["Generated", "Generator", "LLMConfig"]
+__all__ = ["LLMConfig"]

@@ -47,7 +47,12 @@ class ChatClient:
         self._http.close()
 
     def _body(self, messages: list[dict[str, str]], stream: bool) -> dict:
-        return {"model": self.config.model, "messages": messages, "temperature": 0, "stream": stream}
+        return {
+            "model": self.config.model,
+            "messages": messages,
+            "temperature": 0,
+            "stream": stream,
+        }
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The whole reply text; :class:`LLMError` for anything else."""

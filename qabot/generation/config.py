@@ -44,10 +44,13 @@ class LLMConfig:
             return None
         if not url or not name:
             missing = "QABOT_LLM_BASE_URL (--llm-base-url)" if not url else "QABOT_LLM_MODEL"
-            raise UsageError(f"the language model is half configured: set {missing} too", "llm_config")
+            raise UsageError(
+                f"the language model is half configured: set {missing} too", "llm_config"
+            )
         if not url.startswith(("http://", "https://")):
             raise UsageError(
-                f"QABOT_LLM_BASE_URL must be an http(s) URL ending in /v1, not {url!r}", "llm_config"
+                f"QABOT_LLM_BASE_URL must be an http(s) URL ending in /v1, not {url!r}",
+                "llm_config",
             )
         return cls(url, name, _api_key(), _timeout(env.get("QABOT_LLM_TIMEOUT")))
 

@@ -83,9 +83,7 @@ class Generator:
                 return value
         raise AssertionError("stream() always ends with a done event")  # pragma: no cover
 
-    def stream(
-        self, answer: dict[str, Any], streamed: bool = True
-    ) -> Iterator[tuple[str, Any]]:
+    def stream(self, answer: dict[str, Any], streamed: bool = True) -> Iterator[tuple[str, Any]]:
         """Events as the answer is written: ``("sentence", text)`` for each sentence that
         passed verification, ``("dropped", {"sentence", "reason"})`` for each that did not,
         then ``("done", Generated)``. ``streamed=False`` asks for the whole reply at once."""

@@ -29,7 +29,7 @@ def language_of(text: str) -> str:
 
 
 def source_line(passage: dict[str, Any]) -> str:
-    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》: what the model may say about a source."""
+    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》: what a source may be cited as."""
     place = passage.get("district") or ""
     if passage.get("city") and place:
         place = f"{place}（{passage['city']}）"
@@ -42,8 +42,7 @@ def build_messages(answer: dict[str, Any]) -> list[dict[str, str]]:
     """The chat messages for an answer object (``Answer.to_dict()``)."""
     language = "Chinese" if language_of(answer["question"]) == "zh" else "English"
     blocks = [
-        f"[{p['rank']}] ({source_line(p)})\n{p['text'][:PASSAGE_CHARS]}"
-        for p in answer["passages"]
+        f"[{p['rank']}] ({source_line(p)})\n{p['text'][:PASSAGE_CHARS]}" for p in answer["passages"]
     ]
     user = (
         f"Question: {answer['question']}\n"
