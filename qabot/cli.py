@@ -169,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="questions per client per minute, 0 = off (default 60, or $QABOT_RATE_LIMIT)",
     )
+    _llm_flags(serve, "also generated answers, every sentence checked (error if no model is set)")
     feedback = sub.add_parser("feedback", help="👍/👎 collected by the bot and the web page")
     feedback.add_argument("-v", "--verbose", action="count", default=0)
     feedback.add_argument(

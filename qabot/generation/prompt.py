@@ -3,8 +3,11 @@ numbered ``[1]…[k]`` with district, speaker and date, and the rules the verifi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
 PASSAGE_CHARS = 600  # a passage is cut here in the prompt (chunks are shorter as a rule)
 MAX_SENTENCES = 4
 
@@ -24,8 +27,10 @@ _SYSTEM = (
 
 
 def language_of(text: str) -> str:
-    """``zh`` when the text holds Chinese characters, else ``en``."""
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    """``zh`` or ``en`` by script: a Chinese character weighs as much as three Latin letters,
+    so an English sentence naming 北辰区 is still English."""
+    han = len(_HAN.findall(text))
+    return "zh" if han and 3 * han >= len(_LATIN.findall(text)) else "en"
 
 
 def source_line(passage: dict[str, Any]) -> str:

@@ -21,8 +21,6 @@ _CITATION = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]"
 _OPEN_CITATION = re.compile(r"\s*[\[【［][\d\s,，、]*$")  # a citation still being written
 _ENDS = "。！？!?；;\n"
 _TRAILING = "”」』）)\"' \t"
-_LATIN = re.compile(r"[A-Za-z]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -78,13 +76,6 @@ def _ends_at(text: str, i: int, final: bool) -> bool:
     return not text[i + 1].isdigit()  # 6.5 is a number
 
 
-def sentence_language(sentence: str) -> str:
-    """``zh`` or ``en`` by script: a Chinese character weighs as much as three Latin letters,
-    so an English sentence naming 北辰区 is still English."""
-    body = _CITATION.sub("", sentence)
-    return "zh" if 3 * len(_HAN.findall(body)) >= len(_LATIN.findall(body)) else "en"
-
-
 class Verifier:
     """Checks the sentences of one answer (``Answer.to_dict()``) against its passages."""
 
@@ -109,7 +100,7 @@ class Verifier:
             verdict.reason = "no citation"
         elif unknown:
             verdict.reason = f"cites [{unknown[0]}]: no such passage"
-        elif (language := sentence_language(sentence)) != self.language:
+        elif (language := language_of(_CITATION.sub("", sentence))) != self.language:
             verdict.reason = f"wrong language: {language}, the question is {self.language}"
         else:
             body = _CITATION.sub(" ", sentence)

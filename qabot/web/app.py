@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +39,9 @@ from qabot.web.guards import (
 )
 from qabot.web.pool import AnswerPool
 from qabot.web.routes import api, page
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qabot.generation.generator import Generator
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +98,11 @@ def create_app(
     engine: Engine | Callable[[], Engine],
     settings: WebSettings | None = None,
     feedback: FeedbackStore | None = None,
+    generator: Generator | None = None,
 ) -> FastAPI:
     """The application serving ``engine`` (or what the loader returns) with ``settings``;
-    votes go to ``feedback`` (default: the shared store in the state folder)."""
+    votes go to ``feedback`` (default: the shared store in the state folder); ``generator``
+    (optional) adds checked generated answers (qabot.generation)."""
     settings = settings or WebSettings.from_env()
     slot = EngineSlot(engine)
 
@@ -123,6 +129,7 @@ def create_app(
     app.state.pool = AnswerPool(settings.workers, settings.queue)
     app.state.rate_limit = ClientRateLimit(settings.rate_limit)
     app.state.feedback = feedback
+    app.state.generator = generator
     app.include_router(api)
     app.include_router(page)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

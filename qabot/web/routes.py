@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -26,6 +27,7 @@ from qabot.web.schemas import (
     ParagraphResponse,
     ReasonRequest,
 )
+from qabot.web.stream import answer_stream
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
@@ -70,13 +72,22 @@ def answer_json(data: object) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/json": {}}, "description": "answer object"}},
 )
-async def ask(body: AskRequest, request: Request) -> Response:
+async def ask(body: AskRequest, request: Request, stream: bool = False) -> Response:
+    """With a language model configured the answer also holds ``generated`` (checked text);
+    ``?stream=1`` sends it as server-sent events, each sentence once checked (stream.py)."""
     engine = engine_of(request)
     request.app.state.rate_limit.charge(client_of(request))
     answer = await request.app.state.pool.run(
         engine.ask, body.question, k=body.k, district=body.district, qid=body.id
     )
-    return answer_json(answer.to_dict())
+    generator = request.app.state.generator
+    if stream:
+        return answer_stream(answer.to_dict(), generator)
+    if generator is None:
+        return answer_json(answer.to_dict())
+    data = answer.to_dict()
+    data.update((await asyncio.to_thread(generator.generate, data)).fields())
+    return answer_json(data)
 
 
 @api.post(

@@ -39,7 +39,14 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         log.warning(
             "serving on %s without QABOT_API_KEY: anyone who can reach it may ask", args.host
         )
-    app = create_app(warm(Engine.open(settings)), web)
+    from qabot.generation.frontend import open_generator
+
+    generator = open_generator(args.llm_base_url, args.llm_model, required=args.llm)
+    if generator is not None:
+        print(
+            f"qabot: generated answers from {generator.config.model}, checked sentence by sentence"
+        )
+    app = create_app(warm(Engine.open(settings)), web, generator=generator)
     print(f"qabot: serving http://{args.host}:{args.port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run(
         app,
