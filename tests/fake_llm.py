@@ -52,7 +52,7 @@ class FakeLLM:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[FakeLLM]:
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         try:
             yield self
