@@ -11,21 +11,18 @@ import argparse
 import io
 import json
 import logging
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from qabot import __version__
 from qabot.batch import read_batch
 from qabot.engine import Engine, Settings, validate_k, validate_question
 from qabot.errors import QabotError, UsageError
+from qabot.generation.config import add_llm_flags, generator_for
 from qabot.indexer import build
 from qabot.render import render_json, render_terminal
-from qabot.types import MODES, Answer
-
-if TYPE_CHECKING:  # pragma: no cover
-    from qabot.generation.generator import Generator
+from qabot.types import MODES
 
 log = logging.getLogger("qabot")
 
@@ -42,15 +39,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "(or $QABOT_STORE; token from $QABOT_MILVUS_TOKEN)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
-
-
-def _llm_flags(parser: argparse.ArgumentParser, what: str) -> None:
-    """The optional language model (docs/generation.md); its key only from the environment."""
-    parser.add_argument("--llm", action="store_true", help=what)
-    parser.add_argument(
-        "--llm-base-url", help="OpenAI-compatible URL ending in /v1 (or $QABOT_LLM_BASE_URL)"
-    )
-    parser.add_argument("--llm-model", help="model name (or $QABOT_LLM_MODEL)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=5, help="passages to return (default 5)")
     ask.add_argument("--district", help="only this district (北辰区, 北辰, 北辰區 … or 'all')")
     ask.add_argument("--json", action="store_true", help="one JSON answer object per question")
-    _llm_flags(ask, "also a generated answer, every sentence checked (error if no model is set)")
+    add_llm_flags(ask, "also a generated answer, every sentence checked")
 
     repl = sub.add_parser("repl", help="interactive session")
     _common(repl)
@@ -115,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also run all three modes; write DIR/eval-report.md with PNG charts and the failures",
     )
-    _llm_flags(evaluate, "also generate answers: dropped sentences, answer_hit of generated text")
+    add_llm_flags(
+        evaluate, "also generate answers: dropped sentences, answer_hit of generated text"
+    )
 
     telegram = sub.add_parser(
         "telegram", help="run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)"
@@ -169,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="questions per client per minute, 0 = off (default 60, or $QABOT_RATE_LIMIT)",
     )
-    _llm_flags(serve, "also generated answers, every sentence checked (error if no model is set)")
+    add_llm_flags(
+        serve, "also generated answers, every sentence checked (error if no model is set)"
+    )
     feedback = sub.add_parser("feedback", help="👍/👎 collected by the bot and the web page")
     feedback.add_argument("-v", "--verbose", action="count", default=0)
     feedback.add_argument(
@@ -214,24 +206,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generator(args: argparse.Namespace) -> Generator | None:
-    """The configured language model (flags, then $QABOT_LLM_*); imported only when one is."""
-    wanted = args.llm or args.llm_base_url or args.llm_model
-    if not (wanted or os.environ.get("QABOT_LLM_BASE_URL") or os.environ.get("QABOT_LLM_MODEL")):
-        return None
-    from qabot.generation.frontend import open_generator
-
-    return open_generator(args.llm_base_url, args.llm_model, required=args.llm)
-
-
-def _answer_json(answer: Answer, generator: Generator | None) -> str:
-    if generator is None:
-        return render_json(answer)
-    from qabot.generation.frontend import with_generation
-
-    return json.dumps(with_generation(answer.to_dict(), generator), ensure_ascii=False)
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     validate_k(args.k)
     if args.batch and args.question:
@@ -240,18 +214,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
     if args.question is not None:
         validate_question(args.question)  # before the model and the index are loaded
-    generator = _generator(args)
+    generator = generator_for(args)
     stream = None if not args.batch else sys.stdin.buffer if args.batch == "-" else _open(args)
     engine = Engine.open(_settings(args))
     color = sys.stdout.isatty()
     if stream is None:
         answer = engine.ask(args.question, k=args.k, district=args.district)
-        if generator is not None and not args.json:
-            from qabot.generation.frontend import stream_terminal
+        if generator is not None:
+            from qabot.generation.frontend import answer_json, stream_terminal
 
-            stream_terminal(generator, answer.to_dict(), _write)
+            if not args.json:
+                stream_terminal(generator, answer.to_dict())
         print(
-            _answer_json(answer, generator)
+            (render_json(answer) if generator is None else answer_json(answer, generator))
             if args.json
             else render_terminal(answer, engine.districts, color)
         )
@@ -275,7 +250,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(f"qabot: {message}", file=sys.stderr)
                 continue
             print(
-                _answer_json(answer, generator)
+                (render_json(answer) if generator is None else answer_json(answer, generator))
                 if args.json
                 else render_terminal(answer, engine.districts) + "\n",
                 flush=True,
@@ -283,11 +258,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if failed:
         log.warning("%d question(s) could not be answered; see the 'error' objects", failed)
     return 0
-
-
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 def _open(args: argparse.Namespace) -> BinaryIO:
@@ -318,7 +288,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     k = validate_k(args.k)
     questions = load_questions(Path(args.file))
-    generator = _generator(args) if args.llm else None
+    generator = generator_for(args) if args.llm else None
     engine = Engine.open(_settings(args))
     result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
     table = "" if args.json else render_table(result)

@@ -8,11 +8,16 @@ history) — and is kept out of ``repr`` so it never reaches a log line.
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qabot.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qabot.generation.generator import Generator
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -80,3 +85,24 @@ def _timeout(value: str | None) -> float:
             f"QABOT_LLM_TIMEOUT must be seconds between 0 and 600, not {value!r}", "llm_config"
         )
     return seconds
+
+
+def add_llm_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--llm`` (``what`` it does) and the endpoint flags; the key has no flag on purpose."""
+    parser.add_argument("--llm", action="store_true", help=what)
+    parser.add_argument(
+        "--llm-base-url", help="OpenAI-compatible URL ending in /v1 (or $QABOT_LLM_BASE_URL)"
+    )
+    parser.add_argument("--llm-model", help="model name (or $QABOT_LLM_MODEL)")
+
+
+def generator_for(args: argparse.Namespace) -> Generator | None:
+    """The generator the command line (``--llm`` and the endpoint flags) and the environment
+    ask for; the client (httpx) is imported only when a model is named at all."""
+    env = os.environ
+    given = args.llm or args.llm_base_url or args.llm_model
+    if not (given or env.get("QABOT_LLM_BASE_URL") or env.get("QABOT_LLM_MODEL")):
+        return None
+    from qabot.generation.frontend import open_generator
+
+    return open_generator(args.llm_base_url, args.llm_model, required=args.llm)

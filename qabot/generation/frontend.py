@@ -3,6 +3,8 @@ print a streamed answer on a terminal."""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +12,7 @@ from qabot.errors import UsageError
 from qabot.generation.config import LLMConfig
 from qabot.generation.generator import Generated, Generator
 from qabot.textnorm import strip_controls
+from qabot.types import Answer
 
 
 def open_generator(
@@ -39,8 +42,18 @@ def header(model: str) -> str:
     return f"模型回答（{model}，已逐句核对引用）："
 
 
+def answer_json(answer: Answer, generator: Generator) -> str:
+    """The ``--json`` line of an answer with the generation fields."""
+    return json.dumps(with_generation(answer.to_dict(), generator), ensure_ascii=False)
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def stream_terminal(
-    generator: Generator, data: dict[str, Any], write: Callable[[str], Any]
+    generator: Generator, data: dict[str, Any], write: Callable[[str], Any] = _write
 ) -> Generated:
     """Print the checked sentences as they arrive, then the notice; returns the result."""
     shown = False

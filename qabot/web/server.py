@@ -8,6 +8,7 @@ import logging
 
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
+from qabot.generation.config import generator_for
 from qabot.web.config import WebSettings
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         log.warning(
             "serving on %s without QABOT_API_KEY: anyone who can reach it may ask", args.host
         )
-    from qabot.generation.frontend import open_generator
-
-    generator = open_generator(args.llm_base_url, args.llm_model, required=args.llm)
+    generator = generator_for(args)
     if generator is not None:
         print(
             f"qabot: generated answers from {generator.config.model}, checked sentence by sentence"
