@@ -194,3 +194,19 @@ def test_api_without_a_model_is_unchanged(tmp_path: Path) -> None:
     assert data == without_latency(render_json(engine.ask(QUESTION)))
     assert [name for name, _ in stream] == ["answer", "done"]
     assert stream[1][1]["generated"] is None
+
+
+def test_on_the_real_index_a_copied_answer_is_kept_and_an_invention_dropped(
+    engine: Engine, fake: FakeLLM
+) -> None:
+    """The shipped corpus, real retrieval: the extractive line sent back as the model's reply
+    passes verification sentence for sentence; an invented figure and name do not."""
+    answer = engine.ask("北辰区种了多少亩春小麦？").to_dict()
+    invented = "北辰区还种植了玉米12000亩。[1] 上海市也种植了春小麦。[1]"
+    fake.script(Reply(answer["answer"] + invented))
+    result = Generator(LLMConfig(fake.base_url, "fake-model")).generate(answer)
+    assert result.text == answer["answer"]
+    assert [d["reason"] for d in result.dropped] == [
+        "number not in [1]: 12000亩",
+        "name not in [1]: 上海市",
+    ]

@@ -16,9 +16,11 @@ from typing import Any
 
 from qabot.generation.facts import SourceFacts, facts, source_facts
 from qabot.generation.prompt import language_of, source_line
+from qabot.textnorm import match_key
 
 _CITATION = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
 _OPEN_CITATION = re.compile(r"\s*[\[【［][\d\s,，、]*$")  # a citation still being written
+_CLAUSE = re.compile(r"[，,、；;：:。！？!?…\s]+")
 _ENDS = "。！？!?；;\n"
 _TRAILING = "”」』）)\"' \t"
 
@@ -105,7 +107,11 @@ class Verifier:
         else:
             body = _CITATION.sub(" ", sentence)
             sources = [self.source(n) for n in citations]
-            missing = next((f for f in facts(body) if not any(s.holds(f) for s in sources)), None)
+            fresh = " ".join(  # the clauses not copied word for word from a cited passage
+                c for c in _CLAUSE.split(body) if not any(match_key(c) in s.key for s in sources)
+            )
+            found = facts(body, names_in=fresh)
+            missing = next((f for f in found if not any(s.holds(f) for s in sources)), None)
             if missing is not None:
                 cited = "".join(f"[{n}]" for n in citations)
                 verdict.reason = f"{missing.kind} not in {cited}: {missing.text}"
