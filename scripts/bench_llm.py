@@ -51,7 +51,7 @@ def run(index: Path, questions_path: Path) -> dict:
     answers = [engine.ask(q).to_dict() for q in benchlib.load_question_texts(questions_path)]
     answers = [a for a in answers if not a["no_answer"]]
     verify, paraphrase, server, generate = [], [], [], []
-    sentences, dropped = 0, Counter()
+    sentences, dropped, examples = 0, Counter(), []
     with FakeLLM().running() as fake:
         generator = Generator(LLMConfig(fake.base_url, "fake-model"))
         url = generator.config.endpoint
@@ -72,6 +72,7 @@ def run(index: Path, questions_path: Path) -> dict:
                     facts(verdict.sentence)
                 paraphrase.append((time.perf_counter() - started) * 1000)
                 dropped.update(reason_kind(v.reason) for v in verdicts if not v.kept)
+                examples += [f"{v.reason} | {v.sentence[:60]}" for v in verdicts if not v.kept]
                 body = {"model": "fake-model", "messages": build_messages(answer)}
                 started = time.perf_counter()
                 http.post(url, json=body).raise_for_status()
@@ -91,6 +92,7 @@ def run(index: Path, questions_path: Path) -> dict:
         "sentences": sentences,
         "false_drops": sum(dropped.values()),
         "false_drops_by_reason": dict(dropped.most_common()),
+        "false_drop_examples": examples[:5],
         "verify_ms": ms(verify),
         "verify_paraphrase_ms": ms(paraphrase),
         "server_ms": ms(server),

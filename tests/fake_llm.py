@@ -89,6 +89,7 @@ def _chunk(delta: dict[str, str], model: str, finish: str | None = None) -> byte
 def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between header and body
 
         def log_message(self, *args: object) -> None:  # keep test output clean
             pass

@@ -21,7 +21,7 @@ from qabot.textnorm import match_key
 _CITATION = re.compile(r"[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
 _OPEN_CITATION = re.compile(r"\s*[\[【［][\d\s,，、]*$")  # a citation still being written
 _CLAUSE = re.compile(r"[，,、；;：:。！？!?…\s]+")
-_ENDS = "。！？!?；;\n"
+_ENDS = "。！？!?\n"
 _TRAILING = "”」』）)\"' \t"
 
 
