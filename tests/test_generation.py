@@ -165,6 +165,7 @@ def test_a_hang_times_out_and_falls_back(fake: FakeLLM, answer: dict) -> None:
         (Reply(raw=b'{"choices": [{"message": '), "malformed"),
         (Reply(raw=b'{"object": "error"}'), "malformed"),
         (Reply(""), "empty"),
+        (Reply(" \n"), "empty"),
         (Reply(status=500), "http"),
     ],
 )
@@ -172,9 +173,10 @@ def test_malformed_empty_and_failing_replies_fall_back(
     fake: FakeLLM, answer: dict, reply: Reply, status: str
 ) -> None:
     fake.script(reply)
-    result = generator_for(fake).generate(answer)
-    assert result.status == status and result.text is None
-    assert result.notice.endswith("以下是摘录的答案。")
+    for streamed in (False, True):
+        result = list(generator_for(fake).stream(answer, streamed=streamed))[-1][1]
+        assert result.status == status and result.text is None
+        assert result.notice.endswith("以下是摘录的答案。")
 
 
 def test_an_unreachable_endpoint_falls_back(answer: dict) -> None:
@@ -267,6 +269,7 @@ def test_sentences_are_cut_with_their_citations_even_while_streaming() -> None:
         "丙",
     )
     assert split_sentences("甲。[1", final=False) == ([], "甲。[1")
+    assert split_sentences("甲；乙。[1]", final=True) == (["甲；乙。[1]"], "")
     assert split_sentences("It grew 6.", final=False) == ([], "It grew 6.")
     assert verifier("乙").check("乙。【1、1】").sentence == "乙。[1][1]"
 

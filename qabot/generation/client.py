@@ -78,6 +78,8 @@ class ChatClient:
                 if response.status_code >= 400:
                     response.read()
                 _check(response)
+                if "text/event-stream" not in response.headers.get("content-type", ""):
+                    raise LLMError("malformed", "the reply is not a server-sent event stream")
                 for line in response.iter_lines():
                     if time.monotonic() > deadline:
                         raise LLMError("timeout", f"no complete reply in {self.config.timeout:g} s")

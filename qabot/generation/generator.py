@@ -118,7 +118,8 @@ class Generator:
         self.breaker.success()
         if not kept:
             cited = any(d["reason"] != "no citation" for d in result.dropped)
-            yield "done", self._fallback(result, "all_dropped" if cited else "no_citations")
+            status = "all_dropped" if cited else "no_citations" if result.dropped else "empty"
+            yield "done", self._fallback(result, status)
             return
         result.text = join(kept, verifier.language)
         if result.dropped:
