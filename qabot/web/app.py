@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +45,9 @@ from qabot.web.guards import (
 )
 from qabot.web.pool import AnswerPool
 from qabot.web.routes import api, page
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qabot.generation.generator import Generator
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +113,12 @@ def create_app(
     settings: WebSettings | None = None,
     feedback: FeedbackStore | None = None,
     admin: DocumentAdmin | None = None,
+    generator: Generator | None = None,
 ) -> FastAPI:
     """The application serving ``engine`` (or what the loader returns) with ``settings``;
     votes go to ``feedback`` (default: the shared store in the state folder); ``admin``
-    takes uploads when ``QABOT_ADMIN_KEY`` is set."""
+    takes uploads when ``QABOT_ADMIN_KEY`` is set; ``generator`` (optional) adds checked
+    generated answers (qabot.generation)."""
     settings = settings or WebSettings.from_env()
     slot = EngineSlot(engine)
 
@@ -142,6 +148,7 @@ def create_app(
     app.state.admin = admin
     app.include_router(documents_admin)
     app.state.vote_tokens = VoteTokens()
+    app.state.generator = generator
     app.include_router(api)
     app.include_router(page)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ from qabot.web.schemas import (
     ParagraphResponse,
     ReasonRequest,
 )
+from qabot.web.stream import answer_stream
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
@@ -72,13 +74,20 @@ def answer_json(data: object) -> Response:
     response_class=Response,
     responses={200: {"model": AnswerBody, "description": "answer object"}},
 )
-async def ask(body: AskRequest, request: Request) -> Response:
+async def ask(body: AskRequest, request: Request, stream: bool = False) -> Response:
+    """With a language model configured the answer also holds ``generated`` (checked text);
+    ``?stream=1`` sends it as server-sent events, each sentence once checked (stream.py)."""
     engine = engine_of(request)
     request.app.state.rate_limit.charge(client_of(request))
     answer = await request.app.state.pool.run(
         engine.ask, body.question, k=body.k, district=body.district, qid=body.id
     )
     data = answer.to_dict()
+    generator = request.app.state.generator
+    if stream:
+        return answer_stream(data, generator)
+    if generator is not None:  # checked against the passages' text, so before it is dropped
+        data.update((await asyncio.to_thread(generator.generate, data)).fields())
     if not body.passage_text:
         data["passages"] = [
             {key: value for key, value in p.items() if key != "text"} for p in data["passages"]

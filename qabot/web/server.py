@@ -10,6 +10,7 @@ from typing import Any
 
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
+from qabot.generation.config import generator_for
 from qabot.live import LiveEngine
 from qabot.uploads import DocumentAdmin
 from qabot.web.config import WebSettings
@@ -47,9 +48,14 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
             "serving on %s without QABOT_API_KEY: anyone who can reach it may ask", args.host
         )
     check_address(args.host, args.port)  # before the model loads: a usage error, exit 2
+    generator = generator_for(args)
+    if generator is not None:
+        print(
+            f"qabot: generated answers from {generator.config.model}, checked sentence by sentence"
+        )
     live = LiveEngine(warm(Engine.open(settings)), settings.index, settings.store)
     admin = DocumentAdmin(settings.docs, settings.index, live, settings.store)
-    app = create_app(live, web, admin=admin)
+    app = create_app(live, web, admin=admin, generator=generator)
     print(f"qabot: serving http://{args.host}:{args.port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run(
         app,

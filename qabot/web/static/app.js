@@ -104,7 +104,18 @@ function lineText(line) {
     + (line.passage ? `[${line.passage}]` : "");
 }
 
+// With a language model configured: its checked text (and a notice when it was not used)
+// above the extractive line, which always stays. Text nodes only: nothing is parsed as HTML.
 function renderAnswerText(answer) {
+  const extractive = renderExtractive(answer);
+  if (!answer.generated && !answer.generated_notice) return extractive;
+  return el("div", { class: "with-generated" },
+    answer.generated ? el("p", { class: "answer generated" }, answer.generated) : null,
+    answer.generated_notice ? el("p", { class: "notice" }, answer.generated_notice) : null,
+    extractive);
+}
+
+function renderExtractive(answer) {
   const span = answer.answer_span?.text;
   const lines = answer.lines.map(lineText);
   if (lines.length > 1 || answer.answer_type === "measures") {
