@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from qabot.arguments import build_parser
 from qabot.errors import QabotError, UsageError
-from qabot.generation.config import generator_for
 from qabot.threads import configure, parse_threads
 
 if TYPE_CHECKING:
@@ -98,6 +97,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     validate_k(args.k)
     if args.question is not None:
         validate_question(args.question)  # before the model and the index are loaded
+    from qabot.generation.frontend import generator_for
+
     generator = generator_for(args)
     as_json = render_json
     if generator is not None:
@@ -184,6 +185,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         require_matplotlib()
     questions = load_questions(Path(args.file))
+    from qabot.generation.frontend import generator_for
+
     generator = generator_for(args) if args.llm else None
     engine = Engine.open(_settings(args))
     result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)

@@ -36,7 +36,7 @@ def fake() -> Iterator[FakeLLM]:
 def tiny_cli(monkeypatch: pytest.MonkeyPatch) -> Engine:
     """``qabot`` in-process on the tiny engine, with no model configured."""
     engine = tiny_engine()
-    monkeypatch.setattr(cli.Engine, "open", classmethod(lambda cls, *a, **k: engine))
+    monkeypatch.setattr(Engine, "open", classmethod(lambda cls, *a, **k: engine))
     for name in LLM_ENV:
         monkeypatch.delenv(name, raising=False)
     return engine

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from qabot.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qabot.generation.generator import Generator
+    pass
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -94,15 +94,3 @@ def add_llm_flags(parser: argparse.ArgumentParser, what: str) -> None:
         "--llm-base-url", help="OpenAI-compatible URL ending in /v1 (or $QABOT_LLM_BASE_URL)"
     )
     parser.add_argument("--llm-model", help="model name (or $QABOT_LLM_MODEL)")
-
-
-def generator_for(args: argparse.Namespace) -> Generator | None:
-    """The generator the command line (``--llm`` and the endpoint flags) and the environment
-    ask for; the client (httpx) is imported only when a model is named at all."""
-    env = os.environ
-    given = args.llm or args.llm_base_url or args.llm_model
-    if not (given or env.get("QABOT_LLM_BASE_URL") or env.get("QABOT_LLM_MODEL")):
-        return None
-    from qabot.generation.frontend import open_generator
-
-    return open_generator(args.llm_base_url, args.llm_model, required=args.llm)

@@ -3,7 +3,9 @@ print a streamed answer on a terminal."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -68,3 +70,13 @@ def stream_terminal(
             write("".join(lines))
             return value
     raise AssertionError("stream() always ends with a done event")  # pragma: no cover
+
+
+def generator_for(args: argparse.Namespace) -> Generator | None:
+    """The generator the command line (``--llm`` and the endpoint flags) and the environment
+    ask for; the client (httpx) is imported only when a model is named at all."""
+    env = os.environ
+    given = args.llm or args.llm_base_url or args.llm_model
+    if not (given or env.get("QABOT_LLM_BASE_URL") or env.get("QABOT_LLM_MODEL")):
+        return None
+    return open_generator(args.llm_base_url, args.llm_model, required=args.llm)

@@ -10,7 +10,7 @@ from typing import Any
 
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
-from qabot.generation.config import generator_for
+from qabot.generation.frontend import generator_for
 from qabot.live import LiveEngine
 from qabot.uploads import DocumentAdmin
 from qabot.web.config import WebSettings
