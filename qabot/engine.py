@@ -16,6 +16,8 @@ from pathlib import Path
 
 import qabot.refusal as refusal
 from qabot.answer import compose, typed_first
+from qabot.conversation import conversation_act
+from qabot.conversation import reply as conversation_reply
 from qabot.corpus import SENTENCE_END
 from qabot.districts import Gazetteer
 from qabot.embedders import (
@@ -28,7 +30,7 @@ from qabot.embedders import (
 from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
-from qabot.query import Query, make_query
+from qabot.query import Query, detect_language, make_query
 from qabot.question import QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
@@ -216,6 +218,9 @@ class Engine:
         k = validate_k(k)
         if mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}", "bad_mode")
+        act = conversation_act(question)
+        if act is not None:  # 你好 / thanks / what can you do: the help reply, no passage
+            return self._converse(question, act, qid, started)
         query = self.query(question, district)
         # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
         # district), so the decision does not depend on k.
@@ -239,6 +244,23 @@ class Engine:
             not_covered=query.not_covered,
             notice=refusal.notice(query, confidence, found, self.districts) if no_answer else "",
             lines=[] if no_answer else composed.lines,
+            language=query.language,
+        )
+
+    def _converse(self, question: str, act: str, qid: str | None, started: float) -> Answer:
+        """The answer to a conversation act: no passages, the help reply as the notice."""
+        language = detect_language(question)
+        return Answer(
+            id=qid,
+            question=question,
+            districts=[],
+            no_answer=True,
+            answer="",
+            passages=[],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            answer_type="chitchat",
+            notice=conversation_reply(act, language, self.districts, self.documents()),
+            language=language,
         )
 
     def query(self, question: str, district: object = None) -> Query:

@@ -44,6 +44,7 @@ ANSWER_TYPES = (
     "definition",
     "comparison",
     "other",
+    "chitchat",  # a greeting, thanks or "what can you do": answered with the help reply
 )
 
 # First match wins: a "为什么" question is a reason even when it says 如何.

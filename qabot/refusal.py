@@ -171,12 +171,34 @@ def coverage(hits: list[Hit], query: Query) -> float:
 
 
 def notice(query: Query, confidence: Confidence, found: list[Hit], known: Sequence[str]) -> str:
-    """Why the bot refuses, when it can say more than "the documents do not cover it";
-    ``known``: the districts the index covers."""
+    """Why the bot refuses, in the question's language, never empty: a district or year the
+    documents do not hold, else that they do not answer it, naming the nearest passage they
+    do have (shown below the notice, for reference). ``known``: the districts indexed."""
+    en = query.language == "en"
     if not confidence.covered:
-        return f"没有收录{'、'.join(query.not_covered_labels)}的文档；已收录：{'、'.join(known)}。"
+        missing = "、".join(query.not_covered_labels)
+        if en:
+            return f"No documents on {missing} are indexed; covered: {', '.join(known)}."
+        return f"没有收录{missing}的文档；已收录：{'、'.join(known)}。"
     if not confidence.year_ok and found:
         dates = sorted({h.chunk.date[:4] for h in found[:CONFIDENCE_DEPTH] if h.chunk.date})
+        if en:
+            asked = ", ".join(str(y) for y in query.years)
+            return (
+                f"The documents do not speak of {asked}; the related documents are from "
+                f"{', '.join(dates) or 'an unstated year'}."
+            )
         asked = "、".join(f"{y}年" for y in query.years)
         return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
-    return ""
+    if not found:
+        return "The documents do not answer this question." if en else "文档没有涉及这个问题。"
+    near = found[0].chunk
+    if en:
+        return (
+            "The documents do not answer this question; the nearest passage is from "
+            f"《{near.title}》 ({near.district}), paragraph {near.paragraph}."
+        )
+    return (
+        f"文档没有直接回答这个问题；最接近的是《{near.title}》（{near.district}）"
+        f"第{near.paragraph}段。"
+    )

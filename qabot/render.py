@@ -28,6 +28,7 @@ def citation(passage: Passage) -> str:
 
 #: after a refusal, the passages still listed are only the nearest ones
 CAVEAT = "下面是最接近的段落，仅供参考。"
+CAVEAT_EN = " The nearest passages follow, for reference only."
 
 
 def no_answer_text(districts: Iterable[str], known: Iterable[str]) -> str:
@@ -71,7 +72,8 @@ def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool 
         lines.append(f"{dim}地区：{'、'.join(answer.districts)}{reset}")
     if answer.no_answer:
         if answer.notice:
-            lines.append(answer.notice + (CAVEAT if answer.passages else ""))
+            caveat = CAVEAT if answer.language == "zh" else CAVEAT_EN
+            lines.append(answer.notice + (caveat if answer.passages else ""))
         else:
             lines.append(no_answer_text(answer.districts, known_districts))
     elif len(said) > 1:  # a measures list or a comparison

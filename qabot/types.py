@@ -175,6 +175,7 @@ class Answer:
     not_covered: list[str] = field(default_factory=list)
     notice: str = ""  # why the bot refuses, when it can say more than "not covered"
     lines: list[AnswerLine] = field(default_factory=list)  # ``answer``, line by line
+    language: str = "zh"  # the question's (zh or en): the language of labels and notices
 
     def to_dict(self) -> dict:
         data: dict = {"id": self.id} if self.id is not None else {}
@@ -192,6 +193,7 @@ class Answer:
             not_covered=self.not_covered,
             notice=self.notice,
             lines=[line.to_dict() for line in self.lines],
+            language=self.language,
         )
         return data
 

@@ -1,0 +1,110 @@
+"""Conversation acts: greetings, thanks, goodbyes and "who are you / help", in Chinese and
+English, answered with a short help reply instead of a document passage.
+
+The phrases are data (``qabot/data/conversation.toml``). A message is a conversation act
+only when it is made of those phrases and nothing else, once case, punctuation, spaces and
+sentence-final particles are set aside: 你好，你能做什么？ is one, 谢谢，北辰区种了多少小麦 is a
+question (its thanks is politeness around real words).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+
+from qabot.types import DocumentInfo
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Sentence-final particles and interjections that carry no request (你好呀, 谢谢啦, 在吗哈).
+_PARTICLES = "啊呀呢吧哦噢啦嘛哈哟呐咯喔"
+_SEPARATORS = re.compile(r"[\s\W_]+")
+
+
+@cache
+def phrases() -> dict[str, list[str]]:
+    """Act → its phrases (every language), longest first so 谢谢你 is taken before 谢谢."""
+    table = tomllib.loads(
+        resources.files("qabot").joinpath("data/conversation.toml").read_text("utf-8")
+    )
+    return {
+        act: sorted({_fold(p) for lang in langs.values() for p in lang}, key=len, reverse=True)
+        for act, langs in table.items()
+    }
+
+
+def _fold(text: str) -> str:
+    """Width- and case-folded, without punctuation or spaces (what can you do → whatcanyoudo)."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def conversation_act(text: str) -> str | None:
+    """The act (``greeting``, ``thanks``, ``goodbye``, ``acknowledge``, ``help``) a message
+    is made of, else ``None``; several acts (你好，你能做什么) give the most useful one,
+    ``help`` first."""
+    rest = _fold(text)
+    found: set[str] = set()
+    table = phrases()
+    while rest:
+        match = next(
+            ((act, p) for act, ps in table.items() for p in ps if rest.startswith(p)), None
+        )
+        if match is not None:
+            found.add(match[0])
+            rest = rest[len(match[1]) :]
+        elif rest[0] in _PARTICLES:  # 你好呀, 谢谢啦: phrases first, so 哈喽 stays a phrase
+            rest = rest[1:]
+        else:
+            return None
+    for act in ("help", "greeting", "thanks", "goodbye", "acknowledge"):
+        if act in found:
+            return act
+    return None
+
+
+_OPENING = {
+    ("greeting", "zh"): "你好！",
+    ("greeting", "en"): "Hello!",
+    ("thanks", "zh"): "不客气！",
+    ("thanks", "en"): "You're welcome!",
+    ("goodbye", "zh"): "再见！",
+    ("goodbye", "en"): "Goodbye!",
+    ("acknowledge", "zh"): "好的。",
+    ("acknowledge", "en"): "OK.",
+    ("help", "zh"): "",
+    ("help", "en"): "",
+}
+
+
+def reply(
+    act: str, language: str, districts: Sequence[str], documents: Sequence[DocumentInfo]
+) -> str:
+    """The short reply to a conversation act: what the bot knows (its districts and
+    documents, from the index), how to ask, and example questions built from them."""
+    opening = _OPENING.get((act, language), "")
+    first = districts[0] if districts else ""
+    if language == "en":
+        known = ", ".join(districts) or "none yet"
+        example = f"“{first}有哪些主要举措？”" if first else ""
+        return (
+            f"{opening} I'm qabot: I answer questions about {len(documents)} Chinese government "
+            f"documents, quoting and citing the passages (district, speaker, date). Districts: "
+            f"{known}. Ask one question at a time, best in Chinese"
+            + (f", for example {example}" if example else "")
+            + "."
+        ).strip()
+    known = "、".join(districts) or "暂无"
+    example = f"“{first}有哪些主要举措？”“{first}在就业方面做了什么？”" if first else ""
+    return (
+        f"{opening}我是 qabot，回答关于已收录的 {len(documents)} 篇政府文档的问题，"
+        f"每个回答都引用原文（区、讲话人、日期）。已收录：{known}。一次问一件事，中文或英文都可以"
+        + (f"，例如：{example}" if example else "")
+        + "。"
+    )

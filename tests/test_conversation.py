@@ -1,0 +1,88 @@
+"""Conversation acts (greetings, thanks, "what can you do") get the help reply, never a
+passage; every refusal says why; the answer object carries the question's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.conversation import conversation_act, phrases
+from qabot.engine import Engine
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("你好", "greeting"),
+        ("您好！", "greeting"),
+        ("在吗", "greeting"),
+        ("谢谢啦", "thanks"),
+        ("太感谢了!!", "thanks"),
+        ("再见~", "goodbye"),
+        ("好的 明白了", "acknowledge"),
+        ("你是谁？", "help"),
+        ("你好，你能做什么？", "help"),  # several acts: the most useful reply
+        ("Hi there", "greeting"),
+        ("Thanks!", "thanks"),
+        ("hello, what can you do", "help"),
+        ("How do I use this?", "help"),
+        ("ＨＥＬＰ", "help"),  # full-width
+    ],
+)
+def test_conversation_acts_are_recognised(text: str, act: str) -> None:
+    assert conversation_act(text) == act
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "谢谢，北辰区种了多少亩春小麦？",  # politeness around a real question
+        "北辰区好不好",
+        "你好北辰区的GDP是多少",
+        "Who is the party secretary of Heping?",
+        "Hello, how many mu of wheat did Beichen plant?",
+        "hit",
+        "。。。",
+        "help me find the budget of Dongli",
+    ],
+)
+def test_questions_are_not_conversation_acts(text: str) -> None:
+    assert conversation_act(text) is None
+
+
+def test_every_phrase_of_the_table_is_its_own_act() -> None:
+    for act, table in phrases().items():
+        for phrase in table:
+            found = conversation_act(phrase)
+            assert found is not None, phrase
+            assert found == act or "help" in (found, act), (phrase, act, found)
+
+
+def test_a_greeting_gets_the_help_reply_in_its_language(shipped_light: Engine) -> None:
+    zh = shipped_light.ask("你好呀").to_dict()
+    assert zh["answer_type"] == "chitchat" and zh["no_answer"] and zh["passages"] == []
+    assert zh["language"] == "zh" and zh["notice"].startswith("你好")
+    assert all(d in zh["notice"] for d in shipped_light.districts)
+    en = shipped_light.ask("Thanks a lot!").to_dict()
+    assert en["answer_type"] == "chitchat" and en["language"] == "en"
+    assert en["notice"].startswith("You're welcome!") and "北辰区" in en["notice"]
+
+
+def test_every_refusal_says_why(shipped_light: Engine) -> None:
+    questions = [
+        "红桥区的GDP是多少？",  # a district the corpus does not hold
+        "北辰区2035年的粮食产量是多少？",  # a year the text does not speak of
+        "今天天气怎么样？",
+        "What is the weather like in Beichen today?",
+        "北辰区有多少家咖啡馆？",
+    ]
+    refused = [a for a in (shipped_light.ask(q) for q in questions) if a.no_answer]
+    assert refused, "the fake embedder refuses at least the out-of-corpus district"
+    for answer in refused:
+        assert answer.notice.strip(), answer.question
+        if answer.language == "en":
+            assert answer.notice.isascii() or "《" in answer.notice
+
+
+def test_answers_carry_the_question_language(shipped_light: Engine) -> None:
+    assert shipped_light.ask("北辰区种了多少亩春小麦？").to_dict()["language"] == "zh"
+    assert shipped_light.ask("How many mu of wheat did Beichen plant?").language == "en"
