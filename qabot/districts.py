@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pypinyin import lazy_pinyin
+
 from qabot.errors import UsageError
 from qabot.textnorm import is_cjk, to_simplified
 
@@ -63,6 +65,12 @@ class Gazetteer:
             for form in (district.name, *district.aliases):
                 table.setdefault(form, district.name)
         self._forms = sorted(table.items(), key=lambda pair: -len(pair[0]))
+        # English and pinyin: Beichen, Beichen District, Jinhaihu New District (any case).
+        latin = {
+            romanised(d.aliases[0] if d.aliases else d.name): d.name
+            for d in self.districts.values()
+        }
+        self._latin = {form: name for form, name in latin.items() if len(form) >= 4}
 
     @property
     def names(self) -> list[str]:
@@ -84,6 +92,11 @@ class Gazetteer:
         simplified = to_simplified(text)
         taken = [False] * len(simplified)
         hits: list[tuple[int, str]] = []
+        for form, name in self._latin.items():
+            pattern = rf"(?<![a-z]){form}(?:\s+(?:new\s+)?district)?(?![a-z])"
+            for match in re.finditer(pattern, simplified, re.IGNORECASE):
+                taken[match.start() : match.end()] = [True] * (match.end() - match.start())
+                hits.append((match.start(), name))
         for form, name in self._forms:
             for match in re.finditer(re.escape(form), simplified):
                 start, end = match.span()
@@ -111,8 +124,16 @@ class Gazetteer:
         for form, name in self._forms:
             if cleaned == form:
                 return name
+        latin = re.sub(r"\s+(new\s+)?district$", "", cleaned.lower())
+        if latin in self._latin:
+            return self._latin[latin]
         known = "、".join(self.names)
         raise UsageError(
             f"unknown district {value.strip()!r}; known districts: {known} (or 'all')",
             "unknown_district",
         )
+
+
+def romanised(name: str) -> str:
+    """The pinyin of a Chinese name, as English text writes it: 北辰 → beichen."""
+    return "".join(lazy_pinyin(name)).lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from qabot.districts import Gazetteer
 from qabot.engine import Engine
 from qabot.query import detect_language, quoted_phrases
 
@@ -53,3 +54,21 @@ def test_weights_terms_and_quotes_are_computed_once(tiny: Engine) -> None:
 )
 def test_language(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "districts"),
+    [
+        ("How many mu of spring wheat did Beichen plant?", ["北辰区"]),
+        ("What is Jinhaihu New District doing for tourism?", ["金海湖新区"]),
+        ("heping district and DONGLI", ["和平区", "东丽区"]),
+        ("abeichen or beichens", []),  # inside another word: not a district
+    ],
+)
+def test_districts_are_recognised_by_their_pinyin(text: str, districts: list[str]) -> None:
+    assert Gazetteer().find(text) == districts
+
+
+def test_a_district_filter_may_be_written_in_pinyin() -> None:
+    assert Gazetteer().resolve("Beichen District") == "北辰区"
+    assert Gazetteer().resolve("jinhaihu new district") == "金海湖新区"
