@@ -104,7 +104,7 @@ def reply(
     example = f"“{first}有哪些主要举措？”“{first}在就业方面做了什么？”" if first else ""
     return (
         f"{opening}我是 qabot，回答关于已收录的 {len(documents)} 篇政府文档的问题，"
-        f"每个回答都引用原文（区、讲话人、日期）。已收录：{known}。一次问一件事，中文或英文都可以"
+        f"每个回答都引用原文（区、讲话人、日期）。已收录：{known}。一次问一件事，最好用中文"
         + (f"，例如：{example}" if example else "")
         + "。"
     )
