@@ -139,7 +139,8 @@ def catalog_types(lab: Lab) -> Result:
 
 def duplicate_id(lab: Lab) -> Result:
     site = lab.site("duplicate")
-    (site.docs / "dongli-interview.md").write_text(
+    # same text, same document id; .TXT sorts first, so the copy is the one indexed
+    (site.docs / "dongli-interview.TXT").write_text(
         (site.docs / "dongli-interview.txt").read_text(encoding="utf-8"), encoding="utf-8"
     )
     built = site.qabot("index", "--json")

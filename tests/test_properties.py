@@ -130,9 +130,8 @@ repeats = st.builds(
 @settings(max_examples=60, deadline=None)
 @given(digit_runs | repeats)
 def test_question_analysis_survives_long_digit_runs_and_repeats(engine, question: str) -> None:
-    analysis = engine.analyzer.analyse(question)
-    weights = engine.focus_weights(analysis)  # the compound split ran on every focus word
-    assert all(isinstance(w, float) for w in weights.values())
+    query = engine.query(question)  # the compound split ran on every focus word
+    assert all(isinstance(w, float) for w in query.weights.values())
 
 
 huge_numbers = st.integers(1, 6000).map(lambda n: "9" * n) | st.sampled_from(

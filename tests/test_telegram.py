@@ -581,6 +581,7 @@ def test_renderer_escapes_everything(engine: Engine) -> None:
     answer = engine.ask(QUESTION)
     record = answer_record(answer)
     record["answer"] = "<script>alert('x')</script> & 1 < 2"
+    record["lines"] = [record["answer"]]
     record["passages"][0]["excerpt"] = "<b>不是标签</b>&nbsp;"
     record["passages"][0]["citation"] = "A & B <i>"
     text = render_page(record, 0, 3, engine.districts)

@@ -396,7 +396,6 @@ def test_a_reason_needs_the_token_of_that_very_vote(client: TestClient, tmp_path
     for entry, token in (
         (theirs["id"], mine["token"]),  # somebody else's vote
         (999999, mine["token"]),
-        (-1, mine["token"]),
         (liked["id"], mine["token"]),  # a 👍 takes no reason
         (mine["id"], "0" * 32),
     ):
@@ -405,6 +404,8 @@ def test_a_reason_needs_the_token_of_that_very_vote(client: TestClient, tmp_path
         )
         assert response.status_code == 403, (entry, token)
         assert response.json()["reason"] == "not_your_vote"
+    nonsense = client.post("/api/feedback/-1/reason", json={"reason": "other", "token": "x"})
+    assert nonsense.status_code == 400  # not an id at all: a bad request, before any token
     missing = client.post(f"/api/feedback/{mine['id']}/reason", json={"reason": "other"})
     assert missing.status_code == 400 and missing.json()["reason"] == "invalid_request"
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
