@@ -190,15 +190,26 @@ def notice(query: Query, confidence: Confidence, found: list[Hit], known: Sequen
             )
         asked = "、".join(f"{y}年" for y in query.years)
         return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
-    if not found:
-        return "The documents do not answer this question." if en else "文档没有涉及这个问题。"
-    near = found[0].chunk
+    scope = "、".join(query.districts) or "已收录的"
     if en:
-        return (
-            "The documents do not answer this question; the nearest passage is from "
-            f"《{near.title}》 ({near.district}), paragraph {near.paragraph}."
+        where = (
+            f"The {', '.join(query.districts)} documents" if query.districts else "The documents"
         )
+        nearest = ""
+        if found:
+            near = found[0].chunk
+            nearest = (
+                f" The nearest passage is from 《{near.title}》 ({near.district}), "
+                f"paragraph {near.paragraph}."
+            )
+        return (
+            f"{where} do not answer this question.{nearest} Districts covered: {', '.join(known)}."
+        )
+    nearest = ""
+    if found:
+        near = found[0].chunk
+        nearest = f"最接近的是《{near.title}》（{near.district}）第{near.paragraph}段。"
     return (
-        f"文档没有直接回答这个问题；最接近的是《{near.title}》（{near.district}）"
-        f"第{near.paragraph}段。"
+        f"文档中没有找到能回答这个问题的内容（范围：{scope}文档）。{nearest}"
+        f"已收录的地区：{'、'.join(known)}。"
     )
