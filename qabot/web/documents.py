@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials
 
 from qabot.uploads import DocumentAdmin, UploadError
-from qabot.web.guards import ApiError, bearer
+from qabot.web.guards import ApiError, bearer, check_bearer
 
 ADMIN_KEY = "QABOT_ADMIN_KEY"
 
@@ -30,14 +29,7 @@ def require_admin(
     admin: DocumentAdmin | None = request.app.state.admin
     if not key or admin is None:
         raise ApiError(403, "uploads_disabled", f"adding documents is off: set {ADMIN_KEY}")
-    given = credentials.credentials if credentials else ""
-    if not secrets.compare_digest(given.encode(), key.encode()):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "missing or wrong admin key: send 'Authorization: Bearer <admin key>'",
-            {"WWW-Authenticate": "Bearer"},
-        )
+    check_bearer(credentials, key, "admin key: send 'Authorization: Bearer <admin key>'")
     return admin
 
 

@@ -227,16 +227,17 @@ def require_key(
 ) -> None:
     """Check ``Authorization: Bearer KEY`` against ``QABOT_API_KEY`` (nothing when unset)."""
     key: str | None = request.app.state.settings.api_key
-    if not key:
-        return
+    if key:
+        check_bearer(credentials, key, "API key: send 'Authorization: Bearer KEY'")
+
+
+def check_bearer(credentials: HTTPAuthorizationCredentials | None, key: str, what: str) -> None:
+    """401 unless the request's bearer token is ``key`` (compared in constant time);
+    ``what`` names the key and how to send it."""
     given = credentials.credentials if credentials else ""
     if not secrets.compare_digest(given.encode(), key.encode()):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "missing or wrong API key: send 'Authorization: Bearer KEY'",
-            {"WWW-Authenticate": "Bearer"},
-        )
+        challenge = {"WWW-Authenticate": "Bearer"}
+        raise ApiError(401, "unauthorized", f"missing or wrong {what}", challenge)
 
 
 def client_of(request: Request) -> str:
