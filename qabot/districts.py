@@ -76,6 +76,11 @@ class Gazetteer:
     def names(self) -> list[str]:
         return list(self.districts)
 
+    @property
+    def romanised_names(self) -> dict[str, str]:
+        """Lower-case pinyin → canonical name (beichen → 北辰区, jinhaihu → 金海湖新区)."""
+        return dict(self._latin)
+
     def city_of(self, name: str) -> str:
         district = self.districts.get(name)
         return district.city if district else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qabot.refusal as refusal
@@ -27,6 +27,7 @@ from qabot.embedders import (
     check_embedder_name,
     load_embedder,
 )
+from qabot.english import EnglishReader
 from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
@@ -110,6 +111,9 @@ class Engine:
             corpus_text="".join(c.text for c in chunks),
         )
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
+        self.english = EnglishReader.for_index(
+            store.knows, store.idf, self.gazetteer.romanised_names, self.analyzer.people
+        )
 
     # ------------------------------------------------------------------ opening
 
@@ -267,5 +271,9 @@ class Engine:
         """The :class:`~qabot.query.Query` of a validated ``question`` under the caller's
         ``district`` filter (any known form; :class:`UsageError` for an unknown one)."""
         explicit = self.resolve_district(district)
-        analysis = self.analyzer.analyse(question)
+        if detect_language(question) == "en":  # read as Chinese; the embedder sees both
+            analysis = self.analyzer.analyse(self.english.to_chinese(question))
+            analysis = replace(analysis, search=f"{question} {analysis.search}")
+        else:
+            analysis = self.analyzer.analyse(question)
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)

