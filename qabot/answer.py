@@ -65,6 +65,11 @@ class Composed:
         """The answer as one string: a line each, each with its ``[n]``."""
         return "\n".join(line.render() for line in self.lines)
 
+    @property
+    def said(self) -> str:
+        """What the lines say, without citations (a notice quotes it)."""
+        return "".join(line.text for line in self.lines)
+
 
 def sentence_spans(text: str) -> list[tuple[int, str]]:
     """The sentences of ``text`` with their start offsets."""

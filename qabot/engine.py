@@ -243,10 +243,12 @@ class Engine:
             latency_ms=(time.perf_counter() - started) * 1000,
             confidence=confidence,
             answer_type=query.answer_type,
-            answer_span=None if no_answer else composed.span,
+            answer_span=composed.span if not no_answer or not confidence.part_ok else None,
             measures=[] if no_answer else composed.measures,
             not_covered=query.not_covered,
-            notice=refusal.notice(query, confidence, found, self.districts) if no_answer else "",
+            notice=refusal.notice(query, confidence, found, self.districts, composed.said)
+            if no_answer
+            else "",
             lines=[] if no_answer else composed.lines,
             language=query.language,
         )

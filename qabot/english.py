@@ -73,8 +73,17 @@ def _cedict() -> dict[str, tuple[tuple[str, int, int], ...]]:
 
 
 # Endings to strip, each with what to put back: households → household, renovated → renovate.
-_ENDINGS = (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"),
-            ("d", ""), ("ing", ""), ("ing", "e"))
+_ENDINGS = (
+    ("ies", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ied", "y"),
+    ("ed", ""),
+    ("ed", "e"),
+    ("d", ""),
+    ("ing", ""),
+    ("ing", "e"),
+)
 
 
 def _base_forms(word: str) -> list[str]:

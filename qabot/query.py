@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+from qabot.partial import asked_part
 from qabot.question import Analysis
 from qabot.textnorm import match_key
 
@@ -69,6 +70,7 @@ class Query(Analysis):
     terms: list[str] = field(default_factory=list)  # what BM25 looks for
     searchable: bool = True  # holds a word these documents could hold (not all Korean)
     language: Language = "zh"
+    part: str = ""  # breakdown / period: asks for a part of a figure (qabot.partial)
 
     @property
     def lines_for(self) -> list[str]:
@@ -88,17 +90,19 @@ def make_query(
     in ``explicit`` when given; ``idf`` weighs focus words, ``tokenize`` is the index's."""
     districts = [explicit] if explicit else list(analysis.districts)
     words = [t for t in analysis.focus if not _is_compound(t, analysis.focus)]
+    comparison = analysis.answer_type == "comparison" or len(districts) > 1
     base = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
     base["districts"] = districts
     return Query(
         **base,
         question=question,
         named=list(analysis.districts),
-        comparison=analysis.answer_type == "comparison" or len(districts) > 1,
+        comparison=comparison,
         compared=districts if len(districts) > 1 else [],
         weights={t: idf(t) for t in words},
         quoted=quoted_phrases(analysis.query),
         terms=tokenize(analysis.search),
         searchable=bool(tokenize(analysis.query)),
         language=detect_language(question),
+        part="" if comparison else asked_part(f"{question} {analysis.query}"),
     )

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qabot.partial import gives_part
+from qabot.partial import notice as partial_notice
 from qabot.query import Query
 from qabot.textnorm import match_key
 from qabot.types import Chunk, Confidence, Hit
@@ -51,7 +53,7 @@ class NoAnswerRule:
     use_names: bool = False  # refuse when a proper name of the question is in no top passage
 
     def refuses(self, c: Confidence) -> bool:
-        if not c.covered or not c.year_ok or (self.use_type and not c.type_ok):
+        if not c.covered or not c.year_ok or not c.part_ok or (self.use_type and not c.type_ok):
             return True
         if self.use_names and not c.names_ok:
             return True
@@ -83,7 +85,7 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
     cov = np.array([c.coverage for c, _ in samples])
     dense = np.array([c.dense for c, _ in samples])
     support = np.array([c.support for c, _ in samples])
-    hard = np.array([not c.covered or not c.year_ok for c, _ in samples])
+    hard = np.array([not c.covered or not c.year_ok or not c.part_ok for c, _ in samples])
     untyped = np.array([not c.type_ok for c, _ in samples])
     unnamed = np.array([not c.names_ok for c, _ in samples])
     answerable = np.array([a for _, a in samples])
@@ -151,6 +153,7 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
         names_ok=all(
             any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH]) for n in query.names
         ),
+        part_ok=gives_part(query.part, composed.lines, query.unit, query.numbers),
     )
 
 
@@ -170,11 +173,16 @@ def coverage(hits: list[Hit], query: Query) -> float:
     return sum(w for t, w in query.weights.items() if any(t in text for text in texts)) / total
 
 
-def notice(query: Query, confidence: Confidence, found: list[Hit], known: Sequence[str]) -> str:
+def notice(
+    query: Query, confidence: Confidence, found: list[Hit], known: Sequence[str], said: str = ""
+) -> str:
     """Why the bot refuses, in the question's language, never empty: a district or year the
-    documents do not hold, else that they do not answer it, naming the nearest passage they
-    do have (shown below the notice, for reference). ``known``: the districts indexed."""
+    documents do not hold, a part of a figure they only give whole (quoting what they ``said``),
+    else that they do not answer it, naming the nearest passage they do have (shown below the
+    notice, for reference). ``known``: the districts indexed."""
     en = query.language == "en"
+    if confidence.covered and not confidence.part_ok and said:
+        return partial_notice(query.part, said, query.language)
     if not confidence.covered:
         missing = "、".join(query.not_covered_labels)
         if en:

@@ -117,6 +117,7 @@ class Confidence:
     year_ok: bool = True
     covered: bool = True
     names_ok: bool = True  # every proper name of the focus (上海, 中关村) is in the top passages
+    part_ok: bool = True  # a breakdown or period question's answer holds one (qabot.partial)
 
 
 @dataclass(frozen=True)

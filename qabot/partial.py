@@ -1,0 +1,70 @@
+"""Honest partial answers: a question that asks for a part when the documents give the whole.
+
+北辰区的3.13亿元帮扶资金，四个县各分到多少？ The documents give the total; stating it as the
+answer would be a confident wrong answer, and a bare refusal would hide what they do say. So
+a question that asks for a *breakdown* (各有多少, 分别是多少, 各占) or a *cumulative period*
+(五年累计, 历年共) is answered only by a line that holds such a thing — two values or more of
+the kind asked beside the ones the question quotes, or the words of a period — else refused
+with a notice quoting what the documents say and naming what they lack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qabot.types import AnswerLine
+from qabot.units import unit_fits
+from qabot.values import QUANTITY
+
+_BREAKDOWN = re.compile(r"(?:各|分别)[^，,。？?！!]{0,4}(?:多少|几)|各占|respectively|break ?down")
+_CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
+_PERIOD = re.compile(
+    r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
+)
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_PERIOD_SAID = re.compile(r"累计|共计|合计|总计|年来|年间|十[一二三四五]五|期间|以来")
+
+
+def _number(value: str) -> str:
+    match = _NUMBER_RE.search(value)
+    return match.group(0) if match else value
+
+
+def asked_part(question: str) -> str:
+    """``breakdown`` or ``period`` for a question that asks for a part or a cumulative period
+    of a figure, else ``""``."""
+    if _BREAKDOWN.search(question):
+        return "breakdown"
+    if _CUMULATIVE.search(question) and _PERIOD.search(question):
+        return "period"
+    return ""
+
+
+def gives_part(
+    part: str, lines: Sequence[AnswerLine], unit: tuple[str, ...] | None, quoted: Sequence[str]
+) -> bool:
+    """Whether the answer ``lines`` hold what a ``part`` question asks: for a breakdown, two
+    values of the ``unit`` asked that are not the figures the question ``quoted`` itself
+    (its numbers: 238 of 238个重大项目); for a period, the words of one."""
+    text = "".join(line.text for line in lines)
+    if part == "breakdown":
+        values = {
+            m.group(0)
+            for m in QUANTITY.finditer(text)
+            if unit_fits(m.group(0), unit) and _number(m.group(0)) not in quoted
+        }
+        return len(values) >= 2
+    if part == "period":
+        return bool(_PERIOD_SAID.search(text))
+    return True
+
+
+def notice(part: str, said: str, language: str) -> str:
+    """Why a part question is refused, quoting what the documents ``said``."""
+    if language == "en":
+        lack = "no breakdown" if part == "breakdown" else "no figure for the whole period"
+        return f"The documents give only this ({said}); they give {lack}."
+    if part == "breakdown":
+        return f"文档只给出总数（{said}）；没有分项的数字。"
+    return f"文档只给出这些（{said}）；没有整个时期累计的数字。"
