@@ -31,6 +31,7 @@ from qabot.english import EnglishReader
 from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
+from qabot.meaning import Meaning
 from qabot.query import Query, detect_language, make_query
 from qabot.question import QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
@@ -97,7 +98,9 @@ class Engine:
     embedder (the one part that is not re-entrant) is called under a lock.
     """
 
-    def __init__(self, store: ChunkStore, embedder: Embedder) -> None:
+    def __init__(
+        self, store: ChunkStore, embedder: Embedder, index_dir: Path | None = None
+    ) -> None:
         self.store = store
         self.embedder = Serialised(embedder)
         self.gazetteer = Gazetteer(store.manifest.districts.items())
@@ -111,6 +114,8 @@ class Engine:
             corpus_text="".join(c.text for c in chunks),
         )
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
+        # the corpus words' vectors, for coverage by meaning (None: by string only)
+        self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
         self.english = EnglishReader.for_index(
             store.knows, store.idf, self.gazetteer.romanised_names, self.analyzer.people
         )
@@ -137,7 +142,7 @@ class Engine:
         name = embedder or store.manifest.embedder
         check_embedder_name(name)
         store.check_embedder(name)
-        return cls(store, load_embedder(name))
+        return cls(store, load_embedder(name), Path(index_dir))
 
     @classmethod
     def open(cls, settings: Settings, refresh: bool = True, progress: bool = True) -> Engine:
@@ -152,7 +157,7 @@ class Engine:
             progress=progress,
             store=settings.store,
         )
-        return cls(store, embedder)
+        return cls(store, embedder, Path(settings.index))
 
     # ------------------------------------------------------------------ catalogue
 
@@ -231,7 +236,7 @@ class Engine:
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
         found = typed_first(self.retriever.find(query, max(k, depth), mode), query)
         composed = compose(found[:k], query)
-        confidence = refusal.confidence(query, found, composed)
+        confidence = refusal.confidence(query, found, composed, self.meaning)
         no_answer = refusal.refused(rule or self.rule, confidence, bool(composed.passages))
         return Answer(
             id=qid,

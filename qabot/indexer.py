@@ -31,6 +31,7 @@ from qabot.districts import Gazetteer
 from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, QabotError
 from qabot.lexical import Tokenizer, tokenizer_signature
+from qabot.meaning import update_word_vectors
 from qabot.progress import Progress
 from qabot.sources import CATALOG_NAME, scan_sources
 from qabot.store.backend import open_existing, reuse_source, write_generation
@@ -234,6 +235,9 @@ def _build(
             writing = time.perf_counter()
             store, todo = write_generation(spec, job)
             embed_seconds = time.perf_counter() - writing
+    tokenizer = Tokenizer(Gazetteer((c.district, c.city) for c in plan.chunks).names)
+    words = {t for c in plan.chunks for t in tokenizer.tokenize(c.embed_text())}
+    update_word_vectors(index, embedder, words, progress)
     kept = len(plan.chunks) - todo
     report = BuildReport(
         chunks=len(plan.chunks),

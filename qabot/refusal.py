@@ -18,7 +18,7 @@ README are not measured on the questions the thresholds were chosen on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from qabot.types import Chunk, Confidence, Hit
 
 if TYPE_CHECKING:
     from qabot.answer import Composed
+    from qabot.meaning import Meaning
 
 CONFIDENCE_DEPTH = 3  # passages the evidence looks at (of each compared district)
 
@@ -127,8 +128,11 @@ def refused(rule: NoAnswerRule, confidence: Confidence, drafted: bool) -> bool:
 # ---------------------------------------------------------------------------- evidence
 
 
-def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence:
-    """Evidence that the answer answers: see :class:`~qabot.types.Confidence`."""
+def confidence(
+    query: Query, found: list[Hit], composed: Composed, meaning: Meaning | None = None
+) -> Confidence:
+    """Evidence that the answer answers: see :class:`~qabot.types.Confidence`. With
+    ``meaning``, a focus word is also covered by a passage word near it in meaning."""
     covered = not query.not_covered or bool(query.districts)
     if not found or not query.searchable:
         # Nothing found, or no word these documents could hold (a question in Korean).
@@ -136,13 +140,16 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
     # A comparison is answered when at least one of its districts is covered.
     groups = [[h for h in found if h.chunk.district == d] for d in query.compared]
     groups = [g for g in groups if g] or [found]
-    best = max(coverage(g[:CONFIDENCE_DEPTH], query) for g in groups)
+    texts = [h.chunk.embed_text() for h in found]
+    unseen = [t for t in query.weights if not any(t in text for text in texts)]
+    near = meaning.nearest(unseen) if meaning is not None else {}
+    best = max(coverage(g[:CONFIDENCE_DEPTH], query, near) for g in groups)
     source = composed.source.chunk if composed.source else found[0].chunk
     comparison = len(groups) > 1
-    support = best if comparison else coverage([found[0]], query)
+    support = best if comparison else coverage([found[0]], query, near)
     if composed.source is not None and not comparison:
         own = next((h for h in found if h.chunk.id == source.id), found[0])
-        support = coverage([own], query)
+        support = coverage([own], query, near)
     return Confidence(
         coverage=round(best, 3),
         dense=round(max(h.dense for h in found[:CONFIDENCE_DEPTH]), 4),
@@ -162,15 +169,24 @@ def speaks_of(chunk: Chunk, year: int) -> bool:
     return chunk.date.startswith(str(year)) or f"{year}" in chunk.text + chunk.context
 
 
-def coverage(hits: list[Hit], query: Query) -> float:
-    """IDF-weighted share of the focus words the passages contain (1 with no focus)."""
+def coverage(hits: list[Hit], query: Query, near: Mapping[str, set[str]] | None = None) -> float:
+    """IDF-weighted share of the focus words the passages contain, verbatim or through one of
+    their ``near`` words (:meth:`qabot.meaning.Meaning.nearest`); 1 with no focus."""
     texts = [h.chunk.embed_text() for h in hits]
     if query.quoted and any(all(q in match_key(text) for q in query.quoted) for text in texts):
         return 1.0  # the passage says literally what the question quotes
     total = sum(query.weights.values())
     if not total:
         return 1.0
-    return sum(w for t, w in query.weights.items() if any(t in text for text in texts)) / total
+    near = near or {}
+    return (
+        sum(
+            w
+            for t, w in query.weights.items()
+            if any(t in text or any(n in text for n in near.get(t, ())) for text in texts)
+        )
+        / total
+    )
 
 
 def notice(
