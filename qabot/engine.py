@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import qabot.metadata as metadata
 import qabot.refusal as refusal
 from qabot.answer import compose, typed_first
 from qabot.conversation import conversation_act
@@ -107,6 +108,7 @@ class Engine:
         self.tokenizer = Tokenizer(self.gazetteer.names)
         self.retriever = Retriever(store, self.embedder, self.tokenizer)
         chunks = list(store.iter_chunks())  # speakers and county mentions (Milvus: one scan)
+        self.attributed = chunks  # what metadata questions are answered from
         self.analyzer = QuestionAnalyzer(
             self.gazetteer,
             self.tokenizer,
@@ -235,9 +237,16 @@ class Engine:
         # district), so the decision does not depend on k.
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
         found = typed_first(self.retriever.find(query, max(k, depth), mode), query)
+        fact = self._fact(query)
+        if fact is not None:  # who leads / which city / which year: from the attribution
+            found = metadata.first(fact, found)
         composed = compose(found[:k], query)
+        if fact is not None:
+            composed = replace(composed, lines=[metadata.line(fact)], type_ok=True)
         confidence = refusal.confidence(query, found, composed, self.meaning)
-        no_answer = refusal.refused(rule or self.rule, confidence, bool(composed.passages))
+        no_answer = not composed.passages or (
+            fact is None and refusal.refused(rule or self.rule, confidence, True)
+        )
         return Answer(
             id=qid,
             question=question,
@@ -257,6 +266,11 @@ class Engine:
             lines=[] if no_answer else composed.lines,
             language=query.language,
         )
+
+    def _fact(self, query: Query) -> metadata.Fact | None:
+        if len(query.districts) != 1 or query.comparison:
+            return None
+        return metadata.asked_fact(query.query, query.districts[0], self.attributed)
 
     def _converse(self, question: str, act: str, qid: str | None, started: float) -> Answer:
         """The answer to a conversation act: no passages, the help reply as the notice."""
