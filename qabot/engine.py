@@ -18,7 +18,6 @@ import qabot.refusal as refusal
 from qabot.answer import compose, typed_first
 from qabot.conversation import conversation_act
 from qabot.conversation import reply as conversation_reply
-from qabot.corpus import SENTENCE_END
 from qabot.districts import Gazetteer
 from qabot.embedders import (
     DEFAULT_EMBEDDER,
@@ -35,6 +34,7 @@ from qabot.query import Query, detect_language, make_query
 from qabot.question import QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
+from qabot.sentences import SENTENCE_END
 from qabot.store.backend import open_existing
 from qabot.store.protocol import ChunkStore, parse_store
 from qabot.types import MODES, Answer, Chunk, DocumentInfo, Mode

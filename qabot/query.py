@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from qabot.question import Analysis
+from qabot.sentences import Reading
 from qabot.textnorm import match_key
 
 Language = Literal["zh", "en"]
@@ -69,6 +70,8 @@ class Query(Analysis):
     terms: list[str] = field(default_factory=list)  # what BM25 looks for
     searchable: bool = True  # holds a word these documents could hold (not all Korean)
     language: Language = "zh"
+    # the sentences of each passage read for this question, split and judged once
+    reading: Reading = field(default_factory=Reading, compare=False, repr=False)
 
     @property
     def lines_for(self) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from qabot.engine import MAX_QUESTION_CHARS
 from qabot.render import mark_span, no_answer_text
+from qabot.sentences import SENTENCE_STOPS
 from qabot.telegram.records import Record, page_passages, pages
 from qabot.types import DocumentInfo
 
@@ -197,7 +198,7 @@ def render_help(
 
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|\w+);|.", re.S)
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)")
-_SENTENCE_END = set("。！？；!?;")
+_SENTENCE_END = set(SENTENCE_STOPS)
 _CLAUSE_END = set("，、：,:")
 
 
