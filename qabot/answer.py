@@ -19,13 +19,14 @@ A bare section heading is never the answer line. Each passage also gets an excer
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from qabot.corpus import SENTENCE_END, split_sentences
 from qabot.query import Query
+from qabot.sentences import Sentence, sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
-from qabot.values import DATE, QUANTITY, VALUE_FINDERS, has_quantity, nearest_value
+from qabot.values import VALUE_FINDERS, has_quantity
 
 EXCERPT_CHARS = 160
 ANSWER_CHARS = 220
@@ -37,10 +38,6 @@ TIME_SHARE = 0.3  # a sentence of the time asked wins if it holds this share of 
 HEADING_SHARE = 0.5  # a heading leads a measures list if it holds this share of the focus
 NOT_MENTIONED = "文档未提及"
 
-_ORDINAL_LEAD = re.compile(
-    r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[是，、]"
-    r"|首先|其次|再次|最后|另外|此外)"
-)
 _ASKS_DISTRICT = re.compile(r"哪个?[区县]|哪一个?[区县]")
 _DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个项支]|是由")
 
@@ -71,14 +68,9 @@ class Composed:
         return "".join(line.text for line in self.lines)
 
 
-def sentence_spans(text: str) -> list[tuple[int, str]]:
-    """The sentences of ``text`` with their start offsets."""
-    spans, cursor = [], 0
-    for sentence in split_sentences(text):
-        start = text.find(sentence, cursor)
-        spans.append((start, sentence))
-        cursor = start + len(sentence)
-    return spans
+def _read(text: str, query: Query) -> list[Sentence]:
+    """The sentences of a passage, split and judged once per question."""
+    return query.reading.sentences(text, query)
 
 
 def sentence_score(sentence: str, weights: Mapping[str, float]) -> float:
@@ -86,20 +78,17 @@ def sentence_score(sentence: str, weights: Mapping[str, float]) -> float:
     return float(sum(w * len(t) for t, w in weights.items() if t in sentence))
 
 
-def is_heading(sentence: str, query: str = "") -> bool:
-    """A section heading or a lead that only restates the topic: never an answer by itself."""
-    body = sentence.rstrip(SENTENCE_END + " ")
-    if len(body) <= 30 and "，" not in body and _ORDINAL_LEAD.match(body):
-        return not QUANTITY.search(body)
-    if query and len(body) <= 24 and not QUANTITY.search(body) and not DATE.search(body):
-        shared = sum(1 for ch in body if ch in query)
-        return shared / max(len(body), 1) >= 0.6
-    return False
-
-
-def make_excerpt(text: str, weights: Mapping[str, float], limit: int = EXCERPT_CHARS) -> str:
-    """The best-matching sentence, widened with its neighbours up to ``limit`` characters."""
-    sentences = [s for _, s in sentence_spans(text)] or [text]
+def make_excerpt(
+    text: str,
+    weights: Mapping[str, float],
+    limit: int = EXCERPT_CHARS,
+    sentences: Sequence[str] | None = None,
+) -> str:
+    """The best-matching sentence, widened with its neighbours up to ``limit`` characters
+    (``sentences``: those of ``text``, when already split)."""
+    if sentences is None:
+        sentences = [s for _, s in sentence_spans(text)]
+    sentences = list(sentences) or [text]
     scores = [sentence_score(s, weights) for s in sentences]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     start = end = best
@@ -117,6 +106,11 @@ def make_excerpt(text: str, weights: Mapping[str, float], limit: int = EXCERPT_C
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if len(excerpt) > limit or end < len(sentences) - 1 else ""
     return prefix + excerpt[:limit] + suffix
+
+
+def _excerpt(hit: Hit, query: Query) -> str:
+    text = hit.chunk.text
+    return make_excerpt(text, query.weights, sentences=[s.text for s in _read(text, query)])
 
 
 def _clip(sentence: str, anchor: int = 0) -> str:
@@ -148,17 +142,20 @@ def _candidates(passages: list[Passage], query: Query) -> list[_Candidate]:
     typed = query.answer_type in VALUE_FINDERS
     found = []
     for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
-        for index, (offset, sentence) in enumerate(sentence_spans(passage.chunk.text)):
-            if is_heading(sentence, query.query):
+        for sentence in _read(passage.chunk.text, query):
+            if sentence.heading:
                 continue
-            score = sentence_score(sentence, query.weights) * (1.0 - RANK_DECAY * decay)
-            timed = any(t in sentence for t in query.times)
-            candidate = _Candidate(passage, index, offset, sentence, score, timed=timed)
+            text = sentence.text
+            score = sentence_score(text, query.weights) * (1.0 - RANK_DECAY * decay)
+            timed = any(t in text for t in query.times)
+            candidate = _Candidate(
+                passage, sentence.index, sentence.offset, text, score, timed=timed
+            )
             if typed:
-                candidate.value, candidate.near = nearest_value(sentence, query, query.weights)
+                candidate.value, candidate.near = sentence.value
                 if query.answer_type == "person" and not candidate.near:
                     candidate.speaker = _speaker(passage, query)
-            elif query.answer_type == "definition" and _DEFINES.search(sentence):
+            elif query.answer_type == "definition" and _DEFINES.search(text):
                 candidate.score *= 1.3
             found.append(candidate)
     return found
@@ -205,40 +202,37 @@ def _heading_lead(passages: list[Passage], query: Query) -> _Candidate | None:
     total = sum(w * len(t) for t, w in query.weights.items())
     best, best_share = None, HEADING_SHARE
     for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
-        spans = sentence_spans(passage.chunk.text)
-        for index, (offset, sentence) in enumerate(spans[:-1]):
-            if not is_heading(sentence, query.query) or is_heading(spans[index + 1][1]):
+        sentences = _read(passage.chunk.text, query)
+        for sentence, after in pairwise(sentences):
+            if not sentence.heading or after.section:
                 continue
-            share = sentence_score(sentence, query.weights) / total if total else 0.0
+            share = sentence_score(sentence.text, query.weights) / total if total else 0.0
             if share * (1.0 - RANK_DECAY * decay) >= best_share:
                 best_share = share * (1.0 - RANK_DECAY * decay)
-                best = _Candidate(passage, index, offset, sentence, share)
+                best = _Candidate(passage, sentence.index, sentence.offset, sentence.text, share)
     return best
 
 
 def _measures(source: _Candidate, query: Query) -> list[Measure]:
     """The sentences from the lead on (a heading skipped), up to the next section."""
-    spans = sentence_spans(source.passage.chunk.text)
-    first = source.index
     # The lead (best sentence) may be preceded by its own heading; start at the lead.
     items: list[Measure] = []
-    for index in range(first, len(spans)):
-        sentence = spans[index][1]
-        if is_heading(sentence, query.query):
+    for sentence in _read(source.passage.chunk.text, query)[source.index :]:
+        if sentence.heading:
             if items:
                 break
             continue
-        items.append(Measure(text=sentence, passage=source.passage.rank))
+        items.append(Measure(text=sentence.text, passage=source.passage.rank))
         if len(items) >= MAX_MEASURES:
             break
     return items
 
 
-def _adjacent(source: _Candidate, count: int = 3) -> str:
+def _adjacent(source: _Candidate, query: Query, count: int = 3) -> str:
     """The best sentence and the ones after it (before it, at a paragraph's end)."""
-    spans = [s for _, s in sentence_spans(source.passage.chunk.text)]
-    start = min(source.index, max(0, len(spans) - count))
-    chosen = [s for s in spans[start : start + count] if not is_heading(s)]
+    sentences = _read(source.passage.chunk.text, query)
+    start = min(source.index, max(0, len(sentences) - count))
+    chosen = [s.text for s in sentences[start : start + count] if not s.section]
     while len(chosen) > 1 and sum(map(len, chosen)) > ANSWER_CHARS * 1.5:
         chosen.pop()
     return "".join(chosen)
@@ -253,10 +247,7 @@ def typed_first(hits: list[Hit], query: Query) -> list[Hit]:
         return hits
 
     def holds_value(hit: Hit) -> bool:
-        return any(
-            nearest_value(sentence, query, query.weights)[1]
-            for _, sentence in sentence_spans(hit.chunk.text)
-        )
+        return any(sentence.value[1] for sentence in _read(hit.chunk.text, query))
 
     head = hits[:SOURCE_DEPTH]
     if not head or holds_value(head[0]):
@@ -279,9 +270,8 @@ def merge_pieces(passages: list[Passage]) -> None:
 
 def compose(hits: list[Hit], query: Query) -> Composed:
     """The typed extractive answer and the cited passages (see the module docstring)."""
-    weights = query.weights
     passages = [
-        Passage(rank, h.score, h.chunk, make_excerpt(h.chunk.text, weights), h.dense, h.lexical)
+        Passage(rank, h.score, h.chunk, _excerpt(h, query), h.dense, h.lexical)
         for rank, h in enumerate(hits, start=1)
     ]
     merge_pieces(passages)
@@ -301,7 +291,7 @@ def compose(hits: list[Hit], query: Query) -> Composed:
         composed.measures = _measures(best, query)
         composed.lines = [AnswerLine(m.text, rank) for m in composed.measures]
     elif query.answer_type == "reason":
-        composed.lines = [AnswerLine(_adjacent(best), rank)]
+        composed.lines = [AnswerLine(_adjacent(best, query), rank)]
     elif typed and best.value is None and best.speaker:
         composed.lines = [_attributed(best)]
     elif typed and best.value is not None:
@@ -310,7 +300,7 @@ def compose(hits: list[Hit], query: Query) -> Composed:
         composed.lines = [AnswerLine(_clip(best.sentence, start), rank, span)]
     else:  # a short sentence says more with the next one
         short = len(best.sentence) < 20
-        text = _adjacent(best, 2) if short else _clip(best.sentence)
+        text = _adjacent(best, query, 2) if short else _clip(best.sentence)
         composed.lines = [AnswerLine(text, rank)]
     return composed
 

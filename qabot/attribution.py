@@ -14,26 +14,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from qabot.districts import Gazetteer
+from qabot.lexicon import lexicon
 from qabot.textnorm import HAN
 
-ROLES = (
-    "区委书记",
-    "党工委书记",
-    "党工委副书记",
-    "管委会主任",
-    "区委副书记",
-    "副区长",
-    "区长",
-    "县委书记",
-    "县长",
-    "市委书记",
-    "市长",
-    "书记",
-    "主任",
-    "局长",
-)
+ROLES = lexicon().roles  # the longer of two that share an ending first
 _ROLE_ALT = "|".join(ROLES)
-INTERVIEWER = "记者"
+INTERVIEWER = lexicon().interviewer
 
 # "区委书记冯卫华。", "和平区委书记陈绍旺同志": a role, then a 2–3 character name.
 _INTRO = re.compile(rf"(?<!总)({_ROLE_ALT})([{HAN}]{{2,3}}?)(?=同志|[，,。、;；:：\s(（]|$)")

@@ -10,18 +10,12 @@ question (its thanks is politeness around real words).
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 
+from qabot.lexicon import example_questions, load_data
 from qabot.types import DocumentInfo
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 # Sentence-final particles and interjections that carry no request (你好呀, 谢谢啦, 在吗哈).
 _PARTICLES = "啊呀呢吧哦噢啦嘛哈哟呐咯喔"
@@ -31,9 +25,7 @@ _SEPARATORS = re.compile(r"[\s\W_]+")
 @cache
 def phrases() -> dict[str, list[str]]:
     """Act → its phrases (every language), longest first so 谢谢你 is taken before 谢谢."""
-    table = tomllib.loads(
-        resources.files("qabot").joinpath("data/conversation.toml").read_text("utf-8")
-    )
+    table = load_data("conversation.toml")
     return {
         act: sorted({_fold(p) for lang in langs.values() for p in lang}, key=len, reverse=True)
         for act, langs in table.items()
@@ -89,10 +81,10 @@ def reply(
     """The short reply to a conversation act: what the bot knows (its districts and
     documents, from the index), how to ask, and example questions built from them."""
     opening = _OPENING.get((act, language), "")
-    first = districts[0] if districts else ""
+    examples = example_questions(districts, language)
     if language == "en":
         known = ", ".join(districts) or "none yet"
-        example = f"“{first}有哪些主要举措？”" if first else ""
+        example = "".join(f"“{q}”" for q in examples[:1])
         return (
             f"{opening} I'm qabot: I answer questions about {len(documents)} Chinese government "
             f"documents, quoting and citing the passages (district, speaker, date). Districts: "
@@ -101,7 +93,7 @@ def reply(
             + "."
         ).strip()
     known = "、".join(districts) or "暂无"
-    example = f"“{first}有哪些主要举措？”“{first}在就业方面做了什么？”" if first else ""
+    example = "".join(f"“{q}”" for q in examples[:2])
     return (
         f"{opening}我是 qabot，回答关于已收录的 {len(documents)} 篇政府文档的问题，"
         f"每个回答都引用原文（区、讲话人、日期）。已收录：{known}。一次问一件事，最好用中文"

@@ -30,6 +30,13 @@ from qabot.attribution import (
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
+from qabot.sentences import (
+    CLOSING,
+    ENUMERATION,
+    SECTION_NUMBER,
+    is_heading_line,
+    split_sentences,
+)
 from qabot.sources import (
     SUFFIXES,
     load_catalog,
@@ -49,13 +56,7 @@ PIPELINE_VERSION = "5"
 
 MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
 TARGET_CHARS = 240  # pieces are filled up to about this size
-HEADING_MAX = 40  # a line this short without closing punctuation is a heading
-_SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+[”」』\"]?|[^。！？!?；;]+$")
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]+|[^，,、：:]+$")
-SENTENCE_END = '。！？!?；;”」』"'  # characters a sentence (or a quoted one) ends with
-_CLOSING = tuple(SENTENCE_END)
-_SECTION = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）、]|^第[一二三四五六七八九十]+[部分章节]")
-_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|第[一二三四五六七八九十]+是|——)")
 
 
 @dataclass
@@ -103,16 +104,12 @@ def doc_id_for(path: Path) -> str:
 def _repeated_titles(lines: list[str]) -> set[str]:
     """Short lines that occur more than once: a page title repeated by the site template."""
     counts = Counter(line.strip() for line in lines if 0 < len(line.strip()) <= 80)
-    return {line for line, n in counts.items() if n > 1 and not line.endswith(_CLOSING)}
+    return {line for line, n in counts.items() if n > 1 and not line.endswith(CLOSING)}
 
 
 def _ends_with_title(line: str, titles: set[str]) -> bool:
     """``line`` is "something <title>": a set lookup per space, not a scan of the titles."""
     return any(line[i + 1 :] in titles for i, ch in enumerate(line) if ch == " ")
-
-
-def _is_heading(text: str) -> bool:
-    return len(text) <= HEADING_MAX and not text.rstrip('”」』"').endswith(_CLOSING)
 
 
 def _is_byline(text: str) -> bool:
@@ -147,7 +144,7 @@ def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -
             title_seen = title_seen or next((t for t in titles if stripped.endswith(t)), stripped)
         elif _is_byline(text) and not body_seen:
             paragraph.kind, paragraph.skipped_because = "skipped", "byline"
-        elif _is_heading(text):
+        elif is_heading_line(text):
             paragraph.kind = "heading"
         body_seen = body_seen or paragraph.kind == "body"
         paragraphs.append(paragraph)
@@ -214,11 +211,6 @@ def _assign_speakers(
 # ---------------------------------------------------------------------------- chunking
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences ending in 。！？；(or their ASCII forms), closing quotes kept with them."""
-    return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]
-
-
 def split_long(sentence: str, max_chars: int = MAX_CHARS, piece: int = TARGET_CHARS) -> list[str]:
     """A sentence too long for one chunk, cut at clause punctuation (，、：…), and a clause
     still longer than ``piece`` characters cut every ``piece`` characters: a 90,000-character
@@ -244,7 +236,7 @@ def pack_sentences(
             repeat = (
                 len(current) > 1
                 and len(current[-1]) <= 120
-                and current[-1].endswith(_CLOSING)
+                and current[-1].endswith(CLOSING)
                 and len(current[-1]) + len(sentence) <= max_chars
             )
             overlap = [current[-1]] if repeat else []
@@ -288,11 +280,11 @@ def chunk_document(doc: Document) -> list[Chunk]:
         opens_topic = paragraph.opens_turn and not after_question
         topic = _opening_sentence(paragraph.text) if opens_topic else ""
         after_question = False
-        if _SECTION.match(paragraph.text):
+        if SECTION_NUMBER.match(paragraph.text):
             section = _lead(paragraph.text) or paragraph.text[:40]
         sentences = [part for s in split_sentences(paragraph.text) for part in split_long(s)]
         pieces = pack_sentences(sentences) or [paragraph.text]
-        lead = _lead(paragraph.text) if _ENUMERATED.match(paragraph.text) or len(pieces) > 1 else ""
+        lead = _lead(paragraph.text) if ENUMERATION.match(paragraph.text) or len(pieces) > 1 else ""
         for part, piece in enumerate(pieces, start=1):
             context_parts = [question, heading, section if section not in piece else ""]
             if part > 1 and lead and lead not in piece:

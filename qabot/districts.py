@@ -1,9 +1,10 @@
 """The districts qabot knows, and recognising them in free text.
 
 Users write full names (北辰区), short forms (北辰, 东丽) and Traditional forms (北辰區); all
-resolve to one canonical name. The five districts of the bundled corpus are built in; a
-:class:`Gazetteer` adds the districts of any other documents in the index, so a new document
-about 朝阳区 makes 朝阳区 and 朝阳 recognisable without code changes.
+resolve to one canonical name. The lexicon (``data/lexicon.toml``) knows the written forms
+of some districts; a :class:`Gazetteer` adds the districts of any other documents in the
+index, so a new document about 朝阳区 makes 朝阳区 and 朝阳 recognisable without code changes.
+What users are shown as "the districts" is the index's list, not this one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pypinyin import lazy_pinyin
 
 from qabot.errors import UsageError
+from qabot.lexicon import lexicon
 from qabot.textnorm import is_cjk, to_simplified
 
 
@@ -26,26 +28,13 @@ class District:
     aliases: tuple[str, ...] = ()
 
 
-BUILTIN: tuple[District, ...] = (
-    District("北辰区", "天津市", ("北辰",)),
-    District("和平区", "天津市", ("和平",)),
-    District("宝坻区", "天津市", ("宝坻",)),
-    District("东丽区", "天津市", ("东丽",)),
-    District("金海湖新区", "毕节市", ("金海湖", "毕节金海湖新区", "毕节金海湖")),
-)
-
-# Short forms that are also ordinary words (和平发展, 和平共处): they count only when what
-# follows them is not another CJK character, or is one of these.
-_WORDLIKE_SHORT = {"和平"}
-_WORDLIKE_OK_NEXT = set("的在有是将做为和与跟对如怎")
-
-_ALL_WORDS = {"all", "全部", "所有", "全部地区", "不限"}
-_SUFFIXES = ("新区", "区", "县")
+# Districts written in ways beyond their name and short form (毕节金海湖), from the lexicon.
+KNOWN = tuple(District(*known) for known in lexicon().known_districts)
 
 
 def short_form(name: str) -> str | None:
     """北辰区 → 北辰; None when the short form would be a single character."""
-    for suffix in _SUFFIXES:
+    for suffix in lexicon().district_suffixes:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
     return None
@@ -55,7 +44,7 @@ class Gazetteer:
     """Canonical districts plus every written form that names them."""
 
     def __init__(self, extra: Iterable[tuple[str, str]] = ()) -> None:
-        self.districts: dict[str, District] = {d.name: d for d in BUILTIN}
+        self.districts: dict[str, District] = {d.name: d for d in KNOWN}
         for name, city in extra:
             if name and name not in self.districts:
                 short = short_form(name)
@@ -113,10 +102,10 @@ class Gazetteer:
 
     @staticmethod
     def _stands_alone(form: str, text: str, end: int) -> bool:
-        if form not in _WORDLIKE_SHORT or end >= len(text):
+        if form not in lexicon().wordlike_short or end >= len(text):
             return True
         nxt = text[end]
-        return not is_cjk(nxt) or nxt in _WORDLIKE_OK_NEXT or nxt == "区"
+        return not is_cjk(nxt) or nxt in lexicon().wordlike_next or nxt == "区"
 
     def resolve(self, value: str) -> str | None:
         """Canonical name for a user-supplied district, ``None`` for "all".
@@ -124,7 +113,7 @@ class Gazetteer:
         Raises :class:`UsageError` listing the known districts when ``value`` names none.
         """
         cleaned = to_simplified(value.strip())
-        if cleaned.lower() in _ALL_WORDS:
+        if cleaned.lower() in lexicon().all_districts:
             return None
         for form, name in self._forms:
             if cleaned == form:

@@ -19,7 +19,6 @@ import qabot.refusal as refusal
 from qabot.answer import compose, typed_first
 from qabot.conversation import conversation_act
 from qabot.conversation import reply as conversation_reply
-from qabot.corpus import SENTENCE_END
 from qabot.districts import Gazetteer
 from qabot.embedders import (
     DEFAULT_EMBEDDER,
@@ -32,16 +31,17 @@ from qabot.english import EnglishReader
 from qabot.errors import IndexStateError, UsageError
 from qabot.indexer import open_store
 from qabot.lexical import Tokenizer
+from qabot.lexicon import example_questions
 from qabot.meaning import Meaning
 from qabot.query import Query, detect_language, make_query
 from qabot.question import QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
+from qabot.sentences import SENTENCE_END
 from qabot.store.backend import open_existing
 from qabot.store.protocol import ChunkStore, parse_store
 from qabot.types import MODES, Answer, Chunk, DocumentInfo, Mode
 from qabot.validation import (
-    EXAMPLE_QUESTION,
     MAX_K,
     MAX_QUESTION_CHARS,
     SURROGATE,
@@ -52,7 +52,6 @@ from qabot.validation import (
 # The limits and checks of qabot.validation are the engine's contract too: front ends and the
 # library take them from here.
 __all__ = [
-    "EXAMPLE_QUESTION",
     "FALLBACK_RULE",
     "MAX_K",
     "MAX_QUESTION_CHARS",
@@ -65,6 +64,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,20 @@ class Engine:
 
     @property
     def districts(self) -> list[str]:
-        """The districts the index covers, in canonical form (北辰区 …)."""
-        return list(self.gazetteer.names)
+        """The districts the index covers (its manifest), canonical (北辰区 …), in the
+        gazetteer's order."""
+        indexed = self.store.manifest.districts
+        return [name for name in self.gazetteer.names if name in indexed]
+
+    def examples(self, language: str = "zh") -> list[str]:
+        """Example questions about the index's districts (help, /start, the web page)."""
+        return example_questions(self.districts, language)
+
+    def warm(self) -> Engine:
+        """Answer one question so the embedder's lazy first-call set-up (about 2 s) happens
+        before the first user, not during their request."""
+        self.ask(next(iter(self.examples()), WARM_UP))
+        return self
 
     def documents(self) -> list[DocumentInfo]:
         """One entry per indexed document, in index order."""

@@ -19,6 +19,7 @@ from typing import Literal
 
 from qabot.partial import asked_part
 from qabot.question import Analysis
+from qabot.sentences import Reading
 from qabot.textnorm import match_key
 
 Language = Literal["zh", "en"]
@@ -71,6 +72,8 @@ class Query(Analysis):
     searchable: bool = True  # holds a word these documents could hold (not all Korean)
     language: Language = "zh"
     part: str = ""  # breakdown / period: asks for a part of a figure (qabot.partial)
+    # the sentences of each passage read for this question, split and judged once
+    reading: Reading = field(default_factory=Reading, compare=False, repr=False)
 
     @property
     def lines_for(self) -> list[str]:

@@ -28,8 +28,9 @@ import cn2an
 import jieba.posseg
 from pypinyin import lazy_pinyin
 
-from qabot.districts import _WORDLIKE_SHORT, Gazetteer
+from qabot.districts import Gazetteer
 from qabot.lexical import Tokenizer
+from qabot.lexicon import lexicon
 from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
 from qabot.units import asked_unit
 
@@ -47,69 +48,13 @@ ANSWER_TYPES = (
     "chitchat",  # a greeting, thanks or "what can you do": answered with the help reply
 )
 
-# First match wins: a "为什么" question is a reason even when it says 如何.
-_TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("comparison", re.compile(r"比较|对比|相比|区别|异同|不同之处|分别|各自")),
-    ("reason", re.compile(r"为什么|为何|为啥|原因|咋会|怎么会|何以|理由|why", re.I)),
-    ("definition", re.compile(r"是什么意思|指的是|是啥|什么是|什么叫|何为|含义|意思是|是指什么")),
-    ("date", re.compile(r"哪一?年|何时|什么时候|啥时候|哪天|几月|哪个月|时间|日期|when", re.I)),
-    ("person", re.compile(r"谁|哪位|什么人|啥人|姓名|叫什么名字|(?<!工)作者|who", re.I)),
-    (
-        "place",
-        re.compile(
-            r"哪里|哪儿|在哪|什么地方|啥地方|哪个地方|哪个区|哪几个?[县区村镇乡]|位于|地点|where",
-            re.I,
-        ),
-    ),
-    (
-        "quantity",
-        re.compile(
-            r"多少|几[个家亩项万千百条座所年次倍人户名栋场件辆台张期批只头篇笔位支类套间处天床吨米]|多大|多高|多长|多远|多快|比例|"
-            r"百分之几|规模|how many|how much",
-            re.I,
-        ),
-    ),
-    (
-        "measures",
-        re.compile(
-            r"举措|措施|怎么|怎样|如何|哪些|做法|办法|咋|途径|手段|采取|打算|做了?(?:些)?什么|"
-            r"干了?(?:些)?(?:什么|啥)|有什么安排|how",
-            re.I,
-        ),
-    ),
-    ("yes_no", re.compile(r"吗[？?]?$|是否|有没有|是不是|能不能|有无|没有[？?]?$")),
-    ("definition", re.compile(r"是什么[？?]?$")),
-)
-
-_ASKS_QUANTITY = next(pattern for name, pattern in _TYPE_RULES if name == "quantity")
-
-# Words people type that the documents never use, and question scaffolding.
-_FILLERS_TEXT = """
-    各是 各 啥 咋 咋样 咋整 呗 哈 嘛 嘞 咧 咱 咱们 俺 俺们 来着 搞 弄 整 到底 究竟
-    一下 下 吗 呢 啊 呀 哇 哦 想 知道 想知道 问问 请问 能 能否 可以 告诉
-    告诉我 说 说说 讲 讲讲 聊聊 具体 大概 一共 总共 了 过 没 没有 有 是 干
-    干了 做 做了 些 情况 怎么样 咋样 啥样 如何 哪些 什么 多少 几 谁 哪 哪里
-    哪儿 为啥 为什么 为何 原因 主要 都 还 又 也 就 方面 有关 相关 东西 事
-    事儿 事情 提到 提出 提 采取 举措 措施 办法 做法 意思 指 是否 是不是 有没有
-    时候 时间 哪年 年份 地方 一些 当地 文件 不同 区别 比较 相比 对比 异同 分别
-    各自 一样 差别 文档 报道 采访 介绍 重点 工作
-"""
-FILLERS = frozenset(_FILLERS_TEXT.split())
-_TITLES_TEXT = """
-    书记 区委书记 区长 副区长 主任 副书记 管委会主任 党工委副书记 同志 先生 女士
-    领导 老师 局长 市长 县长 省长 部长 主席 委员 代表 政府 人民政府 负责人 作者
-    记者
-"""
-TITLES = frozenset(_TITLES_TEXT.split())
-_SPOKEN = re.compile(r"[咋啥呗嘛嘞咧]|搞|弄|来着|整啥|多[大长远高久宽深重]")
+LEXICON = lexicon()
+_ASKS_QUANTITY = LEXICON.cue("quantity")
 _NAME_POS = {"ns", "nr", "nt"}
-_COUNTED = re.compile(rf"(?:多少|几)[个家项座所条名户位支]([{HAN}]{{2,6}})")
+_TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
+_COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
-# County-level names of cpca's table that are also ordinary words in Chinese text.
-_GENERIC_COUNTIES = frozenset(
-    {"新城区", "老城区", "市中区", "城中区", "城关区", "城区", "郊区", "矿区"}
-)
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\D|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -129,11 +74,7 @@ def _said_by(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?:{who})(?:说|讲|介绍|表示|谈到|提到|谈)了?的?")
 
 
-_TITLE_WORDS = "书记|区长|主任"
-
-# Abbreviations people type for terms government texts spell out.
-_SPELLED_OUT = {"GDP": "地区生产总值"}
-_ABBREVIATIONS = re.compile("|".join(_SPELLED_OUT), re.IGNORECASE)
+_ABBREVIATIONS = re.compile("|".join(LEXICON.spelled_out), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -163,7 +104,7 @@ def counties() -> dict[str, County]:
                 table[row["name"]] = code
     result = {}
     for name, code in table.items():
-        if len(name) >= 3 and name not in _GENERIC_COUNTIES:
+        if len(name) >= 3 and name not in LEXICON.generic_counties:
             city = codes.get(code[:4] + "00") or codes.get(code[:2] + "0000", "")
             result.setdefault(name, County(name, city))
     return result
@@ -237,9 +178,10 @@ class QuestionAnalyzer:
             (form, name)
             for name, district in gazetteer.districts.items()
             for form in (name, *district.aliases)
-            if len(form) >= 2 and form not in _WORDLIKE_SHORT
+            if len(form) >= 2 and form not in LEXICON.wordlike_short
         ]
-        self._district_words = {form for form, _ in self._forms} | covered | set(_WORDLIKE_SHORT)
+        forms = {form for form, _ in self._forms}
+        self._district_words = forms | covered | set(LEXICON.wordlike_short)
 
     @property
     def _posseg(self) -> jieba.posseg.POSTokenizer:
@@ -247,7 +189,7 @@ class QuestionAnalyzer:
 
     def analyse(self, question: str) -> Analysis:
         query = fold_width(to_simplified(question)).strip()
-        query = _ABBREVIATIONS.sub(lambda m: _SPELLED_OUT[m.group(0).upper()], query)
+        query = _ABBREVIATIONS.sub(lambda m: LEXICON.spelled_out[m.group(0).upper()], query)
         query = self._correct_districts(query)
         districts = self.gazetteer.find(query)
         people = [name for name in self.people if name in query]
@@ -301,7 +243,7 @@ class QuestionAnalyzer:
         """The kind of answer the question expects (one of :data:`ANSWER_TYPES`)."""
         if len(places) > 1:
             return "comparison"
-        for name, pattern in _TYPE_RULES:
+        for name, pattern in LEXICON.answer_types:
             if pattern.search(query):
                 return name
         return "other"
@@ -310,16 +252,17 @@ class QuestionAnalyzer:
         self, query: str, people: list[str], places: list[str], answer_type: str = "other"
     ) -> list[str]:
         """The content words of the question, fillers/titles/names/question words set aside."""
-        stripped = _SPOKEN.sub(" ", query)
-        names = [*people, *(p[0] + t for p in people for t in ("书记", "区长", "主任")), *places]
+        stripped = LEXICON.spoken.sub(" ", query)
+        titled = (p[0] + t for p in people for t in LEXICON.titles_after_surname)
+        names = [*people, *titled, *places]
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
             stripped = stripped.replace(word, " ")
         dropped = {w for w, tag in self._posseg.lcut(stripped) if tag in _DROP_POS}
         words, latin = [], []
         for token in self.tokenizer.tokenize(stripped):
             if (
-                token in FILLERS
-                or (token in TITLES and answer_type != "person")
+                token in LEXICON.fillers
+                or (token in LEXICON.titles and answer_type != "person")
                 or token in dropped
                 or token in self._district_words
                 or token.isdigit()

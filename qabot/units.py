@@ -6,44 +6,15 @@ from __future__ import annotations
 
 import re
 
+from qabot.lexicon import lexicon
 from qabot.textnorm import HAN
 
-# The kind of value a quantity question asks for: an answer in another unit does not answer
-# it (a growth rate for a total, a count for an amount of money).
-_UNIT_KINDS = (
-    ("percent", ("个百分点", "%", "％", "百分之", "比例", "比重", "率")),
-    (
-        "money",
-        (
-            "亿元",
-            "万元",
-            "元",
-            "钱",
-            "资金",
-            "投资",
-            "经费",
-            "收入",
-            "总额",
-            "产值",
-            "工资",
-            "报酬",
-            "金额",
-            "预算",
-            "税收",
-            "养老金",
-            "补贴",
-            "补助",
-            "奖金",
-            "租金",
-        ),
-    ),
-    ("area", ("平方公里", "平方米", "公顷", "亩", "面积", "占地")),
-    ("weight", ("公斤", "吨", "斤", "产量")),
-    ("length", ("公里", "千米", "米")),
-)
 _ASKED = re.compile(rf"(?:多少|几)([{HAN}%]{{1,4}})")
+# The kinds of value (lexicon.toml's unit_kinds): an answer in another unit does not answer
+# a quantity question (a growth rate for a total, a count for an amount of money).
+_UNIT_KINDS = lexicon().unit_kinds
 # 多大/多长…: the kind of value the question word itself asks for, unless words before it say.
-_SIZE_WORDS = (("多大", "area"), ("多宽", "area"), ("多长", "length"), ("多远", "length"))
+_SIZE_WORDS = lexicon().size_words
 
 
 def unit_kind(text: str) -> str:
@@ -55,11 +26,10 @@ def unit_kind(text: str) -> str:
     return "count"
 
 
-# Measure words that count different things (名 people, 家 firms, 辆 vehicles…): 多少名网格员
-# is not answered by 278个网格. 个 is the generic one: 多少个 accepts any count, but not a
-# span of time (三年 does not say how many 小区).
-_CLASSIFIERS = ("名人位", "户", "家", "辆台", "座栋", "所", "项", "条", "场", "次", "张", "件")
-_DURATION = "年天月"
+# Measure words that count different things (名 people, 家 firms…); 个 is the generic one:
+# 多少个 accepts any count, but not a span of time (三年 does not say how many 小区).
+_CLASSIFIERS = lexicon().classifier_groups
+_DURATION = lexicon().duration
 
 
 def _count_kind(classifier: str) -> str:
@@ -77,7 +47,7 @@ def unit_fits(value: str, asked: tuple[str, ...] | None) -> bool:
     if kind != "count":
         return kind in asked
     # 400场次, 1.2万人次: counted in 场 and 人, so many times over
-    classifier = value[-2] if value[-2:] in ("人次", "场次", "批次", "架次", "车次") else value[-1]
+    classifier = value[-2] if value[-2:] in lexicon().repeated else value[-1]
     own = _count_kind(classifier)
     return own in asked or ("count" in asked and own != "duration")
 

@@ -11,7 +11,6 @@ from qabot.textnorm import strip_controls
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 50
-EXAMPLE_QUESTION = "北辰区种了多少亩春小麦？"
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -30,9 +29,7 @@ def validate_question(question: object) -> str:
         )
     question = strip_controls(question).strip()
     if not question:
-        raise UsageError(
-            f"empty question: ask something, e.g. {EXAMPLE_QUESTION}", "empty_question"
-        )
+        raise UsageError("empty question: ask something the documents may answer", "empty_question")
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(
             f"question too long ({len(question)} characters, limit {MAX_QUESTION_CHARS}): "

@@ -12,17 +12,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from qabot.lexical import pos_tags
-from qabot.question import TITLES, Analysis
+from qabot.lexicon import lexicon
+from qabot.question import Analysis
 from qabot.textnorm import HAN
 from qabot.units import unit_fits
 
-_UNITS = (
-    "个百分点|平方公里|平方米|立方米|千米|公里|公顷|标准箱|人次|千瓦|亩|元|个|家|人|户|吨|米|%|％|"
-    "倍|项|所|座|条|套|次|名|辆|台|张|间|处|年|天|床|栋|期|批次|批|只|头|场次|场|篇|件|笔|位|支|类|款"
-)
+UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document is counted in
 QUANTITY = re.compile(
     r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*(?:[-－~～]\d+(?:[.,]\d+)*)?|[一二两三四五六七八九十百千]+)"
-    r"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:" + _UNITS + r")|\d+(?:\.\d+)?[万亿]"
+    r"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:" + UNITS + r")|\d+(?:\.\d+)?[万亿]"
 )
 # A number without a unit counts what follows it (8500贫困人口): a value when that is asked.
 _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
@@ -34,7 +32,8 @@ _PLACE = re.compile(
 
 def _titled(sentence: str, start: int, end: int) -> bool:
     """A title right before or after the word (市委李鸿忠书记, 区委书记陈绍旺): a person."""
-    return any(sentence.startswith(t, end) or sentence.endswith(t, 0, start) for t in TITLES)
+    titles = lexicon().titles
+    return any(sentence.startswith(t, end) or sentence.endswith(t, 0, start) for t in titles)
 
 
 def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:

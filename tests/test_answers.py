@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qabot.answer import is_heading
 from qabot.engine import Engine
 from qabot.refusal import NoAnswerRule, fit
+from qabot.sentences import is_heading
 from qabot.types import Confidence
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"

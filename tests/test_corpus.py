@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from qabot.corpus import MAX_CHARS, load_corpus, parse_document, read_text, split_sentences
+from qabot.corpus import MAX_CHARS, load_corpus, parse_document, read_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
+from qabot.sentences import split_sentences
 
 DOCS = Path(__file__).resolve().parent.parent / "docs_src"
 

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from qabot.batch import read_batch
 from qabot.cleaning import clean_text
-from qabot.corpus import MAX_CHARS, load_corpus, pack_sentences, split_long, split_sentences
+from qabot.corpus import MAX_CHARS, load_corpus, pack_sentences, split_long
 from qabot.engine import validate_question
 from qabot.errors import CorpusError, UsageError
 from qabot.repl import Repl
+from qabot.sentences import split_sentences
 from qabot.textnorm import strip_controls
 
 QUESTION_REASONS = {

@@ -144,11 +144,12 @@ def test_start_help_and_command_menu(engine: Engine, api: FakeBotAPI, config: Bo
     assert [c["command"] for c in menus["en"]] == names, "an English menu as well"
     assert menus["en"][1]["description"] == "How to use it"
     start = html_messages(api, 1001)[0]
-    for district in engine.gazetteer.names:
+    for district in engine.districts:
         assert district in start
     for title in {c.title for c in engine.store.chunks}:
         assert f"《{title}》" in start
-    assert QUESTION in start and start.count("？") >= 3  # three example questions
+    # three example questions, about the index's districts
+    assert all(f"• {q}" in start for q in engine.examples()) and len(engine.examples()) == 3
     assert "/district" in html_messages(api, 1002)[0]
     assert api.requests("deleteWebhook"), "polling mode clears any webhook first"
 
@@ -370,7 +371,7 @@ def test_non_text_and_bad_questions_get_helpful_replies(
         api.push(message_update("/weather", user_id=1006))
         api.push(message_update("/district 火星区", user_id=1007))
         replies = {uid: check_html(api.wait_sent(uid, 1)[0]["text"]) for uid in range(1001, 1008)}
-    assert "贴纸" in replies[1001] and QUESTION in replies[1001]
+    assert "贴纸" in replies[1001] and engine.examples()[0] in replies[1001]
     assert "图片" in replies[1002]
     assert "问题太长了（600 字，上限 500 字）" in replies[1003]
     assert "没有可以检索的文字" in replies[1004]

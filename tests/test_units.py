@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from qabot import Engine
-from qabot.answer import ELLIPSIS, is_heading, make_excerpt
+from qabot.answer import ELLIPSIS, make_excerpt
 from qabot.refusal import NoAnswerRule
 from qabot.retriever import RRF_K, _interleave
+from qabot.sentences import is_heading
 from qabot.types import Confidence, Hit
 from qabot.units import asked_unit, unit_fits
 

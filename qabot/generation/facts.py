@@ -17,7 +17,7 @@ import cn2an
 
 from qabot.lexical import pos_tags
 from qabot.textnorm import HAN, match_key
-from qabot.values import _UNITS
+from qabot.values import UNITS
 
 _ARABIC = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CHINESE = r"[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
@@ -38,7 +38,7 @@ _ENGLISH_UNITS = {
 _NUMBER = re.compile(
     rf"(?P<pct>百分之)?(?P<num>{_ARABIC}|{_CHINESE})\s?"
     rf"(?P<mult>{'|'.join(_MULTIPLIERS)}|(?:{'|'.join(_ENGLISH_MULTIPLIERS)})\b)?\s?"
-    rf"(?P<unit>{_UNITS}|(?:{'|'.join(_ENGLISH_UNITS)})\b)?",
+    rf"(?P<unit>{UNITS}|(?:{'|'.join(_ENGLISH_UNITS)})\b)?",
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"“([^”]+)”|「([^」]+)」|『([^』]+)』|《([^》]+)》|\"([^\"]+)\"|‘([^’]+)’")

@@ -37,7 +37,7 @@ from telegram.ext import (
     filters,
 )
 
-from qabot.engine import EXAMPLE_QUESTION, Engine, Settings
+from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
 from qabot.live import LiveEngine
 from qabot.telegram.callbacks import Callbacks
@@ -154,7 +154,7 @@ def build_application(
         # The first query pays for the embedder's warm-up; pay it before the first user does.
         for slow in (False, True):
             with suppress(Exception):
-                await core.scheduler.run(lambda s=slow: core.engine_for(s).ask(EXAMPLE_QUESTION))
+                await core.scheduler.run(lambda s=slow: core.engine_for(s).warm())
         core.inbox.replay(application)
         log.info(
             "bot @%s ready: %d districts, %d documents, %d retrieval threads, state %s",

@@ -61,6 +61,7 @@ class BotCore:
     slow_engine: Engine | None = None
     known: list[str] = field(default_factory=list)
     docs: list[DocumentInfo] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # about the index's districts
     live: LiveEngine | None = None
     admin: DocumentAdmin | None = None  # adds/removes documents (administrators only)
 
@@ -86,6 +87,7 @@ class BotCore:
             rate=QuestionRateLimit(config.rate_limit),
             known=list(engine.districts),
             docs=engine.documents(),
+            examples=engine.examples(),
         )
 
     def refresh(self) -> None:
@@ -95,8 +97,14 @@ class BotCore:
         if engine is self.engine:
             return
         self.engine, self.known, self.docs = engine, list(engine.districts), engine.documents()
+        self.examples = engine.examples()
         if self.slow_engine is not None:
             self.slow_engine = Engine(engine.store, self.slow_engine.embedder.inner)
+
+    @property
+    def example(self) -> str:
+        """The example question replies show (empty for an index without districts)."""
+        return self.examples[0] if self.examples else ""
 
     def engine_for(self, slow: bool) -> Engine:
         """Long questions use their own embedder, so short ones never wait behind them."""

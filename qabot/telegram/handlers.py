@@ -20,7 +20,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
+from qabot.engine import MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, log
@@ -58,12 +58,15 @@ class Handlers:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """What the bot knows: districts, documents, and three example questions."""
         lang = language(update.effective_user)
-        text = render_start(self.core.docs, context.bot.username, lang)
+        text = render_start(self.core.docs, self.core.examples, context.bot.username, lang)
         await self.core.reply(update.effective_message, text)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = language(update.effective_user)
-        text = render_help(self.core.known, self.core.config.rate_limit, context.bot.username, lang)
+        core = self.core
+        text = render_help(
+            core.known, core.example, core.config.rate_limit, context.bot.username, lang
+        )
         await self.core.reply(update.effective_message, text)
 
     async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,11 +89,7 @@ class Handlers:
             await self.core.reply(message, "在群组里只有管理员可以修改查找范围。")
             return
         try:
-            name = (
-                None
-                if value.lower() in ("all", "全部")
-                else self.core.engine.resolve_district(value)
-            )
+            name = self.core.engine.resolve_district(value)  # all, 全部, 不限…: None
         except UsageError:
             await self.core.reply(message, f"不认识这个地区：{esc(value)}。\n{choices}")
             return
@@ -164,7 +163,7 @@ class Handlers:
         kind = next((attr for attr in KINDS if getattr(message, attr, None)), None)
         await self.core.reply(
             message,
-            say(lang, "not_text", kind=kind_name(lang, kind), example=esc(EXAMPLE_QUESTION)),
+            say(lang, "not_text", kind=kind_name(lang, kind), example=esc(self.core.example)),
         )
 
     async def greet(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -174,7 +173,9 @@ class Handlers:
         left = change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED)
         if change.chat.type == ChatType.PRIVATE or not (joined and left):
             return
-        text = render_start(self.core.docs, context.bot.username, language(change.from_user))
+        text = render_start(
+            self.core.docs, self.core.examples, context.bot.username, language(change.from_user)
+        )
         await context.bot.send_message(change.chat.id, text)
 
     # ------------------------------------------------------------------ questions
@@ -196,7 +197,7 @@ class Handlers:
             if question.strip():
                 await self.question(update, context, question)
             else:  # a bare @mention: how to ask, not "write the question after the command"
-                lang, example = language(update.effective_user), esc(EXAMPLE_QUESTION)
+                lang, example = language(update.effective_user), esc(self.core.example)
                 await self.core.reply(message, say(lang, "chitchat", example=example))
         elif self._replied_answer(message):
             await self.question(update, context, message.text or "")
@@ -275,7 +276,7 @@ class Handlers:
                 finally:
                     typing.cancel()
                 if answer.answer_type == "chitchat":  # hello, thanks: no passages to vote on
-                    example = esc(EXAMPLE_QUESTION)
+                    example = esc(core.example)
                     await core.reply(message, say(lang, "chitchat", example=example))
                     core.state.mark_handled(chat.id, message.message_id, edit_date)
                 else:
@@ -309,7 +310,7 @@ class Handlers:
 
     def _problem(self, text: str, lang: str) -> str | None:
         """A friendly reply for a question the engine would refuse (or cannot read), else None."""
-        example = esc(EXAMPLE_QUESTION)
+        example = esc(self.core.example)
         try:
             validate_question(text)
         except UsageError as exc:

@@ -12,15 +12,15 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS
+from qabot.engine import MAX_QUESTION_CHARS
 from qabot.render import mark_span, no_answer_text
+from qabot.sentences import SENTENCE_STOPS
 from qabot.telegram.records import Record, page_passages, pages
 from qabot.types import DocumentInfo
 
 # Telegram allows 4,096 characters a message (UTF-16 units, counted after the HTML is parsed);
 # the raw HTML is measured instead, which is always at least as long, with a margin.
 MESSAGE_LIMIT = 4000
-EXAMPLE_QUESTIONS = (EXAMPLE_QUESTION, "宝坻区交付了几个还迁小区？", "东丽区和和平区怎么治理污染？")
 
 
 def esc(text: object) -> str:
@@ -105,8 +105,11 @@ def render_sources(
     return "\n\n".join(blocks)
 
 
-def render_start(docs: Sequence[DocumentInfo], bot_username: str | None, lang: str) -> str:
-    """/start (and the greeting when added to a group): what the bot knows, how to ask."""
+def render_start(
+    docs: Sequence[DocumentInfo], questions: Sequence[str], bot_username: str | None, lang: str
+) -> str:
+    """/start (and the greeting when added to a group): what the bot knows (the index's
+    documents and example ``questions`` about them), how to ask."""
     mention = f" @{esc(bot_username)}" if bot_username else ""
     if lang == "en":
         intro = [
@@ -140,20 +143,22 @@ def render_start(docs: Sequence[DocumentInfo], bot_username: str | None, lang: s
             *(f"• {esc(doc.label())}（{doc.paragraphs} 段）" for doc in docs),
             "",
             examples,
-            *(f"• {esc(q)}" for q in EXAMPLE_QUESTIONS),
+            *(f"• {esc(q)}" for q in questions),
             "",
             how,
         ]
     )
 
 
-def render_help(known: Sequence[str], rate_limit: int, bot_username: str | None, lang: str) -> str:
+def render_help(
+    known: Sequence[str], example: str, rate_limit: int, bot_username: str | None, lang: str
+) -> str:
     """/help in the user's language (Chinese unless their Telegram is in English)."""
     mention = f"，或 @{esc(bot_username)} 问题" if bot_username else ""
     if lang == "en":
         lines = [
             "<b>How to use</b>",
-            f"Private chat: send a question in Chinese, e.g. {esc(EXAMPLE_QUESTION)}",
+            f"Private chat: send a question in Chinese, e.g. {esc(example)}",
             "Group: /ask question, or mention me. Reply to an answer to ask a follow-up.",
             "",
             "/ask — ask a question",
@@ -171,7 +176,7 @@ def render_help(known: Sequence[str], rate_limit: int, bot_username: str | None,
         return "\n".join(lines)
     lines = [
         "<b>用法</b>",
-        f"私聊：直接发送问题，例如 {esc(EXAMPLE_QUESTION)}",
+        f"私聊：直接发送问题，例如 {esc(example)}",
         f"群组：/ask 问题{mention}。回复某个回答即可追问（如「那东丽呢？」）。",
         "",
         "/ask 问题 — 提问",
@@ -193,7 +198,7 @@ def render_help(known: Sequence[str], rate_limit: int, bot_username: str | None,
 
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|\w+);|.", re.S)
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)")
-_SENTENCE_END = set("。！？；!?;")
+_SENTENCE_END = set(SENTENCE_STOPS)
 _CLAUSE_END = set("，、：,:")
 
 

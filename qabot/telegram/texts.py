@@ -32,7 +32,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "english": (
         "请用中文提问，例如：{example}。/help 查看全部命令。",
         "I answer from Chinese documents, so please ask in Chinese, for example: {example} "
-        "(“How many mu of spring wheat did Beichen plant?”). /help lists the commands.",
+        "/help lists the commands.",
     ),
     "not_text": (
         "我只能读文字问题，看不懂{kind}。请直接用文字提问，例如：{example}",

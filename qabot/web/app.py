@@ -31,7 +31,7 @@ from qabot.feedback import FeedbackStore
 from qabot.live import LiveEngine
 from qabot.uploads import DocumentAdmin
 from qabot.version import __version__
-from qabot.web.config import EXAMPLES, STATIC, WebSettings
+from qabot.web.config import STATIC, WebSettings
 from qabot.web.documents import documents_admin
 from qabot.web.guards import (
     AccessLog,
@@ -54,13 +54,6 @@ log = logging.getLogger(__name__)
 UPLOAD_OVERHEAD = 64 * 1024  # multipart headers around an upload of the size limit
 
 
-def warm(engine: Engine) -> Engine:
-    """Answer one question so the embedder's lazy first-call set-up (about 2 s) happens
-    before the first user, not during their request."""
-    engine.ask(EXAMPLES[0])
-    return engine
-
-
 class EngineSlot:
     """The engine, once loaded; until then (or if loading failed) why there is none."""
 
@@ -77,7 +70,7 @@ class EngineSlot:
             return
         try:
             loader = self.loader
-            self.engine = await asyncio.to_thread(lambda: warm(loader()))
+            self.engine = await asyncio.to_thread(lambda: loader().warm())
         except QabotError as exc:
             self.error = exc
             log.error("index unavailable: %s", exc)

@@ -16,14 +16,6 @@ from qabot.errors import UsageError
 #: the chat page's HTML, JS and CSS (hand-written, no CDN)
 STATIC = Path(__file__).with_name("static")
 
-#: example questions shown on the empty page (tests check the index answers each of them)
-EXAMPLES = (
-    "北辰区种了多少亩春小麦？",
-    "宝坻区交付了几个还迁小区？",
-    "和平区要实施多少项民心工程？",
-    "东丽区和和平区怎么治理污染？",
-)
-
 
 def _int_env(name: str, default: int) -> int:
     value = os.environ.get(name)

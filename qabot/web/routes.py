@@ -14,7 +14,7 @@ from qabot.engine import MAX_K, MAX_QUESTION_CHARS, Engine
 from qabot.errors import QabotError
 from qabot.feedback import REASONS, FeedbackStore
 from qabot.version import __version__
-from qabot.web.config import EXAMPLES, STATIC
+from qabot.web.config import STATIC
 from qabot.web.guards import ApiError, client_of, require_key
 from qabot.web.schemas import (
     AnswerBody,
@@ -159,7 +159,7 @@ async def passage(chunk_id: str, request: Request) -> ParagraphResponse:
 async def meta(request: Request) -> Meta:
     return Meta(
         districts=engine_of(request).districts,
-        examples=list(EXAMPLES),
+        examples=engine_of(request).examples(),
         reasons=REASONS,
         max_question_chars=MAX_QUESTION_CHARS,
         max_k=MAX_K,

@@ -35,7 +35,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     try:
         import uvicorn
 
-        from qabot.web.app import create_app, warm
+        from qabot.web.app import create_app
     except ImportError as exc:
         raise UsageError(
             f"the web server needs the 'web' extra ({exc.name} is missing): "
@@ -53,7 +53,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"qabot: generated answers from {generator.config.model}, checked sentence by sentence"
         )
-    live = LiveEngine(warm(Engine.open(settings)), settings.index, settings.store)
+    live = LiveEngine(Engine.open(settings).warm(), settings.index, settings.store)
     admin = DocumentAdmin(settings.docs, settings.index, live, settings.store)
     app = create_app(live, web, admin=admin, generator=generator)
     print(f"qabot: serving http://{args.host}:{args.port}/ (API docs at /docs); Ctrl-C stops")

@@ -1,0 +1,112 @@
+"""The lexicon (``qabot/data/lexicon.toml``), loaded once: the words question analysis,
+units, values, attribution and the district gazetteer read text by.
+
+Kept as data so that a word list can be read, reviewed and extended without touching the
+code that uses it; the regular expressions built from it are built here, once.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def load_data(name: str) -> dict[str, Any]:
+    """A TOML file of ``qabot/data`` (the lexicon, the conversation phrases)."""
+    return tomllib.loads(resources.files("qabot").joinpath(f"data/{name}").read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every list of ``lexicon.toml``, in the shapes its users need."""
+
+    fillers: frozenset[str]
+    spoken: re.Pattern[str]
+    spelled_out: dict[str, str]
+    titles: frozenset[str]
+    titles_after_surname: tuple[str, ...]
+    roles: tuple[str, ...]
+    interviewer: str
+    after_ji: str
+    before_counted: str
+    classifier_groups: tuple[str, ...]
+    duration: str
+    repeated: tuple[str, ...]
+    units: tuple[str, ...]
+    unit_kinds: tuple[tuple[str, tuple[str, ...]], ...]
+    size_words: tuple[tuple[str, str], ...]
+    answer_types: tuple[tuple[str, re.Pattern[str]], ...]
+    all_districts: frozenset[str]
+    district_suffixes: tuple[str, ...]
+    wordlike_short: frozenset[str]
+    wordlike_next: frozenset[str]
+    generic_counties: frozenset[str]
+    known_districts: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, city, aliases
+    examples: dict[str, tuple[str, ...]]
+
+    def cue(self, answer_type: str) -> re.Pattern[str]:
+        """The (first) cue pattern of ``answer_type``: 多少 asks for a number anywhere."""
+        return next(pattern for name, pattern in self.answer_types if name == answer_type)
+
+
+def _alternatives(cues: Sequence[str], after_ji: str) -> re.Pattern[str]:
+    return re.compile("|".join(cues).replace("{after_ji}", after_ji), re.IGNORECASE)
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The lexicon, parsed and compiled on first use."""
+    data = load_data("lexicon.toml")
+    titles, classifiers, districts = data["titles"], data["classifiers"], data["districts"]
+    after_ji = classifiers["after_ji"]
+    return Lexicon(
+        fillers=frozenset(data["fillers"].split()),
+        spoken=re.compile("|".join(data["spoken"])),
+        spelled_out=dict(data["spelled_out"]),
+        titles=frozenset(titles["words"].split()),
+        titles_after_surname=tuple(titles["after_surname"]),
+        roles=tuple(titles["roles"]),
+        interviewer=titles["interviewer"],
+        after_ji=after_ji,
+        before_counted=classifiers["before_counted"],
+        classifier_groups=tuple(classifiers["groups"]),
+        duration=classifiers["duration"],
+        repeated=tuple(classifiers["repeated"]),
+        units=tuple(classifiers["units"]),
+        unit_kinds=tuple((k["kind"], tuple(k["words"])) for k in data["unit_kinds"]),
+        size_words=tuple(data["size_words"].items()),
+        answer_types=tuple(
+            (rule["type"], _alternatives(rule["cues"], after_ji)) for rule in data["answer_types"]
+        ),
+        all_districts=frozenset(districts["all"]),
+        district_suffixes=tuple(districts["suffixes"]),
+        wordlike_short=frozenset(districts["wordlike_short"]),
+        wordlike_next=frozenset(districts["wordlike_next"]),
+        generic_counties=frozenset(districts["generic_counties"]),
+        known_districts=tuple(
+            (d["name"], d["city"], tuple(d["aliases"])) for d in districts["known"]
+        ),
+        examples={lang: tuple(texts) for lang, texts in data["examples"].items()},
+    )
+
+
+def example_questions(districts: Sequence[str], language: str = "zh") -> list[str]:
+    """Example questions about the index's ``districts`` (none for an empty index)."""
+    if not districts:
+        return []
+    first, *rest = districts
+    return [
+        template.format(district=first, other=rest[0] if rest else "")
+        for template in lexicon().examples.get(language, lexicon().examples["zh"])
+        if rest or "{other}" not in template
+    ]

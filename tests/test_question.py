@@ -1,0 +1,131 @@
+"""Question analysis over the lexicon (``qabot/data/lexicon.toml``), table-driven and without
+the embedding model: a question → its answer type, the unit asked, the districts searched and
+whether it is a comparison; then one check per list of the lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.districts import Gazetteer
+from qabot.engine import Engine
+from qabot.lexical import Tokenizer
+from qabot.lexicon import example_questions, lexicon
+from qabot.query import make_query
+from qabot.question import ANSWER_TYPES, QuestionAnalyzer
+from qabot.units import unit_fits
+
+PEOPLE = [("冯卫华", "北辰区"), ("谢元", "东丽区")]
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> QuestionAnalyzer:
+    gazetteer = Gazetteer()
+    return QuestionAnalyzer(gazetteer, Tokenizer(gazetteer.names), people=PEOPLE)
+
+
+# question, answer type, unit asked, districts searched, comparison
+TABLE = [
+    ("北辰区种了多少亩春小麦？", "quantity", ("area",), ["北辰区"], False),
+    ("宝坻区交付了几个还迁小区？", "quantity", ("count",), ["宝坻区"], False),
+    ("和平区要实施多少项民心工程？", "quantity", ("count:项",), ["和平区"], False),
+    ("东丽区有多少名网格员？", "quantity", ("count:名人位",), ["东丽区"], False),
+    ("东丽区开了几场招聘会？", "quantity", ("count:场",), ["东丽区"], False),
+    ("北辰区办了多少年？", "quantity", ("duration",), ["北辰区"], False),
+    ("宝坻区的投资有多少亿元？", "quantity", ("money",), ["宝坻区"], False),
+    ("金海湖新区的旅游收入多少", "quantity", ("money", "percent"), ["金海湖新区"], False),
+    ("北辰区建了多大的产业园？", "quantity", ("area",), ["北辰区"], False),
+    ("东丽区的增长率是多少？", "quantity", None, ["东丽区"], False),
+    ("谢元说科研机构有多少家", "quantity", ("count:家",), ["东丽区"], False),
+    ("冯书记讲的帮扶资金一共投了多少", "quantity", None, ["北辰区"], False),
+    ("北尘区春小麦种了多少亩", "quantity", ("area",), ["北辰区"], False),
+    ("东丽区和和平区怎么治理污染？", "comparison", None, ["东丽区", "和平区"], True),
+    ("北辰区和东丽区的生态环境建设有什么不同？", "comparison", None, ["北辰区", "东丽区"], True),
+    ("金海湖新区为什么要发展工业？", "reason", None, ["金海湖新区"], False),
+    ("什么是小巷管家？", "definition", None, [], False),
+    ("和平发展是什么意思", "definition", None, [], False),  # 和平 the word, not the district
+    ("北辰区哪一年实现全面小康？", "date", None, ["北辰区"], False),
+    ("谁推行小巷管家？", "person", None, [], False),
+    ("和平区在哪里？", "place", None, ["和平区"], False),
+    ("東麗區科技創新有哪些措施", "measures", None, ["东丽区"], False),
+    ("红桥区的营商环境怎么样？", "measures", None, [], False),
+    ("北辰区有没有建设养老院？", "yes_no", None, ["北辰区"], False),
+    ("北辰区的情况", "other", None, ["北辰区"], False),
+]
+
+
+@pytest.mark.parametrize(("question", "answer_type", "unit", "districts", "comparison"), TABLE)
+def test_question_table(
+    analyzer: QuestionAnalyzer,
+    question: str,
+    answer_type: str,
+    unit: tuple[str, ...] | None,
+    districts: list[str],
+    comparison: bool,
+) -> None:
+    analysis = analyzer.analyse(question)
+    query = make_query(question, analysis, None, lambda _: 1.0, str.split)
+    assert (analysis.answer_type, analysis.unit) == (answer_type, unit)
+    assert (query.districts, query.comparison) == (districts, comparison)
+
+
+def test_every_cue_names_an_answer_type() -> None:
+    assert {name for name, _ in lexicon().answer_types} <= set(ANSWER_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "dropped"),
+    [
+        ("冯书记说北辰啥时候搞的 GDP 春小麦咋样", {"春小麦"}, {"冯", "啥", "咋", "搞", "北辰"}),
+        ("请问一下区长提到的养老院到底建了没有", {"养老院"}, {"请问", "区长", "提到", "到底"}),
+        ("北辰区GDP是多少", {"地区生产总值"}, {"GDP"}),  # spelled out
+    ],
+)
+def test_fillers_titles_and_spoken_words_are_not_focus(
+    analyzer: QuestionAnalyzer, question: str, kept: set[str], dropped: set[str]
+) -> None:
+    focus = set(analyzer.analyse(question).focus)
+    assert kept <= focus and not dropped & focus
+
+
+def test_a_title_is_focus_when_the_question_asks_who(analyzer: QuestionAnalyzer) -> None:
+    assert "书记" in analyzer.analyse("哪位书记推行了小巷管家？").focus
+
+
+@pytest.mark.parametrize(
+    ("value", "asked", "fits"),
+    [
+        ("35名", ("count:名人位",), True),
+        ("278个", ("count:名人位",), False),  # 多少名网格员 is not answered by 278个网格
+        ("1.2万人次", ("count:名人位",), True),  # counted in 人, so many times over
+        ("3年", ("count",), False),  # a span of time is not a count
+        ("3.13亿元", ("money", "percent"), True),
+        ("75%", ("money", "percent"), True),
+        ("6550亩", ("money",), False),
+    ],
+)
+def test_units_by_classifier_and_kind(value: str, asked: tuple[str, ...], fits: bool) -> None:
+    assert unit_fits(value, asked) is fits
+
+
+@pytest.mark.parametrize("word", ["all", "ALL", "全部", "所有", "全部地区", "不限"])
+def test_all_district_words(word: str) -> None:
+    assert Gazetteer().resolve(word) is None
+
+
+def test_known_written_forms_of_a_district() -> None:
+    assert Gazetteer().find("毕节金海湖的旅游") == ["金海湖新区"]
+    assert Gazetteer([("朝阳区", "北京市")]).find("朝阳的学校") == ["朝阳区"]
+
+
+def test_examples_and_districts_shown_come_from_the_index(tiny: Engine) -> None:
+    """The tiny index holds 北辰区 and 东丽区: the gazetteer knows more written forms, but
+    users are shown only the index's districts, and examples about them."""
+    assert tiny.districts == ["北辰区", "东丽区"]
+    assert len(tiny.gazetteer.names) > 2
+    assert tiny.examples() == example_questions(["北辰区", "东丽区"])
+    assert tiny.examples()[0] == "北辰区有哪些主要举措？"
+    assert "东丽区" in tiny.examples()[-1]
+    assert example_questions([]) == [] and example_questions(["朝阳区"]) == [
+        "朝阳区有哪些主要举措？",
+        "朝阳区在就业方面做了什么？",
+    ]

@@ -1,0 +1,81 @@
+"""The sentence module: splitting with offsets, the two parts of the heading rule, ordinal
+leads, and the per-passage sentence record each question reads once (fast layer)."""
+
+from __future__ import annotations
+
+import pytest
+
+import qabot.sentences as sentences
+from qabot.answer import compose, typed_first
+from qabot.engine import Engine
+from qabot.sentences import (
+    ENUMERATION,
+    ORDINAL_LEAD,
+    SECTION_NUMBER,
+    is_heading,
+    is_heading_line,
+    sentence_spans,
+)
+
+
+def test_sentences_keep_their_offsets_and_closing_quotes() -> None:
+    text = "他说：“要稳粮。”种植春小麦6550亩；完成任务"
+    spans = sentence_spans(text)
+    assert [s for _, s in spans] == ["他说：“要稳粮。”", "种植春小麦6550亩；", "完成任务"]
+    assert all(text[offset : offset + len(s)] == s for offset, s in spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "sentence"),
+    [
+        ("以“大党建”为第一统领", True, False),  # a short line without a full stop
+        ("四是持续优化营商环境。", False, True),  # an ordinal lead with nothing after it
+        ("一是种植春小麦6550亩。", False, False),  # a lead that holds a figure is content
+        ("北辰区种植春小麦6550亩，扩大春播面积。", False, False),
+    ],
+)
+def test_the_two_parts_of_the_heading_rule(text: str, line: bool, sentence: bool) -> None:
+    assert is_heading_line(text) is line
+    assert is_heading(text) is sentence
+
+
+def test_a_sentence_that_restates_the_question_is_a_heading() -> None:
+    assert is_heading("优化营商环境。", "北辰区怎样优化营商环境？")
+    assert not is_heading("优化营商环境。")
+
+
+@pytest.mark.parametrize(
+    ("text", "section", "enumeration", "lead"),
+    [
+        ("（三）坚持创新驱动", True, False, True),
+        ("第二部分 主要任务", True, False, False),
+        ("一是稳定粮食生产", False, True, True),
+        ("首先要稳就业", False, True, True),
+        ("此外还要抓好安全", False, False, True),
+        ("全区上下一心", False, False, False),
+    ],
+)
+def test_ordinal_leads(text: str, section: bool, enumeration: bool, lead: bool) -> None:
+    assert bool(SECTION_NUMBER.match(text)) is section
+    assert bool(ENUMERATION.match(text)) is enumeration
+    assert bool(ORDINAL_LEAD.match(text)) is lead
+
+
+def test_each_sentence_is_split_and_valued_once_per_question(
+    tiny: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """typed_first, the candidates, the excerpt and the answer line read the same record:
+    the value nearest the focus is looked for once per sentence, not once per reader."""
+    calls: list[str] = []
+    original = sentences.nearest_value
+
+    def counting(sentence: str, *args: object) -> object:
+        calls.append(sentence)
+        return original(sentence, *args)
+
+    monkeypatch.setattr(sentences, "nearest_value", counting)
+    query = tiny.query("北辰区种了多少亩春小麦？")
+    hits = typed_first(tiny.retriever.find(query, 4, "hybrid"), query)
+    composed = compose(hits, query)
+    assert composed.span is not None and composed.span.text == "6550亩"
+    assert calls and len(calls) == len(set(calls))
