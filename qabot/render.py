@@ -13,16 +13,20 @@ from collections.abc import Iterable
 from qabot.textnorm import strip_controls
 from qabot.types import Answer, Passage
 
+#: the terminal's labels in the question's language
+LABELS = {"zh": ("地区：", "答：", "第{}段"), "en": ("Districts: ", "Answer: ", "paragraph {}")}
 
-def citation(passage: Passage) -> str:
-    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》 · 第9段"""
+
+def citation(passage: Passage, language: str = "zh") -> str:
+    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》 · 第9段 (``paragraph 9`` in English)"""
     c = passage.chunk
     place = f"{c.district}（{c.city}）" if c.city and c.district else c.district or "未知地区"
     if c.speaker and c.role and c.speaker != c.role:
         who = f"{c.role} {c.speaker}"
     else:
         who = c.speaker or c.role
-    parts = [place, who, c.date, f"《{c.title}》" if c.title else "", f"第{c.paragraph}段"]
+    paragraph = LABELS.get(language, LABELS["zh"])[2].format(c.paragraph)
+    parts = [place, who, c.date, f"《{c.title}》" if c.title else "", paragraph]
     return " · ".join(part for part in parts if part)
 
 
@@ -68,8 +72,9 @@ def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool 
     lines = []
     passages, number = shown_passages(answer)
     said = answer_lines(answer, number)
+    where, answered, _ = LABELS.get(answer.language, LABELS["zh"])
     if answer.districts:
-        lines.append(f"{dim}地区：{'、'.join(answer.districts)}{reset}")
+        lines.append(f"{dim}{where}{'、'.join(answer.districts)}{reset}")
     if answer.no_answer:
         if answer.notice:
             caveat = CAVEAT if answer.language == "zh" else CAVEAT_EN
@@ -77,17 +82,17 @@ def render_terminal(answer: Answer, known_districts: Iterable[str], color: bool 
         else:
             lines.append(no_answer_text(answer.districts, known_districts))
     elif len(said) > 1:  # a measures list or a comparison
-        lines.append(f"{bold}答：{reset}")
+        lines.append(f"{bold}{answered}{reset}")
         lines += [f"  • {line}" for line in said]
     elif said:
         # without colours the value is set in 【】 so it still stands out
         start, end = (bold + underline, reset) if color else ("【", "】")
         span = answer.answer_span.text if answer.answer_span else None
-        lines.append(f"{bold}答：{reset}{mark_span(said[0], span, start, end)}")
+        lines.append(f"{bold}{answered}{reset}{mark_span(said[0], span, start, end)}")
     for passage in passages:
         lines.append("")
         lines.append(f"{bold}[{number[passage.rank]}]{reset} {passage.excerpt}")
-        lines.append(f"    {dim}— {citation(passage)}{reset}")
+        lines.append(f"    {dim}— {citation(passage, answer.language)}{reset}")
     return _printable("\n".join(lines))
 
 
