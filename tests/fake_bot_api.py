@@ -82,6 +82,7 @@ class FakeBotAPI:
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {"url": ""}
         self._faults: dict[str, list[tuple[str, int]]] = {}
+        self._when: list[tuple[str, Callable[[dict[str, Any]], bool], tuple[str, int]]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
@@ -113,10 +114,20 @@ class FakeBotAPI:
             self._cond.notify_all()
         return update
 
-    def flood(self, method: str, retry_after: int = 1, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with 429 and ``retry_after``."""
+    def flood(
+        self,
+        method: str,
+        retry_after: int = 1,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (those whose parameters ``when``
+        accepts, if given) with 429 and ``retry_after``."""
         with self._cond:
-            self._faults.setdefault(method, []).extend([("429", retry_after)] * times)
+            if when is None:
+                self._faults.setdefault(method, []).extend([("429", retry_after)] * times)
+            else:
+                self._when.extend([(method, when, ("429", retry_after))] * times)
 
     def block(self, method: str, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with 403: the user blocked the bot."""
@@ -177,6 +188,17 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ the API
 
+    def _fault(self, method: str, params: dict[str, Any]) -> tuple[str, int] | None:
+        """The scripted fault for this call, if any (called holding the lock)."""
+        faults = self._faults.get(method)
+        if faults:
+            return faults.pop(0)
+        for n, (name, when, fault) in enumerate(self._when):
+            if name == method and when(params):
+                del self._when[n]
+                return fault
+        return None
+
     def _flooded(self, method: str, params: dict[str, Any]) -> tuple[str, int] | None:
         """Telegram-like per-chat token bucket: a 429 fault when the chat has no token left."""
         if self.flood_control is None or method not in COUNTED or "chat_id" not in params:
@@ -194,8 +216,7 @@ class FakeBotAPI:
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
         """(HTTP status, JSON body); body None means: drop the connection."""
         with self._cond:
-            faults = self._faults.get(method)
-            fault = faults.pop(0) if faults else self._flooded(method, params)
+            fault = self._fault(method, params) or self._flooded(method, params)
             call = Call(method, {**params, "_failed": True} if fault else params)
             if method != "sendMessage" or fault:
                 self._record(call)

@@ -62,11 +62,6 @@ def test_a_flood_gets_one_refusal_after_the_answers_with_a_true_time(
     assert 60 - arrived <= _seconds(texts[-1]) <= 60 - arrived + 3, "the wait as it is on arrival"
 
 
-@pytest.mark.xfail(
-    reason="under the fake API's flood control the notice itself can meet a 429 and is then "
-    "dropped (suppressed TelegramError): it passed on a loaded machine only; open in issue 21",
-    strict=False,
-)
 def test_queue_notice_counts_the_questions_ahead(engine: Engine, config: BotConfig) -> None:
     api = FakeBotAPI(flood_control=(1.0, 1)).start()  # one answer a second: a backlog forms
     try:
@@ -85,6 +80,33 @@ def test_queue_notice_counts_the_questions_ahead(engine: Engine, config: BotConf
     ahead = int(re.search(r"前面还有 (\d+) 个", notice["text"]).group(1))
     assert position < len(ids) - 1, "the test needs questions behind the noticed one"
     assert 1 <= ahead <= position, "only the questions before it count"
+
+
+def test_a_queue_notice_held_up_by_flood_control_is_sent_before_its_answer(
+    engine: Engine, api: FakeBotAPI, config: BotConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notice meets two 429s; its question's turn comes meanwhile. It used to be
+    cancelled then (and the once-per-backlog mark kept every later notice back)."""
+    ask = engine.ask
+
+    def slow_first(question: str, **kwargs: object) -> Answer:
+        if question.endswith("第0问"):
+            time.sleep(1.5)  # the first question holds the turn: the second one waits
+        return ask(question, **kwargs)
+
+    monkeypatch.setattr(engine, "ask", slow_first)
+    api.flood("sendMessage", retry_after=2, times=2, when=lambda p: "排队中" in p["text"])
+    with running(engine, replace(config, queue_notice=0.5)):
+        ids = [
+            api.push(message_update(f"{QUESTION}第{n}问"))["message"]["message_id"]
+            for n in range(2)
+        ]
+        api.wait_for(lambda a: sum("6550亩" in m["text"] for m in a.sent(1001)) == 2, timeout=60)
+        time.sleep(0.5)
+    replies = api.sent(1001)
+    quoted = [m["reply_parameters"]["message_id"] for m in replies]
+    assert quoted == [ids[0], ids[1], ids[1]], "answer, notice, then its answer"
+    assert replies[1]["text"] == "排队中…前面还有 1 个问题，会按顺序回答。"
 
 
 def test_english_users_get_english_replies(

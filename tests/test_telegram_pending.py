@@ -5,8 +5,8 @@ start, and a pending question older than the limit is dropped."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 

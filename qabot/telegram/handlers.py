@@ -9,7 +9,6 @@ retrieve on the worker pool, store, reply (or edit the previous reply).
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 import time
 from contextlib import suppress
@@ -22,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
+from qabot.telegram.backlog import Backlog, Notice
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.followup import elliptical, recent, rewrite, wants_more
@@ -48,9 +48,7 @@ class Handlers:
 
     def __init__(self, core: BotCore) -> None:
         self.core = core
-        self._notified: set[tuple[int, int]] = set()  # users told of their backlog
-        self._line: dict[tuple[int, int], list[int]] = {}  # each user's questions in hand
-        self._refused: dict[tuple[int, int], float] = {}  # user → end of the refused burst
+        self.backlog = Backlog(core)
         self._handling: set[tuple[int, int, int]] = set()  # (chat, message, edit) in progress
 
     # ------------------------------------------------------------------ commands
@@ -253,17 +251,31 @@ class Handlers:
         who = (chat.id, user.id if user else chat.id)
         wait = core.rate.check(who[1])
         if wait:
-            await self._refuse(message, who, wait, lang)
+            await self.backlog.refuse(message, who, wait, lang)
             core.state.mark_handled(chat.id, message.message_id, edit_date)
             return
-        line = self._line.setdefault(who, [])
-        line.append(message.message_id)
-        notice = asyncio.create_task(self._queue_notice(message, who, lang))
+        with self.backlog.holding(who, message.message_id):
+            await self._answer(context, message, question, district, lang, note, edit_date, who)
+
+    async def _answer(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: Message,
+        question: str,
+        district: str | None,
+        lang: str,
+        note: str,
+        edit_date: int,
+        who: tuple[int, int],
+    ) -> None:
+        """Wait for the user's turn, retrieve on the pool, reply (after the queue notice)."""
+        core = self.core
+        notice = Notice(self.backlog, message, who, lang)
         try:
             async with core.scheduler.turn(who):
                 typing = asyncio.create_task(self._typing(message))
                 try:
-                    district = core.state.district(chat.id) or district
+                    district = core.state.district(message.chat_id) or district
                     slow = len(question) > SLOW_CHARS
                     answer = await core.scheduler.run(
                         partial(
@@ -274,10 +286,11 @@ class Handlers:
                     )
                 finally:
                     typing.cancel()
+                await notice.delivered()
                 if answer.answer_type == "chitchat":  # hello, thanks: no passages to vote on
                     example = esc(EXAMPLE_QUESTION)
                     await core.reply(message, say(lang, "chitchat", example=example))
-                    core.state.mark_handled(chat.id, message.message_id, edit_date)
+                    core.state.mark_handled(message.chat_id, message.message_id, edit_date)
                 else:
                     await self._reply_answer(context, message, answer, edit_date, note)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
@@ -285,27 +298,10 @@ class Handlers:
         except TimeoutError:  # the scheduler's time budget: the worker may still be busy
             await core.reply(message, say(lang, "timed_out"))
         except IndexStateError as exc:  # the index failed while answering (Milvus): no traceback
-            log.warning("question in chat %s not answered: %s", chat.id, exc)
+            log.warning("question in chat %s not answered: %s", message.chat_id, exc)
             await core.reply(message, say(lang, "index_unavailable"))
         finally:
             notice.cancel()
-            line.remove(message.message_id)
-            if not line:
-                del self._line[who]
-                self._notified.discard(who)
-
-    async def _refuse(self, message: Message, who: tuple[int, int], wait: float, lang: str) -> None:
-        """Over the rate limit: one refusal per burst, after the answers to the questions
-        before it (the user's turn), giving the wait as it is when sent."""
-        now = time.monotonic()
-        if self._refused.get(who, 0.0) > now:
-            return  # this burst was already told
-        self._refused[who] = now + wait
-        async with self.core.scheduler.turn(who):
-            wait = self.core.rate.retry_in(who[1]) or wait
-            limit = self.core.config.rate_limit
-            text = say(lang, "rate_limited", limit=limit, seconds=math.ceil(wait))
-            await self.core.reply(message, text)
 
     def _problem(self, text: str, lang: str) -> str | None:
         """A friendly reply for a question the engine would refuse (or cannot read), else None."""
@@ -373,16 +369,3 @@ class Handlers:
                     else None,
                 )
             await asyncio.sleep(TYPING_EVERY)
-
-    async def _queue_notice(self, message: Message, who: tuple[int, int], lang: str) -> None:
-        """「排队中…」 once per backlog when a question waits more than a few seconds, with
-        the number of the user's questions ahead of it."""
-        await asyncio.sleep(self.core.config.queue_notice)
-        if who in self._notified:
-            return
-        self._notified.add(who)
-        line = self._line.get(who, [])
-        ahead = line.index(message.message_id) if message.message_id in line else 0
-        text = say(lang, "queued_behind", ahead=ahead) if ahead else say(lang, "queued")
-        with suppress(TelegramError):
-            await self.core.reply(message, text)
