@@ -14,15 +14,18 @@ from qabot.textnorm import strip_controls
 from qabot.types import Answer, Passage
 
 
-def citation(passage: Passage) -> str:
-    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》 · 第9段"""
+def citation(passage: Passage, lang: str = "zh") -> str:
+    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》 · 第9段 (``lang`` en: "paragraph 9";
+    the names stay as the document writes them)."""
     c = passage.chunk
-    place = f"{c.district}（{c.city}）" if c.city and c.district else c.district or "未知地区"
+    unknown = "未知地区" if lang == "zh" else "district unknown"
+    place = f"{c.district}（{c.city}）" if c.city and c.district else c.district or unknown
     if c.speaker and c.role and c.speaker != c.role:
         who = f"{c.role} {c.speaker}"
     else:
         who = c.speaker or c.role
-    parts = [place, who, c.date, f"《{c.title}》" if c.title else "", f"第{c.paragraph}段"]
+    where = f"第{c.paragraph}段" if lang == "zh" else f"paragraph {c.paragraph}"
+    parts = [place, who, c.date, f"《{c.title}》" if c.title else "", where]
     return " · ".join(part for part in parts if part)
 
 

@@ -682,12 +682,14 @@ def inline_update(query: str, user_id: int = 1001) -> dict[str, Any]:
     }
 
 
-def callback_update(data: str, message: dict[str, Any], *, user_id: int = 1001) -> dict[str, Any]:
+def callback_update(
+    data: str, message: dict[str, Any], *, user_id: int = 1001, language: str = "zh"
+) -> dict[str, Any]:
     """A press on an inline button of ``message`` (a sendMessage the bot made)."""
     return {
         "callback_query": {
             "id": f"cb{next(_update_clock)}",
-            "from": _user(user_id),
+            "from": _user(user_id, language),
             "chat_instance": "42",
             "data": data,
             "message": _bot_message(message),

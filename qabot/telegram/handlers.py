@@ -28,7 +28,7 @@ from qabot.telegram.followup import elliptical, recent, rewrite, wants_more
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
-from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, say
+from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, names, say
 from qabot.types import Answer
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
@@ -72,16 +72,16 @@ class Handlers:
     async def district(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/district NAME|all — a per-chat filter, stored at once; group admins only."""
         message, chat = update.effective_message, update.effective_chat
-        choices = f"可选：{esc('、'.join(self.core.known))}，或 all（全部地区）。"
+        lang = language(update.effective_user)
+        choices = say(lang, "district_choices", names=esc(names(lang, self.core.known)))
         value = " ".join(context.args or [])
         if not value:
-            current = self.core.state.district(chat.id) or "全部地区"
-            await self.core.reply(
-                message, f"当前查找范围：{esc(current)}。\n用法：/district 北辰区\n{choices}"
-            )
+            current = self.core.state.district(chat.id) or say(lang, "every_district")
+            text = say(lang, "district_now", current=esc(current), choices=choices)
+            await self.core.reply(message, text)
             return
         if not await self._may_configure(update, context):
-            await self.core.reply(message, "在群组里只有管理员可以修改查找范围。")
+            await self.core.reply(message, say(lang, "admins_only_district"))
             return
         try:
             name = (
@@ -90,17 +90,14 @@ class Handlers:
                 else self.core.engine.resolve_district(value)
             )
         except UsageError:
-            await self.core.reply(message, f"不认识这个地区：{esc(value)}。\n{choices}")
+            text = say(lang, "unknown_district", value=esc(value), choices=choices)
+            await self.core.reply(message, text)
             return
         self.core.state.set_district(chat.id, name)
         if name is None:
-            await self.core.reply(message, "好的，现在在全部地区的文档中查找。")
+            await self.core.reply(message, say(lang, "district_all"))
         else:
-            await self.core.reply(
-                message,
-                f"好的，这个对话今后只在 <b>{esc(name)}</b> 的文档中查找（重启后依然有效）。"
-                "发送 /district all 取消。",
-            )
+            await self.core.reply(message, say(lang, "district_set", name=esc(name)))
 
     async def _may_configure(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """In a group, only its administrators (or the group posting anonymously) may."""
@@ -143,14 +140,12 @@ class Handlers:
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/forget — delete this chat's stored answers and settings."""
+        lang = language(update.effective_user)
         if not await self._may_configure(update, context):
-            await self.core.reply(update.effective_message, "在群组里只有管理员可以删除记录。")
+            await self.core.reply(update.effective_message, say(lang, "admins_only_forget"))
             return
         count = self.core.state.forget(update.effective_chat.id)
-        await self.core.reply(
-            update.effective_message,
-            say(language(update.effective_user), "forgotten", count=count),
-        )
+        await self.core.reply(update.effective_message, say(lang, "forgotten", count=count))
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = language(update.effective_user)
@@ -292,7 +287,7 @@ class Handlers:
                     await core.reply(message, say(lang, "chitchat", example=example))
                     core.state.mark_handled(message.chat_id, message.message_id, edit_date)
                 else:
-                    await self._reply_answer(context, message, answer, edit_date, note)
+                    await self._reply_answer(context, message, answer, edit_date, note, lang)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
             await core.reply(message, say(lang, "cannot_answer", reason=esc(exc)))
         except TimeoutError:  # the scheduler's time budget: the worker may still be busy
@@ -304,7 +299,8 @@ class Handlers:
             notice.cancel()
 
     def _problem(self, text: str, lang: str) -> str | None:
-        """A friendly reply for a question the engine would refuse (or cannot read), else None."""
+        """A friendly reply for a question the engine would refuse (or cannot read), else None.
+        An English question is asked like any other: the engine answers it in English."""
         example = esc(EXAMPLE_QUESTION)
         try:
             validate_question(text)
@@ -313,7 +309,7 @@ class Handlers:
             return say(
                 lang, key, example=example, length=len(text.strip()), limit=MAX_QUESTION_CHARS
             )
-        return say(lang, "english", example=example) if language(None, text) == "en" else None
+        return None
 
     async def _reply_answer(
         self,
@@ -322,13 +318,14 @@ class Handlers:
         answer: Answer,
         edit_date: int,
         note: str = "",
+        lang: str = "zh",
     ) -> None:
         """Store the answer and send it — or, for an edited question, edit the old reply (the
         same record, so a follow-up or /forget never finds the superseded one). ``note``: HTML
         put above a new answer (late after a restart; the question a follow-up was read as)."""
         core = self.core
         thread = message.message_thread_id if message.is_topic_message else None
-        record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)
+        record = answer_record(answer, chat_id=message.chat_id, thread_id=thread, lang=lang)
         earlier = core.state.answer_for_question(message.chat_id, message.message_id)
         log.info(
             "answered in chat %s: %d characters, no_answer=%s, %.0f ms",

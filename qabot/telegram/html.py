@@ -1,5 +1,6 @@
 """Telegram HTML: an answer page, a whole paragraph, /sources, /start and /help (Chinese, or
-English by the user's ``language_code``), and :func:`split_html` for the 4,096 limit.
+English: an answer record's ``lang``, the user's ``language_code``), and :func:`split_html`
+for the 4,096 limit.
 
 Every piece of document or user text goes through :func:`esc`; the only tags are Telegram's
 (``b``, ``i``, ``blockquote expandable``).
@@ -13,8 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS
-from qabot.render import mark_span, no_answer_text
+from qabot.render import CAVEAT, CAVEAT_EN, mark_span, no_answer_text
 from qabot.telegram.records import Record, page_passages, pages
+from qabot.telegram.texts import names, say
 from qabot.types import DocumentInfo
 
 # Telegram allows 4,096 characters a message (UTF-16 units, counted after the HTML is parsed);
@@ -34,12 +36,23 @@ def _passage_block(passage: dict[str, Any]) -> str:
     )
 
 
-def _answer_block(lines: Sequence[str], span: str | None) -> str:
+def _answer_block(lines: Sequence[str], span: str | None, lang: str) -> str:
     """The answer line with its value in bold, or a measures list / comparison as bullets."""
+    label = say(lang, "answer")
     if len(lines) > 1:
-        return "<b>答：</b>\n" + "\n".join(f"• {esc(line)}" for line in lines)
+        return label.rstrip() + "\n" + "\n".join(f"• {esc(line)}" for line in lines)
     line = esc(lines[0]) if lines else ""
-    return f"<b>答：</b>{mark_span(line, esc(span) if span else None, '<b>', '</b>')}"
+    return label + mark_span(line, esc(span) if span else None, "<b>", "</b>")
+
+
+def _refusal(record: Record, known: Sequence[str]) -> str:
+    """Why the question is refused (the engine's notice, in the question's language) and,
+    when passages follow, that they are only the nearest ones."""
+    notice = record.get("notice") or no_answer_text(record["districts"], known)
+    caveat = CAVEAT if record.get("language", "zh") == "zh" else CAVEAT_EN
+    if record["passages"] and caveat.strip() not in notice:
+        notice += caveat
+    return esc(notice)
 
 
 def render_page(
@@ -54,39 +67,36 @@ def render_page(
     """One page of an answer: page 0 has the answer itself, later pages only more passages.
     ``inline``: a card sent with inline mode — it names its question and has no buttons."""
     shown = page_passages(record, page, page_size)
-    total = pages(record, page_size)
-    blocks = [f"<b>问：{esc(record['question'])}</b>"] if inline else []
+    total, lang = pages(record, page_size), record.get("lang", "zh")
+    blocks = [say(lang, "asked", question=esc(record["question"]))] if inline else []
     if page == 0:
         if record["districts"]:
-            blocks.append(f"<i>地区：{esc('、'.join(record['districts']))}</i>")
+            blocks.append(say(lang, "districts", names=esc(names(lang, record["districts"]))))
         if record["no_answer"]:
-            notice = record.get("notice") or no_answer_text(record["districts"], known)
-            blocks.append(esc(notice))
+            blocks.append(_refusal(record, known))
         else:
             # a record saved before answers had lines holds the answer as one line
             lines = record.get("lines", [record["answer"]])
-            blocks.append(_answer_block(lines, record.get("span")))
+            blocks.append(_answer_block(lines, record.get("span"), lang))
     else:
         first, last = page * page_size + 1, page * page_size + len(shown)
         numbers = f"{first}–{last}" if last > first else f"{first}"
-        blocks.append(
-            f"<i>「{esc(record['question'])}」的第 {numbers} 条结果"
-            f"（共 {len(record['passages'])} 条）</i>"
-        )
+        question, count = esc(record["question"]), len(record["passages"])
+        blocks.append(say(lang, "results", question=question, numbers=numbers, total=count))
     blocks.extend(_passage_block(p) for p in shown)
     if page == 0 and record["no_answer"]:
-        blocks.append(_suggestions(topics, district_filter))
+        blocks.append(_suggestions(topics, district_filter, lang))
     if record["passages"] and not inline:
-        where = f"第 {page + 1}/{total} 页 · " if total > 1 else ""
-        blocks.append(f"<i>{where}点 [n] 全文 看整段，/sources 看本页全部段落</i>")
+        where = say(lang, "page_of", page=page + 1, total=total) if total > 1 else ""
+        blocks.append(say(lang, "footer", where=where))
     return "\n\n".join(blocks)
 
 
-def _suggestions(topics: Sequence[DocumentInfo], district_filter: str | None) -> str:
-    lines = ["<b>可以问这些地区和主题：</b>"]
+def _suggestions(topics: Sequence[DocumentInfo], district_filter: str | None, lang: str) -> str:
+    lines = [say(lang, "suggest")]
     lines.extend(f"• {esc(doc.label())}" for doc in topics)
     if district_filter:
-        lines.append(f"当前只在 {esc(district_filter)} 中查找；发送 /district all 查全部地区。")
+        lines.append(say(lang, "filtered", district=esc(district_filter)))
     return "\n".join(lines)
 
 
@@ -99,7 +109,7 @@ def render_sources(
     record: Record, page: int, page_size: int, paragraph: Callable[[dict[str, Any]], str]
 ) -> str:
     """/sources: the whole paragraphs (``paragraph(passage)``) of the page an answer shows."""
-    blocks = [f"<b>完整段落</b>（问题：{esc(record['question'])}）"]
+    blocks = [say(record.get("lang", "zh"), "sources", question=esc(record["question"]))]
     for p in page_passages(record, page, page_size):
         blocks.append(f"<b>[{p['rank']}]</b> {render_paragraph(p['citation'], paragraph(p))}")
     return "\n\n".join(blocks)
