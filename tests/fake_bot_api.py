@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import itertools
 import json
 import math
@@ -52,6 +53,7 @@ JSON_FIELDS = {
 }
 # Methods that post or change a message in a chat: the ones Telegram's flood control counts.
 COUNTED = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}
+MESSAGE_LIMIT = 4096  # UTF-16 units of a message's text after its HTML is parsed
 LONG_POLL_CAP = 0.3  # seconds a getUpdates waits for an update before answering []
 
 
@@ -287,7 +289,14 @@ class FakeBotAPI:
     def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
 
+    @staticmethod
+    def _check_length(text: str) -> None:
+        """Telegram's limit: 4,096 UTF-16 units of the text after the HTML is parsed."""
+        if utf16_len(html.unescape(re.sub(r"<[^>]*>", "", text))) > MESSAGE_LIMIT:
+            raise _ApiError(400, "Bad Request: message is too long")
+
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_length(params["text"])
         message = self._message(params, params["text"])
         with self._cond:
             self.messages[(message["chat"]["id"], message["message_id"])] = {
@@ -311,6 +320,7 @@ class FakeBotAPI:
             return self._message(params, new["text"])
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_length(params["text"])
         return self._edit(params, text=params["text"], reply_markup=params.get("reply_markup"))
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:

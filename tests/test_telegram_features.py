@@ -77,6 +77,7 @@ def test_feedback_votes_reasons_and_export(
         ("up", None, "telegram"),
     ]
     assert entries[0].question == QUESTION and entries[0].districts == ["北辰区"]
+    assert "6550亩" in entries[0].answer, "the answer line the vote was cast on"
     retrieved = answer_record(engine.ask(QUESTION, k=9))["passages"]
     assert entries[0].chunk_ids == [p["chunk_id"] for p in retrieved[:3]], "the page shown"
     assert "user" not in json.dumps(entries[0].__dict__), "never who asked"
@@ -84,6 +85,7 @@ def test_feedback_votes_reasons_and_export(
     assert store.export(out) == 1
     line = json.loads(out.read_text("utf-8"))
     assert line["question"] == QUESTION and line["feedback"]["reason"] == "wrong_district"
+    assert line["feedback"]["answer"] == entries[0].answer
     final = api.shown(1001, first["_message_id"])
     assert not {"👍", "👎", "找错地区"} & set(labels(final)), "voted: the buttons are gone"
 

@@ -19,9 +19,9 @@ from qabot.telegram.records import Record, page_passages, pages
 from qabot.telegram.texts import names, say
 from qabot.types import DocumentInfo
 
-# Telegram allows 4,096 characters a message (UTF-16 units, counted after the HTML is parsed);
-# the raw HTML is measured instead, which is always at least as long, with a margin.
-MESSAGE_LIMIT = 4000
+# Telegram allows 4,096 characters a message, counted in UTF-16 units after the HTML is
+# parsed: tags count nothing, an entity (&amp;) one character. split_html measures the same.
+MESSAGE_LIMIT = 4096
 EXAMPLE_QUESTIONS = (EXAMPLE_QUESTION, "宝坻区交付了几个还迁小区？", "东丽区和和平区怎么治理污染？")
 
 
@@ -212,6 +212,13 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _shown_len(token: str) -> int:
+    """What a token adds to a message's length as Telegram counts it (tags: nothing)."""
+    if token.startswith("<") and len(token) > 1:
+        return 0
+    return utf16_len(html.unescape(token) if token.startswith("&") else token)
+
+
 def _closing(opening: str) -> str:
     match = _TAG_NAME.match(opening)
     return f"</{match.group(1)}>" if match else ""
@@ -237,8 +244,17 @@ def _cut_rank(tokens: list[str], end: int, stack: list[str]) -> int | None:
     return None
 
 
+def _best_cut(cuts: dict[int, tuple[int, list[str], int]], limit: int) -> tuple[int, list[str]]:
+    """The best boundary: a paragraph break wherever it is; a lesser one only once the message
+    is at least half full (a line break right after a long citation left the citation alone
+    as a 41-character message); else the best there is."""
+    full = {rank: cut for rank, cut in cuts.items() if rank == 0 or cut[2] * 2 >= limit}
+    end, stack, _ = (full or cuts)[min(full or cuts)]
+    return end, stack
+
+
 def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Cut Telegram HTML into messages of at most ``limit`` UTF-16 units each.
+    """Cut Telegram HTML into messages of at most ``limit`` characters as Telegram counts them.
 
     Cuts at the last paragraph break (a blank line outside any tag) that fits, else at a line
     break, a sentence end, a comma, or between two characters — never inside a tag or an
@@ -249,30 +265,17 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     messages: list[str] = []
     start, carried = 0, []
     while start < len(tokens):
-        stack = list(carried)
-        size = sum(utf16_len(t) for t in carried)
-        best: dict[int, tuple[int, list[str]]] = {}
+        stack, size = list(carried), 0
+        cuts: dict[int, tuple[int, list[str], int]] = {}
         end = start
-        while end < len(tokens):
-            token = tokens[end]
-            after = _after(stack, token)
-            closing = sum(utf16_len(_closing(t)) for t in after)
-            if size + utf16_len(token) + closing > limit:
-                break
-            size += utf16_len(token)
-            stack = after
+        while end < len(tokens) and (end == start or size + _shown_len(tokens[end]) <= limit):
+            size += _shown_len(tokens[end])
+            stack = _after(stack, tokens[end])
             end += 1
             rank = _cut_rank(tokens, end, stack)
             if rank is not None:
-                best[rank] = (end, stack)
-        if end == len(tokens):
-            cut, open_tags = end, stack
-        elif best:
-            cut, open_tags = best[min(best)]
-        elif end > start:
-            cut, open_tags = end, stack
-        else:
-            raise ValueError(f"an HTML tag longer than {limit} characters cannot be sent")
+                cuts[rank] = (end, stack, size)
+        cut, open_tags = (end, stack) if end == len(tokens) or not cuts else _best_cut(cuts, limit)
         body = "".join(carried) + "".join(tokens[start:cut])
         body += "".join(_closing(t) for t in reversed(open_tags))
         if body.strip():

@@ -77,10 +77,11 @@ def page_passages(record: Record, page: int, page_size: int) -> list[dict[str, A
 
 
 def feedback_answer(record: Record, page_size: int) -> dict[str, Any]:
-    """The answer object :class:`~qabot.feedback.FeedbackStore` stores: the ids of the
-    passages on the pages up to the one shown (not every passage retrieved)."""
+    """The answer object :class:`~qabot.feedback.FeedbackStore` stores: the answer line and
+    the ids of the passages on the pages up to the one shown (not every passage retrieved)."""
     shown = record["passages"][: (record["page"] + 1) * page_size]
     return {
+        "answer": record["answer"],
         "districts": record["districts"],
         "no_answer": record["no_answer"],
         "passages": [{"chunk_id": p["chunk_id"]} for p in shown],
