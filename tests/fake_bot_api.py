@@ -503,10 +503,13 @@ class BotThread:
         rate_limiter: Any = None,
         live: Any = None,
         admin: Any = None,
+        generator: Any = None,
     ) -> None:
         from qabot.telegram import build_application
 
-        self.application = build_application(engine, config, rate_limiter, live=live, admin=admin)
+        self.application = build_application(
+            engine, config, rate_limiter, live=live, admin=admin, generator=generator
+        )
         self.config = config
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error: BaseException | None = None

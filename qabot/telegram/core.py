@@ -18,6 +18,7 @@ from qabot.embedders import load_embedder
 from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.feedback import FeedbackStore
+from qabot.generation.generator import Generator
 from qabot.live import LiveEngine
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.config import BotConfig
@@ -63,6 +64,7 @@ class BotCore:
     docs: list[DocumentInfo] = field(default_factory=list)
     live: LiveEngine | None = None
     admin: DocumentAdmin | None = None  # adds/removes documents (administrators only)
+    generator: Generator | None = None  # the optional model (issue 20): telegram/generated.py
 
     @classmethod
     def create(
@@ -71,11 +73,13 @@ class BotCore:
         config: BotConfig,
         live: LiveEngine | None = None,
         admin: DocumentAdmin | None = None,
+        generator: Generator | None = None,
     ) -> BotCore:
         state = ChatState(config.state_path, config.retention_days)
         return cls(
             live=live,
             admin=admin,
+            generator=generator,
             engine=engine,
             slow_engine=slow_lane_engine(engine),
             config=config,
@@ -105,6 +109,8 @@ class BotCore:
     def close(self) -> None:
         self.scheduler.shutdown()
         self.state.close()
+        if self.generator is not None:
+            self.generator.close()
 
     def paragraph(self, passage: dict[str, Any]) -> str:
         """The whole source paragraph of a stored passage (the passage itself if the index

@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
+from qabot.telegram import generated
 from qabot.telegram.backlog import Backlog, Notice
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, log
@@ -334,6 +335,8 @@ class Handlers:
             record["no_answer"],
             answer.latency_ms,
         )
+        if core.generator is not None and not answer.no_answer:
+            generated.start(record, core.generator)  # the message says the model is writing
         if edit_date and earlier and earlier["message_id"]:
             record["message_id"], record["key"] = earlier["message_id"], earlier["key"]
             core.state.save(record, newest=True)
@@ -351,6 +354,8 @@ class Handlers:
             record["message_id"] = sent.message_id
             core.state.attach(record)
         core.state.mark_handled(message.chat_id, message.message_id, edit_date, record["key"])
+        if record.get("generating"):
+            await generated.stream(core, context, record, answer)
 
     async def _typing(self, message: Message) -> None:
         """Show "typing…" once an answer takes a moment, and keep it visible while the engine

@@ -16,7 +16,7 @@ from typing import Any
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS
 from qabot.render import CAVEAT, CAVEAT_EN, mark_span, no_answer_text
 from qabot.telegram.records import Record, page_passages, pages
-from qabot.telegram.texts import names, say
+from qabot.telegram.texts import generation_notice, names, say
 from qabot.types import DocumentInfo
 
 # Telegram allows 4,096 characters a message, counted in UTF-16 units after the HTML is
@@ -43,6 +43,19 @@ def _answer_block(lines: Sequence[str], span: str | None, lang: str) -> str:
         return label.rstrip() + "\n" + "\n".join(f"• {esc(line)}" for line in lines)
     line = esc(lines[0]) if lines else ""
     return label + mark_span(line, esc(span) if span else None, "<b>", "</b>")
+
+
+def _generated(record: Record, lang: str) -> str:
+    """The model's checked sentences (and, while it writes, that it does), or the notice
+    saying why its answer is not shown; the extractive answer follows it."""
+    text, notice = record.get("generated"), generation_notice(lang, record)
+    if record.get("generating"):
+        head = say(lang, "generated_head", model=esc(record["model"]))
+        return f"{head}\n{esc(text or '')}<i>{say(lang, 'writing')}</i>"
+    if not text:
+        return f"<i>{esc(notice)}</i>"
+    head = say(lang, "generated_head", model=esc(record["model"]))
+    return f"{head}\n{esc(text)}" + (f"\n<i>{esc(notice)}</i>" if notice else "")
 
 
 def _refusal(record: Record, known: Sequence[str]) -> str:
@@ -72,6 +85,8 @@ def render_page(
     if page == 0:
         if record["districts"]:
             blocks.append(say(lang, "districts", names=esc(names(lang, record["districts"]))))
+        if record.get("model"):  # a model was asked (issue 20): its checked text first
+            blocks.append(_generated(record, lang))
         if record["no_answer"]:
             blocks.append(_refusal(record, known))
         else:

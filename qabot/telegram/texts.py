@@ -180,6 +180,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "段落 {paragraphs}，片段 {chunks}",
         "{paragraphs} paragraphs, {chunks} chunks",
     ),
+    # generated answers (telegram/generated.py)
+    "generated_head": (
+        "<b>模型回答</b>（{model}，已逐句核对引用）：",
+        "<b>Model answer</b> ({model}, each sentence checked against its source):",
+    ),
+    "writing": ("（正在生成…）", " (writing…)"),
+    "generation_failed": (
+        "模型回答出错，以下是摘录的答案。",
+        "The model's answer could not be used ({status}); the quoted answer follows.",
+    ),
+    "generation_partial": (
+        "模型回答出错，只显示已核对的部分。",
+        "The model's answer broke off ({status}); only its checked part is shown.",
+    ),
+    "generation_dropped": (
+        "删去了{count}句无法在引用段落中核对的句子。",
+        "{count} sentence(s) that could not be checked against the passages were removed.",
+    ),
 }
 REASONS_EN = {
     "off_topic": "Off topic",
@@ -226,6 +244,22 @@ def reason_label(lang: str, code: str) -> str:
 def names(lang: str, items: list[str] | tuple[str, ...]) -> str:
     """A list of names as the language writes one (「北辰区、东丽区」, "北辰区, 东丽区")."""
     return (", " if lang == "en" else "、").join(items)
+
+
+def generation_notice(lang: str, record: dict[str, object]) -> str:
+    """Why a model's answer is not (wholly) shown: the generator's own notice in Chinese,
+    the same facts in English."""
+    status, notice = (
+        record.get("generated_status") or "ok",
+        str(record.get("generated_notice") or ""),
+    )
+    if lang == "zh" and (notice or status == "ok"):
+        return notice
+    if status == "ok":
+        dropped = record.get("generated_dropped") or 0
+        return say(lang, "generation_dropped", count=dropped) if dropped else ""
+    key = "generation_partial" if record.get("generated") else "generation_failed"
+    return say(lang, key, status=status.replace("_", " "))
 
 
 def kind_name(lang: str, kind: str | None) -> str:
