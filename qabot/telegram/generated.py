@@ -36,12 +36,12 @@ def renumber(text: str, number: dict[int, int]) -> str:
     return _CITED.sub(lambda m: f"[{number.get(int(m.group(1)), int(m.group(1)))}]", text)
 
 
-def start(record: Record, generator: Generator) -> None:
+def mark_writing(record: Record, generator: Generator) -> None:
     """Mark ``record`` as waiting for the model (its first message says so)."""
     record.update(generated="", generating=True, model=generator.config.model)
 
 
-async def stream(
+async def stream_generated(
     core: BotCore, context: ContextTypes.DEFAULT_TYPE, record: Record, answer: Answer
 ) -> None:
     """Add the checked sentences to the message of ``record`` as they come (see above). The

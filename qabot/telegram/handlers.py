@@ -21,11 +21,11 @@ from telegram.ext import ContextTypes
 
 from qabot.engine import EXAMPLE_QUESTION, MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
-from qabot.telegram import generated
 from qabot.telegram.backlog import Backlog, Notice
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.followup import elliptical, recent, rewrite, wants_more
+from qabot.telegram.generated import mark_writing, stream_generated
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
@@ -336,7 +336,7 @@ class Handlers:
             answer.latency_ms,
         )
         if core.generator is not None and not answer.no_answer:
-            generated.start(record, core.generator)  # the message says the model is writing
+            mark_writing(record, core.generator)  # the message says the model is writing
         if edit_date and earlier and earlier["message_id"]:
             record["message_id"], record["key"] = earlier["message_id"], earlier["key"]
             core.state.save(record, newest=True)
@@ -355,7 +355,7 @@ class Handlers:
             core.state.attach(record)
         core.state.mark_handled(message.chat_id, message.message_id, edit_date, record["key"])
         if record.get("generating"):
-            await generated.stream(core, context, record, answer)
+            await stream_generated(core, context, record, answer)
 
     async def _typing(self, message: Message) -> None:
         """Show "typing…" once an answer takes a moment, and keep it visible while the engine
