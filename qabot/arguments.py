@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep retrying an unreachable Bot API this long at start-up, then exit 4 "
         "(default 120)",
     )
+    add_llm_flags(telegram, "also generated answers, streamed and checked (error if no model)")
     serve = sub.add_parser("serve", help="HTTP API and web chat page (extra 'web')")
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")

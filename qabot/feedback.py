@@ -2,8 +2,9 @@
 
 Why SQLite: several processes (a bot and a web server) may write at once, and a ``kill -9``
 must not lose what was already acknowledged to the user; WAL mode gives both with the
-standard library. What is stored: the question, the ids of the passages shown, the vote, the
-reason offered under 👎, the channel and the time — never who asked.
+standard library. What is stored: the question, the answer line shown, the ids of the
+passages shown, the vote, the reason offered under 👎, the channel and the time — never who
+asked.
 
 ``qabot feedback export FILE`` turns the 👎 questions into question-set lines (``answers``
 left empty, ``label: "todo"``) so they can be labelled and added to the evaluation set.
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     chunk_ids TEXT NOT NULL,
     no_answer INTEGER NOT NULL,
     vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-    reason TEXT
+    reason TEXT,
+    answer TEXT
 )
 """
 
@@ -71,6 +73,7 @@ class FeedbackEntry:
     no_answer: bool
     vote: Vote
     reason: str | None
+    answer: str = ""  # the answer line the vote was cast on ("" for entries before it was kept)
 
 
 class FeedbackStore:
@@ -83,6 +86,9 @@ class FeedbackStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+            if "answer" not in columns:  # a store written before the answer line was kept
+                db.execute("ALTER TABLE feedback ADD COLUMN answer TEXT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -111,7 +117,7 @@ class FeedbackStore:
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO feedback (created, channel, question, districts, chunk_ids,"
-                " no_answer, vote, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " no_answer, vote, reason, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     time.time(),
                     channel,
@@ -121,6 +127,7 @@ class FeedbackStore:
                     int(bool(answer.get("no_answer"))),
                     vote,
                     reason,
+                    answer.get("answer") or "",
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -133,7 +140,11 @@ class FeedbackStore:
             db.execute("UPDATE feedback SET reason = ? WHERE id = ?", (reason, entry_id))
 
     def entries(self, vote: Vote | None = None) -> list[FeedbackEntry]:
-        query = "SELECT * FROM feedback" + (" WHERE vote = ?" if vote else "") + " ORDER BY id"
+        query = (
+            "SELECT id, created, channel, question, districts, chunk_ids, no_answer, vote,"
+            " reason, answer FROM feedback"
+        )
+        query += (" WHERE vote = ?" if vote else "") + " ORDER BY id"
         with self._connect() as db:
             rows = db.execute(query, (vote,) if vote else ()).fetchall()
         return [
@@ -147,6 +158,7 @@ class FeedbackStore:
                 no_answer=bool(row[6]),
                 vote=row[7],
                 reason=row[8],
+                answer=row[9] or "",
             )
             for row in rows
         ]
@@ -164,6 +176,7 @@ class FeedbackStore:
                 "feedback": {
                     "reason": entry.reason,
                     "channel": entry.channel,
+                    "answer": entry.answer,
                     "shown": entry.chunk_ids,
                     "no_answer": entry.no_answer,
                     "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entry.created)),

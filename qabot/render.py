@@ -17,15 +17,17 @@ from qabot.types import Answer, Passage
 LABELS = {"zh": ("地区：", "答：", "第{}段"), "en": ("Districts: ", "Answer: ", "paragraph {}")}
 
 
-def citation(passage: Passage, language: str = "zh") -> str:
-    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》 · 第9段 (``paragraph 9`` in English)"""
+def citation(passage: Passage, lang: str = "zh") -> str:
+    """北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《标题》 · 第9段 (``lang`` en: "paragraph 9";
+    the names stay as the document writes them)."""
     c = passage.chunk
-    place = f"{c.district}（{c.city}）" if c.city and c.district else c.district or "未知地区"
+    unknown = "未知地区" if lang == "zh" else "district unknown"
+    place = f"{c.district}（{c.city}）" if c.city and c.district else c.district or unknown
     if c.speaker and c.role and c.speaker != c.role:
         who = f"{c.role} {c.speaker}"
     else:
         who = c.speaker or c.role
-    paragraph = LABELS.get(language, LABELS["zh"])[2].format(c.paragraph)
+    paragraph = LABELS.get(lang, LABELS["zh"])[2].format(c.paragraph)
     parts = [place, who, c.date, f"《{c.title}》" if c.title else "", paragraph]
     return " · ".join(part for part in parts if part)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import itertools
 import json
 import math
@@ -52,6 +53,7 @@ JSON_FIELDS = {
 }
 # Methods that post or change a message in a chat: the ones Telegram's flood control counts.
 COUNTED = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}
+MESSAGE_LIMIT = 4096  # UTF-16 units of a message's text after its HTML is parsed
 LONG_POLL_CAP = 0.3  # seconds a getUpdates waits for an update before answering []
 
 
@@ -82,6 +84,7 @@ class FakeBotAPI:
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {"url": ""}
         self._faults: dict[str, list[tuple[str, int]]] = {}
+        self._when: list[tuple[str, Callable[[dict[str, Any]], bool], tuple[str, int]]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
@@ -113,10 +116,20 @@ class FakeBotAPI:
             self._cond.notify_all()
         return update
 
-    def flood(self, method: str, retry_after: int = 1, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with 429 and ``retry_after``."""
+    def flood(
+        self,
+        method: str,
+        retry_after: int = 1,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (those whose parameters ``when``
+        accepts, if given) with 429 and ``retry_after``."""
         with self._cond:
-            self._faults.setdefault(method, []).extend([("429", retry_after)] * times)
+            if when is None:
+                self._faults.setdefault(method, []).extend([("429", retry_after)] * times)
+            else:
+                self._when.extend([(method, when, ("429", retry_after))] * times)
 
     def block(self, method: str, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with 403: the user blocked the bot."""
@@ -177,6 +190,17 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ the API
 
+    def _fault(self, method: str, params: dict[str, Any]) -> tuple[str, int] | None:
+        """The scripted fault for this call, if any (called holding the lock)."""
+        faults = self._faults.get(method)
+        if faults:
+            return faults.pop(0)
+        for n, (name, when, fault) in enumerate(self._when):
+            if name == method and when(params):
+                del self._when[n]
+                return fault
+        return None
+
     def _flooded(self, method: str, params: dict[str, Any]) -> tuple[str, int] | None:
         """Telegram-like per-chat token bucket: a 429 fault when the chat has no token left."""
         if self.flood_control is None or method not in COUNTED or "chat_id" not in params:
@@ -194,8 +218,7 @@ class FakeBotAPI:
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
         """(HTTP status, JSON body); body None means: drop the connection."""
         with self._cond:
-            faults = self._faults.get(method)
-            fault = faults.pop(0) if faults else self._flooded(method, params)
+            fault = self._fault(method, params) or self._flooded(method, params)
             call = Call(method, {**params, "_failed": True} if fault else params)
             if method != "sendMessage" or fault:
                 self._record(call)
@@ -266,7 +289,14 @@ class FakeBotAPI:
     def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
 
+    @staticmethod
+    def _check_length(text: str) -> None:
+        """Telegram's limit: 4,096 UTF-16 units of the text after the HTML is parsed."""
+        if utf16_len(html.unescape(re.sub(r"<[^>]*>", "", text))) > MESSAGE_LIMIT:
+            raise _ApiError(400, "Bad Request: message is too long")
+
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_length(params["text"])
         message = self._message(params, params["text"])
         with self._cond:
             self.messages[(message["chat"]["id"], message["message_id"])] = {
@@ -290,6 +320,7 @@ class FakeBotAPI:
             return self._message(params, new["text"])
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_length(params["text"])
         return self._edit(params, text=params["text"], reply_markup=params.get("reply_markup"))
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -472,10 +503,13 @@ class BotThread:
         rate_limiter: Any = None,
         live: Any = None,
         admin: Any = None,
+        generator: Any = None,
     ) -> None:
         from qabot.telegram import build_application
 
-        self.application = build_application(engine, config, rate_limiter, live=live, admin=admin)
+        self.application = build_application(
+            engine, config, rate_limiter, live=live, admin=admin, generator=generator
+        )
         self.config = config
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error: BaseException | None = None
@@ -661,12 +695,14 @@ def inline_update(query: str, user_id: int = 1001) -> dict[str, Any]:
     }
 
 
-def callback_update(data: str, message: dict[str, Any], *, user_id: int = 1001) -> dict[str, Any]:
+def callback_update(
+    data: str, message: dict[str, Any], *, user_id: int = 1001, language: str = "zh"
+) -> dict[str, Any]:
     """A press on an inline button of ``message`` (a sendMessage the bot made)."""
     return {
         "callback_query": {
             "id": f"cb{next(_update_clock)}",
-            "from": _user(user_id),
+            "from": _user(user_id, language),
             "chat_instance": "42",
             "data": data,
             "message": _bot_message(message),

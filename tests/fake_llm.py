@@ -30,6 +30,7 @@ class Reply:
     cut_after: int | None = None  # streamed: close the connection after this many chunks
     hang: float = 0.0  # seconds to wait before answering
     chunk_chars: int = 3  # streamed: characters per chunk
+    delay: float = 0.0  # streamed: seconds between chunks (a model writing slowly)
 
 
 class FakeLLM:
@@ -143,6 +144,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                     return  # no terminating chunk: the body is cut
                 self.wfile.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
                 self.wfile.flush()
+                if reply.delay and fake.stop.wait(reply.delay):
+                    return
             self.wfile.write(b"0\r\n\r\n")
 
     return Handler

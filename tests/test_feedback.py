@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,18 @@ def test_cli_export_and_stats(tmp_path: Path) -> None:
     assert json.loads(stats.stdout)["by_reason"] == {"other": 1}
     text = run_qabot("feedback", "stats", env=env)
     assert "1 👎" in text.stdout and "other" in text.stdout
+
+
+def test_the_answer_line_is_kept_and_an_older_store_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with closing(sqlite3.connect(path)) as db, db:  # the store as it was before the column
+        db.execute(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL,"
+            " channel TEXT NOT NULL, question TEXT NOT NULL, districts TEXT NOT NULL,"
+            " chunk_ids TEXT NOT NULL, no_answer INTEGER NOT NULL, vote TEXT NOT NULL, reason TEXT)"
+        )
+        db.execute("INSERT INTO feedback VALUES (1, 0, 'web', '旧问题', '[]', '[]', 0, 'up', NULL)")
+    store = FeedbackStore(path)
+    answer = {"answer": "种植春小麦6550亩。[1]", "districts": [], "passages": []}
+    store.record(channel="telegram", question="新问题", answer=answer, vote="down")
+    assert [e.answer for e in store.entries()] == ["", "种植春小麦6550亩。[1]"]

@@ -28,7 +28,7 @@ from qabot.errors import UsageError
 from qabot.feedback import state_dir
 from qabot.telegram import BotConfig, run_from_cli
 from qabot.telegram.config import RedactToken, api_base_url, parse_allow, read_token
-from qabot.telegram.html import render_page, split_html
+from qabot.telegram.html import render_page, render_paragraph, split_html, utf16_len
 from qabot.telegram.records import answer_record
 from qabot.telegram.scheduler import QuestionRateLimit
 
@@ -102,8 +102,8 @@ class TelegramHTML(HTMLParser):
 
 
 def check_html(text: str) -> str:
-    """Assert ``text`` is one valid Telegram HTML message; return its visible text."""
-    assert len(text) <= TELEGRAM_LIMIT
+    """Assert ``text`` is one valid Telegram HTML message; return its visible text (Telegram
+    counts the limit on that, after parsing)."""
     bare = re.sub(r"</?[a-z-]+(?:\s+[a-z-]+(?:=\"[^\"<>]*\")?)*\s*>", "", text)
     bare = re.sub(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);", "", bare)
     assert not re.search(r"[<>&]", bare), f"unescaped markup in {text[:200]!r}"
@@ -569,13 +569,25 @@ def test_split_html_reopens_tags_and_never_cuts_entities() -> None:
     parts = split_html(text, limit=1000)
     assert len(parts) > 5
     for part in parts:
-        check_html(part)
-        assert len(part) <= 1000
+        assert utf16_len(check_html(part)) <= 1000
     assert parts[0] == "<b>标题</b>", "the paragraph break is the first choice"
     assert all(p.startswith("<blockquote expandable>") for p in parts[1:])
     visible = "".join(html.unescape(re.sub(r"<[^>]+>", "", p)) for p in parts[1:])
     assert visible == "北辰&东丽，句子。" * 900
     assert split_html("短消息") == ["短消息"]
+
+
+def test_split_html_counts_what_telegram_counts_and_keeps_a_citation_with_its_text() -> None:
+    """Item 10: the limit is on the parsed text (an escaped ``&lt;`` is one character), and a
+    long paragraph's 41-character citation is not sent as a message of its own."""
+    escaped = render_paragraph("北辰区 · 区委书记 冯卫华 · 2020", "a<b" * 1300)
+    assert len(escaped) > TELEGRAM_LIMIT and split_html(escaped) == [escaped], "3,900 shown"
+    citation = "北辰区（天津市）· 区委书记 冯卫华 · 2020 · 《冯卫华专访》 · 第9段"
+    assert len(citation) == 41
+    parts = split_html(render_paragraph(citation, "粮食生产稳中有升，种植春小麦6550亩。" * 230))
+    assert len(parts) == 2 and citation in parts[0]
+    assert min(utf16_len(check_html(part)) for part in parts) > 41 * 2
+    assert all(utf16_len(check_html(part)) <= TELEGRAM_LIMIT for part in parts)
 
 
 def test_renderer_escapes_everything(engine: Engine) -> None:

@@ -77,6 +77,7 @@ def test_feedback_votes_reasons_and_export(
         ("up", None, "telegram"),
     ]
     assert entries[0].question == QUESTION and entries[0].districts == ["北辰区"]
+    assert "6550亩" in entries[0].answer, "the answer line the vote was cast on"
     retrieved = answer_record(engine.ask(QUESTION, k=9))["passages"]
     assert entries[0].chunk_ids == [p["chunk_id"] for p in retrieved[:3]], "the page shown"
     assert "user" not in json.dumps(entries[0].__dict__), "never who asked"
@@ -84,6 +85,7 @@ def test_feedback_votes_reasons_and_export(
     assert store.export(out) == 1
     line = json.loads(out.read_text("utf-8"))
     assert line["question"] == QUESTION and line["feedback"]["reason"] == "wrong_district"
+    assert line["feedback"]["answer"] == entries[0].answer
     final = api.shown(1001, first["_message_id"])
     assert not {"👍", "👎", "找错地区"} & set(labels(final)), "voted: the buttons are gone"
 
@@ -165,7 +167,7 @@ def test_greeting_english_caption_allow_list_forget_and_inline(
         inline = api.wait_for(lambda a: a.requests("answerInlineQuery"))[0].params
     assert "已收录的地区和文档" in greeting and "/ask" in greeting
     assert "How to use" in help_en and "/forget" in help_en
-    assert "please ask in Chinese" in hint and engine.examples()[0] in hint
+    assert "documents do not answer" in hint and "Districts:" in hint, "answered in English"
     assert "6550亩" in caption
     assert "已删除" in forgot["text"] and "还没有可以展示的回答" in after
     expired = api.requests("answerCallbackQuery")[-1].params

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,15 @@ def test_pending_max_age_setting_is_checked() -> None:
     for bad in ("soon", "0", "-5", "nan"):
         with pytest.raises(UsageError, match=PENDING_MAX_AGE_ENV):
             parse_seconds(PENDING_MAX_AGE_ENV, bad)
+
+
+def test_forget_also_deletes_the_chats_questions_not_yet_answered(tmp_path: Path) -> None:
+    """/forget deletes what the bot keeps of a chat, the queued questions' text included:
+    they are not answered after a restart, and other chats' are."""
+    state = ChatState(tmp_path / "state.sqlite3")
+    mine = [message_update(QUESTION), message_update("你好", edit_of=message_update("你"))]
+    other = message_update(QUESTION, user_id=1002)
+    for update_id, update in enumerate([*mine, other], start=1):
+        state.receive(update_id, {"update_id": update_id, **update})
+    state.forget(1001)
+    assert [update_id for update_id, _, _ in state.pending()] == [3]

@@ -39,6 +39,8 @@ from telegram.ext import (
 
 from qabot.engine import Engine, Settings
 from qabot.errors import UsageError
+from qabot.generation.frontend import generator_for
+from qabot.generation.generator import Generator
 from qabot.live import LiveEngine
 from qabot.telegram.callbacks import Callbacks
 from qabot.telegram.config import (
@@ -140,11 +142,13 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = None,
     live: LiveEngine | None = None,
     admin: DocumentAdmin | None = None,
+    generator: Generator | None = None,
 ) -> Application:
     """The PTB application: API base URL, HTML defaults, flood control, handlers; ``live``
-    switches it to each new index generation, ``admin`` takes administrators' files."""
+    switches it to each new index generation, ``admin`` takes administrators' files,
+    ``generator`` adds checked generated answers (streamed into the answer's message)."""
     protect_logs(config.token)
-    core = BotCore.create(engine, config, live, admin)
+    core = BotCore.create(engine, config, live, admin, generator)
 
     async def post_init(application: Application) -> None:
         for lang, commands in COMMANDS.items():
@@ -259,10 +263,14 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         startup_wait=_given(args, "startup_wait", DEFAULT_STARTUP_WAIT),
     )
     protect_logs(config.token)
+    generator = generator_for(args)  # before the model loads: a half configuration fails fast
+    if generator is not None:
+        log.info("generated answers from %s, checked sentence by sentence", generator.config.model)
     engine = Engine.open(settings)
     live = LiveEngine(engine, settings.index, settings.store)
     admin = DocumentAdmin(settings.docs, settings.index, live, settings.store)
-    serve(build_application(engine, config, live=live, admin=admin), config)
+    application = build_application(engine, config, live=live, admin=admin, generator=generator)
+    serve(application, config)
     logging.getLogger(__name__).info("stopped")
     return 0
 

@@ -14,9 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from qabot.feedback import REASONS
 from qabot.telegram.records import Record, page_passages, pages
+from qabot.telegram.texts import reason_label, say
 
 _DATA = re.compile(r"(pg|par|fb|why):([0-9a-f]{12}):([a-z_0-9]{1,16})")
-MORE = "更多结果 ›"
 
 
 @dataclass(frozen=True)
@@ -45,20 +45,23 @@ def _button(text: str, action: str, key: str, arg: object) -> InlineKeyboardButt
 def keyboard(record: Record, page_size: int) -> InlineKeyboardMarkup:
     """Passage buttons of the shown page, ‹ › paging, then 👍/👎 (or the 👎 reasons)."""
     key, page, total = record["key"], record["page"], pages(record, page_size)
+    lang = record.get("lang", "zh")  # labels in the asker's language (older records: Chinese)
     rows = []
     shown = page_passages(record, page, page_size)
     if shown:
-        rows.append([_button(f"[{p['rank']}] 全文", "par", key, p["rank"]) for p in shown])
+        rows.append(
+            [_button(say(lang, "whole", n=p["rank"]), "par", key, p["rank"]) for p in shown]
+        )
     nav = []
     if page > 0:
-        nav.append(_button("‹ 上一页", "pg", key, page - 1))
+        nav.append(_button(say(lang, "previous"), "pg", key, page - 1))
     if page + 1 < total:
-        nav.append(_button(MORE if page == 0 else "下一页 ›", "pg", key, page + 1))
+        nav.append(_button(say(lang, "more" if page == 0 else "next"), "pg", key, page + 1))
     if nav:
         rows.append(nav)
     if record["vote"] is None:
         rows.append([_button("👍", "fb", key, "up"), _button("👎", "fb", key, "down")])
     elif record["vote"] == "down" and record["reason"] is None:
-        reasons = [_button(label, "why", key, code) for code, label in REASONS.items()]
+        reasons = [_button(reason_label(lang, code), "why", key, code) for code in REASONS]
         rows.extend([reasons[:2], reasons[2:]])
     return InlineKeyboardMarkup(rows)

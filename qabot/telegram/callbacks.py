@@ -28,9 +28,8 @@ from qabot.telegram.buttons import keyboard, parse
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.html import render_page, render_paragraph, split_html
 from qabot.telegram.records import answer_record, feedback_answer, pages
-from qabot.telegram.texts import language, say
+from qabot.telegram.texts import language, reason_label, say
 
-EXPIRED = "这个结果已经过期了（回答只保留一段时间）。请重新提问。"
 INLINE_RESULTS = 3  # passages searched for an inline card (a chat answer searches 9)
 INLINE_DEBOUNCE = 0.6  # seconds of no typing before an inline query is searched
 INLINE_SLOTS = 1  # inline searches running at once: typists never take the questions' pool
@@ -51,8 +50,9 @@ class Callbacks:
         chat = query.message.chat.id if query.message else None
         record = self.core.state.answer(press.key, chat) if press and chat is not None else None
         if press is None or record is None:
-            await query.answer(EXPIRED, show_alert=True)
+            await query.answer(say(language(query.from_user), "expired"), show_alert=True)
             return
+        lang = record.get("lang", "zh")
         if record["message_id"] is None and query.message:  # killed before it was stored
             record["message_id"] = query.message.message_id
         size = self.core.config.page_size
@@ -80,7 +80,7 @@ class Callbacks:
                 vote=press.arg,
             )
             self.core.state.save(record)
-            await query.answer("谢谢反馈！" if press.arg == "up" else "哪里不对？请选一个原因。")
+            await query.answer(say(lang, "thanks_up" if press.arg == "up" else "thanks_down"))
             await self._buttons(query.message, record)
         elif press.action == "why" and press.arg in REASONS and record["feedback_id"]:
             if record["reason"] is not None:  # an old reason button: the first choice stands
@@ -89,7 +89,7 @@ class Callbacks:
             self.core.feedback.set_reason(record["feedback_id"], press.arg)
             record["reason"] = press.arg
             self.core.state.save(record)
-            await query.answer("谢谢，已记下：" + REASONS[press.arg])
+            await query.answer(say(lang, "reason_noted", reason=reason_label(lang, press.arg)))
             await self._buttons(query.message, record)
         else:  # a double tap on a vote, or a page that does not exist
             await query.answer()
@@ -127,13 +127,15 @@ class Callbacks:
             finally:
                 if self._typed.get(user) == query.id:
                     del self._typed[user]
-        record = answer_record(answer)
+        lang = language(query.from_user, question)
+        record = answer_record(answer, lang=lang)
         text = render_page(record, 0, core.config.page_size, core.known, core.docs, inline=True)
         results = [
             InlineQueryResultArticle(
                 id=record["key"],
-                title=("没有找到" if record["no_answer"] else "答：") + question[:40],
-                description=(record["answer"] or "文档中没有找到能回答这个问题的内容")[:100],
+                title=say(lang, "card_none" if record["no_answer"] else "card_answer")
+                + question[:40],
+                description=(record["answer"] or say(lang, "card_none_detail"))[:100],
                 input_message_content=InputTextMessageContent(
                     split_html(text)[0], parse_mode=ParseMode.HTML
                 ),
@@ -157,17 +159,17 @@ class Callbacks:
             user.id if user else None,
             chat.id if chat else None,
         )
-        refusal = "抱歉，这个机器人目前只对受邀用户开放。"
+        message = update.effective_message
+        text = (message.text or "") if message else ""
+        lang = language(user, "" if text.startswith("/") else text)  # a command is no language
         if update.callback_query:
-            await update.callback_query.answer(refusal, show_alert=True)
+            await update.callback_query.answer(say(lang, "invite_only", who=""), show_alert=True)
         elif update.inline_query:
             await update.inline_query.answer([], cache_time=60)
-        elif update.effective_message and self._addressed(update.effective_message, context):
-            private = update.effective_message.chat.type == ChatType.PRIVATE
-            who = f"你的用户 ID 是 <code>{user.id}</code>，" if user and private else ""
-            await update.effective_message.reply_text(
-                f"{refusal}{who}如需使用，请联系机器人的管理员。", do_quote=True
-            )
+        elif message and self._addressed(message, context):
+            private = message.chat.type == ChatType.PRIVATE
+            who = say(lang, "your_id", id=user.id) if user and private else ""
+            await message.reply_text(say(lang, "invite_only", who=who), do_quote=True)
         raise ApplicationHandlerStop
 
     @staticmethod

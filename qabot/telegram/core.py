@@ -18,6 +18,7 @@ from qabot.embedders import load_embedder
 from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.feedback import FeedbackStore
+from qabot.generation.generator import Generator
 from qabot.live import LiveEngine
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.config import BotConfig
@@ -64,6 +65,7 @@ class BotCore:
     examples: list[str] = field(default_factory=list)  # about the index's districts
     live: LiveEngine | None = None
     admin: DocumentAdmin | None = None  # adds/removes documents (administrators only)
+    generator: Generator | None = None  # the optional model (issue 20): telegram/generated.py
 
     @classmethod
     def create(
@@ -72,11 +74,13 @@ class BotCore:
         config: BotConfig,
         live: LiveEngine | None = None,
         admin: DocumentAdmin | None = None,
+        generator: Generator | None = None,
     ) -> BotCore:
         state = ChatState(config.state_path, config.retention_days)
         return cls(
             live=live,
             admin=admin,
+            generator=generator,
             engine=engine,
             slow_engine=slow_lane_engine(engine),
             config=config,
@@ -113,6 +117,8 @@ class BotCore:
     def close(self) -> None:
         self.scheduler.shutdown()
         self.state.close()
+        if self.generator is not None:
+            self.generator.close()
 
     def paragraph(self, passage: dict[str, Any]) -> str:
         """The whole source paragraph of a stored passage (the passage itself if the index

@@ -19,21 +19,22 @@ from telegram.ext import ContextTypes
 
 from qabot.errors import QabotError
 from qabot.telegram.core import BotCore, log
+from qabot.telegram.texts import language, say
 from qabot.uploads import Change
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's own limit for getFile
-ACTIONS = {"added": "已加入", "replaced": "已替换", "removed": "已删除"}
 
 
-def describe(change: Change) -> str:
+def describe(change: Change, lang: str = "zh") -> str:
     """The reply to an administrator: what was indexed (or removed)."""
     doc = change.document
-    place = doc.get("district") or "未识别地区"
+    place = doc.get("district") or say(lang, "no_district")
+    colon, gap = ("：", "　") if lang == "zh" else (": ", " · ")
+    size = say(lang, "document_size", paragraphs=doc["paragraphs"], chunks=doc["chunks"])
     return (
-        f"{ACTIONS[change.action]}：<b>{escape(doc.get('title') or doc['doc_id'])}</b>\n"
-        f"ID：<code>{escape(doc['doc_id'])}</code>　{escape(place)}"
-        f"{'　' + escape(doc['date']) if doc.get('date') else ''}\n"
-        f"段落 {doc['paragraphs']}，片段 {doc['chunks']}"
+        f"{say(lang, change.action)}{colon}<b>{escape(doc.get('title') or doc['doc_id'])}</b>\n"
+        f"ID{colon}<code>{escape(doc['doc_id'])}</code>{gap}{escape(place)}"
+        f"{gap + escape(doc['date']) if doc.get('date') else ''}\n{size}"
     )
 
 
@@ -48,47 +49,54 @@ class DocumentCommands:
         return bool(user and user.id in self.core.config.admins and self.core.admin)
 
     async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
+        message, lang = update.effective_message, language(update.effective_user)
         if not self._is_admin(update) or message.document is None:
-            await self.core.reply(message, "只有管理员可以添加文档。")
+            await self.core.reply(message, say(lang, "admins_only_add"))
             return
         document = message.document
         if (document.file_size or 0) > MAX_DOWNLOAD:
-            await self.core.reply(message, "文件超过 20 MB，无法添加。")
+            await self.core.reply(message, say(lang, "too_big"))
             return
         try:
             data = bytes(await (await document.get_file()).download_as_bytearray())
         except TelegramError as exc:
-            await self.core.reply(message, f"无法下载文件：{escape(str(exc))}")
+            await self.core.reply(message, say(lang, "no_download", error=escape(str(exc))))
             return
-        await self.core.reply(message, "正在建立索引，请稍候…")
+        await self.core.reply(message, say(lang, "indexing"))
         replace = (message.caption or "").strip().lower() == "replace"
-        await self._change(message, self.core.admin.add, document.file_name or "", data, replace)
+        name = document.file_name or ""
+        await self._change(message, lang, self.core.admin.add, name, data, replace)
 
     async def remove(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
+        message, lang = update.effective_message, language(update.effective_user)
         if not self._is_admin(update):
-            await self.core.reply(message, "只有管理员可以删除文档。")
+            await self.core.reply(message, say(lang, "admins_only_remove"))
             return
         if not context.args:
-            await self.core.reply(message, "用法：/remove 文档ID（见 /documents）")
+            await self.core.reply(message, say(lang, "remove_usage"))
             return
-        await self._change(message, self.core.admin.remove, context.args[0])
+        await self._change(message, lang, self.core.admin.remove, context.args[0])
 
     async def documents(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.core.refresh()
+        lang = language(update.effective_user)
         lines = [
-            f"<code>{escape(d.doc_id)}</code> {escape(d.label())}（{d.chunks} 片段）"
+            f"<code>{escape(d.doc_id)}</code> {escape(d.label())}"
+            + say(lang, "chunks", chunks=d.chunks)
             for d in self.core.docs
         ]
-        await self.core.reply(update.effective_message, "\n".join(lines) or "还没有文档。")
+        await self.core.reply(
+            update.effective_message, "\n".join(lines) or say(lang, "no_documents")
+        )
 
-    async def _change(self, message: Message, call: Callable[..., Change], *args: object) -> None:
+    async def _change(
+        self, message: Message, lang: str, call: Callable[..., Change], *args: object
+    ) -> None:
         try:
             change = await asyncio.to_thread(call, *args)
         except QabotError as exc:
             log.info("document change refused: %s", exc.reason)
-            await self.core.reply(message, f"未能完成：{escape(str(exc))}")
+            await self.core.reply(message, say(lang, "not_done", error=escape(str(exc))))
             return
         self.core.refresh()
-        await self.core.reply(message, describe(change))
+        await self.core.reply(message, describe(change, lang))

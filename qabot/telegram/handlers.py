@@ -9,7 +9,6 @@ retrieve on the worker pool, store, reply (or edit the previous reply).
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 import time
 from contextlib import suppress
@@ -22,13 +21,15 @@ from telegram.ext import ContextTypes
 
 from qabot.engine import MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
+from qabot.telegram.backlog import Backlog, Notice
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.followup import elliptical, recent, rewrite, wants_more
+from qabot.telegram.generated import mark_writing, stream_generated
 from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
-from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, say
+from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, names, say
 from qabot.types import Answer
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
@@ -48,9 +49,7 @@ class Handlers:
 
     def __init__(self, core: BotCore) -> None:
         self.core = core
-        self._notified: set[tuple[int, int]] = set()  # users told of their backlog
-        self._line: dict[tuple[int, int], list[int]] = {}  # each user's questions in hand
-        self._refused: dict[tuple[int, int], float] = {}  # user → end of the refused burst
+        self.backlog = Backlog(core)
         self._handling: set[tuple[int, int, int]] = set()  # (chat, message, edit) in progress
 
     # ------------------------------------------------------------------ commands
@@ -77,31 +76,28 @@ class Handlers:
     async def district(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/district NAME|all — a per-chat filter, stored at once; group admins only."""
         message, chat = update.effective_message, update.effective_chat
-        choices = f"可选：{esc('、'.join(self.core.known))}，或 all（全部地区）。"
+        lang = language(update.effective_user)
+        choices = say(lang, "district_choices", names=esc(names(lang, self.core.known)))
         value = " ".join(context.args or [])
         if not value:
-            current = self.core.state.district(chat.id) or "全部地区"
-            await self.core.reply(
-                message, f"当前查找范围：{esc(current)}。\n用法：/district 北辰区\n{choices}"
-            )
+            current = self.core.state.district(chat.id) or say(lang, "every_district")
+            text = say(lang, "district_now", current=esc(current), choices=choices)
+            await self.core.reply(message, text)
             return
         if not await self._may_configure(update, context):
-            await self.core.reply(message, "在群组里只有管理员可以修改查找范围。")
+            await self.core.reply(message, say(lang, "admins_only_district"))
             return
         try:
             name = self.core.engine.resolve_district(value)  # all, 全部, 不限…: None
         except UsageError:
-            await self.core.reply(message, f"不认识这个地区：{esc(value)}。\n{choices}")
+            text = say(lang, "unknown_district", value=esc(value), choices=choices)
+            await self.core.reply(message, text)
             return
         self.core.state.set_district(chat.id, name)
         if name is None:
-            await self.core.reply(message, "好的，现在在全部地区的文档中查找。")
+            await self.core.reply(message, say(lang, "district_all"))
         else:
-            await self.core.reply(
-                message,
-                f"好的，这个对话今后只在 <b>{esc(name)}</b> 的文档中查找（重启后依然有效）。"
-                "发送 /district all 取消。",
-            )
+            await self.core.reply(message, say(lang, "district_set", name=esc(name)))
 
     async def _may_configure(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """In a group, only its administrators (or the group posting anonymously) may."""
@@ -144,14 +140,12 @@ class Handlers:
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/forget — delete this chat's stored answers and settings."""
+        lang = language(update.effective_user)
         if not await self._may_configure(update, context):
-            await self.core.reply(update.effective_message, "在群组里只有管理员可以删除记录。")
+            await self.core.reply(update.effective_message, say(lang, "admins_only_forget"))
             return
         count = self.core.state.forget(update.effective_chat.id)
-        await self.core.reply(
-            update.effective_message,
-            say(language(update.effective_user), "forgotten", count=count),
-        )
+        await self.core.reply(update.effective_message, say(lang, "forgotten", count=count))
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = language(update.effective_user)
@@ -254,17 +248,31 @@ class Handlers:
         who = (chat.id, user.id if user else chat.id)
         wait = core.rate.check(who[1])
         if wait:
-            await self._refuse(message, who, wait, lang)
+            await self.backlog.refuse(message, who, wait, lang)
             core.state.mark_handled(chat.id, message.message_id, edit_date)
             return
-        line = self._line.setdefault(who, [])
-        line.append(message.message_id)
-        notice = asyncio.create_task(self._queue_notice(message, who, lang))
+        with self.backlog.holding(who, message.message_id):
+            await self._answer(context, message, question, district, lang, note, edit_date, who)
+
+    async def _answer(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: Message,
+        question: str,
+        district: str | None,
+        lang: str,
+        note: str,
+        edit_date: int,
+        who: tuple[int, int],
+    ) -> None:
+        """Wait for the user's turn, retrieve on the pool, reply (after the queue notice)."""
+        core = self.core
+        notice = Notice(self.backlog, message, who, lang)
         try:
             async with core.scheduler.turn(who):
                 typing = asyncio.create_task(self._typing(message))
                 try:
-                    district = core.state.district(chat.id) or district
+                    district = core.state.district(message.chat_id) or district
                     slow = len(question) > SLOW_CHARS
                     answer = await core.scheduler.run(
                         partial(
@@ -275,41 +283,26 @@ class Handlers:
                     )
                 finally:
                     typing.cancel()
+                await notice.delivered()
                 if answer.answer_type == "chitchat":  # hello, thanks: no passages to vote on
                     example = esc(core.example)
                     await core.reply(message, say(lang, "chitchat", example=example))
-                    core.state.mark_handled(chat.id, message.message_id, edit_date)
+                    core.state.mark_handled(message.chat_id, message.message_id, edit_date)
                 else:
-                    await self._reply_answer(context, message, answer, edit_date, note)
+                    await self._reply_answer(context, message, answer, edit_date, note, lang)
         except UsageError as exc:  # e.g. a district the index lost since it was chosen
             await core.reply(message, say(lang, "cannot_answer", reason=esc(exc)))
         except TimeoutError:  # the scheduler's time budget: the worker may still be busy
             await core.reply(message, say(lang, "timed_out"))
         except IndexStateError as exc:  # the index failed while answering (Milvus): no traceback
-            log.warning("question in chat %s not answered: %s", chat.id, exc)
+            log.warning("question in chat %s not answered: %s", message.chat_id, exc)
             await core.reply(message, say(lang, "index_unavailable"))
         finally:
             notice.cancel()
-            line.remove(message.message_id)
-            if not line:
-                del self._line[who]
-                self._notified.discard(who)
-
-    async def _refuse(self, message: Message, who: tuple[int, int], wait: float, lang: str) -> None:
-        """Over the rate limit: one refusal per burst, after the answers to the questions
-        before it (the user's turn), giving the wait as it is when sent."""
-        now = time.monotonic()
-        if self._refused.get(who, 0.0) > now:
-            return  # this burst was already told
-        self._refused[who] = now + wait
-        async with self.core.scheduler.turn(who):
-            wait = self.core.rate.retry_in(who[1]) or wait
-            limit = self.core.config.rate_limit
-            text = say(lang, "rate_limited", limit=limit, seconds=math.ceil(wait))
-            await self.core.reply(message, text)
 
     def _problem(self, text: str, lang: str) -> str | None:
-        """A friendly reply for a question the engine would refuse (or cannot read), else None."""
+        """A friendly reply for a question the engine would refuse (or cannot read), else None.
+        An English question is asked like any other: the engine answers it in English."""
         example = esc(self.core.example)
         try:
             validate_question(text)
@@ -318,7 +311,7 @@ class Handlers:
             return say(
                 lang, key, example=example, length=len(text.strip()), limit=MAX_QUESTION_CHARS
             )
-        return say(lang, "english", example=example) if language(None, text) == "en" else None
+        return None
 
     async def _reply_answer(
         self,
@@ -327,13 +320,14 @@ class Handlers:
         answer: Answer,
         edit_date: int,
         note: str = "",
+        lang: str = "zh",
     ) -> None:
         """Store the answer and send it — or, for an edited question, edit the old reply (the
         same record, so a follow-up or /forget never finds the superseded one). ``note``: HTML
         put above a new answer (late after a restart; the question a follow-up was read as)."""
         core = self.core
         thread = message.message_thread_id if message.is_topic_message else None
-        record = answer_record(answer, chat_id=message.chat_id, thread_id=thread)
+        record = answer_record(answer, chat_id=message.chat_id, thread_id=thread, lang=lang)
         earlier = core.state.answer_for_question(message.chat_id, message.message_id)
         log.info(
             "answered in chat %s: %d characters, no_answer=%s, %.0f ms",
@@ -342,6 +336,8 @@ class Handlers:
             record["no_answer"],
             answer.latency_ms,
         )
+        if core.generator is not None and not answer.no_answer:
+            mark_writing(record, core.generator)  # the message says the model is writing
         if edit_date and earlier and earlier["message_id"]:
             record["message_id"], record["key"] = earlier["message_id"], earlier["key"]
             core.state.save(record, newest=True)
@@ -359,6 +355,8 @@ class Handlers:
             record["message_id"] = sent.message_id
             core.state.attach(record)
         core.state.mark_handled(message.chat_id, message.message_id, edit_date, record["key"])
+        if record.get("generating"):
+            await stream_generated(core, context, record, answer)
 
     async def _typing(self, message: Message) -> None:
         """Show "typing…" once an answer takes a moment, and keep it visible while the engine
@@ -374,16 +372,3 @@ class Handlers:
                     else None,
                 )
             await asyncio.sleep(TYPING_EVERY)
-
-    async def _queue_notice(self, message: Message, who: tuple[int, int], lang: str) -> None:
-        """「排队中…」 once per backlog when a question waits more than a few seconds, with
-        the number of the user's questions ahead of it."""
-        await asyncio.sleep(self.core.config.queue_notice)
-        if who in self._notified:
-            return
-        self._notified.add(who)
-        line = self._line.get(who, [])
-        ahead = line.index(message.message_id) if message.message_id in line else 0
-        text = say(lang, "queued_behind", ahead=ahead) if ahead else say(lang, "queued")
-        with suppress(TelegramError):
-            await self.core.reply(message, text)

@@ -1,5 +1,6 @@
 """Telegram HTML: an answer page, a whole paragraph, /sources, /start and /help (Chinese, or
-English by the user's ``language_code``), and :func:`split_html` for the 4,096 limit.
+English: an answer record's ``lang``, the user's ``language_code``), and :func:`split_html`
+for the 4,096 limit.
 
 Every piece of document or user text goes through :func:`esc`; the only tags are Telegram's
 (``b``, ``i``, ``blockquote expandable``).
@@ -13,14 +14,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from qabot.engine import MAX_QUESTION_CHARS
-from qabot.render import mark_span, no_answer_text
+from qabot.render import CAVEAT, CAVEAT_EN, mark_span, no_answer_text
 from qabot.sentences import SENTENCE_STOPS
 from qabot.telegram.records import Record, page_passages, pages
+from qabot.telegram.texts import generation_notice, names, say
 from qabot.types import DocumentInfo
 
-# Telegram allows 4,096 characters a message (UTF-16 units, counted after the HTML is parsed);
-# the raw HTML is measured instead, which is always at least as long, with a margin.
-MESSAGE_LIMIT = 4000
+# Telegram allows 4,096 characters a message, counted in UTF-16 units after the HTML is
+# parsed: tags count nothing, an entity (&amp;) one character. split_html measures the same.
+MESSAGE_LIMIT = 4096
 
 
 def esc(text: object) -> str:
@@ -34,12 +36,36 @@ def _passage_block(passage: dict[str, Any]) -> str:
     )
 
 
-def _answer_block(lines: Sequence[str], span: str | None) -> str:
+def _answer_block(lines: Sequence[str], span: str | None, lang: str) -> str:
     """The answer line with its value in bold, or a measures list / comparison as bullets."""
+    label = say(lang, "answer")
     if len(lines) > 1:
-        return "<b>答：</b>\n" + "\n".join(f"• {esc(line)}" for line in lines)
+        return label.rstrip() + "\n" + "\n".join(f"• {esc(line)}" for line in lines)
     line = esc(lines[0]) if lines else ""
-    return f"<b>答：</b>{mark_span(line, esc(span) if span else None, '<b>', '</b>')}"
+    return label + mark_span(line, esc(span) if span else None, "<b>", "</b>")
+
+
+def _generated(record: Record, lang: str) -> str:
+    """The model's checked sentences (and, while it writes, that it does), or the notice
+    saying why its answer is not shown; the extractive answer follows it."""
+    text, notice = record.get("generated"), generation_notice(lang, record)
+    if record.get("generating"):
+        head = say(lang, "generated_head", model=esc(record["model"]))
+        return f"{head}\n{esc(text or '')}<i>{say(lang, 'writing')}</i>"
+    if not text:
+        return f"<i>{esc(notice)}</i>"
+    head = say(lang, "generated_head", model=esc(record["model"]))
+    return f"{head}\n{esc(text)}" + (f"\n<i>{esc(notice)}</i>" if notice else "")
+
+
+def _refusal(record: Record, known: Sequence[str]) -> str:
+    """Why the question is refused (the engine's notice, in the question's language) and,
+    when passages follow, that they are only the nearest ones."""
+    notice = record.get("notice") or no_answer_text(record["districts"], known)
+    caveat = CAVEAT if record.get("language", "zh") == "zh" else CAVEAT_EN
+    if record["passages"] and caveat.strip() not in notice:
+        notice += caveat
+    return esc(notice)
 
 
 def render_page(
@@ -54,39 +80,38 @@ def render_page(
     """One page of an answer: page 0 has the answer itself, later pages only more passages.
     ``inline``: a card sent with inline mode — it names its question and has no buttons."""
     shown = page_passages(record, page, page_size)
-    total = pages(record, page_size)
-    blocks = [f"<b>问：{esc(record['question'])}</b>"] if inline else []
+    total, lang = pages(record, page_size), record.get("lang", "zh")
+    blocks = [say(lang, "asked", question=esc(record["question"]))] if inline else []
     if page == 0:
         if record["districts"]:
-            blocks.append(f"<i>地区：{esc('、'.join(record['districts']))}</i>")
+            blocks.append(say(lang, "districts", names=esc(names(lang, record["districts"]))))
+        if record.get("model"):  # a model was asked (issue 20): its checked text first
+            blocks.append(_generated(record, lang))
         if record["no_answer"]:
-            notice = record.get("notice") or no_answer_text(record["districts"], known)
-            blocks.append(esc(notice))
+            blocks.append(_refusal(record, known))
         else:
             # a record saved before answers had lines holds the answer as one line
             lines = record.get("lines", [record["answer"]])
-            blocks.append(_answer_block(lines, record.get("span")))
+            blocks.append(_answer_block(lines, record.get("span"), lang))
     else:
         first, last = page * page_size + 1, page * page_size + len(shown)
         numbers = f"{first}–{last}" if last > first else f"{first}"
-        blocks.append(
-            f"<i>「{esc(record['question'])}」的第 {numbers} 条结果"
-            f"（共 {len(record['passages'])} 条）</i>"
-        )
+        question, count = esc(record["question"]), len(record["passages"])
+        blocks.append(say(lang, "results", question=question, numbers=numbers, total=count))
     blocks.extend(_passage_block(p) for p in shown)
     if page == 0 and record["no_answer"]:
-        blocks.append(_suggestions(topics, district_filter))
+        blocks.append(_suggestions(topics, district_filter, lang))
     if record["passages"] and not inline:
-        where = f"第 {page + 1}/{total} 页 · " if total > 1 else ""
-        blocks.append(f"<i>{where}点 [n] 全文 看整段，/sources 看本页全部段落</i>")
+        where = say(lang, "page_of", page=page + 1, total=total) if total > 1 else ""
+        blocks.append(say(lang, "footer", where=where))
     return "\n\n".join(blocks)
 
 
-def _suggestions(topics: Sequence[DocumentInfo], district_filter: str | None) -> str:
-    lines = ["<b>可以问这些地区和主题：</b>"]
+def _suggestions(topics: Sequence[DocumentInfo], district_filter: str | None, lang: str) -> str:
+    lines = [say(lang, "suggest")]
     lines.extend(f"• {esc(doc.label())}" for doc in topics)
     if district_filter:
-        lines.append(f"当前只在 {esc(district_filter)} 中查找；发送 /district all 查全部地区。")
+        lines.append(say(lang, "filtered", district=esc(district_filter)))
     return "\n".join(lines)
 
 
@@ -99,7 +124,7 @@ def render_sources(
     record: Record, page: int, page_size: int, paragraph: Callable[[dict[str, Any]], str]
 ) -> str:
     """/sources: the whole paragraphs (``paragraph(passage)``) of the page an answer shows."""
-    blocks = [f"<b>完整段落</b>（问题：{esc(record['question'])}）"]
+    blocks = [say(record.get("lang", "zh"), "sources", question=esc(record["question"]))]
     for p in page_passages(record, page, page_size):
         blocks.append(f"<b>[{p['rank']}]</b> {render_paragraph(p['citation'], paragraph(p))}")
     return "\n\n".join(blocks)
@@ -207,6 +232,13 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _shown_len(token: str) -> int:
+    """What a token adds to a message's length as Telegram counts it (tags: nothing)."""
+    if token.startswith("<") and len(token) > 1:
+        return 0
+    return utf16_len(html.unescape(token) if token.startswith("&") else token)
+
+
 def _closing(opening: str) -> str:
     match = _TAG_NAME.match(opening)
     return f"</{match.group(1)}>" if match else ""
@@ -232,8 +264,17 @@ def _cut_rank(tokens: list[str], end: int, stack: list[str]) -> int | None:
     return None
 
 
+def _best_cut(cuts: dict[int, tuple[int, list[str], int]], limit: int) -> tuple[int, list[str]]:
+    """The best boundary: a paragraph break wherever it is; a lesser one only once the message
+    is at least half full (a line break right after a long citation left the citation alone
+    as a 41-character message); else the best there is."""
+    full = {rank: cut for rank, cut in cuts.items() if rank == 0 or cut[2] * 2 >= limit}
+    end, stack, _ = (full or cuts)[min(full or cuts)]
+    return end, stack
+
+
 def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Cut Telegram HTML into messages of at most ``limit`` UTF-16 units each.
+    """Cut Telegram HTML into messages of at most ``limit`` characters as Telegram counts them.
 
     Cuts at the last paragraph break (a blank line outside any tag) that fits, else at a line
     break, a sentence end, a comma, or between two characters — never inside a tag or an
@@ -244,30 +285,17 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     messages: list[str] = []
     start, carried = 0, []
     while start < len(tokens):
-        stack = list(carried)
-        size = sum(utf16_len(t) for t in carried)
-        best: dict[int, tuple[int, list[str]]] = {}
+        stack, size = list(carried), 0
+        cuts: dict[int, tuple[int, list[str], int]] = {}
         end = start
-        while end < len(tokens):
-            token = tokens[end]
-            after = _after(stack, token)
-            closing = sum(utf16_len(_closing(t)) for t in after)
-            if size + utf16_len(token) + closing > limit:
-                break
-            size += utf16_len(token)
-            stack = after
+        while end < len(tokens) and (end == start or size + _shown_len(tokens[end]) <= limit):
+            size += _shown_len(tokens[end])
+            stack = _after(stack, tokens[end])
             end += 1
             rank = _cut_rank(tokens, end, stack)
             if rank is not None:
-                best[rank] = (end, stack)
-        if end == len(tokens):
-            cut, open_tags = end, stack
-        elif best:
-            cut, open_tags = best[min(best)]
-        elif end > start:
-            cut, open_tags = end, stack
-        else:
-            raise ValueError(f"an HTML tag longer than {limit} characters cannot be sent")
+                cuts[rank] = (end, stack, size)
+        cut, open_tags = (end, stack) if end == len(tokens) or not cuts else _best_cut(cuts, limit)
         body = "".join(carried) + "".join(tokens[start:cut])
         body += "".join(_closing(t) for t in reversed(open_tags))
         if body.strip():

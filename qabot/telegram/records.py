@@ -23,8 +23,11 @@ def new_key() -> str:
     return secrets.token_hex(6)
 
 
-def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = None) -> Record:
-    """An :class:`Answer` as a record, one passage per source paragraph, ranks renumbered."""
+def answer_record(
+    answer: Answer, *, chat_id: int = 0, thread_id: int | None = None, lang: str = "zh"
+) -> Record:
+    """An :class:`Answer` as a record, one passage per source paragraph, ranks renumbered;
+    ``lang``: the asker's language, for the labels and buttons around the quotes."""
     shown, number = shown_passages(answer)
     passages = [
         {
@@ -35,7 +38,7 @@ def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = N
             "district": p.chunk.district,
             "excerpt": p.excerpt,
             "text": p.chunk.text,
-            "citation": citation(p),
+            "citation": citation(p, lang),
         }
         for p in shown
     ]
@@ -52,6 +55,8 @@ def answer_record(answer: Answer, *, chat_id: int = 0, thread_id: int | None = N
         "lines": lines,
         "span": answer.answer_span.text if answer.answer_span and not answer.no_answer else None,
         "notice": answer.notice,
+        "language": answer.language,  # the question's (the notice is written in it)
+        "lang": lang,
         "passages": passages,
         "page": 0,
         "vote": None,
@@ -72,10 +77,11 @@ def page_passages(record: Record, page: int, page_size: int) -> list[dict[str, A
 
 
 def feedback_answer(record: Record, page_size: int) -> dict[str, Any]:
-    """The answer object :class:`~qabot.feedback.FeedbackStore` stores: the ids of the
-    passages on the pages up to the one shown (not every passage retrieved)."""
+    """The answer object :class:`~qabot.feedback.FeedbackStore` stores: the answer line and
+    the ids of the passages on the pages up to the one shown (not every passage retrieved)."""
     shown = record["passages"][: (record["page"] + 1) * page_size]
     return {
+        "answer": record["answer"],
         "districts": record["districts"],
         "no_answer": record["no_answer"],
         "passages": [{"chunk_id": p["chunk_id"]} for p in shown],

@@ -200,11 +200,18 @@ class ChatState:
     # ------------------------------------------------------------------ retention
 
     def forget(self, chat_id: int) -> int:
-        """/forget: delete everything stored about ``chat_id``; returns the answers deleted."""
+        """/forget: delete everything stored about ``chat_id`` — answers, settings, answered
+        marks and the messages received but not yet answered (their text is the user's
+        too); returns the answers deleted."""
         with self._lock, self._db:
             count = self._db.execute("DELETE FROM answers WHERE chat_id = ?", (chat_id,)).rowcount
             self._db.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
             self._db.execute("DELETE FROM handled WHERE chat_id = ?", (chat_id,))
+            self._db.execute(
+                "DELETE FROM pending WHERE coalesce(json_extract(payload, '$.message.chat.id'),"
+                " json_extract(payload, '$.edited_message.chat.id')) = ?",
+                (chat_id,),
+            )
         return count
 
     def prune(self) -> None:

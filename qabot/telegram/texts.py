@@ -1,9 +1,10 @@
 """Everything the bot says outside an answer, in Chinese and English.
 
 Every reply is in the user's language: English when the user's Telegram is in English
-(``language_code``) or the message itself is English, else Chinese. The answers themselves
-quote Chinese documents and stay Chinese. Placeholders are filled with ``str.format``;
-values that came from users must be escaped by the caller.
+(``language_code``) or the message itself is English, else Chinese — buttons, labels, page
+footers, alerts and notices alike (an answer record keeps its ``lang``, so the buttons of an
+old answer keep it too). The quoted answers stay in the documents' Chinese. Placeholders are
+filled with ``str.format``; values that came from users must be escaped by the caller.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 
 from telegram import User
 
+from qabot.feedback import REASONS
 from qabot.textnorm import is_cjk
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -28,11 +30,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "这条消息里没有可以检索的文字（只有符号或表情）。请用文字提问，例如：{example}",
         "There are no words to search for in that message (only symbols or emoji). Please "
         "ask in words, for example: {example}",
-    ),
-    "english": (
-        "请用中文提问，例如：{example}。/help 查看全部命令。",
-        "I answer from Chinese documents, so please ask in Chinese, for example: {example} "
-        "/help lists the commands.",
     ),
     "not_text": (
         "我只能读文字问题，看不懂{kind}。请直接用文字提问，例如：{example}",
@@ -88,6 +85,125 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Deleted this chat's {count} stored answers and its settings. The buttons under "
         "earlier answers no longer work.",
     ),
+    "admins_only_forget": (
+        "在群组里只有管理员可以删除记录。",
+        "In a group only its administrators can delete what is stored.",
+    ),
+    # /district
+    "district_now": (
+        "当前查找范围：{current}。\n用法：/district 北辰区\n{choices}",
+        "Searching: {current}.\nUsage: /district Beichen\n{choices}",
+    ),
+    "every_district": ("全部地区", "every district"),
+    "district_choices": ("可选：{names}，或 all（全部地区）。", "Choices: {names}, or all."),
+    "admins_only_district": (
+        "在群组里只有管理员可以修改查找范围。",
+        "In a group only its administrators can change where I search.",
+    ),
+    "unknown_district": (
+        "不认识这个地区：{value}。\n{choices}",
+        "I don't know that district: {value}.\n{choices}",
+    ),
+    "district_all": (
+        "好的，现在在全部地区的文档中查找。",
+        "OK: I now search the documents of every district.",
+    ),
+    "district_set": (
+        "好的，这个对话今后只在 <b>{name}</b> 的文档中查找（重启后依然有效）。"
+        "发送 /district all 取消。",
+        "OK: this chat now searches only the documents of <b>{name}</b> (kept across "
+        "restarts). Send /district all to undo.",
+    ),
+    # an answer page, its buttons and its footer
+    "asked": ("<b>问：{question}</b>", "<b>Q: {question}</b>"),
+    "districts": ("<i>地区：{names}</i>", "<i>Districts: {names}</i>"),
+    "answer": ("<b>答：</b>", "<b>Answer:</b> "),
+    "results": (
+        "<i>「{question}」的第 {numbers} 条结果（共 {total} 条）</i>",
+        "<i>Results {numbers} of {total} for “{question}”</i>",
+    ),
+    "page_of": ("第 {page}/{total} 页 · ", "Page {page}/{total} · "),
+    "footer": (
+        "<i>{where}点 [n] 全文 看整段，/sources 看本页全部段落</i>",
+        "<i>{where}[n] Full text: the whole paragraph; /sources: all of this page's</i>",
+    ),
+    "suggest": (
+        "<b>可以问这些地区和主题：</b>",
+        "<b>You can ask about these districts and topics:</b>",
+    ),
+    "filtered": (
+        "当前只在 {district} 中查找；发送 /district all 查全部地区。",
+        "Searching {district} only; send /district all to search every district.",
+    ),
+    "sources": (
+        "<b>完整段落</b>（问题：{question}）",
+        "<b>Whole paragraphs</b> (question: {question})",
+    ),
+    "whole": ("[{n}] 全文", "[{n}] Full text"),
+    "more": ("更多结果 ›", "More results ›"),
+    "previous": ("‹ 上一页", "‹ Previous"),
+    "next": ("下一页 ›", "Next ›"),
+    # button alerts, inline cards, the allow-list
+    "expired": (
+        "这个结果已经过期了（回答只保留一段时间）。请重新提问。",
+        "This result has expired (answers are kept for a while only). Please ask again.",
+    ),
+    "thanks_up": ("谢谢反馈！", "Thanks for the feedback!"),
+    "thanks_down": ("哪里不对？请选一个原因。", "What was wrong? Please pick a reason."),
+    "reason_noted": ("谢谢，已记下：{reason}", "Thanks, noted: {reason}"),
+    "card_answer": ("答：", "A: "),
+    "card_none": ("没有找到", "Not found: "),
+    "card_none_detail": (
+        "文档中没有找到能回答这个问题的内容",
+        "The documents do not answer this question",
+    ),
+    "invite_only": (
+        "抱歉，这个机器人目前只对受邀用户开放。{who}如需使用，请联系机器人的管理员。",
+        "Sorry, this bot is open to invited users only. {who}Ask its administrator for access.",
+    ),
+    "your_id": ("你的用户 ID 是 <code>{id}</code>，", "Your user id is <code>{id}</code>. "),
+    # documents, for administrators (telegram/documents.py)
+    "admins_only_add": ("只有管理员可以添加文档。", "Only administrators can add documents."),
+    "admins_only_remove": ("只有管理员可以删除文档。", "Only administrators can remove documents."),
+    "too_big": ("文件超过 20 MB，无法添加。", "The file is over 20 MB: it cannot be added."),
+    "no_download": ("无法下载文件：{error}", "Could not download the file: {error}"),
+    "indexing": ("正在建立索引，请稍候…", "Indexing, please wait…"),
+    "remove_usage": ("用法：/remove 文档ID（见 /documents）", "Usage: /remove ID (see /documents)"),
+    "chunks": ("（{chunks} 片段）", " ({chunks} chunks)"),
+    "no_documents": ("还没有文档。", "There are no documents yet."),
+    "not_done": ("未能完成：{error}", "Not done: {error}"),
+    "added": ("已加入", "Added"),
+    "replaced": ("已替换", "Replaced"),
+    "removed": ("已删除", "Removed"),
+    "no_district": ("未识别地区", "district not recognised"),
+    "document_size": (
+        "段落 {paragraphs}，片段 {chunks}",
+        "{paragraphs} paragraphs, {chunks} chunks",
+    ),
+    # generated answers (telegram/generated.py)
+    "generated_head": (
+        "<b>模型回答</b>（{model}，已逐句核对引用）：",
+        "<b>Model answer</b> ({model}, each sentence checked against its source):",
+    ),
+    "writing": ("（正在生成…）", " (writing…)"),
+    "generation_failed": (
+        "模型回答出错，以下是摘录的答案。",
+        "The model's answer could not be used ({status}); the quoted answer follows.",
+    ),
+    "generation_partial": (
+        "模型回答出错，只显示已核对的部分。",
+        "The model's answer broke off ({status}); only its checked part is shown.",
+    ),
+    "generation_dropped": (
+        "删去了{count}句无法在引用段落中核对的句子。",
+        "{count} sentence(s) that could not be checked against the passages were removed.",
+    ),
+}
+REASONS_EN = {
+    "off_topic": "Off topic",
+    "wrong_district": "Wrong district",
+    "missed": "In the documents but not found",
+    "other": "Other",
 }
 KINDS = {
     "sticker": ("贴纸", "stickers"),
@@ -118,6 +234,32 @@ def say(lang: str, key: str, **values: object) -> str:
     """The text ``key`` in ``lang`` (``zh`` or ``en``), placeholders filled."""
     zh, en = TEXTS[key]
     return (en if lang == "en" else zh).format(**values)
+
+
+def reason_label(lang: str, code: str) -> str:
+    """The label of the 👎 reason ``code`` in ``lang``."""
+    return REASONS_EN[code] if lang == "en" else REASONS[code]
+
+
+def names(lang: str, items: list[str] | tuple[str, ...]) -> str:
+    """A list of names as the language writes one (「北辰区、东丽区」, "北辰区, 东丽区")."""
+    return (", " if lang == "en" else "、").join(items)
+
+
+def generation_notice(lang: str, record: dict[str, object]) -> str:
+    """Why a model's answer is not (wholly) shown: the generator's own notice in Chinese,
+    the same facts in English."""
+    status, notice = (
+        record.get("generated_status") or "ok",
+        str(record.get("generated_notice") or ""),
+    )
+    if lang == "zh" and (notice or status == "ok"):
+        return notice
+    if status == "ok":
+        dropped = record.get("generated_dropped") or 0
+        return say(lang, "generation_dropped", count=dropped) if dropped else ""
+    key = "generation_partial" if record.get("generated") else "generation_failed"
+    return say(lang, key, status=status.replace("_", " "))
 
 
 def kind_name(lang: str, kind: str | None) -> str:
