@@ -14,10 +14,15 @@ import re
 from collections.abc import Sequence
 
 from qabot.types import AnswerLine
-from qabot.units import unit_fits
+from qabot.units import unit_fits, unit_kind
 from qabot.values import QUANTITY
 
 _BREAKDOWN = re.compile(r"(?:各|分别)[^，,。？?！!]{0,4}(?:多少|几)|各占|respectively|break ?down")
+# 10所学校里幼儿园有几所: a total the question states, then a count of some of it.
+_SUBSET = re.compile(
+    r"\d[\d.,]*(?:万|亿)?[个家项所栋名亩元人户座条位批场件][^。？?]{0,14}?(?:里|中|当中|之中)"
+    r"[^。？?]*(?:多少|几)"
+)
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -32,29 +37,35 @@ def _number(value: str) -> str:
 
 
 def asked_part(question: str) -> str:
-    """``breakdown`` or ``period`` for a question that asks for a part or a cumulative period
-    of a figure, else ``""``."""
+    """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
+    one kind) or ``period`` (a cumulative figure) for a question that asks for a part of a
+    figure, else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
+    if _SUBSET.search(question):
+        return "subset"
     return ""
 
 
 def gives_part(
-    part: str, lines: Sequence[AnswerLine], unit: tuple[str, ...] | None, quoted: Sequence[str]
+    part: str, lines: Sequence[AnswerLine], unit: tuple[str, ...] | None, question: str
 ) -> bool:
     """Whether the answer ``lines`` hold what a ``part`` question asks: for a breakdown, two
-    values of the ``unit`` asked that are not the figures the question ``quoted`` itself
-    (its numbers: 238 of 238个重大项目); for a period, the words of one."""
+    values of the ``unit`` asked — else of the kind of the total the question quotes
+    (3.13亿元: money) — that the question does not state itself; for a period, the words of
+    one."""
     text = "".join(line.text for line in lines)
-    if part == "breakdown":
+    if part in ("breakdown", "subset"):
+        stated = [m.group(0) for m in QUANTITY.finditer(question)]
+        kinds = unit or tuple({unit_kind(v) for v in stated}) or None
         values = {
             m.group(0)
             for m in QUANTITY.finditer(text)
-            if unit_fits(m.group(0), unit) and _number(m.group(0)) not in quoted
+            if unit_fits(m.group(0), kinds) and _number(m.group(0)) not in map(_number, stated)
         }
-        return len(values) >= 2
+        return len(values) >= (2 if part == "breakdown" else 1)
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
     return True
@@ -63,8 +74,8 @@ def gives_part(
 def notice(part: str, said: str, language: str) -> str:
     """Why a part question is refused, quoting what the documents ``said``."""
     if language == "en":
-        lack = "no breakdown" if part == "breakdown" else "no figure for the whole period"
+        lack = "no figure for the whole period" if part == "period" else "no breakdown"
         return f"The documents give only this ({said}); they give {lack}."
-    if part == "breakdown":
+    if part in ("breakdown", "subset"):
         return f"文档只给出总数（{said}）；没有分项的数字。"
     return f"文档只给出这些（{said}）；没有整个时期累计的数字。"

@@ -93,7 +93,10 @@ def make_query(
     in ``explicit`` when given; ``idf`` weighs focus words, ``tokenize`` is the index's."""
     districts = [explicit] if explicit else list(analysis.districts)
     words = [t for t in analysis.focus if not _is_compound(t, analysis.focus)]
-    comparison = analysis.answer_type == "comparison" or len(districts) > 1
+    # 分别/各自 with one district named is not a comparison (that district's 各项 are asked)
+    comparison = len(districts) > 1 or (
+        analysis.answer_type == "comparison" and len(districts) != 1
+    )
     base = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
     base["districts"] = districts
     return Query(
@@ -107,5 +110,5 @@ def make_query(
         terms=tokenize(analysis.search),
         searchable=bool(tokenize(analysis.query)),
         language=detect_language(question),
-        part="" if comparison else asked_part(f"{question} {analysis.query}"),
+        part="" if len(districts) > 1 else asked_part(f"{question} {analysis.query}"),
     )

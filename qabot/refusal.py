@@ -160,7 +160,7 @@ def confidence(
         names_ok=all(
             any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH]) for n in query.names
         ),
-        part_ok=gives_part(query.part, composed.lines, query.unit, query.numbers),
+        part_ok=gives_part(query.part, composed.lines, query.unit, query.query),
     )
 
 

@@ -1,0 +1,181 @@
+"""People who don't talk like the documents (issue 17): English questions, coverage by
+meaning, breakdown and period questions, questions about the documents themselves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qabot.engine import Engine
+from qabot.english import EnglishReader
+from qabot.meaning import NEAREST, Meaning, update_word_vectors
+from qabot.metadata import asked_fact
+from qabot.partial import asked_part, gives_part
+from qabot.types import AnswerLine
+
+from conftest import FakeEmbedder, tiny_engine
+
+# ------------------------------------------------------------------------------ English
+
+CORPUS_WORDS = {"小麦", "春小麦", "种植", "亩", "书记", "区委书记", "投资", "贫困", "户"}
+
+
+def reader() -> EnglishReader:
+    return EnglishReader.for_index(
+        CORPUS_WORDS.__contains__,
+        lambda word: 1.0,
+        {"beichen": "北辰区", "jinhaihu": "金海湖新区"},
+        ["冯卫华"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many mu of wheat did Beichen district plant?", "多少 亩 小麦 北辰区 种植"),
+        ("Who is the party secretary of Jinhaihu New District?", "谁 区委书记 金海湖新区"),
+        ("What did Feng Weihua say about investment?", "做了什么 冯卫华 投资"),
+        ("How many households in Beichen live in poverty?", "多少 户 北辰区 live 贫困"),
+        ("Did Beichen plant wheat in 2020?", "北辰区 种植 小麦 2020吗"),
+    ],
+)
+def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
+    question: str, expected: str
+) -> None:
+    assert reader().to_chinese(question) == expected
+
+
+def test_a_word_the_corpus_does_not_use_is_kept_so_it_still_counts_as_asked() -> None:
+    assert "helicopters" in reader().to_chinese("How many helicopters does Beichen have?").split()
+
+
+def test_english_question_is_answered_with_the_copied_chinese_value(engine: Engine) -> None:
+    answer = engine.ask("How many mu of spring wheat did Beichen district plant?")
+    assert not answer.no_answer and answer.language == "en"
+    assert answer.answer_span is not None and answer.answer_span.text == "6550亩"
+    assert answer.districts == ["北辰区"]
+
+
+# ------------------------------------------------------------------ coverage by meaning
+
+
+def test_word_vectors_are_built_once_and_extended(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    assert update_word_vectors(tmp_path, embedder, ["就业", "教育"]) == 2
+    assert update_word_vectors(tmp_path, embedder, ["就业", "教育"]) == 0
+    assert update_word_vectors(tmp_path, embedder, ["就业", "医疗"]) == 1
+    meaning = Meaning.load(tmp_path, embedder)
+    assert meaning is not None and set(meaning.index) == {"就业", "教育", "医疗"}
+
+
+def test_damaged_or_foreign_word_vectors_fall_back_to_strings(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    update_word_vectors(tmp_path, embedder, ["就业"])
+    assert Meaning.load(tmp_path, FakeEmbedder(dim=32)) is None  # another embedder's cache
+    (tmp_path / f"words-{embedder.id}.json").write_text("[1, 2", encoding="utf-8")
+    assert Meaning.load(tmp_path, embedder) is None
+    assert update_word_vectors(tmp_path, embedder, ["就业"]) == 1  # rebuilt, not a crash
+
+
+def test_nearest_words_are_ranked_over_the_whole_vocabulary() -> None:
+    embedder = FakeEmbedder()
+    words = [f"词{i:02d}" for i in range(40)] + ["找工作岗位", "工作岗位"]
+    meaning = Meaning(words, embedder.embed_queries(words), embedder)
+    near = meaning.nearest(["找工作岗位呢"])["找工作岗位呢"]
+    assert "找工作岗位" in near and len(near) <= NEAREST
+
+
+def test_shipped_vocabulary_covers_everyday_words_by_meaning(engine: Engine) -> None:
+    assert engine.meaning is not None
+    near = engine.meaning.nearest(["找工作", "看病"])
+    assert "就业" in near["找工作"] and "医疗" in near["看病"]
+
+
+def test_a_paraphrase_is_answered_not_refused(engine: Engine) -> None:
+    # 看病 is not in the passage, 医疗 is: covered by meaning, not refused
+    answer = engine.ask("北辰区看病方面做了什么？")
+    assert not answer.no_answer
+    assert np.isclose(answer.confidence.coverage, 1.0) or answer.confidence.coverage > 0.5
+
+
+# ------------------------------------------------------------- breakdowns and periods
+
+
+@pytest.mark.parametrize(
+    ("question", "part"),
+    [
+        ("四个县各分到多少？", "breakdown"),
+        ("每年分别造了多少亩？", "breakdown"),
+        ("“十四五”五年累计要新增就业多少人？", "period"),
+        ("北辰区种了多少亩春小麦？", ""),
+        ("每年新产生多少专利？", ""),
+    ],
+)
+def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
+    assert asked_part(question) == part
+
+
+def test_a_total_does_not_answer_a_breakdown() -> None:
+    total = [AnswerLine("三年来累计向四个县投入帮扶资金3.13亿元。", 1)]
+    split = [AnswerLine("其中甲县1.2亿元，乙县1.93亿元。", 1)]
+    asked = "3.13亿元帮扶资金，四个县各分到多少？"
+    assert not gives_part("breakdown", total, None, asked)
+    assert gives_part("breakdown", split, None, asked)
+    assert not gives_part("period", [AnswerLine("全年新增就业1万人。", 1)], None, "")
+    assert gives_part("period", [AnswerLine("五年来累计新增就业5万人。", 1)], None, "")
+
+
+def test_breakdown_refusal_quotes_what_the_documents_say(engine: Engine) -> None:
+    answer = engine.ask("北辰区三年来投入的3.13亿元帮扶资金，四个县各分到多少？")
+    assert answer.no_answer and not answer.confidence.part_ok
+    assert answer.notice.startswith("文档只给出总数（") and "3.13亿元" in answer.notice
+    assert answer.passages and answer.answer_span is not None  # the nearest value, marked
+
+
+# ---------------------------------------------------------- questions about the documents
+
+
+def test_who_leads_is_answered_from_the_attribution(engine: Engine) -> None:
+    for question in ("北辰区的区委书记是谁？", "北辰区书记叫什么名字"):
+        answer = engine.ask(question)
+        assert not answer.no_answer, question
+        assert answer.answer_span is not None and answer.answer_span.text == "冯卫华"
+        passage = answer.passages[0].chunk.text
+        span = answer.answer_span
+        assert passage[span.start : span.end] == "冯卫华"
+
+
+def test_a_role_nobody_holds_is_refused(engine: Engine) -> None:
+    assert engine.ask("宝坻区的区委书记是谁？").no_answer
+
+
+def test_which_city_marks_the_city_not_a_common_noun(engine: Engine) -> None:
+    answer = engine.ask("东丽区在哪个城市？")
+    assert answer.answer_span is not None and answer.answer_span.text == "天津市"
+
+
+def test_asked_fact_needs_the_value_in_the_text() -> None:
+    chunks = list(tiny_engine().attributed)
+    assert asked_fact("北辰区在哪个城市？", "北辰区", chunks) is None  # no 天津市 in the text
+    json.dumps([c.id for c in chunks])
+
+
+@pytest.mark.parametrize(
+    ("question", "part"),
+    [
+        ("宝坻新建改造的10所学校里幼儿园有几所？", "subset"),
+        ("和平区90栋小洋楼里已经有多少栋招商入驻了？", "subset"),
+        ("2020年北辰区里有多少个村？", ""),  # a year is not a total
+    ],
+)
+def test_a_count_of_part_of_a_stated_total_is_a_subset_question(question: str, part: str) -> None:
+    assert asked_part(question) == part
+
+
+def test_one_district_with_fenbie_is_not_a_comparison(engine: Engine) -> None:
+    query = engine.query("东丽区新增造林7万余亩，每年分别造了多少亩？")
+    assert not query.comparison and query.part == "breakdown"
+    assert engine.ask("东丽区新增造林7万余亩，每年分别造了多少亩？").no_answer
