@@ -60,10 +60,14 @@ def gives_part(
     if part in ("breakdown", "subset"):
         stated = [m.group(0) for m in QUANTITY.finditer(question)]
         kinds = unit or tuple({unit_kind(v) for v in stated}) or None
+        # parts are written in the total's unit (亩 of 7万余亩; money in any of 元/万元/亿元)
+        ends = {v[-1] for v in stated if unit_kind(v) != "money"}
         values = {
             m.group(0)
             for m in QUANTITY.finditer(text)
-            if unit_fits(m.group(0), kinds) and _number(m.group(0)) not in map(_number, stated)
+            if unit_fits(m.group(0), kinds)
+            and _number(m.group(0)) not in map(_number, stated)
+            and (not ends or unit_kind(m.group(0)) == "money" or m.group(0)[-1] in ends)
         }
         return len(values) >= (2 if part == "breakdown" else 1)
     if part == "period":

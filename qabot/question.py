@@ -240,10 +240,13 @@ class QuestionAnalyzer:
 
     @staticmethod
     def answer_type(query: str, places: list[str]) -> str:
-        """The kind of answer the question expects (one of :data:`ANSWER_TYPES`)."""
+        """The kind of answer the question expects (one of :data:`ANSWER_TYPES`); 分别/各自
+        with one place named asks about that place's parts, not a comparison."""
         if len(places) > 1:
             return "comparison"
         for name, pattern in LEXICON.answer_types:
+            if name == "comparison" and len(places) == 1:
+                continue
             if pattern.search(query):
                 return name
         return "other"
