@@ -25,6 +25,8 @@ from importlib import resources
 
 from pypinyin import lazy_pinyin
 
+from qabot.question import counties
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -84,6 +86,20 @@ _ENDINGS = (
     ("ing", ""),
     ("ing", "e"),
 )
+
+
+@cache
+def _counties() -> dict[str, str]:
+    """China's county-level names by pinyin without their suffix (hongqiao → 红桥区), for
+    names of five letters or more that are not English words of the question frame."""
+    table: dict[str, str] = {}
+    for name in counties():
+        short = re.sub(r"(?:新区|自治县|区|县|市|旗)$", "", name)
+        if len(short) >= 2:
+            form = "".join(lazy_pinyin(short)).lower()
+            if len(form) >= 5 and form not in _stop_words():
+                table.setdefault(form, name)
+    return table
 
 
 def _base_forms(word: str) -> list[str]:
@@ -156,6 +172,8 @@ class EnglishReader:
                 return str(table[section][phrase])
         if phrase in self.names:
             return self.names[phrase]
+        if phrase in _counties():  # Hongqiao: a district outside the corpus, said as such
+            return _counties()[phrase]
         if " " not in phrase:
             if phrase in _stop_words():
                 return ""

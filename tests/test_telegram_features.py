@@ -167,7 +167,7 @@ def test_greeting_english_caption_allow_list_forget_and_inline(
         inline = api.wait_for(lambda a: a.requests("answerInlineQuery"))[0].params
     assert "已收录的地区和文档" in greeting and "/ask" in greeting
     assert "How to use" in help_en and "/forget" in help_en
-    assert "documents do not answer" in hint and "Districts:" in hint, "answered in English"
+    assert "6550亩" in hint and "Answer:" in hint and "Districts:" in hint, "answered in English"
     assert "6550亩" in caption
     assert "已删除" in forgot["text"] and "还没有可以展示的回答" in after
     expired = api.requests("answerCallbackQuery")[-1].params
