@@ -67,6 +67,26 @@ def test_a_port_in_use_is_named_before_the_model_loads(tmp_path: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("QABOT_API_KEY", "密钥"), ("QABOT_ADMIN_KEY", "clé"), ("QABOT_API_KEY", "s3cret ")],
+)
+def test_a_key_no_request_could_send_stops_the_start(tmp_path: Path, name: str, key: str) -> None:
+    # Headers arrive as Latin-1: 密钥 could never match, every request was refused unexplained.
+    started = time.monotonic()
+    port = str(_free_port())
+    result = run_qabot(
+        "serve", "--port", port, "--index", str(tmp_path), env={name: key}, timeout=60
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"qabot: error: {name} must be printable ASCII with no spaces at its ends (HTTP headers "
+        "carry nothing else, so no request could ever match it); for a random one run "
+        '`python -c "import secrets; print(secrets.token_urlsafe())"`'
+    ]
+    assert time.monotonic() - started < 30  # before the model loads
+
+
 # ---------------------------------------------------------------- 6. slow clients
 
 
