@@ -41,6 +41,7 @@ from qabot.validation import (
     EXAMPLE_QUESTION,
     MAX_K,
     MAX_QUESTION_CHARS,
+    READ_CHARS,
     SURROGATE,
     validate_k,
     validate_question,
@@ -265,7 +266,8 @@ class Engine:
 
     def query(self, question: str, district: object = None) -> Query:
         """The :class:`~qabot.query.Query` of a validated ``question`` under the caller's
-        ``district`` filter (any known form; :class:`UsageError` for an unknown one)."""
+        ``district`` filter (any known form; :class:`UsageError` for an unknown one); only
+        its first ``READ_CHARS`` characters are analysed and searched (time budget)."""
         explicit = self.resolve_district(district)
-        analysis = self.analyzer.analyse(question)
+        analysis = self.analyzer.analyse(question[:READ_CHARS])
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)

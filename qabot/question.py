@@ -102,6 +102,8 @@ _TITLES_TEXT = """
 """
 TITLES = frozenset(_TITLES_TEXT.split())
 _SPOKEN = re.compile(r"[咋啥呗嘛嘞咧]|搞|弄|来着|整啥|多[大长远高久宽深重]")
+#: Longest text tagged with jieba's HMM (the project's questions are at most 37 characters)
+HMM_CHARS = 60
 _NAME_POS = {"ns", "nr", "nt"}
 _COUNTED = re.compile(rf"(?:多少|几)[个家项座所条名户位支]([{HAN}]{{2,6}})")
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
@@ -241,9 +243,11 @@ class QuestionAnalyzer:
         ]
         self._district_words = {form for form, _ in self._forms} | covered | set(_WORDLIKE_SHORT)
 
-    @property
-    def _posseg(self) -> jieba.posseg.POSTokenizer:
-        return self.tokenizer.tagger
+    def _tags(self, text: str) -> list[tuple[str, str]]:
+        """jieba's part-of-speech tags. Its HMM (new words, names) costs ~10 ms a character
+        of unknown Han text on a busy machine, so it runs on question-sized text only."""
+        tagger: jieba.posseg.POSTokenizer = self.tokenizer.tagger
+        return [(w, tag) for w, tag in tagger.lcut(text, HMM=len(text) <= HMM_CHARS)]
 
     def analyse(self, question: str) -> Analysis:
         query = fold_width(to_simplified(question)).strip()
@@ -292,7 +296,7 @@ class QuestionAnalyzer:
             wants_quantity=wants_quantity,
             times=list(dict.fromkeys(_TIMES.findall(numeric))),
             counted=self._counted(query, focus) if answer_type == "quantity" else "",
-            names=[w for w, tag in self._posseg.lcut(query) if tag in _NAME_POS and w in focus],
+            names=[w for w, tag in self._tags(query) if tag in _NAME_POS and w in focus],
             known_people=tuple(self.people),
         )
 
@@ -314,7 +318,7 @@ class QuestionAnalyzer:
         names = [*people, *(p[0] + t for p in people for t in ("书记", "区长", "主任")), *places]
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
             stripped = stripped.replace(word, " ")
-        dropped = {w for w, tag in self._posseg.lcut(stripped) if tag in _DROP_POS}
+        dropped = {w for w, tag in self._tags(stripped) if tag in _DROP_POS}
         words, latin = [], []
         for token in self.tokenizer.tokenize(stripped):
             if (
@@ -336,7 +340,7 @@ class QuestionAnalyzer:
         match = _COUNTED.search(query)
         if not match:
             return ""
-        words = [w for w, tag in self._posseg.lcut(match.group(1)) if tag.startswith("n")]
+        words = [w for w, tag in self._tags(match.group(1)) if tag.startswith("n")]
         return next((w for w in words if w in focus), "")
 
     def _correct_districts(self, query: str) -> str:

@@ -187,6 +187,7 @@ SLOW_MODULES = {
     "test_store",
     "test_telegram",
     "test_web_browser",
+    "test_web_stream",
 }
 
 
