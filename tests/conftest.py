@@ -188,6 +188,7 @@ SLOW_MODULES = {
     "test_telegram",
     "test_web_browser",
     "test_web_stream",
+    "test_hostile_drill",
 }
 
 
