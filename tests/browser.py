@@ -1,18 +1,12 @@
 """Driving a real headless Chromium (Debian's ``chromium`` + ``chromium-driver``, through
-Selenium) against ``qabot serve`` in a subprocess: shared by the page's test modules, which
-import :data:`needs_chromium` as their ``pytestmark`` and :func:`open_browser` as a fixture."""
+Selenium) against ``qabot serve`` (started by ``conftest.serving``): shared by the page's
+test modules, which take :data:`needs_chromium` as their ``pytestmark`` and
+:func:`open_browser` as a fixture."""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,10 +20,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-
-from qabot.engine import Settings
-
-from conftest import ROOT
 
 CHROMIUM = os.environ.get("QABOT_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("QABOT_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -48,43 +38,6 @@ needs_chromium = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
     reason=f"needs {CHROMIUM} and {CHROMEDRIVER}: apt-get install chromium chromium-driver",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -> Iterator[dict]:
-    """``qabot serve`` on a free loopback port, its feedback in the private folder ``state``,
-    with ``env`` added to its environment."""
-    port = free_port()
-    env = {**os.environ, "QABOT_STATE_DIR": str(state), "PYTHONIOENCODING": "utf-8", **(env or {})}
-    env.pop("QABOT_API_KEY", None)
-    command = [sys.executable, "-m", "qabot", "serve", "--port", str(port)]
-    command += ["--docs", str(shipped.docs), "--index", str(shipped.index), "--rate-limit", "0"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(1200):
-            if process.poll() is not None:
-                pytest.fail(f"qabot serve exited: {process.stdout.read()}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if json.load(response)["status"] == "ok":
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("qabot serve did not become healthy within two minutes")
-        yield {"url": url, "feedback": state / "feedback.sqlite3"}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def open_browser() -> Iterator[webdriver.Chrome]:

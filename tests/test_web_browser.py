@@ -25,7 +25,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from qabot.engine import Settings
 from qabot.feedback import FeedbackStore
 
-from browser import ask, click, needs_chromium, open_browser, serving, waiter
+from browser import ask, click, needs_chromium, open_browser, waiter
+from conftest import serving
 
 pytestmark = needs_chromium
 browser = pytest.fixture(open_browser)

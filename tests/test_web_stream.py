@@ -21,7 +21,8 @@ from selenium.webdriver.common.by import By
 
 from qabot.engine import Settings
 
-from browser import ask, needs_chromium, open_browser, serving, waiter
+from browser import ask, needs_chromium, open_browser, waiter
+from conftest import serving
 from fake_llm import API_KEY, FakeLLM, Reply
 
 pytestmark = needs_chromium
