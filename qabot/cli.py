@@ -118,7 +118,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             answer.no_answer,
         )
         if generator is not None and not args.json:
-            stream_terminal(generator, answer.to_dict())
+            stream_terminal(generator, answer)
         print(as_json(answer) if args.json else render_terminal(answer, engine.districts, color))
         return 0
     failed = 0

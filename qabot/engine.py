@@ -44,6 +44,7 @@ from qabot.types import MODES, Answer, Chunk, DocumentInfo, Mode
 from qabot.validation import (
     MAX_K,
     MAX_QUESTION_CHARS,
+    READ_CHARS,
     SURROGATE,
     validate_k,
     validate_question,
@@ -303,11 +304,13 @@ class Engine:
 
     def query(self, question: str, district: object = None) -> Query:
         """The :class:`~qabot.query.Query` of a validated ``question`` under the caller's
-        ``district`` filter (any known form; :class:`UsageError` for an unknown one)."""
+        ``district`` filter (any known form; :class:`UsageError` for an unknown one); only
+        its first ``READ_CHARS`` characters are analysed and searched (time budget)."""
         explicit = self.resolve_district(district)
-        if detect_language(question) == "en":  # read as Chinese; the embedder sees both
-            analysis = self.analyzer.analyse(self.english.to_chinese(question))
-            analysis = replace(analysis, search=f"{question} {analysis.search}")
+        text = question[:READ_CHARS]
+        if detect_language(text) == "en":  # read as Chinese; the embedder sees both
+            analysis = self.analyzer.analyse(self.english.to_chinese(text))
+            analysis = replace(analysis, search=f"{text} {analysis.search}")
         else:
-            analysis = self.analyzer.analyse(question)
+            analysis = self.analyzer.analyse(text)
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)

@@ -34,7 +34,12 @@ from qabot.lexical import Tokenizer, tokenizer_signature
 from qabot.meaning import update_word_vectors
 from qabot.progress import Progress
 from qabot.sources import CATALOG_NAME, scan_sources
-from qabot.store.backend import open_existing, reuse_source, write_generation
+from qabot.store.backend import (
+    open_existing,
+    reuse_source,
+    set_aside_damaged,
+    write_generation,
+)
 from qabot.store.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.store.embed_pool import BuildJob, check_workers, pending, reusable_vectors
 from qabot.store.manifest import Manifest, check_index_folder
@@ -144,11 +149,12 @@ def _current(spec: StoreSpec, index: Path, force: bool) -> ChunkStore | None:
     """The committed index to reuse vectors from: none when forced, missing or damaged (an
     unreachable Milvus is an error: building it is impossible too)."""
     if force:
+        set_aside_damaged(spec)
         return None
     try:
         return open_existing(spec, index)
     except IndexStateError as exc:
-        if exc.reason in ("store_unreachable", "store_unavailable"):
+        if exc.reason in ("store_unreachable", "store_unavailable", "store_busy", "store_damaged"):
             raise
         log.warning("rebuilding from scratch: %s", exc)
         return None

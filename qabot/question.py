@@ -50,6 +50,8 @@ ANSWER_TYPES = (
 
 LEXICON = lexicon()
 _ASKS_QUANTITY = LEXICON.cue("quantity")
+#: Longest text tagged with jieba's HMM (the project's questions are at most 37 characters)
+HMM_CHARS = 60
 _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
@@ -183,9 +185,11 @@ class QuestionAnalyzer:
         forms = {form for form, _ in self._forms}
         self._district_words = forms | covered | set(LEXICON.wordlike_short)
 
-    @property
-    def _posseg(self) -> jieba.posseg.POSTokenizer:
-        return self.tokenizer.tagger
+    def _tags(self, text: str) -> list[tuple[str, str]]:
+        """jieba's part-of-speech tags. Its HMM (new words, names) costs ~10 ms a character
+        of unknown Han text on a busy machine, so it runs on question-sized text only."""
+        tagger: jieba.posseg.POSTokenizer = self.tokenizer.tagger
+        return [(w, tag) for w, tag in tagger.lcut(text, HMM=len(text) <= HMM_CHARS)]
 
     def analyse(self, question: str) -> Analysis:
         query = fold_width(to_simplified(question)).strip()
@@ -234,7 +238,7 @@ class QuestionAnalyzer:
             wants_quantity=wants_quantity,
             times=list(dict.fromkeys(_TIMES.findall(numeric))),
             counted=self._counted(query, focus) if answer_type == "quantity" else "",
-            names=[w for w, tag in self._posseg.lcut(query) if tag in _NAME_POS and w in focus],
+            names=[w for w, tag in self._tags(query) if tag in _NAME_POS and w in focus],
             known_people=tuple(self.people),
         )
 
@@ -260,7 +264,7 @@ class QuestionAnalyzer:
         names = [*people, *titled, *places]
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
             stripped = stripped.replace(word, " ")
-        dropped = {w for w, tag in self._posseg.lcut(stripped) if tag in _DROP_POS}
+        dropped = {w for w, tag in self._tags(stripped) if tag in _DROP_POS}
         words, latin = [], []
         for token in self.tokenizer.tokenize(stripped):
             if (
@@ -282,7 +286,7 @@ class QuestionAnalyzer:
         match = _COUNTED.search(query)
         if not match:
             return ""
-        words = [w for w, tag in self._posseg.lcut(match.group(1)) if tag.startswith("n")]
+        words = [w for w, tag in self._tags(match.group(1)) if tag.startswith("n")]
         return next((w for w in words if w in focus), "")
 
     def _correct_districts(self, query: str) -> str:

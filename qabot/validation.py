@@ -10,6 +10,10 @@ from qabot.errors import UsageError
 from qabot.textnorm import strip_controls
 
 MAX_QUESTION_CHARS = 500
+#: How much of a question is analysed and embedded. Tagging (jieba's HMM) and the embedder
+#: cost grows with the length: a 500-character question took 1–2 s, so a few sent at once
+#: held every worker. Real questions are far shorter (the longest of the project's set: 37).
+READ_CHARS = 120
 MAX_K = 50
 SURROGATE = re.compile("[\ud800-\udfff]")
 

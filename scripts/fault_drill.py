@@ -8,7 +8,8 @@ Each case breaks a fresh copy of a small real corpus and index (``faultlib.Lab``
 command line, and checks the exit code, that the error is one line (no traceback), and that
 no answer changed silently. Cases that need root (another user, a tmpfs mount) say
 ``skipped`` elsewhere. The tests run the same cases (``tests/test_robustness.py``,
-``tests/test_concurrency.py``); the last results are in ``docs/index.md``.
+``tests/test_concurrency.py``, ``tests/test_hostile_drill.py``); the last results are in
+``docs/index.md``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Group ``hostile``; ``item`` is the numbered point of issue 23. The HTTP cases st
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -22,6 +23,8 @@ from pathlib import Path
 from faultlib import QUESTION, Case, Lab, Result, Site, can_drop_privileges, check
 
 SLOW_CONNECTIONS = 200
+#: 500 common Han characters in no order: the most work a question may ask of the engine
+HAN_500 = "".join(chr(0x4E00 + (n * 7919) % 20900) for n in range(500))
 PARSE = (
     "import sys, pathlib\n"
     "from qabot.corpus import load_corpus\n"
@@ -121,6 +124,33 @@ def port_in_use(lab: Lab) -> Result:
     return check(run, 2, "Address already in use")
 
 
+def milvus_lite_damaged(lab: Lab) -> Result:
+    if importlib.util.find_spec("milvus_lite") is None:
+        return Result("", True, skipped="the milvus extra is not installed")
+    site = lab.site("milvus-damaged")
+    db = site.docs.parent / "q.db"
+    store = ("--store", f"milvus-lite:{db}")
+    built = site.qabot("index", *store)
+    db.write_bytes(db.read_bytes()[:5000])  # a copy cut short
+    refused = check(site.qabot("ask", QUESTION, "--json", *store), 3, "is damaged", "--force")
+    forced = site.qabot("index", "--force", *store)
+    kept = [p.stat().st_size for p in db.parent.glob("q.db.damaged-*")]
+    again = check(site.qabot("ask", QUESTION, "--json", *store), 0)
+    return Result(
+        f"index exit {built.rc}; ask {refused.observed}; index --force exit {forced.rc}, "
+        f"kept {kept}; ask {again.observed}",
+        built.rc == 0 and refused.ok and forced.rc == 0 and kept == [5000] and again.ok,
+    )
+
+
+def non_ascii_key(lab: Lab) -> Result:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    run = lab.site("key").qabot("serve", "--port", port, env={"QABOT_API_KEY": "密钥"}, timeout=60)
+    return check(run, 2, "QABOT_API_KEY must be printable ASCII")
+
+
 def manifest_districts(lab: Lab) -> Result:
     site = lab.site("districts-list")
     manifest = site.manifest()
@@ -191,7 +221,7 @@ def http_question_dos(lab: Lab) -> Result:
     try:
         server.ask(QUESTION)  # warm
         with ThreadPoolExecutor(4) as pool:
-            hostile = [pool.submit(server.ask, "a" * 1000) for _ in range(2)]
+            hostile = [pool.submit(server.ask, HAN_500) for _ in range(2)]
             hostile += [pool.submit(server.ask, "a" * 78) for _ in range(2)]
             time.sleep(0.5)
             status, took = server.ask(QUESTION)
@@ -247,6 +277,14 @@ HOSTILE_CASES = [
         undecodable_name,
     ),
     Case("serve-port-in-use", 11, "hostile", "exit 2 naming the port", port_in_use),
+    Case("non-ascii-api-key", 11, "hostile", "serve: exit 2 at start-up, one line", non_ascii_key),
+    Case(
+        "milvus-lite-file-truncated",
+        10,
+        "hostile",
+        "exit 3 naming it; index --force keeps it aside, rebuilds",
+        milvus_lite_damaged,
+    ),
     Case("gb18030-toned-pinyin", 8, "hostile", "indexed, not refused", gb18030_pinyin),
     Case("20000-short-lines", 9, "hostile", "parsed well under 60 s", many_short_lines),
     Case(

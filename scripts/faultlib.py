@@ -95,12 +95,13 @@ class Site:
         stdin: bytes | None = None,
         unprivileged: bool = False,
         timeout: float = 600,
+        env: dict[str, str] | None = None,
     ) -> Run:
         """``qabot ARGS`` run to completion; ``unprivileged``: subject to file permissions
-        even as root (see :data:`UNPRIVILEGED`)."""
+        even as root (see :data:`UNPRIVILEGED`); ``env`` adds to the environment."""
         done = subprocess.run(
             self.command(*args, unprivileged=unprivileged),
-            env=self.env(),
+            env={**self.env(), **(env or {})},
             cwd=self.docs.parent,
             input=stdin,
             capture_output=True,

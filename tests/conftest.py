@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 # No model hub is reachable here or in CI: make the hub client fail fast instead of retrying.
@@ -172,6 +177,46 @@ def shipped_light() -> Engine:
     return Engine(store, FakeEmbedder(store.manifest.dim))
 
 
+# ---------------------------------------------------------------------------- qabot serve
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -> Iterator[dict]:
+    """``qabot serve`` on a free loopback port, its feedback in the private folder ``state``,
+    with ``env`` added to its environment."""
+    port = free_port()
+    env = {**os.environ, "QABOT_STATE_DIR": str(state), "PYTHONIOENCODING": "utf-8", **(env or {})}
+    env.pop("QABOT_API_KEY", None)
+    command = [sys.executable, "-m", "qabot", "serve", "--port", str(port)]
+    command += ["--docs", str(shipped.docs), "--index", str(shipped.index), "--rate-limit", "0"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(1200):
+            if process.poll() is not None:
+                pytest.fail(f"qabot serve exited: {process.stdout.read()}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if json.load(response)["status"] == "ok":
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("qabot serve did not become healthy within two minutes")
+        yield {"url": url, "feedback": state / "feedback.sqlite3"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 # ---------------------------------------------------------------------------- slow marker
 # Tests that load the real model, start processes, drive a pty or run the bot are marked
 # ``slow``: `pytest -m "not slow"` is the quick loop; `.ci/run` runs everything.
@@ -187,6 +232,8 @@ SLOW_MODULES = {
     "test_store",
     "test_telegram",
     "test_web_browser",
+    "test_web_stream",
+    "test_hostile_drill",
 }
 
 

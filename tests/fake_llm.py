@@ -4,7 +4,8 @@ It speaks ``POST /v1/chat/completions`` — a JSON chat completion, or server-se
 ``chat.completion.chunk`` objects ending in ``data: [DONE]`` when the request says
 ``"stream": true`` — and answers with scripted :class:`Reply` objects, in order (the last one
 repeats): a text, an HTTP status with headers (429 + Retry-After), a raw body that is not the
-protocol, a stream that stops halfway (the connection closes mid-body), or a hang. Every
+protocol, a stream that stops halfway (the connection closes mid-body) or holds a chunk that
+is not JSON, or a hang. Every
 request is recorded. Only the standard library: ``http.server`` in a thread.
 """
 
@@ -31,6 +32,7 @@ class Reply:
     hang: float = 0.0  # seconds to wait before answering
     chunk_chars: int = 3  # streamed: characters per chunk
     delay: float = 0.0  # streamed: seconds between chunks (a model writing slowly)
+    bad_chunk_at: int | None = None  # streamed: this event is not JSON (a malformed chunk)
 
 
 class FakeLLM:
@@ -137,6 +139,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             events = [_chunk({"role": "assistant"}, model)]
             events += [_chunk({"content": piece}, model) for piece in pieces]
             events += [_chunk({}, model, "stop"), b"data: [DONE]\n\n"]
+            if reply.bad_chunk_at is not None:
+                events[reply.bad_chunk_at] = b'data: {"choices": [{"delta": \n\n'
             for number, event in enumerate(events):
                 if reply.cut_after is not None and number > reply.cut_after:
                     self.wfile.flush()

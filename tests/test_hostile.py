@@ -23,12 +23,14 @@ from qabot.engine import Engine, Settings
 from qabot.errors import IndexStateError
 from qabot.indexer import _current, build_lock
 from qabot.query import _is_compound
+from qabot.question import HMM_CHARS
 from qabot.repl import Repl
 from qabot.store.manifest import MANIFEST, Manifest
 from qabot.store.protocol import parse_store
 from qabot.telegram.scheduler import Scheduler
+from qabot.validation import READ_CHARS
 
-from conftest import DOCS, run_qabot, small_corpus
+from conftest import DOCS, run_qabot, small_corpus, tiny_engine
 
 JSON_TYPE = {"Content-Type": "application/json"}
 
@@ -54,6 +56,30 @@ def test_repeated_letters_are_answered_in_bounded_time(engine: Engine, question:
     # Generous: the embedder alone takes seconds for 500 characters on a loaded machine.
     assert time.perf_counter() - started < 30
     assert answer.question == question
+
+
+def test_a_long_question_is_analysed_and_embedded_on_its_first_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The embedder and jieba's HMM grow with the length: 500 characters took 1–2 s (p99 of
+    # scripts/fuzz_ask.py: 4.98 s), so a few such questions held every worker.
+    engine = tiny_engine()
+    embedded: list[str] = []
+    tagged: list[tuple[int, bool]] = []
+    embed, lcut = engine.embedder.embed_queries, engine.tokenizer.tagger.lcut
+    monkeypatch.setattr(engine.embedder, "embed_queries", lambda t: embedded.extend(t) or embed(t))
+    monkeypatch.setattr(
+        engine.tokenizer.tagger,
+        "lcut",
+        lambda text, HMM=True: tagged.append((len(text), HMM)) or lcut(text, HMM=HMM),
+    )
+    question = "北辰区种了多少亩春小麦？" + "".join(chr(0x4E00 + 37 * n) for n in range(480))
+    answer = engine.ask(question)
+    assert answer.question == question  # the answer still names the whole question
+    assert embedded and all(len(text) <= READ_CHARS for text in embedded)
+    assert tagged and all(not hmm for length, hmm in tagged if length > HMM_CHARS)
+    engine.ask("北辰区种了多少亩春小麦？")  # question-sized text keeps the HMM (new words, names)
+    assert tagged[-1][1]
 
 
 def test_scheduler_gives_up_on_a_stuck_question_and_keeps_its_thread() -> None:

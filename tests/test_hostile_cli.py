@@ -3,7 +3,6 @@ clients. Each is one clear line and a usage exit code, never a traceback or a st
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 
 from qabot.engine import Settings
 
-from conftest import ROOT, run_qabot, small_corpus
+from conftest import ROOT, free_port, run_qabot, serving, small_corpus
 
 # ---------------------------------------------------------------- 7. names and permissions
 
@@ -67,37 +66,33 @@ def test_a_port_in_use_is_named_before_the_model_loads(tmp_path: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("QABOT_API_KEY", "密钥"), ("QABOT_ADMIN_KEY", "clé"), ("QABOT_API_KEY", "s3cret ")],
+)
+def test_a_key_no_request_could_send_stops_the_start(tmp_path: Path, name: str, key: str) -> None:
+    # Headers arrive as Latin-1: 密钥 could never match, every request was refused unexplained.
+    started = time.monotonic()
+    port = str(free_port())
+    result = run_qabot(
+        "serve", "--port", port, "--index", str(tmp_path), env={name: key}, timeout=60
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"qabot: error: {name} must be printable ASCII with no spaces at its ends (HTTP headers "
+        "carry nothing else, so no request could ever match it); for a random one run "
+        '`python -c "import secrets; print(secrets.token_urlsafe())"`'
+    ]
+    assert time.monotonic() - started < 30  # before the model loads
+
+
 # ---------------------------------------------------------------- 6. slow clients
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(shipped: Settings, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "QABOT_STATE_DIR": str(tmp_path), "PYTHONIOENCODING": "utf-8"}
-    command = [sys.executable, "-m", "qabot", "serve", "--port", str(port), "--rate-limit", "0"]
-    command += ["--docs", str(shipped.docs), "--index", str(shipped.index)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if json.load(response)["status"] == "ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("qabot serve did not become healthy")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(shipped, tmp_path) as running:
+        yield running["url"]
 
 
 @pytest.mark.slow

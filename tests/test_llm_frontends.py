@@ -15,6 +15,7 @@ from qabot import cli
 from qabot.engine import Engine
 from qabot.feedback import FeedbackStore
 from qabot.generation import LLMConfig
+from qabot.generation.frontend import stream_terminal
 from qabot.generation.generator import Generator
 from qabot.render import render_json, render_terminal
 
@@ -98,6 +99,21 @@ def test_ask_llm_prints_the_generated_text_then_the_extractive_answer(
         "（删去了1句无法在引用段落中核对的句子。）\n" + extractive + "\n"
     )
     assert fake.requests[0]["stream"] is True and "8000" not in out
+
+
+def test_the_terminal_cites_the_numbers_its_sources_are_printed_under(
+    fake: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = tiny_engine()
+    answer = engine.ask(QUESTION)
+    assert "垃圾分类" in answer.passages[1].chunk.text
+    answer.passages[1].merged_into = 1  # a second piece of the first passage's paragraph
+    fake.script(Reply("北辰区种植春小麦6550亩。[1][2] 北辰区推进垃圾分类。[2]"))
+    result = stream_terminal(Generator(LLMConfig(fake.base_url, "fake-model")), answer)
+    assert result.text == "北辰区种植春小麦6550亩。[1][2]北辰区推进垃圾分类。[2]"  # the ranks
+    printed = capsys.readouterr().out
+    assert printed.endswith("北辰区种植春小麦6550亩。[1]北辰区推进垃圾分类。[1]\n")
+    assert "[2]" not in render_terminal(answer, engine.districts)  # one source: [1]
 
 
 def test_a_failing_model_gives_the_extractive_answer_and_one_notice_line(

@@ -323,8 +323,10 @@ def test_the_page_and_its_assets_are_served_offline(quick: TestClient) -> None:
     page = quick.get("/")
     assert page.status_code == 200 and 'lang="zh-CN"' in page.text
     assert "http://" not in page.text and "https://" not in page.text
-    script = quick.get("/static/app.js").text
-    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    for name in ("i18n.js", "net.js", "app.js"):
+        assert f'src="/static/{name}"' in page.text
+        script = quick.get(f"/static/{name}").text
+        assert script and "innerHTML" not in script and "insertAdjacentHTML" not in script
     assert quick.get("/static/app.css").status_code == 200
 
 

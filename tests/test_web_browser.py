@@ -7,12 +7,7 @@ The screenshot is kept as a test artifact in ``$QABOT_ARTIFACTS`` (else the test
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,88 +18,24 @@ pytest.importorskip("fastapi", reason="the web extra is not installed: pip insta
 pytest.importorskip("selenium", reason="selenium is not installed")
 
 from selenium import webdriver
-from selenium.common.exceptions import (
-    NoSuchElementException,
-    StaleElementReferenceException,
-    TimeoutException,
-)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from qabot.engine import Settings
 from qabot.feedback import FeedbackStore
 
-from conftest import ROOT
+from browser import ask, click, needs_chromium, open_browser, waiter
+from conftest import serving
 
-CHROMIUM = os.environ.get("QABOT_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("QABOT_CHROMEDRIVER", "/usr/bin/chromedriver")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1100,1400",
-)
-
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-    reason=f"needs {CHROMIUM} and {CHROMEDRIVER}: apt-get install chromium chromium-driver",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = needs_chromium
+browser = pytest.fixture(open_browser)
 
 
 @pytest.fixture(scope="module")
 def server(shipped: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """``qabot serve`` on a free loopback port, its feedback in a private state folder."""
-    state = tmp_path_factory.mktemp("state")
-    port = free_port()
-    env = {**os.environ, "QABOT_STATE_DIR": str(state), "PYTHONIOENCODING": "utf-8"}
-    env.pop("QABOT_API_KEY", None)
-    command = [sys.executable, "-m", "qabot", "serve", "--port", str(port)]
-    command += ["--docs", str(shipped.docs), "--index", str(shipped.index), "--rate-limit", "0"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(1200):
-            if process.poll() is not None:
-                pytest.fail(f"qabot serve exited: {process.stdout.read()}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if json.load(response)["status"] == "ok":
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("qabot serve did not become healthy within two minutes")
-        yield {"url": url, "feedback": state / "feedback.sqlite3"}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture
-def browser() -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    with serving(shipped, tmp_path_factory.mktemp("state")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -112,34 +43,6 @@ def artifacts(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("QABOT_ARTIFACTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def waiter(driver: webdriver.Chrome, seconds: int = 30) -> WebDriverWait:
-    """Waits that look again when the page redrew the element meanwhile."""
-    ignored = (StaleElementReferenceException, NoSuchElementException)
-    return WebDriverWait(driver, seconds, ignored_exceptions=ignored)
-
-
-def click(driver: webdriver.Chrome, selector: str) -> None:
-    """Scroll the element to the middle (clear of the sticky question box) and click it."""
-    element = driver.find_element(By.CSS_SELECTOR, selector)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-
-
-def ask(driver: webdriver.Chrome, question: str) -> object:
-    """Type ``question`` and press Enter; the newest turn once its answer is in."""
-    before = len(driver.find_elements(By.CSS_SELECTOR, ".turn"))
-    box = driver.find_element(By.ID, "question")
-    box.send_keys(question)
-    box.send_keys(Keys.ENTER)
-    wait = waiter(driver, 60)
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".turn")) > before)
-    selector = ".turn:last-child .a[aria-busy='false']"
-    try:
-        return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, selector)))
-    except TimeoutException:
-        pytest.fail("no answer appeared within a minute")
 
 
 def test_ask_switch_district_open_paragraph_and_vote(
@@ -254,8 +157,8 @@ def test_api_docs_render_offline(server: dict, browser: webdriver.Chrome) -> Non
 EXTEND_ANSWERS = """
 const realFetch = window.fetch;
 window.fetch = async (url, options) => {
-  const response = await realFetch(url, options);
-  if (!String(url).endsWith("/api/ask")) return response;
+  if (!String(url).startsWith("/api/ask?")) return realFetch(url, options);
+  const response = await realFetch("/api/ask", options); // the JSON answer, not the stream
   const answer = await response.json();
   const question = JSON.parse(options.body).question;
   if (question.startsWith("南开区")) {
@@ -362,13 +265,13 @@ def test_copy_puts_the_answer_and_its_sources_on_the_clipboard(
     assert "6550亩" in copied and f"[1] {cite}" in copied
 
 
-# The first /api/ask answers like a proxy whose upstream is down (502, an HTML page); the
+# The first /api/ask?stream=1 answers like a proxy whose upstream is down (502, an HTML page); the
 # second hangs until the page stops it; the rest reach the server.
 FLAKY_SERVER = """
 let calls = 0;
 const realFetch = window.fetch;
 window.fetch = (url, options) => {
-  if (!String(url).endsWith("/api/ask")) return realFetch(url, options);
+  if (!String(url).startsWith("/api/ask?")) return realFetch(url, options);
   calls += 1;
   if (calls === 1) {
     return Promise.resolve(new Response("<html>Bad Gateway</html>", {status: 502}));

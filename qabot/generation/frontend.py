@@ -13,6 +13,8 @@ from typing import Any
 from qabot.errors import UsageError
 from qabot.generation.config import LLMConfig
 from qabot.generation.generator import Generated, Generator
+from qabot.generation.verify import renumber
+from qabot.render import shown_passages
 from qabot.textnorm import strip_controls
 from qabot.types import Answer
 
@@ -55,13 +57,15 @@ def _write(text: str) -> None:
 
 
 def stream_terminal(
-    generator: Generator, data: dict[str, Any], write: Callable[[str], Any] = _write
+    generator: Generator, answer: Answer, write: Callable[[str], Any] = _write
 ) -> Generated:
-    """Print the checked sentences as they arrive, then the notice; returns the result."""
-    shown = False
-    for event, value in generator.stream(data):
+    """Print the checked sentences as they arrive, cited under the numbers the sources are
+    printed under below them, then the notice; returns the result."""
+    shown, number = False, shown_passages(answer)[1]
+    for event, value in generator.stream(answer.to_dict()):
         if event == "sentence":
-            write(("" if shown else header(generator.config.model) + "\n") + strip_controls(value))
+            text = strip_controls(renumber(value, number))
+            write(("" if shown else header(generator.config.model) + "\n") + text)
             shown = True
         elif event == "done":
             lines = ["\n"] if shown else []

@@ -127,6 +127,22 @@ def _normal(group: str) -> str:
     return "".join(f"[{n}]" for n in re.split(r"\D+", group) if n)
 
 
+_CITATION_RUN = re.compile(rf"(?:{_CITATION.pattern}\s*)*{_CITATION.pattern}")
+
+
+def renumber(text: str, number: dict[int, int]) -> str:
+    """Citations in passage ranks ([3], [1,2], 【2】, one after another) as ``[n]`` in the
+    numbers a front end shows its sources under (``number``: rank → shown number, as
+    :func:`qabot.render.shown_passages` gives), each once: two pieces of one paragraph are
+    one source, cited once."""
+
+    def shown(run: re.Match[str]) -> str:
+        ranks = (int(n) for n in re.findall(r"\d+", run.group(0)))
+        return "".join(f"[{n}]" for n in dict.fromkeys(number.get(r, r) for r in ranks))
+
+    return _CITATION_RUN.sub(shown, text)
+
+
 def join(sentences: list[str], language: str) -> str:
     """Kept sentences as one text (Chinese without spaces between sentences)."""
     return ("" if language == "zh" else " ").join(sentences)

@@ -6,6 +6,7 @@
 ``faiss_build``  writing and committing a FAISS generation
 ``milvus_store`` / ``milvus_build``  the same in Milvus (Lite or a server; extra ``milvus``)
 ``manifest``     what a generation was built from, with checksums (the commit point)
+``lite_file``    the Milvus Lite file: one process at a time, damage found before it is opened
 ``checkpoint``   vectors of an unfinished build, so a killed build resumes
 ``embed_pool``   what a build embeds, in one or several processes
 

@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 
 from qabot.errors import IndexStateError
+from qabot.store import lite_file
 from qabot.store.embed_pool import BuildJob
 from qabot.store.faiss_build import build_store
 from qabot.store.faiss_store import FaissStore
@@ -36,6 +37,26 @@ def open_existing(spec: StoreSpec, index_dir: Path) -> ChunkStore | None:
     from qabot.store.milvus_store import MilvusStore
 
     return MilvusStore.open(spec)
+
+
+def set_aside_damaged(spec: StoreSpec) -> None:
+    """Before a forced build: a damaged Milvus Lite file (SQLite finds it damaged, or Milvus
+    cannot load what it holds) is moved aside, kept, so the build starts a new one."""
+    if spec.kind != "milvus-lite":
+        return
+    lite_file.hold(spec.uri)
+    problem = lite_file.damage(spec.uri)
+    if problem is None and Path(spec.uri).is_file():
+        from qabot.store.milvus_store import MilvusStore
+
+        try:
+            MilvusStore.open(spec)
+        except IndexStateError as exc:
+            if exc.reason == "store_damaged":
+                lite_file.stop_server(spec.uri)
+                problem = "Milvus Lite cannot load what it holds"
+    if problem is not None:
+        lite_file.set_aside(spec.uri, problem)
 
 
 def reuse_source(

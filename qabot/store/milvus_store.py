@@ -24,14 +24,13 @@ import functools
 import json
 import logging
 import math
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import filelock
 import numpy as np
 
 from qabot.errors import IndexStateError
+from qabot.store import lite_file
 from qabot.store.manifest import FORMAT_VERSION, Manifest
 from qabot.store.protocol import StoreSpec
 from qabot.types import Chunk, DocumentInfo
@@ -46,8 +45,6 @@ MAX_VARCHAR = 65_535
 REBUILD = "rebuild it with `qabot index --store …`"
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, as in the FAISS store
 T = TypeVar("T")
-_HELD: dict[str, filelock.FileLock] = {}  # Milvus Lite files this process holds
-_HELD_GUARD = threading.Lock()
 
 
 def connect(spec: StoreSpec) -> Any:
@@ -63,7 +60,8 @@ def connect(spec: StoreSpec) -> Any:
     for name in ("pymilvus", "pymilvus.milvus_client"):  # pymilvus configures both itself
         logging.getLogger(name).setLevel(logging.CRITICAL)
     if spec.kind == "milvus-lite":
-        _hold_lite_file(spec.uri)
+        lite_file.hold(spec.uri)
+        lite_file.check_intact(spec.uri)
     try:
         return MilvusClient(uri=spec.uri, token=spec.token, timeout=10)
     except Exception as exc:
@@ -72,32 +70,6 @@ def connect(spec: StoreSpec) -> Any:
             "(check --store / QABOT_STORE, that the server runs, and QABOT_MILVUS_TOKEN)",
             "store_unreachable",
         ) from exc
-
-
-def _hold_lite_file(path: str) -> None:
-    """Take qabot's own lock on a Milvus Lite file for the rest of the process.
-
-    Milvus Lite lets one process open a file, but a refused second process removes the
-    lock file on its way out (``Server.stop()`` unlinks a lock it never took), so a third
-    one would open a second server on the same file and corrupt it. This flock is released
-    by the kernel when the holder exits, however it exits, and a process refused here never
-    reaches Milvus Lite."""
-    with _HELD_GUARD:
-        if path in _HELD:
-            return
-        lock = filelock.FileLock(f"{path}.qabot.lock")
-        try:
-            lock.acquire(timeout=0)
-        except filelock.Timeout:
-            raise IndexStateError(
-                f"the Milvus Lite file {path} is held by another process (a qabot serve, "
-                "telegram, ask or index using it): Milvus Lite lets one process open a file "
-                "at a time; wait for it or stop it, or use a Milvus server (milvus://HOST:PORT)",
-                "store_busy",
-            ) from None
-        except OSError:
-            return  # no folder to lock in: Milvus Lite itself says what is wrong
-        _HELD[path] = lock
 
 
 def answering(method: Callable[..., T]) -> Callable[..., T]:
@@ -167,6 +139,9 @@ class MilvusStore:
         except IndexStateError:
             raise
         except Exception as exc:
+            if spec.kind == "milvus-lite":  # SQLite found the file sound: its content is not
+                client.close()  # pymilvus would hand the next client this connection
+                raise lite_file.damaged(spec.uri, first_line(exc)) from exc
             raise IndexStateError(
                 f"the Milvus index at {spec.uri} cannot be read ({first_line(exc)}): {REBUILD}",
                 "index_corrupt",

@@ -16,6 +16,9 @@ from qabot.errors import UsageError
 #: the chat page's HTML, JS and CSS (hand-written, no CDN)
 STATIC = Path(__file__).with_name("static")
 
+#: the key for adding and removing documents (read at each request, checked at start-up)
+ADMIN_KEY = "QABOT_ADMIN_KEY"
+
 
 def _int_env(name: str, default: int) -> int:
     value = os.environ.get(name)
@@ -28,6 +31,19 @@ def _int_env(name: str, default: int) -> int:
     if number < 0:
         raise UsageError(f"{name} must not be negative, not {number}", "bad_setting")
     return number
+
+
+def check_key(name: str, value: str | None) -> None:
+    """A bearer key must be printable ASCII with no space at its ends: a request's headers
+    arrive as bytes decoded as Latin-1 (and browsers refuse to send anything else), so a key
+    like 密钥 could never match and every request would be refused without a word why."""
+    if value and not (value.isascii() and value.isprintable() and value == value.strip()):
+        raise UsageError(
+            f"{name} must be printable ASCII with no spaces at its ends (HTTP headers carry "
+            "nothing else, so no request could ever match it); for a random one run "
+            '`python -c "import secrets; print(secrets.token_urlsafe())"`',
+            "bad_setting",
+        )
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class WebSettings:
     channel: str = "web"
 
     def __post_init__(self) -> None:
+        check_key("QABOT_API_KEY", self.api_key)
         if self.workers < 1:
             raise UsageError(f"workers must be at least 1, not {self.workers}", "bad_setting")
         for name in ("rate_limit", "queue", "max_batch", "max_body", "answer_timeout"):
@@ -68,4 +85,5 @@ class WebSettings:
             "answer_timeout": _int_env("QABOT_ANSWER_TIMEOUT", cls.answer_timeout),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        check_key(ADMIN_KEY, os.environ.get(ADMIN_KEY))
         return cls(**values)  # type: ignore[arg-type]

@@ -16,9 +16,8 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials
 
 from qabot.uploads import DocumentAdmin, UploadError
+from qabot.web.config import ADMIN_KEY
 from qabot.web.guards import ApiError, bearer, check_bearer
-
-ADMIN_KEY = "QABOT_ADMIN_KEY"
 
 
 def require_admin(

@@ -14,6 +14,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -49,20 +50,45 @@ def error_response(
     return JSONResponse({"error": message, "reason": reason}, status_code=status, headers=headers)
 
 
-class BodyLimit:
-    """Refuse (413 ``request_too_large``) a request body over ``max_body`` bytes, by its
-    Content-Length or, for a chunked upload, as soon as the bytes read pass the limit (the
-    application then sees the client disconnect, and whatever it answers is dropped)."""
+class HttpMiddleware:
+    """Plain ASGI middleware that sees HTTP requests only (lifespan and websocket scopes
+    pass through untouched); a subclass writes :meth:`handle`."""
 
-    def __init__(self, app: ASGIApp, max_body: int, larger: dict[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_body = max_body
-        self.larger = larger or {}  # path → its own limit (document uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+def on_response_start(send: Send, seen: Callable[[Message], None]) -> Send:
+    """``send``, first showing ``seen`` the response's start message (status, headers)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            seen(message)
+        await send(message)
+
+    return wrapped
+
+
+class BodyLimit(HttpMiddleware):
+    """Refuse (413 ``request_too_large``) a request body over ``max_body`` bytes, by its
+    Content-Length or, for a chunked upload, as soon as the bytes read pass the limit (the
+    application then sees the client disconnect, and whatever it answers is dropped)."""
+
+    def __init__(self, app: ASGIApp, max_body: int, larger: dict[str, int] | None = None) -> None:
+        super().__init__(app)
+        self.max_body = max_body
+        self.larger = larger or {}  # path → its own limit (document uploads)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.larger.get(scope["path"], self.max_body)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > limit:
@@ -113,27 +139,19 @@ _COMMON_HEADERS = [
 ]
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """The headers that keep the page from being framed, sniffed or leaking its URL, and a
     Content-Security-Policy that allows only the page's own script and style files (the
     Swagger UI under ``/docs`` needs its inline start-up script)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         policy = DOCS_POLICY if scope["path"].startswith("/docs") else PAGE_POLICY
         extra = [*_COMMON_HEADERS, (b"content-security-policy", policy.encode())]
 
-        async def add_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
+        def add_headers(message: Message) -> None:
+            message["headers"] = [*message.get("headers", []), *extra]
 
-        await self.app(scope, receive, add_headers)
+        await self.app(scope, receive, on_response_start(send, add_headers))
 
 
 class VoteTokens:
@@ -163,28 +181,20 @@ class VoteTokens:
         return hmac.new(self._key, f"down:{entry_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """One INFO line per request: method, path, status, milliseconds, client. Never the body
     or the query string, so a question's text never reaches the log."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 
-        async def record(message: Message) -> None:
+        def record(message: Message) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+            status = message["status"]
 
         try:
-            await self.app(scope, receive, record)
+            await self.app(scope, receive, on_response_start(send, record))
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client") or ("-", 0)

@@ -85,14 +85,18 @@ async def ask(body: AskRequest, request: Request, stream: bool = False) -> Respo
     data = answer.to_dict()
     generator = request.app.state.generator
     if stream:
-        return answer_stream(data, generator)
+        return answer_stream(data, _as_asked(data, body.passage_text), generator)
     if generator is not None:  # checked against the passages' text, so before it is dropped
         data.update((await asyncio.to_thread(generator.generate, data)).fields())
-    if not body.passage_text:
-        data["passages"] = [
-            {key: value for key, value in p.items() if key != "text"} for p in data["passages"]
-        ]
-    return answer_json(data)
+    return answer_json(_as_asked(data, body.passage_text))
+
+
+def _as_asked(data: dict[str, Any], passage_text: bool) -> dict[str, Any]:
+    """The answer object, its passages without ``text`` unless the client wants them."""
+    if passage_text:
+        return data
+    passages = [{key: value for key, value in p.items() if key != "text"} for p in data["passages"]]
+    return {**data, "passages": passages}
 
 
 @api.post(

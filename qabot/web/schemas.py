@@ -77,9 +77,9 @@ class LineBody(BaseModel):
     district: str = Field("", description="the district a comparison line speaks of")
 
 
-class PassageBody(BaseModel):
-    rank: int
-    score: float
+class SourceBody(BaseModel):
+    """Where a text comes from: shared by an answer's passage and a whole paragraph."""
+
     chunk_id: str
     doc_id: str
     title: str
@@ -90,6 +90,11 @@ class PassageBody(BaseModel):
     date: str
     paragraph: int
     text: str
+
+
+class PassageBody(SourceBody):
+    rank: int
+    score: float
     excerpt: str
     context: str
     source: str
@@ -148,16 +153,7 @@ class FeedbackResponse(BaseModel):
     )
 
 
-class ParagraphResponse(BaseModel):
-    chunk_id: str
-    doc_id: str
-    title: str
-    district: str
-    city: str
-    speaker: str
-    role: str
-    date: str
-    paragraph: int
+class ParagraphResponse(SourceBody):
     text: str = Field(description="the whole paragraph the passage was cut from")
 
 

@@ -38,30 +38,6 @@ function marked(text, span) {
   return [text.slice(0, at), el("strong", {}, span), text.slice(at + span.length)];
 }
 
-// fetch as JSON; {data} or {error: {reason, error, status}}. `signal` stops it.
-async function call(path, body, signal) {
-  const headers = { Accept: "application/json" };
-  const key = sessionStorage.getItem("qabot-key");
-  if (key) headers.Authorization = `Bearer ${key}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, {
-      method: body === undefined ? "GET" : "POST", headers, signal,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    if (!signal?.aborted) return { error: { reason: "network" } };
-    return { error: { reason: signal.reason === "timeout" ? "timeout" : "stopped" } };
-  }
-  const data = await response.json().catch(() => ({ reason: "http_error", error: "" }));
-  if (!response.ok) {
-    if (response.status === 401) $("key-box").hidden = false;
-    return { error: { ...data, status: response.status } };
-  }
-  return { data };
-}
-
 // An error in the page's language: the known reasons, else "server error (HTTP n)" rather
 // than a proxy's page or the server's English.
 function errorText(error) {
@@ -82,7 +58,8 @@ function citation(p) {
 }
 
 // Overlapping pieces of one paragraph are shown once: the page keeps the passages the server
-// does not mark as merged_into another, numbered 1, 2, …; the lines' citations follow.
+// does not mark as merged_into another, numbered 1, 2, …; the lines' citations follow, and
+// `cite` (server rank → shown number) renumbers the generated text's citations the same way.
 function mergePieces(answer) {
   if (!answer) return answer;
   const number = {};
@@ -96,7 +73,21 @@ function mergePieces(answer) {
   const lines = (answer.lines ?? []).map((l) => ({ ...l, passage: number[l.passage] ?? 0 }));
   const span = answer.answer_span
     && { ...answer.answer_span, passage: number[answer.answer_span.passage] };
-  return { ...answer, passages, lines, answer_span: span };
+  const generated = renumber(answer.generated, number);
+  return { ...answer, passages, lines, answer_span: span, generated, cite: number };
+}
+
+// Citations as the model wrote them ([2], [2,3], 【2】, one after another) in the server's
+// ranks, rewritten as [n] in the shown numbers: two pieces of one paragraph cite it once.
+const CITE = /[[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]/;
+const CITES = new RegExp(`(?:${CITE.source}\\s*)*${CITE.source}`, "g");
+
+function renumber(text, cite) {
+  if (!text) return text ?? null;
+  return text.replace(CITES, (run) => {
+    const shown = (run.match(/\d+/g) ?? []).map((n) => cite?.[n] ?? Number(n));
+    return [...new Set(shown)].map((n) => `[${n}]`).join("");
+  });
 }
 
 function lineText(line) {
@@ -104,13 +95,17 @@ function lineText(line) {
     + (line.passage ? `[${line.passage}]` : "");
 }
 
-// With a language model configured: its checked text (and a notice when it was not used)
-// above the extractive line, which always stays. Text nodes only: nothing is parsed as HTML.
-function renderAnswerText(answer) {
+// With a language model configured: its checked text (streamed sentence by sentence, each
+// shown once the server checked it against its citations) and a notice when it was not
+// used, above the extractive line, which always stays. Text nodes only, never HTML.
+function renderAnswerText(turn) {
+  const answer = turn.answer;
   const extractive = renderExtractive(answer);
-  if (!answer.generated && !answer.generated_notice) return extractive;
+  if (!answer.generated && !answer.generated_notice && !turn.writing) return extractive;
+  const generated = el("p", { class: "answer generated", "aria-busy": turn.writing ? "true" : "false" },
+    answer.generated ?? "", turn.writing ? el("span", { class: "writing" }, t("writing")) : null);
   return el("div", { class: "with-generated" },
-    answer.generated ? el("p", { class: "answer generated" }, answer.generated) : null,
+    answer.generated || turn.writing ? generated : null,
     answer.generated_notice ? el("p", { class: "notice" }, answer.generated_notice) : null,
     extractive);
 }
@@ -216,7 +211,7 @@ function renderTurn(turn) {
   } else {
     const passages = turn.answer.passages.slice(0, turn.shown);
     body.append(
-      renderAnswerText(turn.answer),
+      renderAnswerText(turn),
       el("h3", { class: "sources-title" }, t("sources")),
       el("ol", { class: "sources" }, passages.map((p, i) => renderPassage(turn, p, i))),
     );
@@ -260,7 +255,8 @@ function save() {
 function restore() {
   let turns = [];
   try { turns = JSON.parse(localStorage.getItem(HISTORY) || "[]"); } catch { turns = []; }
-  state.turns = Array.isArray(turns) ? turns.map((turn) => ({ ...turn, paragraphs: {} })) : [];
+  state.turns = Array.isArray(turns)
+    ? turns.map((turn) => ({ ...turn, paragraphs: {}, writing: false })) : [];
   for (const turn of state.turns) draw(turn);
 }
 
@@ -300,17 +296,58 @@ async function copyTurn(turn) {
 // ------------------------------------------------------------------ actions
 
 async function ask(turn) {
-  Object.assign(turn, { pending: true, error: null, answer: null, stop: new AbortController() });
+  Object.assign(turn, {
+    pending: true, writing: false, error: null, answer: null, stop: new AbortController(),
+  });
   if (!state.turns.includes(turn)) state.turns.push(turn);
   draw(turn);
   $(`turn-${turn.id}`).scrollIntoView({ block: "end" });
   $("status").textContent = t("thinking");
   const timer = setTimeout(() => turn.stop.abort("timeout"), TIMEOUT_S * 1000);
-  const { data, error } = await call("/api/ask", {
-    question: turn.question, k: ASK_K, district: turn.district, passage_text: false,
-  }, turn.stop.signal);
+  const body = { question: turn.question, k: ASK_K, district: turn.district, passage_text: false };
+  const { response, error } = await send("/api/ask?stream=1", body, turn.stop.signal);
+  if (error) answered(turn, null, error);
+  else if (!response.headers.get("Content-Type")?.startsWith("text/event-stream")) {
+    const reply = await parsed(response);
+    answered(turn, reply.data, reply.error);
+  } else {
+    await follow(turn, response);
+  }
   clearTimeout(timer);
-  Object.assign(turn, { pending: false, answer: data && mergePieces(data), error, stop: null });
+  Object.assign(turn, { writing: false, stop: null });
+  if (turn.answer) draw(turn);
+}
+
+// The answer event shows the extractive answer at once; then each checked sentence of the
+// model's text is added as it comes, and `done` puts the final checked text and its notice.
+async function follow(turn, response) {
+  const answer = () => turn.answer;
+  try {
+    for await (const { name, data } of serverEvents(response)) {
+      if (name === "answer") {
+        turn.writing = Boolean(data.model) && !data.no_answer;
+        answered(turn, data, null);
+      } else if (name === "sentence" && answer()) {
+        const gap = answer().generated && answer().language !== "zh" ? " " : "";
+        answer().generated = (answer().generated ?? "") + gap + renumber(data.text, answer().cite);
+      } else if (name === "done" && answer()) {
+        Object.assign(answer(), data, { generated: renumber(data.generated, answer().cite) });
+        turn.writing = false;
+      }
+      if (answer() && name !== "answer") draw(turn);
+    }
+  } catch { /* a cut stream or a stopped one: what was checked stays */ }
+  if (!answer()) {
+    const reason = turn.stop.signal.reason;
+    answered(turn, null, { reason: ["timeout", "stopped"].includes(reason) ? reason : "network" });
+  } else if (turn.writing) {
+    answer().generated_notice = t("writingCut");
+  }
+}
+
+// Show an answer (or the error) in place of 「正在查找…」.
+function answered(turn, data, error) {
+  Object.assign(turn, { pending: false, answer: data && mergePieces(data), error });
   draw(turn);
   $(`turn-${turn.id}`).scrollIntoView({ block: "nearest" });
   if (error && !$("question").value) $("question").value = turn.question; // nothing lost

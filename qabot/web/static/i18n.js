@@ -17,6 +17,7 @@ const I18N = {
     askedIn: "（限定：{d}）", other: "English", clear: "清空记录", cleared: "记录已清空。",
     copy: "复制", copied: "已复制回答和出处。", copyFailed: "无法复制，请手动选择文字。",
     retry: "重试", stop: "停止", counter: "{n}/{max} 字",
+    writing: "模型正在撰写…（每句核对引用后显示）", writingCut: "模型的回答中断了，只显示已核对的部分。",
     errors: {
       empty_question: "请先输入问题。", question_too_long: "问题太长（最多 {max} 字），请一次只问一件事。",
       no_words: "问题里没有可以查找的文字（只有符号或表情）。", unknown_district: "不认识这个地区。",
@@ -48,6 +49,8 @@ const I18N = {
     copy: "Copy", copied: "Answer and sources copied.",
     copyFailed: "Cannot copy here; select the text instead.",
     retry: "Retry", stop: "Stop", counter: "{n}/{max} characters",
+    writing: "The model is writing… (each sentence shown once its citation is checked)",
+    writingCut: "The model's answer stopped; only the checked part is shown.",
     errors: {
       empty_question: "Type a question first.",
       question_too_long: "The question is too long (at most {max} characters).",
