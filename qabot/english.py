@@ -148,12 +148,14 @@ class EnglishReader:
         it cannot render are kept, so they still count as asked); a yes/no question ends in 吗."""
         table = _table()
         words = _WORD.findall(_POSSESSIVE.sub("", question.lower()))
+        # a county by pinyin only when written as a name (Hongqiao, not minsheng shishi)
+        names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", question)}
         out: list[str] = []
         i = 0
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 phrase = " ".join(words[i : i + n])
-                rendered = self._render(phrase, table)
+                rendered = self._render(phrase, table, names)
                 if rendered is not None:
                     out.append(rendered)
                     i += n
@@ -165,14 +167,14 @@ class EnglishReader:
             text += "吗"
         return text
 
-    def _render(self, phrase: str, table: dict) -> str | None:
+    def _render(self, phrase: str, table: dict, names: set[str]) -> str | None:
         """The Chinese of one phrase: ``""`` for a stop word, ``None`` when it has none."""
         for section in ("cues", "units", "roles"):
             if phrase in table[section]:
                 return str(table[section][phrase])
         if phrase in self.names:
             return self.names[phrase]
-        if phrase in _counties():  # Hongqiao: a district outside the corpus, said as such
+        if phrase in names and phrase in _counties():  # Hongqiao: outside the corpus
             return _counties()[phrase]
         if " " not in phrase:
             if phrase in _stop_words():

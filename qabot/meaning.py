@@ -119,8 +119,8 @@ class Meaning:
             if missing:
                 if len(self._asked) > _CACHE_LIMIT:
                     self._asked.clear()
-                for word, vector in zip(missing, self.embedder.embed_queries(missing), strict=True):
-                    self._asked[word] = vector.astype(np.float32)
+                for word in missing:  # one at a time: a batch's padding would move the vector
+                    self._asked[word] = self.embedder.embed_queries([word])[0].astype(np.float32)
             return np.stack(
                 [self.matrix[self.index[w]] if w in self.index else self._asked[w] for w in words]
             )

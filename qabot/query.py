@@ -93,10 +93,7 @@ def make_query(
     in ``explicit`` when given; ``idf`` weighs focus words, ``tokenize`` is the index's."""
     districts = [explicit] if explicit else list(analysis.districts)
     words = [t for t in analysis.focus if not _is_compound(t, analysis.focus)]
-    # 分别/各自 with one district named is not a comparison (that district's 各项 are asked)
-    comparison = len(districts) > 1 or (
-        analysis.answer_type == "comparison" and len(districts) != 1
-    )
+    comparison = analysis.answer_type == "comparison" or len(districts) > 1
     base = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
     base["districts"] = districts
     return Query(
