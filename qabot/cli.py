@@ -23,7 +23,7 @@ from qabot.errors import QabotError, UsageError
 from qabot.threads import configure, parse_threads
 
 if TYPE_CHECKING:
-    from qabot.engine import Settings
+    from qabot.settings import Settings
 
 # Only argument parsing happens at import: `--help`, `--version` and usage errors answer at
 # once, and each command imports the heavy parts (jieba, FAISS, the embedder) it needs.
@@ -41,7 +41,7 @@ def _configure_logging(verbosity: int) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from qabot.engine import Settings
+    from qabot.settings import Settings
 
     return Settings.from_env(args.docs, args.index, args.embedder, args.store)
 

@@ -21,11 +21,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from qabot.errors import EmbedderError, UsageError
+from qabot.settings import DEFAULT_EMBEDDER
 from qabot.threads import configure
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EMBEDDER = "e5-small"
 ST_PREFIX = "st:"
 BATCH = 16  # passages per model call; also how many a build embeds between checkpoints
 

@@ -293,6 +293,25 @@ def open_store(
         return found, model
 
 
+def open_readonly(
+    index: Path, embedder: str | None = None, store: str | None = None
+) -> tuple[ChunkStore, Embedder]:
+    """The index in ``index`` (or the ``store`` backend) and its embedder, read-only: no
+    build, no writes. ``embedder`` defaults to the one the index was built with; another one
+    is refused (:class:`IndexStateError`), since its vectors would not be comparable."""
+    spec = parse_store(store)
+    found = open_existing(spec, index)
+    if found is None:
+        where = index if spec.kind == "faiss" else spec.describe()
+        raise IndexStateError(
+            f"no index in {where}: run `qabot index` to build it", "index_missing"
+        )
+    name = embedder or found.manifest.embedder
+    check_embedder_name(name)
+    found.check_embedder(name)
+    return found, load_embedder(name)
+
+
 def _refresh(
     docs: Path, index: Path, model: Embedder, store: ChunkStore, progress: bool, spec: StoreSpec
 ) -> ChunkStore:

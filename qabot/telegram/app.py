@@ -37,9 +37,10 @@ from telegram.ext import (
     filters,
 )
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.live import LiveEngine
+from qabot.settings import Settings
 from qabot.telegram.callbacks import Callbacks
 from qabot.telegram.config import (
     DEFAULT_LISTEN,

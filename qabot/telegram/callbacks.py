@@ -21,7 +21,6 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from qabot.engine import validate_question
 from qabot.errors import UsageError
 from qabot.feedback import REASONS
 from qabot.telegram.buttons import keyboard, parse
@@ -29,6 +28,7 @@ from qabot.telegram.core import BotCore, log
 from qabot.telegram.html import render_page, render_paragraph, split_html
 from qabot.telegram.records import answer_record, feedback_answer, pages
 from qabot.telegram.texts import language, say
+from qabot.validation import validate_question
 
 EXPIRED = "这个结果已经过期了（回答只保留一段时间）。请重新提问。"
 INLINE_RESULTS = 3  # passages searched for an inline card (a chat answer searches 9)

@@ -20,7 +20,6 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from qabot.engine import MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
 from qabot.telegram.buttons import keyboard
 from qabot.telegram.core import BotCore, log
@@ -30,6 +29,7 @@ from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
 from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, say
 from qabot.types import Answer
+from qabot.validation import MAX_QUESTION_CHARS, validate_question
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s

@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from qabot.engine import MAX_QUESTION_CHARS
 from qabot.render import mark_span, no_answer_text
 from qabot.sentences import SENTENCE_STOPS
 from qabot.telegram.records import Record, page_passages, pages
 from qabot.types import DocumentInfo
+from qabot.validation import MAX_QUESTION_CHARS
 
 # Telegram allows 4,096 characters a message (UTF-16 units, counted after the HTML is parsed);
 # the raw HTML is measured instead, which is always at least as long, with a margin.

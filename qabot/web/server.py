@@ -8,10 +8,11 @@ import logging
 import socket
 from typing import Any
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.generation.frontend import generator_for
 from qabot.live import LiveEngine
+from qabot.settings import Settings
 from qabot.uploads import DocumentAdmin
 from qabot.web.config import WebSettings
 
