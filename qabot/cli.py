@@ -91,8 +91,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.batch and args.question is None:
         raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
     from qabot.batch import read_batch
-    from qabot.engine import Engine, validate_k, validate_question
+    from qabot.engine import Engine
     from qabot.render import render_json, render_terminal
+    from qabot.validation import validate_k, validate_question
 
     validate_k(args.k)
     if args.question is not None:
@@ -158,8 +159,9 @@ def _open(args: argparse.Namespace) -> BinaryIO:
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
-    from qabot.engine import Engine, validate_k
+    from qabot.engine import Engine
     from qabot.repl import Repl
+    from qabot.validation import validate_k
 
     # Undecodable input bytes reach the engine as lone surrogates, which it refuses as a
     # usage error (one "!" line) instead of the session dying on a UnicodeDecodeError.
@@ -176,8 +178,9 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qabot.engine import Engine, validate_k
+    from qabot.engine import Engine
     from qabot.evaluation import load_questions, render_table, run_evaluation
+    from qabot.validation import validate_k
 
     k = validate_k(args.k)
     if args.report:

@@ -33,8 +33,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from qabot.engine import Settings
 from qabot.feedback import FeedbackStore
+from qabot.settings import Settings
 
 from conftest import ROOT
 

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from qabot.engine import MAX_K, MAX_QUESTION_CHARS, Engine
+from qabot.engine import Engine
 from qabot.errors import QabotError
 from qabot.feedback import REASONS, FeedbackStore
+from qabot.validation import MAX_K, MAX_QUESTION_CHARS
 from qabot.version import __version__
 from qabot.web.config import STATIC
 from qabot.web.guards import ApiError, client_of, require_key
