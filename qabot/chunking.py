@@ -31,7 +31,7 @@ def split_long(sentence: str, max_chars: int = MAX_CHARS, piece: int = TARGET_CH
     paragraph without a full stop must not become one chunk."""
     if len(sentence) <= max_chars:
         return [sentence]
-    parts = []
+    parts: list[str] = []
     for clause in (m.group(0) for m in _CLAUSE.finditer(sentence)):
         parts.extend(clause[i : i + piece] for i in range(0, len(clause), piece))
     return parts

@@ -16,13 +16,14 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from qabot.arguments import build_parser
 from qabot.errors import QabotError, UsageError
 from qabot.threads import configure, parse_threads
 
 if TYPE_CHECKING:
+    from qabot.indexer import BuildReport
     from qabot.settings import Settings
 
 # Only argument parsing happens at import: `--help`, `--version` and usage errors answer at
@@ -71,7 +72,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def _watch_index(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.watch import watch
 
-    def report(outcome: object) -> None:
+    def report(outcome: BuildReport | QabotError) -> None:
         if isinstance(outcome, QabotError):
             print(f"qabot: index not rebuilt: {outcome}", file=sys.stderr, flush=True)
         elif args.json:
@@ -194,7 +195,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     engine = Engine.open(_settings(args))
     result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
     table = "" if args.json else render_table(result)
-    output: dict = dict(result)
+    output: dict[str, Any] = dict(result)
     if generator is not None:
         from qabot.generation.evaluate import evaluate_generation, render_generation
 

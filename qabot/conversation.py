@@ -104,7 +104,7 @@ def reply(
 
 
 def conversation_answer(
-    question: str, qid: str | None, reply: str, language: str, started: float
+    question: str, qid: str | int | None, reply: str, language: str, started: float
 ) -> Answer:
     """The answer object of a conversation act: no passages, the ``reply`` as its notice
     (``started``: when answering began, a ``time.perf_counter()``)."""

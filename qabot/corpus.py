@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qabot.attribution import (
     Speaker,
@@ -106,7 +107,9 @@ def _is_byline(text: str) -> bool:
     return bool(re.fullmatch(rf"[{HAN}]{{2,4}}", text))
 
 
-def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -> Document:
+def parse_document(
+    path: Path, gazetteer: Gazetteer, meta: dict[str, Any] | None = None
+) -> Document:
     """Read, clean and attribute one document. Raises :class:`CorpusError` if unreadable."""
     meta = meta or {}
     source = read_document(path)

@@ -128,7 +128,7 @@ class Engine:
         k: int = 5,
         district: str | None = None,
         mode: Mode = "hybrid",
-        qid: str | None = None,
+        qid: str | int | None = None,
         rule: NoAnswerRule | None = None,
     ) -> Answer:
         """Answer ``question`` from the index.

@@ -28,10 +28,11 @@ import filelock
 
 from qabot.corpus import PIPELINE_VERSION, Corpus, load_corpus
 from qabot.districts import Gazetteer
-from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
+from qabot.embedders import Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, QabotError
 from qabot.lexical import Tokenizer, tokenizer_signature
 from qabot.progress import Progress
+from qabot.settings import DEFAULT_EMBEDDER
 from qabot.sources import CATALOG_NAME, scan_sources
 from qabot.store.backend import open_existing, reuse_source, write_generation
 from qabot.store.checkpoint import VectorCheckpoint, checkpoint_path
@@ -213,7 +214,7 @@ def _build(
         and previous.manifest.embedder == embedder.id
     )
     todo, embed_seconds = 0, 0.0
-    if up_to_date:
+    if up_to_date and previous is not None:
         store = previous
     else:
         source = reuse_source(spec, index, previous, force)

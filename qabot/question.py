@@ -102,7 +102,7 @@ def counties() -> dict[str, County]:
             codes[code] = row["name"]
             if not code.endswith("00"):
                 table[row["name"]] = code
-    result = {}
+    result: dict[str, County] = {}
     for name, code in table.items():
         if len(name) >= 3 and name not in LEXICON.generic_counties:
             city = codes.get(code[:4] + "00") or codes.get(code[:2] + "0000", "")
@@ -258,7 +258,8 @@ class QuestionAnalyzer:
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
             stripped = stripped.replace(word, " ")
         dropped = {w for w, tag in self._posseg.lcut(stripped) if tag in _DROP_POS}
-        words, latin = [], []
+        words: list[str] = []
+        latin: list[str] = []
         for token in self.tokenizer.tokenize(stripped):
             if (
                 token in LEXICON.fillers
@@ -288,7 +289,7 @@ class QuestionAnalyzer:
             return query
         sounds = [_pinyin(ch) for ch in query]
         # Characters of a real county's name (浦东新区) are never a misspelt corpus district.
-        taken = set()
+        taken: set[int] = set()
         for name in (n for n in self.counties if n in query):
             start = query.find(name)
             taken.update(range(start, start + len(name)))

@@ -63,7 +63,7 @@ def stream_terminal(
         if event == "sentence":
             write(("" if shown else header(generator.config.model) + "\n") + strip_controls(value))
             shown = True
-        elif event == "done":
+        elif event == "done" and isinstance(value, Generated):
             lines = ["\n"] if shown else []
             if value.notice:
                 lines.append(f"（{value.notice}）\n")

@@ -15,16 +15,16 @@ import logging
 import os
 import signal
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     BaseRateLimiter,
     CallbackQueryHandler,
@@ -54,7 +54,7 @@ from qabot.telegram.config import (
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.documents import DocumentCommands
 from qabot.telegram.handlers import Handlers
-from qabot.telegram.pending import BotApplication, RecordingQueue
+from qabot.telegram.pending import AnyApplication, BotApplication, RecordingQueue
 from qabot.telegram.transport import ApiUnreachable, ChatRateLimiter, wait_for_api
 from qabot.uploads import DocumentAdmin
 
@@ -89,7 +89,7 @@ COMMANDS = {
 }
 
 
-def register(application: Application, core: BotCore) -> None:
+def register(application: AnyApplication, core: BotCore) -> None:
     """Every handler, in the order PTB tries them."""
     talk, cb = Handlers(core), Callbacks(core)
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
@@ -125,7 +125,7 @@ def register(application: Application, core: BotCore) -> None:
     application.add_error_handler(cb.on_error)
 
 
-def _refresher(core: BotCore) -> Callable[[Update, object], Awaitable[None]]:
+def _refresher(core: BotCore) -> Callable[[Update, object], Coroutine[Any, Any, None]]:
     """A handler run before every other: a newer index generation is taken up between
     updates (``qabot index`` in another process, ``--watch``)."""
 
@@ -138,16 +138,16 @@ def _refresher(core: BotCore) -> Callable[[Update, object], Awaitable[None]]:
 def build_application(
     engine: Engine,
     config: BotConfig,
-    rate_limiter: BaseRateLimiter | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
     live: LiveEngine | None = None,
     admin: DocumentAdmin | None = None,
-) -> Application:
+) -> AnyApplication:
     """The PTB application: API base URL, HTML defaults, flood control, handlers; ``live``
     switches it to each new index generation, ``admin`` takes administrators' files."""
     protect_logs(config.token)
     core = BotCore.create(engine, config, live, admin)
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: AnyApplication) -> None:
         for lang, commands in COMMANDS.items():
             await application.bot.set_my_commands(
                 [BotCommand(*c) for c in commands], language_code=None if lang == "zh" else lang
@@ -155,7 +155,7 @@ def build_application(
         # The first query pays for the embedder's warm-up; pay it before the first user does.
         for slow in (False, True):
             with suppress(Exception):
-                await core.scheduler.run(lambda s=slow: core.engine_for(s).warm())
+                await core.scheduler.run(core.engine_for(slow).warm)
         core.inbox.replay(application)
         log.info(
             "bot @%s ready: %d districts, %d documents, %d retrieval threads, state %s",
@@ -166,7 +166,7 @@ def build_application(
             config.state_path,
         )
 
-    async def post_shutdown(application: Application) -> None:
+    async def post_shutdown(application: AnyApplication) -> None:
         core.close()
 
     application = (
@@ -210,7 +210,7 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 
 
 def serve(
-    application: Application,
+    application: AnyApplication,
     config: BotConfig,
     stop_signals: Sequence[int] | None = STOP_SIGNALS,
 ) -> None:

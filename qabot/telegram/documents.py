@@ -19,7 +19,8 @@ from telegram.ext import ContextTypes
 
 from qabot.errors import QabotError
 from qabot.telegram.core import BotCore, log
-from qabot.uploads import Change
+from qabot.telegram.updates import message_of
+from qabot.uploads import Change, DocumentAdmin
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's own limit for getFile
 ACTIONS = {"added": "已加入", "replaced": "已替换", "removed": "已删除"}
@@ -43,13 +44,16 @@ class DocumentCommands:
     def __init__(self, core: BotCore) -> None:
         self.core = core
 
-    def _is_admin(self, update: Update) -> bool:
+    def _admin(self, update: Update) -> DocumentAdmin | None:
+        """The document administration, when the sender may use it (else ``None``)."""
         user = update.effective_user
-        return bool(user and user.id in self.core.config.admins and self.core.admin)
+        allowed = user is not None and user.id in self.core.config.admins
+        return self.core.admin if allowed else None
 
     async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        if not self._is_admin(update) or message.document is None:
+        message = message_of(update)
+        admin = self._admin(update)
+        if admin is None or message.document is None:
             await self.core.reply(message, "只有管理员可以添加文档。")
             return
         document = message.document
@@ -63,17 +67,18 @@ class DocumentCommands:
             return
         await self.core.reply(message, "正在建立索引，请稍候…")
         replace = (message.caption or "").strip().lower() == "replace"
-        await self._change(message, self.core.admin.add, document.file_name or "", data, replace)
+        await self._change(message, admin.add, document.file_name or "", data, replace)
 
     async def remove(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        if not self._is_admin(update):
+        message = message_of(update)
+        admin = self._admin(update)
+        if admin is None:
             await self.core.reply(message, "只有管理员可以删除文档。")
             return
         if not context.args:
             await self.core.reply(message, "用法：/remove 文档ID（见 /documents）")
             return
-        await self._change(message, self.core.admin.remove, context.args[0])
+        await self._change(message, admin.remove, context.args[0])
 
     async def documents(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.core.refresh()
@@ -81,7 +86,7 @@ class DocumentCommands:
             f"<code>{escape(d.doc_id)}</code> {escape(d.label())}（{d.chunks} 片段）"
             for d in self.core.docs
         ]
-        await self.core.reply(update.effective_message, "\n".join(lines) or "还没有文档。")
+        await self.core.reply(message_of(update), "\n".join(lines) or "还没有文档。")
 
     async def _change(self, message: Message, call: Callable[..., Change], *args: object) -> None:
         try:

@@ -242,7 +242,8 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """
     tokens = _TOKEN.findall(text)
     messages: list[str] = []
-    start, carried = 0, []
+    start = 0
+    carried: list[str] = []  # tags open at the last cut, reopened after it
     while start < len(tokens):
         stack = list(carried)
         size = sum(utf16_len(t) for t in carried)

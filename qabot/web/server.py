@@ -108,7 +108,8 @@ def header_timeout_protocol() -> type:
             self.loop.call_later(HEADER_TIMEOUT, self._drop_if_no_request)
 
         def _drop_if_no_request(self) -> None:
-            if self.cycle is None and not self.transport.is_closing():
+            cycle: object = self.cycle  # typed as always set; None until a request starts
+            if cycle is None and not self.transport.is_closing():
                 self.transport.close()
 
     return HeaderTimeout
