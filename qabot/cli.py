@@ -91,15 +91,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError("give either a question or --batch FILE, not both")
     if not args.batch and args.question is None:
         raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
-    from qabot.batch import read_batch
-    from qabot.engine import Engine
-    from qabot.render import render_json, render_terminal
     from qabot.validation import validate_k, validate_question
 
     validate_k(args.k)
     if args.question is not None:
         validate_question(args.question)  # before the model and the index are loaded
+    from qabot.batch import read_batch
+    from qabot.engine import Engine
     from qabot.generation.frontend import generator_for
+    from qabot.render import render_json, render_terminal
 
     generator = generator_for(args)
     as_json = render_json
