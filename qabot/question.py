@@ -58,12 +58,8 @@ _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\D|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# Times a question can pin its answer to; the documents use the same words (今年继续投入…).
-_TIMES = re.compile(
-    r"(?:19|20)\d{2}年|今年|明年|去年|年内|年底|下一步|下步|接下来|目前|三年来|近年来"
-)
 _CN_NUMBER = re.compile(
-    r"[零一二两三四五六七八九十百千万亿]{2,}(?=[万亿千百]?[个家亩项元人户名座所条次倍年%])"
+    rf"[零一二两三四五六七八九十百千万亿]{{2,}}(?=[万亿千百]?[{re.escape(LEXICON.after_number)}])"
 )
 
 
@@ -71,7 +67,7 @@ _CN_NUMBER = re.compile(
 def _said_by(name: str) -> re.Pattern[str]:
     """冯卫华说的, 冯书记讲, 冯卫华区长介绍: a person as the source of what is asked."""
     who = rf"{re.escape(name)}(?:{_TITLE_WORDS})?|{re.escape(name[0])}(?:{_TITLE_WORDS})"
-    return re.compile(rf"(?:{who})(?:说|讲|介绍|表示|谈到|提到|谈)了?的?")
+    return re.compile(rf"(?:{who})(?:{'|'.join(LEXICON.speech_verbs)})了?的?")
 
 
 _ABBREVIATIONS = re.compile("|".join(LEXICON.spelled_out), re.IGNORECASE)
@@ -232,7 +228,7 @@ class QuestionAnalyzer:
             numbers=numbers,
             unit=asked_unit(query) if answer_type == "quantity" or wants_quantity else None,
             wants_quantity=wants_quantity,
-            times=list(dict.fromkeys(_TIMES.findall(numeric))),
+            times=list(dict.fromkeys(LEXICON.times.findall(numeric))),
             counted=self._counted(query, focus) if answer_type == "quantity" else "",
             names=[w for w, tag in self._posseg.lcut(query) if tag in _NAME_POS and w in focus],
             known_people=tuple(self.people),
