@@ -90,7 +90,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.batch and args.question:
         raise UsageError("give either a question or --batch FILE, not both")
     if not args.batch and args.question is None:
-        raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
+        raise UsageError('no question: qabot ask "问题" (or --batch FILE)')
     from qabot.validation import validate_k, validate_question
 
     validate_k(args.k)

@@ -73,8 +73,8 @@ COMMANDS = {
     "zh": (
         ("start", "介绍：收录了哪些地区和文档"),
         ("help", "用法和命令"),
-        ("ask", "提问，例如 /ask 北辰区种了多少亩春小麦？"),
-        ("district", "只查某个地区：/district 北辰区 或 /district all"),
+        ("ask", "提问，例如 /ask {example}"),
+        ("district", "只查某个地区：/district {district} 或 /district all"),
         ("sources", "最新回答引用的完整段落"),
         ("forget", "删除本对话保存的回答和设置"),
     ),
@@ -148,9 +148,12 @@ def build_application(
     core = BotCore.create(engine, config, live, admin)
 
     async def post_init(application: AnyApplication) -> None:
+        # the examples name the index's districts ({example}, {district})
+        filled = {"example": core.example or "问题", "district": next(iter(core.known), "地区")}
         for lang, commands in COMMANDS.items():
             await application.bot.set_my_commands(
-                [BotCommand(*c) for c in commands], language_code=None if lang == "zh" else lang
+                [BotCommand(name, text.format(**filled)) for name, text in commands],
+                language_code=None if lang == "zh" else lang,
             )
         # The first query pays for the embedder's warm-up; pay it before the first user does.
         for slow in (False, True):

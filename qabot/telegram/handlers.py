@@ -83,7 +83,9 @@ class Handlers:
         if not value:
             current = self.core.state.district(chat.id) or "全部地区"
             await self.core.reply(
-                message, f"当前查找范围：{esc(current)}。\n用法：/district 北辰区\n{choices}"
+                message,
+                f"当前查找范围：{esc(current)}。\n"
+                f"用法：/district {esc(next(iter(self.core.known), '地区'))}\n{choices}",
             )
             return
         if not await self._may_configure(update, context):
