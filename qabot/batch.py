@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+Line = tuple[int, str | int | None, dict[str, Any] | None, str | None]
 
 
-def read_batch(stream: BinaryIO) -> Iterator[tuple[int, object, dict | None, str | None]]:
+def read_batch(stream: BinaryIO) -> Iterator[Line]:
     """(line number, id, request, error) for each non-blank line of a JSONL question file.
 
     Lines are decoded one by one, so a line of invalid UTF-8, broken JSON, a lone surrogate
@@ -61,7 +63,7 @@ def encodable(value: object) -> bool:
     return True
 
 
-def request_problem(request: dict, number: int) -> str | None:
+def request_problem(request: dict[str, Any], number: int) -> str | None:
     if not isinstance(request.get("question"), str):
         return f"line {number}: expected an object with a 'question' string"
     district = request.get("district")

@@ -16,14 +16,15 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from qabot.arguments import build_parser
 from qabot.errors import QabotError, UsageError
 from qabot.threads import configure, parse_threads
 
 if TYPE_CHECKING:
-    from qabot.engine import Settings
+    from qabot.indexer import BuildReport
+    from qabot.settings import Settings
 
 # Only argument parsing happens at import: `--help`, `--version` and usage errors answer at
 # once, and each command imports the heavy parts (jieba, FAISS, the embedder) it needs.
@@ -41,7 +42,7 @@ def _configure_logging(verbosity: int) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from qabot.engine import Settings
+    from qabot.settings import Settings
 
     return Settings.from_env(args.docs, args.index, args.embedder, args.store)
 
@@ -71,7 +72,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def _watch_index(args: argparse.Namespace, settings: Settings) -> int:
     from qabot.watch import watch
 
-    def report(outcome: object) -> None:
+    def report(outcome: BuildReport | QabotError) -> None:
         if isinstance(outcome, QabotError):
             print(f"qabot: index not rebuilt: {outcome}", file=sys.stderr, flush=True)
         elif args.json:
@@ -89,15 +90,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.batch and args.question:
         raise UsageError("give either a question or --batch FILE, not both")
     if not args.batch and args.question is None:
-        raise UsageError('no question: qabot ask "北辰区种了多少亩春小麦？" (or --batch FILE)')
-    from qabot.batch import read_batch
-    from qabot.engine import Engine, validate_k, validate_question
-    from qabot.render import render_json, render_terminal
+        raise UsageError('no question: qabot ask "问题" (or --batch FILE)')
+    from qabot.validation import validate_k, validate_question
 
     validate_k(args.k)
     if args.question is not None:
         validate_question(args.question)  # before the model and the index are loaded
+    from qabot.batch import read_batch
+    from qabot.engine import Engine
     from qabot.generation.frontend import generator_for
+    from qabot.render import render_json, render_terminal
 
     generator = generator_for(args)
     as_json = render_json
@@ -158,8 +160,9 @@ def _open(args: argparse.Namespace) -> BinaryIO:
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
-    from qabot.engine import Engine, validate_k
+    from qabot.engine import Engine
     from qabot.repl import Repl
+    from qabot.validation import validate_k
 
     # Undecodable input bytes reach the engine as lone surrogates, which it refuses as a
     # usage error (one "!" line) instead of the session dying on a UnicodeDecodeError.
@@ -176,8 +179,9 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qabot.engine import Engine, validate_k
+    from qabot.engine import Engine
     from qabot.evaluation import load_questions, render_table, run_evaluation
+    from qabot.validation import validate_k
 
     k = validate_k(args.k)
     if args.report:
@@ -191,7 +195,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     engine = Engine.open(_settings(args))
     result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
     table = "" if args.json else render_table(result)
-    output: dict = dict(result)
+    output: dict[str, Any] = dict(result)
     if generator is not None:
         from qabot.generation.evaluate import evaluate_generation, render_generation
 

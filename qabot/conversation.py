@@ -10,12 +10,13 @@ question (its thanks is politeness around real words).
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
 
 from qabot.lexicon import example_questions, load_data
-from qabot.types import DocumentInfo
+from qabot.types import Answer, DocumentInfo
 
 # Sentence-final particles and interjections that carry no request (你好呀, 谢谢啦, 在吗哈).
 _PARTICLES = "啊呀呢吧哦噢啦嘛哈哟呐咯喔"
@@ -99,4 +100,23 @@ def reply(
         f"每个回答都引用原文（区、讲话人、日期）。已收录：{known}。一次问一件事，最好用中文"
         + (f"，例如：{example}" if example else "")
         + "。"
+    )
+
+
+def conversation_answer(
+    question: str, qid: str | int | None, reply: str, language: str, started: float
+) -> Answer:
+    """The answer object of a conversation act: no passages, the ``reply`` as its notice
+    (``started``: when answering began, a ``time.perf_counter()``)."""
+    return Answer(
+        id=qid,
+        question=question,
+        districts=[],
+        no_answer=True,
+        answer="",
+        passages=[],
+        latency_ms=(time.perf_counter() - started) * 1000,
+        answer_type="chitchat",
+        notice=reply,
+        language=language,
     )

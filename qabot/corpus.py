@@ -4,7 +4,7 @@ A *paragraph* is a non-empty line of the source (``.txt``/``.md``) or a block el
 (``.html``), numbered from 1 in source order, so a citation "paragraph 12" can be found in
 the original file. A *chunk* is what gets embedded and returned: a whole paragraph, or a
 sentence-aligned piece of a long one, with the context a reader needs (the reporter's
-question it answers, the section it sits in) and full attribution.
+question it answers, the section it sits in) and full attribution: :mod:`qabot.chunking`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qabot.attribution import (
-    INTERVIEWER,
     Speaker,
     detect_author,
     detect_date,
@@ -27,16 +27,11 @@ from qabot.attribution import (
     detect_speakers,
     parse_turn,
 )
+from qabot.chunking import chunk_document
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
-from qabot.sentences import (
-    CLOSING,
-    ENUMERATION,
-    SECTION_NUMBER,
-    is_heading_line,
-    split_sentences,
-)
+from qabot.sentences import CLOSING, is_heading_line
 from qabot.sources import (
     SUFFIXES,
     load_catalog,
@@ -53,10 +48,6 @@ log = logging.getLogger(__name__)
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
 PIPELINE_VERSION = "5"
-
-MAX_CHARS = 360  # a chunk longer than this is split at sentence boundaries
-TARGET_CHARS = 240  # pieces are filled up to about this size
-_CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]+|[^，,、：:]+$")
 
 
 @dataclass
@@ -116,7 +107,9 @@ def _is_byline(text: str) -> bool:
     return bool(re.fullmatch(rf"[{HAN}]{{2,4}}", text))
 
 
-def parse_document(path: Path, gazetteer: Gazetteer, meta: dict | None = None) -> Document:
+def parse_document(
+    path: Path, gazetteer: Gazetteer, meta: dict[str, Any] | None = None
+) -> Document:
     """Read, clean and attribute one document. Raises :class:`CorpusError` if unreadable."""
     meta = meta or {}
     source = read_document(path)
@@ -209,131 +202,6 @@ def _assign_speakers(
 
 
 # ---------------------------------------------------------------------------- chunking
-
-
-def split_long(sentence: str, max_chars: int = MAX_CHARS, piece: int = TARGET_CHARS) -> list[str]:
-    """A sentence too long for one chunk, cut at clause punctuation (，、：…), and a clause
-    still longer than ``piece`` characters cut every ``piece`` characters: a 90,000-character
-    paragraph without a full stop must not become one chunk."""
-    if len(sentence) <= max_chars:
-        return [sentence]
-    parts = []
-    for clause in (m.group(0) for m in _CLAUSE.finditer(sentence)):
-        parts.extend(clause[i : i + piece] for i in range(0, len(clause), piece))
-    return parts
-
-
-def pack_sentences(
-    sentences: list[str], max_chars: int = MAX_CHARS, target: int = TARGET_CHARS
-) -> list[str]:
-    """Group sentences into pieces of about ``target`` chars, each repeating the last
-    sentence of the piece before it (when short) so no statement loses its lead-in."""
-    pieces: list[list[str]] = [[]]
-    for sentence in sentences:
-        current = pieces[-1]
-        size = sum(map(len, current))
-        if (current and size + len(sentence) > max_chars) or size >= target:
-            repeat = (
-                len(current) > 1
-                and len(current[-1]) <= 120
-                and current[-1].endswith(CLOSING)
-                and len(current[-1]) + len(sentence) <= max_chars
-            )
-            overlap = [current[-1]] if repeat else []
-            pieces.append([*overlap, sentence])
-        else:
-            current.append(sentence)
-    return ["".join(piece) for piece in pieces if piece]
-
-
-def _lead(text: str) -> str:
-    """A paragraph's first sentence when it announces its topic ("一是全力稳定粮食生产。")."""
-    first = split_sentences(text)[:1]
-    return first[0] if first and len(first[0]) <= 50 else ""
-
-
-def _last_sentence(text: str) -> str:
-    text = re.sub(rf"^{INTERVIEWER}\s*[:：]\s*", "", text)
-    sentences = split_sentences(text)
-    return sentences[-1][-80:] if sentences else ""
-
-
-def chunk_document(doc: Document) -> list[Chunk]:
-    """The document's body paragraphs as chunks, with question and section context."""
-    chunks: list[Chunk] = []
-    question = heading = section = ""
-    after_question = False
-    for paragraph in doc.paragraphs:
-        if paragraph.kind == "question":
-            question, section, after_question = _last_sentence(paragraph.text), "", True
-            continue
-        if paragraph.kind == "heading":
-            heading = _join_heading(doc, paragraph)
-            section = ""
-            continue
-        if paragraph.kind != "body":
-            continue
-        if paragraph.opens_turn:
-            section = ""
-        # With no reporter's question (夏新书记介绍:…), a speaker's opening sentence is the
-        # topic of the paragraphs that follow until the next turn.
-        opens_topic = paragraph.opens_turn and not after_question
-        topic = _opening_sentence(paragraph.text) if opens_topic else ""
-        after_question = False
-        if SECTION_NUMBER.match(paragraph.text):
-            section = _lead(paragraph.text) or paragraph.text[:40]
-        sentences = [part for s in split_sentences(paragraph.text) for part in split_long(s)]
-        pieces = pack_sentences(sentences) or [paragraph.text]
-        lead = _lead(paragraph.text) if ENUMERATION.match(paragraph.text) or len(pieces) > 1 else ""
-        for part, piece in enumerate(pieces, start=1):
-            context_parts = [question, heading, section if section not in piece else ""]
-            if part > 1 and lead and lead not in piece:
-                context_parts.append(lead)
-            chunk_id = f"{doc.doc_id}#p{paragraph.number}" + (f".{part}" if len(pieces) > 1 else "")
-            chunks.append(
-                Chunk(
-                    id=chunk_id,
-                    doc_id=doc.doc_id,
-                    paragraph=paragraph.number,
-                    part=part,
-                    text=piece,
-                    context=" ".join(dict.fromkeys(c for c in context_parts if c)),
-                    district=doc.district,
-                    city=doc.city,
-                    speaker=paragraph.speaker.name,
-                    role=paragraph.speaker.role,
-                    date=doc.date,
-                    title=doc.title,
-                    kind=doc.kind,
-                    source=doc.source,
-                    line=paragraph.line,
-                )
-            )
-        question = topic or question
-    return chunks
-
-
-def _opening_sentence(text: str) -> str:
-    """First sentence after a turn marker ("谢元区长介绍:近年来,…。" → "近年来,…。")."""
-    body = re.sub(r"^[^:：]{2,12}[:：]", "", text, count=1)
-    first = split_sentences(body)[:1]
-    return first[0][:40] if first else ""
-
-
-def _join_heading(doc: Document, paragraph: Paragraph) -> str:
-    """A heading and the heading lines right before it ("以“大党建”为第一统领 凝聚力量助力发展")."""
-    lines = [paragraph.text]
-    # Walk back from the heading by position (numbered from 1 in list order): no search for
-    # it and no copy of the paragraphs before it, so a document of many headings is linear.
-    for index in range(paragraph.number - 2, -1, -1):
-        earlier = doc.paragraphs[index]
-        if earlier.kind != "heading" or earlier.line < paragraph.line - 2:
-            break
-        lines.insert(0, earlier.text)
-    return " ".join(lines)
-
-
-# ---------------------------------------------------------------------------- the corpus
 
 
 @dataclass

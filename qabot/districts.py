@@ -49,7 +49,7 @@ class Gazetteer:
             if name and name not in self.districts:
                 short = short_form(name)
                 self.districts[name] = District(name, city, (short,) if short else ())
-        table = {}
+        table: dict[str, str] = {}
         for district in self.districts.values():
             for form in (district.name, *district.aliases):
                 table.setdefault(form, district.name)
@@ -120,7 +120,7 @@ class Gazetteer:
                 return name
         latin = re.sub(r"\s+(new\s+)?district$", "", cleaned.lower())
         if latin in self._latin:
-            return self._latin[latin]
+            return str(self._latin[latin])
         known = "、".join(self.names)
         raise UsageError(
             f"unknown district {value.strip()!r}; known districts: {known} (or 'all')",

@@ -16,16 +16,16 @@ import threading
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from qabot.errors import EmbedderError, UsageError
+from qabot.settings import DEFAULT_EMBEDDER
 from qabot.threads import configure
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EMBEDDER = "e5-small"
 ST_PREFIX = "st:"
 BATCH = 16  # passages per model call; also how many a build embeds between checkpoints
 
@@ -52,10 +52,11 @@ class Embedder(Protocol):
         ...
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+def _normalise(vectors: object) -> np.ndarray:
+    array: np.ndarray = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    normalised: np.ndarray = array / np.maximum(norms, 1e-12)
+    return normalised
 
 
 class E5SmallEmbedder:
@@ -114,15 +115,18 @@ class SentenceTransformerEmbedder:
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
         )
-        self.dim = int(getter())
+        dim = getter()
+        if not isinstance(dim, int):
+            raise EmbedderError(f"sentence-transformers {name_or_path!r} declares no dimension")
+        self.dim = dim
         self.version = metadata.version("sentence-transformers")
         self._query_kwargs, self._passage_kwargs = self._prompts()
 
-    def _prompts(self) -> tuple[dict, dict]:
+    def _prompts(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Keyword arguments for ``encode``: the model's declared prompts, else a known family's."""
         declared = getattr(self._model, "prompts", {}) or {}
-        query: dict = {}
-        passage: dict = {}
+        query: dict[str, Any] = {}
+        passage: dict[str, Any] = {}
         if declared.get("query"):
             query = {"prompt_name": "query"}
         if declared.get("passage") or declared.get("document"):
@@ -140,7 +144,7 @@ class SentenceTransformerEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self._passage_kwargs)
 
-    def _encode(self, texts: Sequence[str], kwargs: dict) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], kwargs: dict[str, Any]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(

@@ -1,35 +1,30 @@
-"""The question-answering engine every front end shares (CLI, REPL, Telegram, evaluation).
+"""The question-answering engine every front end shares (CLI, REPL, Telegram, web,
+evaluation): it holds the index and the embedder, and answers questions — orchestration only.
 
-It opens the index (building or refreshing it when the corpus changed), loads the embedder
-once, and answers questions — orchestration only: validate (:mod:`qabot.validation`) → the
-:class:`~qabot.query.Query` → retrieve (:mod:`qabot.retriever`) → compose the cited lines
-(:mod:`qabot.answer`) → answer or refuse (:mod:`qabot.refusal`).
+validate (:mod:`qabot.validation`) → a conversation act? (:mod:`qabot.conversation`) → the
+:class:`~qabot.query.Query` (:mod:`qabot.question`, :mod:`qabot.query`) → retrieve
+(:mod:`qabot.retriever`) → compose the cited lines (:mod:`qabot.answer`, reading sentences
+through :mod:`qabot.sentences`) → answer or refuse (:mod:`qabot.refusal`). Opening and
+building the index is :mod:`qabot.indexer`'s.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import qabot.metadata as metadata
 import qabot.refusal as refusal
 from qabot.answer import compose, typed_first
-from qabot.conversation import conversation_act
+from qabot.chunking import join_pieces
+from qabot.conversation import conversation_act, conversation_answer
 from qabot.conversation import reply as conversation_reply
 from qabot.districts import Gazetteer
-from qabot.embedders import (
-    DEFAULT_EMBEDDER,
-    Embedder,
-    Serialised,
-    check_embedder_name,
-    load_embedder,
-)
+from qabot.embedders import Embedder, Serialised
 from qabot.english import EnglishReader
-from qabot.errors import IndexStateError, UsageError
-from qabot.indexer import open_store
+from qabot.errors import UsageError
+from qabot.indexer import open_readonly, open_store
 from qabot.lexical import Tokenizer
 from qabot.lexicon import example_questions
 from qabot.meaning import Meaning
@@ -37,61 +32,18 @@ from qabot.query import Query, detect_language, make_query
 from qabot.question import QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
-from qabot.sentences import SENTENCE_END
-from qabot.store.backend import open_existing
-from qabot.store.protocol import ChunkStore, parse_store
-from qabot.types import MODES, Answer, Chunk, DocumentInfo, Mode
+from qabot.settings import Settings
+from qabot.store.protocol import ChunkStore
+from qabot.types import Answer, Chunk, DocumentInfo, Mode
 from qabot.validation import (
-    MAX_K,
-    MAX_QUESTION_CHARS,
     READ_CHARS,
-    SURROGATE,
+    validate_district,
     validate_k,
+    validate_mode,
     validate_question,
 )
 
-# The limits and checks of qabot.validation are the engine's contract too: front ends and the
-# library take them from here.
-__all__ = [
-    "FALLBACK_RULE",
-    "MAX_K",
-    "MAX_QUESTION_CHARS",
-    "NO_ANSWER_RULES",
-    "Engine",
-    "NoAnswerRule",
-    "Settings",
-    "validate_k",
-    "validate_question",
-]
-
-log = logging.getLogger(__name__)
-
 WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
-
-
-@dataclass(frozen=True)
-class Settings:
-    docs: Path
-    index: Path
-    embedder: str
-    store: str = "faiss"  # a --store value, see qabot.store.protocol
-
-    @classmethod
-    def from_env(
-        cls,
-        docs: str | None = None,
-        index: str | None = None,
-        embedder: str | None = None,
-        store: str | None = None,
-    ) -> Settings:
-        """Flags win over ``QABOT_DOCS``/``QABOT_INDEX``/``QABOT_EMBEDDER``/``QABOT_STORE``,
-        then defaults."""
-        return cls(
-            docs=Path(docs or os.environ.get("QABOT_DOCS") or "docs_src"),
-            index=Path(index or os.environ.get("QABOT_INDEX") or "embeddings"),
-            embedder=embedder or os.environ.get("QABOT_EMBEDDER") or DEFAULT_EMBEDDER,
-            store=store or os.environ.get("QABOT_STORE") or "faiss",
-        )
 
 
 class Engine:
@@ -118,50 +70,37 @@ class Engine:
             corpus_text="".join(c.text for c in chunks),
         )
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
-        # the corpus words' vectors, for coverage by meaning (None: by string only)
-        self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
         self.english = EnglishReader.for_index(
             store.knows, store.idf, self.gazetteer.romanised_names, self.analyzer.people
         )
-
-    # ------------------------------------------------------------------ opening
+        # the corpus words' vectors, for coverage by meaning (None: by string only)
+        self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
 
     @classmethod
     def load(
         cls, index_dir: Path | str, embedder: str | None = None, store: str | None = None
     ) -> Engine:
         """Open the index in ``index_dir`` (or the ``store`` backend, a ``--store`` value)
-        read-only: no build, no progress bar, no writes.
-
-        ``embedder`` defaults to the one the index was built with; another one is refused
-        (:class:`IndexStateError`), since its vectors would not be comparable.
-        """
-        spec = parse_store(store)
-        store = open_existing(spec, Path(index_dir))
-        if store is None:
-            where = index_dir if spec.kind == "faiss" else spec.describe()
-            raise IndexStateError(
-                f"no index in {where}: run `qabot index` to build it", "index_missing"
-            )
-        name = embedder or store.manifest.embedder
-        check_embedder_name(name)
-        store.check_embedder(name)
-        return cls(store, load_embedder(name), Path(index_dir))
+        read-only: no build, no progress bar, no writes (see
+        :func:`qabot.indexer.open_readonly`)."""
+        return cls(*open_readonly(Path(index_dir), embedder, store), Path(index_dir))
 
     @classmethod
     def open(cls, settings: Settings, refresh: bool = True, progress: bool = True) -> Engine:
         """The CLI's way in: load the index, building it if there is none and refreshing it
         if the corpus changed (``refresh``; a large change only warns, see
         :mod:`qabot.indexer`)."""
-        store, embedder = open_store(
-            settings.docs,
-            settings.index,
-            settings.embedder,
-            refresh=refresh,
-            progress=progress,
-            store=settings.store,
+        return cls(
+            *open_store(
+                settings.docs,
+                settings.index,
+                settings.embedder,
+                refresh=refresh,
+                progress=progress,
+                store=settings.store,
+            ),
+            Path(settings.index),
         )
-        return cls(store, embedder, Path(settings.index))
 
     # ------------------------------------------------------------------ catalogue
 
@@ -187,37 +126,20 @@ class Engine:
         return self.store.documents()
 
     def paragraph(self, chunk_id: str) -> tuple[Chunk, str]:
-        """The chunk ``chunk_id`` and the whole paragraph it was cut from (pieces joined, the
-        sentence each piece repeats from the one before removed)."""
+        """The chunk ``chunk_id`` and the whole paragraph it was cut from."""
         pieces = self.store.paragraph_chunks(chunk_id)
         target = next((c for c in pieces if c.id == chunk_id), None)
         if target is None:
             raise UsageError(f"no passage {chunk_id!r} in the index", "unknown_passage")
-        text = ""
-        for piece in pieces:
-            overlap = next(
-                (
-                    n
-                    for n in range(min(len(text), len(piece.text)), 0, -1)
-                    if piece.text[n - 1] in SENTENCE_END and text.endswith(piece.text[:n])
-                ),
-                0,
-            )
-            text += piece.text[overlap:]
-        return target, text
+        return target, join_pieces(piece.text for piece in pieces)
 
     # ------------------------------------------------------------------ answering
 
     def resolve_district(self, value: object) -> str | None:
         """The canonical name of a district written in any known form (``None``: all);
         :class:`UsageError` for a name the index does not cover."""
-        if value is not None and not isinstance(value, str):
-            raise UsageError(
-                f"the district must be a name, not {type(value).__name__}", "bad_district"
-            )
-        if value and SURROGATE.search(value):
-            raise UsageError("the district is not valid UTF-8 text", "bad_encoding")
-        return self.gazetteer.resolve(value) if value else None
+        name = validate_district(value)
+        return self.gazetteer.resolve(name) if name else None
 
     def ask(
         self,
@@ -225,7 +147,7 @@ class Engine:
         k: int = 5,
         district: str | None = None,
         mode: Mode = "hybrid",
-        qid: str | None = None,
+        qid: str | int | None = None,
         rule: NoAnswerRule | None = None,
     ) -> Answer:
         """Answer ``question`` from the index.
@@ -239,13 +161,12 @@ class Engine:
         that cannot be searched. Safe to call from several threads.
         """
         started = time.perf_counter()
-        question = validate_question(question)
-        k = validate_k(k)
-        if mode not in MODES:
-            raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}", "bad_mode")
+        question, k, mode = validate_question(question), validate_k(k), validate_mode(mode)
         act = conversation_act(question)
         if act is not None:  # 你好 / thanks / what can you do: the help reply, no passage
-            return self._converse(question, act, qid, started)
+            language = detect_language(question)
+            reply = conversation_reply(act, language, self.districts, self.documents())
+            return conversation_answer(question, qid, reply, language, started)
         query = self.query(question, district)
         # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
         # district), so the decision does not depend on k.
@@ -281,31 +202,9 @@ class Engine:
             language=query.language,
         )
 
-    def _fact(self, query: Query) -> metadata.Fact | None:
-        if len(query.districts) != 1 or query.comparison:
-            return None
-        return metadata.asked_fact(query.query, query.districts[0], self.attributed)
-
-    def _converse(self, question: str, act: str, qid: str | None, started: float) -> Answer:
-        """The answer to a conversation act: no passages, the help reply as the notice."""
-        language = detect_language(question)
-        return Answer(
-            id=qid,
-            question=question,
-            districts=[],
-            no_answer=True,
-            answer="",
-            passages=[],
-            latency_ms=(time.perf_counter() - started) * 1000,
-            answer_type="chitchat",
-            notice=conversation_reply(act, language, self.districts, self.documents()),
-            language=language,
-        )
-
     def query(self, question: str, district: object = None) -> Query:
         """The :class:`~qabot.query.Query` of a validated ``question`` under the caller's
-        ``district`` filter (any known form; :class:`UsageError` for an unknown one); only
-        its first ``READ_CHARS`` characters are analysed and searched (time budget)."""
+        ``district`` filter (any known form; :class:`UsageError` for an unknown one)."""
         explicit = self.resolve_district(district)
         text = question[:READ_CHARS]
         if detect_language(text) == "en":  # read as Chinese; the embedder sees both
@@ -314,3 +213,8 @@ class Engine:
         else:
             analysis = self.analyzer.analyse(text)
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
+
+    def _fact(self, query: Query) -> metadata.Fact | None:
+        if len(query.districts) != 1 or query.comparison:
+            return None
+        return metadata.asked_fact(query.query, query.districts[0], self.attributed)

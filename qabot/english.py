@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from pypinyin import lazy_pinyin
 
@@ -40,7 +41,7 @@ MAX_PHRASE = 3  # words a dictionary or table phrase may have
 
 
 @cache
-def _table() -> dict:
+def _table() -> dict[str, Any]:
     return tomllib.loads((resources.files("qabot") / "data" / "english.toml").read_text("utf-8"))
 
 
@@ -167,7 +168,7 @@ class EnglishReader:
             text += "吗"
         return text
 
-    def _render(self, phrase: str, table: dict, names: set[str]) -> str | None:
+    def _render(self, phrase: str, table: dict[str, Any], names: set[str]) -> str | None:
         """The Chinese of one phrase: ``""`` for a stop word, ``None`` when it has none."""
         for section in ("cues", "units", "roles"):
             if phrase in table[section]:

@@ -28,11 +28,12 @@ import filelock
 
 from qabot.corpus import PIPELINE_VERSION, Corpus, load_corpus
 from qabot.districts import Gazetteer
-from qabot.embedders import DEFAULT_EMBEDDER, Embedder, check_embedder_name, load_embedder
+from qabot.embedders import Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, QabotError
 from qabot.lexical import Tokenizer, tokenizer_signature
 from qabot.meaning import update_word_vectors
 from qabot.progress import Progress
+from qabot.settings import DEFAULT_EMBEDDER
 from qabot.sources import CATALOG_NAME, scan_sources
 from qabot.store.backend import (
     open_existing,
@@ -220,7 +221,7 @@ def _build(
         and previous.manifest.embedder == embedder.id
     )
     todo, embed_seconds = 0, 0.0
-    if up_to_date:
+    if up_to_date and previous is not None:
         store = previous
     else:
         source = reuse_source(spec, index, previous, force)
@@ -301,6 +302,25 @@ def open_store(
     except QabotError as exc:
         log.warning("%s; answering from the index built %s", exc, found.manifest.built_at)
         return found, model
+
+
+def open_readonly(
+    index: Path, embedder: str | None = None, store: str | None = None
+) -> tuple[ChunkStore, Embedder]:
+    """The index in ``index`` (or the ``store`` backend) and its embedder, read-only: no
+    build, no writes. ``embedder`` defaults to the one the index was built with; another one
+    is refused (:class:`IndexStateError`), since its vectors would not be comparable."""
+    spec = parse_store(store)
+    found = open_existing(spec, index)
+    if found is None:
+        where = index if spec.kind == "faiss" else spec.describe()
+        raise IndexStateError(
+            f"no index in {where}: run `qabot index` to build it", "index_missing"
+        )
+    name = embedder or found.manifest.embedder
+    check_embedder_name(name)
+    found.check_embedder(name)
+    return found, load_embedder(name)
 
 
 def _refresh(

@@ -32,12 +32,15 @@ class Lexicon:
 
     fillers: frozenset[str]
     spoken: re.Pattern[str]
+    times: re.Pattern[str]
+    speech_verbs: tuple[str, ...]
     spelled_out: dict[str, str]
     titles: frozenset[str]
     titles_after_surname: tuple[str, ...]
     roles: tuple[str, ...]
     interviewer: str
     after_ji: str
+    after_number: str
     before_counted: str
     classifier_groups: tuple[str, ...]
     duration: str
@@ -72,12 +75,15 @@ def lexicon() -> Lexicon:
     return Lexicon(
         fillers=frozenset(data["fillers"].split()),
         spoken=re.compile("|".join(data["spoken"])),
+        times=re.compile("|".join(data["times"])),
+        speech_verbs=tuple(data["speech_verbs"]),
         spelled_out=dict(data["spelled_out"]),
         titles=frozenset(titles["words"].split()),
         titles_after_surname=tuple(titles["after_surname"]),
         roles=tuple(titles["roles"]),
         interviewer=titles["interviewer"],
         after_ji=after_ji,
+        after_number=classifiers["after_number"],
         before_counted=classifiers["before_counted"],
         classifier_groups=tuple(classifiers["groups"]),
         duration=classifiers["duration"],

@@ -60,12 +60,8 @@ _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\D|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# Times a question can pin its answer to; the documents use the same words (今年继续投入…).
-_TIMES = re.compile(
-    r"(?:19|20)\d{2}年|今年|明年|去年|年内|年底|下一步|下步|接下来|目前|三年来|近年来"
-)
 _CN_NUMBER = re.compile(
-    r"[零一二两三四五六七八九十百千万亿]{2,}(?=[万亿千百]?[个家亩项元人户名座所条次倍年%])"
+    rf"[零一二两三四五六七八九十百千万亿]{{2,}}(?=[万亿千百]?[{re.escape(LEXICON.after_number)}])"
 )
 
 
@@ -73,7 +69,7 @@ _CN_NUMBER = re.compile(
 def _said_by(name: str) -> re.Pattern[str]:
     """冯卫华说的, 冯书记讲, 冯卫华区长介绍: a person as the source of what is asked."""
     who = rf"{re.escape(name)}(?:{_TITLE_WORDS})?|{re.escape(name[0])}(?:{_TITLE_WORDS})"
-    return re.compile(rf"(?:{who})(?:说|讲|介绍|表示|谈到|提到|谈)了?的?")
+    return re.compile(rf"(?:{who})(?:{'|'.join(LEXICON.speech_verbs)})了?的?")
 
 
 _ABBREVIATIONS = re.compile("|".join(LEXICON.spelled_out), re.IGNORECASE)
@@ -104,7 +100,7 @@ def counties() -> dict[str, County]:
             codes[code] = row["name"]
             if not code.endswith("00"):
                 table[row["name"]] = code
-    result = {}
+    result: dict[str, County] = {}
     for name, code in table.items():
         if len(name) >= 3 and name not in LEXICON.generic_counties:
             city = codes.get(code[:4] + "00") or codes.get(code[:2] + "0000", "")
@@ -236,7 +232,7 @@ class QuestionAnalyzer:
             numbers=numbers,
             unit=asked_unit(query) if answer_type == "quantity" or wants_quantity else None,
             wants_quantity=wants_quantity,
-            times=list(dict.fromkeys(_TIMES.findall(numeric))),
+            times=list(dict.fromkeys(LEXICON.times.findall(numeric))),
             counted=self._counted(query, focus) if answer_type == "quantity" else "",
             names=[w for w, tag in self._tags(query) if tag in _NAME_POS and w in focus],
             known_people=tuple(self.people),
@@ -265,7 +261,8 @@ class QuestionAnalyzer:
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
             stripped = stripped.replace(word, " ")
         dropped = {w for w, tag in self._tags(stripped) if tag in _DROP_POS}
-        words, latin = [], []
+        words: list[str] = []
+        latin: list[str] = []
         for token in self.tokenizer.tokenize(stripped):
             if (
                 token in LEXICON.fillers
@@ -295,7 +292,7 @@ class QuestionAnalyzer:
             return query
         sounds = [_pinyin(ch) for ch in query]
         # Characters of a real county's name (浦东新区) are never a misspelt corpus district.
-        taken = set()
+        taken: set[int] = set()
         for name in (n for n in self.counties if n in query):
             start = query.find(name)
             taken.update(range(start, start + len(name)))

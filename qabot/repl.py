@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from qabot.engine import MAX_K, Engine, validate_k
+from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.render import render_json, render_terminal
+from qabot.validation import MAX_K, validate_k
 
 HISTORY = Path.home() / ".qabot_history"
 HELP = """命令 / commands:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from qabot.errors import CorpusError
 from qabot.formats import FORMATS, Extracted, expected, sniff
@@ -127,7 +128,7 @@ def _ocr_image(path: Path) -> Extracted:
 # ---------------------------------------------------------------------------- the catalog
 
 
-def load_catalog(docs_dir: Path) -> dict[str, dict]:
+def load_catalog(docs_dir: Path) -> dict[str, dict[str, Any]]:
     """Per-document metadata from ``catalog.toml``, keyed by file name, checked key by key."""
     path = docs_dir / CATALOG_NAME
     if not path.exists():

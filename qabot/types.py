@@ -38,11 +38,11 @@ class Chunk:
         """What the embedder and the lexical index see: place, context, then the passage."""
         return " ".join(part for part in (self.district, self.context, self.text) if part)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> Chunk:
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
@@ -73,7 +73,7 @@ class Passage:
         """Shown on its own: not an overlapping piece of a paragraph shown above it."""
         return not self.merged_into
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         c = self.chunk
         return {
             "rank": self.rank,
@@ -168,7 +168,7 @@ class Answer:
     answer: str
     passages: list[Passage]
     latency_ms: float = 0.0
-    id: str | None = None
+    id: str | int | None = None  # the caller's id (a batch line's, string or number)
     confidence: Confidence = field(default_factory=Confidence)
     answer_type: str = "other"
     answer_span: AnswerSpan | None = None
@@ -178,8 +178,8 @@ class Answer:
     lines: list[AnswerLine] = field(default_factory=list)  # ``answer``, line by line
     language: str = "zh"  # the question's (zh or en): the language of labels and notices
 
-    def to_dict(self) -> dict:
-        data: dict = {"id": self.id} if self.id is not None else {}
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id} if self.id is not None else {}
         data.update(
             question=self.question,
             districts=self.districts,

@@ -8,6 +8,7 @@ import unicodedata
 
 from qabot.errors import UsageError
 from qabot.textnorm import strip_controls
+from qabot.types import MODES, Mode
 
 MAX_QUESTION_CHARS = 500
 #: How much of a question is analysed and embedded. Tagging (jieba's HMM) and the embedder
@@ -45,6 +46,23 @@ def validate_question(question: object) -> str:
             "the question has no words to search for (only symbols or emoji)", "no_words"
         )
     return question
+
+
+def validate_district(value: object) -> str | None:
+    """A district filter as given (``None`` or empty: all); :class:`UsageError` for one that
+    is not text. Whether the index covers it is the gazetteer's to say."""
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"the district must be a name, not {type(value).__name__}", "bad_district")
+    if value and SURROGATE.search(value):
+        raise UsageError("the district is not valid UTF-8 text", "bad_encoding")
+    return value or None
+
+
+def validate_mode(mode: str) -> Mode:
+    """A retrieval mode (:data:`qabot.types.MODES`)."""
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}", "bad_mode")
+    return next(m for m in MODES if m == mode)
 
 
 def validate_k(k: int) -> int:

@@ -73,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import shutil
 
-    from qabot.engine import Engine, Settings
+    from qabot.engine import Engine
     from qabot.evaluation.questions import load_questions
+    from qabot.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="qabot-snapshot-") as tmp:
         shutil.copytree(ROOT / "docs_src", Path(tmp) / "docs_src")

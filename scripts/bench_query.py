@@ -30,8 +30,9 @@ import benchlib
 
 
 def run(questions_path: Path, repeats: int, skip_build: bool) -> dict:
-    from qabot.engine import Engine, Settings
+    from qabot.engine import Engine
     from qabot.indexer import build
+    from qabot.settings import Settings
 
     questions = benchlib.load_question_texts(questions_path)
     result: dict = {"machine": benchlib.machine(), "questions": len(questions)}

@@ -132,7 +132,8 @@ def index_is_fresh(docs: Path, index: Path) -> bool:
 _COLD_QABOT = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
+from qabot.settings import Settings
 t_import = time.perf_counter()
 engine = Engine.open(Settings.from_env(sys.argv[1], sys.argv[2], "e5-small"), progress=False)
 t_open = time.perf_counter()

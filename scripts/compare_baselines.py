@@ -261,7 +261,8 @@ def evaluate_system(
 
 
 def run(questions_path: Path, cache: Path) -> dict:
-    from qabot.engine import Engine, Settings
+    from qabot.engine import Engine
+    from qabot.settings import Settings
 
     questions = [q for q in load_questions(questions_path) if q.answerable]
     with tempfile.TemporaryDirectory(prefix="qabot-baselines-") as tmp:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import UsageError
+from qabot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pieces the audit found dangerous, mixed with random code points.

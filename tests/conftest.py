@@ -24,8 +24,9 @@ import faiss
 import numpy as np
 import pytest
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.lexical import LexicalIndex, Tokenizer
+from qabot.settings import Settings
 from qabot.store.faiss_store import FaissStore
 from qabot.store.manifest import Manifest
 from qabot.types import Chunk

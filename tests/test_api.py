@@ -11,7 +11,7 @@ import pytest
 
 import qabot
 from qabot import Engine, IndexStateError, UsageError
-from qabot.engine import Settings
+from qabot.settings import Settings
 
 from conftest import FakeEmbedder, make_chunk, tiny_engine
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot.engine import Settings
+from qabot.settings import Settings
 
 from conftest import run_qabot, small_corpus
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qabot.corpus import MAX_CHARS, load_corpus, parse_document, read_text
+from qabot.chunking import MAX_CHARS
+from qabot.corpus import load_corpus, parse_document, read_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
 from qabot.sentences import split_sentences

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from qabot.embedders import E5SmallEmbedder, SentenceTransformerEmbedder, load_embedder
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import EmbedderError, UsageError
+from qabot.settings import Settings
 
 from conftest import run_qabot, small_corpus
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.evaluation import (
     Outcome,
@@ -29,6 +29,7 @@ from qabot.evaluation import (
     write_report,
 )
 from qabot.refusal import FALLBACK_RULE, LENIENT, NO_ANSWER_RULES
+from qabot.settings import Settings
 from qabot.types import Answer, Passage
 
 from conftest import make_chunk, run_qabot

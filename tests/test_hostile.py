@@ -19,12 +19,13 @@ import pytest
 from qabot import indexer
 from qabot.batch import read_batch
 from qabot.corpus import load_corpus
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import IndexStateError
 from qabot.indexer import _current, build_lock
 from qabot.query import _is_compound
 from qabot.question import HMM_CHARS
 from qabot.repl import Repl
+from qabot.settings import Settings
 from qabot.store.manifest import MANIFEST, Manifest
 from qabot.store.protocol import parse_store
 from qabot.telegram.scheduler import Scheduler

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot.engine import Settings
+from qabot.settings import Settings
 
 from conftest import ROOT, free_port, run_qabot, serving, small_corpus
 

@@ -20,9 +20,10 @@ import pytest
 
 from qabot import indexer
 from qabot.embedders import E5SmallEmbedder
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import IndexStateError, UsageError
 from qabot.evaluation import ask_all, evaluate_outcomes, load_questions
+from qabot.settings import Settings
 from qabot.store import embed_pool
 from qabot.store.milvus_store import META, POINTER, MilvusStore, connect
 from qabot.store.protocol import parse_store

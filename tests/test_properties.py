@@ -12,13 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qabot.batch import read_batch
+from qabot.chunking import MAX_CHARS, pack_sentences, split_long
 from qabot.cleaning import clean_text
-from qabot.corpus import MAX_CHARS, load_corpus, pack_sentences, split_long
-from qabot.engine import validate_question
+from qabot.corpus import load_corpus
 from qabot.errors import CorpusError, UsageError
 from qabot.repl import Repl
 from qabot.sentences import split_sentences
 from qabot.textnorm import strip_controls
+from qabot.validation import validate_question
 
 QUESTION_REASONS = {
     "bad_question",

@@ -87,6 +87,13 @@ def test_fillers_titles_and_spoken_words_are_not_focus(
     assert kept <= focus and not dropped & focus
 
 
+def test_times_numerals_and_who_said_it(analyzer: QuestionAnalyzer) -> None:
+    analysis = analyzer.analyse("冯书记讲的二〇二〇年和今年帮扶资金一共投了三十五个亿吗")
+    assert analysis.times == ["2020年", "今年"] and analysis.years == [2020]
+    assert "35" in analysis.numbers  # 三十五个 → 35个: a numeral before a measure word
+    assert "冯书记" not in analysis.search and "帮扶资金" in analysis.search
+
+
 def test_a_title_is_focus_when_the_question_asks_who(analyzer: QuestionAnalyzer) -> None:
     assert "书记" in analyzer.analyse("哪位书记推行了小巷管家？").focus
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot.engine import Settings
+from qabot.settings import Settings
 
 from conftest import ROOT, run_qabot
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from qabot import indexer
-from qabot.engine import Settings
 from qabot.errors import IndexStateError
+from qabot.settings import Settings
 from qabot.store import faiss_build
 from qabot.store.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.store.faiss_store import HNSW_THRESHOLD, FaissStore, new_faiss_index

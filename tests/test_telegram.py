@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.feedback import state_dir
+from qabot.settings import Settings
 from qabot.telegram import BotConfig, run_from_cli
 from qabot.telegram.config import RedactToken, api_base_url, parse_allow, read_token
 from qabot.telegram.html import render_page, render_paragraph, split_html, utf16_len

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
+from qabot.settings import Settings
 from qabot.telegram import BotConfig
 from qabot.telegram.scheduler import Scheduler
 

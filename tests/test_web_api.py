@@ -16,8 +16,9 @@ pytest.importorskip("fastapi", reason="the web extra is not installed: pip insta
 
 from fastapi.testclient import TestClient
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.feedback import FeedbackStore
+from qabot.settings import Settings
 from qabot.web import WebSettings, create_app
 from qabot.web.guards import ApiError
 from qabot.web.pool import AnswerPool

@@ -22,8 +22,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from qabot.engine import Settings
 from qabot.feedback import FeedbackStore
+from qabot.settings import Settings
 
 from browser import ask, click, needs_chromium, open_browser, waiter
 from conftest import serving

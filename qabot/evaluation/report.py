@@ -22,6 +22,8 @@ from qabot.evaluation.run import EvalResult, run_evaluation, shorten
 from qabot.types import MODES
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
     from qabot.engine import Engine
 
 REPORT_NAME = "eval-report.md"
@@ -169,7 +171,7 @@ def _charts(results: Mapping[str, Mapping[str, Any]], directory: Path) -> tuple[
     modes = list(results)
     colors = {"hybrid": "#1f77b4", "dense": "#ff7f0e", "lexical": "#2ca02c"}
 
-    def bars(ax, labels: list[str], values: dict[str, list[float]], title: str) -> None:
+    def bars(ax: Axes, labels: list[str], values: dict[str, list[float]], title: str) -> None:
         width = 0.8 / len(modes)
         for i, mode in enumerate(modes):
             xs = [x + (i - (len(modes) - 1) / 2) * width for x in range(len(labels))]

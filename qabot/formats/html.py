@@ -17,6 +17,7 @@ from qabot.formats import Extracted
 def read_html(path: Path, text: str) -> Extracted:
     """The main text of the page (already decoded as ``text``) as lines, with metadata."""
     import trafilatura
+    from trafilatura.settings import Document
 
     logging.getLogger("trafilatura").setLevel(logging.ERROR)  # per-page chatter
     page = trafilatura.bare_extraction(
@@ -27,10 +28,11 @@ def read_html(path: Path, text: str) -> Extracted:
         favor_recall=True,
         deduplicate=False,
     )
-    if page is None or not (page.text or "").strip():
+    # a Document: with_metadata and the default output_format; a dict only when asked for
+    if not isinstance(page, Document) or not (page.text or "").strip():
         raise CorpusError(f"{path.name}: no article text found in the page")
     return Extracted(
-        page.text.splitlines(),
+        (page.text or "").splitlines(),
         title=page.title or "",
         date=page.date or "",
         author=page.author or "",

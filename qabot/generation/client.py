@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -46,7 +47,7 @@ class ChatClient:
     def close(self) -> None:
         self._http.close()
 
-    def _body(self, messages: list[dict[str, str]], stream: bool) -> dict:
+    def _body(self, messages: list[dict[str, str]], stream: bool) -> dict[str, Any]:
         return {
             "model": self.config.model,
             "messages": messages,

@@ -67,7 +67,7 @@ def stream_terminal(
             text = strip_controls(renumber(value, number))
             write(("" if shown else header(generator.config.model) + "\n") + text)
             shown = True
-        elif event == "done":
+        elif event == "done" and isinstance(value, Generated):
             lines = ["\n"] if shown else []
             if value.notice:
                 lines.append(f"（{value.notice}）\n")

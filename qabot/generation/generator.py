@@ -79,7 +79,7 @@ class Generator:
     def generate(self, answer: dict[str, Any]) -> Generated:
         """A checked answer for ``answer`` (``Answer.to_dict()``), in one request."""
         for event, value in self.stream(answer, streamed=False):
-            if event == "done":
+            if event == "done" and isinstance(value, Generated):
                 return value
         raise AssertionError("stream() always ends with a done event")  # pragma: no cover
 
@@ -95,7 +95,8 @@ class Generator:
         if (wait := self.breaker.remaining()) > 0:
             yield "done", self._fallback(result, "circuit_open", wait=wait)
             return
-        verifier, kept, buffer = Verifier(answer), [], ""
+        verifier, buffer = Verifier(answer), ""
+        kept: list[str] = []
         messages = build_messages(answer)
         try:
             pieces = self.client.stream(messages) if streamed else [self.client.complete(messages)]

@@ -156,9 +156,12 @@ class FaissStore:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(allowed)
             params = (
-                faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, depth))
+                # faiss's bundled stubs lack SearchParametersHNSW and the sel argument
+                faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+                    sel=selector, efSearch=max(HNSW_EF_SEARCH, depth)
+                )
                 if isinstance(self.dense, faiss.IndexHNSWFlat)
-                else faiss.SearchParameters(sel=selector)
+                else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
             )
         scores, ids = self.dense.search(vector.reshape(1, -1), depth, params=params)
         return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
@@ -201,7 +204,11 @@ class FaissStore:
 
     def vectors_for(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Stored vectors by content hash (:func:`qabot.store.embed_pool.text_key`), for reuse."""
-        return {k: self.dense.reconstruct(self._by_key[k]) for k in keys if k in self._by_key}
+        return {
+            k: np.asarray(self.dense.reconstruct(self._by_key[k]))
+            for k in keys
+            if k in self._by_key
+        }
 
 
 def _manifest_moved(index_dir: Path, manifest: Manifest) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -65,14 +65,14 @@ def _ensure_meta(client: Any) -> None:
     client.create_collection(META, schema=schema, index_params=index, consistency_level="Strong")
 
 
-def _meta(key: str, gen: str, value: str = "", count: int = 0) -> dict:
+def _meta(key: str, gen: str, value: str = "", count: int = 0) -> dict[str, Any]:
     """A ``qabot_meta`` row; keys of a generation's rows start with its collection name."""
     return {"key": key, "gen": gen, "value": value, "count": count, "vector": [0.0, 0.0]}
 
 
 def _document_pages(chunks: list[Chunk], limit: int = MAX_VARCHAR // 2) -> list[str]:
     """The document list as JSON arrays that each fit one VARCHAR value."""
-    pages: list[list[dict]] = [[]]
+    pages: list[list[dict[str, Any]]] = [[]]
     size = 0
     for info in summarise_documents(chunks):
         item = asdict(info)
@@ -182,7 +182,9 @@ def _fill(
     return embedded
 
 
-def _row(chunk: Chunk, seq: int, key: str, vector: Sequence[float], tokenizer: Tokenizer) -> dict:
+def _row(
+    chunk: Chunk, seq: int, key: str, vector: np.ndarray, tokenizer: Tokenizer
+) -> dict[str, Any]:
     return {
         "id": chunk.id,
         "seq": seq,

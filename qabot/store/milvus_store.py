@@ -165,7 +165,7 @@ class MilvusStore:
 
     @answering
     def _search(
-        self, data: list, field: str, metric: str, depth: int, districts: Sequence[str]
+        self, data: list[Any], field: str, metric: str, depth: int, districts: Sequence[str]
     ) -> dict[int, float]:
         result = self.client.search(
             self.target,
@@ -257,7 +257,7 @@ class MilvusStore:
 # ---------------------------------------------------------------------- the meta collection
 
 
-def meta_row(client: Any, key: str) -> dict | None:
+def meta_row(client: Any, key: str) -> dict[str, Any] | None:
     rows = client.query(META, filter=in_filter("key", [key]), output_fields=["value", "count"])
     return rows[0] if rows else None
 

@@ -15,16 +15,16 @@ import logging
 import os
 import signal
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     BaseRateLimiter,
     CallbackQueryHandler,
@@ -37,11 +37,12 @@ from telegram.ext import (
     filters,
 )
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.generation.frontend import generator_for
 from qabot.generation.generator import Generator
 from qabot.live import LiveEngine
+from qabot.settings import Settings
 from qabot.telegram.callbacks import Callbacks
 from qabot.telegram.config import (
     DEFAULT_LISTEN,
@@ -55,7 +56,7 @@ from qabot.telegram.config import (
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.documents import DocumentCommands
 from qabot.telegram.handlers import Handlers
-from qabot.telegram.pending import BotApplication, RecordingQueue
+from qabot.telegram.pending import AnyApplication, BotApplication, RecordingQueue
 from qabot.telegram.transport import ApiUnreachable, ChatRateLimiter, wait_for_api
 from qabot.uploads import DocumentAdmin
 
@@ -74,8 +75,8 @@ COMMANDS = {
     "zh": (
         ("start", "介绍：收录了哪些地区和文档"),
         ("help", "用法和命令"),
-        ("ask", "提问，例如 /ask 北辰区种了多少亩春小麦？"),
-        ("district", "只查某个地区：/district 北辰区 或 /district all"),
+        ("ask", "提问，例如 /ask {example}"),
+        ("district", "只查某个地区：/district {district} 或 /district all"),
         ("sources", "最新回答引用的完整段落"),
         ("forget", "删除本对话保存的回答和设置"),
     ),
@@ -90,7 +91,7 @@ COMMANDS = {
 }
 
 
-def register(application: Application, core: BotCore) -> None:
+def register(application: AnyApplication, core: BotCore) -> None:
     """Every handler, in the order PTB tries them."""
     talk, cb = Handlers(core), Callbacks(core)
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
@@ -126,7 +127,7 @@ def register(application: Application, core: BotCore) -> None:
     application.add_error_handler(cb.on_error)
 
 
-def _refresher(core: BotCore) -> Callable[[Update, object], Awaitable[None]]:
+def _refresher(core: BotCore) -> Callable[[Update, object], Coroutine[Any, Any, None]]:
     """A handler run before every other: a newer index generation is taken up between
     updates (``qabot index`` in another process, ``--watch``)."""
 
@@ -139,26 +140,29 @@ def _refresher(core: BotCore) -> Callable[[Update, object], Awaitable[None]]:
 def build_application(
     engine: Engine,
     config: BotConfig,
-    rate_limiter: BaseRateLimiter | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
     live: LiveEngine | None = None,
     admin: DocumentAdmin | None = None,
     generator: Generator | None = None,
-) -> Application:
+) -> AnyApplication:
     """The PTB application: API base URL, HTML defaults, flood control, handlers; ``live``
     switches it to each new index generation, ``admin`` takes administrators' files,
     ``generator`` adds checked generated answers (streamed into the answer's message)."""
     protect_logs(config.token)
     core = BotCore.create(engine, config, live, admin, generator)
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: AnyApplication) -> None:
+        # the examples name the index's districts ({example}, {district})
+        filled = {"example": core.example or "问题", "district": next(iter(core.known), "地区")}
         for lang, commands in COMMANDS.items():
             await application.bot.set_my_commands(
-                [BotCommand(*c) for c in commands], language_code=None if lang == "zh" else lang
+                [BotCommand(name, text.format(**filled)) for name, text in commands],
+                language_code=None if lang == "zh" else lang,
             )
         # The first query pays for the embedder's warm-up; pay it before the first user does.
         for slow in (False, True):
             with suppress(Exception):
-                await core.scheduler.run(lambda s=slow: core.engine_for(s).warm())
+                await core.scheduler.run(core.engine_for(slow).warm)
         core.inbox.replay(application)
         log.info(
             "bot @%s ready: %d districts, %d documents, %d retrieval threads, state %s",
@@ -169,7 +173,7 @@ def build_application(
             config.state_path,
         )
 
-    async def post_shutdown(application: Application) -> None:
+    async def post_shutdown(application: AnyApplication) -> None:
         core.close()
 
     application = (
@@ -213,7 +217,7 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 
 
 def serve(
-    application: Application,
+    application: AnyApplication,
     config: BotConfig,
     stop_signals: Sequence[int] | None = STOP_SIGNALS,
 ) -> None:

@@ -14,6 +14,7 @@ from contextlib import suppress
 from telegram import (
     InlineQueryResultArticle,
     InputTextMessageContent,
+    MaybeInaccessibleMessage,
     Message,
     Update,
 )
@@ -21,14 +22,15 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from qabot.engine import validate_question
 from qabot.errors import UsageError
-from qabot.feedback import REASONS
+from qabot.feedback import REASONS, Vote
 from qabot.telegram.buttons import keyboard, parse
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.html import render_page, render_paragraph, split_html
-from qabot.telegram.records import answer_record, feedback_answer, pages
+from qabot.telegram.records import Record, answer_record, feedback_answer, pages
 from qabot.telegram.texts import language, reason_label, say
+from qabot.telegram.updates import callback_of, inline_of
+from qabot.validation import validate_question
 
 INLINE_RESULTS = 3  # passages searched for an inline card (a chat answer searches 9)
 INLINE_DEBOUNCE = 0.6  # seconds of no typing before an inline query is searched
@@ -45,11 +47,11 @@ class Callbacks:
 
     async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any button under an answer: page, whole paragraph, 👍/👎, 👎 reason."""
-        query = update.callback_query
+        query = callback_of(update)
         press = parse(query.data)
         chat = query.message.chat.id if query.message else None
         record = self.core.state.answer(press.key, chat) if press and chat is not None else None
-        if press is None or record is None:
+        if press is None or chat is None or record is None:
             await query.answer(say(language(query.from_user), "expired"), show_alert=True)
             return
         lang = record.get("lang", "zh")
@@ -72,12 +74,13 @@ class Callbacks:
                 reply_to=record["message_id"],
             )
         elif press.action == "fb" and press.arg in ("up", "down") and record["vote"] is None:
-            record["vote"] = press.arg
+            vote: Vote = "up" if press.arg == "up" else "down"
+            record["vote"] = vote
             record["feedback_id"] = self.core.feedback.record(
                 channel="telegram",
                 question=record["question"],
                 answer=feedback_answer(record, self.core.config.page_size),
-                vote=press.arg,
+                vote=vote,
             )
             self.core.state.save(record)
             await query.answer(say(lang, "thanks_up" if press.arg == "up" else "thanks_down"))
@@ -94,8 +97,8 @@ class Callbacks:
         else:  # a double tap on a vote, or a page that does not exist
             await query.answer()
 
-    async def _buttons(self, message: Message | None, record: dict) -> None:
-        if message is not None:
+    async def _buttons(self, message: MaybeInaccessibleMessage | None, record: Record) -> None:
+        if isinstance(message, Message):  # not one Telegram no longer lets us edit
             with suppress(BadRequest):
                 await message.edit_reply_markup(keyboard(record, self.core.config.page_size))
 
@@ -105,7 +108,7 @@ class Callbacks:
         Telegram sends a query per keystroke; searching each one let one typist push other
         users' answers from 0.2 s to 7.7 s. So: wait for a pause in that user's typing, drop
         superseded queries, search 3 passages instead of 9, one inline search at a time."""
-        query = update.inline_query
+        query = inline_of(update)
         try:
             question = validate_question(query.query)
         except UsageError:
@@ -207,6 +210,7 @@ class Callbacks:
         )
         if not isinstance(update, Update) or update.effective_chat is None:
             return
+        chat = update.effective_chat
         if update.callback_query:
             with suppress(TelegramError):
                 await update.callback_query.answer()
@@ -216,8 +220,6 @@ class Callbacks:
             if message is not None:
                 await message.reply_text(apology, do_quote=True)
             else:
-                await context.bot.send_message(update.effective_chat.id, apology)
+                await context.bot.send_message(chat.id, apology)
         except TelegramError as exc:
-            log.warning(
-                "could not apologise in chat %s: %s", update.effective_chat.id, type(exc).__name__
-            )
+            log.warning("could not apologise in chat %s: %s", chat.id, type(exc).__name__)

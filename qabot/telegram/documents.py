@@ -20,7 +20,8 @@ from telegram.ext import ContextTypes
 from qabot.errors import QabotError
 from qabot.telegram.core import BotCore, log
 from qabot.telegram.texts import language, say
-from qabot.uploads import Change
+from qabot.telegram.updates import message_of
+from qabot.uploads import Change, DocumentAdmin
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's own limit for getFile
 
@@ -44,13 +45,16 @@ class DocumentCommands:
     def __init__(self, core: BotCore) -> None:
         self.core = core
 
-    def _is_admin(self, update: Update) -> bool:
+    def _admin(self, update: Update) -> DocumentAdmin | None:
+        """The document administration, when the sender may use it (else ``None``)."""
         user = update.effective_user
-        return bool(user and user.id in self.core.config.admins and self.core.admin)
+        allowed = user is not None and user.id in self.core.config.admins
+        return self.core.admin if allowed else None
 
     async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, lang = update.effective_message, language(update.effective_user)
-        if not self._is_admin(update) or message.document is None:
+        message, lang = message_of(update), language(update.effective_user)
+        admin = self._admin(update)
+        if admin is None or message.document is None:
             await self.core.reply(message, say(lang, "admins_only_add"))
             return
         document = message.document
@@ -64,18 +68,18 @@ class DocumentCommands:
             return
         await self.core.reply(message, say(lang, "indexing"))
         replace = (message.caption or "").strip().lower() == "replace"
-        name = document.file_name or ""
-        await self._change(message, lang, self.core.admin.add, name, data, replace)
+        await self._change(message, lang, admin.add, document.file_name or "", data, replace)
 
     async def remove(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, lang = update.effective_message, language(update.effective_user)
-        if not self._is_admin(update):
+        message, lang = message_of(update), language(update.effective_user)
+        admin = self._admin(update)
+        if admin is None:
             await self.core.reply(message, say(lang, "admins_only_remove"))
             return
         if not context.args:
             await self.core.reply(message, say(lang, "remove_usage"))
             return
-        await self._change(message, lang, self.core.admin.remove, context.args[0])
+        await self._change(message, lang, admin.remove, context.args[0])
 
     async def documents(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.core.refresh()
@@ -85,9 +89,7 @@ class DocumentCommands:
             + say(lang, "chunks", chunks=d.chunks)
             for d in self.core.docs
         ]
-        await self.core.reply(
-            update.effective_message, "\n".join(lines) or say(lang, "no_documents")
-        )
+        await self.core.reply(message_of(update), "\n".join(lines) or say(lang, "no_documents"))
 
     async def _change(
         self, message: Message, lang: str, call: Callable[..., Change], *args: object

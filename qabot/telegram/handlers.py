@@ -14,12 +14,11 @@ import time
 from contextlib import suppress
 from functools import partial
 
-from telegram import ChatMember, ChatMemberUpdated, Message, MessageEntity, Update
+from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from qabot.engine import MAX_QUESTION_CHARS, validate_question
 from qabot.errors import IndexStateError, UsageError
 from qabot.telegram.backlog import Backlog, Notice
 from qabot.telegram.buttons import keyboard
@@ -30,7 +29,9 @@ from qabot.telegram.html import esc, render_help, render_sources, render_start
 from qabot.telegram.records import Record, answer_record
 from qabot.telegram.scheduler import SLOW_CHARS
 from qabot.telegram.texts import KINDS, TEXTS, kind_name, language, names, say
+from qabot.telegram.updates import chat_of, member_change_of, message_of
 from qabot.types import Answer
+from qabot.validation import MAX_QUESTION_CHARS, validate_question
 
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
@@ -58,7 +59,7 @@ class Handlers:
         """What the bot knows: districts, documents, and three example questions."""
         lang = language(update.effective_user)
         text = render_start(self.core.docs, self.core.examples, context.bot.username, lang)
-        await self.core.reply(update.effective_message, text)
+        await self.core.reply(message_of(update), text)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = language(update.effective_user)
@@ -66,16 +67,16 @@ class Handlers:
         text = render_help(
             core.known, core.example, core.config.rate_limit, context.bot.username, lang
         )
-        await self.core.reply(update.effective_message, text)
+        await self.core.reply(message_of(update), text)
 
     async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/ask 问题 — the way to ask in a group besides a mention."""
-        parts = (update.effective_message.text or "").split(maxsplit=1)
+        parts = (message_of(update).text or "").split(maxsplit=1)
         await self.question(update, context, parts[1] if len(parts) > 1 else "")
 
     async def district(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/district NAME|all — a per-chat filter, stored at once; group admins only."""
-        message, chat = update.effective_message, update.effective_chat
+        message, chat = message_of(update), chat_of(update)
         lang = language(update.effective_user)
         choices = say(lang, "district_choices", names=esc(names(lang, self.core.known)))
         value = " ".join(context.args or [])
@@ -101,7 +102,7 @@ class Handlers:
 
     async def _may_configure(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """In a group, only its administrators (or the group posting anonymously) may."""
-        chat, message = update.effective_chat, update.effective_message
+        chat, message = chat_of(update), message_of(update)
         if chat.type == ChatType.PRIVATE or (
             message.sender_chat and message.sender_chat.id == chat.id
         ):
@@ -114,7 +115,7 @@ class Handlers:
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/sources — the whole passages of the page the newest answer shows."""
-        message = update.effective_message
+        message = message_of(update)
         thread = message.message_thread_id if message.is_topic_message else None
         record = self.core.state.newest(message.chat_id, thread)
         if record is None:
@@ -142,18 +143,18 @@ class Handlers:
         """/forget — delete this chat's stored answers and settings."""
         lang = language(update.effective_user)
         if not await self._may_configure(update, context):
-            await self.core.reply(update.effective_message, say(lang, "admins_only_forget"))
+            await self.core.reply(message_of(update), say(lang, "admins_only_forget"))
             return
-        count = self.core.state.forget(update.effective_chat.id)
-        await self.core.reply(update.effective_message, say(lang, "forgotten", count=count))
+        count = self.core.state.forget(chat_of(update).id)
+        await self.core.reply(message_of(update), say(lang, "forgotten", count=count))
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = language(update.effective_user)
-        await self.core.reply(update.effective_message, say(lang, "unknown_command"))
+        await self.core.reply(message_of(update), say(lang, "unknown_command"))
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, voice…: say what we can read instead of staying silent."""
-        message, lang = update.effective_message, language(update.effective_user)
+        message, lang = message_of(update), language(update.effective_user)
         kind = next((attr for attr in KINDS if getattr(message, attr, None)), None)
         await self.core.reply(
             message,
@@ -162,7 +163,7 @@ class Handlers:
 
     async def greet(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Added to a group: say hello with usage (``my_chat_member``)."""
-        change: ChatMemberUpdated = update.my_chat_member
+        change = member_change_of(update)
         joined = change.new_chat_member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
         left = change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED)
         if change.chat.type == ChatType.PRIVATE or not (joined and left):
@@ -175,15 +176,15 @@ class Handlers:
     # ------------------------------------------------------------------ questions
 
     async def private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.question(update, context, update.effective_message.text or "")
+        await self.question(update, context, message_of(update).text or "")
 
     async def caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo (or file) whose caption is a question: answer the caption."""
-        await self.question(update, context, update.effective_message.caption or "")
+        await self.question(update, context, message_of(update).caption or "")
 
     async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """In a group: a mention of this bot, or a reply to one of its answers."""
-        message = update.effective_message
+        message = message_of(update)
         mention = f"@{context.bot.username}".lower()
         found = message.parse_entities([MessageEntity.MENTION]).values()
         if any(text.lower() == mention for text in found):
@@ -208,7 +209,7 @@ class Handlers:
 
     async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
         """Answer one question message (see the module docstring for the steps)."""
-        core, message, chat = self.core, update.effective_message, update.effective_chat
+        core, message, chat = self.core, message_of(update), chat_of(update)
         edit_date = int(message.edit_date.timestamp()) if message.edit_date else 0
         version = (chat.id, message.message_id, edit_date)
         if version in self._handling or core.state.handled(*version) is not None:
@@ -223,7 +224,7 @@ class Handlers:
     async def _question(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, edit_date: int
     ) -> None:
-        core, message, chat = self.core, update.effective_message, update.effective_chat
+        core, message, chat = self.core, message_of(update), chat_of(update)
         lang = language(update.effective_user, text)
         problem = self._problem(text, lang)
         if problem:

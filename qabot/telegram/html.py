@@ -13,12 +13,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from qabot.engine import MAX_QUESTION_CHARS
+from qabot.districts import short_form
 from qabot.render import CAVEAT, CAVEAT_EN, mark_span, no_answer_text
 from qabot.sentences import SENTENCE_STOPS
 from qabot.telegram.records import Record, page_passages, pages
 from qabot.telegram.texts import generation_notice, names, say
 from qabot.types import DocumentInfo
+from qabot.validation import MAX_QUESTION_CHARS
 
 # Telegram allows 4,096 characters a message, counted in UTF-16 units after the HTML is
 # parsed: tags count nothing, an entity (&amp;) one character. split_html measures the same.
@@ -175,6 +176,11 @@ def render_start(
     )
 
 
+def _short(district: str) -> str:
+    """The short form users may write (北辰区 → 北辰), else the name itself."""
+    return short_form(district) or district
+
+
 def render_help(
     known: Sequence[str], example: str, rate_limit: int, bot_username: str | None, lang: str
 ) -> str:
@@ -202,7 +208,9 @@ def render_help(
     lines = [
         "<b>用法</b>",
         f"私聊：直接发送问题，例如 {esc(example)}",
-        f"群组：/ask 问题{mention}。回复某个回答即可追问（如「那东丽呢？」）。",
+        f"群组：/ask 问题{mention}。回复某个回答即可追问"
+        + (f"（如「那{esc(_short(known[-1]))}呢？」）" if known else "")
+        + "。",
         "",
         "/ask 问题 — 提问",
         "/district 地区 — 只在某个地区的文档中查找（/district all 取消；群组里仅管理员可改）",
@@ -211,7 +219,8 @@ def render_help(
         "/start — 收录了哪些地区和文档",
         "",
         "回答下方：[n] 全文 查看整段，‹ › 翻页，👍/👎 反馈。",
-        f"地区：{esc('、'.join(known))}（也可以写简称，如 北辰）",
+        f"地区：{esc('、'.join(known))}"
+        + (f"（也可以写简称，如 {esc(_short(known[0]))}）" if known else ""),
         f"问题最长 {MAX_QUESTION_CHARS} 字。",
     ]
     if rate_limit:
@@ -283,7 +292,8 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """
     tokens = _TOKEN.findall(text)
     messages: list[str] = []
-    start, carried = 0, []
+    start = 0
+    carried: list[str] = []  # tags open at the last cut, reopened after it
     while start < len(tokens):
         stack, size = list(carried), 0
         cuts: dict[int, tuple[int, list[str], int]] = {}

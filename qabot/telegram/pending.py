@@ -32,6 +32,8 @@ from telegram.ext import Application
 from qabot.telegram.state import ChatState
 
 log = logging.getLogger("qabot.telegram")
+# python-telegram-bot's Application with its bot, context and data types left open.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 RETRY_AFTER_FAILURE = 60.0  # seconds before an update whose reply failed is tried again
 
 
@@ -72,7 +74,7 @@ class Inbox:
         self.state.done(update.update_id)
         return False
 
-    def replay(self, application: Application) -> int:
+    def replay(self, application: AnyApplication) -> int:
         """Queue what a previous run left unanswered, oldest first; returns how many."""
         now, count = time.time(), 0
         for update_id, received, payload in self.state.pending():

@@ -73,7 +73,8 @@ def pages(record: Record, page_size: int) -> int:
 
 def page_passages(record: Record, page: int, page_size: int) -> list[dict[str, Any]]:
     """The passages shown on ``page`` (0-based)."""
-    return record["passages"][page * page_size : (page + 1) * page_size]
+    passages: list[dict[str, Any]] = record["passages"]
+    return passages[page * page_size : (page + 1) * page_size]
 
 
 def feedback_answer(record: Record, page_size: int) -> dict[str, Any]:

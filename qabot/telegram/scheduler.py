@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -106,7 +107,7 @@ class Scheduler:
             if job.on_start:
                 job.on_start()
             done = asyncio.get_running_loop().run_in_executor(self._executor, job.run)
-            done.add_done_callback(lambda f, job=job: self._finished(job, f))
+            done.add_done_callback(partial(self._finished, job))
 
     def _finished(self, job: _Job, done: asyncio.Future[Any]) -> None:
         self._running -= 1

@@ -250,7 +250,7 @@ def generation_notice(lang: str, record: dict[str, object]) -> str:
     """Why a model's answer is not (wholly) shown: the generator's own notice in Chinese,
     the same facts in English."""
     status, notice = (
-        record.get("generated_status") or "ok",
+        str(record.get("generated_status") or "ok"),
         str(record.get("generated_notice") or ""),
     )
     if lang == "zh" and (notice or status == "ok"):

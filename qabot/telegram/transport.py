@@ -43,6 +43,7 @@ from telegram.ext import BaseRateLimiter
 from qabot.errors import QabotError
 
 log = logging.getLogger(__name__)
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call returns
 
 TYPING = "sendChatAction"
 ANSWERS = {"answerCallbackQuery", "answerInlineQuery"}  # replies that carry no chat id
@@ -120,13 +121,13 @@ class ChatRateLimiter(BaseRateLimiter[int]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    ) -> ApiResult:
         chat = data.get("chat_id")
         if isinstance(chat, str) and chat.lstrip("-").isdigit():
             chat = int(chat)
@@ -181,8 +182,12 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             raise Abandoned("the bot is stopping")
 
     async def _typing(
-        self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: Any, chat: Any
-    ) -> Any:
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: Any,
+        chat: Any,
+    ) -> ApiResult:
         """The typing action: sent only when it costs nothing; a 429 throttles the chat."""
         now = self.clock()
         if chat is None or self.blocked_for(chat) or self._typing_until.get(chat, 0) > now:

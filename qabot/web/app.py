@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
@@ -59,10 +60,10 @@ class EngineSlot:
 
     def __init__(self, source: Engine | LiveEngine | Callable[[], Engine]) -> None:
         self.live = source if isinstance(source, LiveEngine) else None
-        if self.live is not None:
-            source = self.live.current()
+        if isinstance(source, LiveEngine):
+            source = source.current()
         self.engine: Engine | None = source if isinstance(source, Engine) else None
-        self.loader = None if isinstance(source, Engine) else source
+        self.loader: Callable[[], Engine] | None = None if isinstance(source, Engine) else source
         self.error: QabotError | None = None
 
     async def load(self) -> None:
@@ -166,23 +167,24 @@ def _install_error_handlers(app: FastAPI) -> None:
     """Every error is JSON ``{"error", "reason"}``; never a stack trace."""
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError):
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return exc.response()
 
     @app.exception_handler(QabotError)
-    async def qabot_error(_: Request, exc: QabotError):
+    async def qabot_error(_: Request, exc: QabotError) -> JSONResponse:
         return error_response(status_of(exc), exc.reason, str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError):
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(400, "invalid_request", describe(exc))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException):
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, reason, str(exc.detail), exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, reason, str(exc.detail), headers)
 
     @app.exception_handler(Exception)
-    async def crashed(_: Request, exc: Exception):
+    async def crashed(_: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
         return error_response(500, "internal_error", "internal error; see the server log")

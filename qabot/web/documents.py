@@ -38,7 +38,8 @@ Admin = Annotated[DocumentAdmin, Depends(require_admin)]
 
 async def _run(call: Any, *args: object) -> dict[str, Any]:
     try:
-        return (await asyncio.to_thread(call, *args)).to_dict()
+        result: dict[str, Any] = (await asyncio.to_thread(call, *args)).to_dict()
+        return result
     except UploadError as exc:
         raise ApiError(exc.status, exc.reason, str(exc)) from exc
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from qabot.engine import MAX_K, MAX_QUESTION_CHARS, Engine
+from qabot.engine import Engine
 from qabot.errors import QabotError
 from qabot.feedback import REASONS, FeedbackStore
+from qabot.validation import MAX_K, MAX_QUESTION_CHARS
 from qabot.version import __version__
 from qabot.web.config import STATIC
 from qabot.web.guards import ApiError, client_of, require_key
@@ -30,6 +31,9 @@ from qabot.web.schemas import (
     ReasonRequest,
 )
 from qabot.web.stream import answer_stream
+
+if TYPE_CHECKING:
+    from qabot.web.app import EngineSlot
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
@@ -51,14 +55,16 @@ page = APIRouter()
 
 
 def engine_of(request: Request) -> Engine:
-    return request.app.state.engine.get()
+    slot: EngineSlot = request.app.state.engine
+    return slot.get()
 
 
 def feedback_of(request: Request) -> FeedbackStore:
     state = request.app.state
     if state.feedback is None:
         state.feedback = FeedbackStore()
-    return state.feedback
+    store: FeedbackStore = state.feedback
+    return store
 
 
 def answer_json(data: object) -> Response:
@@ -207,12 +213,16 @@ async def feedback_reason(
 
 @page.get("/healthz", summary="Index generation, embedder, document count", responses=ERRORS)
 async def healthz(request: Request) -> JSONResponse:
-    slot = request.app.state.engine
+    slot: EngineSlot = request.app.state.engine
     engine: Engine | None = slot.engine
     if engine is None:
-        status = "unavailable" if slot.error else "loading"
         reason = slot.error.reason if slot.error else "index_loading"
-        health = Health(status=status, version=__version__, reason=reason)
+        health = Health(
+            status="unavailable" if slot.error else "loading",
+            generation=None,
+            version=__version__,
+            reason=reason,
+        )
         return JSONResponse(health.model_dump(), status_code=503)
     manifest = engine.store.manifest
     health = Health(

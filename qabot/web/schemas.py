@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from qabot.engine import MAX_QUESTION_CHARS
+from qabot.validation import MAX_QUESTION_CHARS
 
 
 class _Strict(BaseModel):

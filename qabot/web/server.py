@@ -8,10 +8,11 @@ import logging
 import socket
 from typing import Any
 
-from qabot.engine import Engine, Settings
+from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.generation.frontend import generator_for
 from qabot.live import LiveEngine
+from qabot.settings import Settings
 from qabot.uploads import DocumentAdmin
 from qabot.web.config import WebSettings
 
@@ -107,7 +108,8 @@ def header_timeout_protocol() -> type:
             self.loop.call_later(HEADER_TIMEOUT, self._drop_if_no_request)
 
         def _drop_if_no_request(self) -> None:
-            if self.cycle is None and not self.transport.is_closing():
+            cycle: object = self.cycle  # typed as always set; None until a request starts
+            if cycle is None and not self.transport.is_closing():
                 self.transport.close()
 
     return HeaderTimeout

@@ -19,7 +19,12 @@ from fastapi.responses import StreamingResponse
 if TYPE_CHECKING:  # pragma: no cover
     from qabot.generation.generator import Generator
 
-NOT_CONFIGURED = {"generated": None, "generated_dropped": [], "model": None, "generated_notice": ""}
+NOT_CONFIGURED: dict[str, object] = {
+    "generated": None,
+    "generated_dropped": [],
+    "model": None,
+    "generated_notice": "",
+}
 
 
 def event(name: str, data: object) -> str:
