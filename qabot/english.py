@@ -72,7 +72,7 @@ def _cedict() -> dict[str, tuple[tuple[str, int, int], ...]]:
             for w in words:
                 if w not in _stop_words() and len(words) > 1:
                     senses[w].add((word, 1, place))
-    return {k: tuple(v) for k, v in senses.items()}
+    return {k: tuple(sorted(v)) for k, v in senses.items()}
 
 
 # Endings to strip, each with what to put back: households → household, renovated → renovate.
@@ -190,5 +190,5 @@ class EnglishReader:
         for form in _base_forms(phrase) if " " not in phrase else [phrase]:
             found = [entry for entry in _cedict().get(form, ()) if self.knows(entry[0])]
             if found:
-                return min(found, key=lambda e: (e[1], e[2], self.idf(e[0]), -len(e[0])))[0]
+                return min(found, key=lambda e: (e[1], e[2], self.idf(e[0]), -len(e[0]), e[0]))[0]
         return phrase if " " not in phrase else None
