@@ -31,6 +31,8 @@ from qabot.store.faiss_store import FaissStore
 from qabot.store.manifest import Manifest
 from qabot.types import Chunk
 
+from fake_llm import FakeLLM
+
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests.
 pytest_plugins = ["fake_bot_api"]
 
@@ -163,6 +165,13 @@ def tiny_engine(chunks: Sequence[Chunk] | None = None) -> Engine:
         districts=districts,
     )
     return Engine(FaissStore(manifest, chunks, dense, lexical), embedder)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLLM]:
+    """The local fake OpenAI-compatible model server (tests/fake_llm.py), running."""
+    with FakeLLM().running() as server:
+        yield server
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,12 +23,6 @@ from fake_llm import API_KEY, FakeLLM, Reply
 QUESTION = "北辰区种了多少亩春小麦？"
 FAITHFUL = "北辰区种植春小麦6550亩。[1] 这是为了扩大春播面积。[1]"
 INVENTED = "北辰区种植春小麦6550亩。[1] 另外还种植玉米8000亩。[1]"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    with FakeLLM().running() as server:
-        yield server
 
 
 def generator_for(fake: FakeLLM, timeout: float = 5.0, **kwargs: Any) -> Generator:

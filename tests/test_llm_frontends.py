@@ -5,7 +5,6 @@ invented number never reaches what is shown; with no model configured nothing ch
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,6 @@ from fake_llm import API_KEY, FakeLLM, Reply
 QUESTION = "北辰区种了多少亩春小麦？"
 INVENTED = "北辰区种植春小麦6550亩。[1] 另外还种植玉米8000亩。[1]"
 LLM_ENV = ("QABOT_LLM_BASE_URL", "QABOT_LLM_MODEL", "QABOT_LLM_API_KEY", "QABOT_LLM_TIMEOUT")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    with FakeLLM().running() as server:
-        yield server
 
 
 @pytest.fixture

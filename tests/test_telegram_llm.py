@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,12 +22,6 @@ from fake_llm import FakeLLM, Reply
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 INVENTED = "北辰区还种植了玉米12000亩。[1]"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    with FakeLLM().running() as server:
-        yield server
 
 
 def ask(engine: Engine, api: FakeBotAPI, config: BotConfig, fake: FakeLLM) -> dict[str, Any]:
