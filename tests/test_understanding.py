@@ -179,3 +179,13 @@ def test_one_district_with_fenbie_is_not_a_comparison(engine: Engine) -> None:
     query = engine.query("东丽区新增造林7万余亩，每年分别造了多少亩？")
     assert not query.comparison and query.part == "breakdown"
     assert engine.ask("东丽区新增造林7万余亩，每年分别造了多少亩？").no_answer
+
+
+@pytest.mark.parametrize(
+    ("message", "act"),
+    [("谢谢你的回答，很有帮助", "thanks"), ("你是机器人吗", "help"), ("are you a bot?", "help")],
+)
+def test_more_ways_of_chatting_get_the_help_reply(message: str, act: str) -> None:
+    from qabot.conversation import conversation_act
+
+    assert conversation_act(message) == act
