@@ -116,9 +116,10 @@ class Engine:
         return example_questions(self.districts, language)
 
     def warm(self) -> Engine:
-        """Answer one question so the embedder's lazy first-call set-up (about 2 s) happens
-        before the first user, not during their request."""
+        """Answer one question so the embedder's lazy first-call set-up (about 2 s) and the
+        English dictionary's happen before the first user, not during their request."""
         self.ask(next(iter(self.examples()), WARM_UP))
+        self.english.to_chinese("How many?")  # reads CC-CEDICT and the county names (~2 s)
         return self
 
     def documents(self) -> list[DocumentInfo]:
