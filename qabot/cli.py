@@ -23,8 +23,10 @@ from qabot.errors import QabotError, UsageError
 from qabot.threads import configure, parse_threads
 
 if TYPE_CHECKING:
+    from qabot.engine import Engine
     from qabot.indexer import BuildReport
     from qabot.settings import Settings
+    from qabot.types import Answer
 
 # Only argument parsing happens at import: `--help`, `--version` and usage errors answer at
 # once, and each command imports the heavy parts (jieba, FAISS, the embedder) it needs.
@@ -112,6 +114,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     color = sys.stdout.isatty()
     if stream is None:
         answer = engine.ask(args.question, k=args.k, district=args.district)
+        _warn_overridden(engine, args.question, answer)
         log.info(
             "answered in %.0f ms: %d passages, type %s, no_answer %s",
             answer.latency_ms,
@@ -150,6 +153,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if failed:
         log.warning("%d question(s) could not be answered; see the 'error' objects", failed)
     return 0
+
+
+def _warn_overridden(engine: Engine, question: str, answer: Answer) -> None:
+    """Say on stderr when ``--district`` keeps out a district the question names (北辰区
+    searched, 东丽区 asked about): the answer would otherwise look like one about it."""
+    left_out = [d for d in engine.gazetteer.find(question) if d not in answer.districts]
+    if not left_out or not answer.districts:
+        return
+    searched = "、".join(answer.districts)
+    if answer.language == "en":
+        print(
+            f"qabot: --district searched {searched} only; the question names "
+            f"{', '.join(left_out)}, not searched",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"qabot: --district 只查找了{searched}；问题提到的{'、'.join(left_out)}没有查找",
+            file=sys.stderr,
+        )
 
 
 def _open(args: argparse.Namespace) -> BinaryIO:

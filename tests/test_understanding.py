@@ -14,6 +14,7 @@ from qabot.english import EnglishReader
 from qabot.meaning import NEAREST, Meaning, update_word_vectors
 from qabot.metadata import asked_fact
 from qabot.partial import asked_part, gives_part
+from qabot.settings import Settings
 from qabot.types import AnswerLine
 
 from conftest import FakeEmbedder, tiny_engine
@@ -189,3 +190,15 @@ def test_more_ways_of_chatting_get_the_help_reply(message: str, act: str) -> Non
     from qabot.conversation import conversation_act
 
     assert conversation_act(message) == act
+
+
+def test_district_option_says_when_it_leaves_out_a_named_district(
+    shipped: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qabot import cli
+
+    where = ["--docs", str(shipped.docs), "--index", str(shipped.index)]
+    assert cli.main(["ask", "东丽区怎么治理污染？", "--district", "北辰区", *where]) == 0
+    assert "问题提到的东丽区没有查找" in capsys.readouterr().err
+    assert cli.main(["ask", "北辰区怎么治理污染？", "--district", "北辰区", *where]) == 0
+    assert "没有查找" not in capsys.readouterr().err
