@@ -27,6 +27,10 @@ _INTRO = re.compile(rf"(?<!总)({_ROLE_ALT})([{HAN}]{{2,3}}?)(?=同志|[，,。�
 _TURN = re.compile(
     rf"^(?P<name>[{HAN}]{{2,4}}?)(?P<role>{_ROLE_ALT})?(?P<verb>介绍|表示|说|答|谈到)?\s*[:：]"
 )
+# "区长王建平介绍:": the role first, then the name, then the verb
+_TURN_ROLE_FIRST = re.compile(
+    rf"^(?P<role>{_ROLE_ALT})(?P<name>[{HAN}]{{2,3}}?)(?P<verb>介绍|表示|说|答|谈到)\s*[:：]"
+)
 _AUTHOR = re.compile(rf"作者\s*[:：]\s*(?:文\s*[|｜/]\s*)?([{HAN}]{{2,4}})")
 _AUTHOR_ROLE = re.compile(r"[(（]\s*作者(?:系|为|是)([^)）]{2,60})[)）]")
 _PUBLISHED = re.compile(
@@ -50,6 +54,14 @@ class Turn:
     is_question: bool
 
 
+def _turn(line: str) -> tuple[str, str, str] | None:
+    """(name, role, verb) of a turn marker ("夏新书记介绍:", "区长王建平介绍:", "记者:")."""
+    match = _TURN.match(line) or _TURN_ROLE_FIRST.match(line)
+    if not match:
+        return None
+    return match.group("name"), match.group("role") or "", match.group("verb") or ""
+
+
 def detect_speakers(lines: list[str]) -> list[Speaker]:
     """Speakers who take the word in a turn marker, with the role the text gives them.
 
@@ -62,11 +74,11 @@ def detect_speakers(lines: list[str]) -> list[Speaker]:
             introduced.setdefault(name, role)
     found: dict[str, str] = {}
     for line in lines:
-        match = _TURN.match(line)
-        if not match or match.group("name") == INTERVIEWER:
+        turn = _turn(line)
+        if not turn or turn[0] == INTERVIEWER:
             continue
-        name, role = match.group("name"), match.group("role")
-        if role and match.group("verb"):
+        name, role, verb = turn
+        if role and verb:
             found.setdefault(name, role)
         elif name in introduced:
             found.setdefault(name, introduced[name])
@@ -85,17 +97,17 @@ def detect_author(lines: list[str]) -> Speaker | None:
 
 def parse_turn(line: str, speakers: list[Speaker]) -> Turn | None:
     """The turn a paragraph opens, if its first words hand the word to a known speaker."""
-    match = _TURN.match(line)
-    if not match:
+    turn = _turn(line)
+    if not turn:
         return None
-    name = match.group("name")
+    name, role, verb = turn
     if name == INTERVIEWER:
         return Turn(Speaker(INTERVIEWER, INTERVIEWER), True)
     known = {s.name: s for s in speakers}
     if name in known:
         return Turn(known[name], False)
-    if match.group("role") and match.group("verb"):
-        return Turn(Speaker(name, match.group("role")), False)
+    if role and verb:
+        return Turn(Speaker(name, role), False)
     return None
 
 

@@ -178,3 +178,13 @@ def test_html_and_markdown_documents(tmp_path: Path) -> None:
         and page.date == "2020-05-01"
         and page.district == "东丽区"
     )
+
+
+def test_a_turn_may_give_the_role_before_the_name() -> None:
+    from qabot.attribution import Speaker, detect_speakers, parse_turn
+
+    lines = ["区长王建平介绍：今年新建学校10所。", "夏新书记介绍:推动基层治理。"]
+    speakers = detect_speakers(lines)
+    assert Speaker("王建平", "区长") in speakers and Speaker("夏新", "书记") in speakers
+    turn = parse_turn(lines[0], speakers)
+    assert turn is not None and turn.speaker == Speaker("王建平", "区长")
