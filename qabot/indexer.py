@@ -242,9 +242,10 @@ def _build(
             writing = time.perf_counter()
             store, todo = write_generation(spec, job)
             embed_seconds = time.perf_counter() - writing
-    tokenizer = Tokenizer(Gazetteer((c.district, c.city) for c in plan.chunks).names)
-    words = {t for c in plan.chunks for t in tokenizer.tokenize(c.embed_text())}
-    update_word_vectors(index, embedder, words, progress)
+    if spec.kind == "faiss":  # a Milvus store keeps nothing in the local folder
+        tokenizer = Tokenizer(Gazetteer((c.district, c.city) for c in plan.chunks).names)
+        words = {t for c in plan.chunks for t in tokenizer.tokenize(c.embed_text())}
+        update_word_vectors(index, embedder, words, progress)
     kept = len(plan.chunks) - todo
     report = BuildReport(
         chunks=len(plan.chunks),

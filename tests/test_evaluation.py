@@ -43,7 +43,7 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 # never below 0.90, issue 2's floor; 0.947 on the 928 questions (English and metadata added)
 MIN_HIT5 = 0.94
 MAX_ANSWERABLE_REFUSED = 0.07  # held-out 5-fold on the 928 questions: 0.065
-MIN_UNANSWERABLE_REFUSED = 0.78  # held-out on the 928 questions: 0.80 (was 0.861 on 526)
+MIN_UNANSWERABLE_REFUSED = 0.78  # held-out on the 928 questions: 0.794 (was 0.861 on 526)
 MIN_COMPARISON_COVERAGE = 0.90
 
 CONTRACT_KEYS = {

@@ -85,7 +85,8 @@ def _write_generation(
         with open(staging / manifest.files["chunks"], "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-        faiss.write_index(dense, str(staging / manifest.files["dense"]))
+        # written from Python: a full disk is one OSError, not faiss's own stderr line too
+        (staging / manifest.files["dense"]).write_bytes(faiss.serialize_index(dense).tobytes())
         lexical.save(staging / manifest.files["lexical"])
         manifest.checksums = checksum_tree(staging, names)
         tmp_manifest = staging / MANIFEST
