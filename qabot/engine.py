@@ -119,7 +119,7 @@ class Engine:
         """Answer one question so the embedder's lazy first-call set-up (about 2 s) and the
         English dictionary's happen before the first user, not during their request."""
         self.ask(next(iter(self.examples()), WARM_UP))
-        self.english.to_chinese("How many?")  # reads CC-CEDICT and the county names (~2 s)
+        self.english.warm()
         return self
 
     def documents(self) -> list[DocumentInfo]:

@@ -144,6 +144,12 @@ class EnglishReader:
             names[f"{syllables[0]} {''.join(syllables[1:])}".lower()] = name
         return cls(knows, idf, names)
 
+    @staticmethod
+    def warm() -> None:
+        """Read CC-CEDICT and the county names now (about 2 s), not on the first question."""
+        _cedict()
+        _counties()
+
     def to_chinese(self, question: str) -> str:
         """The question with every English phrase it can render rewritten in Chinese (words
         it cannot render are kept, so they still count as asked); a yes/no question ends in 吗."""

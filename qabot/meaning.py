@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 NEAREST = 10  # a passage word among the question word's 10 nearest corpus words covers it
 _BATCH = 256
 MAX_ASKED = 4  # question words outside the corpus vocabulary embedded per question
+LONG_QUESTION = 60  # longer (a paste, random text): no word is embedded, only looked up
 _CACHE_LIMIT = 10_000  # question words kept embedded in memory
 
 
@@ -100,13 +101,13 @@ class Meaning:
             return None
         return cls(words, matrix, embedder)
 
-    def nearest(self, words: list[str]) -> dict[str, set[str]]:
+    def nearest(self, words: list[str], embed: int = MAX_ASKED) -> dict[str, set[str]]:
         """Each word's :data:`NEAREST` nearest corpus words of two characters or more (a
         single character, 路 or 病, is inside too many words to say anything). Of the words
-        the corpus never uses, only the first :data:`MAX_ASKED` are looked up (the caller
-        passes the heaviest first), so a question of random characters stays cheap."""
+        the corpus never uses, only the first ``embed`` are looked up (the caller passes the
+        heaviest first), so a question of random characters stays cheap."""
         # a word the corpus never uses costs an embedder call: a few per question at most
-        unknown = [w for w in words if w not in self.index][MAX_ASKED:]
+        unknown = [w for w in words if w not in self.index][embed:]
         words = [w for w in words if w not in unknown]
         if not words:
             return {}

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qabot.meaning import LONG_QUESTION, MAX_ASKED
 from qabot.partial import gives_part
 from qabot.partial import notice as partial_notice
 from qabot.query import Query
@@ -142,7 +143,9 @@ def confidence(
     groups = [g for g in groups if g] or [found]
     texts = [h.chunk.embed_text() for h in found]
     unseen = [t for t in query.weights if not any(t in text for text in texts)]
-    near = meaning.nearest(unseen) if meaning is not None else {}
+    near: dict[str, set[str]] = {}
+    if meaning is not None:  # a long text costs no embedder call per word (issue 23)
+        near = meaning.nearest(unseen, MAX_ASKED if len(query.query) <= LONG_QUESTION else 0)
     best = max(coverage(g[:CONFIDENCE_DEPTH], query, near) for g in groups)
     source = composed.source.chunk if composed.source else found[0].chunk
     comparison = len(groups) > 1
