@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from qabot.sentences import sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
 
 _CITY = re.compile(r"哪个(?:地级)?(?:城市|市)|哪座城市|什么(?:城)?市")
@@ -24,7 +25,6 @@ _ROLE = re.compile(
     rf"({'|'.join(_ROLES)})(?:是|叫)?(?:谁|哪位|什么名字|叫什么)|谁是[^？?]{{0,8}}?({'|'.join(_ROLES)})"
 )
 _YEAR = re.compile(r"(?:专访|访谈|采访|报告|文章|这篇|这份)[^？?。]{0,12}(?:哪一?年|什么时候|何时)")
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ class Fact:
     @property
     def sentence(self) -> tuple[int, str]:
         """The sentence of ``chunk.text`` holding the value, with its start offset."""
-        for match in _SENTENCE.finditer(self.chunk.text):
-            if match.start() <= self.start < match.end():
-                return match.start(), match.group(0)
-        return 0, self.chunk.text
+        spans = sentence_spans(self.chunk.text)
+        return next(
+            ((at, text) for at, text in spans if at <= self.start < at + len(text)),
+            (0, self.chunk.text),
+        )
 
 
 def first(fact: Fact, found: list[Hit]) -> list[Hit]:
