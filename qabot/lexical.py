@@ -13,7 +13,6 @@ import hashlib
 import io
 import logging
 import math
-import os
 import re
 import threading
 import warnings
@@ -32,6 +31,7 @@ import jieba.posseg
 import numpy as np
 
 from qabot.textnorm import HAN, fold_width, to_simplified
+from qabot.usercache import cache_dir
 
 jieba.setLogLevel(logging.WARNING)
 # bm25s sets its own logger to DEBUG, which would print through any root handler.
@@ -57,19 +57,6 @@ def tokenizer_signature() -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
 
-def cache_dir() -> str | None:
-    """qabot's own cache folder (``$XDG_CACHE_HOME/qabot``, else ``~/.cache/qabot``) for
-    jieba's dictionary cache: in the shared /tmp another user's file made jieba print two
-    tracebacks on every start. ``None`` (jieba's default) when it cannot be created."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    folder = Path(base) / "qabot"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return str(folder)
-
-
 @lru_cache(maxsize=1)
 def _base_jieba() -> jieba.Tokenizer:
     """jieba's dictionary with qabot's user dictionary, loaded once per process."""
@@ -81,7 +68,13 @@ def _base_jieba() -> jieba.Tokenizer:
 
 @lru_cache(maxsize=1)
 def _base_tagger() -> jieba.posseg.POSTokenizer:
-    return jieba.posseg.POSTokenizer(_base_jieba())
+    """A tagger on qabot's dictionary. Its word-tag table is the one ``jieba.posseg`` read from
+    the same dictionary file for its own default tagger when imported: reading it a second
+    time cost about a second of every cold start."""
+    tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    tagger.tokenizer = _base_jieba()
+    tagger.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
+    return tagger
 
 
 def pos_tags(text: str) -> list[tuple[str, str]]:

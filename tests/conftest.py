@@ -13,9 +13,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 # No model hub is reachable here or in CI: make the hub client fail fast instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,6 +25,8 @@ import faiss
 import numpy as np
 import pytest
 
+from qabot import threads
+from qabot.cli import main
 from qabot.engine import Engine
 from qabot.lexical import LexicalIndex, Tokenizer
 from qabot.settings import Settings
@@ -85,6 +88,36 @@ def run_qabot(
         env=full_env,
         timeout=timeout,
     )
+
+
+class CliResult(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+CliRun = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRun:
+    """``qabot ARGS`` in this process: its exit code, stdout and stderr. For what is decided
+    before any model or index loads (usage errors), so the fast layer starts no process for
+    it. ``main`` sets the thread variables (qabot.threads); the monkeypatch undoes that."""
+    for name in (*threads.COUNT_VARIABLES, threads.WAIT_VARIABLE):
+        monkeypatch.setenv(name, os.environ.get(name, "1"))
+
+    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse's own errors
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
 
 
 # ---------------------------------------------------------------------------- fast layer
@@ -228,9 +261,10 @@ def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -
 
 
 # ---------------------------------------------------------------------------- slow marker
-# Tests that load the real model, start processes, drive a pty or run the bot are marked
-# ``slow``: `pytest -m "not slow"` is the quick loop; `.ci/run` runs everything.
-SLOW_FIXTURES = {"engine", "shipped", "shipped_copy"}
+# Tests that load the real model, start processes, drive a pty, run the bot (the fake Bot
+# API's ``api`` fixture) or wait on real time are marked ``slow``: `pytest -m "not slow"` is
+# the quick loop; `.ci/run` runs everything.
+SLOW_FIXTURES = {"engine", "shipped", "shipped_copy", "api"}
 SLOW_MODULES = {
     "test_cli",
     "test_concurrency",

@@ -9,6 +9,7 @@ title and date in the document properties — so a reader has to undo exactly th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from pathlib import Path
 
@@ -18,16 +19,26 @@ FALLBACK = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # "•", whi
 
 def paragraphs(source: Path) -> list[str]:
     """The non-empty lines of a ``.txt`` document: its paragraphs, in order."""
-    lines = source.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip()]
+    return _lines(source.read_text(encoding="utf-8"))
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def write_pdf(source: Path, target: Path, title: str = "") -> Path:
     """``source`` as an A4 PDF with a text layer in a real CJK font."""
+    target.write_bytes(_pdf(source.read_text(encoding="utf-8"), title or source.stem))
+    return target
+
+
+@functools.cache
+def _pdf(text: str, title: str) -> bytes:
+    """One PDF per source text and title in a test session: loading the CJK font alone takes
+    a second."""
     from fpdf import FPDF
     from fpdf.enums import WrapMode
 
-    title = title or source.stem
     pdf = FPDF(format="A4")
     pdf.add_font("zenhei", fname=str(FONT))
     pdf.add_font("dejavu", fname=str(FALLBACK))
@@ -52,11 +63,10 @@ def write_pdf(source: Path, target: Path, title: str = "") -> Path:
     pdf.alias_nb_pages("{nb}")
     pdf.add_page()
     pdf.set_font("zenhei", size=12)
-    for text in paragraphs(source):
-        pdf.multi_cell(0, 7, "\u3000\u3000" + text, wrapmode=WrapMode.CHAR, new_x="LMARGIN")
+    for line in _lines(text):
+        pdf.multi_cell(0, 7, "\u3000\u3000" + line, wrapmode=WrapMode.CHAR, new_x="LMARGIN")
         pdf.ln(2)
-    pdf.output(str(target))
-    return target
+    return bytes(pdf.output())
 
 
 def write_docx(source: Path, target: Path, title: str = "") -> Path:

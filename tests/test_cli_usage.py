@@ -3,19 +3,9 @@ index is loaded, so they run in process through ``main([...])`` (no subprocess e
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from qabot import threads
-from qabot.cli import main
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``main`` sets the thread variables (qabot.threads); undo that after each test."""
-    for name in (*threads.COUNT_VARIABLES, threads.WAIT_VARIABLE):
-        monkeypatch.setenv(name, os.environ.get(name, "1"))
+from conftest import CliRun
 
 
 @pytest.mark.parametrize(
@@ -35,30 +25,23 @@ def _keep_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         (["index", "--workers", "0"], "--workers must be 1 or more"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(
-    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(args) == 2
-    err = capsys.readouterr().err
+def test_usage_errors_exit_2_with_one_line(args: list[str], message: str, cli: CliRun) -> None:
+    code, _, err = cli(*args)
+    assert code == 2
     assert message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("args", [["nope"], ["ask", "--k", "x"], ["ask", "--nope"], []])
-def test_argument_errors_exit_2_with_the_usage(
-    args: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main(args)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
+def test_argument_errors_exit_2_with_the_usage(args: list[str], cli: CliRun) -> None:
+    code, _, err = cli(*args)
+    assert code == 2
     assert err.startswith("usage: qabot") and "Traceback" not in err
 
 
-def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+def test_version_comes_from_the_package_metadata(cli: CliRun) -> None:
     from importlib import metadata
 
-    with pytest.raises(SystemExit) as exit_:
-        main(["--version"])
-    assert exit_.value.code == 0
-    assert capsys.readouterr().out.strip() == f"qabot {metadata.version('qabot')}"
+    version = cli("--version")
+    assert version.code == 0
+    assert version.out.strip() == f"qabot {metadata.version('qabot')}"

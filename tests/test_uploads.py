@@ -249,6 +249,7 @@ def test_a_telegram_administrator_adds_lists_and_removes_a_document(
     assert "已删除" in texts[6] and "beichen-parks.docx" not in site.files()
 
 
+@pytest.mark.slow  # waits out the debounce and a quiet second
 def test_index_watch_rebuilds_once_per_burst_of_changes(tmp_path: Path) -> None:
     docs, index = small_corpus(tmp_path / "docs"), tmp_path / "index"
     reports: list[object] = []
