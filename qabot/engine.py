@@ -16,6 +16,7 @@ from pathlib import Path
 
 import qabot.metadata as metadata
 import qabot.refusal as refusal
+import qabot.services as services
 from qabot.answer import compose, typed_first
 from qabot.chunking import join_pieces
 from qabot.conversation import conversation_act, conversation_answer
@@ -32,6 +33,7 @@ from qabot.query import Query, detect_language, make_query
 from qabot.question import QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
+from qabot.services import ServiceGuard
 from qabot.settings import Settings
 from qabot.store.protocol import ChunkStore
 from qabot.types import Answer, Chunk, DocumentInfo, Mode
@@ -63,12 +65,14 @@ class Engine:
         self.retriever = Retriever(store, self.embedder, self.tokenizer)
         chunks = list(store.iter_chunks())  # speakers and county mentions (Milvus: one scan)
         self.attributed = chunks  # what metadata questions are answered from
+        corpus_text = "".join(c.text for c in chunks)
         self.analyzer = QuestionAnalyzer(
             self.gazetteer,
             self.tokenizer,
             people=[(c.speaker, c.district) for c in chunks],
-            corpus_text="".join(c.text for c in chunks),
+            corpus_text=corpus_text,
         )
+        self.services = ServiceGuard(corpus_text)  # opening hours, weather…: not in reports
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
         self.english = EnglishReader.for_index(
             store.knows, store.idf, self.gazetteer.romanised_names, self.analyzer.people
@@ -176,13 +180,22 @@ class Engine:
         fact = self._fact(query)
         if fact is not None:  # who leads / which city / which year: from the attribution
             found = metadata.first(fact, found)
+        query = replace(query, near=refusal.near_words(query, found, self.meaning))
         composed = compose(found[:k], query)
         if fact is not None:
             composed = replace(composed, lines=[metadata.line(fact)], type_ok=True)
-        confidence = refusal.confidence(query, found, composed, self.meaning)
-        no_answer = not composed.passages or (
-            fact is None and refusal.refused(rule or self.rule, confidence, True)
+        confidence = refusal.confidence(query, found, composed)
+        service = None if fact is not None else self.services.asked(question)
+        no_answer = (
+            not composed.passages
+            or service is not None
+            or (fact is None and refusal.refused(rule or self.rule, confidence, True))
         )
+        notice = ""
+        if service is not None:
+            notice = services.notice(service, query.language)
+        elif no_answer:
+            notice = refusal.notice(query, confidence, found, self.districts, composed.said)
         return Answer(
             id=qid,
             question=question,
@@ -196,9 +209,7 @@ class Engine:
             answer_span=composed.span if not no_answer or not confidence.part_ok else None,
             measures=[] if no_answer else composed.measures,
             not_covered=query.not_covered,
-            notice=refusal.notice(query, confidence, found, self.districts, composed.said)
-            if no_answer
-            else "",
+            notice=notice,
             lines=[] if no_answer else composed.lines,
             language=query.language,
         )

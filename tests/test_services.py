@@ -1,0 +1,77 @@
+"""Questions for everyday service information (opening hours, the weather, how to apply, an
+official's age) are refused with a notice saying what the documents are and where to ask —
+unless a document of the corpus holds that kind of information, and only when the question
+asks for it, not when it merely shares a word (一下雨就积水 is about drainage)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.services import ServiceGuard
+
+from conftest import TINY_CHUNKS, make_chunk, tiny_engine
+
+REPORTS = "北辰区推进垃圾分类。一下雨就积水的低洼片得到治理。优化公交线路。农民获得租金收入。"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("北辰区政务服务中心周六上班吗？", "hours"),
+        ("东丽区环保投诉打哪个电话？", "contact"),
+        ("宝坻区失业金怎么申领？需要带哪些材料？", "procedure"),
+        ("北辰区明天天气怎么样？", "weather"),
+        ("从天津站坐地铁去北辰要换乘几次？", "travel"),
+        ("宝坻有啥好吃的馆子", "leisure"),
+        ("和平区二手房均价多少？", "prices"),
+        ("区委书记冯卫华多大岁数？", "personal"),
+        ("What are the opening hours of the Heping service centre?", "hours"),
+        ("Will it rain in Dongli tomorrow? What's the weather like?", "weather"),
+        ("How old is Feng Weihua?", "personal"),
+        ("How do I apply for a business licence in Baodi?", "procedure"),
+    ],
+)
+def test_a_service_question_is_recognised(question: str, kind: str) -> None:
+    found = ServiceGuard(REPORTS).asked(question)
+    assert found is not None and found.name == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "和平区一下雨就积水的地方有人管吗？",  # drainage, not the weather
+        "北辰区公交线路有什么变化？",
+        "东丽区农民的租金收入有多少？",
+        "北辰区种了多少亩春小麦？",
+        "How many mu of spring wheat did Beichen plant?",
+        "北辰区60岁以上的老人有多少？",
+    ],
+)
+def test_a_question_that_only_shares_a_word_is_searched(question: str) -> None:
+    assert ServiceGuard(REPORTS).asked(question) is None
+
+
+def test_a_corpus_that_holds_the_kind_is_searched_as_usual() -> None:
+    guide = REPORTS + "北辰区政务服务中心办公时间：周一至周五9:00-17:00，联系电话：12345。"
+    guard = ServiceGuard(guide)
+    assert guard.asked("北辰区政务服务中心周六上班吗？") is None
+    assert guard.asked("东丽区环保投诉打哪个电话？") is None
+    assert guard.asked("北辰区明天天气怎么样？") is not None
+
+
+def test_the_engine_refuses_with_the_kind_and_where_to_ask() -> None:
+    engine = tiny_engine()
+    answer = engine.ask("北辰区明天天气怎么样？会下雨吗？")
+    assert answer.no_answer and answer.answer == "" and answer.lines == []
+    assert "不含天气信息" in answer.notice and "12345" in answer.notice
+    assert answer.passages  # the nearest passages stay, for reference
+    english = engine.ask("What is the weather like in Beichen tomorrow?")
+    assert english.no_answer and "do not give the weather" in english.notice
+
+
+def test_the_engine_answers_the_same_question_from_a_service_guide() -> None:
+    guide = make_chunk("guide", 1, "北辰区政务服务中心办公时间：周一至周六9:00-17:00。", "北辰区")
+    engine = tiny_engine([*(make_chunk(*row) for row in TINY_CHUNKS), guide])
+    answer = engine.ask("北辰区政务服务中心几点上班？")
+    assert "不含" not in answer.notice
+    assert answer.passages[0].chunk.doc_id == "guide"
