@@ -184,7 +184,25 @@ def test_everything_around_an_english_users_answer_is_english(
     assert replies[2].startswith("I don't know that district: Nowhere.")
     assert "No documents on 红桥区" in replies[3] and "for reference only" in replies[3]
     assert "You can ask about these districts" in replies[3]
-    assert not re.search(r"答：|第 \d|全文|可以问|仅供参考", replies[3])
+    assert not re.search(r"答：|第 \d|全文|可以问|仅供参考|（天津市）：", replies[3])
+    assert "北辰区 (天津市): 《" in replies[3], "the documents suggested, English punctuation"
+
+
+def test_start_and_documents_list_the_documents_in_english(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    """Item 9: /start and an administrator's /documents describe each document in English
+    (its Chinese title and district quoted as they are)."""
+    with running(engine, replace(config, admins=frozenset({3003}))):
+        api.push(message_update("/start", user_id=3003, language="en"))
+        api.wait_sent(3003, 1)
+        api.push(message_update("/documents", user_id=3003, language="en"))
+        start, documents = (m["text"] for m in api.wait_sent(3003, 2))
+    for text in (start, documents):
+        assert "北辰区 (天津市): 《" in text, text
+        described = re.sub(r"《[^》]*》", "", text.split("<b>Try</b>")[0])
+        assert not re.search(r"[（）：，]|段|未知地区", described), described
+    assert " paragraphs)" in start and " chunks)" in documents
 
 
 def test_greetings_get_a_short_help_without_passages_or_buttons(
