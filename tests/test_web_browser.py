@@ -8,6 +8,7 @@ The screenshot is kept as a test artifact in ``$QABOT_ARTIFACTS`` (else the test
 from __future__ import annotations
 
 import os
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -220,6 +221,27 @@ def test_a_refusal_shows_its_notice_in_the_pages_language(
     dark = {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", dark)
     assert browser.execute_script(background) == "rgb(13, 17, 23)"
+
+
+def test_entering_the_key_again_does_not_repeat_the_district_list(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    """Item 17: each key entered reloads the catalogue; the district list is replaced."""
+    wait = open_page(server, browser)
+    options = "return document.querySelectorAll('#district option').length"
+    count = browser.execute_script(options)
+    assert count > 2  # 「全部地区」 and the districts
+    for key in ("first-key", "second-key"):
+        browser.execute_script(
+            "const box = document.getElementById('api-key'); box.value = arguments[0];"
+            "box.dispatchEvent(new Event('change'));",
+            key,
+        )
+    fetched = "return performance.getEntriesByName(location.origin + '/api/meta').length"
+    wait.until(lambda d: d.execute_script(fetched) == 3)  # the first load and the two keys
+    time.sleep(0.5)  # the last reply's JSON read and drawn
+    wait.until(lambda d: d.execute_script("return sessionStorage['qabot-key']") == "second-key")
+    assert browser.execute_script(options) == count
 
 
 def test_history_survives_a_reload_until_cleared(server: dict, browser: webdriver.Chrome) -> None:
