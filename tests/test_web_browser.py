@@ -372,6 +372,17 @@ def test_vote_buttons_have_words_and_a_reason_needs_the_pages_token(
     mine = [e for e in FeedbackStore(server["feedback"]).entries() if e.id == turn["feedbackId"]]
     assert [e.reason for e in mine] == ["missed"]
 
+    ask(browser, "东丽区怎么治理污染？")  # two measures, both from source 1
+    click(browser, ".turn:last-child .sources li:first-child button.open")
+    box = ".turn:last-child .sources li:first-child .paragraph strong"
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, box))
+    bold = [e.text for e in browser.find_elements(By.CSS_SELECTOR, box)]
+    lines = [
+        e.text for e in browser.find_elements(By.CSS_SELECTOR, ".turn:last-child ul.answer li")
+    ]
+    assert len(bold) == len(lines) == 2, "every measure bold in the paragraph it comes from"
+    assert all(b[:10] in line for b, line in zip(bold, lines, strict=True))
+
 
 def test_security_headers_and_head(server: dict) -> None:
     request = urllib.request.Request(server["url"] + "/", method="HEAD")
