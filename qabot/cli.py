@@ -100,15 +100,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
         validate_question(args.question)  # before the model and the index are loaded
     from qabot.batch import read_batch
     from qabot.engine import Engine
-    from qabot.generation.frontend import generator_for
+    from qabot.generation.config import wanted
     from qabot.render import render_json, render_terminal
 
-    generator = generator_for(args)
-    as_json = render_json
-    if generator is not None:
-        from qabot.generation.frontend import answer_json, stream_terminal
+    generator, as_json = None, render_json
+    if wanted(args):  # else no generation code (nor httpx) is imported
+        from qabot.generation.frontend import answer_json, generator_for, stream_terminal
 
-        as_json = functools.partial(answer_json, generator=generator)
+        generator = generator_for(args)
+        if generator is not None:
+            as_json = functools.partial(answer_json, generator=generator)
     stream = None if not args.batch else sys.stdin.buffer if args.batch == "-" else _open(args)
     engine = Engine.open(_settings(args))
     color = sys.stdout.isatty()
@@ -212,9 +213,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         require_matplotlib()
     questions = load_questions(Path(args.file))
-    from qabot.generation.frontend import generator_for
+    generator = None
+    if args.llm:
+        from qabot.generation.frontend import generator_for
 
-    generator = generator_for(args) if args.llm else None
+        generator = generator_for(args)
     engine = Engine.open(_settings(args))
     result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
     table = "" if args.json else render_table(result)

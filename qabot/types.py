@@ -211,11 +211,16 @@ class DocumentInfo:
     paragraphs: int  # distinct source paragraphs indexed (not chunks)
     chunks: int
 
-    def label(self) -> str:
-        """``北辰区（天津市）：《标题》，2020``."""
-        place = f"{self.district}（{self.city}）" if self.city and self.district else self.district
+    def label(self, lang: str = "zh") -> str:
+        """``北辰区（天津市）：《标题》，2020``; in English (``lang="en"``) the punctuation and
+        the missing district are English: ``北辰区 (天津市): 《标题》, 2020``."""
+        en = lang == "en"
+        city = (f" ({self.city})" if en else f"（{self.city}）") if self.city else ""
+        unknown = "unknown district" if en else "未知地区"
+        place = self.district + city if self.district else unknown
         title = f"《{self.title}》" if self.title else self.doc_id
-        return f"{place or '未知地区'}：{title}" + (f"，{self.date}" if self.date else "")
+        colon, comma = (": ", ", ") if en else ("：", "，")
+        return f"{place}{colon}{title}" + (f"{comma}{self.date}" if self.date else "")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -79,6 +79,7 @@ class FakeBotAPI:
         self.admins: set[tuple[int, int]] = set()  # (chat_id, user_id)
         self.files: dict[str, bytes] = {}  # file_id → content, for getFile and downloads
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # what each chat shows now
+        self.deleted: set[tuple[int, int]] = set()  # (chat_id, message_id) users deleted
         self._buckets: dict[int, tuple[float, float]] = {}  # chat → (tokens, at)
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
@@ -295,8 +296,16 @@ class FakeBotAPI:
         if utf16_len(html.unescape(re.sub(r"<[^>]*>", "", text))) > MESSAGE_LIMIT:
             raise _ApiError(400, "Bad Request: message is too long")
 
+    def _check_quoted(self, params: dict[str, Any]) -> None:
+        """Telegram's answer to a reply quoting a deleted message, unless it may do without."""
+        quoted = params.get("reply_parameters") or {}
+        key = (int(params["chat_id"]), int(quoted.get("message_id", 0)))
+        if key in self.deleted and not quoted.get("allow_sending_without_reply"):
+            raise _ApiError(400, "Bad Request: message to be replied not found")
+
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         self._check_length(params["text"])
+        self._check_quoted(params)
         message = self._message(params, params["text"])
         with self._cond:
             self.messages[(message["chat"]["id"], message["message_id"])] = {

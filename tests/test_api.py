@@ -68,6 +68,7 @@ def test_documents_count_paragraphs_not_chunks() -> None:
     (doc,) = engine.documents()
     assert (doc.paragraphs, doc.chunks) == (2, 3)
     assert doc.label() == "北辰区（天津市）：《北辰区报告》，2020"
+    assert doc.label("en") == "北辰区 (天津市): 《北辰区报告》, 2020"
     chunk, paragraph = engine.paragraph("beichen#p9.1")
     assert chunk.part == 1
     assert paragraph == "一是稳定粮食生产。种植春小麦6550亩。完成2万亩高标准农田建设。"

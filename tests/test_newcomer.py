@@ -88,6 +88,9 @@ def test_indexing_unchanged_documents_leaves_the_checkout_clean(tmp_path: Path) 
 
     extra = repo / "docs_src" / "beichen-copy.txt"
     extra.write_text("北辰区今年新建了三个公园，市民休闲更方便。\n", encoding="utf-8")
+    refreshed = run_qabot("ask", "北辰区新建了几个公园？", "--k", "1", cwd=repo)
+    assert refreshed.returncode == 0 and "三个公园" in refreshed.stdout
+    assert "WARNING" not in refreshed.stderr, "a normal refresh is INFO, not a warning"
     assert run_qabot("index", cwd=repo).returncode == 0
     extra.unlink()
     assert run_qabot("index", cwd=repo).returncode == 0
@@ -109,6 +112,9 @@ def test_global_flags_before_the_command_and_info_on_ask(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "INFO qabot: answered in" in result.stderr
     assert "北辰区种了多少亩春小麦" not in result.stderr  # never the question at INFO
+    debug = run_qabot("-vv", "ask", "北辰区种了多少亩春小麦？", "--k", "1", "--json")
+    assert debug.returncode == 0 and "INFO qabot: answered in" in debug.stderr
+    assert "北辰区" in debug.stdout and "\\u" not in debug.stdout, "readable JSON"
     state = {"QABOT_STATE_DIR": str(tmp_path)}
     feedback = run_qabot("feedback", "--docs", "docs_src", "stats", "--json", env=state)
     assert feedback.returncode == 0, feedback.stderr

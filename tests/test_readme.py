@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,44 @@ def test_readme_terminal_examples_are_real_output(engine: Engine) -> None:
             assert printed[: len(shown)] == shown, command.group(1)
             checked += 1
     assert checked >= 3
+
+
+def _bash_blocks() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", readme, re.S)]
+
+
+def test_the_readme_test_command_is_the_one_ci_runs() -> None:
+    """Issue 21, Done when: the README's two first commands, in CI's own terms — the test
+    command is byte for byte the last line of ``.ci/run``; the first one asks from a clone."""
+    first, tests = _bash_blocks()[:2]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert tests == ci[-1]
+    assert first.startswith("python3 -m venv .venv && .venv/bin/pip install -e . && ")
+    assert first.endswith('.venv/bin/qabot ask "北辰区种了多少亩春小麦？"')
+
+
+def test_a_fresh_clone_answers_the_readme_question_and_stays_clean(tmp_path: Path) -> None:
+    """What ``git clone`` gives (only committed files: nothing ignored or untracked that the
+    first answer needs), run from its root as the README says."""
+    clone = tmp_path / "clone"
+    git = ["git", "-c", "advice.detachedHead=false"]
+    subprocess.run([*git, "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    env = {**os.environ, "PYTHONPATH": str(clone), "PYTHONIOENCODING": "utf-8"}
+    for key in ("QABOT_DOCS", "QABOT_INDEX", "QABOT_STORE", "QABOT_LLM_BASE_URL"):
+        env.pop(key, None)
+    asked = subprocess.run(
+        [sys.executable, "-m", "qabot", "ask", "北辰区种了多少亩春小麦？"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert "6550亩" in asked.stdout and "WARNING" not in asked.stderr, asked.stderr
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=clone, capture_output=True, text=True
+    )
+    written = [line for line in status.stdout.splitlines() if "__pycache__" not in line]
+    assert written == [], "asking wrote into the clone"

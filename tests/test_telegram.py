@@ -336,6 +336,7 @@ def test_allow_list_refuses_others_politely(
     assert "1002" in refused["text"]
     assert len(api.sent(-100555)) == 1, "chatter in a refused group is not answered at all"
     assert "只对受邀用户开放" in api.sent(-100555)[0]["text"]
+    assert "1003" not in api.sent(-100555)[0]["text"], "no user's id shown to a whole group"
     assert "6550亩" in api.sent(-100777)[0]["text"], "an allowed group lets its members ask"
     assert "6550亩" in allowed["text"]
     alert = api.requests("answerCallbackQuery")[0].params
@@ -430,6 +431,32 @@ def test_a_user_who_blocked_the_bot_is_one_warning_line(
     assert routine and all(r.levelno == logging.WARNING and not r.exc_info for r in routine)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert api.sent(1001) == [], "no apology to someone who blocked the bot"
+
+
+def test_replies_to_a_deleted_question_are_sent_all_the_same(
+    engine: Engine, api: FakeBotAPI, config: BotConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Item 10: a question deleted before its reply still gets it (answer, short reply,
+    allow-list refusal, apology), and nothing is logged as an ERROR but the failure itself."""
+
+    def deleted(update: dict[str, Any]) -> dict[str, Any]:
+        message = update["message"]
+        api.deleted.add((message["chat"]["id"], message["message_id"]))
+        return update
+
+    caplog.set_level(logging.INFO)
+    with running(FlakyEngine(engine), replace(config, allow=frozenset({1001}))):
+        api.push(deleted(message_update(QUESTION)))
+        api.push(deleted(message_update("/help")))
+        api.push(deleted(message_update("炸药库在哪里？")))
+        api.push(deleted(message_update(QUESTION, user_id=1002)))
+        replies = " ".join(m["text"] for m in api.wait_sent(1001, 3))
+        [refused] = api.wait_sent(1002, 1)
+    assert "6550亩" in replies and "/ask" in replies and "抱歉" in replies
+    assert "只对受邀用户开放" in refused["text"]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["error while handling update 3: RuntimeError"], errors
+    assert "not found" not in caplog.text
 
 
 def test_flood_control_and_network_errors_are_retried(

@@ -184,27 +184,39 @@ def test_everything_around_an_english_users_answer_is_english(
     assert replies[2].startswith("I don't know that district: Nowhere.")
     assert "No documents on 红桥区" in replies[3] and "for reference only" in replies[3]
     assert "You can ask about these districts" in replies[3]
-    assert not re.search(r"答：|第 \d|全文|可以问|仅供参考", replies[3])
+    assert not re.search(r"答：|第 \d|全文|可以问|仅供参考|（天津市）：", replies[3])
+    assert "北辰区 (天津市): 《" in replies[3], "the documents suggested, English punctuation"
+
+
+def test_start_and_documents_list_the_documents_in_english(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    """Item 9: /start and an administrator's /documents describe each document in English
+    (its Chinese title and district quoted as they are)."""
+    with running(engine, replace(config, admins=frozenset({3003}))):
+        api.push(message_update("/start", user_id=3003, language="en"))
+        api.wait_sent(3003, 1)
+        api.push(message_update("/documents", user_id=3003, language="en"))
+        start, documents = (m["text"] for m in api.wait_sent(3003, 2))
+    for text in (start, documents):
+        assert "北辰区 (天津市): 《" in text, text
+        described = re.sub(r"《[^》]*》", "", text.split("<b>Try</b>")[0])
+        assert not re.search(r"[（）：，]|段|未知地区", described), described
+    assert " paragraphs)" in start and " chunks)" in documents
 
 
 def test_greetings_get_a_short_help_without_passages_or_buttons(
-    engine: Engine, api: FakeBotAPI, config: BotConfig, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, api: FakeBotAPI, config: BotConfig
 ) -> None:
-    """Item 4: the engine types a greeting or thanks as ``chitchat`` (stubbed here until the
-    engine side of issue 17 lands); the bot shows its short help, nothing to vote on."""
-    ask = engine.ask
-
-    def typed(question: str, **kwargs: object) -> Answer:
-        if question.strip("！!。 ") in ("你好", "谢谢", "thanks"):
-            return Answer(question, [], False, "", [], answer_type="chitchat")
-        return ask(question, **kwargs)
-
-    monkeypatch.setattr(engine, "ask", typed)
+    """Item 4: the engine types a greeting, thanks or "are you a bot" as ``chitchat``; the bot
+    shows its short help, nothing to vote on."""
     with running(engine, config):
         api.push(message_update("你好！"))
         api.push(message_update("谢谢", user_id=1002, language="en"))
+        api.push(message_update("你是机器人吗", user_id=1003))
         [hello] = api.wait_sent(1001, 1, timeout=60)
         [thanks] = api.wait_sent(1002, 1, timeout=60)
+        [bot] = api.wait_sent(1003, 1, timeout=60)
         api.push(message_update(QUESTION))
         api.wait_sent(1001, 2, timeout=60)
     assert (
@@ -212,7 +224,8 @@ def test_greetings_get_a_short_help_without_passages_or_buttons(
         and "没有找到" not in hello["text"]
     )
     assert thanks["text"].startswith("Hello! I answer questions")
-    assert not hello.get("reply_markup") and not thanks.get("reply_markup"), "no vote buttons"
+    assert bot["text"] == hello["text"]
+    assert not any(m.get("reply_markup") for m in (hello, thanks, bot)), "no vote buttons"
     assert "[1]" not in hello["text"], "no passages"
     assert "6550亩" in api.sent(1001)[1]["text"], "questions are still answered"
 

@@ -8,6 +8,7 @@ The screenshot is kept as a test artifact in ``$QABOT_ARTIFACTS`` (else the test
 from __future__ import annotations
 
 import os
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -222,6 +223,27 @@ def test_a_refusal_shows_its_notice_in_the_pages_language(
     assert browser.execute_script(background) == "rgb(13, 17, 23)"
 
 
+def test_entering_the_key_again_does_not_repeat_the_district_list(
+    server: dict, browser: webdriver.Chrome
+) -> None:
+    """Item 17: each key entered reloads the catalogue; the district list is replaced."""
+    wait = open_page(server, browser)
+    options = "return document.querySelectorAll('#district option').length"
+    count = browser.execute_script(options)
+    assert count > 2  # 「全部地区」 and the districts
+    for key in ("first-key", "second-key"):
+        browser.execute_script(
+            "const box = document.getElementById('api-key'); box.value = arguments[0];"
+            "box.dispatchEvent(new Event('change'));",
+            key,
+        )
+    fetched = "return performance.getEntriesByName(location.origin + '/api/meta').length"
+    wait.until(lambda d: d.execute_script(fetched) == 3)  # the first load and the two keys
+    time.sleep(0.5)  # the last reply's JSON read and drawn
+    wait.until(lambda d: d.execute_script("return sessionStorage['qabot-key']") == "second-key")
+    assert browser.execute_script(options) == count
+
+
 def test_history_survives_a_reload_until_cleared(server: dict, browser: webdriver.Chrome) -> None:
     wait = open_page(server, browser)
     answer = ask(browser, "北辰区种了多少亩春小麦？")
@@ -349,6 +371,17 @@ def test_vote_buttons_have_words_and_a_reason_needs_the_pages_token(
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turn .thanks"))
     mine = [e for e in FeedbackStore(server["feedback"]).entries() if e.id == turn["feedbackId"]]
     assert [e.reason for e in mine] == ["missed"]
+
+    ask(browser, "东丽区怎么治理污染？")  # two measures, both from source 1
+    click(browser, ".turn:last-child .sources li:first-child button.open")
+    box = ".turn:last-child .sources li:first-child .paragraph strong"
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, box))
+    bold = [e.text for e in browser.find_elements(By.CSS_SELECTOR, box)]
+    lines = [
+        e.text for e in browser.find_elements(By.CSS_SELECTOR, ".turn:last-child ul.answer li")
+    ]
+    assert len(bold) == len(lines) == 2, "every measure bold in the paragraph it comes from"
+    assert all(b[:10] in line for b, line in zip(bold, lines, strict=True))
 
 
 def test_security_headers_and_head(server: dict) -> None:

@@ -12,12 +12,8 @@ import argparse
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from qabot.errors import UsageError
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -94,3 +90,11 @@ def add_llm_flags(parser: argparse.ArgumentParser, what: str) -> None:
         "--llm-base-url", help="OpenAI-compatible URL ending in /v1 (or $QABOT_LLM_BASE_URL)"
     )
     parser.add_argument("--llm-model", help="model name (or $QABOT_LLM_MODEL)")
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    """Whether the command line (``--llm``, the endpoint flags) or the environment names a
+    model at all: without one, no generation code (nor httpx) is even imported."""
+    env = os.environ
+    given = args.llm or args.llm_base_url or args.llm_model
+    return bool(given or env.get("QABOT_LLM_BASE_URL") or env.get("QABOT_LLM_MODEL"))

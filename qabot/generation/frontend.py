@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from qabot.errors import UsageError
-from qabot.generation.config import LLMConfig
+from qabot.generation.config import LLMConfig, wanted
 from qabot.generation.generator import Generated, Generator
 from qabot.generation.verify import renumber
 from qabot.render import shown_passages
@@ -79,8 +78,6 @@ def stream_terminal(
 def generator_for(args: argparse.Namespace) -> Generator | None:
     """The generator the command line (``--llm`` and the endpoint flags) and the environment
     ask for; the client (httpx) is imported only when a model is named at all."""
-    env = os.environ
-    given = args.llm or args.llm_base_url or args.llm_model
-    if not (given or env.get("QABOT_LLM_BASE_URL") or env.get("QABOT_LLM_MODEL")):
+    if not wanted(args):
         return None
     return open_generator(args.llm_base_url, args.llm_model, required=args.llm)

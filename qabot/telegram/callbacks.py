@@ -165,14 +165,18 @@ class Callbacks:
         message = update.effective_message
         text = (message.text or "") if message else ""
         lang = language(user, "" if text.startswith("/") else text)  # a command is no language
-        if update.callback_query:
-            await update.callback_query.answer(say(lang, "invite_only", who=""), show_alert=True)
-        elif update.inline_query:
-            await update.inline_query.answer([], cache_time=60)
-        elif message and self._addressed(message, context):
-            private = message.chat.type == ChatType.PRIVATE
-            who = say(lang, "your_id", id=user.id) if user and private else ""
-            await message.reply_text(say(lang, "invite_only", who=who), do_quote=True)
+        try:
+            if update.callback_query:
+                alert = say(lang, "invite_only", who="")
+                await update.callback_query.answer(alert, show_alert=True)
+            elif update.inline_query:
+                await update.inline_query.answer([], cache_time=60)
+            elif message and self._addressed(message, context):
+                private = message.chat.type == ChatType.PRIVATE
+                who = say(lang, "your_id", id=user.id) if user and private else ""
+                await self.core.reply(message, say(lang, "invite_only", who=who))
+        except TelegramError as exc:  # the refusal failed: the update still goes no further
+            log.warning("could not refuse update %s: %s", update.update_id, type(exc).__name__)
         raise ApplicationHandlerStop
 
     @staticmethod
@@ -218,7 +222,7 @@ class Callbacks:
         apology = say(language(update.effective_user), "apology")
         try:
             if message is not None:
-                await message.reply_text(apology, do_quote=True)
+                await self.core.reply(message, apology)
             else:
                 await context.bot.send_message(chat.id, apology)
         except TelegramError as exc:

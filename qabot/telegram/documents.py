@@ -85,7 +85,7 @@ class DocumentCommands:
         self.core.refresh()
         lang = language(update.effective_user)
         lines = [
-            f"<code>{escape(d.doc_id)}</code> {escape(d.label())}"
+            f"<code>{escape(d.doc_id)}</code> {escape(d.label(lang))}"
             + say(lang, "chunks", chunks=d.chunks)
             for d in self.core.docs
         ]

@@ -110,7 +110,7 @@ def render_page(
 
 def _suggestions(topics: Sequence[DocumentInfo], district_filter: str | None, lang: str) -> str:
     lines = [say(lang, "suggest")]
-    lines.extend(f"• {esc(doc.label())}" for doc in topics)
+    lines.extend(f"• {esc(doc.label(lang))}" for doc in topics)
     if district_filter:
         lines.append(say(lang, "filtered", district=esc(district_filter)))
     return "\n".join(lines)
@@ -166,7 +166,7 @@ def render_start(
     return "\n".join(
         [
             *intro,
-            *(f"• {esc(doc.label())}（{doc.paragraphs} 段）" for doc in docs),
+            *(f"• {esc(d.label(lang))}{say(lang, 'paragraphs', n=d.paragraphs)}" for d in docs),
             "",
             examples,
             *(f"• {esc(q)}" for q in questions),

@@ -170,6 +170,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "indexing": ("正在建立索引，请稍候…", "Indexing, please wait…"),
     "remove_usage": ("用法：/remove 文档ID（见 /documents）", "Usage: /remove ID (see /documents)"),
     "chunks": ("（{chunks} 片段）", " ({chunks} chunks)"),
+    "paragraphs": ("（{n} 段）", " ({n} paragraphs)"),
     "no_documents": ("还没有文档。", "There are no documents yet."),
     "not_done": ("未能完成：{error}", "Not done: {error}"),
     "added": ("已加入", "Added"),

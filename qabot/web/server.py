@@ -10,7 +10,7 @@ from typing import Any
 
 from qabot.engine import Engine
 from qabot.errors import UsageError
-from qabot.generation.frontend import generator_for
+from qabot.generation.config import wanted
 from qabot.live import LiveEngine
 from qabot.settings import Settings
 from qabot.uploads import DocumentAdmin
@@ -49,7 +49,11 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
             "serving on %s without QABOT_API_KEY: anyone who can reach it may ask", args.host
         )
     check_address(args.host, args.port)  # before the model loads: a usage error, exit 2
-    generator = generator_for(args)
+    generator = None
+    if wanted(args):  # else no generation code (nor httpx) is imported
+        from qabot.generation.frontend import generator_for
+
+        generator = generator_for(args)
     if generator is not None:
         print(
             f"qabot: generated answers from {generator.config.model}, checked sentence by sentence"

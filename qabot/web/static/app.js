@@ -31,11 +31,19 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// Text with the first occurrence of `span` in bold, as text nodes and a <strong>.
-function marked(text, span) {
-  const at = span ? text.indexOf(span) : -1;
-  if (at < 0) return [text];
-  return [text.slice(0, at), el("strong", {}, span), text.slice(at + span.length)];
+// Text with the first occurrence of each of `spans` (one string or a list) in bold, as text
+// nodes and <strong>s; spans overlapping an earlier one are left plain.
+function marked(text, spans) {
+  const found = [spans].flat().filter(Boolean).map((span) => [text.indexOf(span), span])
+    .filter(([at]) => at >= 0).sort((a, b) => a[0] - b[0]);
+  const parts = [];
+  let end = 0;
+  for (const [at, span] of found) {
+    if (at < end) continue;
+    parts.push(text.slice(end, at), el("strong", {}, span));
+    end = at + span.length;
+  }
+  return [...parts, text.slice(end)];
 }
 
 // An error in the page's language: the known reasons, else "server error (HTTP n)" rather
@@ -142,11 +150,14 @@ function noAnswerText(turn) {
 }
 
 // What the answer quotes from each passage, by rank: the answer_span when the server gives
-// one, else each answer line's copied text for the passage it cites.
+// one, else every answer line's copied text for the passage it cites (measures: several).
 function quotedByRank(answer) {
   const quoted = {};
-  if (answer.answer_span) quoted[answer.answer_span.passage] = answer.answer_span.text;
-  for (const line of answer.lines) if (line.passage) quoted[line.passage] ??= line.text;
+  const span = answer.answer_span;
+  if (span) quoted[span.passage] = [span.text];
+  for (const line of answer.lines) {
+    if (line.passage && line.passage !== span?.passage) (quoted[line.passage] ??= []).push(line.text);
+  }
   return quoted;
 }
 
