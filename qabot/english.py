@@ -36,7 +36,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-_WORD = re.compile(r"[a-z]+|\d[\d,.]*%?|[\u3400-\u9fff]+")
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
@@ -165,7 +165,11 @@ class EnglishReader:
         """The question with every English phrase it can render rewritten in Chinese (words
         it cannot render are kept, so they still count as asked); a yes/no question ends in 吗."""
         table = _table()
-        words = _WORD.findall(_POSSESSIVE.sub("", question.lower()))
+        words = [
+            part
+            for word in _WORD.findall(_POSSESSIVE.sub("", question.lower()))
+            for part in self._compound(word)
+        ]
         # a county by pinyin only when written as a name (Hongqiao, not minsheng shishi)
         names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", question)}
         out: list[str] = []
@@ -184,6 +188,17 @@ class EnglishReader:
         if words and words[0] in table["yes_no_openers"]:
             text += "吗"
         return text
+
+    def _compound(self, word: str) -> list[str]:
+        """A hyphenated word as one word when CC-CEDICT renders it, written so or joined, in
+        a corpus word (night-time → nighttime → 夜间: read as two words, its "time" made the
+        question ask when); else its parts."""
+        if "-" not in word:
+            return [word]
+        for form in (word, word.replace("-", "")):
+            if any(self.knows(entry[0]) for entry in _cedict().get(form, ())):
+                return [form]
+        return word.split("-")
 
     def _render(self, phrase: str, table: dict[str, Any], names: set[str]) -> str | None:
         """The Chinese of one phrase: ``""`` for a stop word, ``None`` when it has none."""
