@@ -98,6 +98,7 @@ def _free_port() -> str:
         return str(probe.getsockname()[1])
 
 
+@pytest.mark.slow  # two fresh interpreters each
 @pytest.mark.parametrize(
     ("argv", "named_loads"),
     [
