@@ -46,8 +46,10 @@ def conversation_act(text: str) -> str | None:
     found: set[str] = set()
     table = phrases()
     while rest:
-        match = next(
-            ((act, p) for act, ps in table.items() for p in ps if rest.startswith(p)), None
+        match = max(  # the longest phrase of any act: 可以问什么 is help, not 可以 + …
+            ((act, p) for act, ps in table.items() for p in ps if rest.startswith(p)),
+            key=lambda found: len(found[1]),
+            default=None,
         )
         if match is not None:
             found.add(match[0])
