@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for case in cases:
             started = time.perf_counter()
-            result = case.run(lab)
+            result = lab.judged(case)
             mark = "skipped" if result.skipped else "ok" if result.ok else "FAIL"
             failed += not (result.ok or result.skipped)
             observed = (result.skipped or result.observed).replace(str(lab.root), "…")

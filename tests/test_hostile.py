@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -273,6 +274,27 @@ def test_a_milvus_lite_file_in_use_is_refused_and_query_failures_are_exit_3(
     with pytest.raises(IndexStateError) as failed:
         engine.ask("东丽区怎么治理污染？")
     assert failed.value.reason == "store_failed" and failed.value.exit_code == 3
+
+
+@pytest.mark.slow
+def test_a_milvus_lite_server_that_died_is_store_failed_within_seconds(tmp_path: Path) -> None:
+    pytest.importorskip("milvus_lite", reason="the milvus extra is not installed")
+    docs = small_corpus(tmp_path / "docs", paragraphs=2)
+    store = f"milvus-lite:{tmp_path / 'q.db'}"
+    indexer.build(docs, tmp_path / "none", progress=False, store=store)
+    engine = Engine.load(tmp_path / "none", store=store)
+    assert engine.ask("东丽区").passages
+    me = os.getpid()
+    children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+    servers = [int(c) for c in children if b"milvus" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    assert servers, "no Milvus Lite server process under this one"
+    for pid in servers:
+        os.kill(pid, signal.SIGKILL)
+    started = time.monotonic()
+    with pytest.raises(IndexStateError) as failed:
+        engine.ask("东丽区怎么治理污染？")
+    # pymilvus retried 75 times first: 3.5 min, past every front end's time budget.
+    assert failed.value.reason == "store_failed" and time.monotonic() - started < 30
 
 
 # ---------------------------------------------------------------- 8. real documents refused
