@@ -6,8 +6,9 @@ processes, with a table case · expected · observed (issue #8).
 
 Each case breaks a fresh copy of a small real corpus and index (``faultlib.Lab``), runs the
 command line, and checks the exit code, that the error is one line (no traceback), and that
-no answer changed silently. Cases that need root (another user, a tmpfs mount) say
-``skipped`` elsewhere. The tests run the same cases (``tests/test_robustness.py``,
+no answer changed silently; any process a case ran that ended in exit 1 or printed a
+traceback fails the case as well (issue 23). Cases that need root (another user, a tmpfs
+mount) say ``skipped`` elsewhere. The tests run the same cases (``tests/test_robustness.py``,
 ``tests/test_concurrency.py``, ``tests/test_hostile_drill.py``); the last results are in
 ``docs/index.md``.
 """
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for case in cases:
             started = time.perf_counter()
-            result = case.run(lab)
+            result = lab.judged(case)
             mark = "skipped" if result.skipped else "ok" if result.ok else "FAIL"
             failed += not (result.ok or result.skipped)
             observed = (result.skipped or result.observed).replace(str(lab.root), "…")

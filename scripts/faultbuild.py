@@ -84,10 +84,11 @@ def concurrent_builders(lab: Lab) -> Result:
     site = lab.site("two-builders")
     _edit(site)
     builders = [site.start("index", "--force") for _ in range(3)]
-    codes = [b.wait(timeout=600) for b in builders]
+    codes = []
     for builder in builders:
-        builder.stdout.close()
-        builder.stderr.close()
+        _, err = builder.communicate(timeout=600)
+        codes.append(builder.returncode)
+        site.crashed("qabot index --force", builder.returncode, err.decode("utf-8", "replace"))
     asked = site.ask("东丽区新建口袋公园多少个？")
     generations = len(list(site.index.glob("chunks-*")))
     good = codes == [0, 0, 0] and generations <= 2 and not site.leftovers()
@@ -115,7 +116,8 @@ def readers_during_rebuild(lab: Lab) -> Result:
     stop.touch()
     loads = failures = 0
     for reader in readers:
-        out, _ = reader.communicate(timeout=60)
+        out, err = reader.communicate(timeout=60)
+        site.crashed("reader", reader.returncode, err)
         done, failed = map(int, out.split())
         loads, failures = loads + done, failures + failed
     good = codes == [0, 0, 0] and failures == 0 and loads > 0

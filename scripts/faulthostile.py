@@ -1,9 +1,12 @@
-"""Fault-drill cases of issue 23 (hostile and odd input): a question built to stall the
-server, numbers too long for Python, a manifest naming /dev/zero, unreadable folders and
-undecodable names, legacy encodings, a document of 20,000 lines, and slow HTTP clients.
+"""Fault-drill cases of issue 23 (hostile and odd input), one family or more per item of the
+issue: a question built to stall the engine, numbers too long for Python (batch, REPL), a
+manifest naming /dev/zero, unreadable folders and undecodable names, odd command-line targets,
+legacy encodings, a document of 20,000 lines, a damaged Milvus Lite file, misleading messages,
+wrong-typed manifests and jieba's cache. The cases against a running ``qabot serve`` (a
+question flood, slow clients, feedback floods, a Milvus Lite file held) are in
+:mod:`faulthttp`.
 
-Group ``hostile``; ``item`` is the numbered point of issue 23. The HTTP cases start one real
-``qabot serve`` on a loopback port and keep their connection counts modest (200).
+Group ``hostile``; ``item`` is the numbered point of issue 23.
 """
 
 from __future__ import annotations
@@ -15,16 +18,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from faultlib import QUESTION, Case, Lab, Result, Site, can_drop_privileges, check
+import filelock
+from faulthttp import feedback_flood, milvus_lite_held, question_dos, slow_headers
 
-SLOW_CONNECTIONS = 200
-#: 500 common Han characters in no order: the most work a question may ask of the engine
-HAN_500 = "".join(chr(0x4E00 + (n * 7919) % 20900) for n in range(500))
+from faultlib import QUESTION, Case, Lab, Result, can_drop_privileges, check
+
 PARSE = (
     "import sys, pathlib\n"
     "from qabot.corpus import load_corpus\n"
@@ -52,6 +52,18 @@ def long_numbers_batch(lab: Lab) -> Result:
     objects = [json.loads(line) for line in run.out.splitlines() if line.strip()]
     kinds = " ".join("error" if "error" in o else "answer" for o in objects)
     return Result(f"exit {run.rc}: {kinds}", run.rc == 0 and kinds == "answer answer error answer")
+
+
+def repl_odd_k(lab: Lab) -> Result:
+    lines = [":k ²", ":k ①", ":k " + "9" * 5000, QUESTION, ":quit"]
+    run = lab.site("repl-k").qabot("repl", "--json", stdin="\n".join(lines).encode())
+    out = run.out.splitlines()
+    answers = [line for line in out if line.startswith("{")]
+    notices = [line for line in out if line.startswith("! ")]
+    return Result(
+        f"exit {run.rc}: {len(notices)} notices, {len(answers)} answers",
+        run.rc == 0 and len(notices) == 3 and len(answers) == 1,
+    )
 
 
 def manifest_dev_zero(lab: Lab) -> Result:
@@ -111,8 +123,53 @@ def many_short_lines(lab: Lab) -> Result:
         timeout=300,
     )
     took = time.monotonic() - started
+    site.crashed("parse", done.returncode, done.stderr.decode("utf-8", "replace"))
     ok = done.returncode == 0 and took < 60
     return Result(f"exit {done.returncode}, parsed and chunked in {took:.1f}s", ok)
+
+
+def odd_targets(lab: Lab) -> Result:
+    site = lab.site("odd-targets")
+    damaged = site.docs.parent / "feedback.sqlite3"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    runs = {
+        "export to a folder": site.qabot("feedback", "export", str(site.docs)),
+        "stats on a damaged store": site.qabot("feedback", "--file", str(damaged), "stats"),
+        "--port 70000": site.qabot("serve", "--port", "70000", timeout=60),
+        "a host that does not resolve": site.qabot("serve", "--host", "no-such.invalid"),
+    }
+    # argparse's own errors (--port) come as its usage line and "qabot serve: error: …"
+    shown = [f"{name}: exit {run.rc}, {run.err_lines[-1][:70]}" for name, run in runs.items()]
+    return Result(
+        "; ".join(shown),
+        all(run.rc == 2 and "Traceback" not in run.err for run in runs.values()),
+    )
+
+
+def ask_during_build(lab: Lab) -> Result:
+    site = lab.site("ask-during-build")
+    site.append("dongli-interview.txt", "东丽区新建口袋公园15个。")
+    with filelock.FileLock(site.index / ".build.lock"):  # a build running in this process
+        run = site.ask()
+    said = "is running: answering from the index built" in run.err
+    misleading = "could not be acquired" in run.err or "cannot build" in run.err
+    result = check(run, 0, lab=lab)
+    return Result(
+        f"{result.observed}; says another build runs={said}, says cannot build={misleading}",
+        result.ok and said and not misleading,
+    )
+
+
+def jieba_cache(lab: Lab) -> Result:
+    site = lab.site("jieba-cache")
+    cache = site.docs.parent / "cache"
+    run = site.qabot("ask", QUESTION, "--json", env={"XDG_CACHE_HOME": str(cache)})
+    cached = [p.name for p in (cache / "qabot").glob("jieba*.cache")]
+    failed = "Dump cache file failed" in run.err
+    return Result(
+        f"exit {run.rc}; cached in $XDG_CACHE_HOME/qabot: {cached}; dump failed={failed}",
+        run.rc == 0 and bool(cached) and not failed,
+    )
 
 
 def port_in_use(lab: Lab) -> Result:
@@ -165,100 +222,15 @@ def manifest_districts(lab: Lab) -> Result:
     )
 
 
-# ---------------------------------------------------------------------- HTTP
-
-
-class _Server:
-    """``qabot serve`` on a free loopback port for the HTTP cases."""
-
-    def __init__(self, site: Site) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        env = {**site.env(), "QABOT_RATE_LIMIT": "0", "QABOT_STATE_DIR": str(site.docs.parent)}
-        self.process = subprocess.Popen(
-            [*site.command("serve", "--port", str(self.port))],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        for _ in range(600):
-            try:
-                if self.get("/healthz", 2)[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("qabot serve did not start")
-
-    def get(self, path: str, timeout: float) -> tuple[int, float]:
-        started = time.monotonic()
-        with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
-            response.read()
-            return response.status, time.monotonic() - started
-
-    def ask(self, question: str, timeout: float = 60) -> tuple[int, float]:
-        body = json.dumps({"question": question}).encode()
-        request = urllib.request.Request(
-            self.url + "/api/ask", body, {"Content-Type": "application/json"}
-        )
-        started = time.monotonic()
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read()
-                status = response.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-        return status, time.monotonic() - started
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
-def http_question_dos(lab: Lab) -> Result:
-    server = _Server(lab.site("http-dos"))
-    try:
-        server.ask(QUESTION)  # warm
-        with ThreadPoolExecutor(4) as pool:
-            hostile = [pool.submit(server.ask, HAN_500) for _ in range(2)]
-            hostile += [pool.submit(server.ask, "a" * 78) for _ in range(2)]
-            time.sleep(0.5)
-            status, took = server.ask(QUESTION)
-            codes = sorted(f.result()[0] for f in hostile)
-    finally:
-        server.close()
-    return Result(
-        f"normal question {status} in {took:.2f}s beside hostile {codes}",
-        status == 200 and took < 1.0 and all(c in (200, 400) for c in codes),
-    )
-
-
-def http_slow_headers(lab: Lab) -> Result:
-    server = _Server(lab.site("http-slow"))
-    idle: list[socket.socket] = []
-    try:
-        for _ in range(SLOW_CONNECTIONS):
-            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
-            idle.append(sock)
-        status, took = server.get("/healthz", 10)
-        time.sleep(11)  # past the header timeout
-        closed = sum(1 for sock in idle if sock.recv(1) == b"")
-    finally:
-        for sock in idle:
-            sock.close()
-        server.close()
-    return Result(
-        f"/healthz {status} in {took:.2f}s beside {SLOW_CONNECTIONS} half-open; "
-        f"{closed} closed by the server",
-        status == 200 and took < 1.0 and closed == SLOW_CONNECTIONS,
-    )
-
-
 HOSTILE_CASES = [
     Case("repeated-letters-question", 1, "hostile", "answered, well under 60 s", repeated_letters),
-    Case("http-long-question-dos", 1, "hostile", "normal question 200 < 1 s", http_question_dos),
+    Case(
+        "http-long-question-dos",
+        1,
+        "hostile",
+        "normal questions 200 < 1 s beside 1,000/500-char and a × 78 ones",
+        question_dos,
+    ),
     Case(
         "long-numbers-batch",
         2,
@@ -266,8 +238,31 @@ HOSTILE_CASES = [
         "exit 0, the 5,000-digit id line an error",
         long_numbers_batch,
     ),
+    Case(
+        "repl-odd-k", 2, "hostile", ":k ², ①, 5,000 digits: 3 notices, session goes on", repl_odd_k
+    ),
     Case("manifest-names-dev-zero", 3, "hostile", "exit 3 naming it, no hang", manifest_dev_zero),
-    Case("http-slow-headers", 6, "hostile", "/healthz < 1 s; half-open closed", http_slow_headers),
+    Case(
+        "milvus-lite-held",
+        4,
+        "hostile",
+        "second process exit 3 'held' (twice), first answers; Milvus dying: 503 < 20 s",
+        milvus_lite_held,
+    ),
+    Case(
+        "feedback-flood",
+        5,
+        "hostile",
+        "oversized/surrogate/huge id 400; rate-limited 429; no 500",
+        feedback_flood,
+    ),
+    Case(
+        "http-slow-headers",
+        6,
+        "hostile",
+        "/healthz and a question 200 beside 1,000 half-open; all closed",
+        slow_headers,
+    ),
     Case("index-folder-unreadable", 7, "hostile", "exit 3 naming the path", unreadable_index),
     Case(
         "undecodable-file-name",
@@ -276,8 +271,9 @@ HOSTILE_CASES = [
         "skipped by name, escaped; same answer",
         undecodable_name,
     ),
-    Case("serve-port-in-use", 11, "hostile", "exit 2 naming the port", port_in_use),
-    Case("non-ascii-api-key", 11, "hostile", "serve: exit 2 at start-up, one line", non_ascii_key),
+    Case("odd-cli-targets", 7, "hostile", "each exit 2, no traceback", odd_targets),
+    Case("gb18030-toned-pinyin", 8, "hostile", "indexed, not refused", gb18030_pinyin),
+    Case("20000-short-lines", 9, "hostile", "parsed well under 60 s", many_short_lines),
     Case(
         "milvus-lite-file-truncated",
         10,
@@ -285,8 +281,15 @@ HOSTILE_CASES = [
         "exit 3 naming it; index --force keeps it aside, rebuilds",
         milvus_lite_damaged,
     ),
-    Case("gb18030-toned-pinyin", 8, "hostile", "indexed, not refused", gb18030_pinyin),
-    Case("20000-short-lines", 9, "hostile", "parsed well under 60 s", many_short_lines),
+    Case("serve-port-in-use", 11, "hostile", "exit 2 naming the port", port_in_use),
+    Case("non-ascii-api-key", 11, "hostile", "serve: exit 2 at start-up, one line", non_ascii_key),
+    Case(
+        "ask-during-build",
+        11,
+        "hostile",
+        "exit 0, 'another build … is running', same answer",
+        ask_during_build,
+    ),
     Case(
         "manifest-districts-list",
         12,
@@ -294,4 +297,5 @@ HOSTILE_CASES = [
         "ask exit 3 naming the key; index heals; same answer",
         manifest_districts,
     ),
+    Case("jieba-cache-folder", 12, "hostile", "cached in qabot's folder, no dump", jieba_cache),
 ]

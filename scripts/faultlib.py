@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,10 +58,12 @@ class Run:
 
 @dataclass
 class Site:
-    """One copy of the corpus and its index, free to damage."""
+    """One copy of the corpus and its index, free to damage. ``crashes`` collects what must
+    never happen in any case (exit 1, a traceback), shared with the :class:`Lab`."""
 
     docs: Path
     index: Path
+    crashes: list[str] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
         return {
@@ -108,11 +110,19 @@ class Site:
             timeout=timeout,
         )
         here = str(self.docs.parent)  # shortened to "…" so the table shows the message
-        return Run(
+        run = Run(
             done.returncode,
             done.stdout.decode("utf-8", "replace"),
             done.stderr.decode("utf-8", "replace").replace(here, "…"),
         )
+        self.crashed(f"qabot {_shown(args)}", run.rc, run.err)
+        return run
+
+    def crashed(self, what: str, rc: int | None, err: str) -> None:
+        """Note ``what`` in :attr:`crashes` if it ended in exit 1 or printed a traceback."""
+        if rc == 1 or "Traceback" in err:
+            traced = " with a traceback" if "Traceback" in err else ""
+            self.crashes.append(f"{what}: exit {rc}{traced}")
 
     def ask(self, question: str = QUESTION, unprivileged: bool = False) -> Run:
         return self.qabot("ask", question, "--json", "--k", "3", unprivileged=unprivileged)
@@ -136,6 +146,10 @@ class Site:
     def leftovers(self) -> list[str]:
         """Staging folders a build left behind."""
         return sorted(p.name for p in self.index.iterdir() if p.name.startswith(".building-"))
+
+
+def _shown(args: tuple[str | bytes, ...]) -> str:
+    return " ".join(a if isinstance(a, str) else os.fsdecode(a) for a in args)[:60]
 
 
 def make_corpus(folder: Path, paragraphs: int = 4) -> None:
@@ -200,7 +214,8 @@ class Lab:
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="qabot-drill-"))
-        self.base = Site(self.root / "base" / "docs", self.root / "base" / "index")
+        self.crashes: list[str] = []  # exit 1 or a traceback in any run: never allowed
+        self.base = Site(self.root / "base" / "docs", self.root / "base" / "index", self.crashes)
         make_corpus(self.base.docs)
         built = self.base.qabot("index")
         if built.rc != 0:
@@ -214,7 +229,16 @@ class Lab:
         self._count += 1
         folder = self.root / f"{self._count:02d}-{name}"
         shutil.copytree(self.base.docs.parent, folder)
-        return Site(folder / "docs", folder / "index")
+        return Site(folder / "docs", folder / "index", self.crashes)
+
+    def judged(self, case: Case) -> Result:
+        """``case`` run, failed as well when any process it ran ended in exit 1 or printed a
+        traceback (issue 23: no case may), whatever the case itself checked."""
+        self.crashes.clear()
+        result = case.run(self)
+        if not self.crashes:
+            return result
+        return Result(f"{result.observed} [{'; '.join(self.crashes)}]", False)
 
     def unchanged(self, run: Run) -> bool:
         """The answer is the baseline's: same text, same passages in the same order."""

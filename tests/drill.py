@@ -26,7 +26,7 @@ def lab_fixture() -> Iterator[Lab]:
 
 
 def run_case(lab: Lab, case: Case) -> None:
-    result = case.run(lab)
+    result = lab.judged(case)
     if result.skipped:
         pytest.skip(result.skipped)
     assert result.ok, f"{case.name}: expected {case.expected}; observed {result.observed}"

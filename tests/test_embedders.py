@@ -8,7 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qabot.embedders import E5SmallEmbedder, SentenceTransformerEmbedder, load_embedder
+from qabot.embedders import (
+    QUERY_TOKENS,
+    E5SmallEmbedder,
+    SentenceTransformerEmbedder,
+    first_tokens,
+    load_embedder,
+)
 from qabot.engine import Engine
 from qabot.errors import EmbedderError, UsageError
 from qabot.settings import Settings
@@ -59,6 +65,30 @@ def test_known_model_families_get_their_query_instruction(
     assert query == {"prompt": "为这个句子生成表示以用于检索相关文章："} and passage == {}
     minilm.name = "intfloat/multilingual-e5-small"
     assert minilm._prompts() == ({"prompt": "query: "}, {"prompt": "passage: "})
+
+
+#: A question followed by 200 Han characters: about 215 tokens
+LONG = "北辰区种了多少亩春小麦？" + "".join(chr(0x4E00 + 37 * n) for n in range(200))
+
+
+def _reads_first_tokens(embedder: E5SmallEmbedder | SentenceTransformerEmbedder, count) -> None:
+    start = first_tokens(LONG, count)
+    assert count(start) <= QUERY_TOKENS < count(LONG[: len(start) + 1])
+    # The time grows with the tokens (issue 23): the rest of a paste is not read.
+    assert np.allclose(embedder.embed_queries([LONG]), embedder.embed_queries([start]), atol=1e-6)
+    assert first_tokens("北辰区种了多少亩春小麦？", count) == "北辰区种了多少亩春小麦？"
+
+
+def test_e5_small_reads_the_first_query_tokens_of_a_query() -> None:
+    e5 = load_embedder("e5-small")
+    assert isinstance(e5, E5SmallEmbedder)
+    _reads_first_tokens(e5, e5._query_tokens)
+
+
+def test_sentence_transformers_reads_the_first_query_tokens_of_a_query(
+    minilm: SentenceTransformerEmbedder,
+) -> None:
+    _reads_first_tokens(minilm, minilm._tokens)
 
 
 def test_unknown_and_unloadable_embedders_are_clear_errors() -> None:

@@ -8,12 +8,14 @@ import io
 import json
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import filelock
+import jieba.posseg
 import pytest
 
 from qabot import indexer
@@ -23,12 +25,13 @@ from qabot.engine import Engine
 from qabot.errors import IndexStateError
 from qabot.indexer import _current, build_lock
 from qabot.query import _is_compound
-from qabot.question import HMM_CHARS
+from qabot.question import HMM_CHARS, _hmm_affordable
 from qabot.repl import Repl
 from qabot.settings import Settings
 from qabot.store.manifest import MANIFEST, Manifest
 from qabot.store.protocol import parse_store
 from qabot.telegram.scheduler import Scheduler
+from qabot.textnorm import to_simplified
 from qabot.validation import READ_CHARS
 
 from conftest import DOCS, run_qabot, small_corpus, tiny_engine
@@ -81,6 +84,21 @@ def test_a_long_question_is_analysed_and_embedded_on_its_first_characters(
     assert tagged and all(not hmm for length, hmm in tagged if length > HMM_CHARS)
     engine.ask("北辰区种了多少亩春小麦？")  # question-sized text keeps the HMM (new words, names)
     assert tagged[-1][1]
+
+
+def test_jiebas_hmm_does_not_tag_characters_it_has_no_model_for() -> None:
+    # Each such character weighs all 256 HMM states against the last one's: 58 random Han
+    # characters took 1–1.5 s to analyse (tagged twice), the slowest of scripts/fuzz_ask.py.
+    analyzer = tiny_engine().analyzer
+    known = jieba.posseg.char_state_tab_P
+    rare = [chr(c) for c in range(0x4E00, 0x9FA6) if chr(c) not in known]
+    rare = [ch for ch in rare if to_simplified(ch) == ch and ch not in known][::40][:58]
+    started = time.process_time()
+    analyzer.analyse("".join(rare))
+    assert time.process_time() - started < 0.3  # CPU seconds: other processes do not count
+    assert not _hmm_affordable("".join(rare[:5])) and _hmm_affordable("".join(rare[:4]))
+    # Questions keep the HMM (new words, names): the project's have no such character.
+    assert _hmm_affordable("谢元说东丽区高新技术企业倍增计划的目标是什么？")
 
 
 def test_scheduler_gives_up_on_a_stuck_question_and_keeps_its_thread() -> None:
@@ -256,6 +274,27 @@ def test_a_milvus_lite_file_in_use_is_refused_and_query_failures_are_exit_3(
     with pytest.raises(IndexStateError) as failed:
         engine.ask("东丽区怎么治理污染？")
     assert failed.value.reason == "store_failed" and failed.value.exit_code == 3
+
+
+@pytest.mark.slow
+def test_a_milvus_lite_server_that_died_is_store_failed_within_seconds(tmp_path: Path) -> None:
+    pytest.importorskip("milvus_lite", reason="the milvus extra is not installed")
+    docs = small_corpus(tmp_path / "docs", paragraphs=2)
+    store = f"milvus-lite:{tmp_path / 'q.db'}"
+    indexer.build(docs, tmp_path / "none", progress=False, store=store)
+    engine = Engine.load(tmp_path / "none", store=store)
+    assert engine.ask("东丽区").passages
+    me = os.getpid()
+    children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+    servers = [int(c) for c in children if b"milvus" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    assert servers, "no Milvus Lite server process under this one"
+    for pid in servers:
+        os.kill(pid, signal.SIGKILL)
+    started = time.monotonic()
+    with pytest.raises(IndexStateError) as failed:
+        engine.ask("东丽区怎么治理污染？")
+    # pymilvus retried 75 times first: 3.5 min, past every front end's time budget.
+    assert failed.value.reason == "store_failed" and time.monotonic() - started < 30
 
 
 # ---------------------------------------------------------------- 8. real documents refused

@@ -3,13 +3,17 @@ clients. Each is one clear line and a usage exit code, never a traceback or a st
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -99,7 +103,7 @@ def test_slow_header_connections_do_not_hold_the_server(server: str) -> None:
     port = int(server.rsplit(":", 1)[1])
     idle = []
     try:
-        for _ in range(200):  # connections that never finish their headers
+        for _ in range(1000):  # connections that never finish their headers
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
             idle.append(sock)
@@ -113,6 +117,63 @@ def test_slow_header_connections_do_not_hold_the_server(server: str) -> None:
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_requests_past_the_limit_are_503_but_half_open_connections_do_not_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uvicorn's limit_concurrency counted open connections: 1,000 slow clients made /healthz
+    # a 503. The limit is on requests in progress; a client that never sends one is dropped.
+    uvicorn = pytest.importorskip("uvicorn")
+    from qabot.web import server as web_server
+
+    monkeypatch.setattr(web_server, "REQUESTS", 2)
+    release = threading.Event()
+
+    async def app(scope: dict, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/slow":
+            await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    port = free_port()
+    config = uvicorn.Config(
+        app, port=port, http=web_server.header_timeout_protocol(), log_level="error"
+    )
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    idle: list[socket.socket] = []
+    try:
+        while not served.started:
+            time.sleep(0.05)
+        for _ in range(5):  # more half-open connections than the limit
+            idle.append(socket.create_connection(("127.0.0.1", port)))
+            idle[-1].sendall(b"GET / HTTP/1.1\r\n")
+        assert _status(url + "/") == 200
+        with ThreadPoolExecutor(2) as pool:
+            slow = [pool.submit(_status, url + "/slow") for _ in range(2)]
+            time.sleep(0.5)  # both in progress
+            assert _status(url + "/") == 503  # the third request at once
+            release.set()
+            assert [f.result() for f in slow] == [200, 200]
+    finally:
+        release.set()
+        for sock in idle:
+            sock.close()
+        served.should_exit = True
+        thread.join(10)
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 # ---------------------------------------------------------------- 12. jieba's cache

@@ -1,8 +1,6 @@
-"""Issue 23, the fault drill's ``hostile`` group (``scripts/faulthostile.py``), one test per
-case with real ``qabot`` processes: a question built to stall the server, numbers too long for
-Python, a manifest naming /dev/zero, unreadable folders and undecodable names, legacy
-encodings, 20,000 lines, slow HTTP clients, a damaged Milvus Lite file and a key no request
-could send."""
+"""Issue 23, the fault drill's ``hostile`` group (``scripts/faulthostile.py`` and
+``scripts/faulthttp.py``), one test per case with real ``qabot`` processes, each failing too
+when any process it ran ended in exit 1 or printed a traceback."""
 
 from __future__ import annotations
 

@@ -136,6 +136,20 @@ def test_question_analysis_survives_long_digit_runs_and_repeats(engine, question
     assert all(isinstance(w, float) for w in query.weights.values())
 
 
+@settings(max_examples=30, deadline=None)
+@given(digit_runs | repeats | st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)))
+def test_asking_long_digit_runs_and_repeats_answers_or_is_a_usage_error(
+    engine, question: str
+) -> None:
+    try:
+        answer = engine.ask(question)  # the whole way: retrieval, composing, refusal
+    except UsageError as exc:
+        assert exc.exit_code == 2 and "\n" not in str(exc)
+        return
+    assert answer.question == validate_question(question)
+    json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
 huge_numbers = st.integers(1, 6000).map(lambda n: "9" * n) | st.sampled_from(
     ["1e400", "-1e400", "1" + "0" * 5000 + ".5", "0." + "1" * 5000]
 )
@@ -148,13 +162,37 @@ def test_batch_lines_with_huge_numbers_are_one_error_each(number: str, field: st
     _check_batch(b"\n".join([line.encode(), b'{"question": "x"}']))
 
 
+COMMANDS = [":k", ":district", ":json", ":help", ":h", ":?", ":", ":kk", ":K"]
+ODD_ARGUMENTS = ["", "0", "-1", "+3", " 3 ", "3.0", "51", "0003", "all", "北辰", "Beichen"]
+
+
 @settings(max_examples=80, deadline=None)
 @given(
-    st.sampled_from([":k", ":district", ":json", ":help", ":", ":kk"]),
-    awkward | st.from_regex(r"[0-9²①٣]{1,5000}", fullmatch=True),
+    st.sampled_from(COMMANDS),
+    awkward | st.from_regex(r"[0-9²①٣]{1,5000}", fullmatch=True) | st.sampled_from(ODD_ARGUMENTS),
 )
 def test_repl_commands_print_a_line_and_keep_the_session(engine, command: str, arg: str) -> None:
     out = io.StringIO()
     arg = arg.replace("\n", " ")
     Repl(engine, stdin=io.StringIO(f"{command} {arg}\n:k 4\n:quit\n"), stdout=out).run()
+    assert out.getvalue().splitlines()[-1] == "k = 4"
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            "{} {}".format,
+            st.sampled_from(COMMANDS),
+            st.sampled_from([*ODD_ARGUMENTS, "²", "①", "9" * 5000]),
+        )
+        | digit_runs
+        | repeats,
+        max_size=5,
+    )
+)
+def test_a_repl_session_of_commands_and_odd_questions_goes_on(engine, lines: list[str]) -> None:
+    out = io.StringIO()
+    session = "".join(line.replace("\n", " ") + "\n" for line in lines)
+    Repl(engine, stdin=io.StringIO(f"{session}:k 4\n:quit\n"), stdout=out).run()
     assert out.getvalue().splitlines()[-1] == "k = 4"

@@ -43,6 +43,10 @@ ALIAS = PREFIX
 POINTER = "current"
 MAX_VARCHAR = 65_535
 REBUILD = "rebuild it with `qabot index --store …`"
+#: Seconds a read may take, retries included. pymilvus otherwise retries an unreachable server
+#: 75 times (3.5 min: a Milvus Lite server that died held a question that long); it honours
+#: only a whole number here.
+CALL_TIMEOUT = 10
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, as in the FAISS store
 T = TypeVar("T")
 
@@ -175,6 +179,7 @@ class MilvusStore:
             filter=in_filter("district", districts) if districts else "",
             output_fields=["seq"],
             search_params={"metric_type": metric},
+            timeout=CALL_TIMEOUT,
         )
         return {int(hit["entity"]["seq"]): float(hit["distance"]) for hit in result[0]}
 
@@ -200,7 +205,10 @@ class MilvusStore:
         if not wanted:
             return {}
         rows = self.client.query(
-            self.target, filter=in_filter("seq", wanted), output_fields=["seq", "chunk"]
+            self.target,
+            filter=in_filter("seq", wanted),
+            output_fields=["seq", "chunk"],
+            timeout=CALL_TIMEOUT,
         )
         return {int(row["seq"]): Chunk.from_dict(row["chunk"]) for row in rows}
 
@@ -229,21 +237,27 @@ class MilvusStore:
     @answering
     def paragraph_chunks(self, chunk_id: str) -> list[Chunk]:
         rows = self.client.query(
-            self.target, filter=in_filter("id", [chunk_id]), output_fields=["doc_id", "paragraph"]
+            self.target,
+            filter=in_filter("id", [chunk_id]),
+            output_fields=["doc_id", "paragraph"],
+            timeout=CALL_TIMEOUT,
         )
         if not rows:
             return []
         doc, paragraph = rows[0]["doc_id"], int(rows[0]["paragraph"])
         expr = f"{in_filter('doc_id', [doc])} and paragraph == {paragraph}"
-        pieces = self.client.query(self.target, filter=expr, output_fields=["seq", "chunk"])
+        pieces = self.client.query(
+            self.target, filter=expr, output_fields=["seq", "chunk"], timeout=CALL_TIMEOUT
+        )
         return [Chunk.from_dict(r["chunk"]) for r in sorted(pieces, key=lambda r: r["seq"])]
 
     @answering
     def documents(self) -> list[DocumentInfo]:
         pages = meta_row(self.client, f"{self._gen}:documents")
         keys = [f"{self._gen}:documents:{n}" for n in range(int(pages["count"]) if pages else 0)]
+        fields = ["key", "value"]
         rows = self.client.query(
-            META, filter=in_filter("key", keys), output_fields=["key", "value"]
+            META, filter=in_filter("key", keys), output_fields=fields, timeout=CALL_TIMEOUT
         )
         order = {key: n for n, key in enumerate(keys)}
         rows.sort(key=lambda row: order[row["key"]])
@@ -258,7 +272,9 @@ class MilvusStore:
 
 
 def meta_row(client: Any, key: str) -> dict[str, Any] | None:
-    rows = client.query(META, filter=in_filter("key", [key]), output_fields=["value", "count"])
+    rows = client.query(
+        META, filter=in_filter("key", [key]), output_fields=["value", "count"], timeout=CALL_TIMEOUT
+    )
     return rows[0] if rows else None
 
 

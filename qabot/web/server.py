@@ -19,7 +19,7 @@ from qabot.web.config import WebSettings
 log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT = 10.0  # seconds from connecting to a complete first request line and headers
-CONNECTIONS = 500  # open connections before new requests are answered 503 at once
+REQUESTS = 500  # requests in progress before new ones are answered 503 at once
 
 
 def _is_loopback(host: str) -> bool:
@@ -71,10 +71,9 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         server_header=False,
         # Slow or idle clients cannot hold the server (issue 23): a request's headers must
         # arrive within HEADER_TIMEOUT, idle keep-alive ends after 5 s, headers are capped at
-        # 16 KB and past CONNECTIONS connections new requests get a 503 at once.
+        # 16 KB and past REQUESTS requests in progress new ones get a 503 at once.
         http=header_timeout_protocol(),
         timeout_keep_alive=5,
-        limit_concurrency=CONNECTIONS,
         h11_max_incomplete_event_size=16 * 1024,
     )
     return 0
@@ -103,10 +102,25 @@ def check_address(host: str, port: int) -> None:
 def header_timeout_protocol() -> type:
     """uvicorn's h11 protocol, closing a connection whose first request has not started
     (headers incomplete) after :data:`HEADER_TIMEOUT` seconds: uvicorn has no header-read
-    timeout, so a thousand half-open connections would otherwise stay forever."""
+    timeout, so a thousand half-open connections would otherwise stay forever.
+
+    It also answers 503 at once past :data:`REQUESTS` requests in progress. uvicorn's own
+    ``limit_concurrency`` counts open connections, half-open ones too: a thousand slow
+    clients made every request, ``/healthz`` included, a 503 until they were dropped."""
+    from uvicorn.protocols.http.flow_control import service_unavailable
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class HeaderTimeout(H11Protocol):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            app, running = self.app, self.tasks  # running: this server's request tasks
+
+            async def limited(scope: Any, receive: Any, send: Any) -> None:
+                busy = len(running) > REQUESTS  # this request's own task is one of them
+                await (service_unavailable if busy else app)(scope, receive, send)
+
+            self.app = limited
+
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self.loop.call_later(HEADER_TIMEOUT, self._drop_if_no_request)
