@@ -28,8 +28,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads",
         metavar="N",
-        help=f"threads for the embedder and FAISS (default: the cores this process may use, "
-        f"or ${THREADS_ENV}; OMP_NUM_THREADS, when set, wins)",
+        help=f"threads for the embedder and FAISS (default: ${THREADS_ENV}, else 1 to answer "
+        "and the cores this process may use to index; OMP_NUM_THREADS, when set, wins)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
 

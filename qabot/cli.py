@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         _configure_logging(args.verbose)
         if hasattr(args, "threads"):  # before any native library loads (qabot.threads)
             workers = args.workers if args.command == "index" else 1  # embedding processes
-            configure(parse_threads(args.threads), workers)
+            configure(parse_threads(args.threads), workers, build=args.command == "index")
         return COMMANDS[args.command](args)
     except QabotError as exc:
         flag = FLAGS.get(exc.reason)

