@@ -87,11 +87,6 @@ def test_district_filter_and_comparison(store_engine: Engine) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the rule fitted on the 928 questions (coverage 0.25, dense 0.87) answers it: "
-    "基地 and 生产 are in the passages (coverage 0.31); docs/evaluation.md, not reached",
-)
 def test_unknown_topic_is_refused(store_engine: Engine) -> None:
     assert store_engine.ask("火星基地的氧气如何生产？").no_answer
 
