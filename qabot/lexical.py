@@ -66,20 +66,9 @@ def _base_jieba() -> jieba.Tokenizer:
     return tokenizer
 
 
-@lru_cache(maxsize=1)
-def _base_tagger() -> jieba.posseg.POSTokenizer:
-    """A tagger on qabot's dictionary. Its word-tag table is the one ``jieba.posseg`` read from
-    the same dictionary file for its own default tagger when imported: reading it a second
-    time cost about a second of every cold start."""
-    tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-    tagger.tokenizer = _base_jieba()
-    tagger.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
-    return tagger
-
-
 def pos_tags(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech tag) pairs by jieba.posseg, with qabot's user dictionary."""
-    return [(pair.word, pair.flag) for pair in _base_tagger().lcut(text)]
+    return [(pair.word, pair.flag) for pair in _extended_tagger(()).lcut(text)]
 
 
 @lru_cache(maxsize=8)
@@ -88,6 +77,8 @@ def _extended(extra: tuple[str, ...]) -> jieba.Tokenizer:
     tokenizer with the same words: loading the dictionary takes a second, copying it 30 ms —
     once per index, not once per engine (a reload, a test)."""
     base = _base_jieba()
+    if not extra:
+        return base
     tokenizer = copy.copy(base)
     tokenizer.FREQ = dict(base.FREQ)
     tokenizer.user_word_tag_tab = dict(base.user_word_tag_tab)
@@ -100,10 +91,12 @@ def _extended(extra: tuple[str, ...]) -> jieba.Tokenizer:
 @lru_cache(maxsize=8)
 def _extended_tagger(extra: tuple[str, ...]) -> jieba.posseg.POSTokenizer:
     """A tagger on :func:`_extended`'s dictionary, shared like it (the tagger moves the
-    dictionary's user-word tags into its own table once: one tagger per dictionary)."""
+    dictionary's user-word tags into its own table once: one tagger per dictionary). Its
+    word-tag table starts as the one ``jieba.posseg`` read from the same dictionary file for
+    its default tagger on import: reading it again cost a second of every cold start."""
     tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
     tagger.tokenizer = _extended(extra)
-    tagger.word_tag_tab = dict(_base_tagger().word_tag_tab)
+    tagger.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
     return tagger
 
 

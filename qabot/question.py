@@ -56,6 +56,7 @@ HMM_CHARS = 60
 #: its 256 states against the last character's, ~15 ms, where a known one costs ~0.1 ms. None
 #: of the project's 928 questions (Simplified) has any; random Han text has more than half.
 HMM_UNKNOWN = 4
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
@@ -75,7 +76,7 @@ def _hmm_affordable(text: str) -> bool:
     if len(text) > HMM_CHARS:
         return False
     known = jieba.posseg.char_state_tab_P
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fd5" and ch not in known) <= HMM_UNKNOWN
+    return sum(ch not in known for ch in _HAN_CHAR.findall(text)) <= HMM_UNKNOWN
 
 
 @cache
