@@ -189,6 +189,7 @@ class Engine:
         no_answer = (
             not composed.passages
             or service is not None
+            or bool(self._unheld_role(query))
             or (fact is None and refusal.refused(rule or self.rule, confidence, True))
         )
         notice = ""
@@ -229,4 +230,16 @@ class Engine:
     def _fact(self, query: Query) -> metadata.Fact | None:
         if len(query.districts) != 1 or query.comparison:
             return None
-        return metadata.asked_fact(query.query, query.districts[0], self.attributed)
+        return metadata.asked_fact(
+            _as_asked(query), query.districts[0], self.attributed, query.people
+        )
+
+    def _unheld_role(self, query: Query) -> str:
+        if len(query.districts) != 1 or query.comparison:
+            return ""
+        return metadata.unheld_role(_as_asked(query), query.districts[0], self.attributed)
+
+
+def _as_asked(query: Query) -> str:
+    """The question as its words ask: English as written, Chinese in its Simplified form."""
+    return query.question if query.language == "en" else query.query

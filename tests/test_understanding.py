@@ -12,8 +12,9 @@ import pytest
 from qabot.engine import Engine
 from qabot.english import EnglishReader
 from qabot.meaning import NEAREST, Meaning, update_word_vectors
-from qabot.metadata import asked_fact
+from qabot.metadata import asked_fact, unheld_role
 from qabot.partial import asked_part, gives_part
+from qabot.question import province_of
 from qabot.settings import Settings
 from qabot.types import AnswerLine
 
@@ -106,6 +107,61 @@ def test_a_paraphrase_is_answered_not_refused(engine: Engine) -> None:
 
 
 # ------------------------------------------------------------- breakdowns and periods
+
+
+def test_a_province_comes_from_the_division_table_and_is_marked_where_the_text_says_it(
+    shipped_light: Engine,
+) -> None:
+    assert (province_of("毕节市"), province_of("天津市")) == ("贵州省", "")  # a municipality
+    fact = asked_fact("金海湖新区在哪个省？", "金海湖新区", shipped_light.attributed)
+    assert fact is not None and fact.value == "贵州"  # 多彩贵州: written without 省
+    assert fact.chunk.district == "金海湖新区"
+    assert fact.chunk.text[fact.start : fact.end] == "贵州"
+
+
+def test_a_city_leader_is_not_the_districts_leader(shipped_light: Engine) -> None:
+    chunks = shipped_light.attributed
+    assert asked_fact("来北辰调研春耕生产的市委书记是谁？", "北辰区", chunks) is None
+    assert asked_fact("北辰区的副区长是谁？", "北辰区", chunks) is None
+    fact = asked_fact("北辰区的区委书记是谁？", "北辰区", chunks)
+    assert fact is not None and fact.value == "冯卫华"
+
+
+def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: Engine) -> None:
+    chunks = shipped_light.attributed
+    fact = asked_fact("冯卫华是哪个区的领导？", "北辰区", chunks, ["冯卫华"])
+    assert fact is not None and fact.value == "北辰区"
+    assert "冯卫华" in fact.chunk.text[fact.start : fact.end + 12]
+    fact = asked_fact("喻祖常是什么职务？", "金海湖新区", chunks, ["喻祖常"])
+    assert fact is not None and fact.value in ("党工委副书记", "管委会主任")
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("Which province is Jinhaihu New District in?", "贵州"),
+        ("Who is the head of Dongli district?", "谢元"),
+        ("Which district does Feng Weihua lead?", "北辰区"),
+        ("What is Yu Zuchang's position?", "党工委副书记"),
+    ],
+)
+def test_questions_about_the_documents_in_english(
+    shipped_light: Engine, question: str, value: str
+) -> None:
+    answer = shipped_light.ask(question)
+    assert not answer.no_answer and answer.language == "en"
+    assert answer.answer_span is not None and answer.answer_span.text == value
+
+
+def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
+    shipped_light: Engine,
+) -> None:
+    chunks = shipped_light.attributed
+    assert unheld_role("金海湖新区党工委书记是谁？", "金海湖新区", chunks) == "党工委书记"
+    assert unheld_role("东丽区的区长是哪位？", "东丽区", chunks) == ""  # 谢元
+    for question in ("金海湖新区党工委书记是谁？", "Who is the party secretary of Jinhaihu?"):
+        answer = shipped_light.ask(question)  # 喻祖常 is its deputy secretary (副书记)
+        assert answer.no_answer and answer.notice and not answer.answer, question
 
 
 @pytest.mark.parametrize(
