@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import html
+import os
+from importlib import metadata
 from pathlib import Path
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # Debian fonts-wqy-zenhei
 FALLBACK = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # "•", which zenhei lacks
+# Printed PDFs kept between test runs (git ignores it): printing one takes 1–1.5 s, mostly
+# loading the CJK font, and the fast test layer needs two.
+CACHE = Path(__file__).resolve().parent / ".cache" / "docgen"
 
 
 def paragraphs(source: Path) -> list[str]:
@@ -34,8 +40,23 @@ def write_pdf(source: Path, target: Path, title: str = "") -> Path:
 
 @functools.cache
 def _pdf(text: str, title: str) -> bytes:
-    """One PDF per source text and title in a test session: loading the CJK font alone takes
-    a second."""
+    """One PDF per source text and title, printed once and kept in :data:`CACHE` under a key
+    of everything that shapes it (text, title, this module, the fpdf2 version)."""
+    key = hashlib.sha256()
+    for part in (text, title, Path(__file__).read_text("utf-8"), metadata.version("fpdf2")):
+        key.update(part.encode("utf-8") + b"\0")
+    kept = CACHE / f"{key.hexdigest()[:24]}.pdf"
+    if kept.is_file():
+        return kept.read_bytes()
+    printed = _print(text, title)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_bytes(printed)
+    partial.replace(kept)  # atomic: a second test process never reads half a file
+    return printed
+
+
+def _print(text: str, title: str) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import WrapMode
 
