@@ -32,7 +32,9 @@ _ROLE_EN = re.compile(
     r"\bwho(?:'s| is| was)\b.*?\b(party secretary|party chief|secretary|district head|mayor"
     r"|head|director|leader)\b"
 )
-_ROLES_EN = {"party secretary": ("书记",), "party chief": ("书记",), "secretary": ("书记",)}
+_ROLES_EN: dict[str, tuple[str, ...]] = dict.fromkeys(
+    ("party secretary", "party chief", "secretary"), ("书记",)
+)
 _ROLES_EN |= dict.fromkeys(("district head", "mayor"), ("区长",))
 _ROLES_EN |= dict.fromkeys(("head", "director", "leader"), ("区长", "主任"))
 # What is asked, in Chinese and in English: the question's kind.
