@@ -9,6 +9,7 @@ question (its thanks is politeness around real words).
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import unicodedata
@@ -23,14 +24,43 @@ _PARTICLES = "啊呀呢吧哦噢啦嘛哈哟呐咯喔"
 _SEPARATORS = re.compile(r"[\s\W_]+")
 
 
+_SLOT = re.compile(r"\{([^{}]*)\}")
+
+
 @cache
 def phrases() -> dict[str, list[str]]:
-    """Act → its phrases (every language), longest first so 谢谢你 is taken before 谢谢."""
+    """Act → its phrases (every language, templates expanded), longest first so 谢谢你 is
+    taken before 谢谢."""
     table = load_data("conversation.toml")
     return {
-        act: sorted({_fold(p) for lang in langs.values() for p in lang}, key=len, reverse=True)
+        act: sorted(
+            {_fold(e) for lang in langs.values() for p in lang for e in expand(p)},
+            key=len,
+            reverse=True,
+        )
         for act, langs in table.items()
     }
+
+
+@cache
+def _by_first_character() -> dict[str, list[tuple[str, str]]]:
+    """(act, phrase) pairs by the phrase's first character, longest first: a message is
+    matched against the few phrases that can start it, not all (templates make thousands)."""
+    pairs = sorted(
+        ((act, p) for act, ps in phrases().items() for p in ps), key=lambda ap: -len(ap[1])
+    )
+    table: dict[str, list[tuple[str, str]]] = {}
+    for act, phrase in pairs:
+        table.setdefault(phrase[0], []).append((act, phrase))
+    return table
+
+
+def expand(template: str) -> list[str]:
+    """Every phrase a template writes: each ``{a|b|}`` slot is one of its alternatives (the
+    empty one too), so 你都能帮我干些啥 needs no line of its own."""
+    parts = _SLOT.split(template)  # text, slot, text, slot, …
+    choices = [[p] if i % 2 == 0 else p.split("|") for i, p in enumerate(parts)]
+    return ["".join(c) for c in itertools.product(*choices)]
 
 
 def _fold(text: str) -> str:
@@ -44,13 +74,10 @@ def conversation_act(text: str) -> str | None:
     ``help`` first."""
     rest = _fold(text)
     found: set[str] = set()
-    table = phrases()
+    starting = _by_first_character()
     while rest:
-        match = max(  # the longest phrase of any act: 可以问什么 is help, not 可以 + …
-            ((act, p) for act, ps in table.items() for p in ps if rest.startswith(p)),
-            key=lambda found: len(found[1]),
-            default=None,
-        )
+        # The longest phrase of any act: 可以问什么 is help, not 可以 + …
+        match = next(((a, p) for a, p in starting.get(rest[0], ()) if rest.startswith(p)), None)
         if match is not None:
             found.add(match[0])
             rest = rest[len(match[1]) :]

@@ -68,7 +68,7 @@ class NoAnswerRule:
 # the README reports the held-out figures. Cosine scales differ between models, so other
 # embedders fall back to the coverage tests alone.
 NO_ANSWER_RULES = {
-    "e5-small": NoAnswerRule(min_coverage=0.7, min_dense=0.86, min_support=0.0, use_type=True),
+    "e5-small": NoAnswerRule(min_coverage=0.5, min_dense=0.88, min_support=0.0, use_type=True),
 }
 FALLBACK_RULE = NoAnswerRule(min_coverage=0.4, min_dense=float("inf"), min_support=0.3)
 # Answers everything the hard rules let through: evaluation asks with it, then decides.

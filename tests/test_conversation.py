@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.conversation import conversation_act, phrases
+from qabot.conversation import conversation_act, expand, phrases
 from qabot.engine import Engine
 
 
@@ -29,6 +29,9 @@ from qabot.engine import Engine
         ("hello, what can you do", "help"),
         ("How do I use this?", "help"),
         ("ＨＥＬＰ", "help"),  # full-width
+        ("你都能帮我干些啥", "help"),  # written by a template: {你|你都|…}{能|…}{帮我|…}…
+        ("你可以查点什么？", "help"),
+        ("What else can you help me with?", "help"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:
@@ -46,10 +49,16 @@ def test_conversation_acts_are_recognised(text: str, act: str) -> None:
         "hit",
         "。。。",
         "help me find the budget of Dongli",
+        "北辰区能做什么",  # a district's doings, not the bot's
     ],
 )
 def test_questions_are_not_conversation_acts(text: str) -> None:
     assert conversation_act(text) is None
+
+
+def test_a_template_writes_every_choice_of_its_slots() -> None:
+    assert expand("{你|}能{做|干}什么") == ["你能做什么", "你能干什么", "能做什么", "能干什么"]
+    assert expand("谢谢") == ["谢谢"]
 
 
 def test_every_phrase_of_the_table_is_its_own_act() -> None:

@@ -42,10 +42,10 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 # and held-out 5-fold refusal rates below. The bounds leave a small margin.
 # never below 0.90, issue 2's floor; 0.947 on the 928 questions (English and metadata added)
 MIN_HIT5 = 0.94
-# held-out 5-fold on the 1078 questions: 0.074 (0.065 on the 928 before batch u, whose first
-# contact refused 0.14 of its answerable questions)
-MAX_ANSWERABLE_REFUSED = 0.08
-MIN_UNANSWERABLE_REFUSED = 0.84  # held-out on the 1078 questions: 0.863 (0.794 on the 928)
+# held-out 5-fold on the 1228 questions: 0.097 (0.074 on the 1078 before batch t, whose first
+# contact refused 0.25 of its answerable questions)
+MAX_ANSWERABLE_REFUSED = 0.11
+MIN_UNANSWERABLE_REFUSED = 0.82  # held-out on the 1228 questions: 0.840 (0.869 on the 1078)
 MIN_COMPARISON_COVERAGE = 0.90
 
 CONTRACT_KEYS = {
