@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from qabot.answer import NOT_MENTIONED
 from qabot.engine import Engine
 from qabot.refusal import NoAnswerRule, fit
 from qabot.sentences import is_heading
@@ -84,8 +85,11 @@ _LENIENT = NoAnswerRule(0.0, 0.0, 0.0, use_type=False)
 
 
 def _copied(line: str, passages: list[str]) -> bool:
-    """Every piece of an answer line between citations and ellipses is in a passage."""
+    """Every piece of an answer line between citations and ellipses is in a passage; a
+    comparison's 「文档未提及」 for a district without a passage is the one fixed line."""
     line = re.sub(r"^[^：]{2,8}：", "", line)  # a district (comparison) or speaker label
+    if line == NOT_MENTIONED:
+        return True
     pieces = [p for p in re.split(r"\[\d+\]|…", line) if p.strip()]
     return all(any(p in text for text in passages) for p in pieces)
 
