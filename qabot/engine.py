@@ -64,7 +64,10 @@ class Engine:
         self.tokenizer = Tokenizer(self.gazetteer.names)
         self.retriever = Retriever(store, self.embedder, self.tokenizer)
         chunks = list(store.iter_chunks())  # speakers and county mentions (Milvus: one scan)
-        self.attributed = chunks  # what metadata questions are answered from
+        # Each district's passages: what questions about the documents are answered from.
+        self.by_district: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            self.by_district.setdefault(chunk.district, []).append(chunk)
         corpus_text = "".join(c.text for c in chunks)
         self.analyzer = QuestionAnalyzer(
             self.gazetteer,
@@ -177,7 +180,8 @@ class Engine:
         # district), so the decision does not depend on k.
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
         found = typed_first(self.retriever.find(query, max(k, depth), mode), query)
-        fact = self._fact(query)
+        about = self._about_documents(query)
+        fact = about.fact
         if fact is not None:  # who leads / which city / which year: from the attribution
             found = metadata.first(fact, found)
         query = replace(query, near=refusal.near_words(query, found, self.meaning))
@@ -189,7 +193,7 @@ class Engine:
         no_answer = (
             not composed.passages
             or service is not None
-            or bool(self._unheld_role(query))
+            or bool(about.unheld)
             or (fact is None and refusal.refused(rule or self.rule, confidence, True))
         )
         notice = ""
@@ -227,17 +231,13 @@ class Engine:
             analysis = self.analyzer.analyse(text)
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
 
-    def _fact(self, query: Query) -> metadata.Fact | None:
+    def _about_documents(self, query: Query) -> metadata.Asked:
+        """A question about one district's documents themselves (who leads it, where it is)."""
         if len(query.districts) != 1 or query.comparison:
-            return None
-        return metadata.asked_fact(
-            _as_asked(query), query.districts[0], self.attributed, query.people
-        )
-
-    def _unheld_role(self, query: Query) -> str:
-        if len(query.districts) != 1 or query.comparison:
-            return ""
-        return metadata.unheld_role(_as_asked(query), query.districts[0], self.attributed)
+            return metadata.Asked()
+        district = query.districts[0]
+        own = self.by_district.get(district, [])
+        return metadata.asked(_as_asked(query), district, own, query.people)
 
 
 def _as_asked(query: Query) -> str:

@@ -14,7 +14,7 @@ never names (宝坻区的区委书记, when only its government report is indexe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qabot.question import province_of
@@ -28,9 +28,12 @@ _ROLE = re.compile(
     rf"{_OTHER_POST}({'|'.join(_ROLES)})(?:是|叫)?(?:谁|哪位|什么名字|叫什么)"
     rf"|谁是[^？?]{{0,8}}?{_OTHER_POST}({'|'.join(_ROLES)})"
 )
+# Who is the head of Dongli (district)? — not the head of some task force in it: the post is
+# of a place named by a capitalised word, and nothing follows the place.
 _ROLE_EN = re.compile(
-    r"\bwho(?:'s| is| was)\b.*?\b(party secretary|party chief|secretary|district head|mayor"
-    r"|head|director|leader)\b"
+    r"(?i:\bwho(?:'s| is| was)\s+(?:the\s+)?(party secretary|party chief|secretary"
+    r"|district head|mayor|head|director|leader)\s+(?:of|in|for)\s+(?:the\s+)?)[A-Z][a-z]+"
+    r"(?i:\s+(?:new\s+)?(?:district|area|county))?\s*[?？.!]*\s*$"
 )
 _ROLES_EN: dict[str, tuple[str, ...]] = dict.fromkeys(
     ("party secretary", "party chief", "secretary"), ("书记",)
@@ -93,61 +96,71 @@ def line(fact: Fact) -> AnswerLine:
     return AnswerLine(fact.sentence[1], 1, AnswerSpan(1, fact.start, fact.end, fact.value))
 
 
-def asked_fact(
-    question: str, district: str, chunks: Iterable[Chunk], people: Iterable[str] = ()
-) -> Fact | None:
-    """The fact of ``district`` the ``question`` (Chinese, or English) asks about — its city
-    or province, a role's holder, its documents' year, the post or district of a person in
-    ``people`` — and the first passage whose text states it, or ``None``."""
-    own = [c for c in chunks if c.district == district]
+@dataclass(frozen=True)
+class Asked:
+    """What a question about the documents themselves gets: the ``fact`` where the text
+    states it, or the post (``unheld``) that no speaker of the district holds and its text
+    never names — the documents do not say, and a name near the focus would be someone
+    else's. Both empty for any other question."""
+
+    fact: Fact | None = None
+    unheld: str = ""
+
+
+def asked(question: str, district: str, own: Sequence[Chunk], people: Iterable[str] = ()) -> Asked:
+    """What the ``question`` (Chinese, or English) asks of ``district`` — its city or
+    province, a role's holder, its documents' year, the post or district of a person in
+    ``people`` — answered from ``own``, the district's passages."""
+    kinds, roles = _kinds(question), _roles(question)
+    if not kinds and not roles:  # most questions: no passage is looked at
+        return Asked()
     person = next((p for p in people if any(c.speaker == p for c in own)), "")
-    kind = _kind(question, bool(person))
-    near = ""
+    kind = next((k for k in kinds if person or k not in _NEEDS_PERSON), "")
+    near = person if kind == "district_of" else ""
+    values = _values(kind, roles, district, own, person)
+    fact = next((f for f in (_stated(v, district, own, near) for v in values if v) if f), None)
+    if (
+        fact is None
+        and roles
+        and not any(_holds(roles, c.role) or _holds(roles, c.text) for c in own)
+    ):
+        return Asked(unheld=roles[0])
+    return Asked(fact)
+
+
+def _values(
+    kind: str, roles: tuple[str, ...], district: str, own: Sequence[Chunk], person: str
+) -> list[str]:
+    """The values the attribution gives for what is asked, best first."""
     if kind == "district_of":
-        values, near = [district], person
-    elif kind == "post_of":
+        return [district]
+    if kind == "post_of":
         posts = dict.fromkeys(c.role for c in own if c.speaker == person and c.role)
-        values = [part for post in posts for part in re.split(r"[、，,]", post)]
-    elif kind == "province":
+        return [part for post in posts for part in re.split(r"[、，,]", post)]
+    if kind == "province":
         cities = dict.fromkeys(c.city for c in own if c.city)
-        values = [p for p in (province_of(c) for c in cities) if p]
-    elif kind == "city":
-        values = list(dict.fromkeys(c.city for c in own if c.city))
-    elif roles := _roles(question):
-        values = list(dict.fromkeys(c.speaker for c in own if _holds(roles, c.role)))
-    elif kind == "year":
-        values = list(dict.fromkeys(f"{c.date[:4]}年" for c in own if c.date[:4].isdigit()))
-    else:
-        values = []
-    return next((f for f in (_stated(v, district, own, near) for v in values if v) if f), None)
+        return [p for p in (province_of(c) for c in cities) if p]
+    if kind == "city":
+        return list(dict.fromkeys(c.city for c in own if c.city))
+    if roles:
+        return list(dict.fromkeys(c.speaker for c in own if _holds(roles, c.role)))
+    if kind == "year":
+        return list(dict.fromkeys(f"{c.date[:4]}年" for c in own if c.date[:4].isdigit()))
+    return []
 
 
-def unheld_role(question: str, district: str, chunks: Iterable[Chunk]) -> str:
-    """The role a ``question`` asks the holder of (宝坻区的区委书记是谁？) when no speaker of
-    ``district`` holds it and its text never writes it: the documents do not say, and a name
-    found near the focus would be someone else's. ``""`` otherwise."""
-    roles = _roles(question)
-    own = [c for c in chunks if c.district == district]
-    if not roles or any(_holds(roles, c.role) or _holds(roles, c.text) for c in own):
-        return ""
-    return roles[0]
-
-
-def _kind(question: str, person: bool) -> str:
-    """What a question about the documents asks (``""``: something else)."""
+def _kinds(question: str) -> list[str]:
+    """What a question about the documents may ask, in :data:`_KINDS` order."""
     text = question.lower()
-    for kind, patterns in _KIND.items():
-        if (person or kind not in _NEEDS_PERSON) and any(p.search(text) for p in patterns):
-            return kind
-    return ""
+    return [kind for kind, patterns in _KIND.items() if any(p.search(text) for p in patterns)]
 
 
 def _roles(question: str) -> tuple[str, ...]:
     """The posts a "who leads" question asks the holder of (any one of them)."""
     if match := _ROLE.search(question):
         return (match.group(1) or match.group(2),)
-    if match := _ROLE_EN.search(question.lower()):
-        return _ROLES_EN[match.group(1)]
+    if match := _ROLE_EN.search(question):
+        return _ROLES_EN[match.group(1).lower()]
     return ()
 
 
@@ -156,7 +169,7 @@ def _holds(roles: tuple[str, ...], text: str) -> bool:
     return any(re.search(rf"(?<!副){role}", text) for role in roles)
 
 
-def _stated(value: str, district: str, chunks: list[Chunk], near: str = "") -> Fact | None:
+def _stated(value: str, district: str, chunks: Sequence[Chunk], near: str = "") -> Fact | None:
     """Where ``value`` is written: best beside ``near`` (北辰区委书记冯卫华 for the district
     of 冯卫华) or, without ``near``, where the district's name follows it (天津市北辰区,
     毕节金海湖新区); else its first mention. A city may be written without 市, a province
@@ -172,6 +185,6 @@ def _stated(value: str, district: str, chunks: list[Chunk], near: str = "") -> F
                 after = chunk.text[match.end() : match.end() + len(district)]
                 beside = near in around if near else after.startswith(district[:2])
                 score = 3 if beside else 2 if form == value else 1
-                if score and (best is None or score > best[0]):
+                if best is None or score > best[0]:
                     best = (score, Fact(form, chunk, match.start(), match.end()))
     return best[1] if best else None

@@ -110,6 +110,7 @@ def _adcodes() -> dict[str, str]:
         return {row["adcode"][:6]: row["name"] for row in csv.DictReader(stream)}
 
 
+@cache
 def province_of(city: str) -> str:
     """The province of a prefecture-level ``city`` (毕节市 → 贵州省); ``""`` when unknown or
     when the city is itself provincial-level (天津市)."""
