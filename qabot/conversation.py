@@ -43,15 +43,16 @@ def phrases() -> dict[str, list[str]]:
 
 
 @cache
-def _by_first_character() -> dict[str, list[tuple[str, str]]]:
-    """(act, phrase) pairs by the phrase's first character, longest first: a message is
-    matched against the few phrases that can start it, not all (templates make thousands)."""
+def _by_start() -> dict[str, list[tuple[str, str]]]:
+    """(act, phrase) pairs by the phrase's first two characters (its one, for 嗨 or 好),
+    longest first: a message is matched against the few phrases that can start it, not all
+    (templates write thousands, most starting with 你)."""
     pairs = sorted(
         ((act, p) for act, ps in phrases().items() for p in ps), key=lambda ap: -len(ap[1])
     )
     table: dict[str, list[tuple[str, str]]] = {}
     for act, phrase in pairs:
-        table.setdefault(phrase[0], []).append((act, phrase))
+        table.setdefault(phrase[:2], []).append((act, phrase))
     return table
 
 
@@ -74,10 +75,11 @@ def conversation_act(text: str) -> str | None:
     ``help`` first."""
     rest = _fold(text)
     found: set[str] = set()
-    starting = _by_first_character()
+    starting = _by_start()
     while rest:
         # The longest phrase of any act: 可以问什么 is help, not 可以 + …
-        match = next(((a, p) for a, p in starting.get(rest[0], ()) if rest.startswith(p)), None)
+        candidates = (*starting.get(rest[:2], ()), *starting.get(rest[:1], ()))
+        match = next(((a, p) for a, p in candidates if rest.startswith(p)), None)
         if match is not None:
             found.add(match[0])
             rest = rest[len(match[1]) :]
