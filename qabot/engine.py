@@ -46,6 +46,7 @@ from qabot.validation import (
 )
 
 WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
+CONTEXT_DEPTH = 5  # passages whose words an English question's renderings prefer
 
 
 class Engine:
@@ -224,11 +225,19 @@ class Engine:
         ``district`` filter (any known form; :class:`UsageError` for an unknown one)."""
         explicit = self.resolve_district(district)
         text = question[:READ_CHARS]
-        if detect_language(text) == "en":  # read as Chinese; the embedder sees both
-            analysis = self.analyzer.analyse(self.english.to_chinese(text))
-            analysis = replace(analysis, search=f"{text} {analysis.search}")
-        else:
+        if detect_language(text) != "en":
             analysis = self.analyzer.analyse(text)
+            return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
+        rough = self._english(question, explicit)
+        found = self.retriever.find(rough, CONTEXT_DEPTH)
+        return self._english(question, explicit, "".join(hit.chunk.text for hit in found))
+
+    def _english(self, question: str, explicit: str | None, context: str = "") -> Query:
+        """An English question read as Chinese (renderings the ``context`` passages use
+        first); the embedder sees both."""
+        text = question[:READ_CHARS]
+        analysis = self.analyzer.analyse(self.english.to_chinese(text, context))
+        analysis = replace(analysis, search=f"{text} {analysis.search}")
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
 
     def _about_documents(self, query: Query) -> metadata.Asked:

@@ -36,7 +36,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
+# a code of letters and digits (5g, pm2.5), a word, a number
+_CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
+_WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
+_PARTS = re.compile(r"[a-z]+|\d[\d.]*")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
@@ -123,6 +126,13 @@ def _base_forms(word: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+def _phrase_forms(phrase: str) -> list[str]:
+    """``phrase`` and the forms its last word may be an inflection of (base stations →
+    base station: a dictionary sense is singular)."""
+    head, _, last = phrase.rpartition(" ")
+    return [f"{head} {form}".lstrip() for form in _base_forms(last)]
+
+
 class EnglishReader:
     """Rewrites English questions for one index: ``knows`` says whether the corpus uses a
     word, ``idf`` how rare it is there (a common corpus word is the likelier rendering),
@@ -161,9 +171,11 @@ class EnglishReader:
         _cedict()
         _counties()
 
-    def to_chinese(self, question: str) -> str:
+    def to_chinese(self, question: str, context: str = "") -> str:
         """The question with every English phrase it can render rewritten in Chinese (words
-        it cannot render are kept, so they still count as asked); a yes/no question ends in 吗."""
+        it cannot render are kept, so they still count as asked); a yes/no question ends in 吗.
+        ``context``: the text of the passages a first search found; of a phrase's renderings,
+        one those passages use is taken first (idle → 闲置, not 空置)."""
         table = _table()
         words = [
             part
@@ -177,7 +189,7 @@ class EnglishReader:
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 phrase = " ".join(words[i : i + n])
-                rendered = self._render(phrase, table, names)
+                rendered = self._render(phrase, table, names, context)
                 if rendered is not None:
                     out.append(rendered)
                     i += n
@@ -192,7 +204,10 @@ class EnglishReader:
     def _compound(self, word: str) -> list[str]:
         """A hyphenated word as one word when CC-CEDICT renders it, written so or joined, in
         a corpus word (night-time → nighttime → 夜间: read as two words, its "time" made the
-        question ask when); else its parts."""
+        question ask when); else its parts. A code the corpus writes (5G, PM2.5) is kept
+        as it writes codes, in capitals; else (2nd) its letters and digits are apart."""
+        if _CODE.fullmatch(word):
+            return [word.upper()] if self.knows(word) else _PARTS.findall(word)
         if "-" not in word:
             return [word]
         for form in (word, word.replace("-", "")):
@@ -200,7 +215,9 @@ class EnglishReader:
                 return [form]
         return word.split("-")
 
-    def _render(self, phrase: str, table: dict[str, Any], names: set[str]) -> str | None:
+    def _render(
+        self, phrase: str, table: dict[str, Any], names: set[str], context: str
+    ) -> str | None:
         """The Chinese of one phrase: ``""`` for a stop word, ``None`` when it has none."""
         for section in ("cues", "units", "roles"):
             if phrase in table[section]:
@@ -214,13 +231,21 @@ class EnglishReader:
                 return ""
             if not phrase[0].isalpha():
                 return phrase  # a number, a year, 2020, 7%
-        return self._gloss(phrase)
+        return self._gloss(phrase, context)
 
-    def _gloss(self, phrase: str) -> str | None:
-        """The corpus word CC-CEDICT gives for ``phrase`` (an exact sense first, then the most
-        common in the corpus); a one-word phrase with no rendering stays as it is."""
-        for form in _base_forms(phrase) if " " not in phrase else [phrase]:
+    def _gloss(self, phrase: str, context: str = "") -> str | None:
+        """The corpus word CC-CEDICT gives for ``phrase``: one the ``context`` uses first
+        (measured: it answers more English questions than an exact sense first), then an exact
+        sense, then the most common in the corpus; a one-word phrase with no rendering stays
+        as it is."""
+
+        def key(entry: tuple[str, int, int]) -> tuple[bool, int, int, float, int, str]:
+            word, rank, place = entry
+            unused = len(word) < 2 or word not in context  # 共 is in every passage
+            return (unused, rank, place, self.idf(word), -len(word), word)
+
+        for form in _phrase_forms(phrase):
             found = [entry for entry in _cedict().get(form, ()) if self.knows(entry[0])]
             if found:
-                return min(found, key=lambda e: (e[1], e[2], self.idf(e[0]), -len(e[0]), e[0]))[0]
+                return min(found, key=key)[0]
         return phrase if " " not in phrase else None

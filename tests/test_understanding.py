@@ -22,7 +22,7 @@ from conftest import FakeEmbedder, tiny_engine
 # ------------------------------------------------------------------------------ English
 
 CORPUS_WORDS = {"小麦", "春小麦", "种植", "亩", "书记", "区委书记", "投资", "贫困", "户"}
-CORPUS_WORDS |= {"夜间", "经济", "时间"}
+CORPUS_WORDS |= {"夜间", "经济", "时间", "闲置", "空置", "基站", "基础", "5g"}
 
 
 def reader() -> EnglishReader:
@@ -50,6 +50,25 @@ def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
     question: str, expected: str
 ) -> None:
     assert reader().to_chinese(question) == expected
+
+
+def test_the_rendering_the_passages_found_use_wins() -> None:
+    """CC-CEDICT's first sense of idle is 空置; the passage the question is about says 闲置."""
+    question = "How much idle land will Beichen use?"
+    assert "空置" in reader().to_chinese(question).split()
+    context = "盘活闲置低效工业用地1500亩"
+    assert "闲置" in reader().to_chinese(question, context).split()
+
+
+def test_codes_stay_whole_and_plural_phrases_find_their_sense() -> None:
+    """5G is one word as the documents write it (not 5 and g); base stations is the sense
+    base station (基站), not base (基础) and station."""
+    assert reader().to_chinese("How many 5G base stations will Beichen build?").split()[:3] == [
+        "多少",
+        "5G",
+        "基站",
+    ]
+    assert reader().to_chinese("the 2nd phase").split()[0] == "2"
 
 
 def test_a_word_the_corpus_does_not_use_is_kept_so_it_still_counts_as_asked() -> None:
