@@ -26,7 +26,7 @@ from itertools import pairwise
 from qabot.query import Query
 from qabot.sentences import Sentence, sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
-from qabot.values import VALUE_FINDERS, has_quantity
+from qabot.values import VALUE_FINDERS, Near, has_quantity
 
 EXCERPT_CHARS = 160
 ANSWER_CHARS = 220
@@ -54,6 +54,7 @@ class Composed:
     source: Passage | None = None  # the passage the (first) answer sentence comes from
     measures: list[Measure] = field(default_factory=list)
     type_ok: bool = True  # a value of the expected type sits near the focus
+    type_by_meaning: bool = False  # … only near a word standing in for an unseen focus word
 
     @property
     def span(self) -> AnswerSpan | None:
@@ -147,7 +148,7 @@ class _Candidate:
     sentence: str
     score: float
     value: tuple[int, int] | None = None
-    near: bool = False
+    near: Near = ""
     timed: bool = False  # holds a time the question asks about (今年, 2017年)
     speaker: str = ""  # person: the passage's speaker, when the sentence names nobody
 
@@ -167,7 +168,7 @@ def _candidates(passages: list[Passage], query: Query) -> list[_Candidate]:
             )
             if typed:
                 candidate.value, candidate.near = sentence.value
-                if query.answer_type == "person" and not candidate.near:
+                if query.answer_type == "person" and candidate.near != "focus":
                     candidate.speaker = _speaker(passage, query)
             elif query.answer_type == "definition" and _DEFINES.search(text):
                 candidate.score *= 1.3
@@ -198,12 +199,17 @@ def _attributed(best: _Candidate) -> AnswerLine:
 
 
 def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
-    """The answer sentence: for a typed question one with a value near the focus; among
+    """The answer sentence: for a typed question one with a value near the focus (else near a
+    word standing in for an unseen focus word: 学位 for 上学的名额); among
     those, one of the time asked (今年继续投入… for 今年还要投入多少) unless it holds little of
     the focus; then the best focus score."""
     pool = candidates
     if query.answer_type in VALUE_FINDERS:
-        pool = [c for c in candidates if c.near or c.speaker] or candidates
+        pool = (
+            [c for c in candidates if c.near == "focus" or c.speaker]
+            or [c for c in candidates if c.near]
+            or candidates
+        )
     top = max(c.score for c in pool)
     pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
     return max(pool, key=lambda c: (c.score, -c.passage.rank))
@@ -298,8 +304,11 @@ def compose(hits: list[Hit], query: Query) -> Composed:
     best = _best(candidates, query)
     if query.answer_type == "measures":
         best = _heading_lead(passages, query) or best
-    type_ok = best.near or bool(best.speaker) or not typed
-    composed = Composed([], passages, source=best.passage, type_ok=type_ok)
+    type_ok = best.near == "focus" or bool(best.speaker) or not typed
+    by_meaning = typed and not type_ok and best.near == "meaning"
+    composed = Composed(
+        [], passages, source=best.passage, type_ok=type_ok, type_by_meaning=by_meaning
+    )
     rank = best.passage.rank
     if query.answer_type == "measures":
         composed.measures = _measures(best, query)

@@ -180,12 +180,14 @@ class Engine:
         # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
         # district), so the decision does not depend on k.
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
-        found = typed_first(self.retriever.find(query, max(k, depth), mode), query)
+        found = self.retriever.find(query, max(k, depth), mode)
+        near, unseen = refusal.near_words(query, found, self.meaning)
+        query = replace(query, near=near, unseen=unseen)
+        found = typed_first(found, query)
         about = self._about_documents(query)
         fact = about.fact
         if fact is not None:  # who leads / which city / which year: from the attribution
             found = metadata.first(fact, found)
-        query = replace(query, near=refusal.near_words(query, found, self.meaning))
         composed = compose(found[:k], query)
         if fact is not None:
             composed = replace(composed, lines=[metadata.line(fact)], type_ok=True)

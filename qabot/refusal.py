@@ -53,9 +53,15 @@ class NoAnswerRule:
     min_support: float
     use_type: bool = True  # refuse when no value of the expected type is near the focus
     use_names: bool = False  # refuse when a proper name of the question is in no top passage
+    # a value tied to the focus only by meaning (Confidence.type_by_meaning) passes the type
+    # check from this dense similarity on (inf: never)
+    min_dense_meaning: float = float("inf")
 
     def refuses(self, c: Confidence) -> bool:
-        if not c.covered or not c.year_ok or not c.part_ok or (self.use_type and not c.type_ok):
+        if not c.covered or not c.year_ok or not c.part_ok:
+            return True
+        typed = c.type_ok or (c.type_by_meaning and c.dense >= self.min_dense_meaning)
+        if self.use_type and not typed:
             return True
         if self.use_names and not c.names_ok:
             return True
@@ -68,12 +74,19 @@ class NoAnswerRule:
 # the README reports the held-out figures. Cosine scales differ between models, so other
 # embedders fall back to the coverage tests alone.
 NO_ANSWER_RULES = {
-    "e5-small": NoAnswerRule(min_coverage=0.5, min_dense=0.88, min_support=0.0, use_type=True),
+    "e5-small": NoAnswerRule(
+        min_coverage=0.5, min_dense=0.88, min_support=0.0, use_type=True, min_dense_meaning=0.9
+    ),
 }
 FALLBACK_RULE = NoAnswerRule(min_coverage=0.4, min_dense=float("inf"), min_support=0.3)
 # Answers everything the hard rules let through: evaluation asks with it, then decides.
 LENIENT = NoAnswerRule(
-    min_coverage=0.0, min_dense=0.0, min_support=0.0, use_type=False, use_names=False
+    min_coverage=0.0,
+    min_dense=0.0,
+    min_support=0.0,
+    use_type=False,
+    use_names=False,
+    min_dense_meaning=0.0,
 )
 
 
@@ -89,6 +102,7 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
     support = np.array([c.support for c, _ in samples])
     hard = np.array([not c.covered or not c.year_ok or not c.part_ok for c, _ in samples])
     untyped = np.array([not c.type_ok for c, _ in samples])
+    by_meaning = np.array([c.type_by_meaning for c, _ in samples])
     unnamed = np.array([not c.names_ok for c, _ in samples])
     answerable = np.array([a for _, a in samples])
     n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
@@ -96,27 +110,31 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
     low = cov[None, :] < COVERAGE_GRID[:, None]  # (coverage grid, samples)
     far = dense[None, :] < DENSE_GRID[:, None]  # (dense grid, samples)
     weak = support[None, :] < SUPPORT_GRID[:, None]  # (support grid, samples)
+    meaning_grid = np.append(DENSE_GRID, np.inf)
     for use_type, use_names in ((False, False), (True, False), (False, True), (True, True)):
-        base = hard | (untyped if use_type else False) | (unnamed if use_names else False)
-        refused = (
-            base[None, None, None, :]
-            | weak[None, None, :, :]
-            | (low[:, None, None, :] & far[None, :, None, :])
-        )
-        score = (refused & ~answerable).sum(-1) / n_un + answer_weight * (
-            ~refused & answerable
-        ).sum(-1) / n_ans
-        i, j, s = np.unravel_index(np.argmax(score), score.shape)
-        value = float(score[i, j, s])
-        if best is None or value > best[0] + 1e-9:
-            rule = NoAnswerRule(
-                float(COVERAGE_GRID[i]),
-                float(DENSE_GRID[j]),
-                float(SUPPORT_GRID[s]),
-                use_type,
-                use_names,
+        base = hard | (unnamed if use_names else False)
+        for floor in meaning_grid if use_type else meaning_grid[-1:]:
+            typed = untyped & (~by_meaning | (dense < floor)) if use_type else False
+            refused = (
+                (base | typed)[None, None, None, :]
+                | weak[None, None, :, :]
+                | (low[:, None, None, :] & far[None, :, None, :])
             )
-            best = (value, rule)
+            score = (refused & ~answerable).sum(-1) / n_un + answer_weight * (
+                ~refused & answerable
+            ).sum(-1) / n_ans
+            i, j, s = np.unravel_index(np.argmax(score), score.shape)
+            value = float(score[i, j, s])
+            if best is None or value > best[0] + 1e-9:
+                rule = NoAnswerRule(
+                    float(COVERAGE_GRID[i]),
+                    float(DENSE_GRID[j]),
+                    float(SUPPORT_GRID[s]),
+                    use_type,
+                    use_names,
+                    float(floor),
+                )
+                best = (value, rule)
     assert best is not None
     return best[1]
 
@@ -129,16 +147,19 @@ def refused(rule: NoAnswerRule, confidence: Confidence, drafted: bool) -> bool:
 # ---------------------------------------------------------------------------- evidence
 
 
-def near_words(query: Query, found: list[Hit], meaning: Meaning | None) -> dict[str, set[str]]:
-    """Each focus word's corpus words near it in meaning; the words no passage found holds
-    first, so they have the few embedder calls a question may make for words the corpus
-    never uses (none for a long text: issue 23)."""
-    if meaning is None or not found:
-        return {}
+def near_words(
+    query: Query, found: list[Hit], meaning: Meaning | None
+) -> tuple[dict[str, set[str]], frozenset[str]]:
+    """Each focus word's corpus words near it in meaning, and the focus words no passage
+    found holds (first, so they have the few embedder calls a question may make for words
+    the corpus never uses; none for a long text: issue 23)."""
     texts = [h.chunk.embed_text() for h in found]
     unseen = [t for t in query.weights if not any(t in text for text in texts)]
+    if meaning is None or not found:
+        return {}, frozenset(unseen)
     ordered = [*unseen, *(t for t in query.weights if t not in unseen)]
-    return meaning.nearest(ordered, MAX_ASKED if len(query.query) <= LONG_QUESTION else 0)
+    budget = MAX_ASKED if len(query.query) <= LONG_QUESTION else 0
+    return meaning.nearest(ordered, budget), frozenset(unseen)
 
 
 def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence:
@@ -151,9 +172,7 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
     # A comparison is answered when at least one of its districts is covered.
     groups = [[h for h in found if h.chunk.district == d] for d in query.compared]
     groups = [g for g in groups if g] or [found]
-    texts = [h.chunk.embed_text() for h in found]
-    unseen = [t for t in query.weights if not any(t in text for text in texts)]
-    near = {t: query.near[t] for t in unseen if t in query.near}
+    near = query.stand_ins
     best = max(coverage(g[:CONFIDENCE_DEPTH], query, near) for g in groups)
     source = composed.source.chunk if composed.source else found[0].chunk
     comparison = len(groups) > 1
@@ -166,6 +185,7 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
         dense=round(max(h.dense for h in found[:CONFIDENCE_DEPTH]), 4),
         support=round(support, 3),
         type_ok=composed.type_ok,
+        type_by_meaning=composed.type_by_meaning,
         year_ok=all(speaks_of(source, year) for year in query.years),
         covered=covered,
         names_ok=all(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from qabot.values import DATE, QUANTITY, nearest_value
+from qabot.values import DATE, QUANTITY, Near, nearest_value
 
 if TYPE_CHECKING:
     from qabot.query import Query
@@ -93,10 +93,10 @@ class Sentence:
     query: Query = field(repr=False)
 
     @cached_property
-    def value(self) -> tuple[tuple[int, int] | None, bool]:
-        """The value of the expected type nearest the focus, and whether its clause holds
-        any focus word (:func:`qabot.values.nearest_value`)."""
-        return nearest_value(self.text, self.query, self.query.weights)
+    def value(self) -> tuple[tuple[int, int] | None, Near]:
+        """The value of the expected type nearest the focus, and how its clause is tied to
+        the focus (:func:`qabot.values.nearest_value`)."""
+        return nearest_value(self.text, self.query, self.query.weights, self.query.stand_ins)
 
 
 class Reading:

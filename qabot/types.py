@@ -105,7 +105,8 @@ class Confidence:
     ``coverage``: IDF-weighted share of the question's focus words found in the top passages;
     ``dense``: the best cosine similarity among them; ``support``: the same share in the
     passage the answer line comes from; ``type_ok``: the answer line holds a value of the
-    expected type near the focus (always true for types without a value); ``year_ok``: the
+    expected type near the focus (always true for types without a value); ``type_by_meaning``:
+    it holds one only near a word near in meaning to a focus word no passage holds; ``year_ok``: the
     years the question asks about are years the text speaks of; ``covered``: the question
     names no district outside the corpus, or also one inside it.
     """
@@ -114,6 +115,7 @@ class Confidence:
     dense: float = 0.0
     support: float = 0.0
     type_ok: bool = True
+    type_by_meaning: bool = False
     year_ok: bool = True
     covered: bool = True
     names_ok: bool = True  # every proper name of the focus (上海, 中关村) is in the top passages

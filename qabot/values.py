@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import Literal
 
 from qabot.lexical import pos_tags
 from qabot.lexicon import lexicon
@@ -103,39 +104,57 @@ _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
 
 
+# How a value is tied to what was asked: its clause holds a focus word ("focus"), or only a
+# word near in meaning to a focus word no passage holds ("meaning": 学位 for 上学的名额), or
+# neither ("").
+Near = Literal["", "meaning", "focus"]
+
+
 def nearest_value(
-    sentence: str, analysis: Analysis, weights: Mapping[str, float]
-) -> tuple[tuple[int, int] | None, bool]:
+    sentence: str,
+    analysis: Analysis,
+    weights: Mapping[str, float],
+    stand_ins: Mapping[str, set[str]] | None = None,
+) -> tuple[tuple[int, int] | None, Near]:
     """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
-    (values inside quotation marks or titles are names, not answers), and whether that clause
-    holds any focus word at all."""
+    (values inside quotation marks or titles are names, not answers; the near words of
+    ``stand_ins`` only break ties), and how its clause is tied to the focus."""
     quoted = [m.span() for m in _QUOTE.finditer(sentence)]
     values = [
         v for v in typed_values(sentence, analysis) if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
     ]
     if not values:
-        return None, False
+        return None, ""
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
     totals = bool(_TOTAL_ASKED.search(analysis.query))
     target = bool(_TARGET_ASKED.search(analysis.query))
+    stand_ins = stand_ins or {}
 
-    def clause_score(span: tuple[int, int]) -> float:
+    def clause_score(span: tuple[int, int]) -> tuple[float, float]:
         c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
         before = sentence[c0 : span[0]]
+        clause = sentence[c0:c1]
         score = sum(
-            w * len(t) * (1.0 if t in before else 0.5)
-            for t, w in weights.items()
-            if t in sentence[c0:c1]
+            w * len(t) * (1.0 if t in before else 0.5) for t, w in weights.items() if t in clause
         )
-        if totals and _TOTAL.search(sentence[c0:c1]):
+        meant = 0.0
+        for t, near in stand_ins.items():
+            if any(n in clause for n in near):
+                meant += (
+                    weights.get(t, 0.0) * len(t) * (1.0 if any(n in before for n in near) else 0.5)
+                )
+        if totals and _TOTAL.search(clause):
             score *= 1.5
         if target and sentence[max(0, span[0] - 1) : span[0]] in ("到", "至"):
             score *= 1.3
         # 35名医务人员: the value that the counted word follows (4批次 counts something else)
-        return score * (1.2 if any(sentence.startswith(t, span[1]) for t in weights) else 1.0)
+        return score * (
+            1.2 if any(sentence.startswith(t, span[1]) for t in weights) else 1.0
+        ), meant
 
-    best = max(values, key=lambda v: (clause_score(v), -v[0]))
-    return best, clause_score(best) > 0 or not weights
+    best = max(values, key=lambda v: (*clause_score(v), -v[0]))
+    score, meant = clause_score(best)
+    return best, "focus" if score > 0 or not weights else "meaning" if meant > 0 else ""
 
 
 def has_quantity(sentence: str, analysis: Analysis) -> bool:

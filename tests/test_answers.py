@@ -114,3 +114,16 @@ def test_fit_finds_the_separating_thresholds() -> None:
     rule = fit(samples)
     assert all(rule.refuses(c) != answerable for c, answerable in samples)
     assert rule.refuses(Confidence(coverage=0.9, dense=0.95, support=0.9, year_ok=False))
+
+
+def test_fit_finds_the_dense_floor_for_values_tied_by_meaning() -> None:
+    """A value tied to the question only through a word near in meaning (学位 for 上学的名额)
+    passes the type check when the passages are close enough in meaning, and not below."""
+    ok = {"coverage": 1.0, "support": 0.9, "type_ok": False, "type_by_meaning": True}
+    samples = [(Confidence(dense=0.92, **ok), True)] * 5
+    samples += [(Confidence(dense=0.87, **ok), False)] * 5
+    samples += [(Confidence(coverage=0.9, dense=0.95, support=0.9, type_ok=False), False)] * 5
+    samples += [(Confidence(coverage=0.9, dense=0.92, support=0.9), True)] * 5
+    rule = fit(samples)
+    assert rule.use_type and 0.87 < rule.min_dense_meaning <= 0.92
+    assert all(rule.refuses(c) != answerable for c, answerable in samples)

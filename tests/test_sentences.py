@@ -16,6 +16,7 @@ from qabot.sentences import (
     is_heading_line,
     sentence_spans,
 )
+from qabot.values import nearest_value
 
 
 def test_sentences_keep_their_offsets_and_closing_quotes() -> None:
@@ -59,6 +60,17 @@ def test_ordinal_leads(text: str, section: bool, enumeration: bool, lead: bool) 
     assert bool(SECTION_NUMBER.match(text)) is section
     assert bool(ENUMERATION.match(text)) is enumeration
     assert bool(ORDINAL_LEAD.match(text)) is lead
+
+
+def test_a_value_is_tied_to_an_unseen_focus_word_through_its_near_words(tiny: Engine) -> None:
+    """臭水沟 is in no passage; 治理 stands in for it: the value is tied by meaning, not by
+    the focus, and a clause with neither is not tied at all."""
+    query = tiny.query("北辰区臭水沟治好了几条？")
+    sentence = "全力推进黑臭沟渠治理,今年以来已完成治理6条。"
+    weights = {"臭水沟": 1.0}
+    assert nearest_value(sentence, query, weights, {"臭水沟": {"治理"}})[1] == "meaning"
+    assert nearest_value(sentence, query, weights)[1] == ""
+    assert nearest_value(sentence, query, {"治理": 1.0})[1] == "focus"
 
 
 def test_each_sentence_is_split_and_valued_once_per_question(

@@ -71,6 +71,15 @@ def test_codes_stay_whole_and_plural_phrases_find_their_sense() -> None:
     assert reader().to_chinese("the 2nd phase").split()[0] == "2"
 
 
+def test_an_everyday_word_finds_the_value_through_a_word_near_it(engine: Engine) -> None:
+    """臭水沟 is nowhere in the documents; 黑臭沟渠…治理 is near it in meaning: the count is
+    the answer, not a refusal."""
+    answer = engine.ask("东丽区臭水沟治好了几条？")
+    assert not answer.no_answer and answer.confidence.type_by_meaning
+    assert "已完成治理6条" in answer.answer
+    assert answer.answer_span is not None and answer.answer_span.text.endswith("条")
+
+
 def test_a_word_the_corpus_does_not_use_is_kept_so_it_still_counts_as_asked() -> None:
     assert "helicopters" in reader().to_chinese("How many helicopters does Beichen have?").split()
 

@@ -185,7 +185,9 @@ def test_names_are_people_next_to_a_title_or_the_speaker_of_the_passage() -> Non
     assert unnamed.answer == f"谢元：{words}[1]" and unnamed.answer_span is None
 
 
-RULE = NoAnswerRule(min_coverage=0.5, min_dense=0.9, min_support=0.2, use_type=True)
+RULE = NoAnswerRule(
+    min_coverage=0.5, min_dense=0.9, min_support=0.2, use_type=True, min_dense_meaning=0.92
+)
 
 
 @pytest.mark.parametrize(
@@ -198,6 +200,9 @@ RULE = NoAnswerRule(min_coverage=0.5, min_dense=0.9, min_support=0.2, use_type=T
         (Confidence(coverage=1, dense=1, support=1, covered=False), True),  # district not held
         (Confidence(coverage=1, dense=1, support=1, year_ok=False), True),
         (Confidence(coverage=1, dense=1, support=1, type_ok=False), True),
+        # a value tied to the focus only by meaning: answered when close enough in meaning
+        (Confidence(coverage=1, dense=0.95, support=1, type_ok=False, type_by_meaning=True), False),
+        (Confidence(coverage=1, dense=0.91, support=1, type_ok=False, type_by_meaning=True), True),
     ],
 )
 def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
