@@ -23,6 +23,13 @@ _SUBSET = re.compile(
     r"\d[\d.,]*(?:万|亿)?[个家项所栋名亩元人户座条位批场件][^。？?]{0,14}?(?:里|中|当中|之中)"
     r"[^。？?]*(?:多少|几)"
 )
+# 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,
+# 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…).
+_SUBSET_NAMED = re.compile(
+    r"(?<![区县市村镇年这那哪家心城手夜兜章告话书公河道管])(?:里面|里头|里|当中|之中)[，,]?"
+    r"[^，,。？?！!说讲]{1,8}?(?:有|占|是)?(?:多少|几)"
+)
+_PART_MARKER = re.compile(r"里面|里头|里|当中|之中|中")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -44,19 +51,49 @@ def asked_part(question: str) -> str:
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
-    if _SUBSET.search(question):
+    if _SUBSET.search(question) or _SUBSET_NAMED.search(question):
         return "subset"
     return ""
 
 
+def part_words(part: str, question: str, words: Sequence[str]) -> list[str]:
+    """The focus ``words`` that name the part asked for: of a subset, those after the whole
+    (…医务人员里 **护士** 有几个); of a breakdown, those of its clause before 各/分别
+    (**医生**和**护士**各有多少). An answer that names none of them (subset) or not all of
+    them (breakdown) gives a figure of something else."""
+    if part == "subset":
+        marker = _SUBSET.search(question) or _SUBSET_NAMED.search(question)
+        if marker is None:
+            return []
+        inner = _PART_MARKER.search(
+            marker.group(0)[:-2] if marker.re is _SUBSET else marker.group(0)
+        )
+        start = marker.start() + (inner.end() if inner else 0)
+        return [w for w in words if question.find(w, start) >= 0 and w not in question[:start]]
+    if part == "breakdown":
+        found = _BREAKDOWN.search(question)
+        if found is None:
+            return []
+        clause = max(question.rfind(c, 0, found.start()) for c in "，,。？?") + 1
+        return [w for w in words if w in question[clause : found.start()]]
+    return []
+
+
 def gives_part(
-    part: str, lines: Sequence[AnswerLine], unit: tuple[str, ...] | None, question: str
+    part: str,
+    lines: Sequence[AnswerLine],
+    unit: tuple[str, ...] | None,
+    question: str,
+    named: Sequence[str] = (),
 ) -> bool:
     """Whether the answer ``lines`` hold what a ``part`` question asks: for a breakdown, two
     values of the ``unit`` asked — else of the kind of the total the question quotes
-    (3.13亿元: money) — that the question does not state itself; for a period, the words of
-    one."""
+    (3.13亿元: money) — that the question does not state itself, and every part it ``named``
+    (:func:`part_words`); for a subset, one such value and one of the ``named`` words; for a
+    period, the words of one."""
     text = "".join(line.text for line in lines)
+    if named and not (all if part == "breakdown" else any)(w in text for w in named):
+        return False
     if part in ("breakdown", "subset"):
         stated = [m.group(0) for m in QUANTITY.finditer(question)]
         kinds = unit or tuple({unit_kind(v) for v in stated}) or None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
-from qabot.partial import gives_part
+from qabot.partial import gives_part, part_words
 from qabot.partial import notice as partial_notice
 from qabot.query import Query
 from qabot.textnorm import match_key
@@ -191,7 +191,13 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
         names_ok=all(
             any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH]) for n in query.names
         ),
-        part_ok=gives_part(query.part, composed.lines, query.unit, query.query),
+        part_ok=gives_part(
+            query.part,
+            composed.lines,
+            query.unit,
+            query.query,
+            part_words(query.part, query.query, list(query.weights)),
+        ),
     )
 
 

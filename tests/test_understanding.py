@@ -12,7 +12,7 @@ from qabot.engine import Engine
 from qabot.english import EnglishReader
 from qabot.meaning import NEAREST, Meaning, update_word_vectors
 from qabot.metadata import Asked, Fact, asked
-from qabot.partial import asked_part, gives_part
+from qabot.partial import asked_part, gives_part, part_words
 from qabot.question import province_of
 from qabot.settings import Settings
 from qabot.types import AnswerLine
@@ -209,6 +209,13 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("“十四五”五年累计要新增就业多少人？", "period"),
         ("北辰区种了多少亩春小麦？", ""),
         ("每年新产生多少专利？", ""),
+        # a part of a whole named in words, without its figure
+        ("那批医务人员里护士有几个？", "subset"),
+        ("散乱污企业里面直接关停了多少家？", "subset"),
+        # where, not of what: a district, a distance, a document
+        ("北辰区里有几个菜市场？", ""),
+        ("养护路一公里给多少钱？", ""),
+        ("冯卫华在报告里说要建多少亩农田？", ""),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -223,6 +230,22 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     assert gives_part("breakdown", split, None, asked)
     assert not gives_part("period", [AnswerLine("全年新增就业1万人。", 1)], None, "")
     assert gives_part("period", [AnswerLine("五年来累计新增就业5万人。", 1)], None, "")
+
+
+def test_a_line_without_the_part_named_does_not_answer_it() -> None:
+    """35名医务人员 is the whole: it does not say how many were nurses, nor how many doctors
+    and nurses each; a line that names the part does."""
+    whole = [AnswerLine("组织4批次35名医务人员赴鄂开展工作,全区2200余名医务人员奋战在一线。", 1)]
+    nurses = [AnswerLine("其中护士20名。", 1)]
+    subset = "那批医务人员里护士有几个？"
+    named = part_words("subset", subset, ["医务人员", "护士"])
+    assert named == ["护士"]
+    assert not gives_part("subset", whole, ("count",), subset, named)
+    assert gives_part("subset", nurses, ("count",), subset, named)
+    breakdown = "那批医务人员里，医生和护士各有多少人？"
+    named = part_words("breakdown", breakdown, ["医务人员", "医生", "护士"])
+    assert named == ["医生", "护士"]
+    assert not gives_part("breakdown", whole, ("count",), breakdown, named)
 
 
 def test_breakdown_refusal_quotes_what_the_documents_say(engine: Engine) -> None:
