@@ -126,6 +126,13 @@ def _base_forms(word: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+def _asks_amount(words: list[str], nouns: list[str]) -> bool:
+    """What is the population / the unemployment rate of …: a number is asked (not "what is
+    Baodi doing to attract investment")."""
+    opens = words[:2] in (["what", "is"], ["what", "was"], ["what", "the"])  # what's → what
+    return opens and "doing" not in words and any(w in nouns for w in words[2:7])
+
+
 def _phrase_forms(phrase: str) -> list[str]:
     """``phrase`` and the forms its last word may be an inflection of (base stations →
     base station: a dictionary sense is singular)."""
@@ -199,6 +206,8 @@ class EnglishReader:
         text = " ".join(w for w in out if w)
         if words and words[0] in table["yes_no_openers"]:
             text += "吗"
+        elif _asks_amount(words, table["quantity_nouns"]):
+            text = f"多少 {text}"
         return text
 
     def _compound(self, word: str) -> list[str]:

@@ -22,7 +22,7 @@ from conftest import FakeEmbedder, tiny_engine
 # ------------------------------------------------------------------------------ English
 
 CORPUS_WORDS = {"小麦", "春小麦", "种植", "亩", "书记", "区委书记", "投资", "贫困", "户"}
-CORPUS_WORDS |= {"夜间", "经济", "时间", "闲置", "空置", "基站", "基础", "5g"}
+CORPUS_WORDS |= {"夜间", "经济", "时间", "闲置", "空置", "基站", "基础", "5g", "人口"}
 
 
 def reader() -> EnglishReader:
@@ -44,6 +44,10 @@ def reader() -> EnglishReader:
         ("Did Beichen plant wheat in 2020?", "北辰区 种植 小麦 2020吗"),
         # one word when the dictionary has it: its "time" no longer asks when
         ("Where is Beichen's night-time economy?", "哪里 北辰区 夜间 经济"),
+        # "what is the population" asks how many, as 人口是多少 does
+        ("What is the population of Beichen?", "多少 人口 北辰区"),
+        ("What's the population of Beichen?", "多少 人口 北辰区"),
+        ("What is Beichen doing about investment?", "北辰区 投资"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
