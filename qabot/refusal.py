@@ -30,6 +30,7 @@ from qabot.partial import notice as partial_notice
 from qabot.query import Query
 from qabot.textnorm import match_key
 from qabot.types import Chunk, Confidence, Hit
+from qabot.values import QUANTITY
 
 if TYPE_CHECKING:
     from qabot.answer import Composed
@@ -234,7 +235,9 @@ def notice(
     else that they do not answer it, naming the nearest passage they do have (shown below the
     notice, for reference). ``known``: the districts indexed."""
     en = query.language == "en"
-    if confidence.covered and not confidence.part_ok and said:
+    # "the documents give only the total" needs a total to quote
+    total = query.part == "period" or QUANTITY.search(said)
+    if confidence.covered and not confidence.part_ok and said and total:
         return partial_notice(query.part, said, query.language)
     if not confidence.covered:
         missing = "、".join(query.not_covered_labels)

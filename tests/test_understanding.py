@@ -259,6 +259,16 @@ def test_breakdown_refusal_quotes_what_the_documents_say(engine: Engine) -> None
     assert answer.passages and answer.answer_span is not None  # the nearest value, marked
 
 
+def test_a_part_of_something_the_documents_give_no_figure_for_is_a_plain_refusal(
+    engine: Engine,
+) -> None:
+    """The documents name the 退税资金池 but give no amount: "they give only the total" would
+    claim a total they do not give."""
+    answer = engine.ask("和平区给外贸企业弄的那个退税资金池里有多少钱？")
+    assert answer.no_answer and not answer.notice.startswith("文档只给出总数")
+    assert answer.notice.startswith("文档中没有找到")
+
+
 # ---------------------------------------------------------- questions about the documents
 
 
