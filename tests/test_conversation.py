@@ -21,6 +21,8 @@ from qabot.engine import Engine
         ("你都能回答哪些问题？", "help"),
         ("太感谢了!!", "thanks"),
         ("再见~", "goodbye"),
+        ("再见，下次再来问你", "goodbye"),
+        ("好的，回头再问", "goodbye"),
         ("好的 明白了", "acknowledge"),
         ("你是谁？", "help"),
         ("你好，你能做什么？", "help"),  # several acts: the most useful reply
