@@ -116,5 +116,5 @@ def make_query(
         terms=tokenize(analysis.search),
         searchable=bool(tokenize(analysis.query)),
         language=detect_language(question),
-        part="" if len(districts) > 1 else asked_part(f"{question} {analysis.query}"),
+        part="" if comparison else asked_part(f"{question} {analysis.query}"),
     )

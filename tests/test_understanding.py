@@ -307,6 +307,16 @@ def test_a_count_of_part_of_a_stated_total_is_a_subset_question(question: str, p
     assert asked_part(question) == part
 
 
+def test_a_comparison_with_a_district_outside_the_corpus_is_not_a_breakdown(
+    engine: Engine,
+) -> None:
+    """各种了多少 beside two districts asks one figure each, not how one figure splits: the
+    corpus district's line and 「文档未提及」 for the other, not a refusal."""
+    answer = engine.ask("北辰区和红桥区的春小麦各种了多少？")
+    assert not answer.no_answer and answer.confidence.part_ok
+    assert "6550亩" in answer.answer and "文档未提及" in answer.answer
+
+
 def test_one_district_with_fenbie_is_not_a_comparison(engine: Engine) -> None:
     query = engine.query("东丽区新增造林7万余亩，每年分别造了多少亩？")
     assert not query.comparison and query.part == "breakdown"
