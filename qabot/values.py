@@ -68,14 +68,18 @@ VALUE_FINDERS: dict[str, Callable[[str], list[tuple[int, int]]]] = {
 }
 
 
-def typed_values(sentence: str, analysis: Analysis) -> list[tuple[int, int]]:
+def typed_values(
+    sentence: str, analysis: Analysis, counted: Iterable[str] = ()
+) -> list[tuple[int, int]]:
     """Values of the expected type; for a quantity, in the unit kind asked, and only in a
-    sentence about the thing counted (多少个孩子: a sentence without 孩子 does not count them)."""
+    sentence about the thing counted (多少个孩子: a sentence without 孩子 does not count them;
+    ``counted``: words standing in for it)."""
     if analysis.answer_type == "person":
         return _people(sentence, analysis.known_people)
     values = VALUE_FINDERS[analysis.answer_type](sentence)
     if analysis.answer_type == "quantity":
-        if analysis.counted and analysis.counted not in sentence:
+        about = (analysis.counted, *counted)
+        if analysis.counted and not any(word in sentence for word in about):
             return []
         values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
         if not analysis.unit:
@@ -120,15 +124,20 @@ def nearest_value(
     (values inside quotation marks or titles are names, not answers; the near words of
     ``stand_ins`` only break ties), and how its clause is tied to the focus."""
     quoted = [m.span() for m in _QUOTE.finditer(sentence)]
+    stand_ins = stand_ins or {}
+    # 几条马路: a sentence of 道路 counts them too, but only by meaning
+    counted = stand_ins.get(analysis.counted, set())
+    by_meaning = bool(analysis.counted) and analysis.counted not in sentence
     values = [
-        v for v in typed_values(sentence, analysis) if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
+        v
+        for v in typed_values(sentence, analysis, counted)
+        if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
     ]
     if not values:
         return None, ""
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
     totals = bool(_TOTAL_ASKED.search(analysis.query))
     target = bool(_TARGET_ASKED.search(analysis.query))
-    stand_ins = stand_ins or {}
 
     def clause_score(span: tuple[int, int]) -> tuple[float, float]:
         c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
@@ -154,7 +163,9 @@ def nearest_value(
 
     best = max(values, key=lambda v: (*clause_score(v), -v[0]))
     score, meant = clause_score(best)
-    return best, "focus" if score > 0 or not weights else "meaning" if meant > 0 else ""
+    if (score > 0 or not weights) and not by_meaning:
+        return best, "focus"
+    return best, "meaning" if score > 0 or meant > 0 else ""
 
 
 def has_quantity(sentence: str, analysis: Analysis) -> bool:

@@ -42,9 +42,9 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 # and held-out 5-fold refusal rates below. The bounds leave a small margin.
 # never below 0.90, issue 2's floor; 0.947 on the 928 questions (English and metadata added)
 MIN_HIT5 = 0.94
-# held-out 5-fold on the 1378 questions: 0.080 (0.097 on the 1228 before this round's work)
+# held-out 5-fold on the 1378 questions: 0.073 (0.097 on the 1228 before this round's work)
 MAX_ANSWERABLE_REFUSED = 0.10
-MIN_UNANSWERABLE_REFUSED = 0.83  # held-out on the 1378 questions: 0.846 (0.815 at the start)
+MIN_UNANSWERABLE_REFUSED = 0.83  # held-out on the 1378 questions: 0.841 (0.815 at the start)
 MIN_COMPARISON_COVERAGE = 0.90
 
 CONTRACT_KEYS = {

@@ -73,6 +73,20 @@ def test_a_value_is_tied_to_an_unseen_focus_word_through_its_near_words(tiny: En
     assert nearest_value(sentence, query, {"治理": 1.0})[1] == "focus"
 
 
+def test_a_sentence_of_a_word_standing_in_for_the_thing_counted_counts_it_by_meaning(
+    tiny: Engine,
+) -> None:
+    """几条马路: a sentence without 马路 does not count them, unless a word near it in meaning
+    (道路) stands in; the value is then tied by meaning, whatever focus words its clause holds."""
+    query = tiny.query("北辰区要给几条马路搞绿化？")
+    assert query.counted == "马路"
+    sentence = "实施潞江东路等4条道路绿化工程。"
+    weights = {"马路": 1.0, "绿化": 1.0}
+    assert nearest_value(sentence, query, weights) == (None, "")
+    span, near = nearest_value(sentence, query, weights, {"马路": {"道路"}})
+    assert span is not None and sentence[span[0] : span[1]] == "4条" and near == "meaning"
+
+
 def test_each_sentence_is_split_and_valued_once_per_question(
     tiny: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
