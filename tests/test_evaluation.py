@@ -44,7 +44,7 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 MIN_HIT5 = 0.94
 # held-out 5-fold on the 1378 questions: 0.073 (0.097 on the 1228 before this round's work)
 MAX_ANSWERABLE_REFUSED = 0.10
-MIN_UNANSWERABLE_REFUSED = 0.83  # held-out on the 1378 questions: 0.841 (0.815 at the start)
+MIN_UNANSWERABLE_REFUSED = 0.83  # held-out on the 1378 questions: 0.851 (0.815 at the start)
 MIN_COMPARISON_COVERAGE = 0.90
 
 CONTRACT_KEYS = {
