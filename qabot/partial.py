@@ -20,16 +20,15 @@ from qabot.values import QUANTITY
 _BREAKDOWN = re.compile(r"(?:各|分别)[^，,。？?！!]{0,4}(?:多少|几)|各占|respectively|break ?down")
 # 10所学校里幼儿园有几所: a total the question states, then a count of some of it.
 _SUBSET = re.compile(
-    r"\d[\d.,]*(?:万|亿)?[个家项所栋名亩元人户座条位批场件][^。？?]{0,14}?(?:里|中|当中|之中)"
+    r"\d[\d.,]*(?:万|亿)?[个家项所栋名亩元人户座条位批场件][^。？?]{0,14}?(?P<of>里|中|当中|之中)"
     r"[^。？?]*(?:多少|几)"
 )
 # 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,
 # 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…).
 _SUBSET_NAMED = re.compile(
-    r"(?<![区县市村镇年这那哪家心城手夜兜章告话书公河道管])(?:里面|里头|里|当中|之中)[，,]?"
+    r"(?<![区县市村镇年这那哪家心城手夜兜章告话书公河道管])(?P<of>里面|里头|里|当中|之中)[，,]?"
     r"[^，,。？?！!说讲]{1,8}?(?:有|占|是)?(?:多少|几)"
 )
-_PART_MARKER = re.compile(r"里面|里头|里|当中|之中|中")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -65,10 +64,7 @@ def part_words(part: str, question: str, words: Sequence[str]) -> list[str]:
         marker = _SUBSET.search(question) or _SUBSET_NAMED.search(question)
         if marker is None:
             return []
-        inner = _PART_MARKER.search(
-            marker.group(0)[:-2] if marker.re is _SUBSET else marker.group(0)
-        )
-        start = marker.start() + (inner.end() if inner else 0)
+        start = marker.end("of")
         return [w for w in words if question.find(w, start) >= 0 and w not in question[:start]]
     if part == "breakdown":
         found = _BREAKDOWN.search(question)
