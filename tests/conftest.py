@@ -36,8 +36,9 @@ from qabot.types import Chunk
 
 from fake_llm import FakeLLM
 
-# The loopback Bot API server and its fixtures (api, config) for the Telegram tests.
-pytest_plugins = ["fake_bot_api"]
+# The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
+# whole-set passes shared within a session (set_engine, query_vectors).
+pytest_plugins = ["fake_bot_api", "question_set"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
