@@ -264,22 +264,40 @@ def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -
 # ---------------------------------------------------------------------------- slow marker
 # Tests that load the real model, start processes, drive a pty, run the bot (the fake Bot
 # API's ``api`` fixture) or wait on real time are marked ``slow``: `pytest -m "not slow"` is
-# the quick loop; `.ci/run` runs everything.
-SLOW_FIXTURES = {"engine", "shipped", "shipped_copy", "api"}
+# the quick loop; `.ci/run` runs everything. A module all of whose tests are slow is listed
+# in SLOW_MODULES: under `-m "not slow"` it is not even imported (Milvus, Selenium, the bot…).
+SLOW_FIXTURES = {"engine", "shipped", "shipped_copy", "api", "set_engine", "query_vectors"}
 SLOW_MODULES = {
     "test_cli",
     "test_concurrency",
     "test_embedders",
+    "test_formats_equivalence",
+    "test_hostile_drill",
     "test_milvus",
+    "test_milvus_damage",
     "test_milvus_workers",
+    "test_newcomer",
+    "test_readme",
     "test_repl",
     "test_robustness",
+    "test_snapshot",
     "test_store",
     "test_telegram",
+    "test_telegram_features",
+    "test_telegram_llm",
+    "test_telegram_load",
+    "test_telegram_noise",
+    "test_types",
     "test_web_browser",
     "test_web_stream",
-    "test_hostile_drill",
 }
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `-m "not slow"`, the modules of SLOW_MODULES are left unread: importing them
+    would cost the quick loop seconds for tests it deselects anyway."""
+    quick = "".join(config.getoption("markexpr", "").split()) == "notslow"
+    return True if quick and collection_path.stem in SLOW_MODULES else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
