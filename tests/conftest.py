@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -39,6 +40,31 @@ from fake_llm import FakeLLM
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
 # whole-set passes shared within a session (set_engine, query_vectors).
 pytest_plugins = ["fake_bot_api", "question_set"]
+
+
+def _one_tls_context() -> None:
+    """Each httpx client (TestClient, the bot's, the model client's) reads certifi's CA bundle
+    into a new TLS context, about 50 ms each, 1.5 s of the quick loop. No test speaks TLS
+    (every server here is on loopback, over http), so the default context is built once and
+    shared, as one process may; any other verify or cert setting is built as before."""
+    try:
+        from httpx._transports import default
+    except ImportError:  # no httpx, or its layout changed: nothing to share
+        return
+    build = default.create_ssl_context
+    shared: list[ssl.SSLContext] = []
+
+    def create(verify: object = True, cert: object = None, trust_env: bool = True) -> object:
+        if verify is not True or cert is not None or not trust_env:
+            return build(verify=verify, cert=cert, trust_env=trust_env)
+        if not shared:
+            shared.append(build(verify=True, cert=None, trust_env=True))
+        return shared[0]
+
+    default.create_ssl_context = create
+
+
+_one_tls_context()
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
