@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from conftest import FakeEmbedder, tiny_engine
-from question_set import MemoEmbedder, SetEngine
+from question_set import GROUP, GROUPED, MemoEmbedder, SetEngine, pytest_xdist_make_scheduler
 
 
 class Counting(FakeEmbedder):
@@ -53,3 +54,21 @@ def test_the_set_engine_answers_as_the_engine_does_once_per_question() -> None:
     answer.passages.clear()  # a test changing its answer leaves the remembered one whole
     assert memo.ask("北辰区种了多少亩春小麦？", k=5, qid="q").passages
     assert len(memo.ask("北辰区种了多少亩春小麦？", k=1, qid="q").passages) == 1
+
+
+def test_the_tests_that_share_the_passes_are_one_unit_of_work(
+    pytestconfig: pytest.Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `pytest -n`, one worker runs them all (pytest-xdist's own marker is lost under
+    pytest 9.2); every other test is scheduled alone, as pytest-xdist's load scheduling does."""
+    pytest.importorskip("xdist")
+    monkeypatch.setattr(pytestconfig.option, "dist", "load")
+    monkeypatch.setattr(pytestconfig.option, "tx", ["popen"] * 2)
+    scheduler = pytest_xdist_make_scheduler(pytestconfig, None)
+    shared = sorted(GROUPED)
+    assert {scheduler._split_scope(nodeid) for nodeid in shared} == {GROUP}
+    assert scheduler._split_scope(f"{shared[0]}[k5]") == GROUP
+    other = "tests/test_answers.py::test_fit_finds_the_separating_thresholds"
+    assert scheduler._split_scope(other) == other
+    monkeypatch.setattr(pytestconfig.option, "dist", "loadfile")  # asked for: left alone
+    assert pytest_xdist_make_scheduler(pytestconfig, None) is None
