@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -36,8 +37,34 @@ from qabot.types import Chunk
 
 from fake_llm import FakeLLM
 
-# The loopback Bot API server and its fixtures (api, config) for the Telegram tests.
-pytest_plugins = ["fake_bot_api"]
+# The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
+# whole-set passes shared within a session (set_engine, query_vectors).
+pytest_plugins = ["fake_bot_api", "question_set"]
+
+
+def _one_tls_context() -> None:
+    """Each httpx client (TestClient, the bot's, the model client's) reads certifi's CA bundle
+    into a new TLS context, about 50 ms each, 1.5 s of the quick loop. No test speaks TLS
+    (every server here is on loopback, over http), so the default context is built once and
+    shared, as one process may; any other verify or cert setting is built as before."""
+    try:
+        from httpx._transports import default
+    except ImportError:  # no httpx, or its layout changed: nothing to share
+        return
+    build = default.create_ssl_context
+    shared: list[ssl.SSLContext] = []
+
+    def create(verify: object = True, cert: object = None, trust_env: bool = True) -> object:
+        if verify is not True or cert is not None or not trust_env:
+            return build(verify=verify, cert=cert, trust_env=trust_env)
+        if not shared:
+            shared.append(build(verify=True, cert=None, trust_env=True))
+        return shared[0]
+
+    default.create_ssl_context = create
+
+
+_one_tls_context()
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
@@ -263,22 +290,40 @@ def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -
 # ---------------------------------------------------------------------------- slow marker
 # Tests that load the real model, start processes, drive a pty, run the bot (the fake Bot
 # API's ``api`` fixture) or wait on real time are marked ``slow``: `pytest -m "not slow"` is
-# the quick loop; `.ci/run` runs everything.
-SLOW_FIXTURES = {"engine", "shipped", "shipped_copy", "api"}
+# the quick loop; `.ci/run` runs everything. A module all of whose tests are slow is listed
+# in SLOW_MODULES: under `-m "not slow"` it is not even imported (Milvus, Selenium, the bot…).
+SLOW_FIXTURES = {"engine", "shipped", "shipped_copy", "api", "set_engine", "query_vectors"}
 SLOW_MODULES = {
     "test_cli",
     "test_concurrency",
     "test_embedders",
+    "test_formats_equivalence",
+    "test_hostile_drill",
     "test_milvus",
+    "test_milvus_damage",
     "test_milvus_workers",
+    "test_newcomer",
+    "test_readme",
     "test_repl",
     "test_robustness",
+    "test_snapshot",
     "test_store",
     "test_telegram",
+    "test_telegram_features",
+    "test_telegram_llm",
+    "test_telegram_load",
+    "test_telegram_noise",
+    "test_types",
     "test_web_browser",
     "test_web_stream",
-    "test_hostile_drill",
 }
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `-m "not slow"`, the modules of SLOW_MODULES are left unread: importing them
+    would cost the quick loop seconds for tests it deselects anyway."""
+    quick = "".join(config.getoption("markexpr", "").split()) == "notslow"
+    return True if quick and collection_path.stem in SLOW_MODULES else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -91,7 +91,10 @@ class FakeBotAPI:
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # close() waits for the server's next poll (0.5 s by default): poll often
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.005,), daemon=True
+        )
 
     # ------------------------------------------------------------------ lifecycle
 

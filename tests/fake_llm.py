@@ -55,7 +55,8 @@ class FakeLLM:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[FakeLLM]:
-        thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        # shutdown() waits for the next poll: a short interval keeps each test's teardown short
+        thread = threading.Thread(target=self.server.serve_forever, args=(0.005,), daemon=True)
         thread.start()
         try:
             yield self

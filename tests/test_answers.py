@@ -94,10 +94,10 @@ def _copied(line: str, passages: list[str]) -> bool:
     return all(any(p in text for text in passages) for p in pieces)
 
 
-def test_every_answer_of_the_set_is_copied_and_never_a_bare_heading(engine: Engine) -> None:
+def test_every_answer_of_the_set_is_copied_and_never_a_bare_heading(set_engine: Engine) -> None:
     for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
         question = json.loads(line)["question"]
-        answer = engine.ask(question, k=5, rule=_LENIENT)
+        answer = set_engine.ask(question, k=5, rule=_LENIENT)
         texts = [p.chunk.text for p in answer.passages]
         for part in filter(None, answer.answer.split("\n")):
             assert _copied(part, texts), (question, part)

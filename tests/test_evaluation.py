@@ -340,8 +340,8 @@ def test_question_set_defaults_and_empty_files(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def hybrid_result(engine: Engine) -> dict:
-    return run_evaluation(engine, load_questions(QUESTIONS), k=5, mode="hybrid", folds=5)
+def hybrid_result(set_engine: Engine) -> dict:
+    return run_evaluation(set_engine, load_questions(QUESTIONS), k=5, mode="hybrid", folds=5)
 
 
 def test_quality_guard_hybrid(hybrid_result: dict) -> None:
@@ -383,9 +383,9 @@ def test_every_type_and_district_is_broken_down(hybrid_result: dict) -> None:
         assert {"hit@5", "mrr@10", "answerable_refused", "unanswerable_refused"} <= set(group)
 
 
-def test_report_has_chart_and_failures(engine: Engine, hybrid_result: dict, tmp_path) -> None:
+def test_report_has_chart_and_failures(set_engine: Engine, hybrid_result: dict, tmp_path) -> None:
     questions = load_questions(QUESTIONS)[::8]  # a sample keeps the two extra modes quick
-    path = write_report(engine, questions, tmp_path / "report", k=5)
+    path = write_report(set_engine, questions, tmp_path / "report", k=5)
     text = path.read_text(encoding="utf-8")
     assert "eval-modes.png" in text and "## Failed questions" in text
     for mode in ("hybrid", "dense", "lexical"):

@@ -101,6 +101,14 @@ def test_jiebas_hmm_does_not_tag_characters_it_has_no_model_for() -> None:
     assert _hmm_affordable("谢元说东丽区高新技术企业倍增计划的目标是什么？")
 
 
+async def _within(seconds: float, done: Callable[[], bool]) -> bool:
+    """Whether ``done`` holds within ``seconds`` (looked at every 5 ms, not waited out)."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    return done()
+
+
 def test_scheduler_gives_up_on_a_stuck_question_and_keeps_its_thread() -> None:
     release = threading.Event()
 
@@ -112,8 +120,7 @@ def test_scheduler_gives_up_on_a_stuck_question_and_keeps_its_thread() -> None:
             assert scheduler._running == 1  # the stuck thread is still counted as busy
             assert await scheduler.run(lambda: "next") == "next"
             release.set()
-            await asyncio.sleep(0.2)
-            assert scheduler._running == 0
+            assert await _within(0.2, lambda: scheduler._running == 0)
         finally:
             release.set()
             scheduler.shutdown()
@@ -176,8 +183,7 @@ def test_web_pool_answers_503_timeout_and_keeps_the_stuck_job_counted() -> None:
             assert pool.pending == 1  # the thread cannot be cancelled: still busy
             assert await pool.run(lambda: "next") == "next"
             release.set()
-            await asyncio.sleep(0.2)
-            assert pool.pending == 0
+            assert await _within(0.2, lambda: pool.pending == 0)
         finally:
             release.set()
             pool.close()

@@ -17,9 +17,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import answers_snapshot  # noqa: E402
 
 
-def test_answers_match_the_snapshot(engine: Engine) -> None:
+def test_answers_match_the_snapshot(set_engine: Engine) -> None:
     expected = answers_snapshot.SNAPSHOT.read_text(encoding="utf-8").splitlines()
-    records = answers_snapshot.snapshot(engine, load_questions(answers_snapshot.QUESTIONS))
+    records = answers_snapshot.snapshot(set_engine, load_questions(answers_snapshot.QUESTIONS))
     actual = answers_snapshot.dump(records).splitlines()
     assert len(actual) == len(expected)
     pairs = zip(actual, expected, strict=True)

@@ -1,0 +1,138 @@
+"""Whole-set passes over tests/data/questions.jsonl, shared within a test session.
+
+Several slow tests ask all 1228 questions: the quality guard, Milvus against FAISS, the
+document formats against the ``.txt`` corpus, the copied-answer check and the snapshot. Most
+of a question's time is the e5 embedding of the question (and of its words, for coverage by
+meaning), which is the same whichever index is asked; and some tests ask the shipped index
+exactly the same thing (the guard and the Milvus test: ``k=10``, the lenient rule; the
+snapshot and the formats test: ``k=5``, the shipped rule). Here each distinct embedding call
+and each distinct question to the shipped index is computed once per session, so every test
+still checks every question, on answers the real engine gave in this run.
+
+Under pytest-xdist the tests of :data:`GROUPED` are one unit of work, sent to one worker, else
+each worker would make its own pass. (An ``xdist_group`` marker would say the same, but
+pytest-xdist 3.8 loses it under pytest 9.2's structured node ids: pytest-xdist#1386.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from copy import deepcopy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qabot.embedders import Embedder
+from qabot.engine import Engine
+from qabot.indexer import open_readonly
+from qabot.refusal import NoAnswerRule
+from qabot.settings import Settings
+from qabot.store.protocol import ChunkStore
+from qabot.types import Answer, Mode
+
+GROUP = "question_set"  # the unit of work of the tests that share these passes
+FIXTURES = {"set_engine", "query_vectors"}
+GROUPED = frozenset(
+    {
+        "tests/test_answers.py::test_every_answer_of_the_set_is_copied_and_never_a_bare_heading",
+        "tests/test_evaluation.py::test_every_type_and_district_is_broken_down",
+        "tests/test_evaluation.py::test_held_out_folds_and_the_shipped_rule",
+        "tests/test_evaluation.py::test_quality_guard_hybrid",
+        "tests/test_evaluation.py::test_report_has_chart_and_failures",
+        "tests/test_formats_equivalence.py::test_pdf_docx_html_copies_answer_like_the_txt",
+        "tests/test_milvus.py::test_milvus_ranks_like_faiss_on_the_question_set",
+        "tests/test_snapshot.py::test_answers_match_the_snapshot",
+    }
+)
+
+Vectors = dict[tuple[str, bool, tuple[str, ...]], np.ndarray]
+
+
+class MemoEmbedder:
+    """The real embedder, each distinct call computed once per session: a call is keyed by
+    its whole batch (a batch's vectors may depend on its company), the result copied out."""
+
+    def __init__(self, inner: Embedder, vectors: Vectors) -> None:
+        self.inner = inner
+        self.id = inner.id
+        self.dim = inner.dim
+        self.version = getattr(inner, "version", "")
+        self.vectors = vectors
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        key = (self.id, True, tuple(texts))
+        if key not in self.vectors:
+            self.vectors[key] = self.inner.embed_queries(texts)
+        return self.vectors[key].copy()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+
+class SetEngine(Engine):
+    """An engine that answers each distinct question (with the same parameters) once and
+    gives a copy of that answer when asked again."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, index_dir: Path | None) -> None:
+        super().__init__(store, embedder, index_dir)
+        self.answers: dict[tuple, Answer] = {}
+
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        district: str | None = None,
+        mode: Mode = "hybrid",
+        qid: str | int | None = None,
+        rule: NoAnswerRule | None = None,
+    ) -> Answer:
+        key = (question, k, district, mode, qid, rule)
+        if key not in self.answers:
+            self.answers[key] = super().ask(question, k, district, mode, qid, rule)
+        return deepcopy(self.answers[key])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that uses the shared passes but is not in :data:`GROUPED` would make its own
+    pass on another worker: it fails, so the list cannot fall behind."""
+    shares = FIXTURES & set(getattr(item, "fixturenames", ()))
+    if shares and item.nodeid.partition("[")[0] not in GROUPED:
+        pytest.fail(f"{item.nodeid} uses {sorted(shares)}: list it in question_set.GROUPED")
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Load scheduling (pytest-xdist's default) with the tests of :data:`GROUPED` as one
+    unit of work; any other ``--dist`` is left as asked."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SharedPasses(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.partition("[")[0] in GROUPED:
+                return GROUP
+            return super()._split_scope(nodeid)
+
+    return SharedPasses(config, log)
+
+
+def memo_engine(index: Path, vectors: Vectors, store: str | None = None) -> Engine:
+    """The index in ``index`` (or the ``store`` backend), read-only, on the session's
+    embedding memo: an index that is not the shipped one still reuses its question vectors."""
+    found, embedder = open_readonly(index, store=store)
+    return Engine(found, MemoEmbedder(embedder, vectors), index)
+
+
+@pytest.fixture(scope="session")
+def query_vectors() -> Vectors:
+    """The session's question vectors, by embedder and batch."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def set_engine(shipped: Settings, query_vectors: Vectors) -> SetEngine:
+    """The shipped index for whole-set passes: answers and question vectors remembered."""
+    found, embedder = open_readonly(shipped.index)
+    return SetEngine(found, MemoEmbedder(embedder, query_vectors), shipped.index)

@@ -1,0 +1,74 @@
+"""The session memo of the whole-set tests (tests/question_set.py) gives what the real parts
+give: the embedder's own vectors, the engine's own answers, each a copy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from conftest import FakeEmbedder, tiny_engine
+from question_set import GROUP, GROUPED, MemoEmbedder, SetEngine, pytest_xdist_make_scheduler
+
+
+class Counting(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, ...]] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(tuple(texts))
+        return super().embed_queries(texts)
+
+
+def test_each_distinct_batch_is_embedded_once_and_given_as_a_copy() -> None:
+    inner, vectors = Counting(), {}
+    memo = MemoEmbedder(inner, vectors)
+    first = memo.embed_queries(["北辰区春小麦", "东丽区"])
+    first[:] = 0  # a caller writing into its vectors changes nothing for the next one
+    again = memo.embed_queries(["北辰区春小麦", "东丽区"])
+    alone = memo.embed_queries(["北辰区春小麦"])
+    np.testing.assert_array_equal(again, FakeEmbedder().embed_queries(["北辰区春小麦", "东丽区"]))
+    np.testing.assert_array_equal(alone, again[:1])
+    assert inner.calls == [("北辰区春小麦", "东丽区"), ("北辰区春小麦",)]
+    other = Counting()  # another engine's embedder, same model: the session's vectors serve
+    np.testing.assert_array_equal(
+        MemoEmbedder(other, vectors).embed_queries(["北辰区春小麦"]), alone
+    )
+    assert other.calls == []
+
+
+def test_the_set_engine_answers_as_the_engine_does_once_per_question() -> None:
+    plain = tiny_engine()
+    inner, vectors = Counting(), {}
+    memo = SetEngine(plain.store, MemoEmbedder(inner, vectors), None)
+    for question, k in (("北辰区种了多少亩春小麦？", 5), ("东丽区怎样治理污染？", 2)):
+        want = plain.ask(question, k=k, qid="q").to_dict()
+        got = [memo.ask(question, k=k, qid="q").to_dict() for _ in range(2)]
+        for answer in (want, *got):
+            answer.pop("latency_ms")
+        assert got == [want, want]
+    assert len(memo.answers) == 2 and len(inner.calls) == len(set(inner.calls))
+    answer = memo.ask("北辰区种了多少亩春小麦？", k=5, qid="q")
+    answer.passages.clear()  # a test changing its answer leaves the remembered one whole
+    assert memo.ask("北辰区种了多少亩春小麦？", k=5, qid="q").passages
+    assert len(memo.ask("北辰区种了多少亩春小麦？", k=1, qid="q").passages) == 1
+
+
+def test_the_tests_that_share_the_passes_are_one_unit_of_work(
+    pytestconfig: pytest.Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `pytest -n`, one worker runs them all (pytest-xdist's own marker is lost under
+    pytest 9.2); every other test is scheduled alone, as pytest-xdist's load scheduling does."""
+    pytest.importorskip("xdist")
+    monkeypatch.setattr(pytestconfig.option, "dist", "load")
+    monkeypatch.setattr(pytestconfig.option, "tx", ["popen"] * 2)
+    scheduler = pytest_xdist_make_scheduler(pytestconfig, None)
+    shared = sorted(GROUPED)
+    assert {scheduler._split_scope(nodeid) for nodeid in shared} == {GROUP}
+    assert scheduler._split_scope(f"{shared[0]}[k5]") == GROUP
+    other = "tests/test_answers.py::test_fit_finds_the_separating_thresholds"
+    assert scheduler._split_scope(other) == other
+    monkeypatch.setattr(pytestconfig.option, "dist", "loadfile")  # asked for: left alone
+    assert pytest_xdist_make_scheduler(pytestconfig, None) is None
