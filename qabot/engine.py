@@ -30,7 +30,7 @@ from qabot.lexical import Tokenizer
 from qabot.lexicon import example_questions
 from qabot.meaning import Meaning
 from qabot.query import Query, detect_language, make_query
-from qabot.question import QuestionAnalyzer
+from qabot.question import Analysis, QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
 from qabot.services import ServiceGuard
@@ -181,8 +181,8 @@ class Engine:
         # district), so the decision does not depend on k.
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
         found = self.retriever.find(query, max(k, depth), mode)
-        near, unseen = refusal.near_words(query, found, self.meaning)
-        query = replace(query, near=near, unseen=unseen)
+        near, stand_ins = refusal.near_words(query, found, self.meaning)
+        query = replace(query, near=near, stand_ins=stand_ins)
         found = typed_first(found, query)
         about = self._about_documents(query)
         fact = about.fact
@@ -228,18 +228,21 @@ class Engine:
         explicit = self.resolve_district(district)
         text = question[:READ_CHARS]
         if detect_language(text) != "en":
-            analysis = self.analyzer.analyse(text)
-            return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
-        rough = self._english(question, explicit)
+            return self._query(question, self.analyzer.analyse(text), explicit)
+        rough = self._english(question, text, explicit)
         found = self.retriever.find(rough, CONTEXT_DEPTH)
-        return self._english(question, explicit, "".join(hit.chunk.text for hit in found))
+        return self._english(question, text, explicit, "".join(h.chunk.text for h in found))
 
-    def _english(self, question: str, explicit: str | None, context: str = "") -> Query:
+    def _english(self, question: str, text: str, explicit: str | None, context: str = "") -> Query:
         """An English question read as Chinese (renderings the ``context`` passages use
         first); the embedder sees both."""
-        text = question[:READ_CHARS]
         analysis = self.analyzer.analyse(self.english.to_chinese(text, context))
-        analysis = replace(analysis, search=f"{text} {analysis.search}")
+        return self._query(
+            question, replace(analysis, search=f"{text} {analysis.search}"), explicit
+        )
+
+    def _query(self, question: str, analysis: Analysis, explicit: str | None) -> Query:
+        """The query of ``analysis``, its focus weighed by this index's IDF."""
         return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
 
     def _about_documents(self, query: Query) -> metadata.Asked:

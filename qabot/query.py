@@ -74,15 +74,10 @@ class Query(Analysis):
     part: str = ""  # breakdown / period: asks for a part of a figure (qabot.partial)
     # focus word → corpus words near it in meaning (qabot.meaning), once passages are found
     near: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
-    # focus words no passage found holds: their near words stand for them in the type check
-    unseen: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
+    # the near words of the focus words no passage found holds: they stand for them
+    stand_ins: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
     # the sentences of each passage read for this question, split and judged once
     reading: Reading = field(default_factory=Reading, compare=False, repr=False)
-
-    @property
-    def stand_ins(self) -> dict[str, set[str]]:
-        """The near words of the focus words no passage holds."""
-        return {t: self.near[t] for t in self.unseen if t in self.near}
 
     @property
     def lines_for(self) -> list[str]:

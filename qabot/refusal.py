@@ -150,17 +150,19 @@ def refused(rule: NoAnswerRule, confidence: Confidence, drafted: bool) -> bool:
 
 def near_words(
     query: Query, found: list[Hit], meaning: Meaning | None
-) -> tuple[dict[str, set[str]], frozenset[str]]:
-    """Each focus word's corpus words near it in meaning, and the focus words no passage
-    found holds (first, so they have the few embedder calls a question may make for words
-    the corpus never uses; none for a long text: issue 23)."""
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Each focus word's corpus words near it in meaning, and those of the focus words no
+    passage found holds (their stand-ins). The unseen words are looked up first, so they
+    have the few embedder calls a question may make for words the corpus never uses (none
+    for a long text: issue 23)."""
+    if meaning is None or not found:
+        return {}, {}
     texts = [h.chunk.embed_text() for h in found]
     unseen = [t for t in query.weights if not any(t in text for text in texts)]
-    if meaning is None or not found:
-        return {}, frozenset(unseen)
     ordered = [*unseen, *(t for t in query.weights if t not in unseen)]
     budget = MAX_ASKED if len(query.query) <= LONG_QUESTION else 0
-    return meaning.nearest(ordered, budget), frozenset(unseen)
+    near = meaning.nearest(ordered, budget)
+    return near, {t: near[t] for t in unseen if t in near}
 
 
 def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence:

@@ -139,30 +139,31 @@ def nearest_value(
     totals = bool(_TOTAL_ASKED.search(analysis.query))
     target = bool(_TARGET_ASKED.search(analysis.query))
 
+    def tie(words: Iterable[str], clause: str, before: str) -> float:
+        """How much a clause holds of ``words`` (one focus word's forms): more before the
+        value than after it."""
+        inside = [w for w in words if w in clause]
+        return 0.0 if not inside else 1.0 if any(w in before for w in inside) else 0.5
+
     def clause_score(span: tuple[int, int]) -> tuple[float, float]:
+        """The focus the value's clause holds, and what its stand-ins hold."""
         c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
-        before = sentence[c0 : span[0]]
-        clause = sentence[c0:c1]
-        score = sum(
-            w * len(t) * (1.0 if t in before else 0.5) for t, w in weights.items() if t in clause
+        clause, before = sentence[c0:c1], sentence[c0 : span[0]]
+        score = sum(w * len(t) * tie((t,), clause, before) for t, w in weights.items())
+        meant = sum(
+            w * len(t) * tie(stand_ins.get(t, ()), clause, before) for t, w in weights.items()
         )
-        meant = 0.0
-        for t, near in stand_ins.items():
-            if any(n in clause for n in near):
-                meant += (
-                    weights.get(t, 0.0) * len(t) * (1.0 if any(n in before for n in near) else 0.5)
-                )
         if totals and _TOTAL.search(clause):
             score *= 1.5
         if target and sentence[max(0, span[0] - 1) : span[0]] in ("到", "至"):
             score *= 1.3
         # 35名医务人员: the value that the counted word follows (4批次 counts something else)
-        return score * (
-            1.2 if any(sentence.startswith(t, span[1]) for t in weights) else 1.0
-        ), meant
+        if any(sentence.startswith(t, span[1]) for t in weights):
+            score *= 1.2
+        return score, meant
 
-    best = max(values, key=lambda v: (*clause_score(v), -v[0]))
-    score, meant = clause_score(best)
+    scored = [(clause_score(v), v) for v in values]
+    (score, meant), best = max(scored, key=lambda sv: (*sv[0], -sv[1][0]))
     if (score > 0 or not weights) and not by_meaning:
         return best, "focus"
     return best, "meaning" if score > 0 or meant > 0 else ""

@@ -16,9 +16,11 @@ pytest-xdist 3.8 loses it under pytest 9.2's structured node ids: pytest-xdist#1
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from copy import deepcopy
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,10 +28,9 @@ import pytest
 from qabot.embedders import Embedder
 from qabot.engine import Engine
 from qabot.indexer import open_readonly
-from qabot.refusal import NoAnswerRule
 from qabot.settings import Settings
 from qabot.store.protocol import ChunkStore
-from qabot.types import Answer, Mode
+from qabot.types import Answer
 
 GROUP = "question_set"  # the unit of work of the tests that share these passes
 FIXTURES = {"set_engine", "query_vectors"}
@@ -70,6 +71,9 @@ class MemoEmbedder:
         return self.inner.embed_passages(texts)
 
 
+_ASK = inspect.signature(Engine.ask)
+
+
 class SetEngine(Engine):
     """An engine that answers each distinct question (with the same parameters) once and
     gives a copy of that answer when asked again."""
@@ -78,18 +82,13 @@ class SetEngine(Engine):
         super().__init__(store, embedder, index_dir)
         self.answers: dict[tuple, Answer] = {}
 
-    def ask(
-        self,
-        question: str,
-        k: int = 5,
-        district: str | None = None,
-        mode: Mode = "hybrid",
-        qid: str | int | None = None,
-        rule: NoAnswerRule | None = None,
-    ) -> Answer:
-        key = (question, k, district, mode, qid, rule)
+    def ask(self, *args: Any, **kwargs: Any) -> Answer:
+        """:meth:`Engine.ask`, each distinct call (however its arguments are passed) once."""
+        call = _ASK.bind(self, *args, **kwargs)
+        call.apply_defaults()
+        key = tuple(call.arguments.values())[1:]
         if key not in self.answers:
-            self.answers[key] = super().ask(question, k, district, mode, qid, rule)
+            self.answers[key] = super().ask(*args, **kwargs)
         return deepcopy(self.answers[key])
 
 

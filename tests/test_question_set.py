@@ -50,6 +50,8 @@ def test_the_set_engine_answers_as_the_engine_does_once_per_question() -> None:
             answer.pop("latency_ms")
         assert got == [want, want]
     assert len(memo.answers) == 2 and len(inner.calls) == len(set(inner.calls))
+    memo.ask("北辰区种了多少亩春小麦？", 5, None, "hybrid", "q")  # the same call, written out
+    assert len(memo.answers) == 2
     answer = memo.ask("北辰区种了多少亩春小麦？", k=5, qid="q")
     answer.passages.clear()  # a test changing its answer leaves the remembered one whole
     assert memo.ask("北辰区种了多少亩春小麦？", k=5, qid="q").passages
