@@ -2,9 +2,10 @@
 English, answered with a short help reply instead of a document passage.
 
 The phrases are data (``qabot/data/conversation.toml``). A message is a conversation act
-only when it is made of those phrases and nothing else, once case, punctuation, spaces and
-sentence-final particles are set aside: 你好，你能做什么？ is one, 谢谢，北辰区种了多少小麦 is a
-question (its thanks is politeness around real words).
+only when it is made of those phrases and nothing else, once case, punctuation, spaces,
+sentence-final particles and filler words (请问, 的, so, for your) are set aside: 你好，你能做
+什么？ is one, 谢谢，北辰区种了多少小麦 is a question (its thanks is politeness around real
+words).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def phrases() -> dict[str, list[str]]:
     """Act → its phrases (every language, templates expanded), longest first so 谢谢你 is
     taken before 谢谢."""
     table = load_data("conversation.toml")
+    del table["filler"]
     return {
         act: sorted(
             {_fold(e) for lang in langs.values() for p in lang for e in expand(p)},
@@ -40,6 +42,13 @@ def phrases() -> dict[str, list[str]]:
         )
         for act, langs in table.items()
     }
+
+
+@cache
+def _fillers() -> list[str]:
+    """Words that may sit between the phrases of an act (请问, 的, so, for your), longest first."""
+    langs = load_data("conversation.toml")["filler"]
+    return sorted({_fold(w) for words in langs.values() for w in words}, key=len, reverse=True)
 
 
 @cache
@@ -80,9 +89,12 @@ def conversation_act(text: str) -> str | None:
         # The longest phrase of any act: 可以问什么 is help, not 可以 + …
         candidates = (*starting.get(rest[:2], ()), *starting.get(rest[:1], ()))
         match = next(((a, p) for a, p in candidates if rest.startswith(p)), None)
+        filler = next((w for w in _fillers() if rest.startswith(w)), "")
         if match is not None:
             found.add(match[0])
             rest = rest[len(match[1]) :]
+        elif filler:  # 谢谢你的帮助: phrases first, so 你好 is not 你 + 好
+            rest = rest[len(filler) :]
         elif rest[0] in _PARTICLES:  # 你好呀, 谢谢啦: phrases first, so 哈喽 stays a phrase
             rest = rest[1:]
         else:

@@ -60,6 +60,9 @@ _HAN_CHAR = re.compile(f"[{HAN}]")
 _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
+# 多少人, 几家: the question word and its measure word, set apart from the words after them
+# (多少人有工作 is not 人有 + 工作).
+_ASKED_COUNT = re.compile(rf"(?:多少|几)[{LEXICON.after_ji}]?")
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
@@ -280,7 +283,7 @@ class QuestionAnalyzer:
         self, query: str, people: list[str], places: list[str], answer_type: str = "other"
     ) -> list[str]:
         """The content words of the question, fillers/titles/names/question words set aside."""
-        stripped = LEXICON.spoken.sub(" ", query)
+        stripped = _ASKED_COUNT.sub(" ", LEXICON.spoken.sub(" ", query))
         titled = (p[0] + t for p in people for t in LEXICON.titles_after_surname)
         names = [*people, *titled, *places]
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
@@ -304,12 +307,14 @@ class QuestionAnalyzer:
         return list(dict.fromkeys(words or latin))
 
     def _counted(self, query: str, focus: list[str]) -> str:
-        """The focus word right after 多少个/几家…: the thing the question counts."""
+        """The focus word right after 多少个/几家…: the thing the question counts, the last
+        of the nouns right after it (多少家规上企业 counts 企业)."""
         match = _COUNTED.search(query)
         if not match:
             return ""
-        words = [w for w, tag in self._tags(match.group(1)) if tag.startswith("n")]
-        return next((w for w in words if w in focus), "")
+        nouns = [w if tag.startswith("n") else "" for w, tag in self._tags(match.group(1))]
+        head = [w for w in nouns[: [*nouns, ""].index("")] if w in focus]
+        return head[-1] if head else next((w for w in nouns if w in focus), "")
 
     def _correct_districts(self, query: str) -> str:
         """Replace a misspelt corpus district (宝抵区, 北尘, 金海糊) with its right form."""

@@ -34,6 +34,12 @@ from qabot.engine import Engine
         ("你都能帮我干些啥", "help"),  # written by a template: {你|你都|…}{能|…}{帮我|…}…
         ("你可以查点什么？", "help"),
         ("What else can you help me with?", "help"),
+        # filler words between the phrases carry no request
+        ("谢谢你的帮助！", "thanks"),
+        ("Thanks so much for your help!", "thanks"),
+        ("你好，请问你能回答什么类型的问题", "help"),
+        ("Good morning! How are you?", "greeting"),
+        ("好的，谢谢，今天就到这", "thanks"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:
@@ -52,6 +58,9 @@ def test_conversation_acts_are_recognised(text: str, act: str) -> None:
         "。。。",
         "help me find the budget of Dongli",
         "北辰区能做什么",  # a district's doings, not the bot's
+        "你好，我想问一下北辰区的事",  # fillers around a real topic
+        "我想问下垃圾分类的事情",
+        "的了吗",  # fillers alone are no act
     ],
 )
 def test_questions_are_not_conversation_acts(text: str) -> None:
