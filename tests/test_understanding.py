@@ -48,6 +48,8 @@ def reader() -> EnglishReader:
         ("What is the population of Beichen?", "多少 人口 北辰区"),
         ("What's the population of Beichen?", "多少 人口 北辰区"),
         ("What is Beichen doing about investment?", "北辰区 投资"),
+        # a share is a percentage, as 多大比例 asks
+        ("What share of villages in Beichen have broadband?", "多大比例 个村 北辰区 broadband"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -289,6 +291,14 @@ def test_a_role_nobody_holds_is_refused(engine: Engine) -> None:
 def test_which_city_marks_the_city_not_a_common_noun(engine: Engine) -> None:
     answer = engine.ask("东丽区在哪个城市？")
     assert answer.answer_span is not None and answer.answer_span.text == "天津市"
+
+
+def test_which_city_quotes_the_sentence_that_says_what_the_district_is(engine: Engine) -> None:
+    """毕节 is written many times before 金海湖新区; the sentence 毕节金海湖新区是毕节… says
+    what the district is, and is the one quoted."""
+    answer = engine.ask("金海湖新区属于哪个市？")
+    assert answer.answer_span is not None and answer.answer_span.text == "毕节"
+    assert answer.answer.startswith("毕节金海湖新区是毕节")
 
 
 def test_asked_fact_needs_the_value_in_the_text() -> None:
