@@ -231,6 +231,9 @@ class EnglishReader:
         for section in ("cues", "units", "roles"):
             if phrase in table[section]:
                 return str(table[section][phrase])
+        term = next((t for t in _phrase_forms(phrase) if t in table["terms"]), None)
+        if term is not None:
+            return str(table["terms"][term])
         if phrase in self.names:
             return self.names[phrase]
         if phrase in names and phrase in _counties():  # Hongqiao: outside the corpus
