@@ -52,6 +52,9 @@ def test_fillers_names_and_english_are_not_focus(shipped_light: Engine) -> None:
     assert "春小麦" in analysis.focus
     assert not {"冯", "啥", "咋", "搞", "GDP", "gdp", "北辰"} & set(analysis.focus)
     assert shipped_light.analyzer.analyse("二〇二〇年种了多少亩").years == [2020]
+    # an A-not-A question asks yes or no: its 不是 and 没有 are not what it is about
+    yes_no = shipped_light.analyzer.analyse("东丽湖是不是国家生态旅游示范区？有没有评上？")
+    assert not {"不是", "是不是", "没有", "有没有"} & set(yes_no.focus)
 
 
 def test_quantity_span_is_marked_in_the_passage(engine: Engine) -> None:
