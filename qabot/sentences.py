@@ -110,8 +110,10 @@ class Reading:
         """The sentences of the passage ``text`` for ``query`` (the query that owns this)."""
         found = self._passages.get(text)
         if found is None:
+            # 东丽湖成为国家生态旅游示范区。 restates 东丽湖是不是国家生态旅游示范区: the yes
+            asked = "" if query.answer_type == "yes_no" else query.query
             found = [
-                Sentence(index, offset, s, is_heading(s, query.query), is_heading(s), query)
+                Sentence(index, offset, s, is_heading(s, asked), is_heading(s), query)
                 for index, (offset, s) in enumerate(sentence_spans(text))
             ]
             self._passages[text] = found

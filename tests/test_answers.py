@@ -130,3 +130,11 @@ def test_fit_finds_the_dense_floor_for_values_tied_by_meaning() -> None:
     rule = fit(samples)
     assert rule.use_type and 0.87 < rule.min_dense_meaning <= 0.92
     assert all(rule.refuses(c) != answerable for c, answerable in samples)
+
+
+def test_a_yes_no_question_is_answered_by_the_sentence_that_restates_it(engine: Engine) -> None:
+    """东丽湖成为国家生态旅游示范区。 says yes to 东丽湖是不是国家生态旅游示范区: for any other
+    question a short sentence of its own words is a heading, for a yes/no question it is the
+    evidence."""
+    answer = engine.ask("东丽湖是不是国家生态旅游示范区？")
+    assert not answer.no_answer and answer.answer.startswith("东丽湖成为国家生态旅游示范区。")
