@@ -44,7 +44,8 @@ _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 MAX_PHRASE = 3  # words a dictionary or table phrase may have
-_CEDICT_VERSION = 1  # of what _parse_cedict makes of the file (and of the stop words)
+CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
+_CEDICT_VERSION = 2  # of what _parse_cedict makes of the file (and of the stop words)
 
 
 @cache
@@ -77,15 +78,18 @@ def _parse_cedict(path: Path) -> dict[str, tuple[tuple[str, int, int], ...]]:
             continue
         word = match.group(1)
         for place, sense in enumerate(match.group(2).split("/")):
-            words = _PARENS.sub(" ", sense.lower()).replace(";", " ").split()
-            while words and words[0] in ("to", "a", "an", "the"):
-                words = words[1:]
-            if not words or len(words) > MAX_PHRASE:
-                continue
-            senses[" ".join(words)].add((word, 0, place))
-            for w in words:
-                if w not in _stop_words() and len(words) > 1:
-                    senses[w].add((word, 1, place))
+            # "Beijing, capital of …": the words before a comma are a sense of their own
+            head = sense.split(",")[0]
+            for part in dict.fromkeys((sense, head)):
+                words = _PARENS.sub(" ", part.lower()).replace(";", " ").split()
+                while words and words[0] in ("to", "a", "an", "the"):
+                    words = words[1:]
+                if not words or len(words) > MAX_PHRASE:
+                    continue
+                senses[" ".join(words)].add((word, 0, place))
+                for w in words:
+                    if w not in _stop_words() and len(words) > 1:
+                        senses[w].add((word, 1, place))
     return {k: tuple(sorted(v)) for k, v in senses.items()}
 
 
@@ -253,7 +257,9 @@ class EnglishReader:
 
         def key(entry: tuple[str, int, int]) -> tuple[bool, int, int, float, int, str]:
             word, rank, place = entry
-            unused = len(word) < 2 or word not in context  # 共 is in every passage
+            # 共 is in every passage; a sense far down its entry is a minor meaning of the
+            # word (总体's "population (statistics)"), not what the passages mean by it
+            unused = len(word) < 2 or word not in context or place > CONTEXT_PLACE
             return (unused, rank, place, self.idf(word), -len(word), word)
 
         for form in _phrase_forms(phrase):

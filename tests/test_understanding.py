@@ -23,6 +23,7 @@ from conftest import FakeEmbedder, tiny_engine
 
 CORPUS_WORDS = {"小麦", "春小麦", "种植", "亩", "书记", "区委书记", "投资", "贫困", "户"}
 CORPUS_WORDS |= {"夜间", "经济", "时间", "闲置", "空置", "基站", "基础", "5g", "人口"}
+CORPUS_WORDS |= {"北京", "京津", "宜家", "总体"}
 
 
 def reader() -> EnglishReader:
@@ -66,6 +67,17 @@ def test_the_rendering_the_passages_found_use_wins() -> None:
     assert "空置" in reader().to_chinese(question).split()
     context = "盘活闲置低效工业用地1500亩"
     assert "闲置" in reader().to_chinese(question, context).split()
+
+
+def test_a_sense_before_a_comma_is_a_sense_and_minor_senses_are_not_taken_for_being_used() -> None:
+    """北京's sense is "Beijing, capital of …" and 宜家's "IKEA, Swedish furniture retailer":
+    the words before the comma render Beijing and IKEA (not 京津, "Beijing and Tianjin").
+    总体's sixth sense is "population (statistics)": passages that use 总体 do not make it
+    the rendering of population, 人口 is."""
+    assert reader().to_chinese("Do Beijing firms come?").split()[0] == "北京"
+    context = "总体规划 瑞典宜家物流项目"
+    assert "宜家" in reader().to_chinese("Is IKEA coming?", context).split()
+    assert reader().to_chinese("What is the population?", context) == "多少 人口"
 
 
 def test_codes_stay_whole_and_plural_phrases_find_their_sense() -> None:
