@@ -35,7 +35,7 @@ TABLE = [
     ("金海湖新区的旅游收入多少", "quantity", ("money", "percent"), ["金海湖新区"], False),
     ("北辰区建了多大的产业园？", "quantity", ("area",), ["北辰区"], False),
     ("东丽区的增长率是多少？", "quantity", None, ["东丽区"], False),
-    ("谢元说科研机构有多少家", "quantity", ("count:家",), ["东丽区"], False),
+    ("谢元说科研机构有多少家", "quantity", ("count:家所",), ["东丽区"], False),
     ("冯书记讲的帮扶资金一共投了多少", "quantity", None, ["北辰区"], False),
     ("北尘区春小麦种了多少亩", "quantity", ("area",), ["北辰区"], False),
     ("东丽区和和平区怎么治理污染？", "comparison", None, ["东丽区", "和平区"], True),
