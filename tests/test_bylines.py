@@ -68,6 +68,7 @@ def test_the_shipped_index_keeps_bylines_out_of_search(shipped_light: Engine) ->
         ("宝坻那篇文章是哪天发到网上的？", "2023-07-06", "baodi-2021#p3"),
         ("When was the Jinhaihu article published?", "2017/8/15", "jinhaihu-2017#p3"),
         ("What is the publication date of the Baodi report?", "2023-07-06", "baodi-2021#p3"),
+        ("宝坻区那篇报告的发布日期是哪天？", "2023-07-06", "baodi-2021#p3"),
         ("北辰区那篇专访的责任编辑是谁？", "双艳珍", "beichen-2020#p25"),
         ("Who edited the Beichen interview?", "双艳珍", "beichen-2020#p25"),
         ("和平区那篇专访稿的署名作者是谁？", "时绍祥", "heping-2019#p2"),
@@ -114,6 +115,7 @@ def test_other_questions_are_not_taken_for_byline_questions(shipped_light: Engin
     for question, district in (
         ("这篇关于金海湖新区的文章作者是什么职务？", "金海湖新区"),  # the author's post
         ("金海湖新区发布了哪些招商政策？", "金海湖新区"),
+        ("北辰区疫情信息的发布时间是几点？", "北辰区"),
         ("北辰区种了多少亩春小麦？", "北辰区"),
     ):
         found = asked(question, district, own[district], (), lines.get(district, []))
