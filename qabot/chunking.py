@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from qabot.attribution import INTERVIEWER
+from qabot.attribution import INTERVIEWER, Speaker
 from qabot.sentences import CLOSING, ENUMERATION, SECTION_NUMBER, SENTENCE_END, split_sentences
 from qabot.types import Chunk
 
@@ -120,28 +120,42 @@ def chunk_document(doc: Document) -> list[Chunk]:
             context_parts = [question, heading, section if section not in piece else ""]
             if part > 1 and lead and lead not in piece:
                 context_parts.append(lead)
-            chunk_id = f"{doc.doc_id}#p{paragraph.number}" + (f".{part}" if len(pieces) > 1 else "")
-            chunks.append(
-                Chunk(
-                    id=chunk_id,
-                    doc_id=doc.doc_id,
-                    paragraph=paragraph.number,
-                    part=part,
-                    text=piece,
-                    context=" ".join(dict.fromkeys(c for c in context_parts if c)),
-                    district=doc.district,
-                    city=doc.city,
-                    speaker=paragraph.speaker.name,
-                    role=paragraph.speaker.role,
-                    date=doc.date,
-                    title=doc.title,
-                    kind=doc.kind,
-                    source=doc.source,
-                    line=paragraph.line,
-                )
-            )
+            context = " ".join(dict.fromkeys(c for c in context_parts if c))
+            piece_of = part if len(pieces) > 1 else 0
+            chunks.append(paragraph_chunk(doc, paragraph, piece, piece_of, context))
         question = topic or question
     return chunks
+
+
+def paragraph_chunk(
+    doc: Document,
+    paragraph: Paragraph,
+    text: str,
+    piece: int = 0,
+    context: str = "",
+    speaker: Speaker | None = None,
+) -> Chunk:
+    """A chunk of ``paragraph`` cited as the corpus numbers it (``doc#p12``, piece ``doc#p12.2``;
+    ``piece`` 0: the whole paragraph), with the document's attribution and ``speaker``
+    (default: the paragraph's)."""
+    speaker = speaker or paragraph.speaker
+    return Chunk(
+        id=f"{doc.doc_id}#p{paragraph.number}" + (f".{piece}" if piece else ""),
+        doc_id=doc.doc_id,
+        paragraph=paragraph.number,
+        part=piece or 1,
+        text=text,
+        context=context,
+        district=doc.district,
+        city=doc.city,
+        speaker=speaker.name,
+        role=speaker.role,
+        date=doc.date,
+        title=doc.title,
+        kind=doc.kind,
+        source=doc.source,
+        line=paragraph.line,
+    )
 
 
 def _opening_sentence(text: str) -> str:

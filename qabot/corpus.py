@@ -27,6 +27,7 @@ from qabot.attribution import (
     detect_speakers,
     parse_turn,
 )
+from qabot.bylines import byline_chunks
 from qabot.chunking import chunk_document
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"  # 6: bylines kept apart (qabot.bylines)
 
 
 @dataclass
@@ -211,6 +212,10 @@ class Corpus:
 
     def chunks(self) -> list[Chunk]:
         return [chunk for doc in self.documents for chunk in chunk_document(doc)]
+
+    def bylines(self) -> list[Chunk]:
+        """The documents' bylines (:mod:`qabot.bylines`): kept, but never searched."""
+        return [line for doc in self.documents for line in byline_chunks(doc)]
 
 
 def load_corpus(docs_dir: Path, gazetteer: Gazetteer | None = None) -> Corpus:

@@ -69,6 +69,10 @@ class Engine:
         self.by_district: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             self.by_district.setdefault(chunk.district, []).append(chunk)
+        # Each district's bylines (author, editor, date lines): cited, never searched.
+        self.bylines: dict[str, list[Chunk]] = {}
+        for line in store.bylines():
+            self.bylines.setdefault(line.district, []).append(line)
         corpus_text = "".join(c.text for c in chunks)
         self.analyzer = QuestionAnalyzer(
             self.gazetteer,
@@ -136,7 +140,9 @@ class Engine:
 
     def paragraph(self, chunk_id: str) -> tuple[Chunk, str]:
         """The chunk ``chunk_id`` and the whole paragraph it was cut from."""
-        pieces = self.store.paragraph_chunks(chunk_id)
+        pieces = self.store.paragraph_chunks(chunk_id) or [
+            line for lines in self.bylines.values() for line in lines if line.id == chunk_id
+        ]
         target = next((c for c in pieces if c.id == chunk_id), None)
         if target is None:
             raise UsageError(f"no passage {chunk_id!r} in the index", "unknown_passage")
@@ -250,8 +256,8 @@ class Engine:
         if len(query.districts) != 1 or query.comparison:
             return metadata.Asked()
         district = query.districts[0]
-        own = self.by_district.get(district, [])
-        return metadata.asked(_as_asked(query), district, own, query.people)
+        own, bylines = self.by_district.get(district, []), self.bylines.get(district, [])
+        return metadata.asked(_as_asked(query), district, own, query.people, bylines)
 
 
 def _as_asked(query: Query) -> str:

@@ -238,6 +238,7 @@ def _build(
                 checkpoint=checkpoint,
                 progress=bar.update,
                 workers=workers,
+                bylines=plan.corpus.bylines(),
             )
             writing = time.perf_counter()
             store, todo = write_generation(spec, job)

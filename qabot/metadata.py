@@ -9,6 +9,12 @@ a sentence of the district's documents that contains it (the citation), the valu
 A province comes from the city's entry in China's division table (毕节市 → 贵州省) and is
 answered only where the text writes it. A role no speaker of the district holds and its text
 never names (宝坻区的区委书记, when only its government report is indexed) is refused.
+
+Who wrote or edited a document and when it went online are answered from its bylines
+(:mod:`qabot.bylines`: 作者:文|喻祖常, 责任编辑:双艳珍, 发布日期:2017/8/15), the answer line
+being the byline itself. A district whose documents have no such byline is refused (a name
+near the focus would be someone else's), except that a publication date question also
+worded as a year question (这篇文章是什么时候发布的) still gets the document's year.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from qabot.bylines import FIELDS, fields
 from qabot.question import province_of
 from qabot.sentences import sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
@@ -40,8 +47,33 @@ _ROLES_EN: dict[str, tuple[str, ...]] = dict.fromkeys(
 )
 _ROLES_EN |= dict.fromkeys(("district head", "mayor"), ("区长",))
 _ROLES_EN |= dict.fromkeys(("head", "director", "leader"), ("区长", "主任"))
-# What is asked, in Chinese and in English: the question's kind.
+# A document word, then when it went online (文章是哪天发布的, 那篇稿子什么时候发到网上的).
+_DOCUMENT = r"(?:专访|访谈|采访|报告|文章|稿|这篇|那篇|这份|网页|页面)"
+_WHEN = r"(?:哪一?天|哪一?年|什么时候|何时|几号|几月几[日号]|什么日子)"
+_POSTED = r"(?:发布|发表|刊发|刊登|刊出|登出|发出|贴出|发到网上|放到网上|上网|挂网|发)"
+_DOCUMENT_EN = r"\b(?:article|interview|report|page|piece|story|post)\b"
+# What is asked, in Chinese and in English: the question's kind. The first three are
+# answered from bylines (their names are the fields of qabot.bylines).
 _KINDS = {
+    "author": (
+        r"(?:作者|署名|执笔人?|撰稿人?|撰写人)(?:是|叫|为)?(?:谁|哪位|何人|什么名字|叫什么)"
+        r"|谁(?:写|撰写|执笔|作)的|是谁(?:写|撰写)|出自谁|由谁(?:写|撰写|执笔)",
+        r"\bwho (?:wrote|authored|penned|signed)\b|\bwho(?:'s| is| was) the (?:author|writer)\b"
+        r"|\bname of the (?:author|writer)\b|\b(?:author|writer)'s name\b"
+        r"|\bwho(?:'s| is| was)\b[^?]{0,40}\bwritten by\b|\bwritten by whom\b",
+    ),
+    "editor": (
+        r"责任编辑|编辑(?:是|叫|为)?(?:谁|哪位|何人|什么名字|叫什么)|谁[^？?。]{0,3}编辑",
+        r"\bwho (?:edited|is the editor|was the editor)\b|\bwho(?:'s| is| was)\b[^?]{0,40}"
+        r"\bedited by\b|\bname of the editor\b|\beditor'?s name\b|\beditor\b[^?]*\bwho\b",
+    ),
+    "published": (
+        rf"{_DOCUMENT}[^？?。]{{0,20}}?{_WHEN}被?{_POSTED}[的了]?[呢啊]?\s*[？?。!！]*\s*$"
+        rf"|{_DOCUMENT}[^？?。]{{0,20}}?(?:发布|发表|刊发|上网)(?:日期|时间)",
+        rf"^(?=.*{_DOCUMENT_EN}).*\b(?:when|what date|which date|what day|which day)\b.*"
+        r"\b(?:published|posted|put online|put up|released)\b"
+        r"|\bpublication date\b|\bdate of publication\b",
+    ),
     "district_of": (r"哪个(?:新)?区", r"\b(?:which|what) district\b"),
     "post_of": (
         r"什么职务|什么职位|什么官|担任什么|任什么职|是干什么的|什么身份",
@@ -100,20 +132,34 @@ def line(fact: Fact) -> AnswerLine:
 class Asked:
     """What a question about the documents themselves gets: the ``fact`` where the text
     states it, or the post (``unheld``) that no speaker of the district holds and its text
-    never names — the documents do not say, and a name near the focus would be someone
-    else's. Both empty for any other question."""
+    never names, or the byline field (author, editor, published) none of its documents has —
+    the documents do not say, and a name near the focus would be someone else's. Both empty
+    for any other question."""
 
     fact: Fact | None = None
     unheld: str = ""
 
 
-def asked(question: str, district: str, own: Sequence[Chunk], people: Iterable[str] = ()) -> Asked:
+def asked(
+    question: str,
+    district: str,
+    own: Sequence[Chunk],
+    people: Iterable[str] = (),
+    bylines: Sequence[Chunk] = (),
+) -> Asked:
     """What the ``question`` (Chinese, or English) asks of ``district`` — its city or
     province, a role's holder, its documents' year, the post or district of a person in
-    ``people`` — answered from ``own``, the district's passages."""
+    ``people``, who wrote or edited its documents and when they went online — answered from
+    ``own``, the district's passages, and ``bylines``, its documents' bylines."""
     kinds, roles = _kinds(question), _roles(question)
     if not kinds and not roles:  # most questions: no passage is looked at
         return Asked()
+    field = next((k for k in kinds if k in FIELDS), "")
+    if field:
+        fact = _byline(field, bylines)
+        kinds = [k for k in kinds if k not in FIELDS]
+        if fact is not None or field != "published" or "year" not in kinds:
+            return Asked(fact) if fact is not None else Asked(unheld=field)
     person = next((p for p in people if any(c.speaker == p for c in own)), "")
     kind = next((k for k in kinds if person or k not in _NEEDS_PERSON), "")
     near = person if kind == "district_of" else ""
@@ -147,6 +193,14 @@ def _values(
     if kind == "year":
         return list(dict.fromkeys(f"{c.date[:4]}年" for c in own if c.date[:4].isdigit()))
     return []
+
+
+def _byline(field: str, bylines: Sequence[Chunk]) -> Fact | None:
+    """The value of ``field`` in the first byline that gives it: the byline is its sentence."""
+    for chunk in bylines:
+        if span := fields(chunk.text).get(field):
+            return Fact(chunk.text[slice(*span)], chunk, *span)
+    return None
 
 
 def _kinds(question: str) -> list[str]:

@@ -101,6 +101,17 @@ def test_catalogue_is_the_same(store_engine: Engine, engine: Engine) -> None:
         assert store_engine.store.idf(token) == pytest.approx(engine.store.idf(token), rel=1e-6)
 
 
+def test_bylines_are_kept_beside_the_passages(store_engine: Engine, engine: Engine) -> None:
+    """Each generation keeps the documents' bylines (qabot.bylines), never searched: a byline
+    question is answered from them in either backend."""
+    bylines = store_engine.store.bylines()
+    assert bylines == engine.store.bylines() and len(bylines) == 4
+    assert {c.id for c in bylines}.isdisjoint(c.id for c in store_engine.store.iter_chunks())
+    answer = store_engine.ask("北辰区那篇专访的责任编辑是谁？")
+    assert answer.answer_span is not None and answer.answer_span.text == "双艳珍"
+    assert answer.passages[0].chunk.id == "beichen-2020#p25"
+
+
 def test_milvus_ranks_like_faiss_on_the_question_set(
     set_engine: Engine, query_vectors: Vectors, milvus_shipped: Settings
 ) -> None:

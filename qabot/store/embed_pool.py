@@ -17,7 +17,7 @@ import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,8 +41,9 @@ _worker: Embedder | None = None
 @dataclass
 class BuildJob:
     """What a backend needs to write a new generation: the chunks, the vectors ``reuse``
-    already has (by :func:`text_key`), how to embed the rest, and the index folder, home of
-    the build's checkpoint whatever the backend."""
+    already has (by :func:`text_key`), how to embed the rest, the index folder, home of
+    the build's checkpoint whatever the backend, and the bylines stored beside the chunks
+    (never embedded nor searched: :mod:`qabot.bylines`)."""
 
     chunks: list[Chunk]
     embedder: Embedder
@@ -53,6 +54,7 @@ class BuildJob:
     checkpoint: VectorCheckpoint | None = None
     progress: Callable[[int], None] | None = None
     workers: int = 1
+    bylines: list[Chunk] = field(default_factory=list)
 
 
 def text_key(chunk: Chunk) -> str:

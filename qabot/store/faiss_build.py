@@ -18,7 +18,7 @@ from qabot.errors import IndexStateError
 from qabot.lexical import LexicalIndex
 from qabot.store.checkpoint import checkpoint_saver, write_or_fail
 from qabot.store.embed_pool import BuildJob, embed_missing, text_key
-from qabot.store.faiss_store import FaissStore, new_faiss_index
+from qabot.store.faiss_store import FaissStore, new_faiss_index, write_chunks
 from qabot.store.manifest import (
     MANIFEST,
     Manifest,
@@ -26,11 +26,10 @@ from qabot.store.manifest import (
     checksum_tree,
     new_generation,
 )
-from qabot.types import Chunk
 
 log = logging.getLogger(__name__)
 
-_GENERATION_PREFIXES = ("index-", "chunks-", "lexical-", ".building-")
+_GENERATION_PREFIXES = ("index-", "chunks-", "lexical-", "bylines-", ".building-")
 
 
 def build_store(job: BuildJob) -> tuple[FaissStore, int]:
@@ -60,20 +59,21 @@ def build_store(job: BuildJob) -> tuple[FaissStore, int]:
         "dense": f"index-{generation}.faiss",
         "chunks": f"chunks-{generation}.jsonl",
         "lexical": f"lexical-{generation}",
+        "bylines": f"bylines-{generation}.jsonl",
     }
     manifest = Manifest.describe(
         chunks, embedder, job.fingerprint, type(dense).__name__, files, generation
     )
-    write_or_fail(index_dir, _write_generation, index_dir, manifest, chunks, dense, lexical)
+    write_or_fail(index_dir, _write_generation, index_dir, manifest, job, dense, lexical)
     if job.checkpoint is not None:
         job.checkpoint.discard()
-    return FaissStore(manifest, chunks, dense, lexical), embedded
+    return FaissStore(manifest, chunks, dense, lexical, job.bylines), embedded
 
 
 def _write_generation(
     index_dir: Path,
     manifest: Manifest,
-    chunks: list[Chunk],
+    job: BuildJob,
     dense: faiss.Index,
     lexical: LexicalIndex,
 ) -> None:
@@ -82,9 +82,8 @@ def _write_generation(
     names = list(manifest.files.values())
     try:
         staging.mkdir()
-        with open(staging / manifest.files["chunks"], "w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        write_chunks(staging / manifest.files["chunks"], job.chunks)
+        write_chunks(staging / manifest.files["bylines"], job.bylines)
         # written from Python: a full disk is one OSError, not faiss's own stderr line too
         (staging / manifest.files["dense"]).write_bytes(faiss.serialize_index(dense).tobytes())
         lexical.save(staging / manifest.files["lexical"])

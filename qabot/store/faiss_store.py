@@ -5,6 +5,7 @@ Layout of ``embeddings/``::
     manifest.json              what was built, from what, with checksums (the commit point)
     index-<gen>.faiss          dense vectors (exact or HNSW, chosen by size)
     chunks-<gen>.jsonl         one chunk per line, same order as the vectors
+    bylines-<gen>.jsonl        the documents' bylines (qabot.bylines), one per line, not searched
     lexical-<gen>/             bm25s index over the same chunks
     .build.lock                held by the one process that is building (``filelock``)
     .checkpoint-<model>.vec    vectors of an unfinished build (:mod:`qabot.store.checkpoint`)
@@ -59,12 +60,18 @@ class FaissStore:
     """A loaded index: chunks, their vectors in FAISS, and the lexical index."""
 
     def __init__(
-        self, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, lexical: LexicalIndex
+        self,
+        manifest: Manifest,
+        chunks: list[Chunk],
+        dense: faiss.Index,
+        lexical: LexicalIndex,
+        bylines: list[Chunk] | None = None,
     ) -> None:
         self.manifest = manifest
         self.chunks = chunks
         self.dense = dense
         self.lexical = lexical
+        self._bylines = bylines or []
 
     # ------------------------------------------------------------------ loading
 
@@ -90,13 +97,10 @@ class FaissStore:
     def _load_generation(cls, index_dir: Path, manifest: Manifest) -> FaissStore:
         manifest.verify_files(index_dir)
         try:
-            chunks = [
-                Chunk.from_dict(json.loads(line))
-                for line in (index_dir / manifest.files["chunks"])
-                .read_text(encoding="utf-8")
-                .splitlines()
-                if line.strip()
-            ]
+            chunks = read_chunks(index_dir / manifest.files["chunks"])
+            # an index built before bylines were kept names no such file: no bylines
+            kept = manifest.files.get("bylines")
+            bylines = read_chunks(index_dir / kept) if kept else []
             dense = faiss.read_index(str(index_dir / manifest.files["dense"]))
             lexical = LexicalIndex.load(index_dir / manifest.files["lexical"], len(chunks))
         except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
@@ -119,7 +123,7 @@ class FaissStore:
             )
         if isinstance(dense, faiss.IndexHNSWFlat):
             dense.hnsw.efSearch = HNSW_EF_SEARCH
-        return cls(manifest, chunks, dense, lexical)
+        return cls(manifest, chunks, dense, lexical, bylines)
 
     def check_embedder(self, embedder_id: str) -> None:
         self.manifest.check_embedder(embedder_id)
@@ -198,6 +202,9 @@ class FaissStore:
     def documents(self) -> list[DocumentInfo]:
         return summarise_documents(self.chunks)
 
+    def bylines(self) -> list[Chunk]:
+        return self._bylines
+
     @cached_property
     def _by_key(self) -> dict[str, int]:
         return {text_key(c): i for i, c in enumerate(self.chunks)}
@@ -209,6 +216,19 @@ class FaissStore:
             for k in keys
             if k in self._by_key
         }
+
+
+def read_chunks(path: Path) -> list[Chunk]:
+    """Chunks stored one JSON object per line (:func:`write_chunks`)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [Chunk.from_dict(json.loads(line)) for line in lines if line.strip()]
+
+
+def write_chunks(path: Path, chunks: Iterable[Chunk]) -> None:
+    """Chunks one JSON object per line, as :func:`read_chunks` reads them."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
 
 
 def _manifest_moved(index_dir: Path, manifest: Manifest) -> bool:

@@ -31,6 +31,8 @@ MANIFEST = "manifest.json"
 # 2: per-file checksums and a generation id (format 1 indexes are rebuilt from scratch).
 FORMAT_VERSION = 2
 FILE_KINDS = ("dense", "chunks", "lexical")
+# A generation's files it may lack: an index built before bylines were kept has none.
+OPTIONAL_FILE_KINDS = ("bylines",)
 REBUILD = "rebuild it with `qabot index`"
 _READ_BLOCK = 1 << 20
 
@@ -160,11 +162,15 @@ class Manifest:
                 "index_format",
             )
         files = data["files"]
-        if sorted(files) != sorted(FILE_KINDS) or not all(
+        required = {k: v for k, v in files.items() if k not in OPTIONAL_FILE_KINDS}
+        if sorted(required) != sorted(FILE_KINDS) or not all(
             isinstance(v, str) and v and "/" not in v and not v.startswith(".")
             for v in files.values()
         ):
-            raise bad("key 'files' should name dense, chunks and lexical files in the folder")
+            raise bad(
+                "key 'files' should name dense, chunks and lexical (and bylines) files in the "
+                "folder"
+            )
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     @classmethod
@@ -204,7 +210,7 @@ class Manifest:
 
     def verify_files(self, index_dir: Path) -> None:
         """Every data file is there and has the checksum recorded when it was built."""
-        for kind in FILE_KINDS:
+        for kind in self.files:
             if not any(
                 name == self.files[kind] or name.startswith(self.files[kind] + "/")
                 for name in self.checksums

@@ -3,8 +3,8 @@
 A build creates ``qabot_<gen>`` (a new, unique generation), upserts the chunks whose vectors
 it can reuse (previous generation, FAISS index, checkpoint of a killed build: see
 :mod:`qabot.store.embed_pool`), embeds the rest batch by batch — each batch checkpointed in the
-``--index`` folder, then upserted — checks the row count, stores the manifest, document list
-and BM25 document frequencies in ``qabot_meta``, and only then moves the pointer (the commit
+``--index`` folder, then upserted — checks the row count, stores the manifest, document list,
+bylines and BM25 document frequencies in ``qabot_meta``, and only then moves the pointer (the commit
 point) and drops the older generations, a killed build's half-filled one included.
 """
 
@@ -70,12 +70,12 @@ def _meta(key: str, gen: str, value: str = "", count: int = 0) -> dict[str, Any]
     return {"key": key, "gen": gen, "value": value, "count": count, "vector": [0.0, 0.0]}
 
 
-def _document_pages(chunks: list[Chunk], limit: int = MAX_VARCHAR // 2) -> list[str]:
-    """The document list as JSON arrays that each fit one VARCHAR value."""
+def _pages(items: list[dict[str, Any]], limit: int = MAX_VARCHAR // 2) -> list[str]:
+    """``items`` (the document list, the bylines) as JSON arrays that each fit one VARCHAR
+    value."""
     pages: list[list[dict[str, Any]]] = [[]]
     size = 0
-    for info in summarise_documents(chunks):
-        item = asdict(info)
+    for item in items:
         length = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
         if pages[-1] and size + length > limit:
             pages.append([])
@@ -83,6 +83,13 @@ def _document_pages(chunks: list[Chunk], limit: int = MAX_VARCHAR // 2) -> list[
         pages[-1].append(item)
         size += length + 1
     return [json.dumps(page, ensure_ascii=False) for page in pages]
+
+
+def _paged(name: str, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``qabot_meta`` rows of ``items`` under ``<name>:<kind>``: pages and their count."""
+    pages = _pages(items)
+    rows = [_meta(f"{name}:{kind}:{n}", name, page) for n, page in enumerate(pages)]
+    return [*rows, _meta(f"{name}:{kind}", name, count=len(pages))]
 
 
 def create_generation(client: Any, name: str, dim: int, vector_index: str) -> None:
@@ -214,9 +221,8 @@ def _commit(client: Any, spec: StoreSpec, name: str, gen: str, job: BuildJob) ->
     manifest = Manifest.describe(chunks, job.embedder, job.fingerprint, index_type, files, gen)
     df = Counter(t for c in chunks for t in set(job.tokenizer.tokenize(c.embed_text())))
     rows = [_meta(f"{name}:df:{t}", name, count=n) for t, n in df.items() if len(t) < 900]
-    pages = _document_pages(chunks)
-    rows += [_meta(f"{name}:documents:{n}", name, page) for n, page in enumerate(pages)]
-    rows.append(_meta(f"{name}:documents", name, count=len(pages)))
+    rows += _paged(name, "documents", [asdict(d) for d in summarise_documents(chunks)])
+    rows += _paged(name, "bylines", [c.to_dict() for c in job.bylines])
     meta = json.dumps(asdict(manifest), ensure_ascii=False)
     if len(meta.encode("utf-8")) > MAX_VARCHAR:  # per-file hashes of a huge corpus: not needed
         meta = json.dumps({**asdict(manifest), "documents": {}}, ensure_ascii=False)

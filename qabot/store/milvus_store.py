@@ -14,7 +14,7 @@ cannot filter on a partition key), and qabot's own jieba tokens space-joined int
 ``standard``-analyzer field that a BM25 ``Function`` turns into a sparse vector. Tokenising in
 qabot keeps Lite and the server identical (their Chinese analyzers differ by version).
 Dense and lexical candidates come from two filtered searches, fused by the retriever.
-``qabot_meta`` also holds each generation's manifest, document list and BM25 document
+``qabot_meta`` also holds each generation's manifest, document list, bylines and BM25 document
 frequencies (for the no-answer rule's IDF weights), so the process keeps no corpus-sized state.
 """
 
@@ -251,17 +251,27 @@ class MilvusStore:
         )
         return [Chunk.from_dict(r["chunk"]) for r in sorted(pieces, key=lambda r: r["seq"])]
 
-    @answering
     def documents(self) -> list[DocumentInfo]:
-        pages = meta_row(self.client, f"{self._gen}:documents")
-        keys = [f"{self._gen}:documents:{n}" for n in range(int(pages["count"]) if pages else 0)]
+        return [DocumentInfo(**d) for d in self._paged("documents")]
+
+    def bylines(self) -> list[Chunk]:
+        """The bylines (a generation built before they were kept has none)."""
+        return [Chunk.from_dict(c) for c in self._paged("bylines")]
+
+    @answering
+    def _paged(self, kind: str) -> list[dict[str, Any]]:
+        """The items stored in pages under ``<gen>:<kind>`` in ``qabot_meta``, in order."""
+        pages = meta_row(self.client, f"{self._gen}:{kind}")
+        keys = [f"{self._gen}:{kind}:{n}" for n in range(int(pages["count"]) if pages else 0)]
+        if not keys:
+            return []
         fields = ["key", "value"]
         rows = self.client.query(
             META, filter=in_filter("key", keys), output_fields=fields, timeout=CALL_TIMEOUT
         )
         order = {key: n for n, key in enumerate(keys)}
         rows.sort(key=lambda row: order[row["key"]])
-        return [DocumentInfo(**d) for row in rows for d in json.loads(row["value"])]
+        return [item for row in rows for item in json.loads(row["value"])]
 
     def vectors_for(self, keys: Sequence[str]) -> dict[str, list[float]]:
         """Stored vectors by content hash (for reuse by the next build)."""

@@ -51,6 +51,8 @@ class ChunkStore(Protocol):
 
     def documents(self) -> list[DocumentInfo]: ...
 
+    def bylines(self) -> list[Chunk]: ...  # author, editor, date lines: never searched
+
     def vectors_for(self, keys: Sequence[str]) -> dict[str, Any]: ...
 
 
