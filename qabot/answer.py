@@ -162,7 +162,9 @@ def _candidates(passages: list[Passage], query: Query) -> list[_Candidate]:
                 continue
             text = sentence.text
             score = sentence_score(text, query.weights, query.near) * (1.0 - RANK_DECAY * decay)
-            timed = any(t in text for t in query.times)
+            # a document's 今年 is the year of its date: 北辰区2020年… is answered by 今年…
+            this_year = "今年" in text and f"{passage.chunk.date[:4]}年" in query.times
+            timed = this_year or any(t in text for t in query.times)
             candidate = _Candidate(
                 passage, sentence.index, sentence.offset, text, score, timed=timed
             )

@@ -33,6 +33,10 @@ _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
 )
+# 今年完成还迁多少人: one year's figure, which a cumulative one (已累计…21.8万人) does not give,
+# unless it is counted from that year on (今年以来).
+_ONE_YEAR = re.compile(r"今年|去年|明年|当年|这一年|一年里|(?:19|20)\d\d年(?![来间里内以])")
+_CUMULATIVE_SAID = re.compile(r"累计|共计|合计|总计|年来|以来|先后")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _PERIOD_SAID = re.compile(r"累计|共计|合计|总计|年来|年间|十[一二三四五]五|期间|以来")
 
@@ -44,14 +48,16 @@ def _number(value: str) -> str:
 
 def asked_part(question: str) -> str:
     """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
-    one kind) or ``period`` (a cumulative figure) for a question that asks for a part of a
-    figure, else ``""``."""
+    one kind), ``period`` (a cumulative figure) or ``year`` (one year's figure) for a question
+    that asks for a part of a figure, else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
     if _SUBSET.search(question) or _SUBSET_NAMED.search(question):
         return "subset"
+    if _ONE_YEAR.search(question):
+        return "year"
     return ""
 
 
@@ -86,7 +92,7 @@ def gives_part(
     values of the ``unit`` asked — else of the kind of the total the question quotes
     (3.13亿元: money) — that the question does not state itself, and every part it ``named``
     (:func:`part_words`); for a subset, one such value and one of the ``named`` words; for a
-    period, the words of one."""
+    period, the words of one; for one year, no cumulative words unless they count from it."""
     text = "".join(line.text for line in lines)
     if named and not (all if part == "breakdown" else any)(w in text for w in named):
         return False
@@ -105,14 +111,19 @@ def gives_part(
         return len(values) >= (2 if part == "breakdown" else 1)
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
+    if part == "year":
+        year = _ONE_YEAR.search(question)
+        return not _CUMULATIVE_SAID.search(text) or bool(year and year.group(0) in text)
     return True
 
 
 def notice(part: str, said: str, language: str) -> str:
     """Why a part question is refused, quoting what the documents ``said``."""
     if language == "en":
-        lack = "no figure for the whole period" if part == "period" else "no breakdown"
-        return f"The documents give only this ({said}); they give {lack}."
+        lack = {"period": "no figure for the whole period", "year": "none for that year alone"}
+        return f"The documents give only this ({said}); they give {lack.get(part, 'no breakdown')}."
     if part in ("breakdown", "subset"):
         return f"文档只给出总数（{said}）；没有分项的数字。"
+    if part == "year":
+        return f"文档只给出累计的数字（{said}）；没有这一年的数字。"
     return f"文档只给出这些（{said}）；没有整个时期累计的数字。"

@@ -236,6 +236,10 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("北辰区里有几个菜市场？", ""),
         ("养护路一公里给多少钱？", ""),
         ("冯卫华在报告里说要建多少亩农田？", ""),
+        # one year's figure; 三年来 and 年内 are not one year
+        ("东丽区今年完成还迁多少人？", "year"),
+        ("2020年北辰区投了多少帮扶资金？", "year"),
+        ("北辰区三年来投了多少帮扶资金？", ""),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -250,6 +254,29 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     assert gives_part("breakdown", split, None, asked)
     assert not gives_part("period", [AnswerLine("全年新增就业1万人。", 1)], None, "")
     assert gives_part("period", [AnswerLine("五年来累计新增就业5万人。", 1)], None, "")
+
+
+def test_a_cumulative_figure_does_not_answer_one_years(engine: Engine) -> None:
+    """已累计…完成还迁21.8万人 is the figure of all the years: asked for this year's, the bot
+    quotes it and says it has no figure for the year; counted from this year on (今年以来)
+    it is this year's."""
+    cumulative = [AnswerLine("已累计竣工1138万平方米,完成还迁21.8万人。", 1)]
+    assert not gives_part("year", cumulative, None, "今年完成还迁多少人？")
+    since = [AnswerLine("今年以来累计完成还迁2万人。", 1)]
+    assert gives_part("year", since, None, "今年还迁多少人？")
+    jobs = [AnswerLine("全年新增就业1万人。", 1)]
+    assert gives_part("year", jobs, None, "今年新增就业多少人？")
+    answer = engine.ask("东丽区今年完成还迁多少人？")
+    assert answer.no_answer and answer.notice.startswith("文档只给出累计的数字（")
+    assert "21.8万人" in answer.notice
+
+
+def test_a_documents_this_year_is_the_year_of_its_date(engine: Engine) -> None:
+    """北辰区's interview is of 2020: its 今年继续投入…1.25亿元 is 2020's figure, not the
+    三年来累计…3.13亿元 beside it."""
+    answer = engine.ask("北辰区2020年对口帮扶还要再投多少钱？")
+    assert not answer.no_answer and answer.answer_span is not None
+    assert answer.answer_span.text == "1.25亿元"
 
 
 def test_a_line_without_the_part_named_does_not_answer_it() -> None:
@@ -324,7 +351,7 @@ def test_asked_fact_needs_the_value_in_the_text() -> None:
     [
         ("宝坻新建改造的10所学校里幼儿园有几所？", "subset"),
         ("和平区90栋小洋楼里已经有多少栋招商入驻了？", "subset"),
-        ("2020年北辰区里有多少个村？", ""),  # a year is not a total
+        ("2020年北辰区里有多少个村？", "year"),  # a year is not a total: one year's figure
     ],
 )
 def test_a_count_of_part_of_a_stated_total_is_a_subset_question(question: str, part: str) -> None:
