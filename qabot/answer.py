@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from qabot.partial import one_year
 from qabot.query import Query
 from qabot.sentences import Sentence, sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
@@ -162,9 +163,7 @@ def _candidates(passages: list[Passage], query: Query) -> list[_Candidate]:
                 continue
             text = sentence.text
             score = sentence_score(text, query.weights, query.near) * (1.0 - RANK_DECAY * decay)
-            # a document's 今年 is the year of its date: 北辰区2020年… is answered by 今年…
-            this_year = "今年" in text and f"{passage.chunk.date[:4]}年" in query.times
-            timed = this_year or any(t in text for t in query.times)
+            timed = any(t in text for t in query.times)
             candidate = _Candidate(
                 passage, sentence.index, sentence.offset, text, score, timed=timed
             )
@@ -204,7 +203,8 @@ def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
     """The answer sentence: for a typed question one with a value near the focus (else near a
     word standing in for an unseen focus word: 学位 for 上学的名额); among
     those, one of the time asked (今年继续投入… for 今年还要投入多少) unless it holds little of
-    the focus; then the best focus score."""
+    the focus, and for one year's figure one that is not cumulative; then the best focus
+    score."""
     pool = candidates
     if query.answer_type in VALUE_FINDERS:
         pool = (
@@ -214,6 +214,8 @@ def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
         )
     top = max(c.score for c in pool)
     pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
+    if query.part == "year":  # 2020年投了多少: 今年继续投入…, not 三年来累计投入…
+        pool = [c for c in pool if one_year(c.sentence, query.query)] or pool
     return max(pool, key=lambda c: (c.score, -c.passage.rank))
 
 

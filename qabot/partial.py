@@ -112,9 +112,15 @@ def gives_part(
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
     if part == "year":
-        year = _ONE_YEAR.search(question)
-        return not _CUMULATIVE_SAID.search(text) or bool(year and year.group(0) in text)
+        return one_year(text, question)
     return True
+
+
+def one_year(text: str, question: str) -> bool:
+    """Whether ``text`` may give the one year's figure ``question`` asks: it does not say the
+    figure is cumulative (累计, 三年来), or counts from the year asked (今年以来)."""
+    year = _ONE_YEAR.search(question)
+    return not _CUMULATIVE_SAID.search(text) or bool(year and year.group(0) in text)
 
 
 def notice(part: str, said: str, language: str) -> str:

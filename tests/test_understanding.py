@@ -271,9 +271,9 @@ def test_a_cumulative_figure_does_not_answer_one_years(engine: Engine) -> None:
     assert "21.8万人" in answer.notice
 
 
-def test_a_documents_this_year_is_the_year_of_its_date(engine: Engine) -> None:
-    """北辰区's interview is of 2020: its 今年继续投入…1.25亿元 is 2020's figure, not the
-    三年来累计…3.13亿元 beside it."""
+def test_one_years_figure_is_not_read_from_a_cumulative_line(engine: Engine) -> None:
+    """Asked for 2020's money, the line is 今年继续投入…1.25亿元 (the interview is of 2020),
+    not the 三年来累计…3.13亿元 beside it."""
     answer = engine.ask("北辰区2020年对口帮扶还要再投多少钱？")
     assert not answer.no_answer and answer.answer_span is not None
     assert answer.answer_span.text == "1.25亿元"
