@@ -3,6 +3,8 @@ and small corpora cut from the real seeds for tests that build indexes."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import hashlib
 import itertools
 import json
@@ -40,6 +42,18 @@ from fake_llm import FakeLLM
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
 # whole-set passes shared within a session (set_engine, query_vectors).
 pytest_plugins = ["fake_bot_api", "question_set"]
+
+# The modules imported above hold half a million objects that live as long as the process
+# (pypinyin's phrase table alone is 200,000 lists): every full collection walked them all,
+# 80 ms each, and the last ones at exit took a second. Frozen, the collector skips them; what
+# the tests create is still collected (and its unraisable exceptions still reported).
+gc.freeze()
+atexit.register(gc.freeze)  # runs after pytest's own end-of-session collections
+
+
+def pytest_collection_finish() -> None:
+    """The test modules and the items collected from them live as long: frozen too."""
+    gc.freeze()
 
 
 def _one_tls_context() -> None:
