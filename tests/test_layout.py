@@ -26,7 +26,7 @@ def _imports(path: Path) -> set[str]:
     skipped = {
         id(inner)
         for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in _names(node.test)
         for inner in ast.walk(node)
     }
     found: set[str] = set()
@@ -40,9 +40,22 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.Dict):  # a table of lazy imports: name → module
             found.update(_strings(node.values))
-        elif isinstance(node, ast.Call) and ast.unparse(node.func).endswith("import_module"):
+        elif isinstance(node, ast.Call) and any(
+            n.endswith("import_module") for n in _names(node.func)
+        ):
             found.update(_strings(node.args))
     return {name for name in found if name.split(".")[0] == "qabot"}
+
+
+def _names(node: ast.AST) -> list[str]:
+    """The names and attribute names in an expression (``typing.TYPE_CHECKING``,
+    ``importlib.import_module``): what ``ast.unparse`` would spell, without spelling it for
+    every call of every module."""
+    return [
+        n.id if isinstance(n, ast.Name) else n.attr
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name | ast.Attribute)
+    ]
 
 
 def _strings(nodes: list) -> set[str]:
