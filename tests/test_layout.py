@@ -22,17 +22,13 @@ def _imports(path: Path) -> set[str]:
     a lazy import still runs, and can still close a cycle) and however it is written (a
     module named in a string: an ``import_module`` argument or a table of lazy imports);
     only ``if TYPE_CHECKING:`` blocks are left out, since they never run."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {
-        id(inner)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in _names(node.test)
-        for inner in ast.walk(node)
-    }
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in skipped:
+    pending: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in _names(node.test):
             continue
+        pending.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
