@@ -357,8 +357,17 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if quick and collection_path.stem in SLOW_MODULES else None
 
 
+# python-telegram-bot's deprecation notices, silenced where the bot runs. Named by the
+# tests rather than by a module's `pytestmark`: resolving the category imports the whole
+# library (0.2 s), which the quick tests of a bot module do not need.
+PTB_QUIET = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if module in SLOW_MODULES or SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
+            if "api" in fixtures or module.startswith("test_telegram"):
+                item.add_marker(PTB_QUIET)
