@@ -24,6 +24,8 @@ from typing import NamedTuple
 
 # No model hub is reachable here or in CI: make the hub client fail fast instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Hypothesis's only plugin here is trio's, and no test uses trio: importing it cost 0.1 s.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
 
 import faiss
