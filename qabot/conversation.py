@@ -45,24 +45,25 @@ def phrases() -> dict[str, list[str]]:
 
 
 @cache
-def _fillers() -> list[str]:
-    """Words that may sit between the phrases of an act (请问, 的, so, for your), longest first."""
+def _fillers() -> tuple[frozenset[str], tuple[int, ...]]:
+    """Words that may sit between the phrases of an act (请问, 的, so, for your), and their
+    lengths, longest first."""
     langs = load_data("conversation.toml")["filler"]
-    return sorted({_fold(w) for words in langs.values() for w in words}, key=len, reverse=True)
+    words = frozenset(_fold(w) for ws in langs.values() for w in ws)
+    return words, tuple(sorted({len(w) for w in words}, reverse=True))
 
 
 @cache
-def _by_start() -> dict[str, list[tuple[str, str]]]:
-    """(act, phrase) pairs by the phrase's first two characters (its one, for 嗨 or 好),
-    longest first: a message is matched against the few phrases that can start it, not all
-    (templates write thousands, most starting with 你)."""
-    pairs = sorted(
-        ((act, p) for act, ps in phrases().items() for p in ps), key=lambda ap: -len(ap[1])
-    )
-    table: dict[str, list[tuple[str, str]]] = {}
-    for act, phrase in pairs:
-        table.setdefault(phrase[:2], []).append((act, phrase))
-    return table
+def _by_phrase() -> tuple[dict[str, str], tuple[int, ...]]:
+    """Phrase → act (the first act that lists it), and the phrase lengths, longest first: a
+    message is matched by looking up its first n characters for each length, a few dict
+    lookups, not by scanning phrases (templates write thousands, most starting with 你)."""
+    table: dict[str, str] = {}
+    for act, ps in phrases().items():
+        for phrase in ps:
+            if phrase:
+                table.setdefault(phrase, act)
+    return table, tuple(sorted({len(p) for p in table}, reverse=True))
 
 
 def expand(template: str) -> list[str]:
@@ -84,15 +85,15 @@ def conversation_act(text: str) -> str | None:
     ``help`` first."""
     rest = _fold(text)
     found: set[str] = set()
-    starting = _by_start()
+    table, lengths = _by_phrase()
+    fillers, filler_lengths = _fillers()
     while rest:
         # The longest phrase of any act: 可以问什么 is help, not 可以 + …
-        candidates = (*starting.get(rest[:2], ()), *starting.get(rest[:1], ()))
-        match = next(((a, p) for a, p in candidates if rest.startswith(p)), None)
-        filler = next((w for w in _fillers() if rest.startswith(w)), "")
+        match = next((rest[:n] for n in lengths if rest[:n] in table), None)
+        filler = next((rest[:n] for n in filler_lengths if rest[:n] in fillers), "")
         if match is not None:
-            found.add(match[0])
-            rest = rest[len(match[1]) :]
+            found.add(table[match])
+            rest = rest[len(match) :]
         elif filler:  # 谢谢你的帮助: phrases first, so 你好 is not 你 + 好
             rest = rest[len(filler) :]
         elif rest[0] in _PARTICLES:  # 你好呀, 谢谢啦: phrases first, so 哈喽 stays a phrase

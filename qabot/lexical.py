@@ -12,6 +12,7 @@ import copy
 import hashlib
 import io
 import logging
+import marshal
 import math
 import re
 import threading
@@ -62,8 +63,23 @@ def _base_jieba() -> jieba.Tokenizer:
     """jieba's dictionary with qabot's user dictionary, loaded once per process."""
     tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = cache_dir()
+    _read_cache(tokenizer)
     tokenizer.load_userdict(io.StringIO(_data("userdict.txt")))
     return tokenizer
+
+
+def _read_cache(tokenizer: jieba.Tokenizer) -> None:
+    """jieba reads its prefix-dictionary cache with ``marshal.load`` on the open file, 0.7 s
+    of every cold start; the same bytes read at once load in 0.2 s. Without a readable cache
+    (the first run), jieba's own ``initialize`` builds and writes it, as before."""
+    if tokenizer.tmp_dir is None or tokenizer.dictionary != jieba.DEFAULT_DICT:
+        return  # jieba's own place for it; another dictionary's cache is named by its path
+    try:
+        cached = (Path(tokenizer.tmp_dir) / "jieba.cache").read_bytes()
+        tokenizer.FREQ, tokenizer.total = marshal.loads(cached)
+    except (OSError, EOFError, ValueError, TypeError):
+        return
+    tokenizer.initialized = True
 
 
 def pos_tags(text: str) -> list[tuple[str, str]]:

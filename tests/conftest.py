@@ -3,6 +3,8 @@ and small corpora cut from the real seeds for tests that build indexes."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import hashlib
 import itertools
 import json
@@ -12,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +24,9 @@ from typing import NamedTuple
 
 # No model hub is reachable here or in CI: make the hub client fail fast instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Hypothesis's only plugin here is trio's, and no test uses trio: importing it cost 0.1 s.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
+
 
 import faiss
 import numpy as np
@@ -40,6 +46,22 @@ from fake_llm import FakeLLM
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
 # whole-set passes shared within a session (set_engine, query_vectors).
 pytest_plugins = ["fake_bot_api", "question_set"]
+
+# The modules imported above hold half a million objects that live as long as the process
+# (pypinyin's phrase table alone is 200,000 lists): every full collection walked them all,
+# 80 ms each, and the last ones at exit took a second. Frozen, the collector skips them; what
+# the tests create is still collected (and its unraisable exceptions still reported).
+gc.freeze()
+atexit.register(gc.freeze)  # runs after pytest's own end-of-session collections
+# With the long-lived objects frozen, the few left make every tenth young collection a full
+# one (CPython's 25% rule): eleven full collections of ~150,000 objects, 0.5 s. One in a
+# hundred is enough for a test session.
+gc.set_threshold(*gc.get_threshold()[:2], 100)
+
+
+def pytest_collection_finish() -> None:
+    """The test modules and the items collected from them live as long: frozen too."""
+    gc.freeze()
 
 
 def _one_tls_context() -> None:
@@ -65,6 +87,21 @@ def _one_tls_context() -> None:
 
 
 _one_tls_context()
+
+
+def _scratch_in_memory() -> None:
+    """Test scratch files (tmp_path, and the temporary files of the processes the tests
+    start) in /dev/shm when it is there: index builds and SQLite stores sync every file they
+    write, and on a disk shared with other work each sync waited 5–40 ms, seconds of the quick
+    loop. The same calls run; only the medium differs. A TMPDIR the user set is kept."""
+    shm = Path("/dev/shm")
+    if "TMPDIR" in os.environ or not (shm.is_dir() and os.access(shm, os.W_OK | os.X_OK)):
+        return
+    os.environ["TMPDIR"] = str(shm)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+_scratch_in_memory()
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
@@ -326,8 +363,17 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if quick and collection_path.stem in SLOW_MODULES else None
 
 
+# python-telegram-bot's deprecation notices, silenced where the bot runs. Named by the
+# tests rather than by a module's `pytestmark`: resolving the category imports the whole
+# library (0.2 s), which the quick tests of a bot module do not need.
+PTB_QUIET = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if module in SLOW_MODULES or SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
+            if "api" in fixtures or module.startswith("test_telegram"):
+                item.add_marker(PTB_QUIET)

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import html
 import os
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -38,22 +39,42 @@ def write_pdf(source: Path, target: Path, title: str = "") -> Path:
     return target
 
 
+def write_scan(target: Path) -> Path:
+    """A one-page PDF of drawing only, without a text layer: what a scanner gives."""
+    target.write_bytes(_kept(("a scan",), _print_scan))
+    return target
+
+
 @functools.cache
 def _pdf(text: str, title: str) -> bytes:
-    """One PDF per source text and title, printed once and kept in :data:`CACHE` under a key
-    of everything that shapes it (text, title, this module, the fpdf2 version)."""
+    """One PDF per source text and title, printed once."""
+    return _kept((text, title), lambda: _print(text, title))
+
+
+def _kept(parts: tuple[str, ...], make: Callable[[], bytes]) -> bytes:
+    """``make()``, kept in :data:`CACHE` under a key of everything that shapes it (``parts``,
+    this module, the fpdf2 version): a warm run neither prints nor imports fpdf2."""
     key = hashlib.sha256()
-    for part in (text, title, Path(__file__).read_text("utf-8"), metadata.version("fpdf2")):
+    for part in (*parts, Path(__file__).read_text("utf-8"), metadata.version("fpdf2")):
         key.update(part.encode("utf-8") + b"\0")
     kept = CACHE / f"{key.hexdigest()[:24]}.pdf"
     if kept.is_file():
         return kept.read_bytes()
-    printed = _print(text, title)
+    printed = make()
     CACHE.mkdir(parents=True, exist_ok=True)
     partial = kept.with_suffix(f".{os.getpid()}.tmp")
     partial.write_bytes(printed)
     partial.replace(kept)  # atomic: a second test process never reads half a file
     return printed
+
+
+def _print_scan() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 50, style="F")  # a page of drawing, no text layer
+    return bytes(pdf.output())
 
 
 def _print(text: str, title: str) -> bytes:

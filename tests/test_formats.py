@@ -17,7 +17,7 @@ from qabot.corpus import load_corpus
 from qabot.errors import CorpusError
 from qabot.sources import read_document
 
-from docgen import paragraphs, write_docx, write_html, write_pdf
+from docgen import paragraphs, write_docx, write_html, write_pdf, write_scan
 
 DOCS = Path(__file__).resolve().parent.parent / "docs_src"
 HEPING = DOCS / "heping-2019-interview.txt"
@@ -112,14 +112,8 @@ def test_encrypted_and_empty_files_are_refused_by_name(tmp_path: Path) -> None:
 def test_a_scan_without_the_ocr_extra_names_the_extra(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fpdf import FPDF
-
     monkeypatch.setitem(sys.modules, "qabot.formats.ocr", None)  # as if the extra were absent
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.rect(20, 20, 100, 50, style="F")  # a page of drawing, no text layer
-    pdf.output(str(tmp_path / "scan.pdf"))
+    write_scan(tmp_path / "scan.pdf")
     with pytest.raises(CorpusError, match=r"scan.pdf: the PDF has no text layer.*qabot\[ocr\]"):
         read_document(tmp_path / "scan.pdf")
 

@@ -146,10 +146,10 @@ def test_a_429_falls_back_and_the_endpoint_is_left_alone_for_retry_after(
 def test_a_hang_times_out_and_falls_back(fake: FakeLLM, answer: dict) -> None:
     fake.script(Reply(FAITHFUL, hang=5))
     started = time.monotonic()
-    result = generator_for(fake, timeout=0.5).generate(answer)
+    result = generator_for(fake, timeout=0.1).generate(answer)
     assert time.monotonic() - started < 2
     assert result.status == "timeout" and result.text is None
-    assert result.notice == "模型在0.5秒内没有回答，以下是摘录的答案。"
+    assert result.notice == "模型在0.1秒内没有回答，以下是摘录的答案。"
 
 
 @pytest.mark.parametrize(

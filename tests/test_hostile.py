@@ -113,7 +113,7 @@ def test_scheduler_gives_up_on_a_stuck_question_and_keeps_its_thread() -> None:
     release = threading.Event()
 
     async def scenario() -> None:
-        scheduler = Scheduler(workers=2, budget=0.3)
+        scheduler = Scheduler(workers=2, budget=0.2)
         try:
             with pytest.raises(TimeoutError):
                 await scheduler.run(release.wait)
@@ -175,7 +175,7 @@ def test_web_pool_answers_503_timeout_and_keeps_the_stuck_job_counted() -> None:
     release = threading.Event()
 
     async def scenario() -> None:
-        pool = AnswerPool(workers=2, queue=0, budget=0.3)
+        pool = AnswerPool(workers=2, queue=0, budget=0.2)
         try:
             with pytest.raises(ApiError) as caught:
                 await pool.run(release.wait)

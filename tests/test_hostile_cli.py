@@ -129,11 +129,13 @@ def test_requests_past_the_limit_are_503_but_half_open_connections_do_not_count(
 
     monkeypatch.setattr(web_server, "REQUESTS", 2)
     release = threading.Event()
+    started = threading.Semaphore(0)
 
     async def app(scope: dict, receive, send) -> None:
         if scope["type"] != "http":
             return
         if scope["path"] == "/slow":
+            started.release()
             await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
@@ -149,14 +151,14 @@ def test_requests_past_the_limit_are_503_but_half_open_connections_do_not_count(
     idle: list[socket.socket] = []
     try:
         while not served.started:
-            time.sleep(0.05)
+            time.sleep(0.01)
         for _ in range(5):  # more half-open connections than the limit
             idle.append(socket.create_connection(("127.0.0.1", port)))
             idle[-1].sendall(b"GET / HTTP/1.1\r\n")
         assert _status(url + "/") == 200
         with ThreadPoolExecutor(2) as pool:
             slow = [pool.submit(_status, url + "/slow") for _ in range(2)]
-            time.sleep(0.5)  # both in progress
+            assert all(started.acquire(timeout=30) for _ in slow)  # both in progress
             assert _status(url + "/") == 503  # the third request at once
             release.set()
             assert [f.result() for f in slow] == [200, 200]

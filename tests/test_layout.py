@@ -22,17 +22,13 @@ def _imports(path: Path) -> set[str]:
     a lazy import still runs, and can still close a cycle) and however it is written (a
     module named in a string: an ``import_module`` argument or a table of lazy imports);
     only ``if TYPE_CHECKING:`` blocks are left out, since they never run."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {
-        id(inner)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-        for inner in ast.walk(node)
-    }
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in skipped:
+    pending: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in _names(node.test):
             continue
+        pending.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
@@ -40,9 +36,22 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.Dict):  # a table of lazy imports: name → module
             found.update(_strings(node.values))
-        elif isinstance(node, ast.Call) and ast.unparse(node.func).endswith("import_module"):
+        elif isinstance(node, ast.Call) and any(
+            n.endswith("import_module") for n in _names(node.func)
+        ):
             found.update(_strings(node.args))
     return {name for name in found if name.split(".")[0] == "qabot"}
+
+
+def _names(node: ast.AST) -> list[str]:
+    """The names and attribute names in an expression (``typing.TYPE_CHECKING``,
+    ``importlib.import_module``): what ``ast.unparse`` would spell, without spelling it for
+    every call of every module."""
+    return [
+        n.id if isinstance(n, ast.Name) else n.attr
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name | ast.Attribute)
+    ]
 
 
 def _strings(nodes: list) -> set[str]:

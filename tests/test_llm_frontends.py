@@ -113,11 +113,11 @@ def test_a_failing_model_gives_the_extractive_answer_and_one_notice_line(
     tiny_cli: Engine, fake: FakeLLM, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
     configure(monkeypatch, fake)
-    monkeypatch.setenv("QABOT_LLM_TIMEOUT", "0.3")
+    monkeypatch.setenv("QABOT_LLM_TIMEOUT", "0.1")
     fake.script(Reply(hang=3))
     assert cli.main(["ask", QUESTION]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("（模型在0.3秒内没有回答，以下是摘录的答案。）\n地区：北辰区\n答：")
+    assert out.startswith("（模型在0.1秒内没有回答，以下是摘录的答案。）\n地区：北辰区\n答：")
     assert err == ""
 
 

@@ -46,7 +46,6 @@ from fake_bot_api import (
 )
 
 # PTB itself warns (v22.2 deprecation notice) whenever it builds a RetryAfter from a 429.
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "北辰区种了多少亩春小麦？"

@@ -10,8 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from qabot.engine import Engine
 from qabot.feedback import FeedbackStore
 from qabot.telegram import BotConfig
@@ -30,7 +28,6 @@ from fake_bot_api import (
     running,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 GROUP = -100200
 

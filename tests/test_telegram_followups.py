@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from qabot.engine import Engine
 from qabot.telegram import BotConfig
 from qabot.telegram.followup import elliptical, wants_more
@@ -17,7 +15,6 @@ from qabot.telegram.records import answer_record
 
 from fake_bot_api import FakeBotAPI, message_update, running
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 GROUP = -100300
 
 

@@ -9,8 +9,6 @@ import itertools
 import re
 from typing import Any
 
-import pytest
-
 from qabot.engine import Engine
 from qabot.generation import LLMConfig
 from qabot.generation.generator import Generator
@@ -19,7 +17,6 @@ from qabot.telegram import BotConfig
 from fake_bot_api import BotThread, FakeBotAPI, message_update
 from fake_llm import FakeLLM, Reply
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 INVENTED = "北辰区还种植了玉米12000亩。[1]"
 

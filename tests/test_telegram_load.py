@@ -26,7 +26,6 @@ from qabot.telegram.scheduler import Scheduler
 from conftest import ROOT
 from fake_bot_api import TOKEN, FakeBotAPI, callback_update, message_update, running
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 
 

@@ -24,7 +24,6 @@ from fake_bot_api import (
     sticker_update,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 
 

@@ -18,7 +18,6 @@ from qabot.telegram.state import ChatState
 
 from fake_bot_api import FakeBotAPI, message_update, running
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 QUESTION = "北辰区种了多少亩春小麦？"
 
 

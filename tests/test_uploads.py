@@ -205,7 +205,6 @@ def test_a_build_by_another_process_is_picked_up_between_questions(site: Site) -
     assert _top_doc(site.client, "北辰区要建多少个口袋公园？") == "more"
 
 
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 def test_the_telegram_bot_switches_to_a_new_generation(
     site: Site, api: FakeBotAPI, config: BotConfig
 ) -> None:
@@ -223,7 +222,6 @@ def test_the_telegram_bot_switches_to_a_new_generation(
     assert "口袋公园二十七个" in after["text"]
 
 
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 def test_a_telegram_administrator_adds_lists_and_removes_a_document(
     site: Site, api: FakeBotAPI, config: BotConfig, tmp_path: Path
 ) -> None:

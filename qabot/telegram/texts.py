@@ -10,11 +10,13 @@ filled with ``str.format``; values that came from users must be escaped by the c
 from __future__ import annotations
 
 import re
-
-from telegram import User
+from typing import TYPE_CHECKING
 
 from qabot.feedback import REASONS
 from qabot.textnorm import is_cjk
+
+if TYPE_CHECKING:  # a type only: rendering needs no python-telegram-bot
+    from telegram import User
 
 TEXTS: dict[str, tuple[str, str]] = {
     "empty_question": (
