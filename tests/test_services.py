@@ -33,6 +33,12 @@ REPORTS = "北辰区推进垃圾分类。一下雨就积水的低洼片得到治
         ("Will it rain in Dongli tomorrow? What's the weather like?", "weather"),
         ("How old is Feng Weihua?", "personal"),
         ("How do I apply for a business licence in Baodi?", "procedure"),
+        ("北辰区明天停电吗？", "utilities"),
+        ("东丽区今天限行尾号是几？", "traffic"),
+        ("北辰区的公积金余额怎么查？", "records"),
+        ("和平区哪个医院看病好？", "leisure"),
+        ("How many flights leave Tianjin airport every day?", "travel"),
+        ("Is there a power cut in Heping today?", "utilities"),
     ],
 )
 def test_a_service_question_is_recognised(question: str, kind: str) -> None:
