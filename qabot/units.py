@@ -57,7 +57,8 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
 
     A unit the question writes (多少亿元, 多少名) is strict; one read from the words before
     多少 (收入多少, 签约金额是多少) also accepts a share (75%)."""
-    match = _ASKED.search(query)
+    # the last 多少/几 asks: 那几个县还准备拿出多少钱 asks for money, 几个县 says which
+    match = next(reversed(list(_ASKED.finditer(query))), None)
     if match:
         unit = match.group(1)
         kind = unit_kind(unit[:3])

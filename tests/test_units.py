@@ -225,6 +225,7 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("每年把多大比例的财政收入投到民生上", ("percent",)),  # … unless a word after says
         ("投资规模多大", ("money", "percent")),  # … or a word before
         ("新建的道路有多长", ("length",)),
+        ("给那几个县还准备拿出多少钱？", ("money",)),  # the last 多少/几 asks; 几个县 says which
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
