@@ -198,12 +198,14 @@ class Engine:
         if fact is not None:
             composed = replace(composed, lines=[metadata.line(fact)], type_ok=True)
         confidence = refusal.confidence(query, found, composed)
+        if fact is not None:
+            confidence = replace(confidence, attributed=True)
         service = None if fact is not None else self.services.asked(question)
         no_answer = (
             not composed.passages
             or service is not None
             or bool(about.unheld)
-            or (fact is None and refusal.refused(rule or self.rule, confidence, True))
+            or refusal.refused(rule or self.rule, confidence, True)
         )
         notice = ""
         if service is not None:

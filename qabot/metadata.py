@@ -69,7 +69,8 @@ _KINDS = {
     ),
     "published": (
         rf"{_DOCUMENT}[^？?。]{{0,20}}?{_WHEN}被?{_POSTED}[的了]?[呢啊]?\s*[？?。!！]*\s*$"
-        rf"|{_DOCUMENT}[^？?。]{{0,20}}?(?:发布|发表|刊发|上网)(?:日期|时间)",
+        rf"|{_DOCUMENT}[^？?。]{{0,20}}?(?:发布|发表|刊发|上网)(?:日期|时间)"
+        rf"|{_DOCUMENT}[^？?。]{{0,20}}?(?:网页|页面|网站)上[^？?。]{{0,6}}(?:时间|日期)",
         rf"^(?=.*{_DOCUMENT_EN}).*\b(?:when|what date|which date|what day|which day)\b.*"
         r"\b(?:published|posted|put online|put up|released)\b"
         r"|\bpublication date\b|\bdate of publication\b",

@@ -61,6 +61,8 @@ class NoAnswerRule:
     def refuses(self, c: Confidence) -> bool:
         if not c.covered or not c.year_ok or not c.part_ok:
             return True
+        if c.attributed:
+            return False
         typed = c.type_ok or (c.type_by_meaning and c.dense >= self.min_dense_meaning)
         if self.use_type and not typed:
             return True
@@ -105,6 +107,7 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
     untyped = np.array([not c.type_ok for c, _ in samples])
     by_meaning = np.array([c.type_by_meaning for c, _ in samples])
     unnamed = np.array([not c.names_ok for c, _ in samples])
+    attributed = np.array([c.attributed for c, _ in samples])
     answerable = np.array([a for _, a in samples])
     n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
     best: tuple[float, NoAnswerRule] | None = None
@@ -116,7 +119,7 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
         base = hard | (unnamed if use_names else False)
         for floor in meaning_grid if use_type else meaning_grid[-1:]:
             typed = untyped & (~by_meaning | (dense < floor)) if use_type else False
-            refused = (
+            refused = hard | ~attributed & (
                 (base | typed)[None, None, None, :]
                 | weak[None, None, :, :]
                 | (low[:, None, None, :] & far[None, :, None, :])

@@ -120,6 +120,9 @@ class Confidence:
     covered: bool = True
     names_ok: bool = True  # every proper name of the focus (上海, 中关村) is in the top passages
     part_ok: bool = True  # a breakdown or period question's answer holds one (qabot.partial)
+    # the answer is a fact of the attribution (who leads, which city, a byline: qabot.metadata),
+    # which no threshold on the passages' evidence refuses
+    attributed: bool = False
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,22 @@ def test_fit_finds_the_dense_floor_for_values_tied_by_meaning() -> None:
     assert all(rule.refuses(c) != answerable for c, answerable in samples)
 
 
+def test_a_fact_of_the_attribution_is_never_refused_by_a_threshold(engine: Engine) -> None:
+    """时间:2023-07-06 holds none of 网页 or 时间's neighbours: the passages' evidence is weak,
+    but the answer is the document's own byline. The rule (and so ``qabot eval``, which
+    decides from the confidence) lets it through; a hard rule still refuses."""
+    attributed = Confidence(coverage=0.1, dense=0.8, support=0.1, type_ok=False, attributed=True)
+    samples = [(attributed, True)] * 5
+    samples += [(Confidence(coverage=0.1, dense=0.8, support=0.1), False)] * 5
+    samples += [(Confidence(coverage=0.9, dense=0.92, support=0.9), True)] * 5
+    rule = fit(samples)
+    assert all(rule.refuses(c) != answerable for c, answerable in samples)
+    assert rule.refuses(Confidence(year_ok=False, attributed=True))
+    answer = engine.ask("宝坻那篇工作报告的网页上写的时间是哪天？")
+    assert not answer.no_answer and answer.confidence.attributed
+    assert answer.answer_span is not None and answer.answer_span.text == "2023-07-06"
+
+
 def test_a_yes_no_question_is_answered_by_the_sentence_that_restates_it(engine: Engine) -> None:
     """东丽湖成为国家生态旅游示范区。 says yes to 东丽湖是不是国家生态旅游示范区: for any other
     question a short sentence of its own words is a heading, for a yes/no question it is the

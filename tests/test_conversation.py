@@ -40,6 +40,8 @@ from qabot.engine import Engine
         ("你好，请问你能回答什么类型的问题", "help"),
         ("Good morning! How are you?", "greeting"),
         ("好的，谢谢，今天就到这", "thanks"),
+        ("多谢多谢，挺有用的", "thanks"),
+        ("你能帮我查哪些东西啊", "help"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:

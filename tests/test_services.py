@@ -39,6 +39,9 @@ REPORTS = "北辰区推进垃圾分类。一下雨就积水的低洼片得到治
         ("和平区哪个医院看病好？", "leisure"),
         ("How many flights leave Tianjin airport every day?", "travel"),
         ("Is there a power cut in Heping today?", "utilities"),
+        ("和平区哪里可以办港澳通行证？", "records"),
+        ("Is there an international school in Dongli for expat kids?", "schools"),
+        ("Which hotel near the lake in Jinhaihu would you recommend?", "leisure"),
     ],
 )
 def test_a_service_question_is_recognised(question: str, kind: str) -> None:
