@@ -27,7 +27,7 @@ def analyzer() -> QuestionAnalyzer:
 TABLE = [
     ("北辰区种了多少亩春小麦？", "quantity", ("area",), ["北辰区"], False),
     ("宝坻区交付了几个还迁小区？", "quantity", ("count",), ["宝坻区"], False),
-    ("和平区要实施多少项民心工程？", "quantity", ("count:项",), ["和平区"], False),
+    ("和平区要实施多少项民心工程？", "quantity", ("count:项件",), ["和平区"], False),
     ("东丽区有多少名网格员？", "quantity", ("count:名人位",), ["东丽区"], False),
     ("东丽区开了几场招聘会？", "quantity", ("count:场",), ["东丽区"], False),
     ("北辰区办了多少年？", "quantity", ("duration",), ["北辰区"], False),

@@ -91,12 +91,15 @@ def test_the_thing_counted_is_the_head_of_its_nouns_and_a_measure_word_stands_ap
     tiny: Engine,
 ) -> None:
     """多少家规上企业 counts 企业 (规上 only says which), so 企业30家 answers it; 多少人有工作 is
-    多少人 + 有工作, not the word 人有; 家 and 所 count the same kind of thing."""
+    多少人 + 有工作, not the word 人有; 家 and 所, 件 and 项 count the same kinds of thing."""
     query = tiny.query("宝坻今年新纳统多少家规上企业")
     assert query.counted == "企业"
     span, _ = nearest_value("年内新纳统规模以上企业30家。", query, query.weights)
     assert span is not None
     assert "人有" not in tiny.query("宝坻今年能多出多少人有工作？").weights
+    query = tiny.query("和平区要办多少件民心工程？")
+    span, _ = nearest_value("高标准实施20项民心工程。", query, query.weights)
+    assert span is not None  # 件 and 项 count the same things
     query = tiny.query("宝坻要新建几家老年日间照料中心？")
     sentence = "新建2所老年日间照料中心,发展老年助餐。"
     span, _ = nearest_value(sentence, query, query.weights)
