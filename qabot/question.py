@@ -59,7 +59,8 @@ HMM_UNKNOWN = 4
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
-_COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
+# 多少项重点工程: what follows the question word and its measure word is the thing counted
+COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
 # 多少人, 几家: the question word and its measure word, set apart from the words after them
 # (多少人有工作 is not 人有 + 工作).
 _ASKED_COUNT = re.compile(rf"(?:多少|几)[{LEXICON.after_ji}]?")
@@ -309,7 +310,7 @@ class QuestionAnalyzer:
     def _counted(self, query: str, focus: list[str]) -> str:
         """The focus word right after 多少个/几家…: the thing the question counts, the last
         of the nouns right after it (多少家规上企业 counts 企业)."""
-        match = _COUNTED.search(query)
+        match = COUNTED.search(query)
         if not match:
             return ""
         nouns = [w if tag.startswith("n") else "" for w, tag in self._tags(match.group(1))]

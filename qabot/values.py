@@ -14,7 +14,7 @@ from typing import Literal
 
 from qabot.lexical import pos_tags
 from qabot.lexicon import lexicon
-from qabot.question import Analysis
+from qabot.question import COUNTED, Analysis
 from qabot.textnorm import HAN
 from qabot.units import unit_fits
 
@@ -137,6 +137,7 @@ def nearest_value(
         return None, ""
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
     totals = bool(_TOTAL_ASKED.search(analysis.query))
+    counted_as_asked = next((m.group(1) for m in COUNTED.finditer(analysis.query)), "")
     target = bool(_TARGET_ASKED.search(analysis.query))
 
     def tie(words: Iterable[str], clause: str, before: str) -> float:
@@ -160,6 +161,10 @@ def nearest_value(
         # 35名医务人员: the value that the counted word follows (4批次 counts something else)
         if any(sentence.startswith(t, span[1]) for t in weights):
             score *= 1.2
+        # 129项重点工程和20件民生实事, asked 多少项重点工程: the value followed by what the
+        # question counts, as it writes it
+        if counted_as_asked and sentence.startswith(counted_as_asked[:2], span[1]):
+            score *= 1.5
         return score, meant
 
     scored = [(clause_score(v), v) for v in values]

@@ -100,6 +100,11 @@ def test_the_thing_counted_is_the_head_of_its_nouns_and_a_measure_word_stands_ap
     query = tiny.query("和平区要办多少件民心工程？")
     span, _ = nearest_value("高标准实施20项民心工程。", query, query.weights)
     assert span is not None  # 件 and 项 count the same things
+    # of two values of one kind, the one followed by what the question counts, as it writes it
+    query = tiny.query("宝坻区要确保多少项重点工程落地？")
+    sentence = "确保129项重点工程和20件民生实事落地落实。"
+    span, _ = nearest_value(sentence, query, query.weights)
+    assert span is not None and sentence[span[0] : span[1]] == "129项"
     query = tiny.query("宝坻要新建几家老年日间照料中心？")
     sentence = "新建2所老年日间照料中心,发展老年助餐。"
     span, _ = nearest_value(sentence, query, query.weights)
