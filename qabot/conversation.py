@@ -29,18 +29,22 @@ _SLOT = re.compile(r"\{([^{}]*)\}")
 
 
 @cache
+def _table() -> dict[str, dict[str, list[str]]]:
+    """``conversation.toml``, read once: each act's phrases, and the fillers, per language."""
+    return load_data("conversation.toml")
+
+
+@cache
 def phrases() -> dict[str, list[str]]:
-    """Act → its phrases (every language, templates expanded), longest first so 谢谢你 is
-    taken before 谢谢."""
-    table = load_data("conversation.toml")
-    del table["filler"]
+    """Act → its phrases (every language, templates expanded), longest first."""
     return {
         act: sorted(
             {_fold(e) for lang in langs.values() for p in lang for e in expand(p)},
             key=len,
             reverse=True,
         )
-        for act, langs in table.items()
+        for act, langs in _table().items()
+        if act != "filler"
     }
 
 
@@ -48,7 +52,7 @@ def phrases() -> dict[str, list[str]]:
 def _fillers() -> tuple[frozenset[str], tuple[int, ...]]:
     """Words that may sit between the phrases of an act (请问, 的, so, for your), and their
     lengths, longest first."""
-    langs = load_data("conversation.toml")["filler"]
+    langs = _table()["filler"]
     words = frozenset(_fold(w) for ws in langs.values() for w in ws)
     return words, tuple(sorted({len(w) for w in words}, reverse=True))
 

@@ -36,9 +36,11 @@ _PERIOD = re.compile(
 # 今年完成还迁多少人: one year's figure, which a cumulative one (已累计…21.8万人) does not give,
 # unless it is counted from that year on (今年以来).
 _ONE_YEAR = re.compile(r"今年|去年|明年|当年|这一年|一年里|(?:19|20)\d\d年(?![来间里内以])")
-_CUMULATIVE_SAID = re.compile(r"累计|共计|合计|总计|年来|以来|先后")
+# How a text says a figure is of several years (已累计…, 三年来, 2019年以来).
+_TOTALLED = r"累计|共计|合计|总计|年来|以来"
+_CUMULATIVE_SAID = re.compile(rf"{_TOTALLED}|先后")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-_PERIOD_SAID = re.compile(r"累计|共计|合计|总计|年来|年间|十[一二三四五]五|期间|以来")
+_PERIOD_SAID = re.compile(rf"{_TOTALLED}|年间|十[一二三四五]五|期间")
 
 
 def _number(value: str) -> str:

@@ -60,7 +60,8 @@ _HAN_CHAR = re.compile(f"[{HAN}]")
 _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
 # 多少项重点工程: what follows the question word and its measure word is the thing counted
-COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
+_ASKS = re.compile("多少|几")
+_COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
 # 多少人, 几家: the question word and its measure word, set apart from the words after them
 # (多少人有工作 is not 人有 + 工作).
 _ASKED_COUNT = re.compile(rf"(?:多少|几)[{LEXICON.after_ji}]?")
@@ -173,6 +174,9 @@ class Analysis:
     numbers: list[str] = field(default_factory=list)
     unit: tuple[str, ...] | None = None  # quantity: the kinds of value asked (money, …)
     counted: str = ""  # quantity: the thing counted (多少个孩子 → 孩子), when the focus has it
+    # quantity: the words after the last 多少/几 and its measure word, as the question writes
+    # them (多少项重点工程落地 → 重点工程落地)
+    counted_phrase: str = ""
     names: list[str] = field(default_factory=list)  # proper names in the focus (上海, 中关村)
     known_people: tuple[str, ...] = ()  # the speakers/authors of the index
     search: str = ""  # what retrieval looks for: the query without the people it names
@@ -248,6 +252,10 @@ class QuestionAnalyzer:
             # the name would pull the speaker's short turn-openers to the top.
             for name in people:
                 search = _said_by(name).sub("", search)
+        # the last 多少/几 asks, as for the unit (那几个县还准备拿出多少钱)
+        asks = [m.start() for m in _ASKS.finditer(query)] if answer_type == "quantity" else []
+        counted = _COUNTED.match(query, asks[-1]) if asks else None
+        counted_phrase = counted.group(1) if counted else ""
         return Analysis(
             query=query,
             search=search,
@@ -262,7 +270,8 @@ class QuestionAnalyzer:
             unit=asked_unit(query) if answer_type == "quantity" or wants_quantity else None,
             wants_quantity=wants_quantity,
             times=list(dict.fromkeys(LEXICON.times.findall(numeric))),
-            counted=self._counted(query, focus) if answer_type == "quantity" else "",
+            counted=self._counted(counted_phrase, focus),
+            counted_phrase=counted_phrase,
             names=[w for w, tag in self._tags(query) if tag in _NAME_POS and w in focus],
             known_people=tuple(self.people),
         )
@@ -307,13 +316,10 @@ class QuestionAnalyzer:
         # content words; when it is all the question is about, it is the focus.
         return list(dict.fromkeys(words or latin))
 
-    def _counted(self, query: str, focus: list[str]) -> str:
-        """The focus word right after 多少个/几家…: the thing the question counts, the last
-        of the nouns right after it (多少家规上企业 counts 企业)."""
-        match = COUNTED.search(query)
-        if not match:
-            return ""
-        nouns = [w if tag.startswith("n") else "" for w, tag in self._tags(match.group(1))]
+    def _counted(self, phrase: str, focus: list[str]) -> str:
+        """The focus word the counted ``phrase`` names: the last of the nouns at its start
+        (多少家规上企业 counts 企业), else its first noun in the focus."""
+        nouns = [w if tag.startswith("n") else "" for w, tag in self._tags(phrase)]
         head = [w for w in nouns[: [*nouns, ""].index("")] if w in focus]
         return head[-1] if head else next((w for w in nouns if w in focus), "")
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from qabot.lexical import pos_tags
 from qabot.lexicon import lexicon
-from qabot.question import COUNTED, Analysis
+from qabot.question import Analysis
 from qabot.textnorm import HAN
 from qabot.units import unit_fits
 
@@ -137,7 +137,6 @@ def nearest_value(
         return None, ""
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
     totals = bool(_TOTAL_ASKED.search(analysis.query))
-    counted_as_asked = next((m.group(1) for m in COUNTED.finditer(analysis.query)), "")
     target = bool(_TARGET_ASKED.search(analysis.query))
 
     def tie(words: Iterable[str], clause: str, before: str) -> float:
@@ -163,7 +162,7 @@ def nearest_value(
             score *= 1.2
         # 129项重点工程和20件民生实事, asked 多少项重点工程: the value followed by what the
         # question counts, as it writes it
-        if counted_as_asked and sentence.startswith(counted_as_asked[:2], span[1]):
+        if analysis.counted_phrase and sentence.startswith(analysis.counted_phrase[:2], span[1]):
             score *= 1.5
         return score, meant
 
