@@ -32,21 +32,25 @@ _ROLES = ("党工委书记", "区委书记", "管委会主任", "区长", "书�
 # 市委书记, 副区长 are other posts than the district's leader the question means.
 _OTHER_POST = r"(?<!市委)(?<!省委)(?<!副)(?<!市)"
 _ROLE = re.compile(
-    rf"{_OTHER_POST}({'|'.join(_ROLES)})(?:是|叫)?(?:谁|哪位|什么名字|叫什么)"
+    rf"{_OTHER_POST}({'|'.join(_ROLES)})(?:是|叫)?(?:谁|哪一?位|什么名字|叫什么|叫啥|啥名字|何人)"
     rf"|谁是[^？?]{{0,8}}?{_OTHER_POST}({'|'.join(_ROLES)})"
 )
 # Who is the head of Dongli (district)? — not the head of some task force in it: the post is
 # of a place named by a capitalised word, and nothing follows the place.
 _ROLE_EN = re.compile(
     r"(?i:\bwho(?:'s| is| was)\s+(?:the\s+)?(party secretary|party chief|secretary"
-    r"|district head|mayor|head|director|leader)\s+(?:of|in|for)\s+(?:the\s+)?)[A-Z][a-z]+"
+    r"|district head|mayor|head|director|leader|in charge)\s+(?:of|in|for)\s+(?:the\s+)?"
+    r"|\bwho\s+(leads|runs|heads|governs)\s+(?:the\s+)?)[A-Z][a-z]+"
     r"(?i:\s+(?:new\s+)?(?:district|area|county))?\s*[?？.!]*\s*$"
 )
 _ROLES_EN: dict[str, tuple[str, ...]] = dict.fromkeys(
     ("party secretary", "party chief", "secretary"), ("书记",)
 )
 _ROLES_EN |= dict.fromkeys(("district head", "mayor"), ("区长",))
-_ROLES_EN |= dict.fromkeys(("head", "director", "leader"), ("区长", "主任"))
+_ROLES_EN |= dict.fromkeys(
+    ("head", "director", "leader", "in charge", "leads", "runs", "heads", "governs"),
+    ("区长", "主任", "书记"),
+)
 # A document word, then when it went online (文章是哪天发布的, 那篇稿子什么时候发到网上的).
 _DOCUMENT = r"(?:专访|访谈|采访|报告|文章|稿|这篇|那篇|这份|网页|页面)"
 _WHEN = r"(?:哪一?天|哪一?年|什么时候|何时|几号|几月几[日号]|什么日子)"
@@ -85,13 +89,25 @@ _KINDS = {
         r"(?<!from )\b(?:which|what) province\b",
     ),
     "city": (
-        r"哪个(?:地级)?(?:城市|市)|哪座城市|什么(?:城)?市",
-        r"(?<!from )\b(?:which|what) city\b",
+        r"哪个(?:地级|直辖)?(?:城市|市)|哪座城市|什么(?:城)?市|哪个省市"
+        # 和平区在哪？ — where the district itself is, nothing else asked
+        r"|[区县](?:在|位于)(?:哪|哪里|哪儿|什么地方)[呢啊呀]?\s*[？?。!！]*\s*$",
+        r"(?<!from )\b(?:which|what) city\b"
+        r"|^\s*where(?:'s| is)\s+(?:the\s+)?[a-z]+(?:\s+new)?(?:\s+(?:district|area))?"
+        r"\s*(?:located\s*)?[?.!]*\s*$",
     ),
     "year": (
         r"(?:专访|访谈|采访|报告|文章|这篇|这份)[^？?。]{0,12}(?:哪一?年|什么时候|何时)",
         r"\b(?:which|what) year\b.*\b(?:interview|report|article)\b"
-        r"|\bwhen was (?:the|this) (?:interview|report|article)\b",
+        r"|\bwhen (?:was|is|did) (?:the|this) (?:[a-z]+ ){0,3}(?:interview|report|article)\b",
+    ),
+    # 和平区接受采访的是谁？ Who gave the Baodi report? — whoever the document quotes
+    "speaker": (
+        r"(?:接受|受)了?(?:采访|专访|访谈)的?(?:是|人是)?(?:谁|哪位)"
+        r"|谁接受了?的?(?:采访|专访|访谈)|(?:采访|专访|访谈)(?:的是|了)(?:谁|哪位)"
+        r"|(?:报告|讲话|访谈)(?:是)?(?:谁|哪位)(?:做|作|讲|说)的|谁(?:做|作)的(?:报告|讲话)",
+        r"\bwho (?:was|is|got|were) (?:being )?interviewed\b"
+        r"|\bwho (?:gave|delivered|made|presented) (?:the|this) (?:report|speech|interview)\b",
     ),
 }
 _KIND = {kind: [re.compile(zh), re.compile(en)] for kind, (zh, en) in _KINDS.items()}
@@ -189,8 +205,12 @@ def _values(
         return [p for p in (province_of(c) for c in cities) if p]
     if kind == "city":
         return list(dict.fromkeys(c.city for c in own if c.city))
-    if roles:
-        return list(dict.fromkeys(c.speaker for c in own if _holds(roles, c.role)))
+    if roles:  # the holder of the first role first: the head of Dongli is its 区长
+        return list(
+            dict.fromkeys(c.speaker for role in roles for c in own if _holds((role,), c.role))
+        )
+    if kind == "speaker":
+        return list(dict.fromkeys(c.speaker for c in own if c.speaker))
     if kind == "year":
         return list(dict.fromkeys(f"{c.date[:4]}年" for c in own if c.date[:4].isdigit()))
     return []
@@ -215,7 +235,7 @@ def _roles(question: str) -> tuple[str, ...]:
     if match := _ROLE.search(question):
         return (match.group(1) or match.group(2),)
     if match := _ROLE_EN.search(question):
-        return _ROLES_EN[match.group(1).lower()]
+        return _ROLES_EN[(match.group(1) or match.group(2)).lower()]
     return ()
 
 
