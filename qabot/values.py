@@ -19,6 +19,8 @@ from qabot.textnorm import HAN
 from qabot.units import unit_fits
 
 UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document is counted in
+# A unit standing in for a focus word (平方米 for 面积) ties any value of that unit to it.
+_UNIT_WORDS = frozenset(lexicon().units)
 QUANTITY = re.compile(
     r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*(?:[-－~～]\d+(?:[.,]\d+)*)?|[一二两三四五六七八九十百千]+)"
     r"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:" + UNITS + r")|\d+(?:\.\d+)?[万亿]"
@@ -151,7 +153,8 @@ def nearest_value(
         clause, before = sentence[c0:c1], sentence[c0 : span[0]]
         score = sum(w * len(t) * tie((t,), clause, before) for t, w in weights.items())
         meant = sum(
-            w * len(t) * tie(stand_ins.get(t, ()), clause, before) for t, w in weights.items()
+            w * len(t) * tie(stand_ins.get(t, set()) - _UNIT_WORDS, clause, before)
+            for t, w in weights.items()
         )
         if totals and _TOTAL.search(clause):
             score *= 1.5

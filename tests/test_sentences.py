@@ -73,6 +73,16 @@ def test_a_value_is_tied_to_an_unseen_focus_word_through_its_near_words(tiny: En
     assert nearest_value(sentence, query, {"治理": 1.0})[1] == "focus"
 
 
+def test_a_unit_standing_in_for_a_focus_word_ties_no_value(tiny: Engine) -> None:
+    """平方米 is near 面积 in meaning, and is the unit of every area: 每个村400平方米 says
+    nothing of how big a greenhouse is."""
+    query = tiny.query("金海湖新区每个蔬菜大棚有多大面积？")
+    sentence = "2018年底达到每个村400平方米为民服务综合阵地。"
+    weights = {"大棚": 1.0, "面积": 1.0}
+    assert nearest_value(sentence, query, weights, {"面积": {"平方米"}})[1] == ""
+    assert nearest_value(sentence, query, weights, {"大棚": {"阵地"}})[1] == "meaning"
+
+
 def test_a_sentence_of_a_word_standing_in_for_the_thing_counted_counts_it_by_meaning(
     tiny: Engine,
 ) -> None:

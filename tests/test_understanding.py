@@ -53,6 +53,8 @@ def reader() -> EnglishReader:
         ("How many poor villages in Jinhaihu were to exit poverty?", "多少 贫困村 金海湖新区 脱贫"),
         # a share is a percentage, as 多大比例 asks
         ("What share of villages in Beichen have broadband?", "多大比例 个村 北辰区 broadband"),
+        # money spent, not 消费 (consumption), the dictionary's first sense of "spend"
+        ("How much money did Beichen spend on wheat?", "多少资金 北辰区 投入资金 小麦"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
