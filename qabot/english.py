@@ -122,11 +122,20 @@ def _counties() -> dict[str, str]:
 
 
 def _base_forms(word: str) -> list[str]:
-    """``word`` and the forms it may be an inflection of, the word itself first."""
+    """``word`` and the forms it may be an inflection of, the word itself first; last, its
+    plural, for the senses a dictionary writes in the plural (蔬菜 "vegetables", 工资 "wages")."""
     forms = [word]
     for ending, back in _ENDINGS:
         if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss"):
             forms.append(word[: -len(ending)] + back)
+    if word.isalpha() and len(word) > 2 and not word.endswith("s"):
+        forms.append(
+            word[:-1] + "ies"
+            if word.endswith("y") and word[-2] not in "aeiou"
+            else word + "es"
+            if word.endswith(("ch", "sh", "x"))
+            else word + "s"
+        )
     return list(dict.fromkeys(forms))
 
 

@@ -37,11 +37,14 @@ _ROLE = re.compile(
 )
 # Who is the head of Dongli (district)? — not the head of some task force in it: the post is
 # of a place named by a capitalised word, and nothing follows the place.
+_POST_EN = r"(party secretary|party chief|secretary|district head|mayor|head|director|leader"
 _ROLE_EN = re.compile(
-    r"(?i:\bwho(?:'s| is| was)\s+(?:the\s+)?(party secretary|party chief|secretary"
-    r"|district head|mayor|head|director|leader|in charge)\s+(?:of|in|for)\s+(?:the\s+)?"
-    r"|\bwho\s+(leads|runs|heads|governs)\s+(?:the\s+)?)[A-Z][a-z]+"
-    r"(?i:\s+(?:new\s+)?(?:district|area|county))?\s*[?？.!]*\s*$"
+    rf"(?i)\bwho(?:'s| is| was)\s+(?:the\s+)?{_POST_EN}|in charge)\s+(?:of|in|for)\s+"
+    r"(?:the\s+)?[a-z]+(?:\s+(?:new\s+)?(?:district|area|county))?\s*[?？.!]*\s*$"
+    r"|\bwho\s+(leads|runs|heads|governs)\s+(?:the\s+)?[a-z]+"
+    r"(?:\s+(?:new\s+)?(?:district|area|county))?\s*[?？.!]*\s*$"
+    # who is beichen's party chief
+    rf"|\bwho(?:'s| is| was)\s+[a-z]+(?:\s+(?:new\s+)?district)?'s\s+{_POST_EN})\s*[?？.!]*\s*$"
 )
 _ROLES_EN: dict[str, tuple[str, ...]] = dict.fromkeys(
     ("party secretary", "party chief", "secretary"), ("书记",)
@@ -235,7 +238,7 @@ def _roles(question: str) -> tuple[str, ...]:
     if match := _ROLE.search(question):
         return (match.group(1) or match.group(2),)
     if match := _ROLE_EN.search(question):
-        return _ROLES_EN[(match.group(1) or match.group(2)).lower()]
+        return _ROLES_EN[next(g for g in match.groups() if g).lower()]
     return ()
 
 

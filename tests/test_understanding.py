@@ -197,6 +197,7 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("Which district does Feng Weihua lead?", "北辰区"),
         ("What is Yu Zuchang's position?", "党工委副书记"),
         ("Who leads Beichen district?", "冯卫华"),
+        ("who is beichen's party chief", "冯卫华"),  # lower case, possessive, no question mark
         ("Where is Jinhaihu?", "毕节"),
         ("When was the Beichen interview?", "2020"),
         ("Who was interviewed about Heping?", "陈绍旺"),

@@ -1,4 +1,4 @@
-"""Direct unit tests of the ranking and answering pieces: reciprocal-rank fusion and its
+"""Direct unit tests of the ranking and answering pieces: score fusion and its
 lexical gate, interleaving for comparisons, excerpts, headings, typed answers and the
 answer/refuse rule — on the tiny in-memory index, no model, no files."""
 
@@ -9,7 +9,7 @@ import pytest
 from qabot import Engine
 from qabot.answer import ELLIPSIS, make_excerpt
 from qabot.refusal import NoAnswerRule
-from qabot.retriever import RRF_K, _interleave
+from qabot.retriever import _interleave, fuse, standardised
 from qabot.sentences import is_heading
 from qabot.types import Confidence, Hit
 from qabot.units import asked_unit, unit_fits
@@ -20,7 +20,7 @@ from conftest import TINY_CHUNKS, make_chunk, tiny_engine
 def test_fusion_scores_the_top_of_both_rankings_one(tiny: Engine) -> None:
     hits = tiny.retriever.search("北辰区种植春小麦6550亩", k=4)
     assert hits[0].chunk.id == "beichen#p1"
-    assert hits[0].score == 1.0  # first in the dense and in the BM25 ranking
+    assert hits[0].score == 1.0  # the best fused score of the candidates
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
@@ -29,7 +29,7 @@ def test_dense_mode_ignores_bm25_and_lexical_mode_ignores_vectors(tiny: Engine) 
     lexical = tiny.retriever.search("春小麦", k=4, mode="lexical")
     assert all(h.lexical == 0.0 for h in dense)
     assert all(h.dense == 0.0 for h in lexical)
-    # one ranking alone: the best hit's score is its own reciprocal rank, normalised to 1
+    # one ranking alone: the best hit's score is 1, the worst candidate's 0
     assert dense[0].score == lexical[0].score == 1.0
 
 
@@ -42,8 +42,22 @@ def test_lexical_gate_drops_bm25_for_words_the_corpus_never_uses(tiny: Engine) -
     assert retriever.lexical_weight([]) == 1.0
 
 
-def test_rrf_constant_keeps_a_second_place_close_to_the_first() -> None:
-    assert (1 / (RRF_K + 2)) / (1 / (RRF_K + 1)) > 0.98
+def test_fusion_counts_how_far_a_passage_stands_out_not_only_its_rank() -> None:
+    """e5's cosines of one question's passages sit within hundredths; BM25 scores passage 4
+    twice as high as any other. Ranks alone (reciprocal-rank fusion) put passage 1 first, by
+    a cosine 0.003 higher; standardised scores put passage 4 first."""
+    dense = {1: 0.874, 2: 0.873, 3: 0.872, 4: 0.871, 5: 0.86, 6: 0.85}
+    lexical = {4: 5.8, 3: 3.0, 1: 2.9, 2: 2.5, 5: 1.0, 6: 0.5}
+    fused = fuse(dense, lexical, weight=1.0)
+    assert max(fused, key=fused.__getitem__) == 4
+    meaning_only = fuse(dense, lexical, weight=0.0)  # no question word in the corpus
+    assert max(meaning_only, key=meaning_only.__getitem__) == 1
+    # a candidate one scorer missed gets that scorer's lowest, not nothing
+    apart = fuse({1: 0.9, 2: 0.8}, {3: 2.0, 4: 1.0}, weight=1.0)
+    assert apart == pytest.approx({1: 0.0, 2: -2.0, 3: 0.0, 4: -2.0})
+    z = standardised({1: 1.0, 2: 2.0, 3: 3.0})
+    assert z[2] == 0.0 and z[3] == pytest.approx(-z[1]) and z[3] > 0
+    assert standardised({1: 5.0}) == {1: 0.0}
 
 
 def _hit(doc: str, paragraph: int, district: str) -> Hit:
