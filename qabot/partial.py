@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qabot.textnorm import HAN
 from qabot.types import AnswerLine
 from qabot.units import unit_fits, unit_kind
 from qabot.values import QUANTITY
@@ -40,6 +41,13 @@ _ONE_YEAR = re.compile(r"今年|去年|明年|当年|这一年|一年里|(?:19|2
 _TOTALLED = r"累计|共计|合计|总计|年来|以来"
 _CUMULATIVE_SAID = re.compile(rf"{_TOTALLED}|先后")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+# 向丁青、兴隆、华池和正宁四个县投入…3.13亿元: names listed together, then how many they are
+# (四个县) or 等 — a figure after them in the clause is of them all.
+_LISTED = re.compile(
+    rf"[{HAN}]{{2,8}}(?:、[{HAN}]{{2,8}})*[、和及与][{HAN}]{{2,8}}"
+    r"(?P<whole>[一二两三四五六七八九十\d]+个[^，,；;。]?|等)"
+)
+_CLAUSE_END = re.compile(r"[，,；;：:]")
 _PERIOD_SAID = re.compile(rf"{_TOTALLED}|年间|十[一二三四五]五|期间")
 
 
@@ -118,6 +126,26 @@ def gives_part(
     return True
 
 
+def listed_alone(lines: Sequence[AnswerLine], question: str) -> bool:
+    """Whether an answer line's value is of a list the ``question`` names only part of:
+    asked how much 丁青县 got, the line gives what 丁青、兴隆、华池和正宁四个县 got together.
+    Items are matched by their ending (丁青 of 三年来累计向丁青), the value must follow the
+    list in its clause, and a question naming the whole (四个县) asks for the whole."""
+    for line in lines:
+        if line.span is None:
+            continue
+        at = line.text.find(line.span.text)
+        start = max((m.end() for m in _CLAUSE_END.finditer(line.text, 0, max(at, 0))), default=0)
+        for listed in _LISTED.finditer(line.text, start, max(at, 0)):
+            if listed.group("whole") in question:
+                continue
+            items = re.split(r"[、和及与]", line.text[listed.start() : listed.start("whole")])
+            named = [i for i in items if any(i[-n:] in question for n in range(2, len(i) + 1))]
+            if 0 < len(named) < len(items):
+                return True
+    return False
+
+
 def one_year(text: str, question: str) -> bool:
     """Whether ``text`` may give the one year's figure ``question`` asks: it does not say the
     figure is cumulative (累计, 三年来), or counts from the year asked (今年以来)."""
@@ -130,8 +158,8 @@ def notice(part: str, said: str, language: str) -> str:
     if language == "en":
         lack = {"period": "no figure for the whole period", "year": "none for that year alone"}
         return f"The documents give only this ({said}); they give {lack.get(part, 'no breakdown')}."
-    if part in ("breakdown", "subset"):
-        return f"文档只给出总数（{said}）；没有分项的数字。"
     if part == "year":
         return f"文档只给出累计的数字（{said}）；没有这一年的数字。"
-    return f"文档只给出这些（{said}）；没有整个时期累计的数字。"
+    if part == "period":
+        return f"文档只给出这些（{said}）；没有整个时期累计的数字。"
+    return f"文档只给出总数（{said}）；没有分项的数字。"  # a breakdown, a subset, one of a list

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
-from qabot.partial import gives_part, part_words
+from qabot.partial import gives_part, listed_alone, part_words
 from qabot.partial import notice as partial_notice
 from qabot.query import Query
 from qabot.textnorm import match_key
@@ -203,7 +203,8 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
             query.unit,
             query.query,
             part_words(query.part, query.query, list(query.weights)),
-        ),
+        )
+        and not (query.answer_type == "quantity" and listed_alone(composed.lines, query.query)),
     )
 
 

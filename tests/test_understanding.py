@@ -12,10 +12,10 @@ from qabot.engine import Engine
 from qabot.english import EnglishReader
 from qabot.meaning import NEAREST, Meaning, update_word_vectors
 from qabot.metadata import Asked, Fact, asked
-from qabot.partial import asked_part, gives_part, part_words
-from qabot.question import province_of
+from qabot.partial import asked_part, gives_part, listed_alone, part_words
+from qabot.question import mentioned_counties, province_of
 from qabot.settings import Settings
-from qabot.types import AnswerLine
+from qabot.types import AnswerLine, AnswerSpan
 
 from conftest import FakeEmbedder, tiny_engine
 
@@ -332,6 +332,35 @@ def test_breakdown_refusal_quotes_what_the_documents_say(engine: Engine) -> None
     assert answer.no_answer and not answer.confidence.part_ok
     assert answer.notice.startswith("文档只给出总数（") and "3.13亿元" in answer.notice
     assert answer.passages and answer.answer_span is not None  # the nearest value, marked
+
+
+def _line(text: str, value: str) -> AnswerLine:
+    start = text.find(value)
+    return AnswerLine(text, 1, AnswerSpan(1, start, start + len(value), value))
+
+
+def test_one_of_a_list_is_not_answered_by_the_figure_of_the_whole_list() -> None:
+    line = _line("三年来累计向丁青、兴隆、华池和正宁四个县投入两级帮扶资金3.13亿元。", "3.13亿元")
+    assert listed_alone([line], "北辰区三年来给华池县投了多少帮扶资金？")
+    assert not listed_alone([line], "北辰区三年来给那四个县投了多少帮扶资金？")  # the whole
+    assert not listed_alone([line], "北辰区给丁青、兴隆、华池、正宁投了多少？")  # every one
+    # the value in another clause than the list is not the list's
+    apart = _line("做好养老、托育等服务,建成日间照料中心5个。", "5个")
+    assert not listed_alone([apart], "北辰区建了几个养老日间照料中心？")
+
+
+def test_a_county_is_mentioned_in_full_or_without_its_suffix_in_a_list() -> None:
+    text = "三年来累计向丁青、兴隆、华池和正宁四个县投入资金,与长春市朝阳区合作。南开大学"
+    names = ["丁青县", "华池县", "正宁县", "朝阳区", "红桥区", "南开区"]
+    assert mentioned_counties(names, text) == {"丁青县", "华池县", "正宁县", "朝阳区"}
+
+
+def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: Engine) -> None:
+    """丁青县 is outside the corpus but 北辰区's text lists 丁青 among the counties it aids:
+    naming it is no comparison, and its share of the four counties' figure is not given."""
+    answer = engine.ask("北辰区三年来给华池县投了多少帮扶资金？")
+    assert answer.answer_type == "quantity" and answer.no_answer
+    assert answer.notice.startswith("文档只给出总数（") and "3.13亿元" in answer.notice
 
 
 def test_a_part_of_something_the_documents_give_no_figure_for_is_a_plain_refusal(
