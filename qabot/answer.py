@@ -26,6 +26,7 @@ from itertools import pairwise
 from qabot.partial import one_year
 from qabot.query import Query
 from qabot.sentences import Sentence, sentence_spans
+from qabot.textnorm import match_key
 from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
 from qabot.values import VALUE_FINDERS, Near, has_quantity
 
@@ -309,6 +310,10 @@ def compose(hits: list[Hit], query: Query) -> Composed:
     if query.answer_type == "measures":
         best = _heading_lead(passages, query) or best
     type_ok = best.near == "focus" or bool(best.speaker) or not typed
+    # “梦天津”项目投资多少: a value from a sentence that does not name what is quoted is
+    # another project's
+    if typed and not all(q in match_key(best.sentence) for q in query.quoted):
+        type_ok = False
     by_meaning = typed and not type_ok and best.near == "meaning"
     composed = Composed(
         [], passages, source=best.passage, type_ok=type_ok, type_by_meaning=by_meaning

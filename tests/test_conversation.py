@@ -42,6 +42,10 @@ from qabot.engine import Engine
         ("好的，谢谢，今天就到这", "thanks"),
         ("多谢多谢，挺有用的", "thanks"),
         ("你能帮我查哪些东西啊", "help"),
+        # written after reading the batch p001–p150 (docs/evaluation.md)
+        ("谢谢你的解答，很清楚", "thanks"),
+        ("你能回答哪方面的问题？", "help"),
+        ("Thank you so much, that really helped.", "thanks"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:

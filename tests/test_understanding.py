@@ -363,6 +363,13 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
     assert answer.notice.startswith("文档只给出总数（") and "3.13亿元" in answer.notice
 
 
+def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engine: Engine) -> None:
+    """梦天津 is named in 北辰区's text, its investment is not: the 2477.8亿元 of all 238
+    projects, in a sentence without the name, does not answer for it."""
+    answer = engine.ask("北辰区那个“梦天津”项目一共投资多少钱？")
+    assert answer.no_answer and not answer.confidence.type_ok
+
+
 def test_a_part_of_something_the_documents_give_no_figure_for_is_a_plain_refusal(
     engine: Engine,
 ) -> None:
