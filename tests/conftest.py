@@ -182,6 +182,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
             monkeypatch.setenv(name, value)
         if stdin is not None:
             monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        capsys.readouterr()  # what the test printed before: not this call's
         root = logging.getLogger()
         handlers, level = root.handlers[:], root.level
         root.handlers.clear()
