@@ -122,7 +122,7 @@ def slow_headers(lab: Lab) -> Result:
         status, took, _ = server.request("GET", "/healthz", timeout=10)
         asked = server.ask(QUESTION)[0]
         deadline = time.monotonic() + 11  # past the header timeout (10 s)
-        closed = sum(_closed_by(sock, deadline) for sock in idle)
+        closed = sum(closed_by(sock, deadline) for sock in idle)
     finally:
         for sock in idle:
             sock.close()
@@ -134,7 +134,7 @@ def slow_headers(lab: Lab) -> Result:
     )
 
 
-def _closed_by(sock: socket.socket, deadline: float) -> bool:
+def closed_by(sock: socket.socket, deadline: float) -> bool:
     """The server closed ``sock`` (end of stream, nothing sent) by ``deadline``: waited for
     as it happens rather than slept out."""
     sock.settimeout(max(deadline - time.monotonic(), 0.01))
