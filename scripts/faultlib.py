@@ -24,6 +24,7 @@ QUESTION = "东丽区划分了多少个全科网格？"
 FACT = "278个全科网格"
 # Root without the capabilities that let it ignore file permissions: a real "permission
 # denied" for a process that can still run the shared Python (which lives under /root).
+BASELINE = "baseline.json"  # a kept Lab's baseline answer, beside its base site
 UNPRIVILEGED = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
 
 
@@ -210,12 +211,21 @@ def check(run: Run, rc: int, *needles: str, lab: Lab | None = None) -> Result:
 
 
 class Lab:
-    """The built base site and its baseline answer; :meth:`site` hands out copies."""
+    """The built base site and its baseline answer; :meth:`site` hands out copies.
 
-    def __init__(self) -> None:
+    ``template``: a folder where an earlier :class:`Lab` of the same run kept its base site
+    and baseline (:meth:`keep`); copied instead of built again (the tests' modules share one
+    build per run, ``tests/drill.py``)."""
+
+    def __init__(self, template: Path | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="qabot-drill-"))
         self.crashes: list[str] = []  # exit 1 or a traceback in any run: never allowed
         self.base = Site(self.root / "base" / "docs", self.root / "base" / "index", self.crashes)
+        self._count = 0
+        if template is not None:
+            shutil.copytree(template / "base", self.base.docs.parent)
+            self.baseline = json.loads((template / BASELINE).read_text(encoding="utf-8"))
+            return
         make_corpus(self.base.docs)
         built = self.base.qabot("index")
         if built.rc != 0:
@@ -223,7 +233,11 @@ class Lab:
         self.baseline = self.base.ask().answer()
         if FACT not in self.baseline.get("answer", ""):
             raise RuntimeError(f"the drill question is not answered: {self.baseline}")
-        self._count = 0
+
+    def keep(self, template: Path) -> None:
+        """The base site and baseline copied to ``template``, for :class:`Lab` ``(template)``."""
+        shutil.copytree(self.base.docs.parent, template / "base")
+        (template / BASELINE).write_text(json.dumps(self.baseline), encoding="utf-8")
 
     def site(self, name: str) -> Site:
         self._count += 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 import atexit
 import gc
 import hashlib
+import io
 import itertools
 import json
+import logging
 import os
 import shutil
 import socket
@@ -165,19 +167,31 @@ CliRun = Callable[..., CliResult]
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRun:
-    """``qabot ARGS`` in this process: its exit code, stdout and stderr. For what is decided
-    before any model or index loads (usage errors), so the fast layer starts no process for
-    it. ``main`` sets the thread variables (qabot.threads); the monkeypatch undoes that."""
+    """``qabot ARGS`` in this process: its exit code, stdout and stderr (``stdin`` fed to it).
+    For usage errors, so the fast layer starts no process for them, and for what a command
+    prints (tests/test_cli.py), so a slow test does not pay a process start and a model load
+    per call; what only a process shows (``python -m``, signals, crashes) is run as one.
+    ``main`` sets the thread variables (qabot.threads); the monkeypatch undoes that. The root
+    logger's handlers (pytest's) are set aside during the call, so ``main``'s own logging
+    set-up writes warnings to stderr as in a process."""
     for name in (*threads.COUNT_VARIABLES, threads.WAIT_VARIABLE):
         monkeypatch.setenv(name, os.environ.get(name, "1"))
 
-    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> CliResult:
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        capsys.readouterr()  # what the test printed before: not this call's
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        root.handlers.clear()
         try:
             code = main(list(args))
         except SystemExit as exit_:  # argparse's own errors
             code = exit_.code if isinstance(exit_.code, int) else 1
+        finally:
+            root.handlers[:], root.level = handlers, level
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 

@@ -19,7 +19,7 @@ from qabot.engine import Engine
 from qabot.errors import EmbedderError, UsageError
 from qabot.settings import Settings
 
-from conftest import run_qabot, small_corpus
+from conftest import CliRun, small_corpus
 
 
 @pytest.fixture(scope="module")
@@ -101,19 +101,19 @@ def test_unknown_and_unloadable_embedders_are_clear_errors() -> None:
         load_embedder("st:no-such/model-xyz")
 
 
-def test_index_built_with_one_embedder_refuses_another(tmp_path: Path, minilm_path: str) -> None:
+def test_index_built_with_one_embedder_refuses_another(
+    cli: CliRun, tmp_path: Path, minilm_path: str
+) -> None:
     docs = small_corpus(tmp_path / "docs", paragraphs=2)
     index = tmp_path / "index"
     st_name = f"st:{minilm_path}"
-    built = run_qabot("index", "--docs", str(docs), "--index", str(index), "--embedder", st_name)
-    assert built.returncode == 0, built.stderr
+    built = cli("index", "--docs", str(docs), "--index", str(index), "--embedder", st_name)
+    assert built.code == 0, built.err
     engine = Engine.open(Settings(docs=docs, index=index, embedder=st_name), progress=False)
     answer = engine.ask("东丽区如何推行战区制？", k=2)
     assert answer.passages and answer.passages[0].chunk.district in {"东丽区", "和平区"}
 
-    mismatch = run_qabot(
-        "ask", "东丽区如何推行战区制？", "--docs", str(docs), "--index", str(index)
-    )
-    assert mismatch.returncode == 3
-    assert "built with embedder" in mismatch.stderr and "e5-small" in mismatch.stderr
-    assert "Traceback" not in mismatch.stderr and len(mismatch.stderr.strip().splitlines()) == 1
+    mismatch = cli("ask", "东丽区如何推行战区制？", "--docs", str(docs), "--index", str(index))
+    assert mismatch.code == 3
+    assert "built with embedder" in mismatch.err and "e5-small" in mismatch.err
+    assert "Traceback" not in mismatch.err and len(mismatch.err.strip().splitlines()) == 1

@@ -32,7 +32,7 @@ from qabot.refusal import FALLBACK_RULE, LENIENT, NO_ANSWER_RULES
 from qabot.settings import Settings
 from qabot.types import Answer, Passage
 
-from conftest import make_chunk, run_qabot
+from conftest import CliRun, make_chunk
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
@@ -397,11 +397,11 @@ def test_report_has_chart_and_failures(set_engine: Engine, hybrid_result: dict, 
 # ---------------------------------------------------------------------------- the command
 
 
-def test_eval_json_prints_the_contract_keys(shipped: Settings, tmp_path: Path) -> None:
+def test_eval_json_prints_the_contract_keys(cli: CliRun, shipped: Settings, tmp_path: Path) -> None:
     lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
     sample = tmp_path / "sample.jsonl"
     sample.write_text("\n".join(lines[::10]) + "\n", encoding="utf-8")
-    done = run_qabot(
+    done = cli(
         "eval",
         str(sample),
         "--json",
@@ -410,20 +410,19 @@ def test_eval_json_prints_the_contract_keys(shipped: Settings, tmp_path: Path) -
         "--index",
         str(shipped.index),
     )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    assert done.code == 0, done.err
+    result = json.loads(done.out)
     assert set(result) >= CONTRACT_KEYS
     assert (
         result["questions"] == len(lines[::10]) and result["mode"] == "hybrid" and result["k"] == 5
     )
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in done.err
 
 
-@pytest.mark.slow
-def test_eval_bad_question_file_is_a_usage_error(tmp_path: Path) -> None:
+def test_eval_bad_question_file_is_a_usage_error(cli: CliRun, tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(GOOD + "\n" + '{"question": "问题", "answers": "x"}' + "\n", encoding="utf-8")
-    done = run_qabot("eval", str(path), "--index", str(tmp_path / "none"))
-    assert done.returncode == 2
-    assert "line 2" in done.stderr and "'answers' must be a list" in done.stderr
-    assert "Traceback" not in done.stderr
+    done = cli("eval", str(path), "--index", str(tmp_path / "none"))
+    assert done.code == 2
+    assert "line 2" in done.err and "'answers' must be a list" in done.err
+    assert "Traceback" not in done.err

@@ -14,7 +14,7 @@ from qabot.errors import UsageError
 from qabot.evaluation import load_questions
 from qabot.feedback import FeedbackStore, state_dir
 
-from conftest import run_qabot
+from conftest import CliRun
 
 ANSWER = {
     "question": "北辰区种了多少亩春小麦？",
@@ -84,20 +84,19 @@ def test_state_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_
     assert state_dir() == tmp_path / "xdg" / "qabot"
 
 
-@pytest.mark.slow
-def test_cli_export_and_stats(tmp_path: Path) -> None:
+def test_cli_export_and_stats(cli: CliRun, tmp_path: Path) -> None:
     env = {"QABOT_STATE_DIR": str(tmp_path)}
     FeedbackStore(tmp_path / "feedback.sqlite3").record(
         channel="web", question="和平区有多少家企业？", answer=ANSWER, vote="down", reason="other"
     )
     out = tmp_path / "todo.jsonl"
-    exported = run_qabot("feedback", "export", str(out), env=env)
-    assert exported.returncode == 0, exported.stderr
-    assert "1 " in exported.stdout and out.exists()
-    stats = run_qabot("feedback", "stats", "--json", env=env)
-    assert json.loads(stats.stdout)["by_reason"] == {"other": 1}
-    text = run_qabot("feedback", "stats", env=env)
-    assert "1 👎" in text.stdout and "other" in text.stdout
+    exported = cli("feedback", "export", str(out), env=env)
+    assert exported.code == 0, exported.err
+    assert "1 " in exported.out and out.exists()
+    stats = cli("feedback", "stats", "--json", env=env)
+    assert json.loads(stats.out)["by_reason"] == {"other": 1}
+    text = cli("feedback", "stats", env=env)
+    assert "1 👎" in text.out and "other" in text.out
 
 
 def test_the_answer_line_is_kept_and_an_older_store_gains_the_column(tmp_path: Path) -> None:

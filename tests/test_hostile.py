@@ -34,7 +34,7 @@ from qabot.telegram.scheduler import Scheduler
 from qabot.textnorm import to_simplified
 from qabot.validation import READ_CHARS
 
-from conftest import DOCS, run_qabot, small_corpus, tiny_engine
+from conftest import DOCS, CliRun, run_qabot, small_corpus, tiny_engine
 
 JSON_TYPE = {"Content-Type": "application/json"}
 
@@ -206,7 +206,7 @@ def _damaged_index(shipped: Settings, tmp_path: Path, edit: Callable[[dict], Non
 
 @pytest.mark.parametrize("name", ["/dev/zero", "fifo", "../outside.bin", "link-to-zero"])
 def test_manifest_names_only_regular_files_inside_the_index(
-    shipped: Settings, tmp_path: Path, name: str
+    cli: CliRun, shipped: Settings, tmp_path: Path, name: str
 ) -> None:
     def edit(data: dict) -> None:
         data["checksums"][name] = "0" * 64
@@ -215,10 +215,10 @@ def test_manifest_names_only_regular_files_inside_the_index(
     os.mkfifo(index / "fifo")
     (index / "link-to-zero").symlink_to("/dev/zero")
     (tmp_path / "outside.bin").write_bytes(b"x")
-    result = run_qabot("ask", "--index", str(index), "--docs", str(shipped.docs), "问", timeout=60)
-    assert result.returncode == 3, result.stderr
-    assert "not a regular file inside the index folder" in result.stderr
-    assert repr(name) in result.stderr
+    result = cli("ask", "--index", str(index), "--docs", str(shipped.docs), "问")
+    assert result.code == 3, result.err
+    assert "not a regular file inside the index folder" in result.err
+    assert repr(name) in result.err
 
 
 # ---------------------------------------------------------------- 11. messages that mislead

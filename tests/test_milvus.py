@@ -28,7 +28,7 @@ from qabot.store import embed_pool
 from qabot.store.milvus_store import META, POINTER, MilvusStore, connect
 from qabot.store.protocol import parse_store
 
-from conftest import DOCS, INDEX, ROOT, run_qabot, small_corpus
+from conftest import DOCS, INDEX, ROOT, CliRun, run_qabot, small_corpus
 from question_set import Vectors, memo_engine
 
 MISSING = [m for m in ("pymilvus", "milvus_lite") if importlib.util.find_spec(m) is None]
@@ -244,16 +244,16 @@ def test_other_embedder_is_refused_with_the_fix(milvus_shipped: Settings) -> Non
 
 
 @needs_milvus
-def test_unreachable_server_is_one_line() -> None:
-    unreachable = run_qabot("ask", "北辰区种了多少亩春小麦？", "--store", "milvus://127.0.0.1:9")
-    assert unreachable.returncode == 3, unreachable.stderr
-    assert len(unreachable.stderr.strip().splitlines()) == 1
-    assert "cannot reach Milvus" in unreachable.stderr and "Traceback" not in unreachable.stderr
+def test_unreachable_server_is_one_line(cli: CliRun) -> None:
+    unreachable = cli("ask", "北辰区种了多少亩春小麦？", "--store", "milvus://127.0.0.1:9")
+    assert unreachable.code == 3, unreachable.err
+    assert len(unreachable.err.strip().splitlines()) == 1
+    assert "cannot reach Milvus" in unreachable.err and "Traceback" not in unreachable.err
 
 
-def test_bad_store_value_is_a_usage_error() -> None:
-    bad = run_qabot("ask", "问题", "--store", "mysql://x")
-    assert bad.returncode == 2 and "unknown store" in bad.stderr
+def test_bad_store_value_is_a_usage_error(cli: CliRun) -> None:
+    bad = cli("ask", "问题", "--store", "mysql://x")
+    assert bad.code == 2 and "unknown store" in bad.err
     with pytest.raises(UsageError):
         parse_store("milvus-lite:")
 

@@ -10,7 +10,7 @@ from qabot.embedders import E5SmallEmbedder
 from qabot.errors import UsageError
 from qabot.store.embed_pool import EmbedPool
 
-from conftest import run_qabot
+from conftest import CliRun
 
 TEXTS = [
     ["北辰区种植春小麦6550亩。"],
@@ -30,8 +30,8 @@ def test_two_workers_embed_like_one() -> None:
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_bad_worker_count_is_a_usage_error() -> None:
+def test_bad_worker_count_is_a_usage_error(cli: CliRun) -> None:
     with pytest.raises(UsageError):
         EmbedPool(E5SmallEmbedder(), 0)
-    result = run_qabot("index", "--workers", "0")
-    assert result.returncode == 2 and "--workers" in result.stderr
+    result = cli("index", "--workers", "0")
+    assert result.code == 2 and "--workers" in result.err

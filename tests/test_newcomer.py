@@ -14,9 +14,9 @@ import pytest
 from qabot.engine import Engine
 from qabot.evaluation import load_questions, render_table, run_evaluation
 
-from conftest import DOCS, INDEX, ROOT, run_qabot
+from conftest import DOCS, INDEX, ROOT, CliRun
 
-pytestmark = pytest.mark.slow  # starts qabot processes and the real embedder
+pytestmark = pytest.mark.slow  # the real embedder, and qabot processes
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 
@@ -70,10 +70,13 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, check=True).stdout
 
 
-def test_indexing_unchanged_documents_leaves_the_checkout_clean(tmp_path: Path) -> None:
+def test_indexing_unchanged_documents_leaves_the_checkout_clean(
+    cli: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A fresh clone: ``qabot index`` and ``qabot ask`` write nothing while the documents are
     the shipped ones; after documents are added and removed again, the README's command
-    brings the shipped index back, and qabot uses it without rebuilding."""
+    brings the shipped index back, and qabot uses it without rebuilding. The commands run
+    through ``main([...])`` in the clone (what they write is the point, not the process)."""
     repo = tmp_path / "clone"
     shutil.copytree(DOCS, repo / "docs_src")
     shutil.copytree(INDEX, repo / "embeddings")
@@ -81,43 +84,47 @@ def test_indexing_unchanged_documents_leaves_the_checkout_clean(tmp_path: Path) 
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "shipped")
+    monkeypatch.chdir(repo)
 
     for args in (("index",), ("ask", "北辰区种了多少亩春小麦？", "--k", "1")):
-        assert run_qabot(*args, cwd=repo).returncode == 0
+        assert cli(*args).code == 0
         assert git(repo, "status", "--porcelain") == "", args
 
     extra = repo / "docs_src" / "beichen-copy.txt"
     extra.write_text("北辰区今年新建了三个公园，市民休闲更方便。\n", encoding="utf-8")
-    refreshed = run_qabot("ask", "北辰区新建了几个公园？", "--k", "1", cwd=repo)
-    assert refreshed.returncode == 0 and "三个公园" in refreshed.stdout
-    assert "WARNING" not in refreshed.stderr, "a normal refresh is INFO, not a warning"
-    assert run_qabot("index", cwd=repo).returncode == 0
+    refreshed = cli("ask", "北辰区新建了几个公园？", "--k", "1")
+    assert refreshed.code == 0 and "三个公园" in refreshed.out
+    assert "WARNING" not in refreshed.err, "a normal refresh is INFO, not a warning"
+    assert cli("index").code == 0
     extra.unlink()
-    assert run_qabot("index", cwd=repo).returncode == 0
+    assert cli("index").code == 0
     assert git(repo, "status", "--porcelain")  # same content under new names
 
     git(repo, "checkout", "--", "embeddings")  # the README's way back
     git(repo, "clean", "-fdq", "embeddings")
     assert git(repo, "status", "--porcelain") == ""
-    index = run_qabot("index", "--json", cwd=repo)
-    assert '"embedded": 0' in index.stdout
+    index = cli("index", "--json")
+    assert '"embedded": 0' in index.out
     assert git(repo, "status", "--porcelain") == ""
 
     (repo / "qabot.db").write_bytes(b"milvus lite file")  # --store milvus-lite:qabot.db
     assert git(repo, "status", "--porcelain") == ""
 
 
-def test_global_flags_before_the_command_and_info_on_ask(tmp_path: Path) -> None:
-    result = run_qabot("-v", "ask", "北辰区种了多少亩春小麦？", "--k", "1")
-    assert result.returncode == 0, result.stderr
-    assert "INFO qabot: answered in" in result.stderr
-    assert "北辰区种了多少亩春小麦" not in result.stderr  # never the question at INFO
-    debug = run_qabot("-vv", "ask", "北辰区种了多少亩春小麦？", "--k", "1", "--json")
-    assert debug.returncode == 0 and "INFO qabot: answered in" in debug.stderr
-    assert "北辰区" in debug.stdout and "\\u" not in debug.stdout, "readable JSON"
+def test_global_flags_before_the_command_and_info_on_ask(
+    cli: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # the defaults, docs_src/ and embeddings/, as a newcomer runs it
+    result = cli("-v", "ask", "北辰区种了多少亩春小麦？", "--k", "1")
+    assert result.code == 0, result.err
+    assert "INFO qabot: answered in" in result.err
+    assert "北辰区种了多少亩春小麦" not in result.err  # never the question at INFO
+    debug = cli("-vv", "ask", "北辰区种了多少亩春小麦？", "--k", "1", "--json")
+    assert debug.code == 0 and "INFO qabot: answered in" in debug.err
+    assert "北辰区" in debug.out and "\\u" not in debug.out, "readable JSON"
     state = {"QABOT_STATE_DIR": str(tmp_path)}
-    feedback = run_qabot("feedback", "--docs", "docs_src", "stats", "--json", env=state)
-    assert feedback.returncode == 0, feedback.stderr
+    feedback = cli("feedback", "--docs", "docs_src", "stats", "--json", env=state)
+    assert feedback.code == 0, feedback.err
 
 
 def test_a_refusal_with_a_notice_still_says_the_passages_are_only_for_reference(
@@ -130,9 +137,12 @@ def test_a_refusal_with_a_notice_still_says_the_passages_are_only_for_reference(
     assert render_terminal(refused, engine.districts).splitlines()[1] == refused.notice + CAVEAT
 
 
-def test_batch_text_output_names_each_question() -> None:
+def test_batch_text_output_names_each_question(
+    cli: CliRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
     lines = '{"question": "北辰区种了多少亩春小麦？"}\n{"question": "宝坻区交付了几个还迁小区？"}\n'
-    result = run_qabot("ask", "--batch", "-", "--k", "1", stdin=lines)
-    assert result.returncode == 0, result.stderr
-    asked = [line for line in result.stdout.splitlines() if line.startswith("问：")]
+    result = cli("ask", "--batch", "-", "--k", "1", stdin=lines)
+    assert result.code == 0, result.err
+    asked = [line for line in result.out.splitlines() if line.startswith("问：")]
     assert asked == ["问：北辰区种了多少亩春小麦？", "问：宝坻区交付了几个还迁小区？"]

@@ -1,4 +1,5 @@
-"""The REPL as a real subprocess: with piped stdin, and in a pseudo-terminal (Ctrl-C, Ctrl-D)."""
+"""The REPL with piped stdin (``main([...])`` in process), and as a real subprocess in a
+pseudo-terminal (Ctrl-C, Ctrl-D)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 
 from qabot.settings import Settings
 
-from conftest import ROOT, run_qabot
+from conftest import ROOT, CliRun
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def env(shipped: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     return {"QABOT_DOCS": str(shipped.docs), "QABOT_INDEX": str(shipped.index), "HOME": str(home)}
 
 
-def test_piped_session_runs_commands_and_questions(env: dict[str, str]) -> None:
+def test_piped_session_runs_commands_and_questions(cli: CliRun, env: dict[str, str]) -> None:
     script = "\n".join(
         [
             ":help",
@@ -45,9 +46,9 @@ def test_piped_session_runs_commands_and_questions(env: dict[str, str]) -> None:
             "this line is never read",
         ]
     )
-    result = run_qabot("repl", stdin=script + "\n", env=env)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    result = cli("repl", stdin=script + "\n", env=env)
+    assert result.code == 0, result.err
+    out = result.out
     assert ":district NAME|all" in out  # help
     assert "种植春小麦6550亩" in out and "区委书记 冯卫华" in out
     assert "k = 2" in out and "district = 东丽区" in out and "json = on" in out
@@ -57,12 +58,12 @@ def test_piped_session_runs_commands_and_questions(env: dict[str, str]) -> None:
     assert "! :k needs a number" in out and "! unknown command :bogus" in out
     assert "! the question has no words" in out
     assert "district = all" in out
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.err
 
 
-def test_end_of_input_leaves_cleanly(env: dict[str, str]) -> None:
-    result = run_qabot("repl", stdin="", env=env)
-    assert result.returncode == 0 and result.stdout == ""
+def test_end_of_input_leaves_cleanly(cli: CliRun, env: dict[str, str]) -> None:
+    result = cli("repl", stdin="", env=env)
+    assert result.code == 0 and result.out == ""
 
 
 def _read_until(fd: int, marker: str, timeout: float = 120) -> str:

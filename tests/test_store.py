@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import faiss
@@ -30,6 +31,24 @@ def settings(tmp_path: Path) -> Settings:
 
 def build_index(settings: Settings, progress: bool = False) -> indexer.BuildReport:
     return indexer.build(settings.docs, settings.index, settings.embedder, progress=progress)
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The small corpus built once for the module (the first build itself is checked in
+    test_build_then_refresh_reembeds_only_what_changed)."""
+    base = tmp_path_factory.mktemp("first-build")
+    built = Settings(docs=small_corpus(base / "docs"), index=base / "index", embedder="e5-small")
+    build_index(built)
+    return built
+
+
+@pytest.fixture()
+def built(first_build: Settings, settings: Settings) -> Settings:
+    """``settings`` with a copy of :func:`first_build`'s index: tests of what comes after a
+    build start there instead of embedding the corpus again."""
+    shutil.copytree(first_build.index, settings.index)
+    return settings
 
 
 def test_build_then_refresh_reembeds_only_what_changed(settings: Settings) -> None:
@@ -61,11 +80,12 @@ def _generations(index: Path) -> set[str]:
     return {p.name.split("-", 1)[1].split(".")[0] for p in index.glob("chunks-*")}
 
 
-def test_the_current_and_the_previous_generation_are_kept(settings: Settings) -> None:
+def test_the_current_and_the_previous_generation_are_kept(built: Settings) -> None:
     """The previous generation survives one build (a reader may still be loading it)."""
+    settings = built
     doc = settings.docs / "heping-2019-interview.txt"
-    seen = []
-    for extra in ("", "和平区将建设智慧公厕。", "和平区将新建口袋公园。"):
+    seen = [FaissStore.load(settings.index).manifest.generation]
+    for extra in ("和平区将建设智慧公厕。", "和平区将新建口袋公园。"):
         doc.write_text(doc.read_text(encoding="utf-8") + f"\n{extra}\n", encoding="utf-8")
         build_index(settings, progress=False)
         seen.append(FaissStore.load(settings.index).manifest.generation)
@@ -77,9 +97,9 @@ def test_the_current_and_the_previous_generation_are_kept(settings: Settings) ->
 
 
 def test_a_crash_before_the_commit_leaves_the_old_index_usable(
-    settings: Settings, monkeypatch
+    built: Settings, monkeypatch
 ) -> None:
-    build_index(settings, progress=False)
+    settings = built
     before = FaissStore.load(settings.index)
     doc = settings.docs / "heping-2019-interview.txt"
     doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区将建设智慧公厕。\n", encoding="utf-8")
@@ -101,10 +121,12 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
     assert _generations(settings.index) == {before.manifest.generation}
 
 
-def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Settings) -> None:
+def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(
+    settings: Settings, first_build: Settings
+) -> None:
     with pytest.raises(IndexStateError, match="qabot index"):
         FaissStore.load(settings.index)
-    build_index(settings, progress=False)
+    shutil.copytree(first_build.index, settings.index)
     store = FaissStore.load(settings.index)
     with pytest.raises(IndexStateError, match=r"built with embedder 'e5-small', not 'st:other'"):
         store.check_embedder("st:other")
@@ -122,8 +144,8 @@ def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(settings: Setting
         FaissStore.load(settings.index)
 
 
-def test_chunks_file_out_of_step_with_vectors_is_detected(settings: Settings) -> None:
-    build_index(settings, progress=False)
+def test_chunks_file_out_of_step_with_vectors_is_detected(built: Settings) -> None:
+    settings = built
     store = FaissStore.load(settings.index)
     chunks_file = settings.index / store.manifest.files["chunks"]
     lines = chunks_file.read_text(encoding="utf-8").splitlines()

@@ -27,7 +27,7 @@ from qabot.engine import Engine
 from qabot.errors import UsageError
 from qabot.feedback import state_dir
 from qabot.settings import Settings
-from qabot.telegram import BotConfig, run_from_cli
+from qabot.telegram import BotConfig, handlers, run_from_cli
 from qabot.telegram.config import RedactToken, api_base_url, parse_allow, read_token
 from qabot.telegram.html import render_page, render_paragraph, split_html, utf16_len
 from qabot.telegram.records import answer_record
@@ -186,10 +186,22 @@ class SlowEngine:
         return self._engine.ask(question, **kwargs)
 
 
+@pytest.fixture
+def quick_typing(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The typing action's timing scaled down five times (shown after 0.2 s, refreshed every
+    0.9 s): the same schedule in seconds instead of a quarter of a minute per test. Returns
+    how long the slow engine takes: a second past the first refresh, as 6.5 s was at the real
+    timing."""
+    assert handlers.TYPING_AFTER < handlers.TYPING_EVERY < 5, "refreshed before Telegram hides it"
+    monkeypatch.setattr(handlers, "TYPING_AFTER", handlers.TYPING_AFTER / 5)
+    monkeypatch.setattr(handlers, "TYPING_EVERY", handlers.TYPING_EVERY / 5)
+    return handlers.TYPING_AFTER + handlers.TYPING_EVERY + 1.0
+
+
 def test_typing_is_shown_and_refreshed_while_the_engine_works(
-    engine: Engine, api: FakeBotAPI, config: BotConfig
+    engine: Engine, api: FakeBotAPI, config: BotConfig, quick_typing: float
 ) -> None:
-    with running(SlowEngine(engine, 6.5), config):
+    with running(SlowEngine(engine, quick_typing), config):
         api.push(message_update(QUESTION))
         api.wait_sent(1001, 1, timeout=40)
     typing = api.requests("sendChatAction")
@@ -199,10 +211,10 @@ def test_typing_is_shown_and_refreshed_while_the_engine_works(
 
 
 def test_a_429_on_typing_does_not_delay_the_answer(
-    engine: Engine, api: FakeBotAPI, config: BotConfig
+    engine: Engine, api: FakeBotAPI, config: BotConfig, quick_typing: float
 ) -> None:
     api.flood("sendChatAction", retry_after=60)
-    with running(SlowEngine(engine, 6.5), config):
+    with running(SlowEngine(engine, quick_typing), config):
         api.push(message_update(QUESTION))
         [answer] = api.wait_sent(1001, 1, timeout=40)
     [typing] = api.requests("sendChatAction")  # refused, then neither retried nor refreshed

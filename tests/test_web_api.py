@@ -23,7 +23,7 @@ from qabot.web import WebSettings, create_app
 from qabot.web.guards import ApiError
 from qabot.web.pool import AnswerPool
 
-from conftest import run_qabot, tiny_engine
+from conftest import CliRun, tiny_engine
 
 QUESTION = "北辰区种了多少亩春小麦？"
 
@@ -363,15 +363,14 @@ async def test_pool_refuses_beyond_its_bound() -> None:
         pool.close()
 
 
-@pytest.mark.slow
-def test_serve_rejects_bad_settings_in_one_line() -> None:
-    result = run_qabot("serve", "--workers", "0", timeout=120)
-    assert result.returncode == 2
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("qabot: error: workers") and "Traceback" not in result.stderr
-    bad_env = run_qabot("serve", env={"QABOT_RATE_LIMIT": "many"}, timeout=120)
-    assert bad_env.returncode == 2 and "Traceback" not in bad_env.stderr
-    assert bad_env.stderr.strip().splitlines()[-1].startswith("qabot: error: QABOT_RATE_LIMIT")
+def test_serve_rejects_bad_settings_in_one_line(cli: CliRun) -> None:
+    result = cli("serve", "--workers", "0")
+    assert result.code == 2
+    last = result.err.strip().splitlines()[-1]
+    assert last.startswith("qabot: error: workers") and "Traceback" not in result.err
+    bad_env = cli("serve", env={"QABOT_RATE_LIMIT": "many"})
+    assert bad_env.code == 2 and "Traceback" not in bad_env.err
+    assert bad_env.err.strip().splitlines()[-1].startswith("qabot: error: QABOT_RATE_LIMIT")
 
 
 def test_while_loading_the_api_says_so(shipped: Settings) -> None:
