@@ -36,15 +36,15 @@ _ROLE = re.compile(
     rf"|谁是[^？?]{{0,8}}?{_OTHER_POST}({'|'.join(_ROLES)})"
 )
 # Who is the head of Dongli (district)? — not the head of some task force in it: the post is
-# of a place named by a capitalised word, and nothing follows the place.
-_POST_EN = r"(party secretary|party chief|secretary|district head|mayor|head|director|leader"
+# of one word's place (a district, typed in any case), and nothing follows the place.
+_POSTS_EN = "party secretary|party chief|secretary|district head|mayor|head|director|leader"
 _ROLE_EN = re.compile(
-    rf"(?i)\bwho(?:'s| is| was)\s+(?:the\s+)?{_POST_EN}|in charge)\s+(?:of|in|for)\s+"
+    rf"(?i)\bwho(?:'s| is| was)\s+(?:the\s+)?({_POSTS_EN}|in charge)\s+(?:of|in|for)\s+"
     r"(?:the\s+)?[a-z]+(?:\s+(?:new\s+)?(?:district|area|county))?\s*[?？.!]*\s*$"
     r"|\bwho\s+(leads|runs|heads|governs)\s+(?:the\s+)?[a-z]+"
     r"(?:\s+(?:new\s+)?(?:district|area|county))?\s*[?？.!]*\s*$"
     # who is beichen's party chief
-    rf"|\bwho(?:'s| is| was)\s+[a-z]+(?:\s+(?:new\s+)?district)?'s\s+{_POST_EN})\s*[?？.!]*\s*$"
+    rf"|\bwho(?:'s| is| was)\s+[a-z]+(?:\s+(?:new\s+)?district)?'s\s+({_POSTS_EN})\s*[?？.!]*\s*$"
 )
 _ROLES_EN: dict[str, tuple[str, ...]] = dict.fromkeys(
     ("party secretary", "party chief", "secretary"), ("书记",)
