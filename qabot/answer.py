@@ -206,12 +206,13 @@ def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
     those, one of the time asked (今年继续投入… for 今年还要投入多少) unless it holds little of
     the focus, and for one year's figure one that is not cumulative; then the best focus
     score."""
-    pool = candidates
+    # a sentence holding what the question quotes says what it asks about
+    pool = [c for c in candidates if _quotes(c.sentence, query)] or candidates
     if query.answer_type in VALUE_FINDERS:
         pool = (
-            [c for c in candidates if c.near == "focus" or c.speaker]
-            or [c for c in candidates if c.near]
-            or candidates
+            [c for c in pool if c.near == "focus" or c.speaker]
+            or [c for c in pool if c.near]
+            or pool
         )
     top = max(c.score for c in pool)
     pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
@@ -267,7 +268,8 @@ def typed_first(hits: list[Hit], query: Query) -> list[Hit]:
     """For a question that asks for a value (多少, 哪一年, 谁), the first of the top
     :data:`SOURCE_DEPTH` passages that holds a value of the type near the focus goes first
     when the best-ranked passage holds none: a passage on the topic without the figure does
-    not answer 多少. Not for 哪个区: the passage's district is the answer."""
+    not answer 多少. Not for 哪个区: the passage's district is the answer, nor over a passage
+    holding every phrase the question quotes."""
     if query.answer_type not in VALUE_FINDERS or _ASKS_DISTRICT.search(query.query):
         return hits
 
@@ -275,10 +277,15 @@ def typed_first(hits: list[Hit], query: Query) -> list[Hit]:
         return any(sentence.value[1] for sentence in _read(hit.chunk.text, query))
 
     head = hits[:SOURCE_DEPTH]
-    if not head or holds_value(head[0]):
+    if not head or holds_value(head[0]) or _quotes(head[0].chunk.text, query):
         return hits
     first = next((h for h in head[1:] if holds_value(h)), None)
     return hits if first is None else [first, *(h for h in hits if h is not first)]
+
+
+def _quotes(text: str, query: Query) -> bool:
+    """Whether ``text`` holds every phrase the question quotes (and it quotes one)."""
+    return bool(query.quoted) and all(q in match_key(text) for q in query.quoted)
 
 
 def merge_pieces(passages: list[Passage]) -> None:
@@ -310,10 +317,12 @@ def compose(hits: list[Hit], query: Query) -> Composed:
     if query.answer_type == "measures":
         best = _heading_lead(passages, query) or best
     type_ok = best.near == "focus" or bool(best.speaker) or not typed
-    # “梦天津”项目投资多少: a value from a sentence that does not name what is quoted is
-    # another project's
-    if typed and not all(q in match_key(best.sentence) for q in query.quoted):
-        type_ok = False
+    if query.quoted and typed:
+        # “梦天津”项目投资多少: a value from a sentence that does not write what is quoted is
+        # another project's; “通宝唐”是哪个区在推进: the passage's district answers, from the
+        # sentence that writes it
+        quotes = _quotes(best.sentence, query)
+        type_ok = quotes if _ASKS_DISTRICT.search(query.query) else type_ok and quotes
     by_meaning = typed and not type_ok and best.near == "meaning"
     composed = Composed(
         [], passages, source=best.passage, type_ok=type_ok, type_by_meaning=by_meaning

@@ -356,6 +356,10 @@ def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engin
     projects, in a sentence without the name, does not answer for it."""
     answer = engine.ask("北辰区那个“梦天津”项目一共投资多少钱？")
     assert answer.no_answer and not answer.confidence.type_ok
+    # 哪个区 is answered by the district of the passage, from the sentence that quotes
+    answer = engine.ask("“通宝唐”合作框架协议是哪个区在推进？")
+    assert not answer.no_answer and "“通宝唐”合作框架协议" in answer.answer
+    assert answer.passages[0].chunk.district == "宝坻区"
 
 
 def test_a_part_of_something_the_documents_give_no_figure_for_is_a_plain_refusal(

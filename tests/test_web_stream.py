@@ -85,38 +85,38 @@ def test_the_page_streams_checked_sentences_with_the_shown_citation_numbers(
     data = api_answer(server["url"], fake)
     [line] = data["lines"]
     rank = line["passage"]
-    assert rank == 3 and data["passages"][1]["merged_into"] == 1  # the premise of the test
+    assert rank == 1 and data["passages"][2]["merged_into"] == 2  # the premise of the test
     first = line["text"].rstrip("。") + "。"
-    piece = next(s + "。" for s in data["passages"][1]["text"].split("。") if len(s) > 8)
-    # [3] is shown as source 2; [1][2], two pieces of one paragraph, as source 1, once
-    reply = f"{first}[{rank}] 该协议还带来投资999亿元。[{rank}] {piece}[1][2]"
+    piece = next(s + "。" for s in data["passages"][2]["text"].split("。") if len(s) > 8)
+    # [1] is shown as source 1; [2][3], two pieces of one paragraph, as source 2, once
+    reply = f"{first}[{rank}] 该协议还带来投资999亿元。[{rank}] {piece}[2][3]"
     browser.get(server["url"])
     waiter(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#examples button"))
 
     fake.script(Reply(reply))
     generated, notice, extractive = generated_turn(browser, QUESTION)
-    assert generated == f"{first}[2]{piece}[1]"
+    assert generated == f"{first}[1]{piece}[2]"
     assert "999" not in generated and "删去了1句" in notice
-    assert extractive.endswith("[2]")  # the extractive line cites the same source number
+    assert extractive.endswith("[1]")  # the extractive line cites the same source number
     sources = browser.find_elements(By.CSS_SELECTOR, ".turn:last-child .sources li")
     assert browser.find_element(By.ID, "src-1-2") == sources[1]
 
     # a stream cut after the first sentence: the checked sentence stays, one line says why
     fake.script(Reply(f"{first}[{rank}]{first}[1]", chunk_chars=len(first) + 5, cut_after=1))
     generated, notice, extractive = generated_turn(browser, QUESTION)
-    assert (generated, notice) == (f"{first}[2]", "模型的回答中断了，只显示已核对的部分。")
-    assert extractive.endswith("[2]")
+    assert (generated, notice) == (f"{first}[1]", "模型的回答中断了，只显示已核对的部分。")
+    assert extractive.endswith("[1]")
 
     # a malformed chunk halfway: the same
     fake.script(Reply(f"{first}[{rank}]{first}[1]", chunk_chars=len(first) + 5, bad_chunk_at=2))
     generated, notice, _ = generated_turn(browser, QUESTION)
-    assert (generated, notice) == (f"{first}[2]", "模型服务的回复格式不对，只显示已核对的部分。")
+    assert (generated, notice) == (f"{first}[1]", "模型服务的回复格式不对，只显示已核对的部分。")
 
     # a 429: no generated text, the notice says to wait, the extractive answer stays
     fake.script(Reply(status=429, headers={"Retry-After": "1"}))
     generated, notice, extractive = generated_turn(browser, QUESTION)
     assert generated == "" and notice.startswith("模型服务限流，请1秒后再试")
-    assert extractive.endswith("[2]")
+    assert extractive.endswith("[1]")
     time.sleep(1.5)  # the breaker honours Retry-After
 
     # a hang: given up after QABOT_LLM_TIMEOUT, the page is not left waiting
@@ -124,6 +124,6 @@ def test_the_page_streams_checked_sentences_with_the_shown_citation_numbers(
     started = time.monotonic()
     generated, notice, extractive = generated_turn(browser, QUESTION)
     assert generated == "" and notice.startswith("模型在3秒内没有回答")
-    assert extractive.endswith("[2]") and time.monotonic() - started < 20
+    assert extractive.endswith("[1]") and time.monotonic() - started < 20
     shown = browser.find_element(By.ID, "turns").text
     assert "999" not in shown and "Traceback" not in shown
