@@ -72,11 +72,14 @@ def test_the_package_names_still_resolve_on_first_use() -> None:
 
 def test_ctrl_c_while_loading_is_one_line_and_exit_130() -> None:
     """SIGINT once the command line is up, while the engine's modules (jieba, FAISS, the
-    model) load: ``-X importtime`` tells when ``qabot.cli`` has finished importing."""
+    model) load: ``-X importtime`` tells when ``qabot.cli`` has finished importing. The
+    questions come from a stdin left open, so a process this test reads behind (a loaded
+    machine) cannot finish before the signal: it lands during the loading or the wait."""
     process = subprocess.Popen(
-        [sys.executable, "-X", "importtime", "-m", "qabot", "ask", "北辰区种了多少亩春小麦？"],
+        [sys.executable, "-X", "importtime", "-m", "qabot", "ask", "--batch", "-"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "QABOT_DOCS": str(ROOT / "no-docs")},
+        stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
