@@ -73,8 +73,9 @@ def test_the_package_names_still_resolve_on_first_use() -> None:
 def test_ctrl_c_while_loading_is_one_line_and_exit_130() -> None:
     """SIGINT once the command line is up, while the engine's modules (jieba, FAISS, the
     model) load: ``-X importtime`` tells when ``qabot.cli`` has finished importing. The
-    questions come from a stdin left open, so a process this test reads behind (a loaded
-    machine) cannot finish before the signal: it lands during the loading or the wait."""
+    questions come from a stdin left open, so the process cannot finish before the signal.
+    An xdist worker ignores SIGINT and a child inherits that (Python then installs no
+    handler, as a shell's background job expects): the child gets the default back."""
     process = subprocess.Popen(
         [sys.executable, "-X", "importtime", "-m", "qabot", "ask", "--batch", "-"],
         cwd=ROOT,
@@ -83,6 +84,7 @@ def test_ctrl_c_while_loading_is_one_line_and_exit_130() -> None:
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stderr is not None
     lines = []
