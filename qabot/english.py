@@ -129,14 +129,15 @@ def _base_forms(word: str) -> list[str]:
         if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss"):
             forms.append(word[: -len(ending)] + back)
     if word.isalpha() and len(word) > 2 and not word.endswith("s"):
-        forms.append(
-            word[:-1] + "ies"
-            if word.endswith("y") and word[-2] not in "aeiou"
-            else word + "es"
-            if word.endswith(("ch", "sh", "x"))
-            else word + "s"
-        )
+        forms.append(_plural(word))
     return list(dict.fromkeys(forms))
+
+
+def _plural(word: str) -> str:
+    """The regular English plural of ``word`` (policy → policies, branch → branches)."""
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
 
 
 def _asks_amount(words: list[str], nouns: list[str]) -> bool:

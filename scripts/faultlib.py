@@ -22,9 +22,9 @@ SEEDS = ROOT / "docs_src"
 # Answered by the first paragraphs of the Dongli interview: 划分278个全科网格.
 QUESTION = "东丽区划分了多少个全科网格？"
 FACT = "278个全科网格"
+BASELINE = "baseline.json"  # a kept Lab's baseline answer, beside its base site
 # Root without the capabilities that let it ignore file permissions: a real "permission
 # denied" for a process that can still run the shared Python (which lives under /root).
-BASELINE = "baseline.json"  # a kept Lab's baseline answer, beside its base site
 UNPRIVILEGED = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
 
 
