@@ -14,7 +14,7 @@ import itertools
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
 from qabot.lexicon import example_questions, load_data
@@ -26,6 +26,9 @@ _SEPARATORS = re.compile(r"[\s\W_]+")
 
 
 _SLOT = re.compile(r"\{([^{}]*)\}")
+# Words that speak to the bot itself (你, not 你们区: a resident speaking to the government).
+_ADDRESSED = re.compile(r"你(?!们)|您|\b(?:you|your|u|ur)\b", re.IGNORECASE)
+SMALL_TALK_CHARS = 16  # a longer message to the bot is a question put politely
 
 
 @cache
@@ -84,9 +87,8 @@ def _fold(text: str) -> str:
 
 
 def conversation_act(text: str) -> str | None:
-    """The act (``greeting``, ``thanks``, ``goodbye``, ``acknowledge``, ``help``) a message
-    is made of, else ``None``; several acts (你好，你能做什么) give the most useful one,
-    ``help`` first."""
+    """The act (one of :data:`ACTS`) a message is made of, else ``None``; several acts
+    (你好，你能做什么) give the most useful one, ``help`` first."""
     rest = _fold(text)
     found: set[str] = set()
     table, lengths = _by_phrase()
@@ -104,10 +106,23 @@ def conversation_act(text: str) -> str | None:
             rest = rest[1:]
         else:
             return None
-    for act in ("help", "greeting", "thanks", "goodbye", "acknowledge"):
-        if act in found:
-            return act
-    return None
+    return next((act for act in ACTS if act in found), None)
+
+
+# The acts in the order a message of several is answered by (你好，你能做什么 is help).
+ACTS = ("help", "complaint", "praise", "greeting", "thanks", "goodbye", "acknowledge")
+
+
+def small_talk(text: str, focus: Iterable[str], known: Callable[[str], bool]) -> bool:
+    """A short message to the bot itself (你/您/you) none of whose focus words the documents
+    use — 你吃饭了吗, 你会说英语吗: the help reply, not a search that can only refuse or
+    answer from an unrelated passage. The phrase table cannot list every aside; this needs
+    the index (``known``: does the corpus use a word)."""
+    return (
+        len(_fold(text)) <= SMALL_TALK_CHARS
+        and bool(_ADDRESSED.search(text))
+        and not any(known(word) for word in focus)
+    )
 
 
 _OPENING = {
@@ -119,6 +134,16 @@ _OPENING = {
     ("goodbye", "en"): "Goodbye!",
     ("acknowledge", "zh"): "好的。",
     ("acknowledge", "en"): "OK.",
+    ("praise", "zh"): "谢谢夸奖！",
+    ("praise", "en"): "Thank you!",
+    (
+        "complaint",
+        "zh",
+    ): "抱歉没能帮上忙。换个说法再问一次，或者问得更具体一些（哪个区、哪一年、什么事）。",
+    ("complaint", "en"): (
+        "Sorry that did not help. Try asking again in other words, or more precisely "
+        "(which district, which year, what)."
+    ),
     ("help", "zh"): "",
     ("help", "en"): "",
 }

@@ -19,7 +19,7 @@ import qabot.refusal as refusal
 import qabot.services as services
 from qabot.answer import compose, typed_first
 from qabot.chunking import join_pieces
-from qabot.conversation import conversation_act, conversation_answer
+from qabot.conversation import conversation_act, conversation_answer, small_talk
 from qabot.conversation import reply as conversation_reply
 from qabot.districts import Gazetteer
 from qabot.embedders import Embedder, Serialised
@@ -178,11 +178,14 @@ class Engine:
         started = time.perf_counter()
         question, k, mode = validate_question(question), validate_k(k), validate_mode(mode)
         act = conversation_act(question)
+        query = None if act else self.query(question, district)
+        if query is not None and self._small_talk(query):
+            act = "help"
         if act is not None:  # 你好 / thanks / what can you do: the help reply, no passage
             language = detect_language(question)
             reply = conversation_reply(act, language, self.districts, self.documents())
             return conversation_answer(question, qid, reply, language, started)
-        query = self.query(question, district)
+        assert query is not None
         # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
         # district), so the decision does not depend on k.
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
@@ -228,6 +231,14 @@ class Engine:
             notice=notice,
             lines=[] if no_answer else composed.lines,
             language=query.language,
+        )
+
+    def _small_talk(self, query: Query) -> bool:
+        """An aside to the bot (你吃饭了吗) that names no district and no word of the corpus."""
+        return (
+            not query.districts
+            and not query.not_covered
+            and small_talk(query.question, query.weights, self.store.knows)
         )
 
     def query(self, question: str, district: object = None) -> Query:

@@ -46,6 +46,22 @@ from qabot.engine import Engine
         ("谢谢你的解答，很清楚", "thanks"),
         ("你能回答哪方面的问题？", "help"),
         ("Thank you so much, that really helped.", "thanks"),
+        # asides a resident types in a chat: praise, complaints, leaving, laughing
+        ("你真聪明", "praise"),
+        ("谢谢啦，你太棒了", "praise"),
+        ("Good bot!", "praise"),
+        ("你好笨啊", "complaint"),
+        ("bad bot", "complaint"),
+        ("答非所问", "complaint"),
+        ("88", "goodbye"),
+        ("没事了，拜拜", "goodbye"),
+        ("我没有其他问题了", "goodbye"),
+        ("哈哈哈", "acknowledge"),
+        ("thanx", "thanks"),
+        ("有人吗？", "greeting"),
+        ("Can you speak Chinese?", "help"),
+        ("请介绍一下你们的服务", "help"),
+        ("可以举个例子吗", "help"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:
@@ -94,6 +110,30 @@ def test_a_greeting_gets_the_help_reply_in_its_language(shipped_light: Engine) -
     en = shipped_light.ask("Thanks a lot!").to_dict()
     assert en["answer_type"] == "chitchat" and en["language"] == "en"
     assert en["notice"].startswith("You're welcome!") and "北辰区" in en["notice"]
+
+
+@pytest.mark.parametrize(
+    "text", ["你吃饭了吗", "你会唱歌吗？", "你喜欢什么颜色", "how old are you?"]
+)
+def test_an_aside_to_the_bot_in_no_word_of_the_corpus_gets_the_help_reply(
+    shipped_light: Engine, text: str
+) -> None:
+    answer = shipped_light.ask(text).to_dict()
+    assert answer["answer_type"] == "chitchat" and answer["no_answer"]
+    assert answer["passages"] == [] and "qabot" in answer["notice"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你知道小麦种了多少吗",  # a word of the corpus: a question put politely
+        "你能告诉我东丽区的区长是谁吗",  # a district
+        "你们那儿有地铁吗",  # 你们: speaking to the government, not to the bot
+        "北辰区有地铁吗",  # not addressed to the bot
+    ],
+)
+def test_questions_addressed_to_you_are_still_questions(shipped_light: Engine, text: str) -> None:
+    assert shipped_light.ask(text).answer_type != "chitchat"
 
 
 def test_every_refusal_says_why(shipped_light: Engine) -> None:
