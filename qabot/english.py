@@ -40,6 +40,7 @@ else:  # pragma: no cover - Python 3.10
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
 _WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
 _PARTS = re.compile(r"[a-z]+|\d[\d.]*")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
@@ -255,8 +256,8 @@ class EnglishReader:
         if " " not in phrase:
             if phrase in _stop_words():
                 return ""
-            if not phrase[0].isalpha():
-                return phrase  # a number, a year, 2020, 7%
+            if not phrase[0].isalpha():  # a number, 7%; a year as the documents write it
+                return f"{phrase}年" if _YEAR.fullmatch(phrase) else phrase
         return self._gloss(phrase, context)
 
     def _gloss(self, phrase: str, context: str = "") -> str | None:

@@ -80,6 +80,8 @@ def test_every_cue_names_an_answer_type() -> None:
         ("冯书记说北辰啥时候搞的 GDP 春小麦咋样", {"春小麦"}, {"冯", "啥", "咋", "搞", "北辰"}),
         ("请问一下区长提到的养老院到底建了没有", {"养老院"}, {"请问", "区长", "提到", "到底"}),
         ("北辰区GDP是多少", {"地区生产总值"}, {"GDP"}),  # spelled out
+        # a causative says how, not what: 让 would tie the count to 决不让一名学生辍学
+        ("金海湖新区2017年打算让多少穷人摘帽？", {"穷人", "摘帽"}, {"让", "打算"}),
     ],
 )
 def test_fillers_titles_and_spoken_words_are_not_focus(

@@ -42,7 +42,9 @@ def reader() -> EnglishReader:
         ("Who is the party secretary of Jinhaihu New District?", "谁 区委书记 金海湖新区"),
         ("What did Feng Weihua say about investment?", "做了什么 冯卫华 投资"),
         ("How many households in Beichen live in poverty?", "多少 户 北辰区 live 贫困"),
-        ("Did Beichen plant wheat in 2020?", "北辰区 种植 小麦 2020吗"),
+        # a year as the documents write it, so the answer prefers a sentence of that year
+        ("Did Beichen plant wheat in 2020?", "北辰区 种植 小麦 2020年吗"),
+        ("How many mu of wheat did Beichen plant in 2020?", "多少 亩 小麦 北辰区 种植 2020年"),
         # one word when the dictionary has it: its "time" no longer asks when
         ("Where is Beichen's night-time economy?", "哪里 北辰区 夜间经济"),
         # "what is the population" asks how many, as 人口是多少 does
