@@ -20,6 +20,7 @@ worded as a year question (这篇文章是什么时候发布的) still gets the 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -84,7 +85,7 @@ _KINDS = {
     ),
     "district_of": (r"哪个(?:新)?区", r"\b(?:which|what) district\b"),
     "post_of": (
-        r"什么职务|什么职位|什么官|担任什么|任什么职|是干什么的|什么身份",
+        r"什么职务|什么职位|什么官|担任什么|任什么职|是(?:干|做)(?:什么|啥|嘛)的|什么身份",
         r"\b(?:position|post|title|job|role)\b",
     ),
     "province": (
@@ -114,6 +115,12 @@ _KINDS = {
     ),
 }
 _KIND = {kind: [re.compile(zh), re.compile(en)] for kind, (zh, en) in _KINDS.items()}
+# The person a document quotes, named by their part in it (受访人担任什么职务, the author's post).
+_THE_SPEAKER = re.compile(
+    r"受访(?:人|者|领导|的人)|接受(?:采访|专访|访谈)的(?:人|领导)?|作者|报告人|作报告的|讲话(?:的)?人"
+    r"|写[^？?，。]{0,14}?的人"
+    r"|\bthe (?:interviewee|author|writer|speaker|person interviewed)\b"
+)
 _NEEDS_PERSON = ("district_of", "post_of")
 
 
@@ -169,7 +176,7 @@ def asked(
 ) -> Asked:
     """What the ``question`` (Chinese, or English) asks of ``district`` — its city or
     province, a role's holder, its documents' year, the post or district of a person in
-    ``people``, who wrote or edited its documents and when they went online — answered from
+    ``people`` (or the post of the one its documents quote: 受访人, the author), who wrote or edited its documents and when they went online — answered from
     ``own``, the district's passages, and ``bylines``, its documents' bylines."""
     kinds, roles = _kinds(question), _roles(question)
     if not kinds and not roles:  # most questions: no passage is looked at
@@ -181,6 +188,8 @@ def asked(
         if fact is not None or field != "published" or "year" not in kinds:
             return Asked(fact) if fact is not None else Asked(unheld=field)
     person = next((p for p in people if any(c.speaker == p for c in own)), "")
+    if not person and "post_of" in kinds and _THE_SPEAKER.search(question.lower()):
+        person = _main_speaker(own)  # 受访人担任什么职务: the one the document quotes
     kind = next((k for k in kinds if person or k not in _NEEDS_PERSON), "")
     near = person if kind == "district_of" else ""
     values = _values(kind, roles, district, own, person)
@@ -217,6 +226,12 @@ def _values(
     if kind == "year":
         return list(dict.fromkeys(f"{c.date[:4]}年" for c in own if c.date[:4].isdigit()))
     return []
+
+
+def _main_speaker(own: Sequence[Chunk]) -> str:
+    """The speaker of most of the district's passages (the interviewee, the author)."""
+    counts = Counter(c.speaker for c in own if c.speaker)
+    return counts.most_common(1)[0][0] if counts else ""
 
 
 def _byline(field: str, bylines: Sequence[Chunk]) -> Fact | None:

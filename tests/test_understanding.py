@@ -208,6 +208,10 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("和平区在哪？", "天津"),
         ("北辰区是哪个直辖市的", "天津"),
         ("和平区接受采访的是谁", "陈绍旺"),
+        # the post of the person a document quotes, named by their part in it
+        ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
+        ("写金海湖新区这篇文章的人是干啥的", "党工委副书记"),
+        ("What is the position of the author of the Jinhaihu article?", "党工委副书记"),
     ],
 )
 def test_questions_about_the_documents_in_english_and_everyday_words(
