@@ -176,8 +176,9 @@ def asked(
 ) -> Asked:
     """What the ``question`` (Chinese, or English) asks of ``district`` — its city or
     province, a role's holder, its documents' year, the post or district of a person in
-    ``people`` (or the post of the one its documents quote: 受访人, the author), who wrote or edited its documents and when they went online — answered from
-    ``own``, the district's passages, and ``bylines``, its documents' bylines."""
+    ``people`` (or the post of the one its documents quote: 受访人, the author), who wrote
+    or edited its documents and when they went online — answered from ``own``, the
+    district's passages, and ``bylines``, its documents' bylines."""
     kinds, roles = _kinds(question), _roles(question)
     if not kinds and not roles:  # most questions: no passage is looked at
         return Asked()
