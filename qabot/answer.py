@@ -40,9 +40,6 @@ TIME_SHARE = 0.3  # a sentence of the time asked wins if it holds this share of 
 # a focus word's near word counts this share in choosing the answer sentence (chosen on held-out
 # folds of the question set among 0, 0.25 … 1: docs/evaluation.md)
 NEAR_SHARE = 0.25
-# a value tied to the focus loses to one tied through a near word whose sentence scores this
-# many times more (chosen on held-out folds: docs/evaluation.md)
-FOCUS_TIE_SHARE = 0.0
 HEADING_SHARE = 0.5  # a heading leads a measures list if it holds this share of the focus
 NOT_MENTIONED = "文档未提及"
 
@@ -212,14 +209,11 @@ def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
     # a sentence holding what the question quotes says what it asks about
     pool = [c for c in candidates if _quotes(c.sentence, query)] or candidates
     if query.answer_type in VALUE_FINDERS:
-        tied = [c for c in pool if c.near == "focus" or c.speaker]
-        near = [c for c in pool if c.near]
-        # 人均居住面积增加到40平方米 (tied to 每个人住 by meaning) over a sentence tied to
-        # 农民 alone: a tie to the focus itself wins unless its sentence holds far less of it
-        top_near = max((c.score for c in near), default=0.0)
-        if tied and max(c.score for c in tied) < FOCUS_TIE_SHARE * top_near:
-            tied = near
-        pool = tied or near or pool
+        pool = (
+            [c for c in pool if c.near == "focus" or c.speaker]
+            or [c for c in pool if c.near]
+            or pool
+        )
     top = max(c.score for c in pool)
     pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
     if query.part == "year":  # 2020年投了多少: 今年继续投入…, not 三年来累计投入…
