@@ -254,11 +254,13 @@ class Engine:
 
     def _english(self, question: str, text: str, explicit: str | None, context: str = "") -> Query:
         """An English question read as Chinese (renderings the ``context`` passages use
-        first); the embedder sees both."""
-        analysis = self.analyzer.analyse(self.english.to_chinese(text, context))
-        return self._query(
+        first); the embedder sees both, BM25 the Chinese alone: English words are in no
+        passage, and would only lower the weight of the words that are."""
+        analysis = self.analyzer.analyse(self.english.to_chinese(text, context), rendered=True)
+        query = self._query(
             question, replace(analysis, search=f"{text} {analysis.search}"), explicit
         )
+        return replace(query, terms=self.tokenizer.tokenize(analysis.search))
 
     def _query(self, question: str, analysis: Analysis, explicit: str | None) -> Query:
         """The query of ``analysis``, its focus weighed by this index's IDF."""

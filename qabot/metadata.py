@@ -47,8 +47,9 @@ _ROLE_EN = re.compile(
     # who is beichen's party chief
     rf"|\bwho(?:'s| is| was)\s+[a-z]+(?:\s+(?:new\s+)?district)?'s\s+({_POSTS_EN})\s*[?？.!]*\s*$"
 )
+# the district's secretary, not 总书记 or a village branch's 书记 the text mentions
 _ROLES_EN: dict[str, tuple[str, ...]] = dict.fromkeys(
-    ("party secretary", "party chief", "secretary"), ("书记",)
+    ("party secretary", "party chief", "secretary"), ("区委书记", "党工委书记")
 )
 _ROLES_EN |= dict.fromkeys(("district head", "mayor"), ("区长",))
 _ROLES_EN |= dict.fromkeys(

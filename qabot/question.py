@@ -239,7 +239,9 @@ class QuestionAnalyzer:
         tagger: jieba.posseg.POSTokenizer = self.tokenizer.tagger
         return [(w, tag) for w, tag in tagger.lcut(text, HMM=_hmm_affordable(text))]
 
-    def analyse(self, question: str) -> Analysis:
+    def analyse(self, question: str, rendered: bool = False) -> Analysis:
+        """The :class:`Analysis` of ``question``; ``rendered``: an English question read as
+        Chinese, whose words left in English are ones the corpus has no word for."""
         query = fold_width(to_simplified(question)).strip()
         query = _ABBREVIATIONS.sub(lambda m: LEXICON.spelled_out[m.group(0).upper()], query)
         query = self._correct_districts(query)
@@ -257,7 +259,7 @@ class QuestionAnalyzer:
         others = [n for n in not_covered if n not in self._mentioned]
         answer_type = self.answer_type(query, districts + others)
         wants_quantity = answer_type == "quantity" or bool(_ASKS_QUANTITY.search(query))
-        focus = self.focus(query, people, not_covered, answer_type)
+        focus = self.focus(query, people, not_covered, answer_type, rendered)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]
         # Compared as text: a 400-digit number overflows float and int() has a length limit.
@@ -309,9 +311,16 @@ class QuestionAnalyzer:
         return "other"
 
     def focus(
-        self, query: str, people: list[str], places: list[str], answer_type: str = "other"
+        self,
+        query: str,
+        people: list[str],
+        places: list[str],
+        answer_type: str = "other",
+        rendered: bool = False,
     ) -> list[str]:
-        """The content words of the question, fillers/titles/names/question words set aside."""
+        """The content words of the question, fillers/titles/names/question words set aside;
+        of a ``rendered`` English question, also the English words left unrendered (the
+        unemployment of "unemployment rate": what the documents lack is still asked)."""
         stripped = _ASKED_COUNT.sub(" ", LEXICON.spoken.sub(" ", query))
         titled = (p[0] + t for p in people for t in LEXICON.titles_after_surname)
         names = [*people, *titled, *places]
@@ -333,7 +342,7 @@ class QuestionAnalyzer:
             (latin if _LATIN.match(token) else words).append(token)
         # A word in another script (GDP) does not count against a question that has Chinese
         # content words; when it is all the question is about, it is the focus.
-        return list(dict.fromkeys(words or latin))
+        return list(dict.fromkeys(words + latin if rendered else words or latin))
 
     def _counted(self, phrase: str, focus: list[str]) -> str:
         """The focus word the counted ``phrase`` names: the last of the nouns at its start

@@ -108,6 +108,22 @@ def test_a_word_the_corpus_does_not_use_is_kept_so_it_still_counts_as_asked() ->
     assert "helicopters" in reader().to_chinese("How many helicopters does Beichen have?").split()
 
 
+def test_bm25_reads_the_chinese_rendering_and_unrendered_words_stay_asked(
+    shipped_light: Engine,
+) -> None:
+    # English words are in no passage: in BM25's terms they only lowered the weight of 演出
+    shows = shipped_light.query("How many shows will Baodi put on for residents?")
+    assert "shows" in shows.search and "演出" in shows.terms
+    assert not {"how", "many", "shows", "residents"} & set(shows.terms)
+    # the corpus has no word for "unemployment": still asked, so coverage can miss it
+    assert "unemployment" in shipped_light.query("What is the unemployment rate in Baodi?").weights
+
+
+def test_an_english_question_finds_the_passage_its_rendering_names(engine: Engine) -> None:
+    answer = engine.ask("How many shows will Baodi put on for residents?")
+    assert not answer.no_answer and "400场次" in answer.answer
+
+
 def test_english_question_is_answered_with_the_copied_chinese_value(engine: Engine) -> None:
     answer = engine.ask("How many mu of spring wheat did Beichen district plant?")
     assert not answer.no_answer and answer.language == "en"
