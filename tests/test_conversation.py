@@ -62,6 +62,10 @@ from qabot.engine import Engine
         ("Can you speak Chinese?", "help"),
         ("请介绍一下你们的服务", "help"),
         ("可以举个例子吗", "help"),
+        # written after reading the batch o001–o150 (docs/evaluation.md)
+        ("感谢感谢，回答得很到位", "thanks"),
+        ("行 那我明天再来问", "goodbye"),
+        ("你是哪家公司做的？", "help"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:
