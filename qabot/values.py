@@ -123,18 +123,19 @@ def nearest_value(
     stand_ins: Mapping[str, set[str]] | None = None,
 ) -> tuple[tuple[int, int] | None, Near]:
     """The value of ``answer_type`` in ``sentence`` whose clause holds most of the focus
-    (values inside quotation marks or titles are names, not answers; the near words of
-    ``stand_ins`` only break ties), and how its clause is tied to the focus."""
+    (values inside quotation marks or titles are names, not answers, but for the count that
+    opens a quoted slogan in a sentence with no other; the near words of ``stand_ins`` only
+    break ties), and how its clause is tied to the focus."""
     quoted = [m.span() for m in _QUOTE.finditer(sentence)]
     stand_ins = stand_ins or {}
     # 几条马路: a sentence of 道路 counts them too, but only by meaning
     counted = stand_ins.get(analysis.counted, set())
     by_meaning = bool(analysis.counted) and analysis.counted not in sentence
-    values = [
-        v
-        for v in typed_values(sentence, analysis, counted)
-        if not any(q0 <= v[0] < q1 for q0, q1 in quoted)
-    ]
+    found = typed_values(sentence, analysis, counted)
+    values = [v for v in found if not any(q0 <= v[0] < q1 for q0, q1 in quoted)]
+    if not values and analysis.answer_type == "quantity":
+        # 确保“五个不发生”, asked 要确保几个不出事: a slogan's own count, when nothing else is
+        values = [v for v in found if any(v[0] == q0 + 1 for q0, _ in quoted)]
     if not values:
         return None, ""
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]

@@ -139,3 +139,15 @@ def test_each_sentence_is_split_and_valued_once_per_question(
     composed = compose(hits, query)
     assert composed.span is not None and composed.span.text == "6550亩"
     assert calls and len(calls) == len(set(calls))
+
+
+def test_the_count_that_opens_a_quoted_slogan_answers_how_many(tiny: Engine) -> None:
+    """A value in quotation marks is a name (“113攻坚战”), but 确保“五个不发生” answers 要确保
+    几个不出事 when the sentence has no other value; with one, the other is the answer."""
+    query = tiny.query("金海湖新区要确保几个不出事？")
+    weights = {"确保": 1.0}
+    sentence = "最大限度确保“五个不发生”,努力营造安定祥和的社会环境。"
+    assert nearest_value(sentence, query, weights) == ((7, 9), "focus")
+    assert sentence[7:9] == "五个"
+    other = "最大限度确保“五个不发生”,确保3个村不出事。"
+    assert nearest_value(other, query, weights)[0] == (16, 18)
