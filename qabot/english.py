@@ -141,6 +141,20 @@ def _plural(word: str) -> str:
     return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
 
 
+def _asks_one(words: list[str], i: int, table: dict[str, Any]) -> bool:
+    """Which company is … asks for one (哪个: the sentence that names it), which industries
+    are … for several (哪些: a list); a "which" phrase of the cues (which year) is neither.
+    The noun asked about is the word before the question's verb (is, does, did…)."""
+    if words[i] != "which" or " ".join(words[i : i + 2]) in table["cues"]:
+        return False
+    verb = next(
+        (j for j in range(i + 2, min(i + 7, len(words))) if words[j] in table["yes_no_openers"]),
+        None,
+    )
+    noun = words[verb - 1] if verb is not None else ""
+    return noun.isalpha() and (not noun.endswith("s") or noun.endswith("ss"))
+
+
 def _asks_amount(words: list[str], nouns: list[str]) -> bool:
     """What is the population / the unemployment rate of …: a number is asked (not "what is
     Baodi doing to attract investment")."""
@@ -209,6 +223,10 @@ class EnglishReader:
         out: list[str] = []
         i = 0
         while i < len(words):
+            if _asks_one(words, i, table):
+                out.append("哪个")
+                i += 1
+                continue
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 phrase = " ".join(words[i : i + n])
                 rendered = self._render(phrase, table, names, context)

@@ -57,6 +57,10 @@ def reader() -> EnglishReader:
         ("What share of villages in Beichen have broadband?", "多大比例 个村 北辰区 broadband"),
         # money spent, not 消费 (consumption), the dictionary's first sense of "spend"
         ("How much money did Beichen spend on wheat?", "多少资金 北辰区 投入资金 小麦"),
+        # which + one thing asks for the sentence naming it, which + things for a list
+        ("Which company did Beichen bring in?", "哪个 company 北辰区 引进"),
+        ("Which companies did Beichen bring in?", "哪些 家企业 北辰区 引进"),
+        ("Which year did Beichen plant wheat?", "哪一年 北辰区 种植 小麦"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -278,6 +282,8 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("北辰区里有几个菜市场？", ""),
         ("养护路一公里给多少钱？", ""),
         ("冯卫华在报告里说要建多少亩农田？", ""),
+        # which ones is a list, not a count of part of a whole
+        ("干部在党内生活里要做到哪几个“自我”？", ""),
         # one year's figure; 三年来 and 年内 are not one year
         ("东丽区今年完成还迁多少人？", "year"),
         ("2020年北辰区投了多少帮扶资金？", "year"),
