@@ -22,14 +22,19 @@ _BREAKDOWN = re.compile(r"(?:各|分别)[^，,。？?！!]{0,4}(?:多少|几)|�
 # 10所学校里幼儿园有几所: a total the question states, then a count of some of it.
 _SUBSET = re.compile(
     r"\d[\d.,]*(?:万|亿)?[个家项所栋名亩元人户座条位批场件][^。？?]{0,14}?(?P<of>里|中|当中|之中)"
-    r"[^。？?]*(?:多少|几)"
+    r"[^。？?]*(?:多少|(?<!哪)几)"
 )
 # 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,
-# 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…).
+# 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…), nor 哪几 (which ones, a list).
 _SUBSET_NAMED = re.compile(
     r"(?<![区县市村镇年这那哪家心城手夜兜章告话书公河道管])(?P<of>里面|里头|里|当中|之中)[，,]?"
-    r"[^，,。？?！!说讲]{1,8}?(?:有|占|是)?(?:多少|几)"
+    r"[^，,。？?！!说讲]{1,8}?(?:有|占|是)?(?:多少|(?<!哪)几)"
 )
+# 十大举措里，管融资的是哪几条: which ones of a numbered set, a part of it too.
+_SUBSET_OF_SET = re.compile(
+    r"[一二两三四五六七八九十]+(?:大|个|项|种|条)[^。？?，,]{0,8}?(?P<of>里|中|当中|之中)[^。？?]*几"
+)
+_SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET)
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -64,7 +69,7 @@ def asked_part(question: str) -> str:
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
-    if _SUBSET.search(question) or _SUBSET_NAMED.search(question):
+    if any(p.search(question) for p in _SUBSETS):
         return "subset"
     if _ONE_YEAR.search(question):
         return "year"
@@ -77,7 +82,7 @@ def part_words(part: str, question: str, words: Sequence[str]) -> list[str]:
     (**医生**和**护士**各有多少). An answer that names none of them (subset) or not all of
     them (breakdown) gives a figure of something else."""
     if part == "subset":
-        marker = _SUBSET.search(question) or _SUBSET_NAMED.search(question)
+        marker = next((m for p in _SUBSETS if (m := p.search(question))), None)
         if marker is None:
             return []
         start = marker.end("of")

@@ -66,6 +66,7 @@ _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}}
 # (多少人有工作 is not 人有 + 工作).
 _ASKED_COUNT = re.compile(rf"(?:多少|几)[{LEXICON.after_ji}]?")
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
+_CLAUSES = re.compile(r"[，,；;]")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\D|$)")
@@ -299,15 +300,19 @@ class QuestionAnalyzer:
 
     @staticmethod
     def answer_type(query: str, places: list[str]) -> str:
-        """The kind of answer the question expects (one of :data:`ANSWER_TYPES`); 分别/各自
-        with one place named asks about that place's parts, not a comparison."""
+        """The kind of answer the question expects (one of :data:`ANSWER_TYPES`): the last
+        clause's, when it asks in words of its own (谁先接待谁负责，这是哪两项制度 asks
+        which, not who); 分别/各自 with one place named asks about that place's parts, not a
+        comparison."""
         if len(places) > 1:
             return "comparison"
-        for name, pattern in LEXICON.answer_types:
-            if name == "comparison" and len(places) == 1:
-                continue
-            if pattern.search(query):
-                return name
+        last = _CLAUSES.split(query.rstrip("？?！!。. "))[-1]
+        for clause in dict.fromkeys((last, query)):
+            for name, pattern in LEXICON.answer_types:
+                if name == "comparison" and len(places) == 1:
+                    continue
+                if pattern.search(clause):
+                    return name
         return "other"
 
     def focus(

@@ -52,6 +52,9 @@ TABLE = [
     ("红桥区的营商环境怎么样？", "measures", None, [], False),
     ("北辰区有没有建设养老院？", "yes_no", None, ["北辰区"], False),
     ("北辰区的情况", "other", None, ["北辰区"], False),
+    # the last clause asks in words of its own: which, not who
+    ("和平区规定谁先接待谁负责到底，这是哪两项制度？", "measures", None, ["和平区"], False),
+    ("东丽区种了多少亩树，是谁负责的？", "person", ("area",), ["东丽区"], False),
 ]
 
 

@@ -284,6 +284,7 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("冯卫华在报告里说要建多少亩农田？", ""),
         # which ones is a list, not a count of part of a whole
         ("干部在党内生活里要做到哪几个“自我”？", ""),
+        ("和平区促进民营经济的十大举措里，管融资的是哪几条？", "subset"),  # of a numbered set
         # one year's figure; 三年来 and 年内 are not one year
         ("东丽区今年完成还迁多少人？", "year"),
         ("2020年北辰区投了多少帮扶资金？", "year"),
