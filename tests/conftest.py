@@ -29,12 +29,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Hypothesis's only plugin here is trio's, and no test uses trio: importing it cost 0.1 s.
 os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
+from qabot import threads  # light: loads no pool
+
+# The thread policy `qabot ask` sets before numpy, FAISS and the embedder load (one thread,
+# passive waiting), so the tests run what users run. numpy's OpenBLAS otherwise started a
+# thread per core in every process: beside other work (xdist workers, other jobs) its
+# spinning threads made the word vectors' product 15 ms instead of 1 ms, a fifth of the
+# whole-set passes.
+os.environ.update(threads.policy())
+
 
 import faiss
 import numpy as np
 import pytest
 
-from qabot import threads
 from qabot.cli import main
 from qabot.engine import Engine
 from qabot.lexical import LexicalIndex, Tokenizer
