@@ -83,7 +83,7 @@ class Engine:
         self.services = ServiceGuard(corpus_text)  # opening hours, weather…: not in reports
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
         self.english = EnglishReader.for_index(
-            store.knows, store.idf, self.gazetteer.romanised_names, self.analyzer.people
+            store.known, store.idf, self.gazetteer.romanised_names, self.analyzer.people
         )
         # the corpus words' vectors, for coverage by meaning (None: by string only)
         self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
@@ -264,7 +264,7 @@ class Engine:
 
     def _query(self, question: str, analysis: Analysis, explicit: str | None) -> Query:
         """The query of ``analysis``, its focus weighed by this index's IDF."""
-        return make_query(question, analysis, explicit, self.store.idf, self.tokenizer.tokenize)
+        return make_query(question, analysis, explicit, self.store.idfs, self.tokenizer.tokenize)
 
     def _about_documents(self, query: Query) -> metadata.Asked:
         """A question about one district's documents themselves (who leads it, where it is)."""

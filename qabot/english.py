@@ -170,25 +170,26 @@ def _phrase_forms(phrase: str) -> list[str]:
 
 
 class EnglishReader:
-    """Rewrites English questions for one index: ``knows`` says whether the corpus uses a
-    word, ``idf`` how rare it is there (a common corpus word is the likelier rendering),
+    """Rewrites English questions for one index: ``known`` says which of some words the
+    corpus uses (all at once: a remote store answers in one round trip), ``idf`` how rare
+    one is there (a common corpus word is the likelier rendering),
     ``names`` maps lower-case pinyin to Chinese: districts (beichen, jinhaihu) and people of
     the index (feng weihua)."""
 
     def __init__(
         self,
-        knows: Callable[[str], bool],
+        known: Callable[[Iterable[str]], set[str]],
         idf: Callable[[str], float],
         names: dict[str, str],
     ) -> None:
-        self.knows = knows
+        self.known = known
         self.idf = idf
         self.names = names
 
     @classmethod
     def for_index(
         cls,
-        knows: Callable[[str], bool],
+        known: Callable[[Iterable[str]], set[str]],
         idf: Callable[[str], float],
         districts: dict[str, str],
         people: Iterable[str],
@@ -199,7 +200,7 @@ class EnglishReader:
         for name in people:
             syllables = lazy_pinyin(name)
             names[f"{syllables[0]} {''.join(syllables[1:])}".lower()] = name
-        return cls(knows, idf, names)
+        return cls(known, idf, names)
 
     @staticmethod
     def warm() -> None:
@@ -249,11 +250,11 @@ class EnglishReader:
         question ask when); else its parts. A code the corpus writes (5G, PM2.5) is kept
         as it writes codes, in capitals; else (2nd) its letters and digits are apart."""
         if _CODE.fullmatch(word):
-            return [word.upper()] if self.knows(word) else _PARTS.findall(word)
+            return [word.upper()] if self.known([word]) else _PARTS.findall(word)
         if "-" not in word:
             return [word]
         for form in (word, word.replace("-", "")):
-            if any(self.knows(entry[0]) for entry in _cedict().get(form, ())):
+            if self.known(entry[0] for entry in _cedict().get(form, ())):
                 return [form]
         return word.split("-")
 
@@ -292,7 +293,9 @@ class EnglishReader:
             return (unused, rank, place, self.idf(word), -len(word), word)
 
         for form in _phrase_forms(phrase):
-            found = [entry for entry in _cedict().get(form, ()) if self.knows(entry[0])]
+            entries = _cedict().get(form, ())
+            used = self.known(entry[0] for entry in entries)
+            found = [entry for entry in entries if entry[0] in used]
             if found:
                 return min(found, key=key)[0]
         return phrase if " " not in phrase else None

@@ -90,11 +90,12 @@ def make_query(
     question: str,
     analysis: Analysis,
     explicit: str | None,
-    idf: Callable[[str], float],
+    idfs: Callable[[list[str]], dict[str, float]],
     tokenize: Callable[[str], list[str]],
 ) -> Query:
     """The :class:`Query` of ``question`` (already validated) and its ``analysis``, searched
-    in ``explicit`` when given; ``idf`` weighs focus words, ``tokenize`` is the index's."""
+    in ``explicit`` when given; ``idfs`` weighs focus words (all in one look-up),
+    ``tokenize`` is the index's."""
     districts = [explicit] if explicit else list(analysis.districts)
     words = [t for t in analysis.focus if not _is_compound(t, analysis.focus)]
     comparison = analysis.answer_type == "comparison" or len(districts) > 1
@@ -106,7 +107,7 @@ def make_query(
         named=list(analysis.districts),
         comparison=comparison,
         compared=districts if len(districts) > 1 else [],
-        weights={t: idf(t) for t in words},
+        weights=idfs(words),
         quoted=quoted_phrases(analysis.query),
         terms=tokenize(analysis.search),
         searchable=bool(tokenize(analysis.query)),

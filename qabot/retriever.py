@@ -60,8 +60,10 @@ class Retriever:
 
     def lexical_weight(self, tokens: list[str]) -> float:
         """How much BM25 counts in the fusion: the IDF share of ``tokens`` the corpus uses."""
-        total = sum(self.store.idf(t) for t in tokens)
-        known = sum(self.store.idf(t) for t in tokens if self.store.knows(t))
+        used = self.store.known(tokens)  # one look-up for all (a round trip to Milvus)
+        idf = self.store.idfs(tokens)
+        total = sum(idf[t] for t in tokens)
+        known = sum(idf[t] for t in tokens if t in used)
         return (known / total) ** LEXICAL_GATE if total else 1.0
 
     def _search(

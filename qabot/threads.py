@@ -68,18 +68,26 @@ def thread_count(threads: int | None = None, workers: int = 1, build: bool = Fal
     return threads or parse_threads(os.environ.get(THREADS_ENV)) or default
 
 
+def policy(threads: int | None = None, workers: int = 1, build: bool = False) -> dict[str, str]:
+    """The variables :func:`configure` sets: passive waiting and :func:`thread_count` threads
+    in every pool the user left unset. An explicit ``threads``, ``workers`` > 1 or ``build``
+    replaces what an earlier call set, a plain call keeps it."""
+    explicit = threads is not None or workers > 1 or build
+    wanted = {
+        name: str(thread_count(threads, workers, build))
+        for name in COUNT_VARIABLES
+        if name not in USER_SET and (explicit or name not in os.environ)
+    }
+    if WAIT_VARIABLE not in USER_SET:
+        wanted[WAIT_VARIABLE] = "PASSIVE"
+    return wanted
+
+
 def configure(threads: int | None = None, workers: int = 1, build: bool = False) -> int:
-    """Ask for passive waiting and :func:`thread_count` threads in every pool the user left
-    unset; returns the thread count in effect. An explicit ``threads``, ``workers`` > 1 or
-    ``build`` replaces what an earlier call set, a plain call keeps it. Runs before the
+    """Set :func:`policy`'s variables; returns the thread count in effect. Runs before the
     libraries load (they read the variables once); FAISS, when already loaded, is told
     directly."""
-    explicit = threads is not None or workers > 1 or build
-    for name in COUNT_VARIABLES:
-        if name not in USER_SET and (explicit or name not in os.environ):
-            os.environ[name] = str(thread_count(threads, workers, build))
-    if WAIT_VARIABLE not in USER_SET:
-        os.environ[WAIT_VARIABLE] = "PASSIVE"
+    os.environ.update(policy(threads, workers, build))
     try:
         count = max(1, int(os.environ["OMP_NUM_THREADS"]))
     except ValueError:  # the user's own unusual value ("4,2"): theirs to keep

@@ -29,12 +29,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Hypothesis's only plugin here is trio's, and no test uses trio: importing it cost 0.1 s.
 os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
+from qabot import threads  # light: loads no pool
+
+# The thread policy `qabot ask` sets before numpy, FAISS and the embedder load (one thread,
+# passive waiting), so the tests run what users run. numpy's OpenBLAS otherwise started a
+# thread per core in every process: beside other work (xdist workers, other jobs) its
+# spinning threads made the word vectors' product 15 ms instead of 1 ms, a fifth of the
+# whole-set passes.
+os.environ.update(threads.policy())
+
 
 import faiss
 import numpy as np
 import pytest
 
-from qabot import threads
 from qabot.cli import main
 from qabot.engine import Engine
 from qabot.lexical import LexicalIndex, Tokenizer
@@ -46,8 +54,9 @@ from qabot.types import Chunk
 from fake_llm import FakeLLM
 
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
-# whole-set passes shared within a session (set_engine, query_vectors).
-pytest_plugins = ["fake_bot_api", "question_set"]
+# whole-set passes shared within a session (set_engine, query_vectors); what the quick loop
+# leaves out or draws less of; the child processes started early.
+pytest_plugins = ["fake_bot_api", "question_set", "quickloop", "early"]
 
 # The modules imported above hold half a million objects that live as long as the process
 # (pypinyin's phrase table alone is 200,000 lists): every full collection walked them all,
@@ -342,7 +351,8 @@ def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -
 # Tests that load the real model, start processes, drive a pty, run the bot (the fake Bot
 # API's ``api`` fixture) or wait on real time are marked ``slow``: `pytest -m "not slow"` is
 # the quick loop; `.ci/run` runs everything. A module all of whose tests are slow is listed
-# in SLOW_MODULES: under `-m "not slow"` it is not even imported (Milvus, Selenium, the bot…).
+# in SLOW_MODULES: under `-m "not slow"` it is not even imported (Milvus, Selenium, the bot…;
+# tests/quickloop.py).
 SLOW_FIXTURES = {"engine", "shipped", "shipped_copy", "api", "set_engine", "query_vectors"}
 SLOW_MODULES = {
     "test_cli",
@@ -368,13 +378,6 @@ SLOW_MODULES = {
     "test_web_browser",
     "test_web_stream",
 }
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Under `-m "not slow"`, the modules of SLOW_MODULES are left unread: importing them
-    would cost the quick loop seconds for tests it deselects anyway."""
-    quick = "".join(config.getoption("markexpr", "").split()) == "notslow"
-    return True if quick and collection_path.stem in SLOW_MODULES else None
 
 
 # python-telegram-bot's deprecation notices, silenced where the bot runs. Named by the

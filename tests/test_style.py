@@ -10,15 +10,30 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from early import Early
+
+BESIDE_PYTHON = Path(sys.executable).with_name("ruff")
+RUFF = str(BESIDE_PYTHON) if BESIDE_PYTHON.exists() else shutil.which("ruff")
+COMMANDS = {"check": ["check"], "format": ["format", "--check"]}
 
 
-@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
-def test_ruff(command: list[str]) -> None:
-    beside_python = Path(sys.executable).with_name("ruff")
-    ruff = str(beside_python) if beside_python.exists() else shutil.which("ruff")
-    if ruff is None:
-        pytest.fail("ruff is not installed: pip install -e '.[test]'")
-    result = subprocess.run(
-        [ruff, *command, "qabot", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True
+def _ruff(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [RUFF or "ruff", *command, "qabot", "tests", "scripts"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+
+
+RUNS = {name: Early(lambda c=c: _ruff(c), __name__, "test_ruff") for name, c in COMMANDS.items()}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_ruff(name: str) -> None:
+    if RUFF is None:
+        pytest.fail("ruff is not installed: pip install -e '.[test]'")
+    run = RUNS[name]()
+    out, _ = run.communicate(timeout=120)
+    assert run.returncode == 0, out

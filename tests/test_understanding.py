@@ -28,7 +28,7 @@ CORPUS_WORDS |= {"北京", "京津", "宜家", "总体"}
 
 def reader() -> EnglishReader:
     return EnglishReader.for_index(
-        CORPUS_WORDS.__contains__,
+        CORPUS_WORDS.intersection,
         lambda word: 1.0,
         {"beichen": "北辰区", "jinhaihu": "金海湖新区"},
         ["冯卫华"],

@@ -186,11 +186,14 @@ class FaissStore:
     def chunks_at(self, positions: Iterable[int]) -> dict[int, Chunk]:
         return {i: self.chunks[i] for i in positions}
 
-    def knows(self, token: str) -> bool:
-        return self.lexical.knows(token)
+    def known(self, tokens: Iterable[str]) -> set[str]:
+        return {t for t in tokens if self.lexical.knows(t)}
 
     def idf(self, token: str) -> float:
         return self.lexical.idf(token)
+
+    def idfs(self, tokens: Iterable[str]) -> dict[str, float]:
+        return {t: self.lexical.idf(t) for t in tokens}
 
     def iter_chunks(self) -> Iterator[Chunk]:
         return iter(self.chunks)

@@ -47,6 +47,7 @@ REBUILD = "rebuild it with `qabot index --store …`"
 #: 75 times (3.5 min: a Milvus Lite server that died held a question that long); it honours
 #: only a whole number here.
 CALL_TIMEOUT = 10
+DF_PAGE = 500  # document frequencies asked in one query (a filter of 500 keys)
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, as in the FAISS store
 T = TypeVar("T")
 
@@ -213,20 +214,37 @@ class MilvusStore:
         return {int(row["seq"]): Chunk.from_dict(row["chunk"]) for row in rows}
 
     @answering
-    def _doc_freq(self, token: str) -> int:
-        """How many chunks hold ``token`` (stored at build time, cached)."""
-        if token not in self._df:
-            value = meta_row(self.client, f"{self._gen}:df:{token}")
-            self._df[token] = int(value["count"]) if value else 0
-        return self._df[token]
+    def _fetch_doc_freqs(self, tokens: Iterable[str]) -> None:
+        """How many chunks hold each of ``tokens`` (stored at build time), cached: the ones
+        not cached yet in one query per :data:`DF_PAGE` tokens, not a round trip each (an
+        English question checks dozens of dictionary words)."""
+        missing = list(dict.fromkeys(t for t in tokens if t not in self._df))
+        prefix = f"{self._gen}:df:"
+        for start in range(0, len(missing), DF_PAGE):
+            page = missing[start : start + DF_PAGE]
+            rows = self.client.query(
+                META,
+                filter=in_filter("key", [prefix + t for t in page]),
+                output_fields=["key", "count"],
+                timeout=CALL_TIMEOUT,
+            )
+            found = {row["key"][len(prefix) :]: int(row["count"]) for row in rows}
+            self._df.update((t, found.get(t, 0)) for t in page)
 
-    def knows(self, token: str) -> bool:
-        return self._doc_freq(token) > 0
+    def known(self, tokens: Iterable[str]) -> set[str]:
+        tokens = list(tokens)
+        self._fetch_doc_freqs(tokens)
+        return {t for t in tokens if self._df[t] > 0}
 
     def idf(self, token: str) -> float:
+        return self.idfs([token])[token]
+
+    def idfs(self, tokens: Iterable[str]) -> dict[str, float]:
         """BM25 IDF as bm25s computes it, from the document frequencies stored at build."""
-        df = self._doc_freq(token)
-        return math.log((self.size - df + 0.5) / (df + 0.5) + 1.0)
+        tokens = list(tokens)
+        self._fetch_doc_freqs(tokens)
+        n = self.size
+        return {t: math.log((n - self._df[t] + 0.5) / (self._df[t] + 0.5) + 1.0) for t in tokens}
 
     def iter_chunks(self) -> Iterator[Chunk]:
         """Every chunk, in corpus order, fetched page by page (a whole-index scan)."""
