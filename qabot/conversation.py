@@ -113,15 +113,13 @@ def conversation_act(text: str) -> str | None:
 ACTS = ("help", "complaint", "praise", "greeting", "thanks", "goodbye", "acknowledge")
 
 
-def small_talk(text: str, focus: Iterable[str], known: Callable[[str], bool]) -> bool:
+def small_talk(text: str, focus: Iterable[str], known: Callable[[Iterable[str]], set[str]]) -> bool:
     """A short message to the bot itself (你/您/you) none of whose focus words the documents
     use — 你吃饭了吗, 你会说英语吗: the help reply, not a search that can only refuse or
     answer from an unrelated passage. The phrase table cannot list every aside; this needs
-    the index (``known``: does the corpus use a word)."""
+    the index (``known``: the words of those given that the corpus uses)."""
     return (
-        len(_fold(text)) <= SMALL_TALK_CHARS
-        and bool(_ADDRESSED.search(text))
-        and not any(known(word) for word in focus)
+        len(_fold(text)) <= SMALL_TALK_CHARS and bool(_ADDRESSED.search(text)) and not known(focus)
     )
 
 

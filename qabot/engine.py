@@ -238,7 +238,7 @@ class Engine:
         return (
             not query.districts
             and not query.not_covered
-            and small_talk(query.question, query.weights, self.store.knows)
+            and small_talk(query.question, query.weights, self.store.known)
         )
 
     def query(self, question: str, district: object = None) -> Query:
