@@ -86,6 +86,10 @@ def _fold(text: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+# The acts in the order a message of several is answered by (你好，你能做什么 is help).
+ACTS = ("help", "complaint", "praise", "greeting", "thanks", "goodbye", "acknowledge")
+
+
 def conversation_act(text: str) -> str | None:
     """The act (one of :data:`ACTS`) a message is made of, else ``None``; several acts
     (你好，你能做什么) give the most useful one, ``help`` first."""
@@ -109,10 +113,6 @@ def conversation_act(text: str) -> str | None:
     return next((act for act in ACTS if act in found), None)
 
 
-# The acts in the order a message of several is answered by (你好，你能做什么 is help).
-ACTS = ("help", "complaint", "praise", "greeting", "thanks", "goodbye", "acknowledge")
-
-
 def small_talk(text: str, focus: Iterable[str], known: Callable[[Iterable[str]], set[str]]) -> bool:
     """A short message to the bot itself (你/您/you) none of whose focus words the documents
     use — 你吃饭了吗, 你会说英语吗: the help reply, not a search that can only refuse or
@@ -134,10 +134,7 @@ _OPENING = {
     ("acknowledge", "en"): "OK.",
     ("praise", "zh"): "谢谢夸奖！",
     ("praise", "en"): "Thank you!",
-    (
-        "complaint",
-        "zh",
-    ): "抱歉没能帮上忙。换个说法再问一次，或者问得更具体一些（哪个区、哪一年、什么事）。",
+    ("complaint", "zh"): "抱歉没能帮上忙。换个说法，或者问得具体些（哪个区、哪一年、什么事）。",
     ("complaint", "en"): (
         "Sorry that did not help. Try asking again in other words, or more precisely "
         "(which district, which year, what)."
