@@ -179,13 +179,11 @@ class Engine:
         question, k, mode = validate_question(question), validate_k(k), validate_mode(mode)
         act = conversation_act(question)
         query = None if act else self.query(question, district)
-        if query is not None and self._small_talk(query):
-            act = "help"
-        if act is not None:  # 你好 / thanks / what can you do: the help reply, no passage
+        if query is None or self._small_talk(query):
+            # 你好 / thanks / what can you do / 你吃饭了吗: the help reply, no passage
             language = detect_language(question)
-            reply = conversation_reply(act, language, self.districts, self.documents())
+            reply = conversation_reply(act or "help", language, self.districts, self.documents())
             return conversation_answer(question, qid, reply, language, started)
-        assert query is not None
         # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
         # district), so the decision does not depend on k.
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
@@ -257,10 +255,8 @@ class Engine:
         first); the embedder sees both, BM25 the Chinese alone: English words are in no
         passage, and would only lower the weight of the words that are."""
         analysis = self.analyzer.analyse(self.english.to_chinese(text, context), rendered=True)
-        query = self._query(
-            question, replace(analysis, search=f"{text} {analysis.search}"), explicit
-        )
-        return replace(query, terms=self.tokenizer.tokenize(analysis.search))
+        query = self._query(question, analysis, explicit)
+        return replace(query, search=f"{text} {analysis.search}")
 
     def _query(self, question: str, analysis: Analysis, explicit: str | None) -> Query:
         """The query of ``analysis``, its focus weighed by this index's IDF."""
