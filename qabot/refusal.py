@@ -93,11 +93,27 @@ LENIENT = NoAnswerRule(
 )
 
 
-def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) -> NoAnswerRule:
-    """The rule of the grid with the best weighted accuracy on ``(confidence, answerable)``
-    samples: refused unanswerable + ``answer_weight`` × answered answerable (each a rate; a
-    wrong refusal costs more, the issue's targets are ≤ 5 % and ≥ 85 %); ties go to the
-    lowest thresholds (refuse least)."""
+ANSWER_WEIGHT = 2.0  # a wrong refusal costs twice a wrong answer (targets ≤ 5 % and ≥ 85 %)
+
+
+def _objective(refused: np.ndarray, answerable: np.ndarray) -> np.ndarray:
+    """Refused unanswerable + ``ANSWER_WEIGHT`` × answered answerable, each a rate, over the
+    last axis (the samples) of the ``refused`` decisions."""
+    n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
+    return (refused & ~answerable).sum(-1) / n_un + ANSWER_WEIGHT * (~refused & answerable).sum(
+        -1
+    ) / n_ans
+
+
+def objective(rule: NoAnswerRule, samples: Sequence[tuple[Confidence, bool]]) -> float:
+    """What :func:`fit` maximises, for one rule on ``(confidence, answerable)`` samples."""
+    refused = np.array([rule.refuses(c) for c, _ in samples], dtype=bool)
+    return float(_objective(refused, np.array([a for _, a in samples], dtype=bool)))
+
+
+def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
+    """The rule of the grid with the best :func:`objective` on ``(confidence, answerable)``
+    samples; ties go to the lowest thresholds (refuse least)."""
     if not samples:
         return FALLBACK_RULE
     cov = np.array([c.coverage for c, _ in samples])
@@ -109,7 +125,6 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
     unnamed = np.array([not c.names_ok for c, _ in samples])
     attributed = np.array([c.attributed for c, _ in samples])
     answerable = np.array([a for _, a in samples])
-    n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
     best: tuple[float, NoAnswerRule] | None = None
     low = cov[None, :] < COVERAGE_GRID[:, None]  # (coverage grid, samples)
     far = dense[None, :] < DENSE_GRID[:, None]  # (dense grid, samples)
@@ -124,9 +139,7 @@ def fit(samples: Sequence[tuple[Confidence, bool]], answer_weight: float = 2.0) 
                 | weak[None, None, :, :]
                 | (low[:, None, None, :] & far[None, :, None, :])
             )
-            score = (refused & ~answerable).sum(-1) / n_un + answer_weight * (
-                ~refused & answerable
-            ).sum(-1) / n_ans
+            score = _objective(refused, answerable)
             i, j, s = np.unravel_index(np.argmax(score), score.shape)
             value = float(score[i, j, s])
             if best is None or value > best[0] + 1e-9:

@@ -46,6 +46,8 @@ MIN_HIT5 = 0.94
 MAX_ANSWERABLE_REFUSED = 0.10
 MIN_UNANSWERABLE_REFUSED = 0.83  # held-out on the 1378 questions: 0.851 (0.815 at the start)
 MIN_COMPARISON_COVERAGE = 0.90
+# one question moves refusal.objective by about 0.0017: three questions of machine noise
+MACHINE_NOISE = 0.005
 
 CONTRACT_KEYS = {
     "questions",
@@ -365,8 +367,12 @@ def test_held_out_folds_and_the_shipped_rule(hybrid_result: dict) -> None:
     assert held["questions"] == hybrid_result["questions"]
     assert held["answerable_refused"] <= MAX_ANSWERABLE_REFUSED, held["answerable_refused"]
     assert held["unanswerable_refused"] >= MIN_UNANSWERABLE_REFUSED, held["unanswerable_refused"]
-    # the rule qabot ships is the one fitted on the whole set: refit it when the set changes
-    assert held["fitted_on_all"] == NO_ANSWER_RULES["e5-small"].__dict__
+    # the rule qabot ships is the one fitted on the whole set, up to what another CPU's
+    # last-digit embedder differences move (about three questions' worth of the objective,
+    # docs/evaluation.md): refit it when the set changes
+    assert held["shipped"] == NO_ANSWER_RULES["e5-small"].__dict__
+    best, shipped = held["objective"]["fitted_on_all"], held["objective"]["shipped"]
+    assert shipped >= best - MACHINE_NOISE, (held["fitted_on_all"], best, shipped)
 
 
 def test_every_type_and_district_is_broken_down(hybrid_result: dict) -> None:

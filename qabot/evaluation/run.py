@@ -302,7 +302,7 @@ def run_evaluation(
     outcomes = ask_all(engine, questions, k, mode, progress)
     result = evaluate_outcomes(outcomes, k, mode)
     if folds:
-        result["held_out"] = held_out(outcomes, k, folds)
+        result["held_out"] = held_out(outcomes, k, folds, engine.rule)
     locate_evidence(engine, result["failures"])
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result
