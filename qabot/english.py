@@ -38,6 +38,7 @@ else:  # pragma: no cover - Python 3.10
 
 # a code of letters and digits (5g, pm2.5), a word, a number
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
+_ASKING = re.compile("几|多少|哪|什么|谁|吗|怎")  # the Chinese question words
 _WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
 _PARTS = re.compile(r"[a-z]+|\d[\d.]*")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
@@ -293,7 +294,8 @@ class EnglishReader:
             return (unused, rank, place, self.idf(word), -len(word), word)
 
         for form in _phrase_forms(phrase):
-            entries = _cedict().get(form, ())
+            # a content word never renders as a question word (past → 几年 would ask how long)
+            entries = [e for e in _cedict().get(form, ()) if not _ASKING.search(e[0])]
             used = self.known(entry[0] for entry in entries)
             found = [entry for entry in entries if entry[0] in used]
             if found:

@@ -9,7 +9,7 @@ import re
 from qabot.lexicon import lexicon
 from qabot.textnorm import HAN
 
-_ASKED = re.compile(rf"(?:多少|几)([{HAN}%]{{1,4}})")
+_ASKED = re.compile(rf"(?:多少|几) ?([{HAN}%]{{1,4}})")  # 多少 亩: an English rendering
 # The kinds of value (lexicon.toml's unit_kinds): an answer in another unit does not answer
 # a quantity question (a growth rate for a total, a count for an amount of money).
 _UNIT_KINDS = lexicon().unit_kinds

@@ -69,6 +69,13 @@ def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
     assert reader().to_chinese(question) == expected
 
 
+def test_a_content_word_never_renders_as_a_question_word() -> None:
+    """CC-CEDICT glosses "years" with 几年 (a few years): rendered so, "how much … over the
+    years" would ask how many years, not how much money."""
+    english = EnglishReader.for_index((CORPUS_WORDS | {"几年", "历年"}).intersection, len, {}, [])
+    assert english.to_chinese("years") == "历年"
+
+
 def test_the_rendering_the_passages_found_use_wins() -> None:
     """CC-CEDICT's first sense of idle is 空置; the passage the question is about says 闲置."""
     question = "How much idle land will Beichen use?"
