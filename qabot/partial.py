@@ -18,7 +18,11 @@ from qabot.types import AnswerLine
 from qabot.units import unit_fits, unit_kind
 from qabot.values import QUANTITY
 
-_BREAKDOWN = re.compile(r"(?:各|分别)[^，,。？?！!]{0,4}(?:多少|几)|各占|respectively|break ?down")
+_BREAKDOWN = re.compile(
+    r"(?:各|分别)[^，,。？?！!]{0,4}(?:多少|几)|各占|respectively|break ?down"
+    # 81.56万元…每个村分到多少: a share of each, where the documents give what all got
+    r"|每(?:一)?[个家户人所村县][^，,。？?]{0,6}(?:分到|分得|能分|拿到|得到|摊到)[^。？?]{0,4}(?:多少|几)"
+)
 # 10所学校里幼儿园有几所: a total the question states, then a count of some of it.
 _SUBSET = re.compile(
     r"\d[\d.,]*(?:万|亿)?[个家项所栋名亩元人户座条位批场件][^。？?]{0,14}?(?P<of>里|中|当中|之中)"
@@ -41,6 +45,18 @@ _PERIOD = re.compile(
 )
 # 今年完成还迁多少人: one year's figure, which a cumulative one (已累计…21.8万人) does not give,
 # unless it is counted from that year on (今年以来).
+# 今年上半年撤了几个 / 年底前能建好多少: a part of a year, which a year's figure does not give;
+# each cue with the words a text that gives that part writes.
+_WITHIN = {
+    "上半年": ("上半年", "前半年"),
+    "前半年": ("上半年", "前半年"),
+    "下半年": ("下半年", "后半年"),
+    "后半年": ("下半年", "后半年"),
+    "季度": ("季度",),
+    "年底前": ("年底", "年末"),
+    "年内": ("年内", "年底", "年末"),
+}
+_WITHIN_ASKED = re.compile("|".join(_WITHIN))
 _ONE_YEAR = re.compile(r"今年|去年|明年|当年|这一年|一年里|(?:19|20)\d\d年(?![来间里内以])")
 # How a text says a figure is of several years (已累计…, 三年来, 2019年以来).
 _TOTALLED = r"累计|共计|合计|总计|年来|以来"
@@ -63,14 +79,16 @@ def _number(value: str) -> str:
 
 def asked_part(question: str) -> str:
     """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
-    one kind), ``period`` (a cumulative figure) or ``year`` (one year's figure) for a question
-    that asks for a part of a figure, else ``""``."""
+    one kind), ``period`` (a cumulative figure), ``within`` (a part of a year) or ``year``
+    (one year's figure) for a question that asks for a part of a figure, else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
     if any(p.search(question) for p in _SUBSETS):
         return "subset"
+    if _WITHIN_ASKED.search(question):
+        return "within"
     if _ONE_YEAR.search(question):
         return "year"
     return ""
@@ -107,7 +125,8 @@ def gives_part(
     values of the ``unit`` asked — else of the kind of the total the question quotes
     (3.13亿元: money) — that the question does not state itself, and every part it ``named``
     (:func:`part_words`); for a subset, one such value and one of the ``named`` words; for a
-    period, the words of one; for one year, no cumulative words unless they count from it."""
+    period, the words of one; for a part of a year, the words of that part; for one year, no
+    cumulative words unless they count from it."""
     text = "".join(line.text for line in lines)
     if named and not (all if part == "breakdown" else any)(w in text for w in named):
         return False
@@ -128,6 +147,9 @@ def gives_part(
         return bool(_PERIOD_SAID.search(text))
     if part == "year":
         return one_year(text, question)
+    if part == "within":
+        asked = _WITHIN_ASKED.search(question)
+        return asked is None or any(w in text for w in _WITHIN[asked.group(0)])
     return True
 
 
@@ -161,10 +183,16 @@ def one_year(text: str, question: str) -> bool:
 def notice(part: str, said: str, language: str) -> str:
     """Why a part question is refused, quoting what the documents ``said``."""
     if language == "en":
-        lack = {"period": "no figure for the whole period", "year": "none for that year alone"}
+        lack = {
+            "period": "no figure for the whole period",
+            "year": "none for that year alone",
+            "within": "none for that part of the year",
+        }
         return f"The documents give only this ({said}); they give {lack.get(part, 'no breakdown')}."
     if part == "year":
         return f"文档只给出累计的数字（{said}）；没有这一年的数字。"
     if part == "period":
         return f"文档只给出这些（{said}）；没有整个时期累计的数字。"
+    if part == "within":
+        return f"文档只给出这些（{said}）；没有这段时间的数字。"
     return f"文档只给出总数（{said}）；没有分项的数字。"  # a breakdown, a subset, one of a list

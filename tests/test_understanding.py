@@ -296,6 +296,10 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("东丽区今年完成还迁多少人？", "year"),
         ("2020年北辰区投了多少帮扶资金？", "year"),
         ("北辰区三年来投了多少帮扶资金？", ""),
+        # each one's share of what all got, a part of a year
+        ("81.56万元扶贫资金，每个村分到多少？", "breakdown"),
+        ("10个工业集聚区，今年上半年撤了几个？", "within"),
+        ("一万个大棚，年底前能建好多少？", "within"),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -310,6 +314,10 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     assert gives_part("breakdown", split, None, asked)
     assert not gives_part("period", [AnswerLine("全年新增就业1万人。", 1)], None, "")
     assert gives_part("period", [AnswerLine("五年来累计新增就业5万人。", 1)], None, "")
+    june = [AnswerLine("从去年开始到今年6月,已撤销取缔村级工业集聚区10个。", 1)]
+    assert not gives_part("within", june, None, "今年上半年撤了几个？")
+    half = [AnswerLine("今年上半年撤销取缔4个。", 1)]
+    assert gives_part("within", half, None, "今年前半年撤了几个？")
 
 
 def test_a_cumulative_figure_does_not_answer_one_years(engine: Engine) -> None:
