@@ -39,6 +39,14 @@ _SUBSET_OF_SET = re.compile(
     r"[一二两三四五六七八九十]+(?:大|个|项|种|条)[^。？?，,]{0,8}?(?P<of>里|中|当中|之中)[^。？?]*几"
 )
 _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET)
+# 90栋小洋楼，现在已经有多少栋入驻了: how much of a stated plan is done so far, which a text
+# that states only the plan does not say.
+_DONE = r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好)"
+_PROGRESS = re.compile(
+    rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_DONE}[^，,。？?]{{0,4}}?(?:多少|几)"
+    rf"|(?:已经|现在|目前)[^，,。？?]{{0,4}}?(?:多少|几)[^，,。？?]{{0,6}}?{_DONE}"
+)
+_DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -79,8 +87,9 @@ def _number(value: str) -> str:
 
 def asked_part(question: str) -> str:
     """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
-    one kind), ``period`` (a cumulative figure), ``within`` (a part of a year) or ``year``
-    (one year's figure) for a question that asks for a part of a figure, else ``""``."""
+    one kind), ``period`` (a cumulative figure), ``within`` (a part of a year), ``progress``
+    (how much of a plan it states is done) or ``year`` (one year's figure) for a question that
+    asks for a part of a figure, else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
@@ -89,6 +98,8 @@ def asked_part(question: str) -> str:
         return "subset"
     if _WITHIN_ASKED.search(question):
         return "within"
+    if _PROGRESS.search(question) and QUANTITY.search(question):
+        return "progress"
     if _ONE_YEAR.search(question):
         return "year"
     return ""
@@ -124,13 +135,16 @@ def gives_part(
     """Whether the answer ``lines`` hold what a ``part`` question asks: for a breakdown, two
     values of the ``unit`` asked — else of the kind of the total the question quotes
     (3.13亿元: money) — that the question does not state itself, and every part it ``named``
-    (:func:`part_words`); for a subset, one such value and one of the ``named`` words; for a
-    period, the words of one; for a part of a year, the words of that part; for one year, no
-    cumulative words unless they count from it."""
+    (:func:`part_words`); for a subset, one such value and one of the ``named`` words; for
+    progress, one such value where the line says something is done; for a period, the words
+    of one; for a part of a year, the words of that part; for one year, no cumulative words
+    unless they count from it."""
     text = "".join(line.text for line in lines)
     if named and not (all if part == "breakdown" else any)(w in text for w in named):
         return False
-    if part in ("breakdown", "subset"):
+    if part == "progress" and not _DONE_SAID.search(text):
+        return False
+    if part in ("breakdown", "subset", "progress"):
         stated = [m.group(0) for m in QUANTITY.finditer(question)]
         kinds = unit or tuple({unit_kind(v) for v in stated}) or None
         # parts are written in the total's unit (亩 of 7万余亩; money in any of 元/万元/亿元)
@@ -187,6 +201,7 @@ def notice(part: str, said: str, language: str) -> str:
             "period": "no figure for the whole period",
             "year": "none for that year alone",
             "within": "none for that part of the year",
+            "progress": "no figure for how much of it is done",
         }
         return f"The documents give only this ({said}); they give {lack.get(part, 'no breakdown')}."
     if part == "year":
@@ -195,4 +210,6 @@ def notice(part: str, said: str, language: str) -> str:
         return f"文档只给出这些（{said}）；没有整个时期累计的数字。"
     if part == "within":
         return f"文档只给出这些（{said}）；没有这段时间的数字。"
+    if part == "progress":
+        return f"文档只给出计划的数字（{said}）；没有已经完成多少的数字。"
     return f"文档只给出总数（{said}）；没有分项的数字。"  # a breakdown, a subset, one of a list

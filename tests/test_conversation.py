@@ -65,6 +65,7 @@ from qabot.engine import Engine
         # written after reading the batch o001–o150 (docs/evaluation.md)
         ("感谢感谢，回答得很到位", "thanks"),
         ("行 那我明天再来问", "goodbye"),
+        ("拜拜 明天见", "goodbye"),  # batch m, read after its first contact
         ("你是哪家公司做的？", "help"),
     ],
 )

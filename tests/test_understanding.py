@@ -300,6 +300,10 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("81.56万元扶贫资金，每个村分到多少？", "breakdown"),
         ("10个工业集聚区，今年上半年撤了几个？", "within"),
         ("一万个大棚，年底前能建好多少？", "within"),
+        # how much of a plan the question states is done so far
+        ("32项具体举措目前已经完成了多少项？", "progress"),
+        ("那90栋小洋楼，现在已经有多少栋招商入驻了？", "progress"),
+        ("目前已经建成多少个5G基站？", ""),  # no plan stated: the figure itself is asked
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -317,6 +321,10 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     june = [AnswerLine("从去年开始到今年6月,已撤销取缔村级工业集聚区10个。", 1)]
     assert not gives_part("within", june, None, "今年上半年撤了几个？")
     half = [AnswerLine("今年上半年撤销取缔4个。", 1)]
+    plan = [AnswerLine("投入5000万元资金规划新建76个村活动阵地。", 1)]
+    assert not gives_part("progress", plan, None, "76个村活动阵地现在已经建成了几个？")
+    built = [AnswerLine("76个村活动阵地已建成52个。", 1)]
+    assert gives_part("progress", built, None, "76个村活动阵地现在已经建成了几个？")
     assert gives_part("within", half, None, "今年前半年撤了几个？")
 
 
