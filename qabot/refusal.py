@@ -100,9 +100,9 @@ def _objective(refused: np.ndarray, answerable: np.ndarray) -> np.ndarray:
     """Refused unanswerable + ``ANSWER_WEIGHT`` × answered answerable, each a rate, over the
     last axis (the samples) of the ``refused`` decisions."""
     n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
-    return (refused & ~answerable).sum(-1) / n_un + ANSWER_WEIGHT * (~refused & answerable).sum(
-        -1
-    ) / n_ans
+    refused_rate = (refused & ~answerable).sum(-1) / n_un
+    rates: np.ndarray = refused_rate + ANSWER_WEIGHT * (~refused & answerable).sum(-1) / n_ans
+    return rates
 
 
 def objective(rule: NoAnswerRule, samples: Sequence[tuple[Confidence, bool]]) -> float:

@@ -28,6 +28,7 @@ import pytest
 from qabot.embedders import Embedder
 from qabot.engine import Engine
 from qabot.indexer import open_readonly
+from qabot.query import Query
 from qabot.settings import Settings
 from qabot.store.protocol import ChunkStore
 from qabot.types import Answer
@@ -76,11 +77,20 @@ _ASK = inspect.signature(Engine.ask)
 
 class SetEngine(Engine):
     """An engine that answers each distinct question (with the same parameters) once and
-    gives a copy of that answer when asked again."""
+    gives a copy of that answer when asked again. The question's analysis (a third of a warm
+    pass) is the same whatever ``k`` and rule the passes ask with: it too is made once."""
 
     def __init__(self, store: ChunkStore, embedder: Embedder, index_dir: Path | None) -> None:
         super().__init__(store, embedder, index_dir)
         self.answers: dict[tuple, Answer] = {}
+        self.queries: dict[tuple[str, object], Query] = {}
+
+    def query(self, question: str, district: object = None) -> Query:
+        """:meth:`Engine.query`, each distinct question and filter analysed once."""
+        key = (question, district)
+        if key not in self.queries:
+            self.queries[key] = super().query(question, district)
+        return deepcopy(self.queries[key])
 
     def ask(self, *args: Any, **kwargs: Any) -> Answer:
         """:meth:`Engine.ask`, each distinct call (however its arguments are passed) once."""

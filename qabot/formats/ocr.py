@@ -23,6 +23,7 @@ from tqdm import tqdm
 from qabot.errors import CorpusError
 from qabot.formats import Extracted
 from qabot.formats.layout import Line, paragraphs
+from qabot.threads import configure
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,11 @@ RENDER_SCALE = 2.0  # 144 dpi: small Chinese print stays legible to the recognis
 
 @lru_cache(maxsize=1)
 def _engine() -> RapidOCR:
-    return RapidOCR()
+    """The recogniser on qabot's thread count (:mod:`qabot.threads`): ONNX Runtime's own
+    default spread a page over every core with spinning threads, which beside other work
+    cost half as much CPU again for the same text."""
+    count = configure()
+    return RapidOCR(intra_op_num_threads=count, inter_op_num_threads=1)
 
 
 def page_lines(image: np.ndarray) -> list[Line]:
