@@ -2,10 +2,11 @@
 
 北辰区的3.13亿元帮扶资金，四个县各分到多少？ The documents give the total; stating it as the
 answer would be a confident wrong answer, and a bare refusal would hide what they do say. So
-a question that asks for a *breakdown* (各有多少, 分别是多少, 各占) or a *cumulative period*
-(五年累计, 历年共) is answered only by a line that holds such a thing — two values or more of
-the kind asked beside the ones the question quotes, or the words of a period — else refused
-with a notice quoting what the documents say and naming what they lack.
+a question that asks for a *breakdown* (各有多少, 分别是多少, 各占), a *cumulative period*
+(五年累计, 历年共), a part of a year (上半年) or how much of a stated plan is done so far
+(76个…已经建成了几个) is answered only by a line that holds such a thing — two values or more
+of the kind asked beside the ones the question quotes, the words of a period, a done figure —
+else refused with a notice quoting what the documents say and naming what they lack.
 """
 
 from __future__ import annotations
@@ -51,8 +52,6 @@ _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
 )
-# 今年完成还迁多少人: one year's figure, which a cumulative one (已累计…21.8万人) does not give,
-# unless it is counted from that year on (今年以来).
 # 今年上半年撤了几个 / 年底前能建好多少: a part of a year, which a year's figure does not give;
 # each cue with the words a text that gives that part writes.
 _WITHIN = {
@@ -65,6 +64,8 @@ _WITHIN = {
     "年内": ("年内", "年底", "年末"),
 }
 _WITHIN_ASKED = re.compile("|".join(_WITHIN))
+# 今年完成还迁多少人: one year's figure, which a cumulative one (已累计…21.8万人) does not give,
+# unless it is counted from that year on (今年以来).
 _ONE_YEAR = re.compile(r"今年|去年|明年|当年|这一年|一年里|(?:19|20)\d\d年(?![来间里内以])")
 # How a text says a figure is of several years (已累计…, 三年来, 2019年以来).
 _TOTALLED = r"累计|共计|合计|总计|年来|以来"
