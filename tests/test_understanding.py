@@ -321,11 +321,11 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     june = [AnswerLine("从去年开始到今年6月,已撤销取缔村级工业集聚区10个。", 1)]
     assert not gives_part("within", june, None, "今年上半年撤了几个？")
     half = [AnswerLine("今年上半年撤销取缔4个。", 1)]
-    plan = [AnswerLine("投入5000万元资金规划新建76个村活动阵地。", 1)]
-    assert not gives_part("progress", plan, None, "76个村活动阵地现在已经建成了几个？")
-    built = [AnswerLine("76个村活动阵地已建成52个。", 1)]
-    assert gives_part("progress", built, None, "76个村活动阵地现在已经建成了几个？")
     assert gives_part("within", half, None, "今年前半年撤了几个？")
+    asked = "76个村活动阵地现在已经建成了几个？"
+    plan = [AnswerLine("投入5000万元资金规划新建76个村活动阵地。", 1)]
+    assert not gives_part("progress", plan, None, asked)
+    assert gives_part("progress", [AnswerLine("76个村活动阵地已建成52个。", 1)], None, asked)
 
 
 def test_a_cumulative_figure_does_not_answer_one_years(engine: Engine) -> None:
