@@ -15,6 +15,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from qabot.lexicon import example_questions, load_data
@@ -27,8 +28,18 @@ _SEPARATORS = re.compile(r"[\s\W_]+")
 
 _SLOT = re.compile(r"\{([^{}]*)\}")
 # Words that speak to the bot itself (你, not 你们区: a resident speaking to the government).
-_ADDRESSED = re.compile(r"你(?!们)|您|\b(?:you|your|u|ur)\b", re.IGNORECASE)
-SMALL_TALK_CHARS = 16  # a longer message to the bot is a question put politely
+_ADDRESSED = re.compile(
+    r"你(?!们)|您|机器人|助手|帮手|\b(?:you|your|u|ur|bot|qabot)\b", re.IGNORECASE
+)
+# A longer message to the bot is a question put politely: at most this many Chinese
+# characters, an English word counting two.
+SMALL_TALK_CHARS = 24
+ASIDE_REST = 6  # at most this many characters (or English words) beside an aside's phrases
+# Acts a message may hold among other words (你好，今天天气不错; thanks mate). Praise, complaints
+# and acknowledgements are other words' too often there (天气不错, 说得不对, 可以).
+_WITHIN = ("help", "greeting", "thanks", "goodbye")
+_ENGLISH_WORDS = re.compile(r"[a-z0-9']+")
+_ALONE_FIRST = re.compile(r"^[\W_]*(\w)(?=[\W_]|$)")  # 嗨，在忙吗: a first character on its own
 
 
 @cache
@@ -47,8 +58,15 @@ def phrases() -> dict[str, list[str]]:
             reverse=True,
         )
         for act, langs in _table().items()
-        if act != "filler"
+        if act not in ("filler", "bot")
     }
+
+
+@cache
+def bot_words() -> frozenset[str]:
+    """Words a message uses to speak of the bot and what it covers (你能回答哪些区的问题,
+    what documents are you based on), not of a topic: they do not make an aside a question."""
+    return frozenset(_table()["bot"]["words"])
 
 
 @cache
@@ -113,14 +131,63 @@ def conversation_act(text: str) -> str | None:
     return next((act for act in ACTS if act in found), None)
 
 
-def small_talk(text: str, focus: Iterable[str], known: Callable[[Iterable[str]], set[str]]) -> bool:
-    """A short message to the bot itself (你/您/you) none of whose focus words the documents
-    use — 你吃饭了吗, 你会说英语吗: the help reply, not a search that can only refuse or
-    answer from an unrelated passage. The phrase table cannot list every aside; this needs
-    the index (``known``: the words of those given that the corpus uses)."""
-    return (
-        len(_fold(text)) <= SMALL_TALK_CHARS and bool(_ADDRESSED.search(text)) and not known(focus)
-    )
+@dataclass(frozen=True)
+class Within:
+    """What a message holds of the acts' phrases among its other words."""
+
+    act: str | None  # the most useful act found (of :data:`_WITHIN`)
+    phrases: frozenset[str]  # the phrases found (folded)
+    rest: int  # Chinese characters and English words outside them, fillers and particles aside
+    size: int  # the message's Chinese characters and twice its English words
+
+
+def within(text: str) -> Within:
+    """The acts' phrases a message holds among other words — 你好，今天天气不错; 多谢指点;
+    thanks mate. Only a hint: :func:`aside` also asks that the other words name nothing the
+    documents answer. A Chinese phrase of one character counts only where the message starts
+    (嗨，在忙吗, not the 早 of 早期); an English one only as whole words (not hi in which)."""
+    table, lengths = _by_phrase()
+    cjk = _fold(text)
+    pieces = {cjk[i : i + n] for i in range(len(cjk)) for n in lengths if n >= 2}
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    pieces = {piece for piece in pieces if not piece.isascii()}
+    pieces |= set(_ALONE_FIRST.findall(folded))
+    words = [_fold(w) for w in _ENGLISH_WORDS.findall(folded)]
+    runs = {"".join(words[i:j]): (i, j) for i in range(len(words)) for j in range(i + 1, i + 9)}
+    found = {piece for piece in pieces | runs.keys() if table.get(piece) in _WITHIN}
+    acts = {table[piece] for piece in found}
+    covered = {i for piece in found if piece in runs for i in range(*runs[piece])}
+    fillers, _ = _fillers()
+    rest = sum(1 for i, w in enumerate(words) if i not in covered and w not in fillers)
+    left = cjk
+    for piece in sorted(found, key=len, reverse=True):
+        left = left.replace(piece, "")
+    rest += sum(1 for c in left if not c.isascii() and c not in _PARTICLES)
+    size = sum(1 for c in cjk if not c.isascii()) + 2 * len(words)
+    return Within(next((a for a in ACTS if a in acts), None), frozenset(found), rest, size)
+
+
+def aside(
+    text: str, focus: Iterable[str], known: Callable[[Iterable[str]], set[str]], refused: bool
+) -> str | None:
+    """The act of a short message that talks to the bot — it holds an act's phrase among
+    other words (你好，今天天气不错) or speaks to the bot (你吃饭了吗, 这个机器人能干嘛);
+    ``help`` when it holds no act's phrase; ``None``: a question. It is an aside when none of
+    its focus words is one the documents use (set aside: words speaking of the bot — 问题, 区,
+    documents —, those of its phrases, single characters), or, when the documents do not
+    answer it (``refused``), when little is left beside its phrases (晚上好，吃了吗; hi, how's
+    your day). The phrase table cannot list every aside; this needs the index (``known``: the
+    words of those given that the corpus uses)."""
+    found = within(text)
+    if found.size > SMALL_TALK_CHARS:
+        return None
+    act = found.act or ("help" if _ADDRESSED.search(text) else None)
+    if act is None:
+        return None
+    # a single character (小 of 小帮手, 吃) says too little to make it a question
+    words = {w for w in set(focus) - bot_words() if len(w) > 1 or w.isascii()}
+    words = {w for w in words if not any(w in p for p in found.phrases)}
+    return act if not known(words) or (refused and found.rest <= ASIDE_REST) else None
 
 
 _OPENING = {

@@ -19,7 +19,7 @@ import qabot.refusal as refusal
 import qabot.services as services
 from qabot.answer import compose, typed_first
 from qabot.chunking import join_pieces
-from qabot.conversation import conversation_act, conversation_answer, small_talk
+from qabot.conversation import aside, conversation_act, conversation_answer
 from qabot.conversation import reply as conversation_reply
 from qabot.districts import Gazetteer
 from qabot.embedders import Embedder, Serialised
@@ -179,11 +179,10 @@ class Engine:
         question, k, mode = validate_question(question), validate_k(k), validate_mode(mode)
         act = conversation_act(question)
         query = None if act else self.query(question, district)
-        if query is None or self._small_talk(query):
+        act = act or (self._aside(query, refused=False) if query else None)
+        if act is not None or query is None:
             # 你好 / thanks / what can you do / 你吃饭了吗: the help reply, no passage
-            language = detect_language(question)
-            reply = conversation_reply(act or "help", language, self.districts, self.documents())
-            return conversation_answer(question, qid, reply, language, started)
+            return self._conversation(question, qid, act or "help", started)
         # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
         # district), so the decision does not depend on k.
         depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
@@ -208,6 +207,10 @@ class Engine:
             or bool(about.unheld)
             or refusal.refused(rule or self.rule, confidence, True)
         )
+        if no_answer and service is None and not about.unheld:
+            act = self._aside(query, refused=True)  # 晚上好，吃了吗: nothing to answer
+            if act is not None:
+                return self._conversation(question, qid, act, started)
         notice = ""
         if service is not None:
             notice = services.notice(service, query.language)
@@ -231,13 +234,21 @@ class Engine:
             language=query.language,
         )
 
-    def _small_talk(self, query: Query) -> bool:
-        """An aside to the bot (你吃饭了吗) that names no district and no word of the corpus."""
-        return (
-            not query.districts
-            and not query.not_covered
-            and small_talk(query.question, query.weights, self.store.known)
-        )
+    def _conversation(
+        self, question: str, qid: str | int | None, act: str, started: float
+    ) -> Answer:
+        """The short reply to a conversation act, in the message's language: no passage."""
+        language = detect_language(question)
+        reply = conversation_reply(act, language, self.districts, self.documents())
+        return conversation_answer(question, qid, reply, language, started)
+
+    def _aside(self, query: Query, refused: bool) -> str | None:
+        """The act of an aside to the bot (你吃饭了吗, 你好，今天天气不错) that names no district
+        and no service the documents lack (those get their own notice); ``refused``: the
+        documents do not answer it (:func:`qabot.conversation.aside`)."""
+        if query.districts or query.not_covered or self.services.asked(query.question):
+            return None
+        return aside(query.question, query.weights, self.store.known, refused)
 
     def query(self, question: str, district: object = None) -> Query:
         """The :class:`~qabot.query.Query` of a validated ``question`` under the caller's

@@ -46,6 +46,8 @@ _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 MAX_PHRASE = 3  # words a dictionary or table phrase may have
+_PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
+_PLACE_WORDS = (["district"], ["county"], ["city"], ["new"], ["area"], ["qu"], ["xian"])
 CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
 _CEDICT_VERSION = 2  # of what _parse_cedict makes of the file (and of the stop words)
 
@@ -220,8 +222,11 @@ class EnglishReader:
             for word in _WORD.findall(_POSSESSIVE.sub("", question.lower()))
             for part in self._compound(word)
         ]
-        # a county by pinyin only when written as a name (Hongqiao, not minsheng shishi)
+        # a county by pinyin only when written as a name (Hongqiao, not minsheng shishi); in
+        # a question naming a district of the index, only as a place (Haidian District): the
+        # Xiangshui town, Binjiang Group or Xinghe mall of Jinhaihu, Heping, Beichen is no county
         names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", question)}
+        in_index = any(self.names.get(word, "").endswith(_PLACE_ENDS) for word in words)
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -231,7 +236,8 @@ class EnglishReader:
                 continue
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 phrase = " ".join(words[i : i + n])
-                rendered = self._render(phrase, table, names, context)
+                place = not in_index or words[i + n : i + n + 1] in _PLACE_WORDS
+                rendered = self._render(phrase, table, names if place else set(), context)
                 if rendered is not None:
                     out.append(rendered)
                     i += n

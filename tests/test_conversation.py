@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.conversation import conversation_act, expand, phrases
+from qabot.conversation import aside, conversation_act, expand, phrases, within
 from qabot.engine import Engine
 
 
@@ -160,3 +160,66 @@ def test_every_refusal_says_why(shipped_light: Engine) -> None:
 def test_answers_carry_the_question_language(shipped_light: Engine) -> None:
     assert shipped_light.ask("北辰区种了多少亩春小麦？").to_dict()["language"] == "zh"
     assert shipped_light.ask("How many mu of wheat did Beichen plant?").language == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "act", "phrases", "rest"),
+    [
+        ("你好，今天天气不错", "greeting", {"你好"}, 6),  # not praise: 不错 is the weather's
+        ("多谢指点", "thanks", {"多谢"}, 2),
+        ("嗨，在忙吗", "greeting", {"嗨", "在忙吗"}, 0),  # one character, on its own first
+        ("早期北辰区种了什么", None, set(), 9),  # …not the first of a word
+        ("thanks mate", "thanks", {"thanks"}, 1),
+        ("which way", None, set(), 2),  # hi inside a word is no greeting
+    ],
+)
+def test_the_phrases_a_message_holds_among_other_words(
+    text: str, act: str | None, phrases: set[str], rest: int
+) -> None:
+    found = within(text)
+    assert (found.act, found.rest) == (act, rest) and phrases <= found.phrases
+
+
+def _knows(words: set[str]) -> set[str]:
+    """The corpus of these tests: it knows 小麦, 吃饭 and 小, nothing else."""
+    return set(words) & {"小麦", "吃饭", "小"}
+
+
+@pytest.mark.parametrize(
+    ("text", "focus", "refused", "act"),
+    [
+        ("你好，今天天气不错", ["天气"], False, "greeting"),  # no word the documents use
+        ("你能回答关于哪些区的问题", ["区", "问题"], False, "help"),  # words of the bot's scope
+        ("晚上好，去哪吃饭", ["吃饭"], True, "greeting"),  # a word they use, nothing answered
+        ("晚上好，去哪吃饭", ["吃饭"], False, None),  # …answered: a question
+        ("早安，小帮手", ["小", "帮手"], False, "greeting"),  # a character says too little
+        ("你好，小麦种了多少", ["小麦"], False, None),
+        ("今天天气不错", ["天气"], True, None),  # neither an act's phrase nor to the bot
+        ("你好，" + "小" * 30, [], True, None),  # too long for an aside
+    ],
+)
+def test_an_aside_is_short_talks_to_the_bot_and_asks_nothing_the_documents_answer(
+    text: str, focus: list[str], refused: bool, act: str | None
+) -> None:
+    assert aside(text, focus, _knows, refused) == act
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "多谢指点",
+        "哈喽，在忙吗",
+        "你好，今天心情怎么样",
+        "你能回答关于哪些区的问题",
+        "这个机器人能干嘛",
+        "thanks mate",
+        "cheers, appreciate the help",
+        "which districts do you know about",
+    ],
+)
+def test_an_aside_among_other_words_gets_the_reply_not_a_passage(
+    shipped_light: Engine, text: str
+) -> None:
+    answer = shipped_light.ask(text).to_dict()
+    assert answer["answer_type"] == "chitchat" and answer["no_answer"]
+    assert answer["passages"] == [] and "qabot" in answer["notice"]

@@ -69,6 +69,15 @@ def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
     assert reader().to_chinese(question) == expected
 
 
+def test_a_county_by_pinyin_beside_an_indexed_district_is_a_place_only_named_as_one() -> None:
+    """Xiangshui is a county's name and a town of 金海湖新区: beside Jinhaihu it is the town
+    (kept as written), not a second district to compare; Hongqiao District stays a county."""
+    english = reader()
+    assert "响水县" not in english.to_chinese("How many tourists visit Xiangshui town in Jinhaihu?")
+    assert "响水县" in english.to_chinese("How many tourists visit Xiangshui?")
+    assert "红桥区" in english.to_chinese("Did Beichen or Hongqiao District plant more wheat?")
+
+
 def test_a_content_word_never_renders_as_a_question_word() -> None:
     """CC-CEDICT glosses "years" with 几年 (a few years): rendered so, "how much … over the
     years" would ask how many years, not how much money."""
