@@ -18,6 +18,7 @@ import qabot.metadata as metadata
 import qabot.refusal as refusal
 import qabot.services as services
 from qabot.answer import compose, typed_first
+from qabot.cards import cards
 from qabot.chunking import join_pieces
 from qabot.conversation import aside, conversation_act, conversation_answer
 from qabot.conversation import reply as conversation_reply
@@ -73,6 +74,10 @@ class Engine:
         self.bylines: dict[str, list[Chunk]] = {}
         for line in store.bylines():
             self.bylines.setdefault(line.district, []).append(line)
+        # … and its documents' cards (what the catalog says of each): cited, never searched
+        self.cards: dict[str, list[Chunk]] = {}
+        for card in cards(chunks):
+            self.cards.setdefault(card.district, []).append(card)
         corpus_text = "".join(c.text for c in chunks)
         self.analyzer = QuestionAnalyzer(
             self.gazetteer,
@@ -141,7 +146,10 @@ class Engine:
     def paragraph(self, chunk_id: str) -> tuple[Chunk, str]:
         """The chunk ``chunk_id`` and the whole paragraph it was cut from."""
         pieces = self.store.paragraph_chunks(chunk_id) or [
-            line for lines in self.bylines.values() for line in lines if line.id == chunk_id
+            line
+            for lines in (*self.bylines.values(), *self.cards.values())
+            for line in lines
+            if line.id == chunk_id
         ]
         target = next((c for c in pieces if c.id == chunk_id), None)
         if target is None:
@@ -279,7 +287,9 @@ class Engine:
             return metadata.Asked()
         district = query.districts[0]
         own, bylines = self.by_district.get(district, []), self.bylines.get(district, [])
-        return metadata.asked(_as_asked(query), district, own, query.people, bylines)
+        return metadata.asked(
+            _as_asked(query), district, own, query.people, bylines, self.cards.get(district, [])
+        )
 
 
 def _as_asked(query: Query) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qabot.bylines import FIELDS, fields
+from qabot.cards import kind_name
 from qabot.question import province_of
 from qabot.sentences import sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
@@ -60,13 +61,14 @@ _ROLES_EN |= dict.fromkeys(
 _DOCUMENT = r"(?:专访|访谈|采访|报告|文章|稿|这篇|那篇|这份|网页|页面)"
 _WHEN = r"(?:哪一?天|哪一?年|什么时候|何时|几号|几月几[日号]|什么日子)"
 _POSTED = r"(?:发布|发表|刊发|刊登|刊出|登出|发出|贴出|发到网上|放到网上|上网|挂网|发)"
-_DOCUMENT_EN = r"\b(?:article|interview|report|page|piece|story|post)\b"
+_DOCUMENT_EN = r"\b(?:article|interview|report|page|piece|story|post|document|text)\b"
+_FORMS = r"(?:访谈|采访|专访|报告|工作报告|政府工作报告|文章|讲话)"  # kinds a question names
 # What is asked, in Chinese and in English: the question's kind. The first three are
 # answered from bylines (their names are the fields of qabot.bylines).
 _KINDS = {
     "author": (
         r"(?:作者|署名|执笔人?|撰稿人?|撰写人)(?:是|叫|为)?(?:谁|哪位|何人|什么名字|叫什么)"
-        r"|谁(?:写|撰写|执笔|作)的|是谁(?:写|撰写)|出自谁|由谁(?:写|撰写|执笔)",
+        r"|谁(?:写|撰写|执笔)的|是谁(?:写|撰写)|出自谁|由谁(?:写|撰写|执笔)",
         r"\bwho (?:wrote|authored|penned|signed)\b|\bwho(?:'s| is| was) the (?:author|writer)\b"
         r"|\bname of the (?:author|writer)\b|\b(?:author|writer)'s name\b"
         r"|\bwho(?:'s| is| was)\b[^?]{0,40}\bwritten by\b|\bwritten by whom\b",
@@ -85,6 +87,21 @@ _KINDS = {
         r"|\bpublication date\b|\bdate of publication\b",
     ),
     "district_of": (r"哪个(?:新)?区", r"\b(?:which|what) district\b"),
+    # 那篇专访的标题是什么, What is the Heping interview called? — before a person's title
+    "title": (
+        rf"{_DOCUMENT}[^？?。]{{0,12}}?(?:标题|题目|篇名|题为)|{_DOCUMENT}的?(?:叫|名叫)(?:什么|啥)"
+        r"|(?:标题|题目)(?:是|叫)(?:什么|啥)",
+        rf"\b(?:title|headline)\b[^?]{{0,20}}{_DOCUMENT_EN}"
+        rf"|{_DOCUMENT_EN}[^?]{{0,30}}\b(?:titled|called|entitled|headlined)\b",
+    ),
+    # 这篇是什么类型的文档, 是工作报告还是访谈, What kind of document is it?
+    "kind": (
+        rf"{_DOCUMENT}[^？?。]{{0,10}}?(?:什么|哪种|哪一种|哪类|啥)(?:类型|性质|形式|体裁|文体|样的)"
+        rf"|是{_FORMS}还是{_FORMS}",
+        r"\b(?:what|which) (?:kind|type|sort) of (?:document|text|source|piece|file|material)\b"
+        r"|\bis (?:it|this|that|the [a-z]+ (?:text|document|piece|source)) an? "
+        r"(?:interview|report|article|speech)\b",
+    ),
     "post_of": (
         r"什么职务|什么职位|什么官|担任什么|任什么职|是(?:干|做)(?:什么|啥|嘛)的|什么身份",
         r"\b(?:position|post|title|job|role)\b",
@@ -110,7 +127,9 @@ _KINDS = {
     "speaker": (
         r"(?:接受|受)了?(?:采访|专访|访谈)的?(?:是|人是)?(?:谁|哪位)"
         r"|谁接受了?的?(?:采访|专访|访谈)|(?:采访|专访|访谈)(?:的是|了)(?:谁|哪位)"
-        r"|(?:报告|讲话|访谈)(?:是)?(?:谁|哪位)(?:做|作|讲|说)的|谁(?:做|作)的(?:报告|讲话)",
+        r"|(?:报告|讲话|访谈)(?:是)?(?:谁|哪位)(?:做|作|讲|说)的|谁(?:做|作)的(?:报告|讲话)"
+        r"|(?:报告|文件|这份|那份)[^？?。]{0,6}?(?:哪个|什么)(?:单位|部门|机关|机构)"
+        r"(?:做|作|发布|发|出|提交)的",
         r"\bwho (?:was|is|got|were) (?:being )?interviewed\b"
         r"|\bwho (?:gave|delivered|made|presented) (?:the|this) (?:report|speech|interview)\b",
     ),
@@ -174,12 +193,14 @@ def asked(
     own: Sequence[Chunk],
     people: Iterable[str] = (),
     bylines: Sequence[Chunk] = (),
+    cards: Sequence[Chunk] = (),
 ) -> Asked:
     """What the ``question`` (Chinese, or English) asks of ``district`` — its city or
     province, a role's holder, its documents' year, the post or district of a person in
     ``people`` (or the post of the one its documents quote: 受访人, the author), who wrote
-    or edited its documents and when they went online — answered from ``own``, the
-    district's passages, and ``bylines``, its documents' bylines."""
+    or edited its documents and when they went online, their title and kind — answered from
+    ``own``, the district's passages, ``bylines``, its documents' bylines, and ``cards``, what
+    their catalog entries say (:mod:`qabot.cards`) where the text does not say it."""
     kinds, roles = _kinds(question), _roles(question)
     if not kinds and not roles:  # most questions: no passage is looked at
         return Asked()
@@ -195,7 +216,16 @@ def asked(
     kind = next((k for k in kinds if person or k not in _NEEDS_PERSON), "")
     near = person if kind == "district_of" else ""
     values = _values(kind, roles, district, own, person)
-    fact = next((f for f in (_stated(v, district, own, near) for v in values if v) if f), None)
+    # where the text states it, else where only the catalog does (the document's card)
+    fact = next(
+        (
+            f
+            for chunks in (own, cards)
+            for v in values
+            if v and (f := _stated(v, district, chunks, near))
+        ),
+        None,
+    )
     if (
         fact is None
         and roles
@@ -227,6 +257,10 @@ def _values(
         return list(dict.fromkeys(c.speaker for c in own if c.speaker))
     if kind == "year":
         return list(dict.fromkeys(f"{c.date[:4]}年" for c in own if c.date[:4].isdigit()))
+    if kind == "title":
+        return list(dict.fromkeys(c.title for c in own if c.title))
+    if kind == "kind":
+        return list(dict.fromkeys(kind_name(c.kind) for c in own if c.kind))
     return []
 
 
