@@ -33,6 +33,38 @@ _PLACE = re.compile(
 )
 
 
+# 建在哪个镇, 在哪个体育场举办: the kind of place asked, which the value's name ends in (a
+# 基地 or the question's own 和平区 does not answer 哪个镇); 哪里, 什么地方 ask no kind.
+_PLACE_KIND_ASKED = re.compile(
+    r"(?:哪个|哪一个|哪座|哪些|什么)(街道|体育场|体育馆|公园|小区|社区|园区|城市|村|镇|乡|县|省)"
+)
+_KIND_CHARS = "街镇乡村区县市居"
+_BEFORE_PLACE = "在于到向和与及的把将从"
+_PLACE_KINDS = {
+    "街道": ("街道", "街"),
+    "体育场": ("体育场", "体育馆", "体育中心"),
+    "体育馆": ("体育场", "体育馆", "体育中心"),
+    "城市": ("市",),
+    "园区": ("园区", "产业园", "开发区", "工业园"),
+}
+
+
+def _of_kind(values: list[tuple[int, int]], sentence: str, query: str) -> list[tuple[int, int]]:
+    """The places among ``values`` of the kind ``query`` asks for, if it asks for one."""
+    asked = _PLACE_KIND_ASKED.search(query)
+    if asked is None:
+        return values
+    ends = _PLACE_KINDS.get(asked.group(1), (asked.group(1),))
+    kept = []
+    for start, stop in values:
+        name = sentence[start:stop]
+        end = next((e for e in ends if name.endswith(e)), "")
+        # a name, not 街镇 / 镇街 / 村居 (kinds of places, all of them)
+        if end and len(name) > len(end) and name[-len(end) - 1] not in _KIND_CHARS:
+            kept.append((start, stop))
+    return kept
+
+
 def _titled(sentence: str, start: int, end: int) -> bool:
     """A title right before or after the word (市委李鸿忠书记, 区委书记陈绍旺): a person."""
     titles = lexicon().titles
@@ -54,6 +86,8 @@ def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
 
 def _places(sentence: str) -> list[tuple[int, int]]:
     found = [m.span() for m in _PLACE.finditer(sentence)]
+    # 在大张庄镇: the place, without the word before it
+    found = [(a + (sentence[a] in _BEFORE_PLACE and b - a > 3), b) for a, b in found]
     position = 0
     for word, tag in pos_tags(sentence):
         if tag == "ns" and len(word) >= 2:
@@ -79,6 +113,8 @@ def typed_values(
     if analysis.answer_type == "person":
         return _people(sentence, analysis.known_people)
     values = VALUE_FINDERS[analysis.answer_type](sentence)
+    if analysis.answer_type == "place":
+        return _of_kind(values, sentence, analysis.query)
     if analysis.answer_type == "quantity":
         about = (analysis.counted, *counted)
         if analysis.counted and not any(word in sentence for word in about):

@@ -151,3 +151,20 @@ def test_the_count_that_opens_a_quoted_slogan_answers_how_many(tiny: Engine) -> 
     assert sentence[7:9] == "五个"
     other = "最大限度确保“五个不发生”,确保3个村不出事。"
     assert nearest_value(other, query, weights)[0] == (16, 18)
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("北辰区的消防训练基地建在哪个镇？", "大张庄镇"),  # a town of a town's name
+        ("北辰区的消防训练基地建在哪个街道？", None),  # 建成消防训练基地, 街镇: no street's
+        ("北辰区的消防训练基地建在哪里？", "大张庄镇"),  # no kind asked: any place
+    ],
+)
+def test_a_place_of_the_kind_asked_answers_it(
+    tiny: Engine, question: str, value: str | None
+) -> None:
+    query = tiny.query(question)
+    sentence = "提高街镇协调能力,在大张庄镇建成消防训练基地。"
+    span, _ = nearest_value(sentence, query, {"消防": 1.0, "训练": 1.0, "基地": 1.0})
+    assert (sentence[slice(*span)] if span else None) == value
