@@ -242,6 +242,7 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("给那几个县还准备拿出多少钱？", ("money",)),  # the last 多少/几 asks; 几个县 says which
         ("多少 亩 小麦 北辰区 种植", ("area",)),  # an English question, rendered
         ("多少 元 东丽区 投入资金 公园", ("money",)),
+        ("5000万元里，新建那76个花了多少？", ("money", "percent")),  # spending asks for money
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
