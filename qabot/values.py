@@ -27,6 +27,9 @@ QUANTITY = re.compile(
 )
 # A number without a unit counts what follows it (8500贫困人口): a value when that is asked.
 _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
+# 几点开门 (what time, rendered 几点): a time of day, which a year or a date does not give.
+_CLOCK_ASKED = re.compile(r"几点|几时(?:开|关|营业|上班|下班|发车|停运)")
+_CLOCK = re.compile(r"\d{1,2}(?::\d{2}|点|时)(?:\d{1,2}分|半)?")
 DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
 _PLACE = re.compile(
     rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖|示范区|核心区|片区|开发区)"
@@ -115,6 +118,8 @@ def typed_values(
     values = VALUE_FINDERS[analysis.answer_type](sentence)
     if analysis.answer_type == "place":
         return _of_kind(values, sentence, analysis.query)
+    if analysis.answer_type == "date" and _CLOCK_ASKED.search(analysis.query):
+        return [m.span() for m in _CLOCK.finditer(sentence)]  # 几点开门: a time of day
     if analysis.answer_type == "quantity":
         about = (analysis.counted, *counted)
         if analysis.counted and not any(word in sentence for word in about):

@@ -168,3 +168,14 @@ def test_a_place_of_the_kind_asked_answers_it(
     sentence = "提高街镇协调能力,在大张庄镇建成消防训练基地。"
     span, _ = nearest_value(sentence, query, {"消防": 1.0, "训练": 1.0, "基地": 1.0})
     assert (sentence[slice(*span)] if span else None) == value
+
+
+def test_a_time_of_day_is_answered_by_a_time_of_day(tiny: Engine) -> None:
+    """几点 (or what time, rendered so) asks for a clock time: a year does not give it."""
+    query = tiny.query("北辰区夜市晚上营业到几点？")
+    assert query.answer_type == "date"
+    weights = {"夜市": 1.0, "营业": 1.0}
+    span, _ = nearest_value("夜市2019年开业,每天营业到22点。", query, weights)
+    assert span is not None and "夜市2019年开业,每天营业到22点。"[slice(*span)] == "22点"
+    assert nearest_value("夜市2019年开业。", query, weights) == (None, "")
+    assert "几点" in tiny.query("What time does the night market close?").search
