@@ -78,7 +78,7 @@ class NoAnswerRule:
 # embedders fall back to the coverage tests alone.
 NO_ANSWER_RULES = {
     "e5-small": NoAnswerRule(
-        min_coverage=0.5, min_dense=0.885, min_support=0.0, use_type=True, min_dense_meaning=0.895
+        min_coverage=0.3, min_dense=0.885, min_support=0.0, use_type=True, min_dense_meaning=0.895
     ),
 }
 FALLBACK_RULE = NoAnswerRule(min_coverage=0.4, min_dense=float("inf"), min_support=0.3)
