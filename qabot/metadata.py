@@ -62,7 +62,8 @@ _DOCUMENT = r"(?:专访|访谈|采访|报告|文章|稿|这篇|那篇|这份|网
 _WHEN = r"(?:哪一?天|哪一?年|什么时候|何时|几号|几月几[日号]|什么日子)"
 _POSTED = r"(?:发布|发表|刊发|刊登|刊出|登出|发出|贴出|发到网上|放到网上|上网|挂网|发)"
 _DOCUMENT_EN = r"\b(?:article|interview|report|page|piece|story|post|document|text)\b"
-_FORMS = r"(?:访谈|采访|专访|报告|工作报告|政府工作报告|文章|讲话)"  # kinds a question names
+# the kinds a question names (是讲话稿还是记者采访)
+_FORMS = r"(?:记者)?(?:访谈|采访|专访|报告|工作报告|政府工作报告|文章|讲话|发言)稿?"
 # What is asked, in Chinese and in English: the question's kind. The first three are
 # answered from bylines (their names are the fields of qabot.bylines).
 _KINDS = {

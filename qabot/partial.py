@@ -42,7 +42,9 @@ _SUBSET_OF_SET = re.compile(
 _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET)
 # 90栋小洋楼，现在已经有多少栋入驻了: how much of a stated plan is done so far, which a text
 # that states only the plan does not say.
-_DONE = r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好)"
+_DONE = (
+    r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好|取缔|关停|拆除|腾退|引进|竣工|交付)"
+)
 _PROGRESS = re.compile(
     rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_DONE}[^，,。？?]{{0,4}}?(?:多少|几)"
     rf"|(?:已经|现在|目前)[^，,。？?]{{0,4}}?(?:多少|几)[^，,。？?]{{0,6}}?{_DONE}"

@@ -39,7 +39,8 @@ _PLACE = re.compile(
 # 建在哪个镇, 在哪个体育场举办: the kind of place asked, which the value's name ends in (a
 # 基地 or the question's own 和平区 does not answer 哪个镇); 哪里, 什么地方 ask no kind.
 _PLACE_KIND_ASKED = re.compile(
-    r"(?:哪个|哪一个|哪座|哪些|什么)(街道|体育场|体育馆|公园|小区|社区|园区|城市|村|镇|乡|县|省)"
+    r"(?:哪个|哪一个|哪座|哪些|什么)(街道|街镇|体育场|体育馆|公园|小区|社区|园区|城市|村|镇|乡|县|省)"
+    r"|哪条(街|路)"
 )
 _KIND_CHARS = "街镇乡村区县市居"
 _BEFORE_PLACE = "在于到向和与及的把将从"
@@ -48,6 +49,9 @@ _PLACE_KINDS = {
     "体育场": ("体育场", "体育馆", "体育中心"),
     "体育馆": ("体育场", "体育馆", "体育中心"),
     "城市": ("市",),
+    "街镇": ("街道", "街", "镇", "乡"),
+    "街": ("街", "路", "道"),
+    "路": ("路", "街", "道"),
     "园区": ("园区", "产业园", "开发区", "工业园"),
 }
 
@@ -57,7 +61,8 @@ def _of_kind(values: list[tuple[int, int]], sentence: str, query: str) -> list[t
     asked = _PLACE_KIND_ASKED.search(query)
     if asked is None:
         return values
-    ends = _PLACE_KINDS.get(asked.group(1), (asked.group(1),))
+    kind = asked.group(1) or asked.group(2)
+    ends = _PLACE_KINDS.get(kind, (kind,))
     kept = []
     for start, stop in values:
         name = sentence[start:stop]
