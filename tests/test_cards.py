@@ -48,6 +48,7 @@ DONGLI = "东丽区书记夏新、区长谢元谈基层治理、科技创新与�
         ("东丽区访谈的题目叫什么", DONGLI, "dongli-2019#card"),
         ("What is the Dongli interview called?", DONGLI, "dongli-2019#card"),
         ("宝坻区这个文件是工作报告还是访谈？", "工作报告", "baodi-2021#card"),
+        ("和平区陈绍旺那篇是讲话稿还是记者采访？", "访谈", "heping-2019#card"),
         ("What kind of document is the Beichen text?", "访谈", "beichen-2020#card"),
         # in the catalog only: the text never names who gave the report
         ("宝坻区的政府工作报告是谁作的？", "宝坻区人民政府", "baodi-2021#card"),

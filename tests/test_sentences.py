@@ -159,6 +159,8 @@ def test_the_count_that_opens_a_quoted_slogan_answers_how_many(tiny: Engine) -> 
         ("北辰区的消防训练基地建在哪个镇？", "大张庄镇"),  # a town of a town's name
         ("北辰区的消防训练基地建在哪个街道？", None),  # 建成消防训练基地, 街镇: no street's
         ("北辰区的消防训练基地建在哪里？", "大张庄镇"),  # no kind asked: any place
+        ("北辰区的消防训练基地建在哪个街镇？", "大张庄镇"),  # a street or a town
+        ("北辰区的消防训练基地建在哪条路上？", None),
     ],
 )
 def test_a_place_of_the_kind_asked_answers_it(

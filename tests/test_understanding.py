@@ -313,6 +313,7 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("32项具体举措目前已经完成了多少项？", "progress"),
         ("那90栋小洋楼，现在已经有多少栋招商入驻了？", "progress"),
         ("目前已经建成多少个5G基站？", ""),  # no plan stated: the figure itself is asked
+        ("要取缔的8个园区，现在已经取缔了几个？", "progress"),  # batch k, read after measuring
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
