@@ -138,7 +138,6 @@ class Within:
     act: str | None  # the most useful act found (of :data:`_WITHIN`)
     phrases: frozenset[str]  # the phrases found (folded)
     rest: int  # Chinese characters and English words outside them, fillers and particles aside
-    size: int  # the message's Chinese characters and twice its English words
 
 
 def within(text: str) -> Within:
@@ -163,8 +162,15 @@ def within(text: str) -> Within:
     for piece in sorted(found, key=len, reverse=True):
         left = left.replace(piece, "")
     rest += sum(1 for c in left if not c.isascii() and c not in _PARTICLES)
-    size = sum(1 for c in cjk if not c.isascii()) + 2 * len(words)
-    return Within(next((a for a in ACTS if a in acts), None), frozenset(found), rest, size)
+    return Within(next((a for a in ACTS if a in acts), None), frozenset(found), rest)
+
+
+def _size(text: str) -> int:
+    """A message's Chinese characters and twice its English words (an aside's length)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return sum(1 for c in folded if ord(c) > 127 and c.isalnum()) + 2 * len(
+        _ENGLISH_WORDS.findall(folded)
+    )
 
 
 def aside(
@@ -178,9 +184,9 @@ def aside(
     answer it (``refused``), when little is left beside its phrases (晚上好，吃了吗; hi, how's
     your day). The phrase table cannot list every aside; this needs the index (``known``: the
     words of those given that the corpus uses)."""
-    found = within(text)
-    if found.size > SMALL_TALK_CHARS:
+    if _size(text) > SMALL_TALK_CHARS:  # before the phrase scan: most questions end here
         return None
+    found = within(text)
     act = found.act or ("help" if _ADDRESSED.search(text) else None)
     if act is None:
         return None
