@@ -15,6 +15,8 @@ from qabot.types import Answer, Passage
 
 #: the terminal's labels in the question's language
 LABELS = {"zh": ("地区：", "答：", "第{}段"), "en": ("Districts: ", "Answer: ", "paragraph {}")}
+# A document's card (paragraph 0, qabot.cards) is the catalog's entry, not a paragraph.
+CARD_LABELS = {"zh": "文档目录", "en": "catalog entry"}
 
 
 def citation(passage: Passage, lang: str = "zh") -> str:
@@ -28,6 +30,8 @@ def citation(passage: Passage, lang: str = "zh") -> str:
     else:
         who = c.speaker or c.role
     paragraph = LABELS.get(lang, LABELS["zh"])[2].format(c.paragraph)
+    if c.paragraph == 0:
+        paragraph = CARD_LABELS.get(lang, CARD_LABELS["zh"])
     parts = [place, who, c.date, f"《{c.title}》" if c.title else "", paragraph]
     return " · ".join(part for part in parts if part)
 

@@ -7,6 +7,7 @@ import pytest
 
 from qabot.cards import cards, kind_name
 from qabot.engine import Engine
+from qabot.render import citation
 from qabot.types import Chunk
 
 
@@ -73,3 +74,9 @@ def test_what_the_text_says_is_cited_from_the_text(shipped_light: Engine) -> Non
     answer = shipped_light.ask("和平区书记叫什么")
     assert not answer.no_answer and answer.answer_span is not None
     assert answer.answer_span.text == "陈绍旺" and not answer.passages[0].chunk.id.endswith("#card")
+
+
+def test_a_cited_card_is_shown_as_the_catalog_entry(shipped_light: Engine) -> None:
+    answer = shipped_light.ask("北辰区那篇专访的标题是什么？")
+    assert citation(answer.passages[0]).endswith("· 文档目录")
+    assert citation(answer.passages[0], "en").endswith("· catalog entry")

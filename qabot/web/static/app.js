@@ -61,7 +61,7 @@ function errorText(error) {
 function citation(p) {
   const speaker = p.speaker ? p.speaker + (p.role ? `（${p.role}）` : "") : "";
   const title = p.title ? `《${p.title}》` : p.doc_id;
-  return [p.district, speaker, p.date, title, t("paragraphNo", { n: p.paragraph })]
+  return [p.district, speaker, p.date, title, (p.paragraph === 0 ? t("catalogEntry") : t("paragraphNo", { n: p.paragraph }))]
     .filter(Boolean).join(" · ");
 }
 
