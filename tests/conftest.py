@@ -265,6 +265,19 @@ TINY_CHUNKS = (
 )
 
 
+def answered_by_whole_line(engine: Engine, question: str, cited: str, value: str) -> Chunk:
+    """Asks ``question``: the answer must be the whole of passage 1 — the one ``cited`` (a
+    byline, a document card) — copied, with ``value`` marked in it; returns that passage."""
+    answer = engine.ask(question)
+    assert not answer.no_answer, question
+    top = answer.passages[0].chunk
+    span = answer.answer_span
+    assert top.id == cited and span is not None and span.passage == 1
+    assert top.text[span.start : span.end] == span.text == value
+    assert answer.answer == f"{top.text}[1]"  # the line, copied
+    return top
+
+
 def tiny_engine(chunks: Sequence[Chunk] | None = None) -> Engine:
     """An :class:`Engine` over a few hand-written chunks, with :class:`FakeEmbedder`."""
     chunks = list(chunks or (make_chunk(*row) for row in TINY_CHUNKS))

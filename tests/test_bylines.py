@@ -18,7 +18,7 @@ from qabot.metadata import asked
 from qabot.store.faiss_store import FaissStore
 from qabot.store.manifest import MANIFEST
 
-from conftest import DOCS, FakeEmbedder, small_corpus
+from conftest import DOCS, FakeEmbedder, answered_by_whole_line, small_corpus
 
 SHIPPED = {
     "baodi-2021#p3": ("时间:2023-07-06", {"published": "2023-07-06"}),
@@ -80,14 +80,7 @@ def test_the_shipped_index_keeps_bylines_out_of_search(shipped_light: Engine) ->
 def test_byline_questions_are_answered_from_the_byline(
     shipped_light: Engine, question: str, value: str, cited: str
 ) -> None:
-    answer = shipped_light.ask(question)
-    assert not answer.no_answer, question
-    top = answer.passages[0].chunk
-    assert top.id == cited
-    span = answer.answer_span
-    assert span is not None and span.passage == 1 and span.text == value
-    assert top.text[span.start : span.end] == value
-    assert answer.answer == f"{top.text}[1]"  # the byline, copied
+    answered_by_whole_line(shipped_light, question, cited, value)
 
 
 @pytest.mark.parametrize(

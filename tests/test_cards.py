@@ -10,6 +10,8 @@ from qabot.engine import Engine
 from qabot.render import citation
 from qabot.types import Chunk
 
+from conftest import answered_by_whole_line
+
 
 def _chunk(doc_id: str, speaker: str, role: str, **fields: str) -> Chunk:
     base = dict(
@@ -59,13 +61,7 @@ DONGLI = "东丽区书记夏新、区长谢元谈基层治理、科技创新与�
 def test_what_only_the_catalog_says_is_answered_from_the_card(
     shipped_light: Engine, question: str, value: str, cited: str
 ) -> None:
-    answer = shipped_light.ask(question)
-    assert not answer.no_answer, question
-    top = answer.passages[0].chunk
-    span = answer.answer_span
-    assert top.id == cited and span is not None and span.passage == 1
-    assert top.text[span.start : span.end] == span.text == value
-    assert answer.answer == f"{top.text}[1]"  # the card, copied
+    top = answered_by_whole_line(shipped_light, question, cited, value)
     assert shipped_light.paragraph(cited) == (top, top.text)  # a cited card opens
 
 
