@@ -5,7 +5,9 @@ The phrases are data (``qabot/data/conversation.toml``). A message is a conversa
 only when it is made of those phrases and nothing else, once case, punctuation, spaces,
 sentence-final particles and filler words (请问, 的, so, for your) are set aside: 你好，你能做
 什么？ is one, 谢谢，北辰区种了多少小麦 is a question (its thanks is politeness around real
-words).
+words). A short message that holds such a phrase among other words, or speaks to the bot,
+is an *aside* (:func:`aside`) when the index says its other words name nothing the documents
+hold (你好，今天天气不错; 这个机器人能干嘛).
 """
 
 from __future__ import annotations
