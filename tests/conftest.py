@@ -55,8 +55,8 @@ from fake_llm import FakeLLM
 
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
 # whole-set passes shared within a session (set_engine, query_vectors); what the quick loop
-# leaves out or draws less of; the child processes started early.
-pytest_plugins = ["fake_bot_api", "question_set", "quickloop", "early"]
+# leaves out or draws less of; the child processes started early; how xdist spreads the suite.
+pytest_plugins = ["fake_bot_api", "question_set", "quickloop", "early", "schedule"]
 
 # The modules imported above hold half a million objects that live as long as the process
 # (pypinyin's phrase table alone is 200,000 lists): every full collection walked them all,

@@ -10,8 +10,7 @@ and each distinct question to the shipped index is computed once per session, so
 still checks every question, on answers the real engine gave in this run.
 
 Under pytest-xdist the tests of :data:`GROUPED` are one unit of work, sent to one worker, else
-each worker would make its own pass. (An ``xdist_group`` marker would say the same, but
-pytest-xdist 3.8 loses it under pytest 9.2's structured node ids: pytest-xdist#1386.)
+each worker would make its own pass (``tests/schedule.py``).
 """
 
 from __future__ import annotations
@@ -108,23 +107,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     shares = FIXTURES & set(getattr(item, "fixturenames", ()))
     if shares and item.nodeid.partition("[")[0] not in GROUPED:
         pytest.fail(f"{item.nodeid} uses {sorted(shares)}: list it in question_set.GROUPED")
-
-
-@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """Load scheduling (pytest-xdist's default) with the tests of :data:`GROUPED` as one
-    unit of work; any other ``--dist`` is left as asked."""
-    if config.getvalue("dist") not in ("load", "loadgroup"):
-        return None
-    from xdist.scheduler import LoadGroupScheduling
-
-    class SharedPasses(LoadGroupScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            if nodeid.partition("[")[0] in GROUPED:
-                return GROUP
-            return super()._split_scope(nodeid)
-
-    return SharedPasses(config, log)
 
 
 def memo_engine(index: Path, vectors: Vectors, store: str | None = None) -> Engine:

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from conftest import FakeEmbedder, tiny_engine
-from question_set import GROUP, GROUPED, MemoEmbedder, SetEngine, pytest_xdist_make_scheduler
+from conftest import ROOT, FakeEmbedder, tiny_engine
+from question_set import GROUP, GROUPED, MemoEmbedder, SetEngine
+from schedule import MODULE_UNITS, pytest_xdist_make_scheduler
 
 
 class Counting(FakeEmbedder):
@@ -62,7 +63,8 @@ def test_the_tests_that_share_the_passes_are_one_unit_of_work(
     pytestconfig: pytest.Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Under `pytest -n`, one worker runs them all (pytest-xdist's own marker is lost under
-    pytest 9.2); every other test is scheduled alone, as pytest-xdist's load scheduling does."""
+    pytest 9.2); so does it a module of MODULE_UNITS; every other test is scheduled alone, as
+    pytest-xdist's load scheduling does."""
     pytest.importorskip("xdist")
     monkeypatch.setattr(pytestconfig.option, "dist", "load")
     monkeypatch.setattr(pytestconfig.option, "tx", ["popen"] * 2)
@@ -72,5 +74,8 @@ def test_the_tests_that_share_the_passes_are_one_unit_of_work(
     assert scheduler._split_scope(f"{shared[0]}[k5]") == GROUP
     other = "tests/test_answers.py::test_fit_finds_the_separating_thresholds"
     assert scheduler._split_scope(other) == other
+    for module in MODULE_UNITS:  # a module building an index for its tests: one unit
+        assert scheduler._split_scope(f"{module}::test_a[1]") == module
+        assert (ROOT / module).is_file()
     monkeypatch.setattr(pytestconfig.option, "dist", "loadfile")  # asked for: left alone
     assert pytest_xdist_make_scheduler(pytestconfig, None) is None
