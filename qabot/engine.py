@@ -187,7 +187,9 @@ class Engine:
         question, k, mode = validate_question(question), validate_k(k), validate_mode(mode)
         act = conversation_act(question)
         query = None if act else self.query(question, district)
-        act = act or (self._aside(query, refused=False) if query else None)
+        # opening hours, the weather…: a service the documents lack gets its own notice
+        service = self.services.asked(question) if query else None
+        act = act or (self._aside(query, refused=False) if query and not service else None)
         if act is not None or query is None:
             # 你好 / thanks / what can you do / 你吃饭了吗: the help reply, no passage
             return self._conversation(question, qid, act or "help", started)
@@ -208,7 +210,7 @@ class Engine:
         confidence = refusal.confidence(query, found, composed)
         if fact is not None:
             confidence = replace(confidence, attributed=True)
-        service = None if fact is not None else self.services.asked(question)
+        service = None if fact is not None else service
         no_answer = (
             not composed.passages
             or service is not None
@@ -251,10 +253,9 @@ class Engine:
         return conversation_answer(question, qid, reply, language, started)
 
     def _aside(self, query: Query, refused: bool) -> str | None:
-        """The act of an aside to the bot (你吃饭了吗, 你好，今天天气不错) that names no district
-        and no service the documents lack (those get their own notice); ``refused``: the
-        documents do not answer it (:func:`qabot.conversation.aside`)."""
-        if query.districts or query.not_covered or self.services.asked(query.question):
+        """The act of an aside to the bot (你吃饭了吗, 你好，今天天气不错) that names no district;
+        ``refused``: the documents do not answer it (:func:`qabot.conversation.aside`)."""
+        if query.districts or query.not_covered:
             return None
         return aside(query.question, query.weights, self.store.known, refused)
 

@@ -47,7 +47,7 @@ _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 MAX_PHRASE = 3  # words a dictionary or table phrase may have
 _PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
-_PLACE_WORDS = (["district"], ["county"], ["city"], ["new"], ["area"], ["qu"], ["xian"])
+_PLACE_WORDS = frozenset({"district", "county", "city", "new", "area", "qu", "xian"})
 CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
 _CEDICT_VERSION = 2  # of what _parse_cedict makes of the file (and of the stop words)
 
@@ -236,7 +236,7 @@ class EnglishReader:
                 continue
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 phrase = " ".join(words[i : i + n])
-                place = not in_index or words[i + n : i + n + 1] in _PLACE_WORDS
+                place = not in_index or bool(_PLACE_WORDS.intersection(words[i + n : i + n + 1]))
                 rendered = self._render(phrase, table, names if place else set(), context)
                 if rendered is not None:
                     out.append(rendered)

@@ -95,7 +95,7 @@ def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
 def _places(sentence: str) -> list[tuple[int, int]]:
     found = [m.span() for m in _PLACE.finditer(sentence)]
     # 在大张庄镇: the place, without the word before it
-    found = [(a + (sentence[a] in _BEFORE_PLACE and b - a > 3), b) for a, b in found]
+    found = [(a + 1 if sentence[a] in _BEFORE_PLACE and b - a > 3 else a, b) for a, b in found]
     position = 0
     for word, tag in pos_tags(sentence):
         if tag == "ns" and len(word) >= 2:
