@@ -18,9 +18,10 @@ README are not measured on the questions the thresholds were chosen on.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,13 +42,17 @@ CONFIDENCE_DEPTH = 3  # passages the evidence looks at (of each compared distric
 COVERAGE_GRID = np.round(np.arange(0.0, 1.01, 0.05), 2)
 DENSE_GRID = np.round(np.arange(0.86, 0.951, 0.005), 3)
 SUPPORT_GRID = np.round(np.arange(0.0, 1.01, 0.1), 1)
+# dense similarities below which nothing is answered, whatever the words (0: no floor)
+FLOOR_GRID = np.array([0.0, 0.82, 0.825, 0.83, 0.835, 0.84, 0.845, 0.85])
 
 
 @dataclass(frozen=True)
 class NoAnswerRule:
     """Refuse when a hard rule fails, when the answer passage holds too little of the focus
-    (``support``), or when the top passages neither cover the focus nor come close in
-    meaning (``coverage`` and ``dense`` both low)."""
+    (``support``), when the top passages neither cover the focus nor come close in
+    meaning (``coverage`` and ``dense`` both low), or when they are far in meaning whatever
+    words they share (``dense`` below ``min_dense_any``: 基地 and 生产 do not make a passage
+    about a Mars base's oxygen)."""
 
     min_coverage: float
     min_dense: float
@@ -57,12 +62,15 @@ class NoAnswerRule:
     # a value tied to the focus only by meaning (Confidence.type_by_meaning) passes the type
     # check from this dense similarity on (inf: never)
     min_dense_meaning: float = float("inf")
+    min_dense_any: float = 0.0
 
     def refuses(self, c: Confidence) -> bool:
         if not c.covered or not c.year_ok or not c.part_ok:
             return True
         if c.attributed:
             return False
+        if c.dense < self.min_dense_any:
+            return True
         typed = c.type_ok or (c.type_by_meaning and c.dense >= self.min_dense_meaning)
         if self.use_type and not typed:
             return True
@@ -75,12 +83,17 @@ class NoAnswerRule:
 
 # Fitted on all of tests/data/questions.jsonl by `qabot eval --folds 5` (docs/evaluation.md);
 # the README reports the held-out figures. Cosine scales differ between models, so other
-# embedders fall back to the coverage tests alone. On the 2128 questions the optimum (coverage
-# 0.3, dense 0.885) answers 火星基地的氧气如何生产 from two generic words (基地, 生产) and a
-# stand-in (燃气 for 氧气); this is the grid's best rule that refuses it, 0.0047 below.
+# embedders fall back to the coverage tests alone. On the 2128 questions the optimum's floor
+# (0.84) answers 火星基地的氧气如何生产 (dense 0.841, two generic words and 燃气 standing in
+# for 氧气); the next floor of the grid refuses it, 0.0022 below the optimum.
 NO_ANSWER_RULES = {
     "e5-small": NoAnswerRule(
-        min_coverage=0.55, min_dense=0.86, min_support=0.0, use_type=True, min_dense_meaning=0.895
+        min_coverage=0.3,
+        min_dense=0.885,
+        min_support=0.0,
+        use_type=True,
+        min_dense_meaning=0.895,
+        min_dense_any=0.845,
     ),
 }
 FALLBACK_RULE = NoAnswerRule(min_coverage=0.4, min_dense=float("inf"), min_support=0.3)
@@ -113,35 +126,63 @@ def objective(rule: NoAnswerRule, samples: Sequence[tuple[Confidence, bool]]) ->
     return float(_objective(refused, np.array([a for _, a in samples], dtype=bool)))
 
 
+def _grid_counts(cov: np.ndarray, dense: np.ndarray, support: np.ndarray) -> Any:
+    """A function of per-sample 0/1 weights giving, for every (coverage, dense, support) cell
+    of the grid at once, the weight the cell's thresholds refuse (support below, or coverage
+    and dense both below): each sample falls in one bin of how many grid values it reaches,
+    and the refused weight of a cell is a sum over a corner of the binned histogram."""
+    bins = (
+        np.searchsorted(COVERAGE_GRID, cov, "right"),  # low for cells i >= bin
+        np.searchsorted(DENSE_GRID, dense, "right"),  # far for cells j >= bin
+        np.searchsorted(SUPPORT_GRID, support, "right"),  # weak for cells s >= bin
+    )
+    shape = (len(COVERAGE_GRID) + 1, len(DENSE_GRID) + 1, len(SUPPORT_GRID) + 1)
+
+    def counts(weight: np.ndarray) -> np.ndarray:
+        h = np.zeros(shape, dtype=np.int64)
+        np.add.at(h, bins, weight.astype(np.int64))
+        weak = np.cumsum(h.sum((0, 1)))[:-1]  # support bin <= s
+        low_far = np.cumsum(np.cumsum(h, 0), 1)[:-1, :-1]  # coverage bin <= i, dense bin <= j
+        strong = np.flip(np.cumsum(np.flip(low_far, 2), 2), 2)[:, :, 1:]  # support bin > s
+        return weak[None, None, :] + strong
+
+    return counts
+
+
 def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
     """The rule of the grid with the best :func:`objective` on ``(confidence, answerable)``
-    samples; ties go to the lowest thresholds (refuse least)."""
+    samples; ties go to the lowest thresholds (refuse least).
+
+    A sample is refused by a per-sample verdict (the hard rules, the floor, the type and
+    name checks: one vector per choice of those) or by the threshold grid; the grid's
+    refusals of the samples the verdict leaves free are counted for all cells at once."""
     if not samples:
         return FALLBACK_RULE
-    cov = np.array([c.coverage for c, _ in samples])
     dense = np.array([c.dense for c, _ in samples])
-    support = np.array([c.support for c, _ in samples])
     hard = np.array([not c.covered or not c.year_ok or not c.part_ok for c, _ in samples])
     untyped = np.array([not c.type_ok for c, _ in samples])
     by_meaning = np.array([c.type_by_meaning for c, _ in samples])
     unnamed = np.array([not c.names_ok for c, _ in samples])
     attributed = np.array([c.attributed for c, _ in samples])
     answerable = np.array([a for _, a in samples])
+    n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
+    counts = _grid_counts(
+        np.array([c.coverage for c, _ in samples]),
+        dense,
+        np.array([c.support for c, _ in samples]),
+    )
     best: tuple[float, NoAnswerRule] | None = None
-    low = cov[None, :] < COVERAGE_GRID[:, None]  # (coverage grid, samples)
-    far = dense[None, :] < DENSE_GRID[:, None]  # (dense grid, samples)
-    weak = support[None, :] < SUPPORT_GRID[:, None]  # (support grid, samples)
     meaning_grid = np.append(DENSE_GRID, np.inf)
-    for use_type, use_names in ((False, False), (True, False), (False, True), (True, True)):
-        base = hard | (unnamed if use_names else False)
+    kinds = ((False, False), (True, False), (False, True), (True, True))
+    for sunk_at, (use_type, use_names) in itertools.product(FLOOR_GRID, kinds):
+        base = (dense < sunk_at) | (unnamed if use_names else False)
         for floor in meaning_grid if use_type else meaning_grid[-1:]:
             typed = untyped & (~by_meaning | (dense < floor)) if use_type else False
-            refused = hard | ~attributed & (
-                (base | typed)[None, None, None, :]
-                | weak[None, None, :, :]
-                | (low[:, None, None, :] & far[None, :, None, :])
-            )
-            score = _objective(refused, answerable)
+            fixed = hard | ~attributed & (base | typed)
+            free = ~fixed & ~attributed
+            refused_un = (fixed & ~answerable).sum() + counts(free & ~answerable)
+            answered = n_ans - (fixed & answerable).sum() - counts(free & answerable)
+            score = refused_un / n_un + ANSWER_WEIGHT * answered / n_ans
             i, j, s = np.unravel_index(np.argmax(score), score.shape)
             value = float(score[i, j, s])
             if best is None or value > best[0] + 1e-9:
@@ -152,6 +193,7 @@ def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
                     use_type,
                     use_names,
                     float(floor),
+                    float(sunk_at),
                 )
                 best = (value, rule)
     assert best is not None

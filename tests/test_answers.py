@@ -16,6 +16,7 @@ from qabot.engine import Engine
 from qabot.refusal import (
     COVERAGE_GRID,
     DENSE_GRID,
+    FLOOR_GRID,
     LENIENT,
     SUPPORT_GRID,
     NoAnswerRule,
@@ -141,11 +142,31 @@ def test_fit_maximises_the_objective_it_reports() -> None:
         for _ in range(200)
     ]
     best = objective(fit(samples), samples)
-    for coverage, dense in itertools.product(COVERAGE_GRID[::4], DENSE_GRID[::3]):
-        for support in SUPPORT_GRID[::3]:
-            rule = NoAnswerRule(float(coverage), float(dense), float(support), use_type=False)
-            assert objective(rule, samples) <= best + 1e-9
+    cells = itertools.product(COVERAGE_GRID[::4], DENSE_GRID[::3], SUPPORT_GRID[::3])
+    for (coverage, dense, support), floor in itertools.product(cells, FLOOR_GRID[::2]):
+        rule = NoAnswerRule(
+            float(coverage),
+            float(dense),
+            float(support),
+            use_type=False,
+            min_dense_any=float(floor),
+        )
+        assert objective(rule, samples) <= best + 1e-9
     assert objective(LENIENT, samples) < best
+
+
+def test_fit_finds_the_floor_below_which_shared_words_do_not_answer() -> None:
+    """基地 and 生产 cover half of 火星基地的氧气如何生产 in a passage far from it in meaning:
+    coverage alone lets it through, a dense floor fitted between the far and the near
+    refuses it without refusing a paraphrase that shares fewer words but is close."""
+    far = Confidence(coverage=0.5, dense=0.83, support=0.9)
+    near = Confidence(coverage=0.2, dense=0.86, support=0.9)
+    samples = [(far, False)] * 5 + [(near, True)] * 5
+    samples += [(Confidence(coverage=0.9, dense=0.92, support=0.9), True)] * 5
+    samples += [(Confidence(coverage=0.1, dense=0.86, support=0.9), False)] * 5
+    rule = fit(samples)
+    assert 0.83 < rule.min_dense_any <= 0.86
+    assert all(rule.refuses(c) != answerable for c, answerable in samples)
 
 
 def test_fit_finds_the_dense_floor_for_values_tied_by_meaning() -> None:

@@ -200,16 +200,23 @@ def test_names_are_people_next_to_a_title_or_the_speaker_of_the_passage() -> Non
 
 
 RULE = NoAnswerRule(
-    min_coverage=0.5, min_dense=0.9, min_support=0.2, use_type=True, min_dense_meaning=0.92
+    min_coverage=0.5,
+    min_dense=0.9,
+    min_support=0.2,
+    use_type=True,
+    min_dense_meaning=0.92,
+    min_dense_any=0.85,
 )
 
 
 @pytest.mark.parametrize(
     ("confidence", "refused"),
     [
-        (Confidence(coverage=0.8, dense=0.8, support=0.8), False),
+        (Confidence(coverage=0.8, dense=0.86, support=0.8), False),
         (Confidence(coverage=0.1, dense=0.95, support=0.8), False),  # close in meaning
-        (Confidence(coverage=0.1, dense=0.8, support=0.8), True),  # neither
+        (Confidence(coverage=0.1, dense=0.87, support=0.8), True),  # neither
+        (Confidence(coverage=0.8, dense=0.84, support=0.8), True),  # words far in meaning
+        (Confidence(coverage=0.8, dense=0.84, support=0.8, attributed=True), False),
         (Confidence(coverage=0.8, dense=0.95, support=0.1), True),  # answer passage off-topic
         (Confidence(coverage=1, dense=1, support=1, covered=False), True),  # district not held
         (Confidence(coverage=1, dense=1, support=1, year_ok=False), True),
