@@ -88,7 +88,11 @@ class Engine:
         self.services = ServiceGuard(corpus_text)  # opening hours, weather…: not in reports
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
         self.english = EnglishReader.for_index(
-            store.known, store.idf, self.gazetteer.romanised_names, self.analyzer.people
+            store.known,
+            store.idf,
+            self.gazetteer.romanised_names,
+            self.analyzer.people,
+            lambda: (t for c in chunks for t in self.tokenizer.tokenize(c.text)),
         )
         # the corpus words' vectors, for coverage by meaning (None: by string only)
         self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 import sys
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,9 @@ _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 MAX_PHRASE = 3  # words a dictionary or table phrase may have
 _PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
 _PLACE_WORDS = frozenset({"district", "county", "city", "new", "area", "qu", "xian"})
+MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "xin", "hang")
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+_PLACE_SUFFIXES = ("市", "区", "县", "镇")
 CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
 _CEDICT_VERSION = 2  # of what _parse_cedict makes of the file (and of the stop words)
 
@@ -177,17 +180,20 @@ class EnglishReader:
     corpus uses (all at once: a remote store answers in one round trip), ``idf`` how rare
     one is there (a common corpus word is the likelier rendering),
     ``names`` maps lower-case pinyin to Chinese: districts (beichen, jinhaihu) and people of
-    the index (feng weihua)."""
+    the index (feng weihua); ``words``, the corpus words, read on the first English word
+    that only their pinyin can render (Lixinzhuang → 李辛庄)."""
 
     def __init__(
         self,
         known: Callable[[Iterable[str]], set[str]],
         idf: Callable[[str], float],
         names: dict[str, str],
+        words: Callable[[], Iterable[str]] = tuple,
     ) -> None:
         self.known = known
         self.idf = idf
         self.names = names
+        self._words = words
 
     @classmethod
     def for_index(
@@ -196,6 +202,7 @@ class EnglishReader:
         idf: Callable[[str], float],
         districts: dict[str, str],
         people: Iterable[str],
+        words: Callable[[], Iterable[str]] = tuple,
     ) -> EnglishReader:
         """The reader of one index: ``districts`` by pinyin, ``people`` by Chinese name
         (冯卫华 is also read as "feng weihua" and "fengweihua")."""
@@ -203,7 +210,20 @@ class EnglishReader:
         for name in people:
             syllables = lazy_pinyin(name)
             names[f"{syllables[0]} {''.join(syllables[1:])}".lower()] = name
-        return cls(known, idf, names)
+        return cls(known, idf, names, words)
+
+    @cached_property
+    def spelled(self) -> dict[str, str]:
+        """The corpus words of two characters or more by their pinyin, the most used of
+        those that sound alike (xiaozhan → 小站; guangzhou → 广州, from 广州市: a place
+        is written without its 市, 区, 县 or 镇)."""
+        used = Counter(w for w in self._words() if len(w) >= 2 and _HAN.fullmatch(w))
+        table: dict[str, str] = {}
+        for word, _ in used.most_common():
+            stem = word[:-1] if len(word) > 2 and word.endswith(_PLACE_SUFFIXES) else word
+            for form in dict.fromkeys((word, stem)):
+                table.setdefault("".join(lazy_pinyin(form)), form)
+        return table
 
     @staticmethod
     def warm() -> None:
@@ -284,7 +304,11 @@ class EnglishReader:
                 return ""
             if not phrase[0].isalpha():  # a number, 7%; a year as the documents write it
                 return f"{phrase}年" if _YEAR.fullmatch(phrase) else phrase
-        return self._gloss(phrase, context)
+        glossed = self._gloss(phrase, context)
+        if glossed == phrase and len(phrase) >= MIN_SPELLED and phrase.isalpha():
+            # no corpus word means it: a name the documents use, written in pinyin
+            return self.spelled.get(phrase, phrase)
+        return glossed
 
     def _gloss(self, phrase: str, context: str = "") -> str | None:
         """The corpus word CC-CEDICT gives for ``phrase``: one the ``context`` uses first
