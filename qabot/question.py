@@ -64,7 +64,11 @@ _ASKS = re.compile("多少|几")
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
 # 多少人, 几家: the question word and its measure word, set apart from the words after them
 # (多少人有工作 is not 人有 + 工作).
-_ASKED_COUNT = re.compile(rf"(?:多少|几)[{LEXICON.after_ji}]?")
+# 多少 / 几 with the unit it asks in (多少平方公里: its 平方, 公里 are no topic of the question)
+_ASKED_COUNT = re.compile(
+    rf"(?:多少|几)\s*(?:万|亿)?(?:{'|'.join(sorted(LEXICON.units, key=len, reverse=True))}"
+    rf"|[{LEXICON.after_ji}])?"
+)
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
 _CLAUSES = re.compile(r"[，,；;]")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z.'\-]*$")

@@ -87,6 +87,9 @@ def test_every_cue_names_an_answer_type() -> None:
         ("北辰区GDP是多少", {"地区生产总值"}, {"GDP"}),  # spelled out
         # a causative says how, not what: 让 would tie the count to 决不让一名学生辍学
         ("金海湖新区2017年打算让多少穷人摘帽？", {"穷人", "摘帽"}, {"让", "打算"}),
+        # the unit asked in is what the answer is counted in, not what it is about
+        ("东丽区总面积多少平方公里？", {"总面积"}, {"平方", "公里", "方公里", "平方公里"}),
+        ("宝坻区要修多少 公里 乡村公路", {"乡村", "公路"}, {"公里"}),  # English, as it is read
     ],
 )
 def test_fillers_titles_and_spoken_words_are_not_focus(
