@@ -10,6 +10,7 @@ installed but cannot be imported fails here instead of skipping.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import signal
 import subprocess
@@ -293,6 +294,30 @@ def test_without_the_extra_the_error_says_how_to_install(
     with pytest.raises(IndexStateError) as error:
         Engine.load(tmp_path, store=f"milvus-lite:{tmp_path / 'q.db'}")
     assert error.value.reason == "store_unavailable" and "qabot[milvus]" in str(error.value)
+
+
+@needs_milvus
+def test_a_lite_server_keeps_its_scratch_files_out_of_the_users_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every Milvus Lite server empties ``$HOME/.cache/milvus`` when it starts: the server of a
+    second qabot process would empty the first one's. qabot's server gets a HOME of its
+    process's own; the caller's HOME is untouched, before and after."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    db = tmp_path / "own.db"
+    connect(parse_store(f"milvus-lite:{db}"))
+    try:
+        server = server_manager_instance._servers[str(db.resolve())]
+        environ = Path(f"/proc/{server._p.pid}/environ").read_bytes().split(b"\0")
+        server_home = next(v[5:].decode() for v in environ if v.startswith(b"HOME="))
+        assert server_home != str(home) and "qabot-milvus-lite-" in server_home
+        assert os.environ["HOME"] == str(home) and not (home / ".cache" / "milvus").exists()
+    finally:
+        server_manager_instance.release_server(str(db))
 
 
 @needs_milvus

@@ -5,10 +5,7 @@ builds a new one that answers."""
 
 from __future__ import annotations
 
-import functools
-import os
 import sqlite3
-import subprocess
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -38,28 +35,17 @@ def garble_rows(db: Path) -> None:
         sql.commit()
 
 
-def lite(root: Path) -> Callable[..., subprocess.CompletedProcess]:
-    """``run_qabot`` with a HOME of its own. A Milvus Lite server keeps its scratch files in
-    ``$HOME/.cache/milvus``, which every server empties when it starts and removes when it
-    exits: one started by another test at the same moment made this module's server fail
-    with "Mmap manager has not been init" (2 starts in 96, four at a time; none in 64 with a
-    HOME each). qabot's own cache stays the shared one."""
-    home = root / "home"
-    home.mkdir(exist_ok=True)
-    caches = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return functools.partial(run_qabot, env={"HOME": str(home), "XDG_CACHE_HOME": caches})
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("lite")
     docs = small_corpus(root / "docs", paragraphs=2)
     db = root / "q.db"
     args = ["--docs", str(docs), "--index", str(root / "none"), "--store", f"milvus-lite:{db}"]
-    qabot = lite(root)
-    done = qabot("index", *args, timeout=300)
+    # each qabot's Milvus Lite server has a HOME of its own (lite_file.own_scratch): servers
+    # of other tests starting at the same moment no longer empty its scratch folder
+    done = run_qabot("index", *args, timeout=300)
     assert done.returncode == 0, done.stderr
-    return {"db": db, "args": args, "good": db.read_bytes(), "qabot": qabot}
+    return {"db": db, "args": args, "good": db.read_bytes()}
 
 
 @pytest.mark.parametrize("damage", [truncate, overwrite_header, garble_rows])
@@ -74,17 +60,17 @@ def test_a_damaged_lite_file_is_named_and_rebuilt_with_force(
     damaged = db.read_bytes()
     for command in ("ask", "index"):
         words = ["东丽区"] if command == "ask" else []
-        run = built["qabot"](command, *words, *built["args"], timeout=180)
+        run = run_qabot(command, *words, *built["args"], timeout=180)
         lines = [line for line in run.stderr.splitlines() if line.startswith("qabot: error")]
         assert run.returncode == 3, run.stderr
         assert lines == [lines[0]] and f"Milvus Lite file {db} is damaged" in lines[0]
         assert "--force" in lines[0] and "Traceback" not in run.stderr
         assert "embedding" not in run.stderr  # no build started into the damaged file
         assert db.read_bytes() == damaged  # untouched until asked to
-    forced = built["qabot"]("index", "--force", *built["args"], timeout=300)
+    forced = run_qabot("index", "--force", *built["args"], timeout=300)
     assert forced.returncode == 0, forced.stderr
     [aside] = db.parent.glob("q.db.damaged-*")
     assert aside.read_bytes() == damaged and f"kept as {aside}" in forced.stderr
-    answered = built["qabot"]("ask", "东丽区怎么治理基层？", "--json", *built["args"], timeout=180)
+    answered = run_qabot("ask", "东丽区怎么治理基层？", "--json", *built["args"], timeout=180)
     assert answered.returncode == 0, answered.stderr
     assert '"passages": [{' in answered.stdout.replace("\n", "")

@@ -9,11 +9,17 @@ moves a damaged file aside (nothing is deleted) and builds a fresh one.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
+import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import filelock
@@ -24,6 +30,15 @@ log = logging.getLogger(__name__)
 
 _HELD: dict[str, filelock.FileLock] = {}  # Milvus Lite files this process holds
 _HELD_GUARD = threading.Lock()
+_SCRATCH_GUARD = threading.Lock()
+
+
+@functools.cache
+def _scratch_home() -> str:
+    """The HOME of this process's Milvus Lite servers, removed when the process exits."""
+    home = tempfile.mkdtemp(prefix="qabot-milvus-lite-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    return home
 
 
 def hold(path: str) -> None:
@@ -50,6 +65,27 @@ def hold(path: str) -> None:
         except OSError:
             return  # no folder to lock in: Milvus Lite itself says what is wrong
         _HELD[path] = lock
+
+
+@contextmanager
+def own_scratch() -> Iterator[None]:
+    """Start a Milvus Lite server inside this block: it gets a HOME of this process's own.
+
+    The server keeps scratch files in ``$HOME/.cache/milvus``, which every server empties
+    when it starts and removes when it exits: a second qabot (a ``serve`` beside an ``ask``,
+    each on its own file) starting at the same moment broke the first one's server ("Mmap
+    manager has not been init"). Milvus Lite copies ``os.environ`` when it spawns the server,
+    so HOME is set for that moment only (under a lock) and the folder is removed at exit."""
+    with _SCRATCH_GUARD:
+        home = os.environ.get("HOME")
+        os.environ["HOME"] = _scratch_home()
+        try:
+            yield
+        finally:
+            if home is None:
+                del os.environ["HOME"]
+            else:
+                os.environ["HOME"] = home
 
 
 def damage(path: str) -> str | None:

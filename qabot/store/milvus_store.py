@@ -20,6 +20,7 @@ frequencies (for the no-answer rule's IDF weights), so the process keeps no corp
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -64,11 +65,13 @@ def connect(spec: StoreSpec) -> Any:
     # pymilvus logs every failed RPC with a traceback; qabot reports them as one line.
     for name in ("pymilvus", "pymilvus.milvus_client"):  # pymilvus configures both itself
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    if spec.kind == "milvus-lite":
+    lite = spec.kind == "milvus-lite"
+    if lite:
         lite_file.hold(spec.uri)
         lite_file.check_intact(spec.uri)
     try:
-        return MilvusClient(uri=spec.uri, token=spec.token, timeout=10)
+        with lite_file.own_scratch() if lite else contextlib.nullcontext():
+            return MilvusClient(uri=spec.uri, token=spec.token, timeout=10)
     except Exception as exc:
         raise IndexStateError(
             f"cannot reach Milvus at {spec.uri}: {first_line(exc)} "
