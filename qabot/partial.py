@@ -26,8 +26,8 @@ _BREAKDOWN = re.compile(
 )
 # 10所学校里幼儿园有几所: a total the question states, then a count of some of it.
 _SUBSET = re.compile(
-    r"\d[\d.,]*(?:万|亿)?[个家项所栋名亩元人户座条位批场件][^。？?]{0,14}?(?P<of>里|中|当中|之中)"
-    r"[^。？?]*(?:多少|(?<!哪)几)"
+    r"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:[个家项所栋名亩元人户座条位批场件辆台套处间吨]|公里|千米"
+    r"|平方米|平方公里|公顷|人次)[^。？?]{0,14}?(?P<of>里|中|当中|之中)[^。？?]*(?:多少|(?<!哪)几)"
 )
 # 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,
 # 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…), nor 哪几 (which ones, a list).
@@ -43,13 +43,16 @@ _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET)
 # 90栋小洋楼，现在已经有多少栋入驻了: how much of a stated plan is done so far, which a text
 # that states only the plan does not say.
 _DONE = (
-    r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好|取缔|关停|拆除|腾退|引进|竣工|交付)"
+    r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好|取缔|关停|拆除|腾退|引进|竣工|交付"
+    r"|上岗|到岗|铺设|铺了|通车|开通)"
 )
 _PROGRESS = re.compile(
     rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_DONE}[^，,。？?]{{0,4}}?(?:多少|几)"
     rf"|(?:已经|现在|目前)[^，,。？?]{{0,4}}?(?:多少|几)[^，,。？?]{{0,6}}?{_DONE}"
 )
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
+# 爱旭太阳能二期投资多少: one phase of a project, which a text naming another (一期) does not give
+_PHASE = re.compile(r"(?<![同近长短周预定分学按到时初后中末早晚工])[一二三四五六]期")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -91,7 +94,8 @@ def _number(value: str) -> str:
 def asked_part(question: str) -> str:
     """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
     one kind), ``period`` (a cumulative figure), ``within`` (a part of a year), ``progress``
-    (how much of a plan it states is done) or ``year`` (one year's figure) for a question that
+    (how much of a plan it states is done), ``phase`` (one phase of a project) or ``year``
+    (one year's figure) for a question that
     asks for a part of a figure, else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
@@ -103,6 +107,8 @@ def asked_part(question: str) -> str:
         return "within"
     if _PROGRESS.search(question) and QUANTITY.search(question):
         return "progress"
+    if _PHASE.search(question):
+        return "phase"
     if _ONE_YEAR.search(question):
         return "year"
     return ""
@@ -139,7 +145,8 @@ def gives_part(
     values of the ``unit`` asked — else of the kind of the total the question quotes
     (3.13亿元: money) — that the question does not state itself, and every part it ``named``
     (:func:`part_words`); for a subset, one such value and one of the ``named`` words; for
-    progress, one such value where the line says something is done; for a period, the words
+    progress, one such value where the line says something is done; for a phase, that phase
+    (二期, where the text may name only 一期); for a period, the words
     of one; for a part of a year, the words of that part; for one year, no cumulative words
     unless they count from it."""
     text = "".join(line.text for line in lines)
@@ -167,6 +174,9 @@ def gives_part(
     if part == "within":
         asked = _WITHIN_ASKED.search(question)
         return asked is None or any(w in text for w in _WITHIN[asked.group(0)])
+    if part == "phase":
+        phase = _PHASE.search(question)
+        return phase is None or phase.group(0) in text
     return True
 
 
@@ -205,6 +215,7 @@ def notice(part: str, said: str, language: str) -> str:
             "year": "none for that year alone",
             "within": "none for that part of the year",
             "progress": "no figure for how much of it is done",
+            "phase": "none for the phase asked",
         }
         return f"The documents give only this ({said}); they give {lack.get(part, 'no breakdown')}."
     if part == "year":
@@ -215,4 +226,6 @@ def notice(part: str, said: str, language: str) -> str:
         return f"文档只给出这些（{said}）；没有这段时间的数字。"
     if part == "progress":
         return f"文档只给出计划的数字（{said}）；没有已经完成多少的数字。"
+    if part == "phase":
+        return f"文档只给出这些（{said}）；没有所问那一期的数字。"
     return f"文档只给出总数（{said}）；没有分项的数字。"  # a breakdown, a subset, one of a list

@@ -43,6 +43,7 @@ def unit_fits(value: str, asked: tuple[str, ...] | None) -> bool:
     """Whether the value ``value`` (35名, 3.13亿元) is of a kind the question asks for."""
     if asked is None:
         return True
+    value = value.removesuffix("半")  # 两年半: counted in 年
     kind = unit_kind(value)
     if kind != "count":
         return kind in asked
@@ -70,8 +71,10 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     found = (i for w in words if (i := query.find(w)) >= 0)
     at = match.start() if match else min(found, default=len(query))
     kind = unit_kind(query[max(0, at - 4) : at]) if at else "count"
+    size = next((k for word, k in _SIZE_WORDS if word in query), None)
+    if size == "duration":  # 要花多久: a span of time, whatever the words before say
+        return (size,)
     if kind in ("count", "percent"):
-        size = next((k for word, k in _SIZE_WORDS if word in query), None)
         if size and kind == "count":  # 多大比例 asks for a share, 建多大 for an area
             after = unit_kind(query[at : at + 6])
             return (after if after != "count" else size,)

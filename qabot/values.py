@@ -23,7 +23,8 @@ UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document 
 _UNIT_WORDS = frozenset(lexicon().units)
 QUANTITY = re.compile(
     r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*(?:[-－~～]\d+(?:[.,]\d+)*)?|[一二两三四五六七八九十百千]+)"
-    r"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:" + UNITS + r")|\d+(?:\.\d+)?[万亿]"
+    rf"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:{UNITS})(?:(?<=[年月天])半)?"  # 两年半
+    r"|\d+(?:\.\d+)?[万亿]"
 )
 # A number without a unit counts what follows it (8500贫困人口): a value when that is asked.
 _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
@@ -195,8 +196,14 @@ def nearest_value(
         return 0.0 if not inside else 1.0 if any(w in before for w in inside) else 0.5
 
     def clause_score(span: tuple[int, int]) -> tuple[float, float]:
-        """The focus the value's clause holds, and what its stand-ins hold."""
-        c0, c1 = next(((a, b) for a, b in clauses if a <= span[0] < b), (0, len(sentence)))
+        """The focus the value's clause holds, and what its stand-ins hold; a span of time
+        (用两年半的时间,使…) is tied to the clauses beside it too."""
+        at = next((i for i, (a, b) in enumerate(clauses) if a <= span[0] < b), None)
+        if at is None:
+            c0, c1 = 0, len(sentence)
+        else:
+            wide = 1 if analysis.unit == ("duration",) else 0
+            c0, c1 = clauses[max(0, at - wide)][0], clauses[min(len(clauses) - 1, at + wide)][1]
         clause, before = sentence[c0:c1], sentence[c0 : span[0]]
         score = sum(w * len(t) * tie((t,), clause, before) for t, w in weights.items())
         meant = sum(

@@ -329,10 +329,23 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("那90栋小洋楼，现在已经有多少栋招商入驻了？", "progress"),
         ("目前已经建成多少个5G基站？", ""),  # no plan stated: the figure itself is asked
         ("要取缔的8个园区，现在已经取缔了几个？", "progress"),  # batch k, read after measuring
+        # batch j, read after measuring: a total "with more" (600余个) or in km; put to work
+        ("东丽区处理的600余个入河排污口中，拆除的有多少个？", "subset"),
+        ("东丽区铺设的62公里污水主干管中，今年铺了多少公里？", "subset"),
+        ("那207名保洁员现在已经上岗了多少人？", "progress"),
+        # one phase of a project, where the text may name another
+        ("北辰区爱旭太阳能二期的总投资是多少？", "phase"),
+        ("近期有几个项目开工？", ""),  # 近期 is no phase
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
     assert asked_part(question) == part
+
+
+def test_another_phase_does_not_answer_a_phase() -> None:
+    first = [AnswerLine("爱旭太阳能一期、朝亚大数据一期等大项目纷纷竣工投产。", 1)]
+    assert not gives_part("phase", first, None, "爱旭太阳能二期什么时候投产？")
+    assert gives_part("phase", first, None, "爱旭太阳能一期投产了吗？")
 
 
 def test_a_total_does_not_answer_a_breakdown() -> None:

@@ -240,6 +240,9 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("东丽区试点街道一共有多少名网格员？", ("count:名人位",)),
         ("宝坻区交付了几个还迁小区", ("count",)),
         ("签约金额是多少？", ("money", "percent")),  # read from the words before 多少
+        # a span of time, whatever the words before say (要花: money elsewhere)
+        ("东丽区要花多久让高新技术企业翻番？", ("duration",)),
+        ("东丽区用多长时间让高新技术企业倍增？", ("duration",)),
         ("东丽城市化搞了多少年了", ("duration",)),
         ("北辰区派了多少医务人员", None),  # the question does not say
         ("每个村的活动阵地要建多大", ("area",)),  # 多大 asks for a size
@@ -270,6 +273,7 @@ def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
         ("400场次", ("count:场",), True),  # 场次 counts 场
         ("1.2万人次", ("count:名人位",), True),
         ("4次", ("count:次",), True),
+        ("两年半", ("duration",), True),  # counted in 年
     ],
 )
 def test_unit_fits(value: str, asked: tuple[str, ...] | None, fits: bool) -> None:
