@@ -29,6 +29,7 @@ from typing import Any
 from pypinyin import lazy_pinyin
 
 from qabot.question import counties
+from qabot.textnorm import HAN
 from qabot.usercache import parsed
 
 if sys.version_info >= (3, 11):
@@ -49,7 +50,7 @@ MAX_PHRASE = 3  # words a dictionary or table phrase may have
 _PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
 _PLACE_WORDS = frozenset({"district", "county", "city", "new", "area", "qu", "xian"})
 MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "xin", "hang")
-_HAN = re.compile(r"[\u3400-\u9fff]+")
+_HAN = re.compile(f"[{HAN}]+")
 _PLACE_SUFFIXES = ("市", "区", "县", "镇")
 CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
 _CEDICT_VERSION = 2  # of what _parse_cedict makes of the file (and of the stop words)

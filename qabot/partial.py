@@ -95,8 +95,7 @@ def asked_part(question: str) -> str:
     """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
     one kind), ``period`` (a cumulative figure), ``within`` (a part of a year), ``progress``
     (how much of a plan it states is done), ``phase`` (one phase of a project) or ``year``
-    (one year's figure) for a question that
-    asks for a part of a figure, else ``""``."""
+    (one year's figure) for a question that asks for a part of a figure, else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
@@ -146,9 +145,9 @@ def gives_part(
     (3.13亿元: money) — that the question does not state itself, and every part it ``named``
     (:func:`part_words`); for a subset, one such value and one of the ``named`` words; for
     progress, one such value where the line says something is done; for a phase, that phase
-    (二期, where the text may name only 一期); for a period, the words
-    of one; for a part of a year, the words of that part; for one year, no cumulative words
-    unless they count from it."""
+    (二期, where the text may name only 一期); for a period, the words of one; for a part of
+    a year, the words of that part; for one year, no cumulative words unless they count from
+    it."""
     text = "".join(line.text for line in lines)
     if named and not (all if part == "breakdown" else any)(w in text for w in named):
         return False

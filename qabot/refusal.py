@@ -19,9 +19,9 @@ README are not measured on the questions the thresholds were chosen on.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -62,6 +62,7 @@ class NoAnswerRule:
     # a value tied to the focus only by meaning (Confidence.type_by_meaning) passes the type
     # check from this dense similarity on (inf: never)
     min_dense_meaning: float = float("inf")
+    # refuse below this dense similarity whatever the coverage (0: no floor)
     min_dense_any: float = 0.0
 
     def refuses(self, c: Confidence) -> bool:
@@ -83,9 +84,9 @@ class NoAnswerRule:
 
 # Fitted on all of tests/data/questions.jsonl by `qabot eval --folds 5` (docs/evaluation.md);
 # the README reports the held-out figures. Cosine scales differ between models, so other
-# embedders fall back to the coverage tests alone. On the 2128 questions the optimum's floor
+# embedders fall back to the coverage tests alone. On the 2278 questions the optimum's floor
 # (0.84) answers 火星基地的氧气如何生产 (dense 0.841, two generic words and 燃气 standing in
-# for 氧气); the next floor of the grid refuses it, 0.0022 below the optimum.
+# for 氧气); the next floor of the grid refuses it, 0.0008 below the optimum.
 NO_ANSWER_RULES = {
     "e5-small": NoAnswerRule(
         min_coverage=0.3,
@@ -126,7 +127,9 @@ def objective(rule: NoAnswerRule, samples: Sequence[tuple[Confidence, bool]]) ->
     return float(_objective(refused, np.array([a for _, a in samples], dtype=bool)))
 
 
-def _grid_counts(cov: np.ndarray, dense: np.ndarray, support: np.ndarray) -> Any:
+def _grid_counts(
+    cov: np.ndarray, dense: np.ndarray, support: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
     """A function of per-sample 0/1 weights giving, for every (coverage, dense, support) cell
     of the grid at once, the weight the cell's thresholds refuse (support below, or coverage
     and dense both below): each sample falls in one bin of how many grid values it reaches,
