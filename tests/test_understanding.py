@@ -61,6 +61,8 @@ def reader() -> EnglishReader:
         ("Which company did Beichen bring in?", "哪个 company 北辰区 引进"),
         ("Which companies did Beichen bring in?", "哪些 家企业 北辰区 引进"),
         ("Which year did Beichen plant wheat?", "哪一年 北辰区 种植 小麦"),
+        # a project's phase as the documents number it (a part question when another is given)
+        ("How much did Beichen invest in phase two?", "多少 北辰区 投资 二期"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
