@@ -51,7 +51,7 @@ _PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
 _PLACE_WORDS = frozenset({"district", "county", "city", "new", "area", "qu", "xian"})
 MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "xin", "hang")
 _HAN = re.compile(f"[{HAN}]+")
-_PLACE_SUFFIXES = ("市", "区", "县", "镇")
+_PLACE_SUFFIXES = (*_PLACE_ENDS, "镇")  # written without them (广州 of 广州市)
 CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
 _CEDICT_VERSION = 2  # of what _parse_cedict makes of the file (and of the stop words)
 

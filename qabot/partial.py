@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qabot.lexicon import lexicon
 from qabot.textnorm import HAN
 from qabot.types import AnswerLine
 from qabot.units import unit_fits, unit_kind
@@ -24,10 +25,16 @@ _BREAKDOWN = re.compile(
     # 81.56万元…每个村分到多少: a share of each, where the documents give what all got
     r"|每(?:一)?[个家户人所村县][^，,。？?]{0,6}(?:分到|分得|能分|拿到|得到|摊到)[^。？?]{0,4}(?:多少|几)"
 )
-# 10所学校里幼儿园有几所: a total the question states, then a count of some of it.
+# 10所学校里幼儿园有几所, 600余个排污口中: a total the question states (in a unit of the
+# lexicon's, not a span of time, a share or a multiple), then a count of some of it.
+_TOTAL_UNITS = "|".join(
+    re.escape(u)
+    for u in sorted(lexicon().units, key=len, reverse=True)
+    if u not in lexicon().duration and unit_kind(u) != "percent" and u not in ("倍", "期", "次")
+)
 _SUBSET = re.compile(
-    r"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:[个家项所栋名亩元人户座条位批场件辆台套处间吨]|公里|千米"
-    r"|平方米|平方公里|公顷|人次)[^。？?]{0,14}?(?P<of>里|中|当中|之中)[^。？?]*(?:多少|(?<!哪)几)"
+    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?]{{0,14}}?(?P<of>里|中|当中|之中)"
+    r"[^。？?]*(?:多少|(?<!哪)几)"
 )
 # 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,
 # 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…), nor 哪几 (which ones, a list).

@@ -29,9 +29,10 @@ def citation(passage: Passage, lang: str = "zh") -> str:
         who = f"{c.role} {c.speaker}"
     else:
         who = c.speaker or c.role
-    paragraph = LABELS.get(lang, LABELS["zh"])[2].format(c.paragraph)
     if c.paragraph == 0:
         paragraph = CARD_LABELS.get(lang, CARD_LABELS["zh"])
+    else:
+        paragraph = LABELS.get(lang, LABELS["zh"])[2].format(c.paragraph)
     parts = [place, who, c.date, f"《{c.title}》" if c.title else "", paragraph]
     return " · ".join(part for part in parts if part)
 
