@@ -13,7 +13,10 @@ its passage, chosen for the kind of answer the question expects (:mod:`qabot.que
 * comparison — one line per district, 「文档未提及」 where a district has nothing;
 * yes/no and others — the evidence sentence.
 
-A bare section heading is never the answer line. Each passage also gets an excerpt.
+The sentence is chosen among those of the top passages by a ranker learned from the question
+set (:mod:`qabot.linerank`): it weighs the focus a sentence holds, its passage's rank, a value
+of the expected type near the focus, the time asked. A bare section heading is never the
+answer line. Each passage also gets an excerpt.
 """
 
 from __future__ import annotations
@@ -23,28 +26,34 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import numpy as np
+
+from qabot.candidates import (
+    RANK_DECAY,
+    Candidate,
+    candidates,
+    features,
+    quotes,
+    read,
+    sentence_score,
+    typed,
+)
+from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.partial import one_year
 from qabot.query import Query
-from qabot.sentences import Sentence, sentence_spans
-from qabot.textnorm import match_key
+from qabot.sentences import sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
-from qabot.values import VALUE_FINDERS, Near, has_quantity
+from qabot.values import VALUE_FINDERS, has_quantity
 
 EXCERPT_CHARS = 160
 ANSWER_CHARS = 220
 ELLIPSIS = "…"
 MAX_MEASURES = 5
-SOURCE_DEPTH = 3  # passages the answer line may come from
-RANK_DECAY = 0.3  # a sentence of the n-th passage counts (1 - RANK_DECAY * (n-1))
-TIME_SHARE = 0.3  # a sentence of the time asked wins if it holds this share of the best score
-# a focus word's near word counts this share in choosing the answer sentence (chosen on held-out
-# folds of the question set among 0, 0.25 … 1: docs/evaluation.md)
-NEAR_SHARE = 0.25
+SOURCE_DEPTH = 3  # passages a measures heading or a comparison's line may come from
 HEADING_SHARE = 0.5  # a heading leads a measures list if it holds this share of the focus
 NOT_MENTIONED = "文档未提及"
 
 _ASKS_DISTRICT = re.compile(r"哪个?[区县]|哪一个?[区县]")
-_DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个项支]|是由")
 
 
 @dataclass
@@ -72,27 +81,6 @@ class Composed:
     def said(self) -> str:
         """What the lines say, without citations (a notice quotes it)."""
         return "".join(line.text for line in self.lines)
-
-
-def _read(text: str, query: Query) -> list[Sentence]:
-    """The sentences of a passage, split and judged once per question."""
-    return query.reading.sentences(text, query)
-
-
-def sentence_score(
-    sentence: str, weights: Mapping[str, float], near: Mapping[str, set[str]] | None = None
-) -> float:
-    """How much of the question's focus a sentence holds (IDF-weighted, longer words more);
-    a focus word the sentence lacks counts :data:`NEAR_SHARE` through a word ``near`` it in
-    meaning (空气好的日子 → 优良天数)."""
-    score = 0.0
-    for t, w in weights.items():
-        if t in sentence:
-            score += w * len(t)
-        elif near:
-            found = [len(n) for n in near.get(t, ()) if n in sentence]
-            score += NEAR_SHARE * w * max(found, default=0)
-    return score
 
 
 def make_excerpt(
@@ -127,7 +115,7 @@ def make_excerpt(
 
 def _excerpt(hit: Hit, query: Query) -> str:
     text = hit.chunk.text
-    return make_excerpt(text, query.weights, sentences=[s.text for s in _read(text, query)])
+    return make_excerpt(text, query.weights, sentences=[s.text for s in read(text, query)])
 
 
 def _clip(sentence: str, anchor: int = 0) -> str:
@@ -142,50 +130,7 @@ def _clip(sentence: str, anchor: int = 0) -> str:
     return prefix + sentence[start:end] + (ELLIPSIS if end < len(sentence) else "")
 
 
-@dataclass
-class _Candidate:
-    passage: Passage
-    index: int  # sentence number in the passage
-    offset: int
-    sentence: str
-    score: float
-    value: tuple[int, int] | None = None
-    near: Near = ""
-    timed: bool = False  # holds a time the question asks about (今年, 2017年)
-    speaker: str = ""  # person: the passage's speaker, when the sentence names nobody
-
-
-def _candidates(passages: list[Passage], query: Query) -> list[_Candidate]:
-    typed = query.answer_type in VALUE_FINDERS
-    found = []
-    for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
-        for sentence in _read(passage.chunk.text, query):
-            if sentence.heading:
-                continue
-            text = sentence.text
-            score = sentence_score(text, query.weights, query.near) * (1.0 - RANK_DECAY * decay)
-            timed = any(t in text for t in query.times)
-            candidate = _Candidate(
-                passage, sentence.index, sentence.offset, text, score, timed=timed
-            )
-            if typed:
-                candidate.value, candidate.near = sentence.value
-                if query.answer_type == "person" and candidate.near != "focus":
-                    candidate.speaker = _speaker(passage, query)
-            elif query.answer_type == "definition" and _DEFINES.search(text):
-                candidate.score *= 1.3
-            found.append(candidate)
-    return found
-
-
-def _speaker(passage: Passage, query: Query) -> str:
-    """The passage's speaker, one of the index's people the question does not name: who said
-    what a "who said…" question asks about."""
-    name = passage.chunk.speaker
-    return name if name in query.known_people and name not in query.people else ""
-
-
-def _attributed(best: _Candidate) -> AnswerLine:
+def _attributed(best: Candidate) -> AnswerLine:
     """The sentence led by the words that name its speaker (冯卫华:…), the name marked; a
     passage that does not write the name gets it as a label (冯卫华：…), unmarked."""
     text, name, rank = best.passage.chunk.text, best.speaker, best.passage.rank
@@ -200,50 +145,57 @@ def _attributed(best: _Candidate) -> AnswerLine:
     return AnswerLine(body, rank, AnswerSpan(rank, start, end, name))
 
 
-def _best(candidates: list[_Candidate], query: Query) -> _Candidate:
-    """The answer sentence: for a typed question one with a value near the focus (else near a
-    word standing in for an unseen focus word: 学位 for 上学的名额); among
-    those, one of the time asked (今年继续投入… for 今年还要投入多少) unless it holds little of
-    the focus, and for one year's figure one that is not cumulative; then the best focus
-    score."""
-    # a sentence holding what the question quotes says what it asks about
-    pool = [c for c in candidates if _quotes(c.sentence, query)] or candidates
-    if query.answer_type in VALUE_FINDERS:
-        pool = (
-            [c for c in pool if c.near == "focus" or c.speaker]
-            or [c for c in pool if c.near]
-            or pool
-        )
-    top = max(c.score for c in pool)
-    pool = [c for c in pool if c.timed and c.score >= TIME_SHARE * top] or pool
-    if query.part == "year":  # 2020年投了多少: 今年继续投入…, not 三年来累计投入…
+def _pool(candidates: list[Candidate], query: Query) -> list[Candidate]:
+    """The candidates the answer is chosen among: for one year's figure (2020年投了多少) those
+    that are not cumulative (今年继续投入…, not 三年来累计投入…), when there are any. A typed
+    question's candidates without a value stay: the ranker weighs the value, and a line
+    without one is refused by the type check (held out, a hard filter answered more
+    unanswerable questions: docs/evaluation.md)."""
+    pool = candidates
+    if query.part == "year":
         pool = [c for c in pool if one_year(c.sentence, query.query)] or pool
-    return max(pool, key=lambda c: (c.score, -c.passage.rank))
+    return pool
 
 
-def _heading_lead(passages: list[Passage], query: Query) -> _Candidate | None:
+def _best(candidates: list[Candidate], query: Query, ranker: LineRanker) -> Candidate:
+    """The answer sentence, chosen by ``ranker`` among the pool's candidates."""
+    pool = _pool(candidates, query)
+    return pool[ranker.choose(features(pool, query))]
+
+
+def line_choices(hits: list[Hit], query: Query) -> tuple[list[str], np.ndarray]:
+    """The sentences the answer line is chosen among, and their features: what a
+    :class:`~qabot.linerank.LineRanker` is fitted on (``qabot eval --folds``)."""
+    passages = [Passage(r, h.score, h.chunk, "", h.dense, h.lexical) for r, h in enumerate(hits, 1)]
+    pool = _pool(candidates(passages, query), query)
+    return [c.sentence for c in pool], features(pool, query) if pool else np.empty((0, 0))
+
+
+def _heading_lead(passages: list[Passage], query: Query) -> Candidate | None:
     """The section heading that names the question's topic (四是持续优化营商环境。): the
     measures asked for are the sentences after it. ``None`` when no heading holds
     :data:`HEADING_SHARE` of the focus."""
     total = sum(w * len(t) for t, w in query.weights.items())
     best, best_share = None, HEADING_SHARE
     for decay, passage in enumerate(passages[:SOURCE_DEPTH]):
-        sentences = _read(passage.chunk.text, query)
+        sentences = read(passage.chunk.text, query)
         for sentence, after in pairwise(sentences):
             if not sentence.heading or after.section:
                 continue
             share = sentence_score(sentence.text, query.weights) / total if total else 0.0
             if share * (1.0 - RANK_DECAY * decay) >= best_share:
                 best_share = share * (1.0 - RANK_DECAY * decay)
-                best = _Candidate(passage, sentence.index, sentence.offset, sentence.text, share)
+                best = Candidate(
+                    passage, sentence.index, sentence.offset, sentence.text, share, share
+                )
     return best
 
 
-def _measures(source: _Candidate, query: Query) -> list[Measure]:
+def _measures(source: Candidate, query: Query) -> list[Measure]:
     """The sentences from the lead on (a heading skipped), up to the next section."""
     # The lead (best sentence) may be preceded by its own heading; start at the lead.
     items: list[Measure] = []
-    for sentence in _read(source.passage.chunk.text, query)[source.index :]:
+    for sentence in read(source.passage.chunk.text, query)[source.index :]:
         if sentence.heading:
             if items:
                 break
@@ -254,9 +206,9 @@ def _measures(source: _Candidate, query: Query) -> list[Measure]:
     return items
 
 
-def _adjacent(source: _Candidate, query: Query, count: int = 3) -> str:
+def _adjacent(source: Candidate, query: Query, count: int = 3) -> str:
     """The best sentence and the ones after it (before it, at a paragraph's end)."""
-    sentences = _read(source.passage.chunk.text, query)
+    sentences = read(source.passage.chunk.text, query)
     start = min(source.index, max(0, len(sentences) - count))
     chosen = [s.text for s in sentences[start : start + count] if not s.section]
     while len(chosen) > 1 and sum(map(len, chosen)) > ANSWER_CHARS * 1.5:
@@ -274,18 +226,13 @@ def typed_first(hits: list[Hit], query: Query) -> list[Hit]:
         return hits
 
     def holds_value(hit: Hit) -> bool:
-        return any(sentence.value[1] for sentence in _read(hit.chunk.text, query))
+        return any(sentence.value[1] for sentence in read(hit.chunk.text, query))
 
     head = hits[:SOURCE_DEPTH]
-    if not head or holds_value(head[0]) or _quotes(head[0].chunk.text, query):
+    if not head or holds_value(head[0]) or quotes(head[0].chunk.text, query):
         return hits
     first = next((h for h in head[1:] if holds_value(h)), None)
     return hits if first is None else [first, *(h for h in hits if h is not first)]
-
-
-def _quotes(text: str, query: Query) -> bool:
-    """Whether ``text`` holds every phrase the question quotes (and it quotes one)."""
-    return bool(query.quoted) and all(q in match_key(text) for q in query.quoted)
 
 
 def merge_pieces(passages: list[Passage]) -> None:
@@ -300,8 +247,9 @@ def merge_pieces(passages: list[Passage]) -> None:
             passage.merged_into = 0
 
 
-def compose(hits: list[Hit], query: Query) -> Composed:
-    """The typed extractive answer and the cited passages (see the module docstring)."""
+def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> Composed:
+    """The typed extractive answer and the cited passages (see the module docstring);
+    ``ranker`` chooses the answer sentence."""
     passages = [
         Passage(rank, h.score, h.chunk, _excerpt(h, query), h.dense, h.lexical)
         for rank, h in enumerate(hits, start=1)
@@ -309,21 +257,21 @@ def compose(hits: list[Hit], query: Query) -> Composed:
     merge_pieces(passages)
     if query.comparison:
         return _comparison(passages, query)
-    candidates = _candidates(passages, query)
-    if not candidates:
+    found = candidates(passages, query)
+    if not found:
         return Composed([], passages)
-    typed = query.answer_type in VALUE_FINDERS
-    best = _best(candidates, query)
+    is_typed = typed(query)
+    best = _best(found, query, ranker)
     if query.answer_type == "measures":
         best = _heading_lead(passages, query) or best
-    type_ok = best.near == "focus" or bool(best.speaker) or not typed
-    if query.quoted and typed:
+    type_ok = best.near == "focus" or bool(best.speaker) or not is_typed
+    if query.quoted and is_typed:
         # “梦天津”项目投资多少: a value from a sentence that does not write what is quoted is
         # another project's; “通宝唐”是哪个区在推进: the passage's district answers, from the
         # sentence that writes it
-        quotes = _quotes(best.sentence, query)
-        type_ok = quotes if _ASKS_DISTRICT.search(query.query) else type_ok and quotes
-    by_meaning = typed and not type_ok and best.near == "meaning"
+        quoted = quotes(best.sentence, query)
+        type_ok = quoted if _ASKS_DISTRICT.search(query.query) else type_ok and quoted
+    by_meaning = is_typed and not type_ok and best.near == "meaning"
     composed = Composed(
         [], passages, source=best.passage, type_ok=type_ok, type_by_meaning=by_meaning
     )
@@ -333,9 +281,9 @@ def compose(hits: list[Hit], query: Query) -> Composed:
         composed.lines = [AnswerLine(m.text, rank) for m in composed.measures]
     elif query.answer_type == "reason":
         composed.lines = [AnswerLine(_adjacent(best, query), rank)]
-    elif typed and best.value is None and best.speaker:
+    elif is_typed and best.value is None and best.speaker:
         composed.lines = [_attributed(best)]
-    elif typed and best.value is not None:
+    elif is_typed and best.value is not None:
         start, end = best.value
         span = AnswerSpan(rank, best.offset + start, best.offset + end, best.sentence[start:end])
         composed.lines = [AnswerLine(_clip(best.sentence, start), rank, span)]
@@ -353,9 +301,9 @@ def _comparison(passages: list[Passage], query: Query) -> Composed:
     for district in query.lines_for:
         own = [p for p in passages if p.chunk.district == district]
         # The district's best-ranked passage, unless it holds none of the focus.
-        picks = _candidates(own[:1], query)
+        picks = candidates(own[:1], query)
         if not any(c.score for c in picks):
-            picks = _candidates(own, query)
+            picks = candidates(own, query, SOURCE_DEPTH)
         if query.wants_quantity:  # 各是多少: a line without a number answers nothing
             picks = [c for c in picks if has_quantity(c.sentence, query)]
         pick = max(picks, key=lambda c: (c.score, -c.passage.rank), default=None)

@@ -11,7 +11,7 @@ building the index is :mod:`qabot.indexer`'s.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qabot.metadata as metadata
@@ -29,15 +29,16 @@ from qabot.errors import UsageError
 from qabot.indexer import open_readonly, open_store
 from qabot.lexical import Tokenizer
 from qabot.lexicon import example_questions
+from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.meaning import Meaning
 from qabot.query import Query, detect_language, make_query
 from qabot.question import Analysis, QuestionAnalyzer
 from qabot.refusal import FALLBACK_RULE, NO_ANSWER_RULES, NoAnswerRule
 from qabot.retriever import Retriever
-from qabot.services import ServiceGuard
+from qabot.services import ServiceGuard, ServiceKind
 from qabot.settings import Settings
 from qabot.store.protocol import ChunkStore
-from qabot.types import Answer, Chunk, DocumentInfo, Mode
+from qabot.types import Answer, Chunk, DocumentInfo, Hit, Mode
 from qabot.validation import (
     READ_CHARS,
     validate_district,
@@ -45,6 +46,22 @@ from qabot.validation import (
     validate_mode,
     validate_question,
 )
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What one question found, before the answer line is chosen and the refusal decided:
+    searched once, decided under any rule and ranker (``qabot eval --folds``)."""
+
+    question: str  # validated
+    qid: str | int | None
+    k: int
+    query: Query
+    found: list[Hit]
+    about: metadata.Asked  # a question about the documents themselves
+    service: ServiceKind | None  # a service the documents lack (opening hours, the weather)
+    started: float  # perf_counter when asked: the answer's latency
+
 
 WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
 CONTEXT_DEPTH = 5  # passages whose words an English question's renderings prefer
@@ -187,6 +204,19 @@ class Engine:
         Raises :class:`UsageError` (``reason`` says which) for a question or parameter
         that cannot be searched. Safe to call from several threads.
         """
+        found = self.gather(question, k, district, mode, qid)
+        return found if isinstance(found, Answer) else self.decide(found, rule)
+
+    def gather(
+        self,
+        question: str,
+        k: int = 5,
+        district: str | None = None,
+        mode: Mode = "hybrid",
+        qid: str | int | None = None,
+    ) -> Answer | Gathered:
+        """What :meth:`ask` finds before it decides (the search, the costly part): the reply
+        itself for a conversation act, else the :class:`Gathered` passages."""
         started = time.perf_counter()
         question, k, mode = validate_question(question), validate_k(k), validate_mode(mode)
         act = conversation_act(question)
@@ -205,39 +235,47 @@ class Engine:
         query = replace(query, near=near, stand_ins=stand_ins)
         found = typed_first(found, query)
         about = self._about_documents(query)
-        fact = about.fact
-        if fact is not None:  # who leads / which city / which year: from the attribution
-            found = metadata.first(fact, found)
-        composed = compose(found[:k], query)
+        if about.fact is not None:  # who leads / which city / which year: from the attribution
+            found = metadata.first(about.fact, found)
+            service = None
+        return Gathered(question, qid, k, query, found, about, service, started)
+
+    def decide(
+        self, gathered: Gathered, rule: NoAnswerRule | None = None, ranker: LineRanker | None = None
+    ) -> Answer:
+        """The answer to what :meth:`gather` found: the line ``ranker`` chooses (default: the
+        shipped one), answered or refused by ``rule`` (``qabot eval --folds`` refits both)."""
+        query, found, fact = gathered.query, gathered.found, gathered.about.fact
+        composed = compose(found[: gathered.k], query, ranker or LINE_RANKER)
         if fact is not None:
             composed = replace(composed, lines=[metadata.line(fact)], type_ok=True)
         confidence = refusal.confidence(query, found, composed)
         if fact is not None:
             confidence = replace(confidence, attributed=True)
-        service = None if fact is not None else service
+        service, unheld = gathered.service, gathered.about.unheld
         no_answer = (
             not composed.passages
             or service is not None
-            or bool(about.unheld)
+            or bool(unheld)
             or refusal.refused(rule or self.rule, confidence, True)
         )
-        if no_answer and service is None and not about.unheld:
+        if no_answer and service is None and not unheld:
             act = self._aside(query, refused=True)  # 晚上好，吃了吗: nothing to answer
             if act is not None:
-                return self._conversation(question, qid, act, started)
+                return self._conversation(gathered.question, gathered.qid, act, gathered.started)
         notice = ""
         if service is not None:
             notice = services.notice(service, query.language)
         elif no_answer:
             notice = refusal.notice(query, confidence, found, self.districts, composed.said)
         return Answer(
-            id=qid,
-            question=question,
+            id=gathered.qid,
+            question=gathered.question,
             districts=query.districts,
             no_answer=no_answer,
             answer="" if no_answer else composed.text,
             passages=composed.passages,
-            latency_ms=(time.perf_counter() - started) * 1000,
+            latency_ms=(time.perf_counter() - gathered.started) * 1000,
             confidence=confidence,
             answer_type=query.answer_type,
             answer_span=composed.span if not no_answer or not confidence.part_ok else None,

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from qabot.embedders import Embedder
-from qabot.engine import Engine
+from qabot.engine import Engine, Gathered
 from qabot.indexer import open_readonly
 from qabot.query import Query
 from qabot.settings import Settings
@@ -72,6 +72,7 @@ class MemoEmbedder:
 
 
 _ASK = inspect.signature(Engine.ask)
+_GATHER = inspect.signature(Engine.gather)
 
 
 class SetEngine(Engine):
@@ -82,6 +83,7 @@ class SetEngine(Engine):
     def __init__(self, store: ChunkStore, embedder: Embedder, index_dir: Path | None) -> None:
         super().__init__(store, embedder, index_dir)
         self.answers: dict[tuple, Answer] = {}
+        self.found: dict[tuple, Answer | Gathered] = {}
         self.queries: dict[tuple[str, object], Query] = {}
 
     def query(self, question: str, district: object = None) -> Query:
@@ -99,6 +101,16 @@ class SetEngine(Engine):
         if key not in self.answers:
             self.answers[key] = super().ask(*args, **kwargs)
         return deepcopy(self.answers[key])
+
+    def gather(self, *args: Any, **kwargs: Any) -> Answer | Gathered:
+        """:meth:`Engine.gather`, each distinct call once (deciding does not change what
+        was found: the same object serves every pass and fold)."""
+        call = _GATHER.bind(self, *args, **kwargs)
+        call.apply_defaults()
+        key = tuple(call.arguments.values())[1:]
+        if key not in self.found:
+            self.found[key] = super().gather(*args, **kwargs)
+        return self.found[key]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

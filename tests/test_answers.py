@@ -76,6 +76,20 @@ def test_quantity_span_is_marked_in_the_passage(engine: Engine) -> None:
     assert passage["text"][span["start"] : span["end"]] == span["text"]
 
 
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("宝坻区5G基站建几座？", "400座"),
+        ("How many 5G base stations will Baodi build?", "400座"),
+        ("宝坻区今年打算让多少人找到新饭碗？", "1万人"),
+    ],
+)
+def test_the_line_chosen_holds_the_value_asked(engine: Engine, question: str, span: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.no_answer and answer.answer_span is not None
+    assert answer.answer_span.text == span, answer.answer
+
+
 def test_a_year_the_text_does_not_speak_of_is_refused(engine: Engine) -> None:
     answer = engine.ask("北辰区2023年种了多少亩春小麦？")
     assert answer.no_answer and "2023年" in answer.notice and "2020" in answer.notice

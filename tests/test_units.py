@@ -175,8 +175,8 @@ def test_a_passage_with_the_value_asked_goes_before_one_on_the_topic_without_it(
     ]
     engine = tiny_engine(chunks)
     answer = engine.ask("宝坻区5G基站建几座？", k=2, mode="lexical")
+    # (which sentence answers is the learned ranker's: test_answers.py, on the real index)
     assert answer.passages[0].chunk.id == "baodi#p2"
-    assert answer.answer_span is not None and answer.answer_span.text == "400座"
     # a question that is not after a value keeps the retriever's order
     plain = engine.ask("宝坻区怎样推进5G基站建设？", k=2, mode="lexical")
     assert plain.passages[0].chunk.id == "baodi#p1"

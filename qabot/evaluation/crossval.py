@@ -1,10 +1,13 @@
-"""Held-out figures for the answer/refuse rule: k-fold cross-validation over a question set.
+"""Held-out figures for what qabot fits on the question set — the answer-line ranker and
+the answer/refuse rule: k-fold cross-validation over a question set.
 
-Each question is asked once (with the lenient rule, so its draft answer and evidence are
+Each question is searched once (with the lenient rule, so its draft answer and evidence are
 known); the questions are split into K folds, stratified by answerable/unanswerable and by
-type; for each fold the rule is fitted (:func:`qabot.refusal.fit`) on the other K−1 folds
-and applied to this one. The held-out metrics are computed over all questions, each decided
-by a rule that never saw it — figures the fitted rule cannot flatter.
+type; for each fold the line ranker is fitted (:func:`qabot.linerank.fit`) on the other K−1
+folds and every answer line chosen again with it, then the rule is fitted
+(:func:`qabot.refusal.fit`) on those folds' evidence and applied to this one. The held-out
+metrics are computed over all questions, each answered by a ranker and decided by a rule
+that never saw it — figures the fitted parts cannot flatter.
 """
 
 from __future__ import annotations
@@ -14,8 +17,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar, Protocol, TypeVar
 
+import numpy as np
+
+from qabot import linerank
+from qabot.candidates import FEATURES
 from qabot.errors import UsageError
 from qabot.evaluation.metrics import Judged, Summary, summarize
+from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.refusal import NoAnswerRule, fit, objective, refused
 from qabot.types import Confidence
 
@@ -32,6 +40,17 @@ class Decidable(Judged, Protocol):
 D = TypeVar("D", bound=Decidable)
 
 
+class Lines(Protocol[D]):
+    """The answer lines of the outcomes, to choose again: per outcome the candidates'
+    features and which hold the evidence (``None``: its line is not the ranker's), and the
+    outcomes again with the lines another ranker chooses."""
+
+    @property
+    def groups(self) -> Sequence[tuple[np.ndarray, np.ndarray] | None]: ...
+
+    def decide(self, ranker: LineRanker) -> list[D]: ...
+
+
 class HeldOut(Summary):
     """``held_out`` in ``qabot eval --folds K --json``: folds, the :class:`Summary` of all
     questions decided by rules that did not see them, the fitted rules, the rule fitted on
@@ -46,6 +65,7 @@ class HeldOut(Summary):
     # differences can move fitted_on_all along it while the shipped rule stays as good
     objective: dict[str, float]
     by_type: dict[str, Summary]
+    line_ranker: dict[str, Any]  # the rankers of the folds, fitted on all, shipped
 
 
 def assign_folds(outcomes: Sequence[Decidable], folds: int) -> list[int]:
@@ -63,18 +83,31 @@ def assign_folds(outcomes: Sequence[Decidable], folds: int) -> list[int]:
     return assignment
 
 
-def held_out(outcomes: Sequence[D], k: int, folds: int, shipped: NoAnswerRule) -> HeldOut:
-    """The evaluation metrics with every question decided by a rule fitted without it."""
+def held_out(
+    outcomes: Sequence[D],
+    k: int,
+    folds: int,
+    shipped: NoAnswerRule,
+    lines: Lines[D] | None = None,
+    shipped_ranker: LineRanker = LINE_RANKER,
+) -> HeldOut:
+    """The evaluation metrics with every question answered by a line ranker and decided by a
+    rule fitted without it (``lines``: ``None`` keeps each outcome's line)."""
     if folds < 2 or folds > len(outcomes):
         raise UsageError(f"--folds must be between 2 and the number of questions, not {folds}")
     assignment = assign_folds(outcomes, folds)
     decided: list[D] = []
-    rules = []
+    rules, rankers = [], []
     for fold in range(folds):
-        train = [o for o, f in zip(outcomes, assignment, strict=True) if f != fold and not o.error]
+        answered: Sequence[D] = outcomes
+        if lines is not None:
+            ranker = linerank.fit(_groups(lines, assignment, fold))
+            rankers.append(ranker.weights)
+            answered = lines.decide(ranker)
+        train = [o for o, f in zip(answered, assignment, strict=True) if f != fold and not o.error]
         rule = fit([(o.confidence, o.question.answerable) for o in train])
         rules.append(rule.__dict__)
-        for o, f in zip(outcomes, assignment, strict=True):
+        for o, f in zip(answered, assignment, strict=True):
             if f == fold:
                 no_answer = bool(o.error) or refused(rule, o.confidence, bool(o.draft))
                 decided.append(replace(o, no_answer=no_answer))
@@ -94,4 +127,31 @@ def held_out(outcomes: Sequence[D], k: int, folds: int, shipped: NoAnswerRule) -
             "shipped": round(objective(shipped, samples), 5),
         },
         "by_type": {name: summarize(group, k) for name, group in sorted(by_type.items())},
+        "line_ranker": {} if lines is None else _rankers(lines, rankers, shipped_ranker),
+    }
+
+
+def _groups(
+    lines: Lines[D], assignment: Sequence[int], fold: int = -1
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The line groups outside ``fold`` (-1: all)."""
+    return [g for g, f in zip(lines.groups, assignment, strict=True) if g is not None and f != fold]
+
+
+def _rankers(
+    lines: Lines[D], folds: list[tuple[float, ...]], shipped: LineRanker
+) -> dict[str, Any]:
+    """The folds' rankers, the one fitted on all questions (to ship: linerank.LINE_RANKER) and
+    the shipped one, with the share of questions whose chosen line holds the evidence."""
+    every = _groups(lines, [0] * len(lines.groups))
+    fitted = linerank.fit(every)
+    return {
+        "features": list(FEATURES),
+        "folds": [list(w) for w in folds],
+        "fitted_on_all": list(fitted.weights),
+        "shipped": list(shipped.weights),
+        "line_hit": {
+            "fitted_on_all": round(linerank.line_hit(fitted, every), 4),
+            "shipped": round(linerank.line_hit(shipped, every), 4),
+        },
     }

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypedDict
 
+import numpy as np
+
+from qabot.answer import line_choices
 from qabot.errors import QabotError, UsageError
 from qabot.evaluation.crossval import HeldOut, held_out
 from qabot.evaluation.metrics import (
@@ -24,13 +27,13 @@ from qabot.evaluation.metrics import (
     summarize,
 )
 from qabot.evaluation.questions import Question
+from qabot.linerank import LineRanker
 from qabot.refusal import LENIENT, NoAnswerRule, refused
 from qabot.textnorm import match_key
-from qabot.types import MODES, Confidence, Mode
+from qabot.types import MODES, Answer, Confidence, Mode
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qabot.engine import Engine
-    from qabot.types import Answer
+    from qabot.engine import Engine, Gathered
 
 NO_DISTRICT = "(none)"
 
@@ -101,6 +104,8 @@ class Outcome:
     span: str | None = None  # the marked value of the draft
     answer_type: str = ""  # the type the engine expected
     confidence: Confidence = field(default_factory=Confidence)
+    # what the engine found, decided again under each fold's line ranker (None: a reply)
+    gathered: Gathered | None = field(default=None, repr=False, compare=False)
 
     @property
     def answer_hit(self) -> bool:
@@ -254,21 +259,61 @@ def ask_all(
     from tqdm import tqdm
 
     depth = max(k, RANK_DEPTH)
-    rule = engine.rule
     outcomes = []
     for question in tqdm(
         questions, desc=f"eval {mode}", unit="q", disable=None if progress else True, leave=False
     ):
         try:
-            answer = engine.ask(
-                question.question, k=depth, mode=mode, qid=question.id, rule=LENIENT
-            )
+            found = engine.gather(question.question, k=depth, mode=mode, qid=question.id)
         except QabotError as exc:
             # A question the engine rejects (emoji only, too long…) counts as a miss.
             outcomes.append(Outcome(question=question, error=str(exc)))
             continue
-        outcomes.append(judge(question, answer, k, rule))
+        if isinstance(found, Answer):  # a conversation act's reply
+            outcomes.append(judge(question, found, k, engine.rule))
+            continue
+        answer = engine.decide(found, LENIENT)
+        outcomes.append(replace(judge(question, answer, k, engine.rule), gathered=found))
     return outcomes
+
+
+class LineChoices:
+    """The answer lines of a question set chosen again by another ranker: what
+    :func:`~qabot.evaluation.crossval.held_out` refits the line ranker per fold with."""
+
+    def __init__(self, engine: Engine, outcomes: Sequence[Outcome], k: int) -> None:
+        self.engine, self.outcomes, self.k = engine, outcomes, k
+        self.groups = [self._group(o) for o in outcomes]
+
+    @staticmethod
+    def _group(outcome: Outcome) -> tuple[np.ndarray, np.ndarray] | None:
+        """The candidates' features and which hold the evidence, for a question whose line
+        the ranker chooses (not a comparison, not a fact about the documents)."""
+        found, question = outcome.gathered, outcome.question
+        if found is None or not question.answerable or found.about.fact is not None:
+            return None
+        if found.query.comparison:
+            return None
+        sentences, features = line_choices(found.found[: found.k], found.query)
+        return features, np.array([is_relevant(s, question.answers) for s in sentences])
+
+    def decide(self, ranker: LineRanker) -> list[Outcome]:
+        """Every outcome again, its line chosen by ``ranker`` (the refusal still lenient)."""
+        return [
+            o
+            if o.gathered is None
+            else replace(
+                judge(
+                    o.question,
+                    self.engine.decide(o.gathered, LENIENT, ranker),
+                    self.k,
+                    self.engine.rule,
+                ),
+                gathered=o.gathered,
+                latency_ms=o.latency_ms,
+            )
+            for o in self.outcomes
+        ]
 
 
 def locate_evidence(engine: Engine, failures: list[Failure], limit: int = 3) -> None:
@@ -302,7 +347,8 @@ def run_evaluation(
     outcomes = ask_all(engine, questions, k, mode, progress)
     result = evaluate_outcomes(outcomes, k, mode)
     if folds:
-        result["held_out"] = held_out(outcomes, k, folds, engine.rule)
+        lines = LineChoices(engine, outcomes, k)
+        result["held_out"] = held_out(outcomes, k, folds, engine.rule, lines)
     locate_evidence(engine, result["failures"])
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result

@@ -1,0 +1,183 @@
+"""The sentences an answer line may be, and what choosing among them weighs.
+
+Every sentence of the top :data:`CANDIDATE_DEPTH` passages that is not a heading is a
+:class:`Candidate`: how much of the question's focus it holds (:func:`sentence_score`,
+verbatim and through words near in meaning), a value of the expected type and how it is tied
+to the focus (:mod:`qabot.values`), the time asked, the phrases quoted. :func:`features`
+turns them into the numbers a :class:`~qabot.linerank.LineRanker` weighs (:data:`FEATURES`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qabot.query import Query
+from qabot.sentences import Sentence
+from qabot.textnorm import HAN, match_key
+from qabot.types import Passage
+from qabot.values import VALUE_FINDERS, Near
+
+CANDIDATE_DEPTH = 5  # passages whose sentences may be the answer line
+RANK_DECAY = 0.3  # a sentence of the n-th passage counts (1 - RANK_DECAY * (n-1)) (comparison)
+# a focus word's near word counts this share in choosing the answer sentence (chosen on held-out
+# folds of the question set among 0, 0.25 … 1: docs/evaluation.md)
+NEAR_SHARE = 0.25
+
+_DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个项支]|是由")
+
+FEATURES = (
+    "focus_of_best",  # its focus score over the best candidate's
+    "focus_share",  # its focus score over the whole focus (near words at their share)
+    "focus_verbatim",  # … counting only the focus words it writes
+    "best",  # it holds the most focus
+    "rank2",
+    "rank3",
+    "rank4",
+    "rank5",
+    "fused",  # its passage's fused retrieval score (0..1)
+    "dense_gap",  # its passage's dense similarity minus the top passage's
+    "bm25",  # its passage's BM25 score over the top one's
+    "value_at_focus",  # typed question: a value of the type tied to the focus
+    "value_elsewhere",  # … tied only by meaning or by sitting in the sentence
+    "value",  # … a value of the type at all
+    "no_value",  # typed question, no value of the type
+    "timed",  # holds the time asked (今年, 2020年)
+    "log_length",
+    "opens_passage",
+    "characters",  # share of the focus words' characters it holds
+    "quotes",  # holds every phrase the question quotes
+    "speaker",  # "who said": its passage's speaker answers
+    "defines",  # definition question: it says what a term is (是指, 称为)
+)
+
+
+def read(text: str, query: Query) -> list[Sentence]:
+    """The sentences of a passage, split and judged once per question."""
+    return query.reading.sentences(text, query)
+
+
+def sentence_score(
+    sentence: str, weights: Mapping[str, float], near: Mapping[str, set[str]] | None = None
+) -> float:
+    """How much of the question's focus a sentence holds (IDF-weighted, longer words more);
+    a focus word the sentence lacks counts :data:`NEAR_SHARE` through a word ``near`` it in
+    meaning (空气好的日子 → 优良天数)."""
+    score = 0.0
+    for t, w in weights.items():
+        if t in sentence:
+            score += w * len(t)
+        elif near:
+            found = [len(n) for n in near.get(t, ()) if n in sentence]
+            score += NEAR_SHARE * w * max(found, default=0)
+    return score
+
+
+def typed(query: Query) -> bool:
+    """The question asks for a value (多少, 哪一年, 谁, 在哪里)."""
+    return query.answer_type in VALUE_FINDERS
+
+
+@dataclass
+class Candidate:
+    """A sentence that may be the answer line, with what the choice weighs
+    (:mod:`qabot.linerank`)."""
+
+    passage: Passage
+    index: int  # sentence number in the passage
+    offset: int
+    sentence: str
+    focus: float  # sentence_score: the question's focus it holds
+    score: float  # … less for a lower-ranked passage (a comparison's line)
+    value: tuple[int, int] | None = None
+    near: Near = ""
+    timed: bool = False  # holds a time the question asks about (今年, 2017年)
+    speaker: str = ""  # person: the passage's speaker, when the sentence names nobody
+    quotes: bool = False  # holds every phrase the question quotes
+    defines: bool = False  # definition: says what a term is (是指, 称为)
+
+
+def candidates(
+    passages: list[Passage], query: Query, depth: int = CANDIDATE_DEPTH
+) -> list[Candidate]:
+    found = []
+    for decay, passage in enumerate(passages[:depth]):
+        for sentence in read(passage.chunk.text, query):
+            if sentence.heading:
+                continue
+            text = sentence.text
+            focus = sentence_score(text, query.weights, query.near)
+            candidate = Candidate(
+                passage,
+                sentence.index,
+                sentence.offset,
+                text,
+                focus,
+                focus * (1.0 - RANK_DECAY * decay),
+                timed=any(t in text for t in query.times),
+                quotes=quotes(text, query),
+                defines=query.answer_type == "definition" and bool(_DEFINES.search(text)),
+            )
+            if typed(query):
+                candidate.value, candidate.near = sentence.value
+                if query.answer_type == "person" and candidate.near != "focus":
+                    candidate.speaker = _speaker(passage, query)
+            found.append(candidate)
+    return found
+
+
+def _speaker(passage: Passage, query: Query) -> str:
+    """The passage's speaker, one of the index's people the question does not name: who said
+    what a "who said…" question asks about."""
+    name = passage.chunk.speaker
+    return name if name in query.known_people and name not in query.people else ""
+
+
+def quotes(text: str, query: Query) -> bool:
+    """Whether ``text`` holds every phrase the question quotes (and it quotes one)."""
+    return bool(query.quoted) and all(q in match_key(text) for q in query.quoted)
+
+
+def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
+    """A row of :data:`FEATURES` per candidate sentence of one question."""
+    total = sum(w * len(t) for t, w in query.weights.items()) or 1.0
+    focus_chars = set(re.findall(f"[{HAN}]", "".join(query.weights)))
+    is_typed = typed(query)
+    best = max((c.focus for c in candidates), default=0.0) or 1.0
+    top_dense = max(c.passage.dense for c in candidates)
+    top_bm25 = max(c.passage.lexical for c in candidates) or 1.0
+    rows = []
+    for c in candidates:
+        rank = c.passage.rank
+        has_value = is_typed and c.value is not None
+        rows.append(
+            (
+                c.focus / best,
+                c.focus / total,
+                sentence_score(c.sentence, query.weights) / total,
+                float(c.focus == best),
+                float(rank == 2),
+                float(rank == 3),
+                float(rank == 4),
+                float(rank == 5),
+                c.passage.score,
+                c.passage.dense - top_dense,
+                c.passage.lexical / top_bm25,
+                float(is_typed and c.near == "focus"),
+                float(is_typed and c.near not in ("", "focus")),
+                float(has_value),
+                float(is_typed and not has_value),
+                float(c.timed),
+                math.log(len(c.sentence) + 1),
+                float(c.index == 0),
+                len(focus_chars & set(c.sentence)) / (len(focus_chars) or 1),
+                float(c.quotes),
+                float(bool(c.speaker)),
+                float(c.defines),
+            )
+        )
+    return np.array(rows, dtype=float)

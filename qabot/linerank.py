@@ -1,0 +1,106 @@
+"""Which sentence answers: a choice learned from the question set, not a hand-set rule.
+
+Every sentence of the top passages is a candidate (:mod:`qabot.candidates`); each is described
+by a few numbers (:data:`FEATURES`: how much of the focus it holds, verbatim and through
+words near in meaning, its passage's rank and scores, whether a value of the expected type
+sits near the focus, the time asked, how many of the question's characters it shares…) and
+scored by a linear :class:`LineRanker`. The weights are those of a conditional logit
+(:func:`fit`: softmax over one question's candidates, the sentences holding the evidence as
+the answer) fitted on the question set; ``qabot eval --folds K`` refits them on K−1 folds
+and reports the held-out fold (docs/evaluation.md, "eleventh round").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qabot.candidates import FEATURES
+
+L2 = 0.1  # ridge on the weights (chosen on held-out folds among 0.03, 0.1, 1, 10)
+NEWTON_STEPS = 25
+
+
+@dataclass(frozen=True)
+class LineRanker:
+    """A weight per feature of :data:`FEATURES`; the answer is the best-scored candidate."""
+
+    weights: tuple[float, ...]
+
+    def choose(self, features: np.ndarray) -> int:
+        """The row of ``features`` (one candidate a row) that answers."""
+        return int(np.argmax(features @ np.asarray(self.weights)))
+
+
+def fit(groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float = L2) -> LineRanker:
+    """The conditional logit of ``groups`` (one per question: its candidates' features and
+    whether each holds the evidence; groups without one are skipped): the weights that
+    maximise the mean log-probability of the evidence sentences, less a ridge — convex, one
+    optimum, found by Newton's method with step halving."""
+    data = [(x, y / y.sum()) for x, y in ((x, np.asarray(y, float)) for x, y in groups) if y.any()]
+
+    def loss(w: np.ndarray) -> float:
+        total = l2 * float(w @ w) / 2
+        for x, target in data:
+            s = x @ w
+            top = s.max()
+            total -= float(target @ s) - top - math.log(np.exp(s - top).sum())
+        return total
+
+    w = np.zeros(len(FEATURES))
+    current = loss(w)
+    for _ in range(NEWTON_STEPS):
+        gradient, hessian = l2 * w, l2 * np.eye(len(w))
+        for x, target in data:
+            s = x @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            mean = p @ x
+            gradient -= (target - p) @ x
+            hessian += (x * p[:, None]).T @ x - np.outer(mean, mean)
+        step = np.linalg.solve(hessian, gradient)
+        while (trial := loss(w - step)) > current and np.abs(step).max() > 1e-9:
+            step /= 2
+        w, improved, current = w - step, current - trial, trial
+        if improved < 1e-7 * max(1.0, abs(current)):
+            break
+    return LineRanker(tuple(round(float(v), 4) for v in w))
+
+
+def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Share of the groups (with an evidence sentence) whose chosen sentence holds it."""
+    held = [(x, y) for x, y in groups if np.any(y)]
+    return sum(bool(y[ranker.choose(x)]) for x, y in held) / (len(held) or 1)
+
+
+# Fitted on all of tests/data/questions.jsonl by `qabot eval --folds 5` ("fitted_on_all" of
+# its "line_ranker"); the README reports the held-out figures.
+LINE_RANKER = LineRanker(
+    (
+        2.1428,  # focus_of_best
+        1.8561,  # focus_share
+        -3.6081,  # focus_verbatim
+        0.2689,  # best
+        0.1921,  # rank2
+        0.1626,  # rank3
+        -0.0036,  # rank4
+        0.5828,  # rank5
+        7.0412,  # fused
+        1.1505,  # dense_gap
+        0.7632,  # bm25
+        1.7687,  # value_at_focus
+        1.0958,  # value_elsewhere
+        1.3856,  # value
+        -1.3856,  # no_value
+        2.2667,  # timed
+        -0.3952,  # log_length
+        -0.3642,  # opens_passage
+        5.5855,  # characters
+        2.4395,  # quotes
+        -0.1019,  # speaker
+        -5.0805,  # defines
+    )
+)
