@@ -146,12 +146,16 @@ def _attributed(best: Candidate) -> AnswerLine:
 
 
 def _pool(candidates: list[Candidate], query: Query) -> list[Candidate]:
-    """The candidates the answer is chosen among: for one year's figure (2020年投了多少) those
-    that are not cumulative (今年继续投入…, not 三年来累计投入…), when there are any. A typed
-    question's candidates without a value stay: the ranker weighs the value, and a line
-    without one is refused by the type check (held out, a hard filter answered more
-    unanswerable questions: docs/evaluation.md)."""
+    """The candidates the answer is chosen among. For a question after a part of a figure
+    (各占多少, 今年的) those with a value of the type near the focus, when there are any: the
+    figure the documents do give is what the refusal's notice quotes. For one year's figure
+    (2020年投了多少), of those, the ones that are not cumulative (今年继续投入…, not
+    三年来累计投入…). Other typed questions keep their candidates without a value: the ranker
+    weighs the value, and a line without one is refused by the type check (held out, that
+    filter for every typed question answered more unanswerable ones: docs/evaluation.md)."""
     pool = candidates
+    if query.part and typed(query):
+        pool = [c for c in pool if c.near == "focus"] or [c for c in pool if c.near] or pool
     if query.part == "year":
         pool = [c for c in pool if one_year(c.sentence, query.query)] or pool
     return pool

@@ -45,7 +45,6 @@ FEATURES = (
     "value_at_focus",  # typed question: a value of the type tied to the focus
     "value_elsewhere",  # … tied only by meaning or by sitting in the sentence
     "value",  # … a value of the type at all
-    "no_value",  # typed question, no value of the type
     "timed",  # holds the time asked (今年, 2020年)
     "log_length",
     "opens_passage",
@@ -53,6 +52,7 @@ FEATURES = (
     "quotes",  # holds every phrase the question quotes
     "speaker",  # "who said": its passage's speaker answers
     "defines",  # definition question: it says what a term is (是指, 称为)
+    "closeness",  # its cosine with the question (qabot.closeness) minus the closest one's
 )
 
 
@@ -99,6 +99,7 @@ class Candidate:
     speaker: str = ""  # person: the passage's speaker, when the sentence names nobody
     quotes: bool = False  # holds every phrase the question quotes
     defines: bool = False  # definition: says what a term is (是指, 称为)
+    closeness: float = 0.0  # cosine with the question (qabot.closeness)
 
 
 def candidates(
@@ -121,6 +122,7 @@ def candidates(
                 timed=any(t in text for t in query.times),
                 quotes=quotes(text, query),
                 defines=query.answer_type == "definition" and bool(_DEFINES.search(text)),
+                closeness=query.closeness.get(text, 0.0),
             )
             if typed(query):
                 candidate.value, candidate.near = sentence.value
@@ -150,6 +152,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     best = max((c.focus for c in candidates), default=0.0) or 1.0
     top_dense = max(c.passage.dense for c in candidates)
     top_bm25 = max(c.passage.lexical for c in candidates) or 1.0
+    closest = max(c.closeness for c in candidates)
     rows = []
     for c in candidates:
         rank = c.passage.rank
@@ -170,7 +173,6 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 float(is_typed and c.near == "focus"),
                 float(is_typed and c.near not in ("", "focus")),
                 float(has_value),
-                float(is_typed and not has_value),
                 float(c.timed),
                 math.log(len(c.sentence) + 1),
                 float(c.index == 0),
@@ -178,6 +180,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 float(c.quotes),
                 float(bool(c.speaker)),
                 float(c.defines),
+                c.closeness - closest,
             )
         )
     return np.array(rows, dtype=float)

@@ -18,8 +18,10 @@ import qabot.metadata as metadata
 import qabot.refusal as refusal
 import qabot.services as services
 from qabot.answer import compose, typed_first
+from qabot.candidates import CANDIDATE_DEPTH
 from qabot.cards import cards
 from qabot.chunking import join_pieces
+from qabot.closeness import Closeness
 from qabot.conversation import aside, conversation_act, conversation_answer
 from qabot.conversation import reply as conversation_reply
 from qabot.districts import Gazetteer
@@ -113,6 +115,8 @@ class Engine:
         )
         # the corpus words' vectors, for coverage by meaning (None: by string only)
         self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
+        # … and its sentences' vectors, for choosing the answer line
+        self.closeness = Closeness.load(index_dir, self.embedder)
 
     @classmethod
     def load(
@@ -234,6 +238,7 @@ class Engine:
         near, stand_ins = refusal.near_words(query, found, self.meaning)
         query = replace(query, near=near, stand_ins=stand_ins)
         found = typed_first(found, query)
+        query = replace(query, closeness=self._closeness(query, found))
         about = self._about_documents(query)
         if about.fact is not None:  # who leads / which city / which year: from the attribution
             found = metadata.first(about.fact, found)
@@ -323,6 +328,15 @@ class Engine:
     def _query(self, question: str, analysis: Analysis, explicit: str | None) -> Query:
         """The query of ``analysis``, its focus weighed by this index's IDF."""
         return make_query(question, analysis, explicit, self.store.idfs, self.tokenizer.tokenize)
+
+    def _closeness(self, query: Query, found: list[Hit]) -> dict[str, float]:
+        """How close in meaning each sentence the answer line may be is to the question."""
+        sentences = [
+            s.text
+            for h in found[:CANDIDATE_DEPTH]
+            for s in query.reading.sentences(h.chunk.text, query)
+        ]
+        return self.closeness.cosines(self.retriever.query_vector(query.search), sentences)
 
     def _about_documents(self, query: Query) -> metadata.Asked:
         """A question about one district's documents themselves (who leads it, where it is)."""

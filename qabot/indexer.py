@@ -31,8 +31,9 @@ from qabot.districts import Gazetteer
 from qabot.embedders import Embedder, check_embedder_name, load_embedder
 from qabot.errors import CorpusError, IndexStateError, QabotError
 from qabot.lexical import Tokenizer, tokenizer_signature
-from qabot.meaning import update_word_vectors
+from qabot.meaning import update_vectors
 from qabot.progress import Progress
+from qabot.sentences import sentence_spans
 from qabot.settings import DEFAULT_EMBEDDER
 from qabot.sources import CATALOG_NAME, scan_sources
 from qabot.store.backend import (
@@ -246,7 +247,9 @@ def _build(
     if spec.kind == "faiss":  # a Milvus store keeps nothing in the local folder
         tokenizer = Tokenizer(Gazetteer((c.district, c.city) for c in plan.chunks).names)
         words = {t for c in plan.chunks for t in tokenizer.tokenize(c.embed_text())}
-        update_word_vectors(index, embedder, words, progress)
+        update_vectors(index, embedder, words, "words", progress)
+        sentences = {s for c in plan.chunks for _, s in sentence_spans(c.text)}
+        update_vectors(index, embedder, sentences, "sentences", progress)
     kept = len(plan.chunks) - todo
     report = BuildReport(
         chunks=len(plan.chunks),

@@ -20,6 +20,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -35,30 +36,49 @@ LONG_QUESTION = 60  # longer (a paste, random text): no word is embedded, only l
 _CACHE_LIMIT = 10_000  # question words kept embedded in memory
 
 
-def _paths(index_dir: Path, embedder_id: str) -> tuple[Path, Path]:
-    stem = "words-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in embedder_id)
+Kind = Literal["words", "sentences"]  # words: query mode; sentences (qabot.closeness): passage
+
+
+def _paths(index_dir: Path, embedder_id: str, kind: Kind = "words") -> tuple[Path, Path]:
+    stem = f"{kind}-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in embedder_id)
     return index_dir / f"{stem}.npy", index_dir / f"{stem}.json"
 
 
-def update_word_vectors(
-    index_dir: Path, embedder: Embedder, words: Iterable[str], progress: bool = False
+def update_vectors(
+    index_dir: Path,
+    embedder: Embedder,
+    texts: Iterable[str],
+    kind: Kind = "words",
+    progress: bool = False,
 ) -> int:
-    """Embed the corpus ``words`` the cache in ``index_dir`` lacks and rewrite it (atomically:
-    a reader sees the old cache or the new one); returns how many were embedded."""
-    vectors_path, words_path = _paths(index_dir, embedder.id)
-    known, matrix = _read(vectors_path, words_path)
-    todo = sorted(set(words) - set(known))
+    """Embed the corpus ``texts`` the ``kind`` cache in ``index_dir`` lacks and rewrite it
+    (atomically: a reader sees the old cache or the new one); returns how many were embedded."""
+    vectors_path, texts_path = _paths(index_dir, embedder.id, kind)
+    known, matrix = _read(vectors_path, texts_path)
+    todo = sorted(set(texts) - set(known))
     if not todo:
         return 0
+    embed = embedder.embed_queries if kind == "words" else embedder.embed_passages
     parts = [matrix] if matrix is not None else []
-    with Progress(len(todo), "word vectors", enabled=progress) as bar:
+    with Progress(len(todo), f"{kind[:-1]} vectors", enabled=progress) as bar:
         for start in range(0, len(todo), _BATCH):
             batch = todo[start : start + _BATCH]
-            parts.append(embedder.embed_queries(batch).astype(np.float16))
+            parts.append(embed(batch).astype(np.float16))
             bar.update(len(batch))
-    _write(vectors_path, words_path, [*known, *todo], np.concatenate(parts))
-    log.info("embedded %d new corpus words for coverage by meaning", len(todo))
+    _write(vectors_path, texts_path, [*known, *todo], np.concatenate(parts))
+    log.info("embedded %d new corpus %s", len(todo), kind)
     return len(todo)
+
+
+def load_vectors(
+    index_dir: Path, embedder: Embedder, kind: Kind
+) -> tuple[list[str], np.ndarray] | None:
+    """The ``kind`` cache of ``index_dir`` for ``embedder``; ``None`` when there is none or
+    it does not fit the embedder."""
+    texts, matrix = _read(*_paths(index_dir, embedder.id, kind))
+    if matrix is None or not texts or matrix.shape[1] != embedder.dim:
+        return None
+    return texts, matrix
 
 
 def _read(vectors_path: Path, words_path: Path) -> tuple[list[str], np.ndarray | None]:
@@ -96,10 +116,8 @@ class Meaning:
     def load(cls, index_dir: Path, embedder: Embedder) -> Meaning | None:
         """The cache of ``index_dir`` for ``embedder``; ``None`` (coverage by string only)
         when there is none or it does not fit the embedder."""
-        words, matrix = _read(*_paths(index_dir, embedder.id))
-        if matrix is None or not words or matrix.shape[1] != embedder.dim:
-            return None
-        return cls(words, matrix, embedder)
+        found = load_vectors(index_dir, embedder, "words")
+        return None if found is None else cls(*found, embedder)
 
     def nearest(self, words: list[str], embed: int = MAX_ASKED) -> dict[str, set[str]]:
         """Each word's :data:`NEAREST` nearest corpus words of two characters or more (a

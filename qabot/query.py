@@ -76,6 +76,8 @@ class Query(Analysis):
     near: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
     # the near words of the focus words no passage found holds: they stand for them
     stand_ins: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
+    # the top passages' sentences' cosines with the question (qabot.closeness)
+    closeness: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
     # the sentences of each passage read for this question, split and judged once
     reading: Reading = field(default_factory=Reading, compare=False, repr=False)
 

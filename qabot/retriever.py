@@ -18,6 +18,8 @@ more districts, results alternate between them so a comparison shows each side.
 
 from __future__ import annotations
 
+import numpy as np
+
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
 from qabot.query import Query, quoted_phrases
@@ -28,6 +30,7 @@ from qabot.types import Hit, Mode
 # Exponent of the lexical-evidence weight of BM25 in the fusion; chosen on the question set
 # (docs/evaluation.md): 0 is an equal weight whatever the question's words.
 LEXICAL_GATE = 2.0
+_VECTORS_KEPT = 256  # question vectors kept (a question's passes and the ones just before)
 
 
 class Retriever:
@@ -38,10 +41,21 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.tokenizer = tokenizer
+        self._vectors: dict[str, np.ndarray] = {}
 
     @property
     def size(self) -> int:
         return self.store.size
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedder's vector of the question ``text``, made once: the dense search, each
+        compared district's and the answer line's closeness (:mod:`qabot.closeness`) share it."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            if len(self._vectors) > _VECTORS_KEPT:
+                self._vectors.clear()
+            vector = self._vectors[text] = self.embedder.embed_queries([text])[0]
+        return vector
 
     def find(self, query: Query, k: int, mode: Mode = "hybrid") -> list[Hit]:
         """The ``k`` best chunks for ``query``, alternating between its compared districts."""
@@ -77,7 +91,7 @@ class Retriever:
     ) -> list[Hit]:
         depth = max(50, 4 * k)
         dense = (
-            self.store.dense_search(self.embedder.embed_queries([query])[0], depth, districts)
+            self.store.dense_search(self.query_vector(query), depth, districts)
             if mode != "lexical"
             else {}
         )

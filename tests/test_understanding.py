@@ -10,7 +10,7 @@ import pytest
 
 from qabot.engine import Engine
 from qabot.english import EnglishReader
-from qabot.meaning import NEAREST, Meaning, update_word_vectors
+from qabot.meaning import NEAREST, Meaning, update_vectors
 from qabot.metadata import Asked, Fact, asked
 from qabot.partial import asked_part, gives_part, listed_alone, part_words
 from qabot.question import mentioned_counties, province_of
@@ -173,20 +173,20 @@ def test_english_question_is_answered_with_the_copied_chinese_value(engine: Engi
 
 def test_word_vectors_are_built_once_and_extended(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
-    assert update_word_vectors(tmp_path, embedder, ["就业", "教育"]) == 2
-    assert update_word_vectors(tmp_path, embedder, ["就业", "教育"]) == 0
-    assert update_word_vectors(tmp_path, embedder, ["就业", "医疗"]) == 1
+    assert update_vectors(tmp_path, embedder, ["就业", "教育"]) == 2
+    assert update_vectors(tmp_path, embedder, ["就业", "教育"]) == 0
+    assert update_vectors(tmp_path, embedder, ["就业", "医疗"]) == 1
     meaning = Meaning.load(tmp_path, embedder)
     assert meaning is not None and set(meaning.index) == {"就业", "教育", "医疗"}
 
 
 def test_damaged_or_foreign_word_vectors_fall_back_to_strings(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
-    update_word_vectors(tmp_path, embedder, ["就业"])
+    update_vectors(tmp_path, embedder, ["就业"])
     assert Meaning.load(tmp_path, FakeEmbedder(dim=32)) is None  # another embedder's cache
     (tmp_path / f"words-{embedder.id}.json").write_text("[1, 2", encoding="utf-8")
     assert Meaning.load(tmp_path, embedder) is None
-    assert update_word_vectors(tmp_path, embedder, ["就业"]) == 1  # rebuilt, not a crash
+    assert update_vectors(tmp_path, embedder, ["就业"]) == 1  # rebuilt, not a crash
 
 
 def test_nearest_words_are_ranked_over_the_whole_vocabulary() -> None:
