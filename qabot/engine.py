@@ -104,7 +104,8 @@ class Engine:
             people=[(c.speaker, c.district) for c in chunks],
             corpus_text=corpus_text,
         )
-        self.services = ServiceGuard(corpus_text)  # opening hours, weather…: not in reports
+        # opening hours, the weather…: not in reports
+        self.services = ServiceGuard(corpus_text, self.tokenizer.segment)
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
         self.english = EnglishReader.for_index(
             store.known,

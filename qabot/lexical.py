@@ -131,6 +131,10 @@ class Tokenizer:
         """Part-of-speech tagging with the same dictionary (its word-tag table read once)."""
         return _extended_tagger(self._extra)
 
+    def segment(self, text: str) -> list[str]:
+        """``text`` cut into words (accurate mode, every character kept, nothing dropped)."""
+        return self._jieba.lcut(text)
+
     def tokenize(self, text: str) -> list[str]:
         text = fold_width(to_simplified(text)).lower()
         return [

@@ -25,15 +25,17 @@ _BREAKDOWN = re.compile(
     # 81.56万元…每个村分到多少: a share of each, where the documents give what all got
     r"|每(?:一)?[个家户人所村县][^，,。？?]{0,6}(?:分到|分得|能分|拿到|得到|摊到)[^。？?]{0,4}(?:多少|几)"
 )
-# 10所学校里幼儿园有几所, 600余个排污口中: a total the question states (in a unit of the
-# lexicon's, not a span of time, a share or a multiple), then a count of some of it.
+# 10所学校里幼儿园有几所, 600余个排污口中, 35名医务人员，第一批去了几个: a total the question
+# states (in a unit of the lexicon's, not a span of time, a share or a multiple), then a count
+# of some of it.
 _TOTAL_UNITS = "|".join(
     re.escape(u)
     for u in sorted(lexicon().units, key=len, reverse=True)
     if u not in lexicon().duration and unit_kind(u) != "percent" and u not in ("倍", "期", "次")
 )
 _SUBSET = re.compile(
-    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?]{{0,14}}?(?P<of>里|中|当中|之中)"
+    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?]{{0,14}}?"
+    r"(?P<of>里|中|当中|之中|(?:第[一二三四五六七八九十]+|首|头一?)批)"
     r"[^。？?]*(?:多少|(?<!哪)几)"
 )
 # 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,
@@ -129,6 +131,8 @@ def part_words(part: str, question: str, words: Sequence[str]) -> list[str]:
         marker = next((m for p in _SUBSETS if (m := p.search(question))), None)
         if marker is None:
             return []
+        if marker.group("of").endswith("批"):  # 第一批: the batch itself names the part
+            return [marker.group("of")]
         start = marker.end("of")
         return [w for w in words if question.find(w, start) >= 0 and w not in question[:start]]
     if part == "breakdown":

@@ -34,6 +34,7 @@ from qabot.engine import Engine
         ("你都能帮我干些啥", "help"),  # written by a template: {你|你都|…}{能|…}{帮我|…}…
         ("你可以查点什么？", "help"),
         ("What else can you help me with?", "help"),
+        ("What are you able to help me with?", "help"),
         # filler words between the phrases carry no request
         ("谢谢你的帮助！", "thanks"),
         ("Thanks so much for your help!", "thanks"),

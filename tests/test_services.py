@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from qabot.lexical import Tokenizer
 from qabot.services import ServiceGuard
 
 from conftest import TINY_CHUNKS, make_chunk, tiny_engine
 
 REPORTS = "北辰区推进垃圾分类。一下雨就积水的低洼片得到治理。优化公交线路。农民获得租金收入。"
+SEGMENT = Tokenizer().segment
 
 
 @pytest.mark.parametrize(
@@ -45,10 +47,12 @@ REPORTS = "北辰区推进垃圾分类。一下雨就积水的低洼片得到治
         ("和平区哪里可以办港澳通行证？", "records"),
         ("Is there an international school in Dongli for expat kids?", "schools"),
         ("Which hotel near the lake in Jinhaihu would you recommend?", "leisure"),
+        ("Is there a good Korean restaurant in Beichen?", "leisure"),
+        ("东丽区有没有24小时营业的加油站？", "hours"),
     ],
 )
 def test_a_service_question_is_recognised(question: str, kind: str) -> None:
-    found = ServiceGuard(REPORTS).asked(question)
+    found = ServiceGuard(REPORTS, SEGMENT).asked(question)
     assert found is not None and found.name == kind
 
 
@@ -61,15 +65,16 @@ def test_a_service_question_is_recognised(question: str, kind: str) -> None:
         "北辰区种了多少亩春小麦？",
         "How many mu of spring wheat did Beichen plant?",
         "北辰区60岁以上的老人有多少？",
+        "宝坻区政府工作报告结尾号召大家为建设什么而奋斗？",  # 尾号 inside 结尾号召
     ],
 )
 def test_a_question_that_only_shares_a_word_is_searched(question: str) -> None:
-    assert ServiceGuard(REPORTS).asked(question) is None
+    assert ServiceGuard(REPORTS, SEGMENT).asked(question) is None
 
 
 def test_a_corpus_that_holds_the_kind_is_searched_as_usual() -> None:
     guide = REPORTS + "北辰区政务服务中心办公时间：周一至周五9:00-17:00，联系电话：12345。"
-    guard = ServiceGuard(guide)
+    guard = ServiceGuard(guide, SEGMENT)
     assert guard.asked("北辰区政务服务中心周六上班吗？") is None
     assert guard.asked("东丽区环保投诉打哪个电话？") is None
     assert guard.asked("北辰区明天天气怎么样？") is not None

@@ -405,6 +405,14 @@ def test_a_line_without_the_part_named_does_not_answer_it() -> None:
     named = part_words("breakdown", breakdown, ["医务人员", "医生", "护士"])
     assert named == ["医生", "护士"]
     assert not gives_part("breakdown", whole, ("count",), breakdown, named)
+    # 第一批 of 35名 stated: the batch names the part, which the whole's line does not give
+    batch = "分4批去湖北的35名医务人员，第一批去了几个人？"
+    named = part_words(asked_part(batch), batch, ["湖北", "医务人员"])
+    assert asked_part(batch) == "subset" and named == ["第一批"]
+    assert not gives_part("subset", whole, ("count",), batch, named)
+    assert gives_part(
+        "subset", [AnswerLine("第一批15名医务人员出发。", 1)], ("count",), batch, named
+    )
 
 
 def test_breakdown_refusal_quotes_what_the_documents_say(engine: Engine) -> None:
