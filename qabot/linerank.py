@@ -80,27 +80,27 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        2.0174,  # focus_of_best
-        1.5188,  # focus_share
-        -3.6097,  # focus_verbatim
-        0.3104,  # best
-        0.2485,  # rank2
-        0.2538,  # rank3
-        0.1777,  # rank4
-        0.7139,  # rank5
-        6.9456,  # fused
-        1.9013,  # dense_gap
-        0.7787,  # bm25
-        2.0537,  # value_at_focus
-        1.111,  # value_elsewhere
-        2.4704,  # value
-        2.1494,  # timed
-        -0.2685,  # log_length
-        -0.402,  # opens_passage
-        4.9263,  # characters
-        2.9696,  # quotes
-        -0.1553,  # speaker
-        -7.1031,  # defines
-        24.296,  # closeness
+        1.9889,  # focus_of_best
+        1.5312,  # focus_share
+        -3.6136,  # focus_verbatim
+        0.2353,  # best
+        0.2676,  # rank2
+        0.1935,  # rank3
+        0.0739,  # rank4
+        0.5142,  # rank5
+        5.9866,  # fused
+        2.7388,  # dense_gap
+        1.0335,  # bm25
+        1.8723,  # value_at_focus
+        1.1023,  # value_elsewhere
+        2.1762,  # value
+        2.1556,  # timed
+        -0.2991,  # log_length
+        -0.4774,  # opens_passage
+        5.2316,  # characters
+        3.0418,  # quotes
+        -0.2082,  # speaker
+        -7.2213,  # defines
+        25.9325,  # closeness
     )
 )
