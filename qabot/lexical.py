@@ -133,7 +133,8 @@ class Tokenizer:
 
     def segment(self, text: str) -> list[str]:
         """``text`` cut into words (accurate mode, every character kept, nothing dropped)."""
-        return self._jieba.lcut(text)
+        words: list[str] = self._jieba.lcut(text)
+        return words
 
     def tokenize(self, text: str) -> list[str]:
         text = fold_width(to_simplified(text)).lower()
