@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qabot.closeness import Closeness
 from qabot.engine import Engine
 from qabot.english import EnglishReader
 from qabot.meaning import NEAREST, Meaning, update_vectors
@@ -187,6 +188,24 @@ def test_damaged_or_foreign_word_vectors_fall_back_to_strings(tmp_path: Path) ->
     (tmp_path / f"words-{embedder.id}.json").write_text("[1, 2", encoding="utf-8")
     assert Meaning.load(tmp_path, embedder) is None
     assert update_vectors(tmp_path, embedder, ["就业"]) == 1  # rebuilt, not a crash
+
+
+def test_sentence_closeness_is_the_same_from_the_cache_or_embedded_when_met(
+    tmp_path: Path,
+) -> None:
+    embedder = FakeEmbedder()
+    sentences = ["新增学位1710个。", "建成5G基站400座。"]
+    assert update_vectors(tmp_path, embedder, sentences, "sentences") == 2
+    assert (tmp_path / f"sentences-{embedder.id}.npy").exists()
+    question = embedder.embed_queries(["上学的名额"])[0]
+    cached = Closeness.load(tmp_path, embedder).cosines(question, [*sentences, "另一句。"])
+    met = Closeness.load(None, embedder).cosines(question, [*sentences, "另一句。"])
+    assert list(cached) == [*sentences, "另一句。"]
+    assert all(abs(cached[s] - met[s]) < 1e-3 for s in cached)  # float16 cache
+    # a damaged cache or another embedder's: sentences are embedded as they are met
+    (tmp_path / f"sentences-{embedder.id}.json").write_text("[", encoding="utf-8")
+    assert Closeness.load(tmp_path, embedder).cosines(question, sentences).keys() == set(sentences)
+    assert Closeness.load(tmp_path, FakeEmbedder(dim=32)).index == {}
 
 
 def test_nearest_words_are_ranked_over_the_whole_vocabulary() -> None:
