@@ -43,7 +43,7 @@ FEATURES = (
     "dense_gap",  # its passage's dense similarity minus the top passage's
     "bm25",  # its passage's BM25 score over the top one's
     "value_at_focus",  # typed question: a value of the type tied to the focus
-    "value_elsewhere",  # … tied only by meaning or by sitting in the sentence
+    "value_elsewhere",  # … tied only to a word standing in for an unseen focus word
     "value",  # … a value of the type at all
     "timed",  # holds the time asked (今年, 2020年)
     "log_length",
@@ -105,6 +105,8 @@ class Candidate:
 def candidates(
     passages: list[Passage], query: Query, depth: int = CANDIDATE_DEPTH
 ) -> list[Candidate]:
+    """Every sentence of the first ``depth`` passages that is not a heading, with what
+    choosing among them weighs (its value of the expected type read once, here)."""
     found = []
     for decay, passage in enumerate(passages[:depth]):
         for sentence in read(passage.chunk.text, query):
