@@ -142,6 +142,14 @@ def test_an_everyday_word_finds_the_value_through_a_word_near_it(engine: Engine)
     assert answer.answer_span is not None and answer.answer_span.text.endswith("条")
 
 
+def test_a_value_in_the_sentence_closest_in_meaning_answers_a_paraphrase(engine: Engine) -> None:
+    """上学的名额 is no word of the documents and 学位 stands in for neither word; the line the
+    ranker chooses is the one closest in meaning to the question, and its value answers."""
+    answer = engine.ask("北辰区要给孩子们多出多少个上学的名额？")
+    assert not answer.no_answer and answer.confidence.type_by_meaning
+    assert answer.answer_span is not None and answer.answer_span.text == "1710个"
+
+
 def test_a_word_the_corpus_does_not_use_is_kept_so_it_still_counts_as_asked() -> None:
     assert "helicopters" in reader().to_chinese("How many helicopters does Beichen have?").split()
 
