@@ -11,27 +11,23 @@ nothing locally) is embedded when first met and kept in memory.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from qabot.embedders import Embedder
-from qabot.meaning import load_vectors
+from qabot.meaning import KnownVectors, load_vectors
 
 _CACHE_LIMIT = 20_000  # sentences embedded at question time kept in memory
 
 
 class Closeness:
-    """The corpus sentences' vectors and the embedder, for :meth:`cosines`."""
+    """The corpus sentences' vectors (:class:`~qabot.meaning.KnownVectors`), for
+    :meth:`cosines`."""
 
     def __init__(self, embedder: Embedder, sentences: list[str], matrix: np.ndarray) -> None:
-        self.embedder = embedder
-        self.index = {s: i for i, s in enumerate(sentences)}
-        self.matrix = matrix.astype(np.float32)
-        self._met: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
+        self.vectors = KnownVectors(sentences, matrix, embedder.embed_passages, _CACHE_LIMIT)
 
     @classmethod
     def load(cls, index_dir: Path | None, embedder: Embedder) -> Closeness:
@@ -46,12 +42,4 @@ class Closeness:
         wanted = list(dict.fromkeys(sentences))
         if not wanted:
             return {}
-        with self._lock:
-            missing = [s for s in wanted if s not in self.index and s not in self._met]
-            if missing:
-                if len(self._met) > _CACHE_LIMIT:
-                    self._met.clear()
-                vectors = self.embedder.embed_passages(missing).astype(np.float32)
-                self._met.update(zip(missing, vectors, strict=True))
-            rows = [self.matrix[self.index[s]] if s in self.index else self._met[s] for s in wanted]
-        return dict(zip(wanted, (np.stack(rows) @ question).tolist(), strict=True))
+        return dict(zip(wanted, (self.vectors.of(wanted) @ question).tolist(), strict=True))

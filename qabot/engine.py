@@ -239,7 +239,8 @@ class Engine:
         near, stand_ins = refusal.near_words(query, found, self.meaning)
         query = replace(query, near=near, stand_ins=stand_ins)
         found = typed_first(found, query)
-        query = replace(query, closeness=self._closeness(query, found))
+        if mode != "lexical":  # the BM25 baseline never calls the embedder
+            query = replace(query, closeness=self._closeness(query, found))
         about = self._about_documents(query)
         if about.fact is not None:  # who leads / which city / which year: from the attribution
             found = metadata.first(about.fact, found)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -102,15 +102,50 @@ def _write(vectors_path: Path, words_path: Path, words: list[str], matrix: np.nd
     tmp_words.replace(words_path)
 
 
+class KnownVectors:
+    """Texts' vectors: the build-time cache's, else embedded when first asked for and kept in
+    memory (at most ``limit``; the cache is emptied when full). Thread-safe."""
+
+    def __init__(
+        self,
+        texts: list[str],
+        matrix: np.ndarray,
+        embed: Callable[[list[str]], np.ndarray],
+        limit: int,
+    ) -> None:
+        self.index = {t: i for i, t in enumerate(texts)}
+        self.matrix = matrix.astype(np.float32)
+        self._embed = embed
+        self._limit = limit
+        self._met: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def of(self, texts: Sequence[str]) -> np.ndarray:
+        """A row per text, in order."""
+        with self._lock:
+            missing = [
+                t for t in dict.fromkeys(texts) if t not in self.index and t not in self._met
+            ]
+            if missing:
+                if len(self._met) > self._limit:
+                    self._met.clear()
+                vectors = self._embed(missing).astype(np.float32)
+                self._met.update(zip(missing, vectors, strict=True))
+            return np.stack(
+                [self.matrix[self.index[t]] if t in self.index else self._met[t] for t in texts]
+            )
+
+
 class Meaning:
-    """The corpus vocabulary's vectors and the embedder, for :meth:`covers`."""
+    """The corpus vocabulary's vectors and the embedder, for :meth:`nearest`."""
 
     def __init__(self, words: list[str], matrix: np.ndarray, embedder: Embedder) -> None:
-        self.index = {w: i for i, w in enumerate(words)}
-        self.matrix = matrix.astype(np.float32)
-        self.embedder = embedder
-        self._asked: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
+        def one_at_a_time(missing: list[str]) -> np.ndarray:
+            # a batch's padding would move a word's vector
+            return np.stack([embedder.embed_queries([w])[0] for w in missing])
+
+        self.vectors = KnownVectors(words, matrix, one_at_a_time, _CACHE_LIMIT)
+        self.index, self.matrix = self.vectors.index, self.vectors.matrix
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder) -> Meaning | None:
@@ -129,23 +164,10 @@ class Meaning:
         words = [w for w in words if w not in unknown]
         if not words:
             return {}
-        vectors = self._vectors(words)
-        scores = vectors @ self.matrix.T
+        scores = self.vectors.of(words) @ self.matrix.T
         top = np.argpartition(-scores, min(NEAREST, scores.shape[1] - 1), axis=1)[:, :NEAREST]
         vocabulary = list(self.index)
         return {
             w: {vocabulary[j] for j in row if len(vocabulary[j]) > 1}
             for w, row in zip(words, top, strict=True)
         }
-
-    def _vectors(self, words: list[str]) -> np.ndarray:
-        with self._lock:
-            missing = [w for w in words if w not in self.index and w not in self._asked]
-            if missing:
-                if len(self._asked) > _CACHE_LIMIT:
-                    self._asked.clear()
-                for word in missing:  # one at a time: a batch's padding would move the vector
-                    self._asked[word] = self.embedder.embed_queries([word])[0].astype(np.float32)
-            return np.stack(
-                [self.matrix[self.index[w]] if w in self.index else self._asked[w] for w in words]
-            )

@@ -22,6 +22,7 @@ import numpy as np
 
 from qabot.embedders import Embedder
 from qabot.lexical import Tokenizer
+from qabot.meaning import KnownVectors
 from qabot.query import Query, quoted_phrases
 from qabot.store.protocol import ChunkStore
 from qabot.textnorm import match_key
@@ -41,7 +42,10 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.tokenizer = tokenizer
-        self._vectors: dict[str, np.ndarray] = {}
+        empty = np.zeros((0, embedder.dim), np.float32)
+        self._questions = KnownVectors(
+            [], empty, lambda texts: self.embedder.embed_queries(texts), _VECTORS_KEPT
+        )
 
     @property
     def size(self) -> int:
@@ -50,11 +54,7 @@ class Retriever:
     def query_vector(self, text: str) -> np.ndarray:
         """The embedder's vector of the question ``text``, made once: the dense search, each
         compared district's and the answer line's closeness (:mod:`qabot.closeness`) share it."""
-        vector = self._vectors.get(text)
-        if vector is None:
-            if len(self._vectors) > _VECTORS_KEPT:
-                self._vectors.clear()
-            vector = self._vectors[text] = self.embedder.embed_queries([text])[0]
+        vector: np.ndarray = self._questions.of([text])[0]
         return vector
 
     def find(self, query: Query, k: int, mode: Mode = "hybrid") -> list[Hit]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pytest
 
 from qabot.answer import line_choices
 from qabot.candidates import FEATURES
@@ -55,7 +56,7 @@ def test_line_choices_are_the_sentences_of_the_top_passages_with_their_features(
         make_chunk("baodi", 2, "全年建成5G通信基站400座,实施智慧路灯建设工程。", "宝坻区"),
         *(make_chunk(*row) for row in TINY_CHUNKS),
     ]
-    found = tiny_engine(chunks).gather("宝坻区5G基站建几座？", k=2, mode="lexical")
+    found = tiny_engine(chunks).gather("宝坻区5G基站建几座？", k=2)
     assert isinstance(found, Gathered)
     sentences, features = line_choices(found.found[: found.k], found.query)
     assert features.shape == (len(sentences), len(FEATURES)) == (2, len(FEATURES))
@@ -131,3 +132,17 @@ def test_held_out_refits_the_line_ranker_without_each_fold() -> None:
     assert ranker["fitted_on_all"] == list(fit(lines.groups).weights)
     assert ranker["shipped"] == list(LINE_RANKER.weights)
     assert held["answer_hit"] >= 0.8  # each question answered by a ranker that never saw it
+
+
+def test_the_lexical_baseline_chooses_its_line_without_the_embedder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = tiny_engine()
+
+    def refuse(texts: object) -> None:
+        raise AssertionError("the lexical mode called the embedder")
+
+    monkeypatch.setattr(engine.embedder, "embed_queries", refuse)
+    monkeypatch.setattr(engine.embedder, "embed_passages", refuse)
+    answer = engine.ask("北辰区种了多少亩春小麦？", mode="lexical")
+    assert answer.passages and answer.answer_span is not None

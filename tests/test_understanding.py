@@ -213,7 +213,7 @@ def test_sentence_closeness_is_the_same_from_the_cache_or_embedded_when_met(
     # a damaged cache or another embedder's: sentences are embedded as they are met
     (tmp_path / f"sentences-{embedder.id}.json").write_text("[", encoding="utf-8")
     assert Closeness.load(tmp_path, embedder).cosines(question, sentences).keys() == set(sentences)
-    assert Closeness.load(tmp_path, FakeEmbedder(dim=32)).index == {}
+    assert Closeness.load(tmp_path, FakeEmbedder(dim=32)).vectors.index == {}
 
 
 def test_nearest_words_are_ranked_over_the_whole_vocabulary() -> None:

@@ -132,9 +132,9 @@ def held_out(
 
 
 def _groups(
-    lines: Lines[D], assignment: Sequence[int], fold: int = -1
+    lines: Lines[D], assignment: Sequence[int], fold: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The line groups outside ``fold`` (-1: all)."""
+    """The line groups outside ``fold``."""
     return [g for g, f in zip(lines.groups, assignment, strict=True) if g is not None and f != fold]
 
 
@@ -143,7 +143,7 @@ def _rankers(
 ) -> dict[str, Any]:
     """The folds' rankers, the one fitted on all questions (to ship: linerank.LINE_RANKER) and
     the shipped one, with the share of questions whose chosen line holds the evidence."""
-    every = _groups(lines, [0] * len(lines.groups))
+    every = [g for g in lines.groups if g is not None]
     fitted = linerank.fit(every)
     return {
         "features": list(FEATURES),
