@@ -16,21 +16,15 @@ import marshal
 import math
 import re
 import threading
-import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
 import bm25s
-
-# jieba imports the deprecated pkg_resources; the warning would reach every user's terminal.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-    import jieba
-import jieba.posseg
 import numpy as np
 
+from qabot.jiebastart import jieba, posseg
 from qabot.textnorm import HAN, fold_width, to_simplified
 from qabot.usercache import cache_dir
 
@@ -105,14 +99,14 @@ def _extended(extra: tuple[str, ...]) -> jieba.Tokenizer:
 
 
 @lru_cache(maxsize=8)
-def _extended_tagger(extra: tuple[str, ...]) -> jieba.posseg.POSTokenizer:
+def _extended_tagger(extra: tuple[str, ...]) -> posseg.POSTokenizer:
     """A tagger on :func:`_extended`'s dictionary, shared like it (the tagger moves the
     dictionary's user-word tags into its own table once: one tagger per dictionary). Its
-    word-tag table starts as the one ``jieba.posseg`` read from the same dictionary file for
-    its default tagger on import: reading it again cost a second of every cold start."""
-    tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    word-tag table starts as a copy of the default tagger's (:mod:`qabot.jiebastart`): reading
+    the dictionary again cost a second of every cold start."""
+    tagger = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
     tagger.tokenizer = _extended(extra)
-    tagger.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
+    tagger.word_tag_tab = dict(posseg.dt.word_tag_tab)
     return tagger
 
 
@@ -127,7 +121,7 @@ class Tokenizer:
         return _extended(self._extra)
 
     @cached_property
-    def tagger(self) -> jieba.posseg.POSTokenizer:
+    def tagger(self) -> posseg.POSTokenizer:
         """Part-of-speech tagging with the same dictionary (its word-tag table read once)."""
         return _extended_tagger(self._extra)
 

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import cn2an
-import jieba.posseg
 from pypinyin import lazy_pinyin
 
 from qabot.districts import Gazetteer
+from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
 from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
@@ -85,7 +84,7 @@ def _hmm_affordable(text: str) -> bool:
     :data:`HMM_UNKNOWN` characters it has no states for (they decide its time)."""
     if len(text) > HMM_CHARS:
         return False
-    known = jieba.posseg.char_state_tab_P
+    known = posseg.char_state_tab_P
     return sum(ch not in known for ch in _HAN_CHAR.findall(text)) <= HMM_UNKNOWN
 
 
@@ -169,7 +168,12 @@ def _pinyin(ch: str) -> str:
 
 def convert_numerals(text: str) -> str:
     """Chinese numerals that stand for a year or a counted amount → Arabic digits
-    (二〇二〇年 → 2020年, 三十五个 → 35个); other 一 (一共, 统一) stay as they are."""
+    (二〇二〇年 → 2020年, 三十五个 → 35个); other 一 (一共, 统一) stay as they are. cn2an
+    builds its patterns on import (0.1 s of a cold start): imported for such a text only."""
+    if not (_CN_YEAR.search(text) or _CN_NUMBER.search(text)):
+        return text
+    import cn2an
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         text = _CN_YEAR.sub(lambda m: cn2an.transform(m.group(0), "cn2an"), text)
@@ -241,7 +245,7 @@ class QuestionAnalyzer:
     def _tags(self, text: str) -> list[tuple[str, str]]:
         """jieba's part-of-speech tags. Its HMM (new words, names) costs ~15 ms a character
         it has no model for, so it runs on question-sized text of known characters only."""
-        tagger: jieba.posseg.POSTokenizer = self.tokenizer.tagger
+        tagger: posseg.POSTokenizer = self.tokenizer.tagger
         return [(w, tag) for w, tag in tagger.lcut(text, HMM=_hmm_affordable(text))]
 
     def analyse(self, question: str, rendered: bool = False) -> Analysis:

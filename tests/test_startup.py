@@ -5,6 +5,7 @@ Each check runs in a fresh interpreter, since this one has long imported everyth
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import signal
 import socket
@@ -175,3 +176,46 @@ def test_jiebas_dictionary_cache_is_read_as_jieba_reads_it(tmp_path: Path) -> No
         fresh.tmp_dir = str(tmp_path)
         _read_cache(fresh)
         assert not fresh.initialized  # left to jieba's initialize, which rebuilds the cache
+
+
+# A fresh interpreter loads jieba as qabot does, with its own cache folder (the first run
+# parses the dictionary, the second reads the table back); it prints what it finds.
+JIEBA_START = (
+    "import hashlib, sys\nfrom qabot.jiebastart import jieba, posseg\n"
+    "table = sorted(posseg.dt.word_tag_tab.items())\n"
+    "print(repr(['pkg_resources' in sys.modules, 'get_dict_file' in vars(jieba.dt), len(table),"
+    " hashlib.sha256(repr(table).encode()).hexdigest()]))"
+)
+
+
+def test_jieba_starts_without_pkg_resources_and_with_its_whole_tag_table(tmp_path: Path) -> None:
+    """qabot.jiebastart: jieba imported without pkg_resources (left importable afterwards) and
+    without parsing the dictionary on import; the default tagger's word-tag table is still
+    the one jieba's own parser reads from the dictionary, first parsed, then from the cache."""
+    from jieba.posseg import POSTokenizer
+
+    from qabot.jiebastart import jieba
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", JIEBA_START],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert list((tmp_path / "qabot").glob("jieba-word-tags-*.pickle"))
+    reference = POSTokenizer.__new__(POSTokenizer)
+    reference.load_word_tag(jieba.dt.get_dict_file())
+    table = sorted(reference.word_tag_tab.items())
+    expected = [False, False, len(table), hashlib.sha256(repr(table).encode()).hexdigest()]
+    assert len(table) > 300_000
+    assert [ast.literal_eval(run.stdout.splitlines()[-1]) for run in runs] == [expected] * 2
+    assert "pkg_resources" not in runs[1].stderr
+    import pkg_resources  # still importable by anyone else
+
+    assert pkg_resources.__name__ == "pkg_resources"
