@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pypinyin import lazy_pinyin
-
 from qabot.districts import Gazetteer
+from qabot.homophones import QuotedTerms, sound
 from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
@@ -161,11 +160,6 @@ def mentioned_counties(names: Iterable[str], text: str) -> set[str]:
     return found
 
 
-@cache
-def _pinyin(ch: str) -> str:
-    return lazy_pinyin(ch)[0] if is_cjk(ch) else ch
-
-
 def convert_numerals(text: str) -> str:
     """Chinese numerals that stand for a year or a counted amount → Arabic digits
     (二〇二〇年 → 2020年, 三十五个 → 35个); other 一 (一共, 统一) stay as they are. cn2an
@@ -233,6 +227,7 @@ class QuestionAnalyzer:
         # Counties the documents mention (a partner city, an aid target) are still not
         # covered, but naming one beside a corpus district does not make a comparison.
         self._mentioned = mentioned_counties(self.counties, corpus_text)
+        self.terms = QuotedTerms(corpus_text)
         self._forms = [
             (form, name)
             for name, district in gazetteer.districts.items()
@@ -253,7 +248,7 @@ class QuestionAnalyzer:
         Chinese, whose words left in English are ones the corpus has no word for."""
         query = fold_width(to_simplified(question)).strip()
         query = _ABBREVIATIONS.sub(lambda m: LEXICON.spelled_out[m.group(0).upper()], query)
-        query = self._correct_districts(query)
+        query = self.terms.correct(self._correct_districts(query))
         districts = self.gazetteer.find(query)
         people = [name for name in self.people if name in query]
         people += [
@@ -368,14 +363,14 @@ class QuestionAnalyzer:
         """Replace a misspelt corpus district (宝抵区, 北尘, 金海糊) with its right form."""
         if self.gazetteer.find(query):
             return query
-        sounds = [_pinyin(ch) for ch in query]
+        sounds = [sound(ch) for ch in query]
         # Characters of a real county's name (浦东新区) are never a misspelt corpus district.
         taken: set[int] = set()
         for name in (n for n in self.counties if n in query):
             start = query.find(name)
             taken.update(range(start, start + len(name)))
         for form, _name in sorted(self._forms, key=lambda pair: -len(pair[0])):
-            target = [_pinyin(ch) for ch in form]
+            target = [sound(ch) for ch in form]
             size = len(form)
             for start in range(len(query) - size + 1):
                 window = query[start : start + size]
