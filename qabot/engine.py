@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qabot.metadata as metadata
+import qabot.paragraphs as paragraphs
 import qabot.refusal as refusal
 import qabot.services as services
 from qabot.answer import compose, typed_first
@@ -63,6 +64,7 @@ class Gathered:
     about: metadata.Asked  # a question about the documents themselves
     service: ServiceKind | None  # a service the documents lack (opening hours, the weather)
     started: float  # perf_counter when asked: the answer's latency
+    placed: bool = False  # found is the paragraph asked for by its place (第9段, 结尾)
 
 
 WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
@@ -239,13 +241,16 @@ class Engine:
         near, stand_ins = refusal.near_words(query, found, self.meaning)
         query = replace(query, near=near, stand_ins=stand_ins)
         found = typed_first(found, query)
-        if mode != "lexical":  # the BM25 baseline never calls the embedder
-            query = replace(query, closeness=self._closeness(query, found))
-        about = self._about_documents(query)
+        # 第9段说了什么, 报告的结尾: that paragraph, whatever its words (and whatever else asked)
+        at_place = self._at_place(query, found)
+        about = metadata.Asked() if at_place else self._about_documents(query)
         if about.fact is not None:  # who leads / which city / which year: from the attribution
             found = metadata.first(about.fact, found)
             service = None
-        return Gathered(question, qid, k, query, found, about, service, started)
+        found = at_place or found
+        if mode != "lexical":  # the BM25 baseline never calls the embedder
+            query = replace(query, closeness=self._closeness(query, found))
+        return Gathered(question, qid, k, query, found, about, service, started, bool(at_place))
 
     def decide(
         self, gathered: Gathered, rule: NoAnswerRule | None = None, ranker: LineRanker | None = None
@@ -257,7 +262,7 @@ class Engine:
         if fact is not None:
             composed = replace(composed, lines=[metadata.line(fact)], type_ok=True)
         confidence = refusal.confidence(query, found, composed)
-        if fact is not None:
+        if fact is not None or gathered.placed:
             confidence = replace(confidence, attributed=True)
         service, unheld = gathered.service, gathered.about.unheld
         no_answer = (
@@ -339,6 +344,14 @@ class Engine:
             for s in query.reading.sentences(h.chunk.text, query)
         ]
         return self.closeness.cosines(self.retriever.query_vector(query.search), sentences)
+
+    def _at_place(self, query: Query, found: list[Hit]) -> list[Hit]:
+        """The passages of the paragraph the question asks for by its place in one
+        district's document (:mod:`qabot.paragraphs`); none when it asks no place."""
+        place = paragraphs.asked(query.query) if len(query.districts) == 1 else None
+        if place is None:
+            return []
+        return paragraphs.placed(place, self.by_district.get(query.districts[0], []), found)
 
     def _about_documents(self, query: Query) -> metadata.Asked:
         """A question about one district's documents themselves (who leads it, where it is)."""

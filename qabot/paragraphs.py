@@ -1,0 +1,72 @@
+"""A paragraph asked for by its place in a document: 第9段说了什么, 报告的结尾, 最后一段.
+
+Answers cite paragraphs (第9段), so a reader asks about one by its number, or about a
+document's opening or its end. Such a question names no topic that retrieval could find; the
+paragraph is looked up by its place in the district's document (the one the search ranked
+highest, when the district has several) and becomes the passage the answer quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qabot.types import Chunk, Hit
+
+_NUMBERED = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十两]{1,4})\s*(?:自然)?段")
+# an end of the document, said of the document (报告的结尾, 这篇采访最后一段), not of a
+# turn within it (记者第一个问题开头)
+_END = re.compile(
+    r"(?:专访|采访|访谈|报告|文章|讲话|全文|原文|篇)[^，,。？?！!]{0,3}?"
+    r"(开头|开篇|首段|结尾|末尾|末段|最后一段|最后一部分|最后)"
+)
+_FIRST = frozenset({"开头", "开篇", "首段"})
+_DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True)) | {"两": 2}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in a document: paragraph ``number``, or its ``first`` / last one (number 0)."""
+
+    number: int = 0
+    first: bool = False
+
+
+def asked(question: str) -> Place | None:
+    """The paragraph ``question`` (Simplified) asks for by its place, if it does."""
+    numbered = _NUMBERED.search(question)
+    if numbered:
+        number = _number(numbered.group(1))
+        return Place(number) if number else None
+    end = _END.search(question)
+    if end:
+        return Place(first=end.group(1) in _FIRST)
+    return None
+
+
+def _number(text: str) -> int:
+    """1–999 in Arabic digits or Chinese numerals up to 九十九; 0 when not a number."""
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        return _DIGITS.get(text, 0) if len(text) == 1 else 0
+    tens, _, units = text.rpartition("十")
+    if len(tens) > 1 or len(units) > 1:
+        return 0
+    return (_DIGITS.get(tens, 0) if tens else 1) * 10 + (_DIGITS.get(units, 0) if units else 0)
+
+
+def placed(place: Place, own: Sequence[Chunk], found: Sequence[Hit]) -> list[Hit]:
+    """The passages of the paragraph at ``place`` in the district's document: of its ``own``
+    passages, those of the document the search ranked highest (``found``), in order; empty
+    when that document has no such paragraph."""
+    documents = {chunk.doc_id for chunk in own}
+    doc_id = next((h.chunk.doc_id for h in found if h.chunk.doc_id in documents), None)
+    if doc_id is None and len(documents) == 1:
+        doc_id = next(iter(documents))
+    chunks = sorted((c for c in own if c.doc_id == doc_id), key=lambda c: (c.paragraph, c.part))
+    if not chunks:
+        return []
+    number = place.number or (chunks[0].paragraph if place.first else chunks[-1].paragraph)
+    return [Hit(c, 1.0, 0.0, 0.0) for c in chunks if c.paragraph == number]
