@@ -64,7 +64,9 @@ class Gathered:
     about: metadata.Asked  # a question about the documents themselves
     service: ServiceKind | None  # a service the documents lack (opening hours, the weather)
     started: float  # perf_counter when asked: the answer's latency
-    placed: bool = False  # found is the paragraph asked for by its place (第9段, 结尾)
+    # the paragraph asked for by its place (第9段, 结尾) is what was found (True), or its
+    # document has none there (False: refused); None: no place asked
+    placed: bool | None = None
 
 
 WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
@@ -250,7 +252,8 @@ class Engine:
         found = at_place or found
         if mode != "lexical":  # the BM25 baseline never calls the embedder
             query = replace(query, closeness=self._closeness(query, found))
-        return Gathered(question, qid, k, query, found, about, service, started, bool(at_place))
+        placed = None if at_place is None else bool(at_place)
+        return Gathered(question, qid, k, query, found, about, service, started, placed)
 
     def decide(
         self, gathered: Gathered, rule: NoAnswerRule | None = None, ranker: LineRanker | None = None
@@ -269,6 +272,7 @@ class Engine:
             not composed.passages
             or service is not None
             or bool(unheld)
+            or gathered.placed is False  # 第99段 of a document of 25
             or refusal.refused(rule or self.rule, confidence, True)
         )
         if no_answer and service is None and not unheld:
@@ -345,12 +349,13 @@ class Engine:
         ]
         return self.closeness.cosines(self.retriever.query_vector(query.search), sentences)
 
-    def _at_place(self, query: Query, found: list[Hit]) -> list[Hit]:
+    def _at_place(self, query: Query, found: list[Hit]) -> list[Hit] | None:
         """The passages of the paragraph the question asks for by its place in one
-        district's document (:mod:`qabot.paragraphs`); none when it asks no place."""
+        district's document (:mod:`qabot.paragraphs`): empty when the document has no
+        paragraph there, ``None`` when the question asks for no place."""
         place = paragraphs.asked(query.query) if len(query.districts) == 1 else None
         if place is None:
-            return []
+            return None
         return paragraphs.placed(place, self.by_district.get(query.districts[0], []), found)
 
     def _about_documents(self, query: Query) -> metadata.Asked:
