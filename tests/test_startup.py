@@ -7,10 +7,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -178,44 +180,58 @@ def test_jiebas_dictionary_cache_is_read_as_jieba_reads_it(tmp_path: Path) -> No
         assert not fresh.initialized  # left to jieba's initialize, which rebuilds the cache
 
 
-# A fresh interpreter loads jieba as qabot does, with its own cache folder (the first run
-# parses the dictionary, the second reads the table back); it prints what it finds.
+# A fresh interpreter loads jieba as qabot does, with a cache folder of its own: the table is
+# parsed and kept, then read back from the kept file (a parser that returns nothing would show).
 JIEBA_START = (
-    "import hashlib, sys\nfrom qabot.jiebastart import jieba, posseg\n"
-    "table = sorted(posseg.dt.word_tag_tab.items())\n"
-    "print(repr(['pkg_resources' in sys.modules, 'get_dict_file' in vars(jieba.dt), len(table),"
-    " hashlib.sha256(repr(table).encode()).hexdigest()]))"
+    "import hashlib, sys\nfrom pathlib import Path\n"
+    "from qabot.jiebastart import jieba, posseg\nfrom qabot.usercache import parsed\n"
+    "def digest(t): return hashlib.sha256(repr(sorted(t.items())).encode()).hexdigest()\n"
+    "dictionary = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME\n"
+    "kept = parsed('jieba-word-tags', dictionary, jieba.__version__, lambda path: {})\n"
+    "print(repr(['pkg_resources' in sys.modules, 'get_dict_file' in vars(jieba.dt),"
+    " len(posseg.dt.word_tag_tab), digest(posseg.dt.word_tag_tab), digest(kept)]))"
 )
 
 
-def test_jieba_starts_without_pkg_resources_and_with_its_whole_tag_table(tmp_path: Path) -> None:
+_PROBE_CACHES: list[str] = []  # the probes' cache folders, removed by the test
+
+
+def _jieba_probe() -> subprocess.Popen:
+    _PROBE_CACHES.append(tempfile.mkdtemp(prefix="qabot-jieba-cache-"))
+    return subprocess.Popen(
+        [sys.executable, "-c", JIEBA_START],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": _PROBE_CACHES[-1]},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+JIEBA = Early(
+    _jieba_probe, __name__, "test_jieba_starts_without_pkg_resources_and_with_its_whole_tag_table"
+)
+
+
+def test_jieba_starts_without_pkg_resources_and_with_its_whole_tag_table() -> None:
     """qabot.jiebastart: jieba imported without pkg_resources (left importable afterwards) and
     without parsing the dictionary on import; the default tagger's word-tag table is still
-    the one jieba's own parser reads from the dictionary, first parsed, then from the cache."""
+    the one jieba's own parser reads from the dictionary, parsed once and then kept."""
     from jieba.posseg import POSTokenizer
 
     from qabot.jiebastart import jieba
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path)}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", JIEBA_START],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        for _ in range(2)
-    ]
-    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
-    assert list((tmp_path / "qabot").glob("jieba-word-tags-*.pickle"))
+    probe = JIEBA()
+    out, err = probe.communicate(timeout=120)
+    for folder in _PROBE_CACHES:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert probe.returncode == 0, err
     reference = POSTokenizer.__new__(POSTokenizer)
     reference.load_word_tag(jieba.dt.get_dict_file())
-    table = sorted(reference.word_tag_tab.items())
-    expected = [False, False, len(table), hashlib.sha256(repr(table).encode()).hexdigest()]
+    table = reference.word_tag_tab
+    digest = hashlib.sha256(repr(sorted(table.items())).encode()).hexdigest()
     assert len(table) > 300_000
-    assert [ast.literal_eval(run.stdout.splitlines()[-1]) for run in runs] == [expected] * 2
-    assert "pkg_resources" not in runs[1].stderr
+    assert ast.literal_eval(out.splitlines()[-1]) == [False, False, len(table), digest, digest]
+    assert "pkg_resources" not in err
     import pkg_resources  # still importable by anyone else
 
     assert pkg_resources.__name__ == "pkg_resources"
