@@ -353,7 +353,7 @@ class Engine:
         """The passages of the paragraph the question asks for by its place in one
         district's document (:mod:`qabot.paragraphs`): empty when the document has no
         paragraph there, ``None`` when the question asks for no place."""
-        place = paragraphs.asked(query.query) if len(query.districts) == 1 else None
+        place = paragraphs.asked(_as_asked(query)) if len(query.districts) == 1 else None
         if place is None:
             return None
         return paragraphs.placed(place, self.by_district.get(query.districts[0], []), found)

@@ -23,6 +23,38 @@ _END = re.compile(
 )
 _FIRST = frozenset({"开头", "开篇", "首段"})
 _DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True)) | {"两": 2}
+# … and in English: paragraph 9, the 9th / ninth paragraph, the last paragraph, how the report
+# ends, the beginning of the interview
+_ORDINALS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+)
+_EN_NUMBERED = re.compile(
+    rf"\bparagraph\s+(?:no\.?\s*)?(\d{{1,3}})\b|\b(\d{{1,3}})(?:st|nd|rd|th)\s+paragraph\b"
+    rf"|\b({'|'.join(_ORDINALS)})\s+paragraph\b",
+    re.IGNORECASE,
+)
+_EN_DOCUMENT = r"(?:report|interview|article|speech|document|text)"
+_EN_LAST = re.compile(
+    rf"\b(?:last|final|closing|concluding)\s+paragraph\b"
+    rf"|\b(?:end|ending|close|conclusion)\s+of\s+(?:the|this|that)\s+(?:\w+\s+){{0,3}}{_EN_DOCUMENT}\b"
+    rf"|\b{_EN_DOCUMENT}\s+(?:end|conclude|close)s?\b",
+    re.IGNORECASE,
+)
+_EN_FIRST = re.compile(
+    rf"\b(?:opening|introductory)\s+paragraph\b|\b(?:beginning|start|opening)\s+of\s+"
+    rf"(?:the|this|that)\s+(?:\w+\s+){{0,3}}{_EN_DOCUMENT}\b"
+    rf"|\b{_EN_DOCUMENT}\s+(?:begin|start|open)s?\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -34,15 +66,32 @@ class Place:
 
 
 def asked(question: str) -> Place | None:
-    """The paragraph ``question`` (Simplified) asks for by its place, if it does."""
-    numbered = _NUMBERED.search(question)
-    if numbered:
-        number = _number(numbered.group(1))
-        return Place(number) if number else None
+    """The paragraph ``question`` (Simplified Chinese, or English as written) asks for by its
+    place, if it does. Paragraph 1 is the document's first, whatever its number (a title or
+    a byline line is never a passage)."""
+    number = _numbered(question)
+    if number is not None:
+        return (Place(number) if number > 1 else Place(first=True)) if number else None
     end = _END.search(question)
     if end:
         return Place(first=end.group(1) in _FIRST)
+    if _EN_LAST.search(question):
+        return Place()
+    if _EN_FIRST.search(question):
+        return Place(first=True)
     return None
+
+
+def _numbered(question: str) -> int | None:
+    """The paragraph number ``question`` asks for (0: not a number); ``None``: it asks none."""
+    found = _NUMBERED.search(question)
+    if found:
+        return _number(found.group(1))
+    found = _EN_NUMBERED.search(question)
+    if found is None:
+        return None
+    digits = found.group(1) or found.group(2)
+    return int(digits) if digits else _ORDINALS.index(found.group(3).lower()) + 1
 
 
 def _number(text: str) -> int:
