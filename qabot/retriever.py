@@ -43,6 +43,7 @@ class Retriever:
         self.embedder = embedder
         self.tokenizer = tokenizer
         empty = np.zeros((0, embedder.dim), np.float32)
+        # looked up at each call, not bound now: the embedder's method may be wrapped later
         self._questions = KnownVectors(
             [], empty, lambda texts: self.embedder.embed_queries(texts), _VECTORS_KEPT
         )
