@@ -210,7 +210,9 @@ function renderFeedback(turn) {
 function renderTurn(turn) {
   const question = el("div", { class: "q" }, turn.question,
     turn.district ? t("askedIn", { d: turn.district }) : null);
-  const body = el("div", { class: "a", "aria-busy": turn.pending ? "true" : "false" });
+  // Busy until the exchange has ended (a streamed answer is redrawn once more at its end).
+  const busy = turn.pending || Boolean(turn.stop);
+  const body = el("div", { class: "a", "aria-busy": busy ? "true" : "false" });
   if (turn.pending) {
     body.append(el("p", {}, t("thinking"), " ",
       el("button", { type: "button", class: "stop", onclick: () => turn.stop?.abort("stopped") }, t("stop"))));
@@ -326,7 +328,7 @@ async function ask(turn) {
   }
   clearTimeout(timer);
   Object.assign(turn, { writing: false, stop: null });
-  if (turn.answer) draw(turn);
+  if (state.turns.includes(turn)) draw(turn); // not busy any more (unless cleared meanwhile)
 }
 
 // The answer event shows the extractive answer at once; then each checked sentence of the
