@@ -62,6 +62,22 @@ _PROGRESS = re.compile(
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 # 爱旭太阳能二期投资多少: one phase of a project, which a text naming another (一期) does not give
 _PHASE = re.compile(r"(?<![同近长短周预定分学按到时初后中末早晚工])[一二三四五六]期")
+# 新建提升改造的5座污水处理厂分别叫什么 / 那4家企业是哪几家: the names of a set whose size the
+# question states (two or more), which a line giving only the count (污水处理厂5座) does not give
+# (哪四个字 asks for a phrase, not for names).
+_COUNTABLE = "".join(c for c in lexicon().after_ji if c not in "年次天亩万千百倍吨米期")
+_COUNTED = re.compile(
+    rf"(?:(?<![\d.])(?:[2-9]|\d{{2,}})|[两二三四五六七八九十]+)(?:余|多)?[{_COUNTABLE}](?!字)"
+    r"|\b(?:[2-9]|[1-9]\d|two|three|four|five|six|seven|eight|nine|ten)\s+[a-z]",
+    re.IGNORECASE,
+)
+_NAMES_ASKED = re.compile(
+    r"叫什么|叫啥|什么名字|名称|名字|分别是(?:什么|哪)|哪(?:几|些|[两二三四五六七八九十]|\d)"
+    r"|\bnames?\b|\bwhich (?:two|three|four|five|six|\d+)\b",
+    re.IGNORECASE,
+)
+# names written together: 天成地块、大沽北路地块; 丁青、兴隆、华池和正宁; 第五届…大赛暨第十届…大赛
+_ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}“”《]{{2}}")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -104,11 +120,14 @@ def asked_part(question: str) -> str:
     """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
     one kind), ``period`` (a cumulative figure), ``within`` (a part of a year), ``progress``
     (how much of a plan it states is done), ``phase`` (one phase of a project) or ``year``
-    (one year's figure) for a question that asks for a part of a figure, else ``""``."""
+    (one year's figure) for a question that asks for a part of a figure, or ``names`` (the
+    names of a set it counts), else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
+    if _COUNTED.search(question) and _NAMES_ASKED.search(question):
+        return "names"
     if any(p.search(question) for p in _SUBSETS):
         return "subset"
     if _WITHIN_ASKED.search(question):
@@ -158,7 +177,7 @@ def gives_part(
     progress, one such value where the line says something is done; for a phase, that phase
     (二期, where the text may name only 一期); for a period, the words of one; for a part of
     a year, the words of that part; for one year, no cumulative words unless they count from
-    it."""
+    it; for names, names written together (甲、乙)."""
     text = "".join(line.text for line in lines)
     if named and not (all if part == "breakdown" else any)(w in text for w in named):
         return False
@@ -179,6 +198,8 @@ def gives_part(
         return len(values) >= (2 if part == "breakdown" else 1)
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
+    if part == "names":
+        return bool(_ENUMERATED.search(text))
     if part == "year":
         return one_year(text, question)
     if part == "within":
@@ -226,6 +247,7 @@ def notice(part: str, said: str, language: str) -> str:
             "within": "none for that part of the year",
             "progress": "no figure for how much of it is done",
             "phase": "none for the phase asked",
+            "names": "no names",
         }
         return f"The documents give only this ({said}); they give {lack.get(part, 'no breakdown')}."
     if part == "year":
@@ -238,4 +260,6 @@ def notice(part: str, said: str, language: str) -> str:
         return f"文档只给出计划的数字（{said}）；没有已经完成多少的数字。"
     if part == "phase":
         return f"文档只给出这些（{said}）；没有所问那一期的数字。"
+    if part == "names":
+        return f"文档只给出数量（{said}）；没有列出名称。"
     return f"文档只给出总数（{said}）；没有分项的数字。"  # a breakdown, a subset, one of a list

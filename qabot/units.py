@@ -15,6 +15,8 @@ _ASKED = re.compile(rf"(?:多少|几) ?([{HAN}%]{{1,4}})")  # 多少 亩: an Eng
 _UNIT_KINDS = lexicon().unit_kinds
 # 多大/多长…: the kind of value the question word itself asks for, unless words before it say.
 _SIZE_WORDS = lexicon().size_words
+# a word right after 多大 (not 的, 呢, a mark): it names what is measured
+_NOUN_AFTER = re.compile(f"(?![的地得呢啊吗呀了吧哈嘛])[{HAN}]")
 
 
 def unit_kind(text: str) -> str:
@@ -71,12 +73,14 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     found = (i for w in words if (i := query.find(w)) >= 0)
     at = match.start() if match else min(found, default=len(query))
     kind = unit_kind(query[max(0, at - 4) : at]) if at else "count"
-    size = next((k for word, k in _SIZE_WORDS if word in query), None)
+    size, said = next(((k, w) for w, k in _SIZE_WORDS if w in query), (None, ""))
     if size == "duration":  # 要花多久: a span of time, whatever the words before say
         return (size,)
     if kind in ("count", "percent"):
         if size and kind == "count":  # 多大比例 asks for a share, 建多大 for an area
             after = unit_kind(query[at : at + 6])
+            if after == "count" and _NOUN_AFTER.match(query, query.find(said) + len(said)):
+                return None  # 多大发电量, 多大规模: the size of what it names, of any kind
             return (after if after != "count" else size,)
         return None
     return (kind, "percent")

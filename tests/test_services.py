@@ -49,6 +49,9 @@ SEGMENT = Tokenizer().segment
         ("Which hotel near the lake in Jinhaihu would you recommend?", "leisure"),
         ("Is there a good Korean restaurant in Beichen?", "leisure"),
         ("东丽区有没有24小时营业的加油站？", "hours"),
+        # batch f, read after its first contact
+        ("宝坻区哪家健身房办卡比较划算？", "leisure"),
+        ("今年高考语文作文题是什么？", "schools"),
     ],
 )
 def test_a_service_question_is_recognised(question: str, kind: str) -> None:
@@ -66,6 +69,7 @@ def test_a_service_question_is_recognised(question: str, kind: str) -> None:
         "How many mu of spring wheat did Beichen plant?",
         "北辰区60岁以上的老人有多少？",
         "宝坻区政府工作报告结尾号召大家为建设什么而奋斗？",  # 尾号 inside 结尾号召
+        "宝坻区的体育健身公园要怎么改造？",  # a venue the report plans, not a shop
     ],
 )
 def test_a_question_that_only_shares_a_word_is_searched(question: str) -> None:

@@ -25,6 +25,7 @@ from conftest import FakeEmbedder, tiny_engine
 CORPUS_WORDS = {"小麦", "春小麦", "种植", "亩", "书记", "区委书记", "投资", "贫困", "户"}
 CORPUS_WORDS |= {"夜间", "经济", "时间", "闲置", "空置", "基站", "基础", "5g", "人口"}
 CORPUS_WORDS |= {"北京", "京津", "宜家", "总体"}
+CORPUS_WORDS |= {"地块", "条例", "监督", "硕士", "以上"}
 
 
 def reader() -> EnglishReader:
@@ -64,6 +65,13 @@ def reader() -> EnglishReader:
         ("Which year did Beichen plant wheat?", "哪一年 北辰区 种植 小麦"),
         # a project's phase as the documents number it (a part question when another is given)
         ("How much did Beichen invest in phase two?", "多少 北辰区 投资 二期"),
+        # the documents' sense, not the dictionary's first (plot 谋划, carry out 携带, hold 成立)
+        ("Which land plots does Beichen want to sell?", "哪些 地块 北辰区 sell"),
+        ("Which regulation on supervision does Beichen carry out?", "哪个 条例 监督 北辰区"),
+        (
+            "What share of staff in Beichen hold a master's degree or higher?",
+            "多大比例 staff 北辰区 硕士 以上",
+        ),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -365,6 +373,15 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         # one phase of a project, where the text may name another
         ("北辰区爱旭太阳能二期的总投资是多少？", "phase"),
         ("近期有几个项目开工？", ""),  # 近期 is no phase
+        # the names of a set the question counts (two or more)
+        ("东丽区新建提升改造的5座污水处理厂分别叫什么？", "names"),
+        ("那4家重点监管土壤的企业是哪几家？", "names"),
+        ("北辰区对口帮扶的是哪四个县？", "names"),
+        ("What are the names of the 5 sewage plants?", "names"),
+        ("东丽区有哪几个污水处理厂？", ""),  # no count: a list question
+        ("那1个大棚叫什么名字？", ""),  # one thing: its name is a value
+        ("喻祖常用哪四个字概括工业的重要性？", ""),  # a phrase of four characters
+        ("2020年的项目叫什么名字？", "year"),  # a year counts nothing
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -393,6 +410,23 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     plan = [AnswerLine("投入5000万元资金规划新建76个村活动阵地。", 1)]
     assert not gives_part("progress", plan, None, asked)
     assert gives_part("progress", [AnswerLine("76个村活动阵地已建成52个。", 1)], None, asked)
+
+
+def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
+    """Asked the names of the 5 plants, a line that says only 污水处理厂5座 is quoted in a
+    refusal that says the names are not there; a line that lists them answers."""
+    asked = "东丽区新建提升改造的5座污水处理厂分别叫什么？"
+    count = [AnswerLine("新建提升改造污水处理厂5座,铺设污水主干管62公里。", 1)]
+    listed = [AnswerLine("向丁青、兴隆、华池和正宁四个县投入帮扶资金。", 1)]
+    assert not gives_part("names", count, None, asked)
+    assert gives_part("names", listed, None, "北辰区对口帮扶的是哪四个县？")
+    joined = [AnswerLine("办好宝坻区第五届创新创业大赛暨第十届中国创新创业大赛。", 1)]
+    assert gives_part("names", joined, None, "宝坻区要办好哪两个创新创业比赛？")
+    answer = engine.ask(asked)
+    assert answer.no_answer and answer.notice.startswith("文档只给出数量（")
+    assert "污水处理厂5座" in answer.notice and answer.notice.endswith("没有列出名称。")
+    answer = engine.ask("北辰区对口帮扶的是哪四个县？")
+    assert not answer.no_answer and "丁青、兴隆、华池和正宁" in answer.answer
 
 
 def test_a_cumulative_figure_does_not_answer_one_years(engine: Engine) -> None:

@@ -247,6 +247,8 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("北辰区派了多少医务人员", None),  # the question does not say
         ("每个村的活动阵地要建多大", ("area",)),  # 多大 asks for a size
         ("每年把多大比例的财政收入投到民生上", ("percent",)),  # … unless a word after says
+        ("关掉了多大发电量的烧煤机组？", None),  # … or names what is measured (batch f)
+        ("人均住多大的房子", ("area",)),
         ("投资规模多大", ("money", "percent")),  # … or a word before
         ("新建的道路有多长", ("length",)),
         ("给那几个县还准备拿出多少钱？", ("money",)),  # the last 多少/几 asks; 几个县 says which
