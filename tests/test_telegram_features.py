@@ -198,6 +198,25 @@ def test_one_passage_per_paragraph_and_citations_renumbered(engine: Engine) -> N
     assert parse("pg:0123456789ab:1:extra") is None and parse(None) is None
 
 
+def test_a_vote_cast_before_the_bot_heard_back_from_the_send_is_kept(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The bot stores an answer, sends it, then notes the message it went out as. A 👎 can come
+    in between (the user sees the message before the bot hears back): noting the message must
+    not put back the sender's older copy of the record, without the vote (its reason was then
+    dropped as a press on an answer nobody voted on)."""
+    state = ChatState(tmp_path / "telegram.sqlite3", retention_days=1)
+    sent = answer_record(engine.ask(QUESTION), chat_id=5)
+    state.save(sent, newest=True)
+    state.save({**sent, "vote": "down", "feedback_id": 7})
+    state.attach({**sent, "message_id": 42})
+    stored = state.answer(sent["key"], 5)
+    assert stored is not None
+    assert (stored["vote"], stored["feedback_id"], stored["message_id"]) == ("down", 7, 42)
+    assert state.answer_to(5, 42) == stored, "found by its message for a follow-up"
+    state.close()
+
+
 def test_state_retention_forget_and_per_chat_keys(engine: Engine, tmp_path: Path) -> None:
     state = ChatState(tmp_path / "telegram.sqlite3", retention_days=1)
     old = {**answer_record(engine.ask(QUESTION), chat_id=5), "created": time.time() - 2 * 86400}

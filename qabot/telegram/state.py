@@ -114,10 +114,13 @@ class ChatState:
             )
 
     def attach(self, record: Record) -> None:
-        """Record the message an answer was sent as — unless /forget deleted it meanwhile."""
+        """Record the message an answer was sent as — unless /forget deleted it meanwhile.
+        Only its id: a vote or a page turned while the reply to the send was on its way is in
+        the stored record already, and the sender's copy is older."""
         self._run(
-            "UPDATE answers SET message_id = ?, record = ? WHERE key = ?",
-            (record["message_id"], json.dumps(record, ensure_ascii=False), record["key"]),
+            "UPDATE answers SET message_id = ?, record = json_set(record, '$.message_id', ?)"
+            " WHERE key = ?",
+            (record["message_id"], record["message_id"], record["key"]),
         )
 
     def answer(self, key: str, chat_id: int) -> Record | None:
