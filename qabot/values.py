@@ -31,7 +31,11 @@ _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
 # 几点开门 (what time, rendered 几点): a time of day, which a year or a date does not give.
 _CLOCK_ASKED = re.compile(r"几点|几时(?:开|关|营业|上班|下班|发车|停运)")
 _CLOCK = re.compile(r"\d{1,2}(?::\d{2}|点|时)(?:\d{1,2}分|半)?")
-DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日")
+# a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
+DATE = re.compile(
+    r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日"
+    r"|年内|年底前?|年末|[上下]半年|月底前?"
+)
 _PLACE = re.compile(
     rf"[{HAN}]{{2,8}}?(?:村|镇|乡|街道|园区|产业园|基地|社区|小区|县|港|湖|示范区|核心区|片区|开发区)"
 )

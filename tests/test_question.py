@@ -57,6 +57,10 @@ TABLE = [
     # the last clause asks in words of its own: which, not who
     ("和平区规定谁先接待谁负责到底，这是哪两项制度？", "measures", None, ["和平区"], False),
     ("东丽区种了多少亩树，是谁负责的？", "person", ("area",), ["东丽区"], False),
+    # which ones of a counted set, not where; a deadline kept, not when (read in batch f's set)
+    ("和平区供给侧改革要在哪八个字上下功夫", "measures", None, ["和平区"], False),
+    ("和平区机构改革要按时间节点完成哪几项工作？", "measures", None, ["和平区"], False),
+    ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
 ]
 
 

@@ -181,3 +181,15 @@ def test_a_time_of_day_is_answered_by_a_time_of_day(tiny: Engine) -> None:
     assert span is not None and "夜市2019年开业,每天营业到22点。"[slice(*span)] == "22点"
     assert nearest_value("夜市2019年开业。", query, weights) == (None, "")
     assert "几点" in tiny.query("What time does the night market close?").search
+
+
+def test_a_plans_deadline_answers_when(tiny: Engine) -> None:
+    """啥时候治好: a work plan gives its deadline as 年内 or 年底前 (by the year's end), no
+    year written; the sentence that sets it answers, one without any time does not."""
+    query = tiny.query("北辰区那些又黑又臭的河沟，打算啥时候基本治好？")
+    assert query.answer_type == "date"
+    weights = {"黑": 1.0, "臭": 1.0, "治": 1.0}
+    sentence = "压实河长责任制,年内基本消除黑臭水体。"
+    span, _ = nearest_value(sentence, query, weights)
+    assert span is not None and sentence[slice(*span)] == "年内"
+    assert nearest_value("压实河长责任制,基本消除黑臭水体。", query, weights) == (None, "")
