@@ -193,3 +193,14 @@ def test_a_plans_deadline_answers_when(tiny: Engine) -> None:
     span, _ = nearest_value(sentence, query, weights)
     assert span is not None and sentence[slice(*span)] == "年内"
     assert nearest_value("压实河长责任制,基本消除黑臭水体。", query, weights) == (None, "")
+
+
+def test_a_compound_counted_by_its_head_is_counted_by_meaning(tiny: Engine) -> None:
+    """多少个工业园区: the text counts 8个园区 of the industrial parks it speaks of; the value is
+    found, tied by meaning (the rule then asks more of the passage), not refused outright."""
+    query = tiny.query("北辰区接下来要取缔几个工业园区？")
+    assert query.counted == "工业园区"
+    sentence = "下一步,我们将尽快完成8个园区取缔任务。"
+    span, near = nearest_value(sentence, query, {"取缔": 1.0, "工业园区": 1.0})
+    assert span is not None and sentence[slice(*span)] == "8个" and near == "meaning"
+    assert nearest_value("下一步,我们将尽快完成8个项目。", query, {"取缔": 1.0}) == (None, "")
