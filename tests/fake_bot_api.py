@@ -140,6 +140,11 @@ class FakeBotAPI:
         with self._cond:
             self._faults.setdefault(method, []).extend([("403", 0)] * times)
 
+    def slow(self, method: str, seconds: float, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` after ``seconds`` (a slow network)."""
+        with self._cond:
+            self._faults.setdefault(method, []).extend([("slow", seconds)] * times)
+
     def drop(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next ``times`` calls of ``method``."""
         with self._cond:
@@ -223,9 +228,11 @@ class FakeBotAPI:
         """(HTTP status, JSON body); body None means: drop the connection."""
         with self._cond:
             fault = self._fault(method, params) or self._flooded(method, params)
+            delay, fault = (fault[1], None) if fault and fault[0] == "slow" else (0, fault)
             call = Call(method, {**params, "_failed": True} if fault else params)
             if method != "sendMessage" or fault:
                 self._record(call)
+        time.sleep(delay)  # outside the lock: other calls go on meanwhile
         if fault and fault[0] == "drop":
             return 0, None
         if fault and fault[0] == "403":

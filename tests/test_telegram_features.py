@@ -198,6 +198,29 @@ def test_one_passage_per_paragraph_and_citations_renumbered(engine: Engine) -> N
     assert parse("pg:0123456789ab:1:extra") is None and parse(None) is None
 
 
+def test_a_vote_during_a_page_turn_is_kept_and_shown(
+    engine: Engine, api: FakeBotAPI, config: BotConfig
+) -> None:
+    """A page turn answers the press before it shows the page; a 👍 handled while that answer
+    is on its way (a slow network) must be neither written over by the page turn's copy of
+    the record nor shown undone (👍/👎 offered again)."""
+    with running(engine, config):
+        api.push(message_update(QUESTION))
+        [answer] = api.wait_sent(1001, 1)
+        up = data(answer, "👍")
+        api.slow("answerCallbackQuery", 1.0)
+        api.push(callback_update(data(answer, "更多结果 ›"), answer))
+        time.sleep(0.3)  # the page turn waits on its answer
+        api.push(callback_update(up, answer))
+        api.wait_for(lambda a: len(a.requests("editMessageText")) >= 1)
+    final = api.shown(1001, answer["_message_id"])
+    assert "‹ 上一页" in labels(final) and "👍" not in labels(final), "turned, the vote shown"
+    state = ChatState(config.state_path, retention_days=1)
+    record = state.answer(up.split(":")[1], 1001)
+    state.close()
+    assert record is not None and (record["vote"], record["page"]) == ("up", 1)
+
+
 def test_a_vote_cast_before_the_bot_heard_back_from_the_send_is_kept(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -58,11 +58,14 @@ class Callbacks:
         if record["message_id"] is None and query.message:  # killed before it was stored
             record["message_id"] = query.message.message_id
         size = self.core.config.page_size
+        # Each branch stores its change before its first await and shows the record as stored
+        # after it: a press handled meanwhile (a 👍 during a page turn) is neither written
+        # over nor shown undone.
         if press.action == "pg" and press.number is not None and press.number < pages(record, size):
-            await query.answer()
             record["page"] = press.number
             self.core.state.save(record, newest=True)
-            await self.core.show(context, record)
+            await query.answer()
+            await self.core.show(context, self._stored(record))
         elif press.action == "par" and press.number and press.number <= len(record["passages"]):
             await query.answer()
             passage = record["passages"][press.number - 1]
@@ -100,7 +103,12 @@ class Callbacks:
     async def _buttons(self, message: MaybeInaccessibleMessage | None, record: Record) -> None:
         if isinstance(message, Message):  # not one Telegram no longer lets us edit
             with suppress(BadRequest):
-                await message.edit_reply_markup(keyboard(record, self.core.config.page_size))
+                markup = keyboard(self._stored(record), self.core.config.page_size)
+                await message.edit_reply_markup(markup)
+
+    def _stored(self, record: Record) -> Record:
+        """``record`` as stored now (unless /forget deleted it meanwhile)."""
+        return self.core.state.answer(record["key"], record["chat_id"]) or record
 
     async def inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``@bot 问题`` in any chat: the answer as a card to send (inline mode).
