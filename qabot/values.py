@@ -33,6 +33,8 @@ _CLOCK_ASKED = re.compile(r"几点|几时(?:开|关|营业|上班|下班|发车|
 _CLOCK = re.compile(r"\d{1,2}(?::\d{2}|点|时)(?:\d{1,2}分|半)?")
 # a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
 _HAN_WORD = re.compile(f"[{HAN}]+")
+# a word for people after a bare number: 农民, 居民, 贫困人口, 医务人员, 党员, 群众, 劳动者
+_PEOPLE_WORD = re.compile(f"[{HAN}]{{0,3}}?(?:人口|民|员|众|者)")
 DATE = re.compile(
     r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日"
     r"|年内|年底前?|年末|[上下]半年|月底前?"
@@ -138,6 +140,8 @@ def typed_values(
         values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
         if not analysis.unit:
             values += _counting(sentence, analysis, values)
+        elif any(u.startswith("count:") and "人" in u for u in analysis.unit):
+            values += _people_counted(sentence, values)
     return values
 
 
@@ -157,6 +161,16 @@ def _counting(
         for m in _BARE.finditer(sentence)
         if any(sentence.startswith(word, m.end()) for word in analysis.focus)
         and not any(a <= m.start() < b for a, b in found)
+    ]
+
+
+def _people_counted(sentence: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Numbers without a unit right before a word for people (12万农民, 8500贫困人口): they
+    count people, as 多少人 asks."""
+    return [
+        m.span()
+        for m in _BARE.finditer(sentence)
+        if _PEOPLE_WORD.match(sentence, m.end()) and not any(a <= m.start() < b for a, b in found)
     ]
 
 

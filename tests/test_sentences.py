@@ -204,3 +204,14 @@ def test_a_compound_counted_by_its_head_is_counted_by_meaning(tiny: Engine) -> N
     span, near = nearest_value(sentence, query, {"取缔": 1.0, "工业园区": 1.0})
     assert span is not None and sentence[slice(*span)] == "8个" and near == "meaning"
     assert nearest_value("下一步,我们将尽快完成8个项目。", query, {"取缔": 1.0}) == (None, "")
+
+
+def test_a_bare_number_before_a_word_for_people_counts_people(tiny: Engine) -> None:
+    """多少人: 有12万农民纳入养老保障体系 counts people without 人 (and 8500贫困人口); a bare
+    number before anything else (1622万平方米) does not."""
+    query = tiny.query("东丽区有多少人纳入了养老保障？")
+    weights = {"养老": 1.0, "保障": 1.0}
+    sentence = "目前全区征地养老保障实现全覆盖,有12万农民纳入养老保障体系。"
+    span, _ = nearest_value(sentence, query, weights)
+    assert span is not None and sentence[slice(*span)] == "12万"
+    assert nearest_value("养老保障覆盖1622万平方米还迁房。", query, weights) == (None, "")
