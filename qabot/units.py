@@ -34,7 +34,8 @@ _CLASSIFIERS = lexicon().classifier_groups
 _DURATION = lexicon().duration
 
 
-def _count_kind(classifier: str) -> str:
+def count_kind(classifier: str) -> str:
+    """The kind of count a measure word makes (人 → ``count:名人位``, 年 → ``duration``)."""
     if classifier in _DURATION:
         return "duration"
     group = next((g for g in _CLASSIFIERS if classifier in g), None)
@@ -51,7 +52,7 @@ def unit_fits(value: str, asked: tuple[str, ...] | None) -> bool:
         return kind in asked
     # 400场次, 1.2万人次: counted in 场 and 人, so many times over
     classifier = value[-2] if value[-2:] in lexicon().repeated else value[-1]
-    own = _count_kind(classifier)
+    own = count_kind(classifier)
     return own in asked or ("count" in asked and own != "duration")
 
 
@@ -68,7 +69,7 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
         if kind != "count":
             return (kind,)
         if unit[0] in "个倍" + _DURATION + "".join(_CLASSIFIERS):
-            return (_count_kind(unit[0]),)
+            return (count_kind(unit[0]),)
     words = ("多少", "几", *(word for word, _ in _SIZE_WORDS))
     found = (i for w in words if (i := query.find(w)) >= 0)
     at = match.start() if match else min(found, default=len(query))

@@ -15,8 +15,8 @@ from typing import Literal
 from qabot.lexical import pos_tags
 from qabot.lexicon import lexicon
 from qabot.question import Analysis
-from qabot.textnorm import HAN
-from qabot.units import unit_fits
+from qabot.textnorm import HAN, is_cjk
+from qabot.units import count_kind, unit_fits
 
 UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document is counted in
 # A unit standing in for a focus word (平方米 for 面积) ties any value of that unit to it.
@@ -31,10 +31,10 @@ _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
 # 几点开门 (what time, rendered 几点): a time of day, which a year or a date does not give.
 _CLOCK_ASKED = re.compile(r"几点|几时(?:开|关|营业|上班|下班|发车|停运)")
 _CLOCK = re.compile(r"\d{1,2}(?::\d{2}|点|时)(?:\d{1,2}分|半)?")
-# a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
-_HAN_WORD = re.compile(f"[{HAN}]+")
 # a word for people after a bare number: 农民, 居民, 贫困人口, 医务人员, 党员, 群众, 劳动者
 _PEOPLE_WORD = re.compile(f"[{HAN}]{{0,3}}?(?:人口|民|员|众|者)")
+_PEOPLE = count_kind("人")  # the count 多少人 asks for
+# a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
 DATE = re.compile(
     r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日"
     r"|年内|年底前?|年末|[上下]半年|月底前?"
@@ -138,10 +138,13 @@ def typed_values(
         if analysis.counted and not any(word in sentence for word in about):
             return []
         values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
-        if not analysis.unit:
-            values += _counting(sentence, analysis, values)
-        elif any(u.startswith("count:") and "人" in u for u in analysis.unit):
-            values += _people_counted(sentence, values)
+        if not analysis.unit:  # 8500贫困人口 for 多少贫困人口
+            focus = analysis.focus
+            values += _bare(
+                sentence, values, lambda end: any(sentence.startswith(w, end) for w in focus)
+            )
+        elif _PEOPLE in analysis.unit:  # 12万农民 for 多少人
+            values += _bare(sentence, values, lambda end: bool(_PEOPLE_WORD.match(sentence, end)))
     return values
 
 
@@ -149,28 +152,18 @@ def _head(word: str) -> tuple[str, ...]:
     """工业园区 → 园区: the last two characters of a four-character compound name what it is,
     and the documents count it so (8个园区 of the 工业园区 they speak of); a value counted
     only so is tied by meaning."""
-    return (word[2:],) if len(word) == 4 and _HAN_WORD.fullmatch(word) else ()
+    return (word[2:],) if len(word) == 4 and all(map(is_cjk, word)) else ()
 
 
-def _counting(
-    sentence: str, analysis: Analysis, found: list[tuple[int, int]]
+def _bare(
+    sentence: str, found: list[tuple[int, int]], counts: Callable[[int], bool]
 ) -> list[tuple[int, int]]:
-    """Numbers without a unit right before a focus word (8500贫困人口 for 多少贫困人口)."""
+    """Numbers without a unit, outside the values ``found``, whose next words ``counts``
+    (given where the number ends) accepts as what is counted."""
     return [
         m.span()
         for m in _BARE.finditer(sentence)
-        if any(sentence.startswith(word, m.end()) for word in analysis.focus)
-        and not any(a <= m.start() < b for a, b in found)
-    ]
-
-
-def _people_counted(sentence: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Numbers without a unit right before a word for people (12万农民, 8500贫困人口): they
-    count people, as 多少人 asks."""
-    return [
-        m.span()
-        for m in _BARE.finditer(sentence)
-        if _PEOPLE_WORD.match(sentence, m.end()) and not any(a <= m.start() < b for a, b in found)
+        if counts(m.end()) and not any(a <= m.start() < b for a, b in found)
     ]
 
 
