@@ -279,7 +279,7 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
         type_ok = quoted if _ASKS_DISTRICT.search(query.query) else type_ok and quoted
     # a value tied to no focus word still answers by meaning from the sentence closest to the
     # question (held out: paraphrases refused 0.106 -> 0.096, docs/evaluation.md)
-    closest = best.closeness >= max(c.closeness for c in found)
+    closest = best.closeness >= max((c.closeness for c in found if c.value), default=1.0)
     by_meaning = (
         is_typed
         and not type_ok

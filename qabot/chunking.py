@@ -127,6 +127,13 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return chunks
 
 
+def question_chunks(doc: Document) -> list[Chunk]:
+    """The interviewer's questions (记者:…) as records cited like paragraphs: never searched
+    (they ask, the interviewee's answers say), but what a question about what the interviewer
+    asked is answered from (:mod:`qabot.metadata`)."""
+    return [paragraph_chunk(doc, p, p.text) for p in doc.paragraphs if p.kind == "question"]
+
+
 def paragraph_chunk(
     doc: Document,
     paragraph: Paragraph,

@@ -28,7 +28,7 @@ from qabot.attribution import (
     parse_turn,
 )
 from qabot.bylines import byline_chunks
-from qabot.chunking import chunk_document
+from qabot.chunking import chunk_document, question_chunks
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
 from qabot.errors import CorpusError
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-PIPELINE_VERSION = "6"  # 6: bylines kept apart (qabot.bylines)
+PIPELINE_VERSION = "7"  # 6: bylines kept apart (qabot.bylines); 7: and the interviewer's turns
 
 
 @dataclass
@@ -214,8 +214,11 @@ class Corpus:
         return [chunk for doc in self.documents for chunk in chunk_document(doc)]
 
     def bylines(self) -> list[Chunk]:
-        """The documents' bylines (:mod:`qabot.bylines`): kept, but never searched."""
-        return [line for doc in self.documents for line in byline_chunks(doc)]
+        """What is kept but never searched: the documents' bylines (:mod:`qabot.bylines`) and
+        their interviewer's questions (:func:`qabot.chunking.question_chunks`)."""
+        return [
+            line for doc in self.documents for line in (*byline_chunks(doc), *question_chunks(doc))
+        ]
 
 
 def load_corpus(docs_dir: Path, gazetteer: Gazetteer | None = None) -> Corpus:

@@ -16,10 +16,10 @@ from qabot.types import Chunk, Hit
 
 _NUMBERED = re.compile(r"第\s*([0-9]{1,3}|[零一二三四五六七八九十百两]{1,5})\s*(?:自然)?段")
 # an end of the document, said of the document (报告的结尾, 这篇采访最后一段), not of a
-# turn within it (记者第一个问题开头)
+# turn within it (记者第一个问题开头, 访谈里记者最后一个问题)
 _END = re.compile(
     r"(?:专访|采访|访谈|报告|文章|讲话|全文|原文|篇)[^，,。？?！!]{0,3}?"
-    r"(开头|开篇|首段|结尾|末尾|末段|最后一段|最后一部分|最后)"
+    r"(开头|开篇|首段|结尾|末尾|末段|最后一段|最后一部分|最后)(?!一?个?(?:问题|题))"
 )
 _FIRST = frozenset({"开头", "开篇", "首段"})
 # … and in English: paragraph 9, the 9th / ninth paragraph, the last paragraph, how the report
@@ -85,7 +85,7 @@ def _numbered(question: str) -> int | None:
     """The paragraph number ``question`` asks for (0: not a number); ``None``: it asks none."""
     found = _NUMBERED.search(question)
     if found:
-        return _number(found.group(1))
+        return number(found.group(1))
     found = _EN_NUMBERED.search(question)
     if found is None:
         return None
@@ -93,9 +93,9 @@ def _numbered(question: str) -> int | None:
     return int(digits) if digits else _ORDINALS.index(found.group(3).lower()) + 1
 
 
-def _number(text: str) -> int:
-    """A paragraph number in Arabic digits or Chinese numerals (cn2an, as for the question's
-    other numbers: qabot.question.convert_numerals); 0 when it is none."""
+def number(text: str) -> int:
+    """A paragraph (or question) number in Arabic digits or Chinese numerals (cn2an, as for
+    the question's other numbers: qabot.question.convert_numerals); 0 when it is none."""
     if text.isdigit():
         return int(text)
     import cn2an  # its patterns cost 0.1 s to build: only for a place written in numerals

@@ -222,7 +222,11 @@ def nearest_value(
             c0, c1 = 0, len(sentence)
         else:
             wide = 1 if analysis.unit == ("duration",) else 0
-            c0, c1 = clauses[max(0, at - wide)][0], clauses[min(len(clauses) - 1, at + wide)][1]
+            # 2019年,我们成立了…: a clause of the value alone sets the time of the next one
+            a, b = clauses[at]
+            alone = not any(map(is_cjk, sentence[a : span[0]] + sentence[span[1] : b]))
+            after = max(wide, int(alone))
+            c0, c1 = clauses[max(0, at - wide)][0], clauses[min(len(clauses) - 1, at + after)][1]
         clause, before = sentence[c0:c1], sentence[c0 : span[0]]
         score = sum(w * len(t) * tie((t,), clause, before) for t, w in weights.items())
         meant = sum(

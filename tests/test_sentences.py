@@ -215,3 +215,14 @@ def test_a_bare_number_before_a_word_for_people_counts_people(tiny: Engine) -> N
     span, _ = nearest_value(sentence, query, weights)
     assert span is not None and sentence[slice(*span)] == "12万"
     assert nearest_value("养老保障覆盖1622万平方米还迁房。", query, weights) == (None, "")
+
+
+def test_a_value_alone_in_its_clause_is_tied_by_the_clause_it_opens(tiny: Engine) -> None:
+    """2019年,我们成立了北京招商工作部: the year is the time of the clause after it, so that
+    clause's focus ties it; a year beside a clause of its own is tied by that clause only."""
+    query = tiny.query("北辰区的北京招商工作部是哪一年成立的？")
+    weights = {"招商": 1.0, "成立": 1.0}
+    sentence = "2019年,我们成立了北京招商工作部,在京举办投资推介会。"
+    span, near = nearest_value(sentence, query, weights)
+    assert span is not None and sentence[span[0] : span[1]] == "2019年" and near == "focus"
+    assert nearest_value("2019年全区经济稳中有进,我们成立了招商工作部。", query, weights)[1] == ""

@@ -615,3 +615,11 @@ def test_district_option_says_when_it_leaves_out_a_named_district(
     assert "问题提到的东丽区没有查找" in capsys.readouterr().err
     assert cli.main(["ask", "北辰区怎么治理污染？", "--district", "北辰区", *where]) == 0
     assert "没有查找" not in capsys.readouterr().err
+
+
+def test_the_closest_sentence_holding_a_value_answers_by_meaning(engine: Engine) -> None:
+    """多大比例的钱给老百姓 is worded nowhere; the closest sentence of all is one without a
+    percentage, so it is the closest of those holding one (75%) that answers by meaning."""
+    answer = engine.ask("北辰区每年拿出多大比例的钱给老百姓办事？")
+    assert not answer.no_answer and answer.confidence.type_by_meaning
+    assert answer.answer_span is not None and answer.answer_span.text == "75%"
