@@ -53,7 +53,7 @@ MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "x
 _HAN = re.compile(f"[{HAN}]+")
 _PLACE_SUFFIXES = (*_PLACE_ENDS, "镇")  # written without them (广州 of 广州市)
 CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
-_CEDICT_VERSION = 2  # of what _parse_cedict makes of the file (and of the stop words)
+_CEDICT_VERSION = 3  # of what _parse_cedict makes of the file (and of the stop words)
 
 
 @cache
