@@ -78,6 +78,9 @@ _NAMES_ASKED = re.compile(
 )
 # names written together: 天成地块、大沽北路地块; 丁青、兴隆、华池和正宁; 第五届…大赛暨第十届…大赛
 _ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}“”《]{{2}}")
+# what the counted set is of: 那8个后进村都是哪几个 → 后进村 (its last character, 村, is in
+# the clause that counts them)
+_SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|[，,。？?]|$)")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -108,7 +111,21 @@ _LISTED = re.compile(
     r"(?P<whole>[一二两三四五六七八九十\d]+个[^，,；;。]?|等)"
 )
 _CLAUSE_END = re.compile(r"[，,；;：:]")
+_SENTENCE_PART = re.compile(r"[，,；;。]")
 _PERIOD_SAID = re.compile(rf"{_TOTALLED}|年间|十[一二三四五]五|期间")
+
+
+def _count_forms(count: str) -> tuple[str, ...]:
+    """How a text may write the number of a count the question states (8个: 8; 四项: 四, 4)."""
+    digits = "".join(c for c in count if c.isdigit())
+    numerals = "一二三四五六七八九十"
+    if digits:
+        n = int(digits)
+    elif count[:1] in numerals or count[:1] == "两":
+        n = 2 if count[0] == "两" else numerals.index(count[0]) + 1
+    else:
+        return ()
+    return (str(n), *((numerals[n - 1],) if n <= 10 else ()), *(("两",) if n == 2 else ()))
 
 
 def _number(value: str) -> str:
@@ -199,7 +216,18 @@ def gives_part(
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
     if part == "names":
-        return bool(_ENUMERATED.search(text))
+        counted = _COUNTED.search(question)
+        of = _SET_OF.match(question, counted.end()) if counted else None
+        head = of.group(0)[-1] if of else ""
+        clauses = _SENTENCE_PART.split(text)
+        listed = [clause for clause in clauses if _ENUMERATED.search(clause)]
+        if not head or any(head in clause for clause in listed):
+            return bool(listed)
+        # the set counted in a clause of its own (促使8个后进村…): the names listed in another
+        # are of something else
+        forms = _count_forms(counted.group(0)) if counted else ()
+        counts = any(head in c and any(f in c for f in forms) for c in clauses)
+        return bool(listed) and not counts
     if part == "year":
         return one_year(text, question)
     if part == "within":

@@ -414,12 +414,16 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
     """Asked the names of the 5 plants, a line that says only 污水处理厂5座 is quoted in a
-    refusal that says the names are not there; a line that lists them answers."""
+    refusal that says the names are not there; a line that lists them, in a clause of what is
+    counted, answers."""
     asked = "东丽区新建提升改造的5座污水处理厂分别叫什么？"
     count = [AnswerLine("新建提升改造污水处理厂5座,铺设污水主干管62公里。", 1)]
     listed = [AnswerLine("向丁青、兴隆、华池和正宁四个县投入帮扶资金。", 1)]
     assert not gives_part("names", count, None, asked)
     assert gives_part("names", listed, None, "北辰区对口帮扶的是哪四个县？")
+    # names listed in a clause about something else (标准和“负面清单”) are not the set's
+    elsewhere = [AnswerLine("制定分类定级标准和“负面清单”,促使8个后进村党组织晋位升级。", 1)]
+    assert not gives_part("names", elsewhere, None, "那8个后进村都是哪几个村？")
     joined = [AnswerLine("办好宝坻区第五届创新创业大赛暨第十届中国创新创业大赛。", 1)]
     assert gives_part("names", joined, None, "宝坻区要办好哪两个创新创业比赛？")
     answer = engine.ask(asked)
