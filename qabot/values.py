@@ -26,6 +26,8 @@ QUANTITY = re.compile(
     rf"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:{UNITS})(?:(?<=[年月天])半)?"  # 两年半
     r"|\d+(?:\.\d+)?[万亿]"
 )
+# 2019年工作要点: a year of the calendar is when, never how many or how much
+_CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 # A number without a unit counts what follows it (8500贫困人口): a value when that is asked.
 _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
 # 几点开门 (what time, rendered 几点): a time of day, which a year or a date does not give.
@@ -137,7 +139,12 @@ def typed_values(
         about = (analysis.counted, *counted, *_head(analysis.counted))
         if analysis.counted and not any(word in sentence for word in about):
             return []
-        values = [v for v in values if unit_fits(sentence[v[0] : v[1]], analysis.unit)]
+        values = [
+            v
+            for v in values
+            if unit_fits(sentence[v[0] : v[1]], analysis.unit)
+            and not _CALENDAR_YEAR.fullmatch(sentence, *v)
+        ]
         if not analysis.unit:  # 8500贫困人口 for 多少贫困人口
             focus = analysis.focus
             values += _bare(

@@ -226,3 +226,14 @@ def test_a_value_alone_in_its_clause_is_tied_by_the_clause_it_opens(tiny: Engine
     span, near = nearest_value(sentence, query, weights)
     assert span is not None and sentence[span[0] : span[1]] == "2019年" and near == "focus"
     assert nearest_value("2019年全区经济稳中有进,我们成立了招商工作部。", query, weights)[1] == ""
+
+
+def test_a_year_of_the_calendar_is_no_quantity(tiny: Engine) -> None:
+    """多少 without a unit takes any number with one, but 2019年工作要点 says when, not how
+    many; the same digits counting something (2019家) are a value."""
+    query = tiny.query("和平区的经济增长目标是多少？")
+    assert query.answer_type == "quantity" and query.unit is None
+    weights = {"要点": 1.0, "企业": 1.0}
+    assert nearest_value("贯彻市委全面深化改革委员会2019年工作要点。", query, weights) == (None, "")
+    span, _ = nearest_value("累计引进企业2019家。", query, weights)
+    assert span is not None
