@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from qabot.attribution import Speaker
 from qabot.chunking import paragraph_chunk
+from qabot.cleaning import boilerplate_reason
 from qabot.textnorm import HAN
 from qabot.types import Chunk
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from qabot.corpus import Document, Paragraph
 
 FIELDS = ("author", "editor", "published")
+CAPTION = "photo caption"  # why corpus.py skips the line under a photo (qabot.cleaning)
 # Why corpus.py skipped a line that may be a byline; a bare name ("byline") is the author.
 _REASONS = ("byline", "page meta", "editor")
 _NAME = rf"[{HAN}]{{2,4}}"
@@ -76,3 +78,19 @@ def byline_chunks(doc: Document) -> list[Chunk]:
     roles = {s.name: s.role for s in doc.speakers}
     author = Speaker(names[0], roles.get(names[0], "")) if names else Speaker("")
     return [paragraph_chunk(doc, p, text, speaker=author) for p, text in lines]
+
+
+def is_caption(text: str) -> bool:
+    """Whether a kept line is a photo's caption (作者在…作推介(供图/毕节金海湖新区党政办))."""
+    return boilerplate_reason(text) == CAPTION
+
+
+def caption_chunks(doc: Document) -> list[Chunk]:
+    """The document's photo captions as records cited like its paragraphs: page chrome to a
+    search, but what a question about a photo — what it shows, who provided it — is answered
+    from (:mod:`qabot.records`). Nobody speaks in a caption."""
+    return [
+        paragraph_chunk(doc, p, p.text, speaker=Speaker(""))
+        for p in doc.paragraphs
+        if p.kind == "skipped" and p.skipped_because == CAPTION
+    ]

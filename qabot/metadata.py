@@ -24,13 +24,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qabot.attribution import INTERVIEWER
+from qabot import records
 from qabot.bylines import FIELDS, fields
 from qabot.cards import kind_name
-from qabot.paragraphs import number
 from qabot.question import province_of
 from qabot.sentences import sentence_spans
-from qabot.textnorm import is_cjk
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
 
 _ROLES = ("党工委书记", "区委书记", "管委会主任", "区长", "书记", "主任")
@@ -146,21 +144,6 @@ _THE_SPEAKER = re.compile(
     r"|\bthe (?:interviewee|author|writer|speaker|person interviewed)\b"
 )
 _NEEDS_PERSON = ("district_of", "post_of")
-# What the interviewer asked (记者问的第一个问题, 记者问到民生时引用了什么, the reporter's last
-# question), not what the interviewee answered (记者问到营商环境时，他是怎么回答的).
-_TURN = re.compile(
-    r"记者[在的]?(?:第[一二三四五六七八九十\d]{1,2}个|最后一个|头一个|首个)?"
-    r"(?:问题|提问|问|提到|引用|说到|讲到)"
-    r"|\b(?:reporter|interviewer|journalist)s?(?:'s)?\b[^?]{0,30}?"
-    r"\b(?:ask|asks|asked|asking|questions?|mention(?:s|ed)?|quot(?:e|es|ed)|cit(?:e|es|ed))\b"
-)
-_ANSWERED = re.compile(r"回答|答复|怎么答|\b(?:answer|answered|reply|replied|respond|responded)\b")
-# which of the interviewer's questions: 第二个问题, 最后一题, the first question
-_NTH = re.compile(
-    r"第([一二三四五六七八九十\d]{1,2})个?(?:问题|题|问)|(最后|末)一?个?(?:问题|题)|(头|首)一?个问题"
-    r"|\b(first|second|third|fourth|fifth|last|final)\s+question\b"
-)
-_NTH_EN = ("first", "second", "third", "fourth", "fifth")
 
 
 @dataclass(frozen=True)
@@ -171,7 +154,7 @@ class Fact:
     chunk: Chunk
     start: int  # offsets of the value in ``chunk.text``
     end: int
-    whole: bool = False  # the answer line is all of ``chunk.text``, not one sentence
+    whole: bool = False  # the answer line is all of ``chunk.text`` (a record), not one sentence
 
     @property
     def sentence(self) -> tuple[int, str]:
@@ -224,10 +207,9 @@ def asked(
     or edited its documents and when they went online, their title and kind — answered from
     ``own``, the district's passages, ``bylines``, its documents' bylines, and ``cards``, what
     their catalog entries say (:mod:`qabot.cards`) where the text does not say it."""
-    if _TURN.search(question.lower()) and not _ANSWERED.search(question.lower()):
-        turns = [c for c in bylines if c.speaker == INTERVIEWER]
-        if turns:
-            return Asked(_turn_asked(question, turns))
+    found = records.quoted(question, bylines)  # what the interviewer asked, a photo
+    if found is not None:
+        return Asked(Fact(found.value, found.chunk, found.start, found.end, whole=True))
     kinds, roles = _kinds(question), _roles(question)
     if not kinds and not roles:  # most questions: no passage is looked at
         return Asked()
@@ -303,37 +285,6 @@ def _byline(field: str, bylines: Sequence[Chunk]) -> Fact | None:
         if span := fields(chunk.text).get(field):
             return Fact(chunk.text[slice(*span)], chunk, *span)
     return None
-
-
-def _turn_asked(question: str, turns: Sequence[Chunk]) -> Fact:
-    """The interviewer's question that ``question`` asks about: the turn it counts (第一个问题,
-    the last question), else the one sharing most of its words. It is quoted whole, no value
-    marked: what was asked is the answer."""
-    turns = sorted(turns, key=lambda c: (c.doc_id, c.paragraph))
-    words = _NTH.sub("", _TURN.sub("", question))
-    nth = _NTH.search(question.lower())
-    at = _nth(nth) if nth else None
-    if at is None:
-        turn = max(turns, key=lambda c: _shared(words, c.text))
-    else:
-        turn = turns[min(at, len(turns) - 1)]
-    return Fact("", turn, 0, 0, whole=True)
-
-
-def _nth(match: re.Match[str]) -> int:
-    """The index of the question :data:`_NTH` counts (-1: the last)."""
-    digits, last, first, english = match.groups()
-    if last or english in ("last", "final"):
-        return -1
-    if first:
-        return 0
-    return _NTH_EN.index(english) if english else number(digits) - 1
-
-
-def _shared(words: str, text: str) -> int:
-    """How many of the two-character runs of ``words`` ``text`` holds."""
-    pairs = {words[i : i + 2] for i in range(len(words) - 1)}
-    return sum(pair in text for pair in pairs if all(map(is_cjk, pair)))
 
 
 def _kinds(question: str) -> list[str]:

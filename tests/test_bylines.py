@@ -1,7 +1,7 @@
 """Bylines (作者:文|喻祖常, 责任编辑:双艳珍, 发布日期:2017/8/15, a bare name under the title):
 kept out of the passages, stored with each index generation, and the answer to who wrote or
-edited a document and when it went online. The interviewer's questions (记者:…) are kept so
-too: the answer to what the interviewer asked."""
+edited a document and when it went online. The other records kept so (the interviewer's
+questions, photo captions) are tested in test_records.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from qabot import indexer
-from qabot.attribution import INTERVIEWER
 from qabot.bylines import fields
 from qabot.corpus import load_corpus
 from qabot.engine import Engine
@@ -20,7 +19,7 @@ from qabot.metadata import asked
 from qabot.store.faiss_store import FaissStore
 from qabot.store.manifest import MANIFEST
 
-from conftest import DOCS, FakeEmbedder, answered_by_whole_line, small_corpus
+from conftest import DOCS, RECORDS, FakeEmbedder, answered_by_whole_line, small_corpus
 
 SHIPPED = {
     "baodi-2021#p3": ("时间:2023-07-06", {"published": "2023-07-06"}),
@@ -36,7 +35,7 @@ SHIPPED = {
 def test_the_shipped_documents_bylines_are_found_and_cut_to_their_fields() -> None:
     """The page's own chrome around them (阅读次数:, 理论教育 版权反馈) is left out; each is
     cited where corpus.py numbers its paragraph and line."""
-    lines = {c.id: c for c in load_corpus(DOCS).bylines() if c.speaker != INTERVIEWER}
+    lines = {c.id: c for c in load_corpus(DOCS).bylines() if c.id not in RECORDS}
     assert {i: c.text for i, c in lines.items()} == {i: t for i, (t, _) in SHIPPED.items()}
     for text, values in SHIPPED.values():
         spans = fields(text)
@@ -57,7 +56,7 @@ def test_a_photo_caption_naming_the_author_is_no_byline() -> None:
 def test_the_shipped_index_keeps_bylines_out_of_search(shipped_light: Engine) -> None:
     store = shipped_light.store
     kept = {c.id for c in store.bylines()}
-    assert kept == set(SHIPPED) | set(TURNS)
+    assert kept == set(SHIPPED) | set(RECORDS)
     assert kept.isdisjoint(c.id for c in store.iter_chunks())
     assert store.size == store.manifest.chunks == len(list(store.iter_chunks()))
     assert "bylines" in store.manifest.files
@@ -121,57 +120,6 @@ def test_other_questions_are_not_taken_for_byline_questions(shipped_light: Engin
     assert year.fact is not None and year.fact.value == "2017年"
     jinhaihu = asked("金海湖新区那篇文章是什么时候发布的？", "金海湖新区", own["金海湖新区"])
     assert jinhaihu.fact is not None and jinhaihu.fact.value == "2017年"
-
-
-# the interviewer's questions of the shipped documents, as corpus.py numbers their paragraphs
-TURNS = [f"beichen-2020#p{n}" for n in (2, 7, 13, 19)] + [
-    f"heping-2019#p{n}" for n in (4, 10, 16, 23)
-]
-
-
-def test_the_interviewers_questions_are_kept_out_of_search() -> None:
-    kept = [c for c in load_corpus(DOCS).bylines() if c.speaker == INTERVIEWER]
-    assert [c.id for c in kept] == TURNS
-    assert all(c.text.startswith("记者:") and c.text.endswith(("?", "？", "?。")) for c in kept)
-
-
-@pytest.mark.parametrize(
-    ("question", "cited"),
-    [
-        ("北辰区那篇专访，记者的第二个问题问的是什么？", "beichen-2020#p7"),
-        ("和平区访谈里记者最后一个问题问了啥", "heping-2019#p23"),
-        ("和平区专访中记者问到民生时是怎么说的？", "heping-2019#p16"),  # by its words
-        ("北辰区专访里，记者提到的习近平总书记的要求是什么？", "beichen-2020#p13"),
-        ("What was the reporter's first question in the Heping interview?", "heping-2019#p4"),
-        (
-            "In the Beichen interview, what did the journalist ask in the last question?",
-            "beichen-2020#p19",
-        ),
-    ],
-)
-def test_what_the_interviewer_asked_is_quoted_from_the_question_itself(
-    shipped_light: Engine, question: str, cited: str
-) -> None:
-    """The whole turn is the answer line, cited, no value marked (what was asked answers)."""
-    answer = shipped_light.ask(question)
-    top = answer.passages[0].chunk
-    assert not answer.no_answer and top.id == cited, question
-    assert answer.answer == f"{top.text}[1]" and answer.answer_span is None
-
-
-def test_what_the_interviewee_answered_is_no_question_about_the_interviewer(
-    shipped_light: Engine,
-) -> None:
-    """记者问…他怎么回答的 asks the answer; a district without an interviewer (东丽区: its
-    speakers take turns) is searched as any question."""
-    own, lines = shipped_light.by_district, shipped_light.bylines
-    for question, district in (
-        ("记者问到营商环境时，陈绍旺是怎么回答的？", "和平区"),
-        ("东丽区访谈里记者问了什么？", "东丽区"),
-        ("北辰区冯卫华接受记者采访时说了什么？", "北辰区"),
-    ):
-        found = asked(question, district, own[district], (), lines.get(district, []))
-        assert found.fact is None or found.fact.chunk.speaker != INTERVIEWER, question
 
 
 def test_a_cited_byline_opens_as_a_paragraph(shipped_light: Engine) -> None:

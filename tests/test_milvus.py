@@ -30,7 +30,7 @@ from qabot.store.faiss_store import FaissStore
 from qabot.store.milvus_store import DF_PAGE, META, POINTER, MilvusStore, connect
 from qabot.store.protocol import parse_store
 
-from conftest import DOCS, INDEX, ROOT, CliRun, run_qabot, small_corpus
+from conftest import DOCS, INDEX, RECORDS, ROOT, TURNS, CliRun, run_qabot, small_corpus
 from question_set import Vectors, memo_engine
 
 MISSING = [m for m in ("pymilvus", "milvus_lite") if importlib.util.find_spec(m) is None]
@@ -104,14 +104,18 @@ def test_catalogue_is_the_same(store_engine: Engine, engine: Engine) -> None:
 
 
 def test_bylines_are_kept_beside_the_passages(store_engine: Engine, engine: Engine) -> None:
-    """Each generation keeps the documents' bylines (qabot.bylines), never searched: a byline
-    question is answered from them in either backend."""
+    """Each generation keeps the documents' bylines (qabot.bylines) and the other records
+    (qabot.records: the interviewer's questions, a photo caption), never searched: a byline
+    question, or one about what the interviewer asked, is answered from them in either
+    backend."""
     bylines = store_engine.store.bylines()
-    assert bylines == engine.store.bylines() and len(bylines) == 4
+    assert bylines == engine.store.bylines() and len(bylines) == 4 + len(RECORDS)
     assert {c.id for c in bylines}.isdisjoint(c.id for c in store_engine.store.iter_chunks())
     answer = store_engine.ask("北辰区那篇专访的责任编辑是谁？")
     assert answer.answer_span is not None and answer.answer_span.text == "双艳珍"
     assert answer.passages[0].chunk.id == "beichen-2020#p25"
+    answer = store_engine.ask("和平区访谈里记者的第一个问题是什么？")
+    assert answer.passages[0].chunk.id == TURNS[4] and not answer.no_answer
 
 
 @needs_milvus

@@ -1,0 +1,93 @@
+"""Records kept beside the passages, never searched (qabot.records): the interviewer's
+questions (记者:…) and a photo's caption, the answers to what the interviewer asked, what a
+photo shows and who provided it."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.attribution import INTERVIEWER
+from qabot.bylines import is_caption
+from qabot.corpus import load_corpus
+from qabot.engine import Engine
+from qabot.metadata import asked
+
+from conftest import CAPTION, DOCS, TURNS
+
+
+def test_the_interviewers_questions_are_kept_out_of_search() -> None:
+    kept = [c for c in load_corpus(DOCS).bylines() if c.speaker == INTERVIEWER]
+    assert [c.id for c in kept] == TURNS
+    assert all(c.text.startswith("记者:") and c.text.endswith(("?", "？", "?。")) for c in kept)
+
+
+@pytest.mark.parametrize(
+    ("question", "cited"),
+    [
+        ("北辰区那篇专访，记者的第二个问题问的是什么？", "beichen-2020#p7"),
+        ("和平区访谈里记者最后一个问题问了啥", "heping-2019#p23"),
+        ("和平区专访中记者问到民生时是怎么说的？", "heping-2019#p16"),  # by its words
+        ("北辰区专访里，记者提到的习近平总书记的要求是什么？", "beichen-2020#p13"),
+        ("What was the reporter's first question in the Heping interview?", "heping-2019#p4"),
+        (
+            "In the Beichen interview, what did the journalist ask in the last question?",
+            "beichen-2020#p19",
+        ),
+    ],
+)
+def test_what_the_interviewer_asked_is_quoted_from_the_question_itself(
+    shipped_light: Engine, question: str, cited: str
+) -> None:
+    """The whole turn is the answer line, cited, no value marked (what was asked answers)."""
+    answer = shipped_light.ask(question)
+    top = answer.passages[0].chunk
+    assert not answer.no_answer and top.id == cited, question
+    assert answer.answer == f"{top.text}[1]" and answer.answer_span is None
+
+
+def test_what_the_interviewee_answered_is_no_question_about_the_interviewer(
+    shipped_light: Engine,
+) -> None:
+    """记者问…他怎么回答的 asks the answer; a district without an interviewer (东丽区: its
+    speakers take turns) is searched as any question."""
+    own, lines = shipped_light.by_district, shipped_light.bylines
+    for question, district in (
+        ("记者问到营商环境时，陈绍旺是怎么回答的？", "和平区"),
+        ("东丽区访谈里记者问了什么？", "东丽区"),
+        ("北辰区冯卫华接受记者采访时说了什么？", "北辰区"),
+    ):
+        found = asked(question, district, own[district], (), lines.get(district, []))
+        assert found.fact is None or found.fact.chunk.speaker != INTERVIEWER, question
+
+
+def test_a_photo_caption_is_kept_out_of_search() -> None:
+    kept = [c for c in load_corpus(DOCS).bylines() if is_caption(c.text)]
+    assert [c.id for c in kept] == [CAPTION] and kept[0].speaker == ""
+    assert kept[0].text.endswith("(供图/毕节金海湖新区党政办)")
+
+
+@pytest.mark.parametrize(
+    ("question", "credit"),
+    [
+        ("金海湖新区那篇文章的照片是哪个单位提供的？", "毕节金海湖新区党政办"),
+        ("Who provided the picture in the Jinhaihu article?", "毕节金海湖新区党政办"),
+        ("金海湖那篇文章配的图上，作者在干什么？", None),  # what it shows: the caption
+    ],
+)
+def test_a_photo_question_is_answered_from_the_caption(
+    shipped_light: Engine, question: str, credit: str | None
+) -> None:
+    """The caption is the answer line, cited; who provided the photo marks the credit."""
+    answer = shipped_light.ask(question)
+    top = answer.passages[0].chunk
+    assert not answer.no_answer and top.id == CAPTION, question
+    assert answer.answer == f"{top.text}[1]"
+    span = answer.answer_span
+    assert (span.text if span else None) == credit
+    if span is not None:
+        assert top.text[span.start : span.end] == credit
+
+
+def test_a_district_without_a_caption_searches_a_photo_question(shipped_light: Engine) -> None:
+    own, lines = shipped_light.by_district["和平区"], shipped_light.bylines.get("和平区", [])
+    assert asked("和平区有没有老照片展览？", "和平区", own, (), lines).fact is None
