@@ -24,10 +24,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qabot import records
 from qabot.bylines import FIELDS, fields
 from qabot.cards import kind_name
 from qabot.question import province_of
+from qabot.records import quoted
 from qabot.sentences import sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
 
@@ -207,7 +207,7 @@ def asked(
     or edited its documents and when they went online, their title and kind — answered from
     ``own``, the district's passages, ``bylines``, its documents' bylines, and ``cards``, what
     their catalog entries say (:mod:`qabot.cards`) where the text does not say it."""
-    found = records.quoted(question, bylines)  # what the interviewer asked, a photo
+    found = quoted(question, bylines)  # what the interviewer asked, what a photo shows
     if found is not None:
         return Asked(Fact(found.value, found.chunk, found.start, found.end, whole=True))
     kinds, roles = _kinds(question), _roles(question)
