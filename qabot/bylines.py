@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 FIELDS = ("author", "editor", "published")
 CAPTION = "photo caption"  # why corpus.py skips the line under a photo (qabot.cleaning)
+# … and the other lines of the page around the text it keeps (qabot.records)
+PAGE = ("breadcrumb", "summary", "comments", "disclaimer", "navigation")
 # Why corpus.py skipped a line that may be a byline; a bare name ("byline") is the author.
 _REASONS = ("byline", "page meta", "editor")
 _NAME = rf"[{HAN}]{{2,4}}"
@@ -78,6 +80,29 @@ def byline_chunks(doc: Document) -> list[Chunk]:
     roles = {s.name: s.role for s in doc.speakers}
     author = Speaker(names[0], roles.get(names[0], "")) if names else Speaker("")
     return [paragraph_chunk(doc, p, text, speaker=author) for p, text in lines]
+
+
+def page_kind(chunk: Chunk) -> str:
+    """Which part of the page around the text a kept line is — its place on the site
+    (``breadcrumb``, or a ``title`` line that says more than the title: 理论教育 全力以赴…),
+    the ``comments`` box, the ``disclaimer``, the ``summary``, ``navigation`` — or ``""``."""
+    reason = boilerplate_reason(chunk.text) or ""
+    if reason in PAGE:
+        return reason
+    titled = bool(chunk.title) and chunk.title in chunk.text and chunk.text != chunk.title
+    return "title" if titled and not fields(chunk.text) else ""
+
+
+def page_chunks(doc: Document) -> list[Chunk]:
+    """The lines of the page around the text (:data:`PAGE`, and title lines that name more than
+    the title) as records cited like its paragraphs, for a question about the page itself
+    (which 栏目 it is under, its comments, its disclaimer: :mod:`qabot.records`)."""
+    return [
+        paragraph_chunk(doc, p, p.text, speaker=Speaker(""))
+        for p in doc.paragraphs
+        if p.kind == "skipped"
+        and (p.skipped_because in PAGE or (p.skipped_because == "title" and p.text != doc.title))
+    ]
 
 
 def is_caption(text: str) -> bool:

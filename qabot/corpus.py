@@ -27,7 +27,7 @@ from qabot.attribution import (
     detect_speakers,
     parse_turn,
 )
-from qabot.bylines import byline_chunks, caption_chunks
+from qabot.bylines import byline_chunks, caption_chunks, page_chunks
 from qabot.chunking import chunk_document, question_chunks
 from qabot.cleaning import boilerplate_reason, clean_text
 from qabot.districts import Gazetteer
@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes: the manifest records it and a new value makes
 # every document count as changed.
-# 6: bylines kept apart (qabot.bylines); 7: and the interviewer's turns; 8: and photo captions
-PIPELINE_VERSION = "8"
+# 6: bylines kept apart (qabot.bylines); 7: and the interviewer's turns; 8: and photo captions;
+# 9: and the page around the text
+PIPELINE_VERSION = "9"
 
 
 @dataclass
@@ -215,13 +216,14 @@ class Corpus:
         return [chunk for doc in self.documents for chunk in chunk_document(doc)]
 
     def bylines(self) -> list[Chunk]:
-        """What is kept but never searched: the documents' bylines and photo captions
-        (:mod:`qabot.bylines`) and their interviewer's questions
+        """What is kept but never searched: the documents' bylines, photo captions and the
+        page around the text (:mod:`qabot.bylines`), and their interviewer's questions
         (:func:`qabot.chunking.question_chunks`)."""
         return [
             line
             for doc in self.documents
-            for line in (*byline_chunks(doc), *caption_chunks(doc), *question_chunks(doc))
+            for kept in (byline_chunks, caption_chunks, page_chunks, question_chunks)
+            for line in kept(doc)
         ]
 
 

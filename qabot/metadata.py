@@ -207,13 +207,14 @@ def asked(
     or edited its documents and when they went online, their title and kind — answered from
     ``own``, the district's passages, ``bylines``, its documents' bylines, and ``cards``, what
     their catalog entries say (:mod:`qabot.cards`) where the text does not say it."""
-    found = quoted(question, bylines)  # what the interviewer asked, what a photo shows
+    kinds, roles = _kinds(question), _roles(question)
+    field = next((k for k in kinds if k in FIELDS), "")
+    # what the interviewer asked, a photo, the page (but its date is a byline's: 网页上的时间)
+    found = None if field else quoted(question, bylines)
     if found is not None:
         return Asked(Fact(found.value, found.chunk, found.start, found.end, whole=True))
-    kinds, roles = _kinds(question), _roles(question)
     if not kinds and not roles:  # most questions: no passage is looked at
         return Asked()
-    field = next((k for k in kinds if k in FIELDS), "")
     if field:
         fact = _byline(field, bylines)
         kinds = [k for k in kinds if k not in FIELDS]

@@ -16,9 +16,9 @@ from qabot.types import Chunk, Hit
 
 _NUMBERED = re.compile(r"第\s*([0-9]{1,3}|[零一二三四五六七八九十百两]{1,5})\s*(?:自然)?段")
 # an end of the document, said of the document (报告的结尾, 这篇采访最后一段), not of a
-# turn within it (记者第一个问题开头, 访谈里记者最后一个问题)
+# turn or its summary within it (记者第一个问题开头, 访谈里记者最后一个问题, 文章的摘要开头)
 _END = re.compile(
-    r"(?:专访|采访|访谈|报告|文章|讲话|全文|原文|篇)[^，,。？?！!]{0,3}?"
+    r"(?:专访|采访|访谈|报告|文章|讲话|全文|原文|篇)(?:(?!摘要)[^，,。？?！!]){0,3}?"
     r"(开头|开篇|首段|结尾|末尾|末段|最后一段|最后一部分|最后)(?!一?个?(?:问题|题))"
 )
 _FIRST = frozenset({"开头", "开篇", "首段"})

@@ -1,12 +1,13 @@
 """Questions answered from the records an index keeps beside its passages but never searches:
-the interviewer's questions (记者:…) and a photo's caption.
+the interviewer's questions (记者:…), a photo's caption and the page around the text.
 
 A journalist asks what the interviewer asked (北辰区专访里记者的第二个问题问的什么, 记者问到民生时
 引用了什么, the reporter's last question), a reader what a photo shows or who provided it
-(那篇文章配的照片是谁提供的). The search never returns these lines — the interviewer asks, the
-interviewee's answers say; a caption is page chrome — so the question is answered from the
-record itself, quoted whole and cited like a paragraph; a photo's credit (供图/…党政办) is the
-value marked when the question asks who provided it.
+(那篇文章配的照片是谁提供的), anyone what the page says around the text (which 栏目 it is under,
+whether anyone commented, what its disclaimer says). The search never returns these lines —
+the interviewer asks, the interviewee's answers say; a caption and the page are chrome — so
+the question is answered from the record itself, quoted whole and cited like a paragraph; a
+photo's credit (供图/…党政办) is the value marked when the question asks who provided it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qabot.attribution import INTERVIEWER
-from qabot.bylines import is_caption
+from qabot.bylines import is_caption, page_kind
 from qabot.paragraphs import number
 from qabot.textnorm import is_cjk
 from qabot.types import Chunk
@@ -43,6 +44,22 @@ _CREDIT_ASKED = re.compile(
     r"|\b(?:who|credit(?:ed)?|provided|took|taken|source)\b"
 )
 _CREDIT = re.compile(r"(?:供图|摄影?|图片来源)\s*[/／:：]\s*(?P<value>[^)）]+)")
+# The page around the text: what a question asks of it, by the kinds of line that answer
+# (qabot.bylines.page_kind); its 栏目 is in the breadcrumb, else in a title line naming it.
+_PAGE_ASKED = {
+    ("breadcrumb", "title"): re.compile(
+        r"栏目|频道|版块|\b(?:column|category)\b|\bsection of the (?:web ?)?site\b"
+    ),
+    ("comments",): re.compile(r"评论|留言|\bcomments?\b"),
+    ("disclaimer",): re.compile(
+        r"版权|侵权|免责|源自网络|转载|(?:点|按钮|链接|入口)[^？?]{0,4}反馈"
+        r"|内容[^？?]{0,6}(?:从哪|哪里来|哪儿来|来源|出处)"
+        r"|反馈[^？?]{0,4}(?:点|按钮|链接|入口)|\b(?:copyright|disclaimer)\b"
+    ),
+    ("summary",): re.compile(r"摘要|\b(?:summary|abstract)\b"),
+}
+_PAGE = re.compile(r"网页|页面|\bweb ?page\b")  # any line of the page, by its words
+_COUNT_ASKED = re.compile(r"多少|几|\bhow (?:many|much|long)\b")
 
 
 @dataclass(frozen=True)
@@ -70,7 +87,19 @@ def quoted(question: str, records: Sequence[Chunk]) -> Quoted | None:
         if credit is None:
             return Quoted(caption)
         return Quoted(caption, credit.group("value"), *credit.span("value"))
+    pages = [c for c in records if page_kind(c)]
+    kinds = {k for ks, asked in _PAGE_ASKED.items() if asked.search(text) for k in ks}
+    found = [c for c in pages if page_kind(c) in kinds or (not kinds and _PAGE.search(text))]
+    if found:
+        return Quoted(max(found, key=lambda c: _page_score(question, c)))
     return None
+
+
+def _page_score(question: str, line: Chunk) -> int:
+    """How well a line of the page answers: the words it shares with the question, and a
+    number when one is asked (评论最多能写多少字: 字数不能超过300个)."""
+    number = bool(_COUNT_ASKED.search(question.lower())) and any(map(str.isdigit, line.text))
+    return _shared(question, line.text) + 2 * number
 
 
 def _turn(question: str, turns: Sequence[Chunk]) -> Chunk:

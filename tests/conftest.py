@@ -117,12 +117,16 @@ _scratch_in_memory()
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
 # records kept beside the shipped index's passages (qabot.records): the interviewer's
-# questions, as corpus.py numbers their paragraphs, and the one photo caption
+# questions, as corpus.py numbers their paragraphs, the one photo caption and the lines of
+# the page around the text
 TURNS = [f"beichen-2020#p{n}" for n in (2, 7, 13, 19)] + [
     f"heping-2019#p{n}" for n in (4, 10, 16, 23)
 ]
 CAPTION = "jinhaihu-2017#p4"
-RECORDS = [*TURNS, CAPTION]
+PAGE_LINES = [f"baodi-2021#p{n}" for n in (1, 4, 33, 34)] + [
+    f"jinhaihu-2017#p{n}" for n in (1, *range(33, 40))
+]
+RECORDS = [*TURNS, CAPTION, *PAGE_LINES]
 INDEX = ROOT / "embeddings"
 
 

@@ -1,18 +1,18 @@
 """Records kept beside the passages, never searched (qabot.records): the interviewer's
-questions (记者:…) and a photo's caption, the answers to what the interviewer asked, what a
-photo shows and who provided it."""
+questions (记者:…), a photo's caption and the page around the text, the answers to what the
+interviewer asked, what a photo shows and who provided it, and what the page says."""
 
 from __future__ import annotations
 
 import pytest
 
 from qabot.attribution import INTERVIEWER
-from qabot.bylines import is_caption
+from qabot.bylines import is_caption, page_kind
 from qabot.corpus import load_corpus
 from qabot.engine import Engine
 from qabot.metadata import asked
 
-from conftest import CAPTION, DOCS, TURNS
+from conftest import CAPTION, DOCS, PAGE_LINES, TURNS
 
 
 def test_the_interviewers_questions_are_kept_out_of_search() -> None:
@@ -91,3 +91,45 @@ def test_a_photo_question_is_answered_from_the_caption(
 def test_a_district_without_a_caption_searches_a_photo_question(shipped_light: Engine) -> None:
     own, lines = shipped_light.by_district["和平区"], shipped_light.bylines.get("和平区", [])
     assert asked("和平区有没有老照片展览？", "和平区", own, (), lines).fact is None
+
+
+def test_the_page_around_the_text_is_kept_by_kind() -> None:
+    """The breadcrumb, a title line naming the 栏目, the summary, the comment box and the
+    disclaimer; not the title repeated alone, nor a byline's page meta."""
+    kept = {c.id: page_kind(c) for c in load_corpus(DOCS).bylines() if page_kind(c)}
+    assert sorted(kept) == sorted(PAGE_LINES)
+    assert kept["baodi-2021#p1"] == "title" and kept["jinhaihu-2017#p1"] == "breadcrumb"
+    assert kept["baodi-2021#p4"] == "summary" and kept["baodi-2021#p33"] == "disclaimer"
+
+
+@pytest.mark.parametrize(
+    ("question", "cited"),
+    [
+        ("金海湖新区那篇文章放在网站哪个栏目里？", "jinhaihu-2017#p1"),
+        ("宝坻区那份报告是哪个栏目的？", "baodi-2021#p1"),  # the title line that names it
+        ("金海湖那篇文章底下有没有人评论？", "jinhaihu-2017#p33"),
+        ("金海湖那篇文章的评论最多可以写几个字？", "jinhaihu-2017#p37"),  # the one with a number
+        ("宝坻那个网页上的内容是哪来的？有版权问题吗？", "baodi-2021#p33"),
+        ("What does the copyright disclaimer on the Baodi page say?", "baodi-2021#p33"),
+        ("宝坻那篇报告的摘要是怎么写的？", "baodi-2021#p4"),
+    ],
+)
+def test_a_question_about_the_page_is_answered_from_its_line(
+    shipped_light: Engine, question: str, cited: str
+) -> None:
+    answer = shipped_light.ask(question)
+    top = answer.passages[0].chunk
+    assert not answer.no_answer and top.id == cited, question
+    assert answer.answer == f"{top.text}[1]"
+
+
+def test_everyday_words_of_a_page_question_are_searched_as_before(shipped_light: Engine) -> None:
+    """反馈 of the people's problems, a district without page lines: no record answers."""
+    for question, district in (
+        ("宝坻区企业反馈的问题怎么解决？", "宝坻区"),
+        ("和平区政务服务网站能办哪些事？", "和平区"),
+        ("北辰区那篇专访有人评论吗？", "北辰区"),
+    ):
+        own, lines = shipped_light.by_district[district], shipped_light.bylines.get(district, [])
+        found = asked(question, district, own, (), lines).fact
+        assert found is None or not page_kind(found.chunk), question
