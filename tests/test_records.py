@@ -11,8 +11,18 @@ from qabot.bylines import is_caption, page_kind
 from qabot.corpus import load_corpus
 from qabot.engine import Engine
 from qabot.metadata import asked
+from qabot.types import Answer
 
 from conftest import CAPTION, DOCS, PAGE_LINES, TURNS
+
+
+def quoted_whole(engine: Engine, question: str, cited: str) -> Answer:
+    """Asks ``question``: the answer line is all of passage 1, the record ``cited``, copied."""
+    answer = engine.ask(question)
+    top = answer.passages[0].chunk
+    assert not answer.no_answer and top.id == cited, question
+    assert answer.answer == f"{top.text}[1]"
+    return answer
 
 
 def test_the_interviewers_questions_are_kept_out_of_search() -> None:
@@ -39,10 +49,7 @@ def test_what_the_interviewer_asked_is_quoted_from_the_question_itself(
     shipped_light: Engine, question: str, cited: str
 ) -> None:
     """The whole turn is the answer line, cited, no value marked (what was asked answers)."""
-    answer = shipped_light.ask(question)
-    top = answer.passages[0].chunk
-    assert not answer.no_answer and top.id == cited, question
-    assert answer.answer == f"{top.text}[1]" and answer.answer_span is None
+    assert quoted_whole(shipped_light, question, cited).answer_span is None
 
 
 def test_what_the_interviewee_answered_is_no_question_about_the_interviewer(
@@ -78,14 +85,11 @@ def test_a_photo_question_is_answered_from_the_caption(
     shipped_light: Engine, question: str, credit: str | None
 ) -> None:
     """The caption is the answer line, cited; who provided the photo marks the credit."""
-    answer = shipped_light.ask(question)
-    top = answer.passages[0].chunk
-    assert not answer.no_answer and top.id == CAPTION, question
-    assert answer.answer == f"{top.text}[1]"
+    answer = quoted_whole(shipped_light, question, CAPTION)
     span = answer.answer_span
     assert (span.text if span else None) == credit
     if span is not None:
-        assert top.text[span.start : span.end] == credit
+        assert answer.passages[0].chunk.text[span.start : span.end] == credit
 
 
 def test_a_district_without_a_caption_searches_a_photo_question(shipped_light: Engine) -> None:
@@ -117,10 +121,7 @@ def test_the_page_around_the_text_is_kept_by_kind() -> None:
 def test_a_question_about_the_page_is_answered_from_its_line(
     shipped_light: Engine, question: str, cited: str
 ) -> None:
-    answer = shipped_light.ask(question)
-    top = answer.passages[0].chunk
-    assert not answer.no_answer and top.id == cited, question
-    assert answer.answer == f"{top.text}[1]"
+    quoted_whole(shipped_light, question, cited)
 
 
 def test_everyday_words_of_a_page_question_are_searched_as_before(shipped_light: Engine) -> None:
