@@ -12,6 +12,7 @@ author, editor or publication date (:mod:`qabot.metadata`) is answered from them
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qabot.attribution import Speaker
@@ -82,11 +83,17 @@ def byline_chunks(doc: Document) -> list[Chunk]:
     return [paragraph_chunk(doc, p, text, speaker=author) for p, text in lines]
 
 
+@lru_cache(maxsize=4096)
+def _reason(text: str) -> str:
+    """Why corpus.py skipped a kept line as page chrome (asked of each record a question)."""
+    return boilerplate_reason(text) or ""
+
+
 def page_kind(chunk: Chunk) -> str:
     """Which part of the page around the text a kept line is — its place on the site
     (``breadcrumb``, or a ``title`` line that says more than the title: 理论教育 全力以赴…),
     the ``comments`` box, the ``disclaimer``, the ``summary``, ``navigation`` — or ``""``."""
-    reason = boilerplate_reason(chunk.text) or ""
+    reason = _reason(chunk.text)
     if reason in PAGE:
         return reason
     titled = bool(chunk.title) and chunk.title in chunk.text and chunk.text != chunk.title
@@ -107,7 +114,7 @@ def page_chunks(doc: Document) -> list[Chunk]:
 
 def is_caption(text: str) -> bool:
     """Whether a kept line is a photo's caption (作者在…作推介(供图/毕节金海湖新区党政办))."""
-    return boilerplate_reason(text) == CAPTION
+    return _reason(text) == CAPTION
 
 
 def caption_chunks(doc: Document) -> list[Chunk]:

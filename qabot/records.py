@@ -74,8 +74,8 @@ class Quoted:
 
 def quoted(question: str, records: Sequence[Chunk]) -> Quoted | None:
     """The record of ``records`` (one district's) that ``question`` (Simplified Chinese, or
-    English as written) asks about, if it asks about the interviewer's questions or a photo
-    and the district's documents have one."""
+    English as written) asks about, if it asks about the interviewer's questions, a photo or
+    the page around the text and the district's documents keep such a line."""
     text = question.lower()
     turns = [c for c in records if c.speaker == INTERVIEWER]
     if turns and _TURN.search(text) and not _ANSWERED.search(text):
