@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from qabot.lexicon import lexicon
+from qabot.paragraphs import number
 from qabot.textnorm import HAN
 from qabot.types import AnswerLine
 from qabot.units import unit_fits, unit_kind
@@ -112,20 +113,20 @@ _LISTED = re.compile(
 )
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_PART = re.compile(r"[，,；;。]")
+_COUNT_NUMBER = re.compile(r"\d+|[两二三四五六七八九十]+")  # of a count _COUNTED found
 _PERIOD_SAID = re.compile(rf"{_TOTALLED}|年间|十[一二三四五]五|期间")
 
 
 def _count_forms(count: str) -> tuple[str, ...]:
-    """How a text may write the number of a count the question states (8个: 8; 四项: 四, 4)."""
-    digits = "".join(c for c in count if c.isdigit())
-    numerals = "一二三四五六七八九十"
-    if digits:
-        n = int(digits)
-    elif count[:1] in numerals or count[:1] == "两":
-        n = 2 if count[0] == "两" else numerals.index(count[0]) + 1
-    else:
+    """How a text may write the number of a count the question states (8个: 8, 八; 四项: 4, 四;
+    两个: 2, 二, 两), read and written as the question's numbers are (cn2an)."""
+    written = _COUNT_NUMBER.match(count)  # none for an English count (two plants)
+    n = number(written.group(0)) if written else 0
+    if not n:
         return ()
-    return (str(n), *((numerals[n - 1],) if n <= 10 else ()), *(("两",) if n == 2 else ()))
+    import cn2an  # its patterns cost 0.1 s to build: only for a question that counts a set
+
+    return (str(n), cn2an.an2cn(n), *(("两",) if n == 2 else ()))
 
 
 def _number(value: str) -> str:

@@ -38,7 +38,7 @@ _PEOPLE_WORD = re.compile(f"[{HAN}]{{0,3}}?(?:人口|民|员|众|者)")
 _PEOPLE = count_kind("人")  # the count 多少人 asks for
 # a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
 DATE = re.compile(
-    r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|初|以来)?|\d{1,2}月\d{1,2}日"
+    rf"{_CALENDAR_YEAR.pattern}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:底|初|以来)?|\d{{1,2}}月\d{{1,2}}日"
     r"|年内|年底前?|年末|[上下]半年|月底前?"
 )
 _PLACE = re.compile(
