@@ -44,6 +44,7 @@ from qabot.store.protocol import ChunkStore
 from qabot.types import Answer, Chunk, DocumentInfo, Hit, Mode
 from qabot.validation import (
     READ_CHARS,
+    english_part,
     validate_district,
     validate_k,
     validate_mode,
@@ -324,6 +325,7 @@ class Engine:
         text = question[:READ_CHARS]
         if detect_language(text) != "en":
             return self._query(question, self.analyzer.analyse(text), explicit)
+        text = english_part(question)
         rough = self._english(question, text, explicit)
         found = self.retriever.find(rough, CONTEXT_DEPTH)
         return self._english(question, text, explicit, "".join(h.chunk.text for h in found))

@@ -129,13 +129,26 @@ def _counties() -> dict[str, str]:
     return table
 
 
+# British spellings CC-CEDICT writes the American way (organisation, neighbourhood, centre)
+_BRITISH = (
+    (re.compile(r"(?<=[a-z]{2})is(?=ation|e$|es$|ed$|ing$)"), "iz"),
+    (re.compile(r"(?<=[a-z]{3})our(?=$|s$|hood|ed$|ing$|ite|able)"), "or"),
+    (re.compile(r"(?<=[a-z]{3})tre(?=$|s$)"), "ter"),
+)
+
+
 def _base_forms(word: str) -> list[str]:
-    """``word`` and the forms it may be an inflection of, the word itself first; last, its
-    plural, for the senses a dictionary writes in the plural (蔬菜 "vegetables", 工资 "wages")."""
+    """``word`` and the forms it may be an inflection of, the word itself first; then the
+    American spelling of each; last, its plural, for the senses a dictionary writes in the
+    plural (蔬菜 "vegetables", 工资 "wages")."""
     forms = [word]
     for ending, back in _ENDINGS:
         if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss"):
             forms.append(word[: -len(ending)] + back)
+    for form in list(forms):
+        for british, american in _BRITISH:
+            form = british.sub(american, form)
+        forms.append(form)
     if word.isalpha() and len(word) > 2 and not word.endswith("s"):
         forms.append(_plural(word))
     return list(dict.fromkeys(forms))

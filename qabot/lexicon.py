@@ -42,6 +42,7 @@ class Lexicon:
     after_ji: str
     after_number: str
     before_counted: str
+    measure_nouns: tuple[str, ...]
     classifier_groups: tuple[str, ...]
     duration: str
     repeated: tuple[str, ...]
@@ -85,6 +86,7 @@ def lexicon() -> Lexicon:
         after_ji=after_ji,
         after_number=classifiers["after_number"],
         before_counted=classifiers["before_counted"],
+        measure_nouns=tuple(classifiers["measure_nouns"]),
         classifier_groups=tuple(classifiers["groups"]),
         duration=classifiers["duration"],
         repeated=tuple(classifiers["repeated"]),

@@ -62,10 +62,11 @@ _ASKS = re.compile("多少|几")
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
 # 多少人, 几家: the question word and its measure word, set apart from the words after them
 # (多少人有工作 is not 人有 + 工作).
-# 多少 / 几 with the unit it asks in (多少平方公里: its 平方, 公里 are no topic of the question)
+# 多少 / 几 with the unit it asks in (多少平方公里: its 平方, 公里 are no topic of the question),
+# but for a measure word that opens a noun (多少人口 asks about 人口)
 _ASKED_COUNT = re.compile(
-    rf"(?:多少|几)\s*(?:万|亿)?(?:{'|'.join(sorted(LEXICON.units, key=len, reverse=True))}"
-    rf"|[{LEXICON.after_ji}])?"
+    rf"(?:多少|几)\s*(?:万|亿)?(?!{'|'.join(LEXICON.measure_nouns)})"
+    rf"(?:{'|'.join(sorted(LEXICON.units, key=len, reverse=True))}|[{LEXICON.after_ji}])?"
 )
 _DROP_POS = {"r", "y", "e", "u", "p", "c", "d", "o", "x", "w", "q", "m", "uj", "ul", "zg"}
 _CLAUSES = re.compile(r"[，,；;]")

@@ -94,6 +94,10 @@ def test_every_cue_names_an_answer_type() -> None:
         # the unit asked in is what the answer is counted in, not what it is about
         ("东丽区总面积多少平方公里？", {"总面积"}, {"平方", "公里", "方公里", "平方公里"}),
         ("宝坻区要修多少 公里 乡村公路", {"乡村", "公路"}, {"公里"}),  # English, as it is read
+        # a measure word that opens a noun is that noun: 多少人口 asks about the population
+        ("东丽区有多少人口？", {"人口"}, set()),
+        ("北辰区今年有多少项目开工？", {"项目", "开工"}, {"目"}),
+        ("北辰区有多少人参加了培训？", {"参加", "培训"}, {"人", "人参"}),
     ],
 )
 def test_fillers_titles_and_spoken_words_are_not_focus(

@@ -52,6 +52,13 @@ SEGMENT = Tokenizer().segment
         # batch f, read after its first contact
         ("宝坻区哪家健身房办卡比较划算？", "leisure"),
         ("今年高考语文作文题是什么？", "schools"),
+        ("金海湖新区哪里可以献血？", "health"),
+        ("Where can I get a flu vaccine in Heping?", "health"),
+        ("外地户口在北辰买了房能落户吗？", "residence"),
+        ("东丽区历史上出过哪些名人？", "local"),
+        ("Is there a Starbucks in Baodi?", "local"),
+        ("宝坻区电动车上牌去哪里？", "traffic"),
+        ("What's the air quality index in Dongli today?", "weather"),
     ],
 )
 def test_a_service_question_is_recognised(question: str, kind: str) -> None:

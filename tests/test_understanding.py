@@ -17,6 +17,7 @@ from qabot.partial import asked_part, gives_part, listed_alone, part_words
 from qabot.question import mentioned_counties, province_of
 from qabot.settings import Settings
 from qabot.types import AnswerLine, AnswerSpan
+from qabot.validation import READ_LATIN, english_part
 
 from conftest import FakeEmbedder, tiny_engine
 
@@ -26,6 +27,7 @@ CORPUS_WORDS = {"小麦", "春小麦", "种植", "亩", "书记", "区委书记"
 CORPUS_WORDS |= {"夜间", "经济", "时间", "闲置", "空置", "基站", "基础", "5g", "人口"}
 CORPUS_WORDS |= {"北京", "京津", "宜家", "总体"}
 CORPUS_WORDS |= {"地块", "条例", "监督", "实施", "硕士", "以上"}
+CORPUS_WORDS |= {"组织", "社区", "城镇化"}
 
 
 def reader() -> EnglishReader:
@@ -78,6 +80,31 @@ def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
     question: str, expected: str
 ) -> None:
     assert reader().to_chinese(question) == expected
+
+
+def test_british_spellings_read_as_the_american_ones_the_dictionary_writes() -> None:
+    english = reader()
+    for british, american in [
+        ("organisations", "organizations"),
+        ("neighbourhood", "neighborhood"),
+        ("urbanisation", "urbanization"),
+    ]:
+        read = english.to_chinese(f"Which {british} does Beichen have?")
+        assert read == english.to_chinese(f"Which {american} does Beichen have?")
+        assert british not in read
+
+
+def test_a_long_english_question_is_read_to_its_last_whole_word() -> None:
+    """An English question is read up to 300 characters (not the 120 of a Chinese one: a word
+    costs the embedder what a character does), and never up to half a word."""
+    question = (
+        "Thinking about the plans the district leaders described in their interviews last "
+        "year, how many mu did Beichen District plant with spring wheat?"
+    )
+    assert 120 < len(question) < READ_LATIN
+    assert "小麦" in tiny_engine().query(question).query
+    long = "wheat " * 80
+    assert english_part(long).endswith("wheat") and len(english_part(long)) <= READ_LATIN
 
 
 def test_a_county_by_pinyin_beside_an_indexed_district_is_a_place_only_named_as_one() -> None:
