@@ -271,12 +271,16 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     if query.answer_type == "measures":
         best = _heading_lead(passages, query) or best
     type_ok = best.near == "focus" or bool(best.speaker) or not is_typed
-    # “梦天津”项目投资多少: a value from a sentence that does not write what is quoted is
-    # another project's, by focus or by meaning; “通宝唐”是哪个区在推进: the passage's
-    # district answers, from the sentence that writes it
-    quoted = not query.quoted or quotes(best.sentence, query)
-    if query.quoted and is_typed:
-        type_ok = quoted if _ASKS_DISTRICT.search(query.query) else type_ok and quoted
+    # “梦天津”项目投资多少, 中科院电工所有多少研发人员: a value from a sentence that does not
+    # write what the question quotes, or a name it writes that the passage writes elsewhere, is
+    # another's (清华…研究院…400人), by focus or by meaning. 哪个区在推进“通宝唐”: the
+    # passage's district answers (no value to find), from a sentence that writes them.
+    text = best.passage.chunk.text
+    written = (not query.quoted or quotes(best.sentence, query)) and all(
+        n in best.sentence for n in query.names if len(n) > 1 and n in text
+    )
+    if is_typed:
+        type_ok = written if _ASKS_DISTRICT.search(query.query) else type_ok and written
     # a value tied to no focus word still answers by meaning from the sentence closest to the
     # question of those holding one (held out: paraphrases refused 0.106 -> 0.096 -> 0.061,
     # docs/evaluation.md)
@@ -284,7 +288,7 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     by_meaning = (
         is_typed
         and not type_ok
-        and quoted
+        and written
         and (best.near == "meaning" or (best.value is not None and closest))
     )
     composed = Composed(

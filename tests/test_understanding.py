@@ -552,6 +552,19 @@ def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engin
     answer = engine.ask("“通宝唐”合作框架协议是哪个区在推进？")
     assert not answer.no_answer and "“通宝唐”合作框架协议" in answer.answer
     assert answer.passages[0].chunk.district == "宝坻区"
+    answer = engine.ask("哪个区让军粮城电厂关停了煤电机组？")  # nothing quoted: the same
+    assert not answer.no_answer and answer.passages[0].chunk.district == "东丽区"
+
+
+def test_a_value_from_a_sentence_without_a_name_the_passage_writes_is_not_the_answer(
+    engine: Engine,
+) -> None:
+    """东丽区's passage names 中科院电工所 and gives the 400 R&D staff of the 清华 institute in
+    another sentence: that count is the other institute's, not an answer for the first."""
+    answer = engine.ask("东丽区的中科院电工所天津研究院有多少研发人员？")
+    assert answer.no_answer and not answer.confidence.type_ok
+    answer = engine.ask("清华大学天津高端装备研究院有多少研发人员？")
+    assert not answer.no_answer and answer.answer_span.text == "超过400人"
 
 
 def test_a_part_of_something_the_documents_give_no_figure_for_is_a_plain_refusal(
