@@ -22,6 +22,7 @@ UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document 
 # A unit standing in for a focus word (平方米 for 面积) ties any value of that unit to it.
 _UNIT_WORDS = frozenset(lexicon().units)
 QUANTITY = re.compile(
+    r"(?!一批)"  # 建设一批讲习阵地: a batch of, no count
     r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*(?:[-－~～]\d+(?:[.,]\d+)*)?|[一二两三四五六七八九十百千]+)"
     rf"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:{UNITS})(?:(?<=[年月天])半)?"  # 两年半
     r"|\d+(?:\.\d+)?[万亿]"
@@ -180,6 +181,20 @@ _TOTAL = re.compile(r"共|累计|总计|合计|总")
 # 发展到多少 asks for the target: of 由239家发展到550家, the value after 到.
 _TARGET_ASKED = re.compile(r"到多少|到几|达到多少")
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+
+
+def clause_end(sentence: str, span: tuple[int, int]) -> int:
+    """Where the clause of the value at ``span`` ends; a value alone in its clause
+    (2019年,我们成立了…) ends with the next one, which it dates."""
+    ends = [m.end() for m in _CLAUSE.finditer(sentence)]
+    at = next((i for i, end in enumerate(ends) if end > span[0]), None)
+    if at is None:
+        return len(sentence)
+    start = ends[at - 1] if at else 0
+    alone = not any(map(is_cjk, sentence[start : span[0]] + sentence[span[1] : ends[at]]))
+    return ends[min(at + alone, len(ends) - 1)]
+
+
 _QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
 
 

@@ -16,7 +16,7 @@ from qabot.sentences import (
     is_heading_line,
     sentence_spans,
 )
-from qabot.values import nearest_value
+from qabot.values import clause_end, nearest_value
 
 
 def test_sentences_keep_their_offsets_and_closing_quotes() -> None:
@@ -237,3 +237,14 @@ def test_a_year_of_the_calendar_is_no_quantity(tiny: Engine) -> None:
     assert nearest_value("贯彻市委全面深化改革委员会2019年工作要点。", query, weights) == (None, "")
     span, _ = nearest_value("累计引进企业2019家。", query, weights)
     assert span is not None
+    # 一批 is "a batch of", no count: 创建三级讲习所…建设一批讲习阵地 gives no number of them
+    assert nearest_value("建设一批讲习阵地。", query, {"讲习": 1.0}) == (None, "")
+    assert nearest_value("已组织4批次医疗队。", query, {"医疗队": 1.0})[0] is not None
+
+
+def test_a_values_clause_ends_at_its_punctuation_or_with_the_clause_it_dates() -> None:
+    sentence = "在完成厂房18万平方米建设的基础上,启动毕节广州产业园建设。"
+    at = sentence.index("18万平方米")
+    assert sentence[: clause_end(sentence, (at, at + 6))].endswith("基础上,")
+    sentence = "2019年,我们成立了北京招商工作部,在京举办投资推介会。"
+    assert sentence[: clause_end(sentence, (0, 5))].endswith("工作部,")

@@ -565,6 +565,9 @@ def test_a_value_from_a_sentence_without_a_name_the_passage_writes_is_not_the_an
     assert answer.no_answer and not answer.confidence.type_ok
     answer = engine.ask("清华大学天津高端装备研究院有多少研发人员？")
     assert not answer.no_answer and answer.answer_span.text == "超过400人"
+    # named after the value's clause: 在完成…厂房18万平方米建设的基础上,启动毕节广州产业园建设
+    answer = engine.ask("金海湖新区毕节广州产业园规划面积有多大？")
+    assert answer.no_answer and not answer.confidence.type_ok
 
 
 def test_a_part_of_something_the_documents_give_no_figure_for_is_a_plain_refusal(
