@@ -175,9 +175,11 @@ def _asks_one(words: list[str], i: int, table: dict[str, Any]) -> bool:
     return noun.isalpha() and (not noun.endswith("s") or noun.endswith("ss"))
 
 
-def _asks_amount(words: list[str], nouns: list[str]) -> bool:
-    """What is the population / the unemployment rate of …: a number is asked (not "what is
-    Baodi doing to attract investment")."""
+def _asks_amount(words: list[str], nouns: list[str], amounts: list[str]) -> bool:
+    """What is the population / the unemployment rate of …, what growth does …: a number is
+    asked (not "what is Baodi doing to attract investment")."""
+    if words[:1] == ["what"] and words[1:2] and words[1] in amounts:
+        return True
     opens = words[:2] in (["what", "is"], ["what", "was"], ["what", "the"])  # what's → what
     return opens and "doing" not in words and any(w in nouns for w in words[2:7])
 
@@ -281,7 +283,7 @@ class EnglishReader:
         text = " ".join(w for w in out if w)
         if words and words[0] in table["yes_no_openers"]:
             text += "吗"
-        elif _asks_amount(words, table["quantity_nouns"]):
+        elif _asks_amount(words, table["quantity_nouns"], table["amount_nouns"]):
             text = f"多少 {text}"
         return text
 

@@ -19,7 +19,7 @@ from qabot.paragraphs import number
 from qabot.textnorm import HAN
 from qabot.types import AnswerLine
 from qabot.units import unit_fits, unit_kind
-from qabot.values import QUANTITY
+from qabot.values import CALENDAR_YEAR, QUANTITY
 
 _BREAKDOWN = re.compile(
     r"(?:各|分别)[^，,。？?！!]{0,4}(?:多少|几)|各占|respectively|break ?down"
@@ -200,6 +200,11 @@ def gives_part(
     if named and not (all if part == "breakdown" else any)(w in text for w in named):
         return False
     if part == "progress" and not _DONE_SAID.search(text):
+        return False
+    # 1138万平方米还迁房里，2019年竣工了多少: that year's part, which a line not naming it lacks
+    if part in ("subset", "progress") and not all(
+        y in text for y in CALENDAR_YEAR.findall(question)
+    ):
         return False
     if part in ("breakdown", "subset", "progress"):
         stated = [m.group(0) for m in QUANTITY.finditer(question)]

@@ -22,13 +22,15 @@ UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document 
 # A unit standing in for a focus word (平方米 for 面积) ties any value of that unit to it.
 _UNIT_WORDS = frozenset(lexicon().units)
 QUANTITY = re.compile(
-    r"(?!一批)"  # 建设一批讲习阵地: a batch of, no count
+    # 建设一批讲习阵地, 郊野公园一期: a batch of, a phase's name after what it is of, no count
+    # (4批次, 举办两期 are)
+    r"(?!一批|(?<=[\u4e00-\u9fff])(?<![办设开举了共])[一二三四五六七八九十]+期)"
     r"(?:近|约|逾|超过)?(?:\d+(?:[.,]\d+)*(?:[-－~～]\d+(?:[.,]\d+)*)?|[一二两三四五六七八九十百千]+)"
     rf"(?:多|余)?(?:万|亿|千|百)?(?:多|余)?(?:{UNITS})(?:(?<=[年月天])半)?"  # 两年半
     r"|\d+(?:\.\d+)?[万亿]"
 )
 # 2019年工作要点: a year of the calendar is when, never how many or how much
-_CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
+CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 # A number without a unit counts what follows it (8500贫困人口): a value when that is asked.
 _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
 # 几点开门 (what time, rendered 几点): a time of day, which a year or a date does not give.
@@ -39,7 +41,7 @@ _PEOPLE_WORD = re.compile(f"[{HAN}]{{0,3}}?(?:人口|民|员|众|者)")
 _PEOPLE = count_kind("人")  # the count 多少人 asks for
 # a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
 DATE = re.compile(
-    rf"{_CALENDAR_YEAR.pattern}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:底|初|以来)?|\d{{1,2}}月\d{{1,2}}日"
+    rf"{CALENDAR_YEAR.pattern}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:底|初|以来)?|\d{{1,2}}月\d{{1,2}}日"
     r"|年内|年底前?|年末|[上下]半年|月底前?"
 )
 _PLACE = re.compile(
@@ -144,7 +146,7 @@ def typed_values(
             v
             for v in values
             if unit_fits(sentence[v[0] : v[1]], analysis.unit)
-            and not _CALENDAR_YEAR.fullmatch(sentence, *v)
+            and not CALENDAR_YEAR.fullmatch(sentence, *v)
         ]
         if not analysis.unit:  # 8500贫困人口 for 多少贫困人口
             focus = analysis.focus
@@ -221,9 +223,17 @@ def nearest_value(
     by_meaning = bool(analysis.counted) and analysis.counted not in sentence
     found = typed_values(sentence, analysis, counted)
     values = [v for v in found if not any(q0 <= v[0] < q1 for q0, q1 in quoted)]
-    if not values and analysis.answer_type == "quantity":
+    if not values and analysis.unit and analysis.unit[0].startswith("count"):
         # 确保“五个不发生”, asked 要确保几个不出事: a slogan's own count, when nothing else is
-        values = [v for v in found if any(v[0] == q0 + 1 for q0, _ in quoted)]
+        # and the sentence writes what is counted only in that slogan (“五个一批” counts no
+        # “脱贫攻坚讲习所”; “六个百分之百” counts the 百分百 asked)
+        asked = analysis.counted_phrase[:2]
+        values = [
+            v
+            for v in found
+            for q0, q1 in quoted
+            if v[0] == q0 + 1 and not (asked and asked in sentence[:q0] + sentence[q1:])
+        ]
     if not values:
         return None, ""
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]

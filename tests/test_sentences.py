@@ -240,6 +240,25 @@ def test_a_year_of_the_calendar_is_no_quantity(tiny: Engine) -> None:
     # 一批 is "a batch of", no count: 创建三级讲习所…建设一批讲习阵地 gives no number of them
     assert nearest_value("建设一批讲习阵地。", query, {"讲习": 1.0}) == (None, "")
     assert nearest_value("已组织4批次医疗队。", query, {"医疗队": 1.0})[0] is not None
+    # 郊野公园一期 names a phase; 举办3期培训班 counts
+    assert nearest_value("完成了东丽郊野公园一期建设。", query, {"公园": 1.0}) == (None, "")
+    assert nearest_value("举办3期培训班。", query, {"培训": 1.0})[0] is not None
+    assert nearest_value("举办两期培训班。", query, {"培训": 1.0})[0] is not None
+
+
+def test_a_slogans_count_answers_only_what_the_sentence_does_not_write(tiny: Engine) -> None:
+    """确保“五个不发生” answers 几个不出事 (nothing else is counted), but “五个一批” counts no
+    讲习所 in a sentence that writes them; a count in quotes (“20字”) counts characters."""
+    sentence = "创建三级“脱贫攻坚讲习所”,达到“五个一批”。"
+    query = tiny.query("金海湖新区一共建了多少个脱贫攻坚讲习所？")
+    assert nearest_value(sentence, query, {"讲习所": 1.0}) == (None, "")
+    query = tiny.query("金海湖新区要确保几个不出事？")
+    span, _ = nearest_value("最大限度确保“五个不发生”。", query, {"确保": 1.0})
+    assert span is not None
+    query = tiny.query("喻祖常说选好干部按的是几个字的标准？")
+    sentence = "认真落实“20字”好干部标准。"
+    span, _ = nearest_value(sentence, query, {"干部": 1.0, "标准": 1.0})
+    assert span is not None and sentence[span[0] : span[1]] == "20字"
 
 
 def test_a_values_clause_ends_at_its_punctuation_or_with_the_clause_it_dates() -> None:

@@ -59,6 +59,11 @@ SEGMENT = Tokenizer().segment
         ("Is there a Starbucks in Baodi?", "local"),
         ("宝坻区电动车上牌去哪里？", "traffic"),
         ("What's the air quality index in Dongli today?", "weather"),
+        # batch d, read after its first contact
+        ("北辰区哪里有好玩的游乐场？", "leisure"),
+        ("今天A股大盘涨了还是跌了？", "markets"),
+        ("推荐一部最近好看的电影", "leisure"),
+        ("感冒了吃什么药好得快？", "health"),
     ],
 )
 def test_a_service_question_is_recognised(question: str, kind: str) -> None:

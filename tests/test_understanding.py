@@ -55,6 +55,9 @@ def reader() -> EnglishReader:
         ("What is the population of Beichen?", "多少 人口 北辰区"),
         ("What's the population of Beichen?", "多少 人口 北辰区"),
         ("What is Beichen doing about investment?", "北辰区 投资"),
+        # "what growth" can only ask how much; "what investment" may ask which
+        ("What growth in investment does Beichen expect?", "多少 增长 投资 北辰区 expect"),
+        ("What investment did Beichen bring in?", "投资 北辰区 引进"),
         # a policy term in its usual English, not a dictionary sense of each word (出口)
         ("How many poor villages in Jinhaihu were to exit poverty?", "多少 贫困村 金海湖新区 脱贫"),
         # a share is a percentage, as 多大比例 asks
@@ -437,6 +440,12 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     plan = [AnswerLine("投入5000万元资金规划新建76个村活动阵地。", 1)]
     assert not gives_part("progress", plan, None, asked)
     assert gives_part("progress", [AnswerLine("76个村活动阵地已建成52个。", 1)], None, asked)
+    # a part of one year: a line without that year gives the cumulative figures only
+    asked = "已竣工的1138万平方米还迁房里，2019年竣工了多少？"
+    cumulative = [AnswerLine("规划建设的1622万平方米还迁房,已累计竣工1138万平方米。", 1)]
+    assert not gives_part("subset", cumulative, None, asked, ["竣工"])
+    dated = [AnswerLine("2019年竣工还迁房120万平方米,已累计竣工1138万平方米。", 1)]
+    assert gives_part("subset", dated, None, asked, ["竣工"])
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
