@@ -82,6 +82,7 @@ def test_a_service_question_is_recognised(question: str, kind: str) -> None:
         "北辰区60岁以上的老人有多少？",
         "宝坻区政府工作报告结尾号召大家为建设什么而奋斗？",  # 尾号 inside 结尾号召
         "宝坻区的体育健身公园要怎么改造？",  # a venue the report plans, not a shop
+        "宝坻区支持本地公司去股市上市筹钱吗？",  # listing firms, not the market's prices
     ],
 )
 def test_a_question_that_only_shares_a_word_is_searched(question: str) -> None:
