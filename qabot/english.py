@@ -137,6 +137,13 @@ _BRITISH = (
 )
 
 
+def _american(word: str) -> str:
+    """``word`` as CC-CEDICT spells it when it is written the British way."""
+    for british, american in _BRITISH:
+        word = british.sub(american, word)
+    return word
+
+
 def _base_forms(word: str) -> list[str]:
     """``word`` and the forms it may be an inflection of, the word itself first; then the
     American spelling of each; last, its plural, for the senses a dictionary writes in the
@@ -145,10 +152,7 @@ def _base_forms(word: str) -> list[str]:
     for ending, back in _ENDINGS:
         if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss"):
             forms.append(word[: -len(ending)] + back)
-    for form in list(forms):
-        for british, american in _BRITISH:
-            form = british.sub(american, form)
-        forms.append(form)
+    forms += [_american(form) for form in forms]
     if word.isalpha() and len(word) > 2 and not word.endswith("s"):
         forms.append(_plural(word))
     return list(dict.fromkeys(forms))
