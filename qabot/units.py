@@ -30,6 +30,8 @@ def unit_kind(text: str) -> str:
 
 # Measure words that count different things (名 people, 家 firms…); 个 is the generic one:
 # 多少个 accepts any count, but not a span of time (三年 does not say how many 小区).
+# 总收入, 一共: a total is asked, which a share (财政收入的75%) is not
+_TOTAL = re.compile(rf"一共|总共|共计|总计|合计|总数|总[{HAN}]")
 _CLASSIFIERS = lexicon().classifier_groups
 _DURATION = lexicon().duration
 
@@ -60,7 +62,7 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     """The kinds of value a quantity question asks for, ``None`` when it does not say.
 
     A unit the question writes (多少亿元, 多少名) is strict; one read from the words before
-    多少 (收入多少, 签约金额是多少) also accepts a share (75%)."""
+    多少 (收入多少, 签约金额是多少) also accepts a share (75%), unless a total is asked."""
     # the last 多少/几 asks: 那几个县还准备拿出多少钱 asks for money, 几个县 says which
     match = next(reversed(list(_ASKED.finditer(query))), None)
     if match:
@@ -84,4 +86,4 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
                 return None  # 多大发电量, 多大规模: the size of what it names, of any kind
             return (after if after != "count" else size,)
         return None
-    return (kind, "percent")
+    return (kind,) if _TOTAL.search(query) else (kind, "percent")

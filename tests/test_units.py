@@ -240,6 +240,8 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("东丽区试点街道一共有多少名网格员？", ("count:名人位",)),
         ("宝坻区交付了几个还迁小区", ("count",)),
         ("签约金额是多少？", ("money", "percent")),  # read from the words before 多少
+        ("北辰区去年财政收入总共多少？", ("money",)),  # … but a share is no total
+        ("总投资是多少？", ("money",)),
         # a span of time, whatever the words before say (要花: money elsewhere)
         ("东丽区要花多久让高新技术企业翻番？", ("duration",)),
         ("东丽区用多长时间让高新技术企业倍增？", ("duration",)),
