@@ -30,8 +30,10 @@ def unit_kind(text: str) -> str:
 
 # Measure words that count different things (名 people, 家 firms…); 个 is the generic one:
 # 多少个 accepts any count, but not a span of time (三年 does not say how many 小区).
-# 总收入, 一共: a total is asked, which a share (财政收入的75%) is not
-_TOTAL = re.compile(rf"一共|总共|共计|总计|合计|总数|总[{HAN}]")
+# 一共/累计 asks for the total (the value of a clause that gives one wins, qabot.values) …
+TOTAL_ASKED = re.compile(r"一共|总共|共计|总计|累计|合计|总数")
+# … and so does 总收入: which a share (财政收入的75%) is not
+_TOTAL = re.compile(rf"{TOTAL_ASKED.pattern}|总[{HAN}]")
 _CLASSIFIERS = lexicon().classifier_groups
 _DURATION = lexicon().duration
 

@@ -16,7 +16,7 @@ from qabot.lexical import pos_tags
 from qabot.lexicon import lexicon
 from qabot.question import Analysis
 from qabot.textnorm import HAN, is_cjk
-from qabot.units import count_kind, unit_fits
+from qabot.units import TOTAL_ASKED, count_kind, unit_fits
 
 UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document is counted in
 # A unit standing in for a focus word (平方米 for 面积) ties any value of that unit to it.
@@ -177,8 +177,7 @@ def _bare(
     ]
 
 
-# 一共/累计 asks for the total: the value of a clause that gives one (全区共…13个) wins.
-_TOTAL_ASKED = re.compile(r"一共|总共|共计|总计|累计|合计|总数")
+# a total asked (units.TOTAL_ASKED): the value of a clause that gives one (全区共…13个) wins
 _TOTAL = re.compile(r"共|累计|总计|合计|总")
 # 发展到多少 asks for the target: of 由239家发展到550家, the value after 到.
 _TARGET_ASKED = re.compile(r"到多少|到几|达到多少")
@@ -193,8 +192,13 @@ def clause_end(sentence: str, span: tuple[int, int]) -> int:
     if at is None:
         return len(sentence)
     start = ends[at - 1] if at else 0
-    alone = not any(map(is_cjk, sentence[start : span[0]] + sentence[span[1] : ends[at]]))
-    return ends[min(at + alone, len(ends) - 1)]
+    return ends[min(at + _alone(sentence, (start, ends[at]), span), len(ends) - 1)]
+
+
+def _alone(sentence: str, clause: tuple[int, int], span: tuple[int, int]) -> bool:
+    """The value at ``span`` is all its ``clause`` writes (2019年,): it sets the time of the
+    next one."""
+    return not any(map(is_cjk, sentence[clause[0] : span[0]] + sentence[span[1] : clause[1]]))
 
 
 _QUOTE = re.compile(r"“[^”]*”|「[^」]*」|《[^》]*》")
@@ -237,7 +241,7 @@ def nearest_value(
     if not values:
         return None, ""
     clauses = [m.span() for m in _CLAUSE.finditer(sentence)]
-    totals = bool(_TOTAL_ASKED.search(analysis.query))
+    totals = bool(TOTAL_ASKED.search(analysis.query))
     target = bool(_TARGET_ASKED.search(analysis.query))
 
     def tie(words: Iterable[str], clause: str, before: str) -> float:
@@ -255,9 +259,7 @@ def nearest_value(
         else:
             wide = 1 if analysis.unit == ("duration",) else 0
             # 2019年,我们成立了…: a clause of the value alone sets the time of the next one
-            a, b = clauses[at]
-            alone = not any(map(is_cjk, sentence[a : span[0]] + sentence[span[1] : b]))
-            after = max(wide, int(alone))
+            after = max(wide, int(_alone(sentence, clauses[at], span)))
             c0, c1 = clauses[max(0, at - wide)][0], clauses[min(len(clauses) - 1, at + after)][1]
         clause, before = sentence[c0:c1], sentence[c0 : span[0]]
         score = sum(w * len(t) * tie((t,), clause, before) for t, w in weights.items())
