@@ -87,9 +87,9 @@ def quoted(question: str, records: Sequence[Chunk]) -> Quoted | None:
         if credit is None:
             return Quoted(caption)
         return Quoted(caption, credit.group("value"), *credit.span("value"))
-    pages = [c for c in records if page_kind(c)]
     kinds = {k for ks, asked in _PAGE_ASKED.items() if asked.search(text) for k in ks}
-    found = [c for c in pages if page_kind(c) in kinds or (not kinds and _PAGE.search(text))]
+    page = not kinds and bool(_PAGE.search(text))  # any line of the page, by its words
+    found = [c for c in records if (kind := page_kind(c)) and (kind in kinds or page)]
     if found:
         return Quoted(max(found, key=lambda c: _page_score(question, c)))
     return None
@@ -98,8 +98,8 @@ def quoted(question: str, records: Sequence[Chunk]) -> Quoted | None:
 def _page_score(question: str, line: Chunk) -> int:
     """How well a line of the page answers: the words it shares with the question, and a
     number when one is asked (评论最多能写多少字: 字数不能超过300个)."""
-    number = bool(_COUNT_ASKED.search(question.lower())) and any(map(str.isdigit, line.text))
-    return _shared(question, line.text) + 2 * number
+    counts = bool(_COUNT_ASKED.search(question.lower())) and any(map(str.isdigit, line.text))
+    return _shared(question, line.text) + 2 * counts
 
 
 def _turn(question: str, turns: Sequence[Chunk]) -> Chunk:
