@@ -14,10 +14,13 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 import qabot.metadata as metadata
 import qabot.paragraphs as paragraphs
 import qabot.refusal as refusal
 import qabot.services as services
+import qabot.topic as topic
 from qabot.answer import compose, typed_first
 from qabot.candidates import CANDIDATE_DEPTH
 from qabot.cards import cards
@@ -68,6 +71,7 @@ class Gathered:
     # the paragraph asked for by its place (第9段, 结尾) is what was found (True), or its
     # document has none there (False: refused); None: no place asked
     placed: bool | None = None
+    vector: np.ndarray | None = None  # the question's, as the dense search saw it (None: BM25)
 
 
 WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
@@ -112,6 +116,7 @@ class Engine:
         # opening hours, the weather…: not in reports
         self.services = ServiceGuard(corpus_text, self.tokenizer.segment)
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
+        self.topic = topic.shipped(self.embedder.id)  # 明天下雨吗, 红烧肉怎么做: by meaning
         self.english = EnglishReader.for_index(
             store.known,
             store.idf,
@@ -251,10 +256,12 @@ class Engine:
             found = metadata.first(about.fact, found)
             service = None
         found = at_place or found
+        vector = None
         if mode != "lexical":  # the BM25 baseline never calls the embedder
-            query = replace(query, closeness=self._closeness(query, found))
+            vector = self.retriever.query_vector(query.search)
+            query = replace(query, closeness=self._closeness(query, found, vector))
         placed = None if at_place is None else bool(at_place)
-        return Gathered(question, qid, k, query, found, about, service, started, placed)
+        return Gathered(question, qid, k, query, found, about, service, started, placed, vector)
 
     def decide(
         self, gathered: Gathered, rule: NoAnswerRule | None = None, ranker: LineRanker | None = None
@@ -265,9 +272,11 @@ class Engine:
         composed = compose(found[: gathered.k], query, ranker or LINE_RANKER)
         if fact is not None:
             composed = replace(composed, lines=[metadata.line(fact)], type_ok=True)
-        confidence = refusal.confidence(query, found, composed)
-        if fact is not None or gathered.placed:
-            confidence = replace(confidence, attributed=True)
+        confidence = replace(
+            refusal.confidence(query, found, composed),
+            attributed=fact is not None or bool(gathered.placed),
+            off_topic=self.topic is not None and self.topic.flags(gathered.vector),
+        )
         service, unheld = gathered.service, gathered.about.unheld
         no_answer = (
             not composed.passages
@@ -342,14 +351,14 @@ class Engine:
         """The query of ``analysis``, its focus weighed by this index's IDF."""
         return make_query(question, analysis, explicit, self.store.idfs, self.tokenizer.tokenize)
 
-    def _closeness(self, query: Query, found: list[Hit]) -> dict[str, float]:
+    def _closeness(self, query: Query, found: list[Hit], vector: np.ndarray) -> dict[str, float]:
         """How close in meaning each sentence the answer line may be is to the question."""
         sentences = [
             s.text
             for h in found[:CANDIDATE_DEPTH]
             for s in query.reading.sentences(h.chunk.text, query)
         ]
-        return self.closeness.cosines(self.retriever.query_vector(query.search), sentences)
+        return self.closeness.cosines(vector, sentences)
 
     def _at_place(self, query: Query, found: list[Hit]) -> list[Hit] | None:
         """The passages of the paragraph the question asks for by its place in one

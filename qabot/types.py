@@ -123,6 +123,8 @@ class Confidence:
     # the answer is a fact of the attribution (who leads, which city, a byline: qabot.metadata),
     # which no threshold on the passages' evidence refuses
     attributed: bool = False
+    # the question is of a subject no such document speaks of (qabot.topic: by its vector)
+    off_topic: bool = False
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ class _Outcome:
     recognised: list[str] = field(default_factory=list)
     latency_ms: float = 1.0
     answer_type: str = "other"
+    vector: np.ndarray | None = None
 
     @property
     def answer_hit(self) -> bool:

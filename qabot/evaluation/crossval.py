@@ -13,16 +13,17 @@ that never saw it — figures the fitted parts cannot flatter.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
-from qabot import linerank
+from qabot import linerank, topic
 from qabot.candidates import FEATURES
 from qabot.errors import UsageError
 from qabot.evaluation.metrics import Judged, Summary, summarize
+from qabot.evaluation.questions import Question
 from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.refusal import NoAnswerRule, fit, objective, refused
 from qabot.types import Confidence
@@ -35,6 +36,9 @@ class Decidable(Judged, Protocol):
     __dataclass_fields__: ClassVar[dict[str, Any]]
     draft: str
     confidence: Confidence
+
+    @property
+    def vector(self) -> np.ndarray | None: ...
 
 
 D = TypeVar("D", bound=Decidable)
@@ -66,6 +70,7 @@ class HeldOut(Summary):
     objective: dict[str, float]
     by_type: dict[str, Summary]
     line_ranker: dict[str, Any]  # the rankers of the folds, fitted on all, shipped
+    topic: dict[str, Any]  # the off-topic check's held-out flags (qabot.topic)
 
 
 def assign_folds(outcomes: Sequence[Decidable], folds: int) -> list[int]:
@@ -104,6 +109,7 @@ def held_out(
             ranker = linerank.fit(_groups(lines, assignment, fold))
             rankers.append(ranker.weights)
             answered = lines.decide(ranker)
+        answered = _topic_refitted(answered, assignment, fold)
         train = [o for o, f in zip(answered, assignment, strict=True) if f != fold and not o.error]
         rule = fit([(o.confidence, o.question.answerable) for o in train])
         rules.append(rule.__dict__)
@@ -128,7 +134,40 @@ def held_out(
         },
         "by_type": {name: summarize(group, k) for name, group in sorted(by_type.items())},
         "line_ranker": {} if lines is None else _rankers(lines, rankers, shipped_ranker),
+        "topic": {
+            "off_topic_flagged": _flagged(decided, lambda q: q.type == topic.OFF_TOPIC),
+            "answerable_flagged": _flagged(decided, lambda q: q.answerable),
+        },
     }
+
+
+def _topic_refitted(outcomes: Sequence[D], assignment: Sequence[int], fold: int) -> list[D]:
+    """The outcomes with the off-topic check (:mod:`qabot.topic`) refitted without ``fold``."""
+    train = [
+        (o.question, v)
+        for o, f in zip(outcomes, assignment, strict=True)
+        if f != fold and not o.error and (v := o.vector) is not None
+    ]
+    check = None
+    if train:
+        check = topic.fit(
+            np.stack([v for _, v in train]),
+            [q.type == topic.OFF_TOPIC and not q.answerable for q, _ in train],
+            [q.answerable for q, _ in train],
+        )
+    return [
+        replace(
+            o,
+            confidence=replace(o.confidence, off_topic=check is not None and check.flags(o.vector)),
+        )
+        for o in outcomes
+    ]
+
+
+def _flagged(decided: Sequence[Decidable], kind: Callable[[Question], bool]) -> float | None:
+    """The share of the questions of ``kind`` the held-out check flags off-topic."""
+    flags = [o.confidence.off_topic for o in decided if kind(o.question)]
+    return round(sum(flags) / len(flags), 4) if flags else None
 
 
 def _groups(

@@ -108,6 +108,11 @@ class Outcome:
     gathered: Gathered | None = field(default=None, repr=False, compare=False)
 
     @property
+    def vector(self) -> np.ndarray | None:
+        """The question's vector as the dense search saw it (``None``: a reply, an error, BM25)."""
+        return None if self.gathered is None else self.gathered.vector
+
+    @property
     def answer_hit(self) -> bool:
         """Answered, and the answer line holds an evidence phrase."""
         return not self.no_answer and is_relevant(self.draft, self.question.answers)
