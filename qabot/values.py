@@ -86,6 +86,35 @@ def _of_kind(values: list[tuple[int, int]], sentence: str, query: str) -> list[t
     return kept
 
 
+# 哪家公司开发的, 跟哪家大医院合作: the kind of organisation asked for, and the name endings
+# that answer it (not 企业 or 机构: 龙头企业 and 服务机构 name none)
+_ORGANISATION_ASKED = re.compile(r"(?:哪一?家|哪个|什么)[\u4e00-\u9fff]{0,2}?(公司|集团|医院|银行)")
+_ORGANISATIONS = {
+    "公司": ("公司", "集团"),
+    "集团": ("集团", "公司"),
+    "医院": ("医院",),
+    "银行": ("银行",),
+}
+_NAME_BEFORE = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,2}$")
+
+
+def organisation_asked(question: str) -> tuple[str, ...]:
+    """The name endings of the organisation ``question`` asks for (empty: it asks for none)."""
+    asked = _ORGANISATION_ASKED.search(question)
+    return _ORGANISATIONS[asked.group(1)] if asked else ()
+
+
+def names_organisation(sentence: str, ends: tuple[str, ...], question: str) -> bool:
+    """``sentence`` names an organisation ending in one of ``ends`` (滨江集团, 总医院) that
+    ``question`` does not name itself (华旭集团混改的投资者是哪家公司: not 华旭集团)."""
+    for end in ends:
+        for found in re.finditer(end, sentence):
+            name = _NAME_BEFORE.search(sentence, 0, found.start())
+            if name and sentence[name.start() : found.end()] not in question:
+                return True
+    return False
+
+
 def _titled(sentence: str, start: int, end: int) -> bool:
     """A title right before or after the word (市委李鸿忠书记, 区委书记陈绍旺): a person."""
     titles = lexicon().titles

@@ -16,7 +16,7 @@ from qabot.sentences import (
     is_heading_line,
     sentence_spans,
 )
-from qabot.values import clause_end, nearest_value
+from qabot.values import clause_end, names_organisation, nearest_value, organisation_asked
 
 
 def test_sentences_keep_their_offsets_and_closing_quotes() -> None:
@@ -267,3 +267,24 @@ def test_a_values_clause_ends_at_its_punctuation_or_with_the_clause_it_dates() -
     assert sentence[: clause_end(sentence, (at, at + 6))].endswith("基础上,")
     sentence = "2019年,我们成立了北京招商工作部,在京举办投资推介会。"
     assert sentence[: clause_end(sentence, (0, 5))].endswith("工作部,")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "named"),
+    [
+        ("系统是哪家公司开发的？", "率先在全省建立精准云帮扶指挥系统。", False),
+        ("系统是哪家公司开发的？", "由浪潮软件集团承建。", True),
+        ("华旭集团引进的投资者是哪家公司？", "推动华旭集团混改。", False),  # the question's own
+        ("跟哪家大医院合作？", "丰富和平区—总医院紧密型医联体内涵建设。", True),
+    ],
+)
+def test_an_organisation_asked_is_answered_by_a_name_of_its_kind(
+    question: str, sentence: str, named: bool
+) -> None:
+    ends = organisation_asked(question)
+    assert ends and names_organisation(sentence, ends, question) is named
+
+
+def test_kinds_that_name_no_organisation_are_not_asked() -> None:
+    assert organisation_asked("引进了哪些企业？") == ()  # 龙头企业 names none
+    assert organisation_asked("北辰区种了多少亩春小麦？") == ()

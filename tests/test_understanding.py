@@ -679,3 +679,18 @@ def test_the_closest_sentence_holding_a_value_answers_by_meaning(engine: Engine)
     answer = engine.ask("北辰区每年拿出多大比例的钱给老百姓办事？")
     assert not answer.no_answer and answer.confidence.type_by_meaning
     assert answer.answer_span is not None and answer.answer_span.text == "75%"
+
+
+def test_which_company_is_answered_only_by_a_sentence_naming_one(engine: Engine) -> None:
+    """The cloud command system's sentence names no company: it does not say which built it,
+    in Chinese or English; 滨江集团 answers which group, 总医院 which hospital."""
+    for question in (
+        "金海湖新区精准云帮扶指挥系统是由哪家公司建的？",
+        "Which company developed Jinhaihu's cloud poverty command system?",
+    ):
+        answer = engine.ask(question)
+        assert answer.no_answer and not answer.confidence.type_ok, question
+    answer = engine.ask("和平区要推动哪家集团的子企业混改挂牌？")
+    assert not answer.no_answer and "滨江集团" in answer.answer
+    answer = engine.ask("和平区跟哪家医院搞紧密型医联体？")
+    assert not answer.no_answer and "总医院" in answer.answer
