@@ -46,6 +46,7 @@ from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
 from qabot.values import (
     VALUE_FINDERS,
     clause_end,
+    contrasted,
     has_quantity,
     names_organisation,
     organisation_asked,
@@ -289,8 +290,12 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     written = (not query.quoted or quotes(best.sentence, query)) and all(
         n in best.sentence[:upto] for n in query.names if len(n) > 1 and n in text
     )
+    # 冬小麦 asked, 种植春小麦6550亩 found: the sentence writes another crop in its place
+    other = contrasted(best.sentence, query.weights)
+    written = written and not other
     if is_typed:
         type_ok = written if asks_district else type_ok and written
+    type_ok = type_ok and not other
     # 扶贫云系统是哪家公司开发的: a sentence that names no company does not say which
     if ends := organisation_asked(query.query):
         type_ok = type_ok and names_organisation(best.sentence, ends, query.query)

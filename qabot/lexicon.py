@@ -34,6 +34,7 @@ class Lexicon:
     spoken: re.Pattern[str]
     times: re.Pattern[str]
     speech_verbs: tuple[str, ...]
+    contrasts: tuple[tuple[str, ...], ...]
     spelled_out: dict[str, str]
     titles: frozenset[str]
     titles_after_surname: tuple[str, ...]
@@ -78,6 +79,7 @@ def lexicon() -> Lexicon:
         spoken=re.compile("|".join(data["spoken"])),
         times=re.compile("|".join(data["times"])),
         speech_verbs=tuple(data["speech_verbs"]),
+        contrasts=tuple(tuple(group) for group in data["contrasts"]),
         spelled_out=dict(data["spelled_out"]),
         titles=frozenset(titles["words"].split()),
         titles_after_surname=tuple(titles["after_surname"]),

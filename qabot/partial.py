@@ -49,7 +49,12 @@ _SUBSET_NAMED = re.compile(
 _SUBSET_OF_SET = re.compile(
     r"[一二两三四五六七八九十]+(?:大|个|项|种|条)[^。？?，,]{0,8}?(?P<of>里|中|当中|之中)[^。？?]*几"
 )
-_SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET)
+# 5.27万亩高标准农田，黄庄镇分到多少亩: a stated whole, then a place's share of it.
+_SUBSET_PLACED = re.compile(
+    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?，,]{{0,14}}[，,]"
+    r"(?P<of>)[\u4e00-\u9fff]{1,6}(?:镇|街道|街|村|乡|县)[^，,。？?]{0,4}?(?:多少|(?<!哪)几)"
+)
+_SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED)
 # 90栋小洋楼，现在已经有多少栋入驻了: how much of a stated plan is done so far, which a text
 # that states only the plan does not say.
 _DONE = (
@@ -206,6 +211,10 @@ def gives_part(
         y in text for y in CALENDAR_YEAR.findall(question)
     ):
         return False
+    if part == "subset" and named:
+        # 2200余名医务人员…北辰中医医院有多少人: the part's figure is written with the part
+        # (组织35名医务人员赴鄂 is no count of the hospital the clause before names)
+        text = "，".join(c for c in _SENTENCE_PART.split(text) if any(w in c for w in named))
     if part in ("breakdown", "subset", "progress"):
         stated = [m.group(0) for m in QUANTITY.finditer(question)]
         kinds = unit or tuple({unit_kind(v) for v in stated}) or None

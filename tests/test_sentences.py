@@ -16,7 +16,13 @@ from qabot.sentences import (
     is_heading_line,
     sentence_spans,
 )
-from qabot.values import clause_end, names_organisation, nearest_value, organisation_asked
+from qabot.values import (
+    clause_end,
+    contrasted,
+    names_organisation,
+    nearest_value,
+    organisation_asked,
+)
 
 
 def test_sentences_keep_their_offsets_and_closing_quotes() -> None:
@@ -288,3 +294,20 @@ def test_an_organisation_asked_is_answered_by_a_name_of_its_kind(
 def test_kinds_that_name_no_organisation_are_not_asked() -> None:
     assert organisation_asked("引进了哪些企业？") == ()  # 龙头企业 names none
     assert organisation_asked("北辰区种了多少亩春小麦？") == ()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "words", "other"),
+    [
+        ("种植春小麦6550亩", ["冬小麦", "小麦"], True),
+        ("种植春小麦6550亩", ["春小麦"], False),
+        ("种植春小麦6550亩，冬小麦3000亩", ["冬小麦"], False),  # its own is written
+        ("已撤销取缔村级工业集聚区10个", ["镇级", "工业"], True),
+        ("发挥好北京招商工作部作用", ["上海", "招商"], True),
+        ("发挥好北京招商工作部作用", ["招商"], False),
+    ],
+)
+def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
+    sentence: str, words: list[str], other: bool
+) -> None:
+    assert contrasted(sentence, words) is other

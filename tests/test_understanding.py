@@ -64,8 +64,9 @@ def reader() -> EnglishReader:
         ("What share of villages in Beichen have broadband?", "多大比例 个村 北辰区 broadband"),
         # money spent, not 消费 (consumption), the dictionary's first sense of "spend"
         ("How much money did Beichen spend on wheat?", "多少资金 北辰区 投入资金 小麦"),
-        # which + one thing asks for the sentence naming it, which + things for a list
-        ("Which company did Beichen bring in?", "哪个 company 北辰区 引进"),
+        # which + one thing asks for the sentence naming it (a company: one of that kind,
+        # qabot.values.organisation_asked), which + things for a list
+        ("Which company did Beichen bring in?", "哪家公司 北辰区 引进"),
         ("Which companies did Beichen bring in?", "哪些 家企业 北辰区 引进"),
         ("Which year did Beichen plant wheat?", "哪一年 北辰区 种植 小麦"),
         # a project's phase as the documents number it (a part question when another is given)
@@ -629,6 +630,7 @@ def test_asked_fact_needs_the_value_in_the_text() -> None:
         ("宝坻新建改造的10所学校里幼儿园有几所？", "subset"),
         ("和平区90栋小洋楼里已经有多少栋招商入驻了？", "subset"),
         ("2020年北辰区里有多少个村？", "year"),  # a year is not a total: one year's figure
+        ("北辰区4.5万亩春小麦，西堤头镇种了多少亩？", "subset"),  # a place's share of it
     ],
 )
 def test_a_count_of_part_of_a_stated_total_is_a_subset_question(question: str, part: str) -> None:
@@ -694,3 +696,18 @@ def test_which_company_is_answered_only_by_a_sentence_naming_one(engine: Engine)
     assert not answer.no_answer and "滨江集团" in answer.answer
     answer = engine.ask("和平区跟哪家医院搞紧密型医联体？")
     assert not answer.no_answer and "总医院" in answer.answer
+
+
+def test_a_subset_figure_is_written_with_the_part_it_counts(engine: Engine) -> None:
+    """The sentence names 北辰中医医院 in one clause and 35名医务人员 sent to Hubei in another:
+    no count of the hospital's staff, refused with the passage's figure quoted."""
+    answer = engine.ask("北辰区2200余名医务人员当中，北辰中医医院占了多少名？")
+    assert answer.no_answer and not answer.confidence.part_ok
+
+
+def test_a_contrasting_word_in_place_of_the_asked_one_is_another_thing(engine: Engine) -> None:
+    """春小麦 is written, 冬小麦 never: 6550亩 is no answer for winter wheat; 村级 for 镇级."""
+    for question in ("北辰区冬小麦种了多少亩？", "东丽区撤销了多少个镇级工业集聚区？"):
+        answer = engine.ask(question)
+        assert answer.no_answer and not answer.confidence.type_ok, question
+    assert not engine.ask("北辰区春小麦种了多少亩？").no_answer
