@@ -64,6 +64,7 @@ SEGMENT = Tokenizer().segment
         ("今天A股大盘涨了还是跌了？", "markets"),
         ("推荐一部最近好看的电影", "leisure"),
         ("感冒了吃什么药好得快？", "health"),
+        ("东丽区区长是什么学历？", "personal"),
     ],
 )
 def test_a_service_question_is_recognised(question: str, kind: str) -> None:
@@ -83,6 +84,7 @@ def test_a_service_question_is_recognised(question: str, kind: str) -> None:
         "宝坻区政府工作报告结尾号召大家为建设什么而奋斗？",  # 尾号 inside 结尾号召
         "宝坻区的体育健身公园要怎么改造？",  # a venue the report plans, not a shop
         "宝坻区支持本地公司去股市上市筹钱吗？",  # listing firms, not the market's prices
+        "东丽区专利审查中心的审查员学历高不高？",  # a staff's degrees, not an official's
     ],
 )
 def test_a_question_that_only_shares_a_word_is_searched(question: str) -> None:

@@ -327,6 +327,7 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("和平区在哪？", "天津"),
         ("北辰区是哪个直辖市的", "天津"),
         ("和平区接受采访的是谁", "陈绍旺"),
+        ("宝坻区的报告是以谁的名义发的", "宝坻区人民政府"),
         # the post of the person a document quotes, named by their part in it
         ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
         ("写金海湖新区这篇文章的人是干啥的", "党工委副书记"),
@@ -711,3 +712,8 @@ def test_a_contrasting_word_in_place_of_the_asked_one_is_another_thing(engine: E
         answer = engine.ask(question)
         assert answer.no_answer and not answer.confidence.type_ok, question
     assert not engine.ask("北辰区春小麦种了多少亩？").no_answer
+
+
+def test_english_words_of_state_firms_are_rendered(shipped_light: Engine) -> None:
+    query = shipped_light.query("Which subsidiary of Heping's group is to be formally listed?")
+    assert "子企业" in query.search and "正式" in query.search
