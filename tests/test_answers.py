@@ -123,9 +123,12 @@ def _copied(line: str, passages: list[str]) -> bool:
 
 
 def test_every_answer_of_the_set_is_copied_and_never_a_bare_heading(set_engine: Engine) -> None:
+    """Asked as the snapshot asks (k=5, the id echoed), under the lenient rule: the same
+    search (SetEngine.gather), every draft line checked."""
     for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
-        question = json.loads(line)["question"]
-        answer = set_engine.ask(question, k=5, rule=_LENIENT)
+        row = json.loads(line)
+        question = row["question"]
+        answer = set_engine.ask(question, k=5, qid=row["id"], rule=_LENIENT)
         texts = [p.chunk.text for p in answer.passages]
         for part in filter(None, answer.answer.split("\n")):
             assert _copied(part, texts), (question, part)
