@@ -48,11 +48,11 @@ FLOOR_GRID = np.array([0.0, 0.82, 0.825, 0.83, 0.835, 0.84, 0.845, 0.85])
 
 @dataclass(frozen=True)
 class NoAnswerRule:
-    """Refuse when a hard rule fails, when the answer passage holds too little of the focus
-    (``support``), when the top passages neither cover the focus nor come close in
-    meaning (``coverage`` and ``dense`` both low), or when they are far in meaning whatever
-    words they share (``dense`` below ``min_dense_any``: 基地 and 生产 do not make a passage
-    about a Mars base's oxygen)."""
+    """Refuse when a hard rule fails, when the question is off-topic (:mod:`qabot.topic`),
+    when the answer passage holds too little of the focus (``support``), when the top
+    passages neither cover the focus nor come close in meaning (``coverage`` and ``dense``
+    both low), or when they are far in meaning whatever words they share (``dense`` below
+    ``min_dense_any``)."""
 
     min_coverage: float
     min_dense: float
@@ -64,13 +64,16 @@ class NoAnswerRule:
     min_dense_meaning: float = float("inf")
     # refuse below this dense similarity whatever the coverage (0: no floor)
     min_dense_any: float = 0.0
+    # refuse what the off-topic check flags (off for the lenient drafts evaluation decides
+    # again: the shipped check was fitted on the very questions the folds hold out)
+    use_topic: bool = True
 
     def refuses(self, c: Confidence) -> bool:
         if not c.covered or not c.year_ok or not c.part_ok:
             return True
         if c.attributed:
             return False
-        if c.off_topic or c.dense < self.min_dense_any:
+        if (self.use_topic and c.off_topic) or c.dense < self.min_dense_any:
             return True
         typed = c.type_ok or (c.type_by_meaning and c.dense >= self.min_dense_meaning)
         if self.use_type and not typed:
@@ -108,6 +111,7 @@ LENIENT = NoAnswerRule(
     use_type=False,
     use_names=False,
     min_dense_meaning=0.0,
+    use_topic=False,
 )
 
 

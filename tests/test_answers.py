@@ -109,7 +109,7 @@ def test_comparison_says_when_a_district_has_nothing(engine: Engine) -> None:
     assert "红桥区：文档未提及" in answer.answer.split("\n")
 
 
-_LENIENT = NoAnswerRule(0.0, 0.0, 0.0, use_type=False)
+_LENIENT = NoAnswerRule(0.0, 0.0, 0.0, use_type=False, use_topic=False)
 
 
 def _copied(line: str, passages: list[str]) -> bool:

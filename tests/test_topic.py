@@ -6,14 +6,16 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_linerank import _Outcome
 
 from qabot import topic
 from qabot.engine import Engine
 from qabot.evaluation.crossval import held_out
 from qabot.evaluation.questions import Question
-from qabot.refusal import FALLBACK_RULE, NoAnswerRule, fit
-from qabot.types import Confidence
+from qabot.refusal import FALLBACK_RULE, LENIENT, NoAnswerRule, fit
+from qabot.types import Answer, Confidence
+
+from conftest import tiny_engine
+from test_linerank import _Outcome
 
 DIM = 8
 
@@ -66,6 +68,18 @@ def test_an_off_topic_flag_refuses_unless_the_answer_is_an_attribution_fact() ->
     assert not rule.refuses(strong)
     assert rule.refuses(replace(strong, off_topic=True))
     assert not rule.refuses(replace(strong, off_topic=True, attributed=True))
+
+
+def test_the_lenient_drafts_of_evaluation_ignore_the_shipped_check() -> None:
+    """``qabot eval`` drafts every answer with LENIENT and decides again per fold: the shipped
+    check, fitted on the very questions the folds hold out, must not refuse them there."""
+    engine = tiny_engine()
+    engine.topic = topic.TopicCheck((0.0,) * engine.embedder.dim, 1.0, 0.0)  # flags all
+    found = engine.gather("北辰区种了多少亩春小麦？")
+    assert not isinstance(found, Answer) and found.vector is not None
+    drafted = engine.decide(found, LENIENT)
+    assert drafted.confidence.off_topic and not drafted.no_answer and drafted.answer
+    assert engine.decide(found).no_answer  # the shipped rule refuses what it flags
 
 
 def test_the_rule_grid_counts_the_flag_as_a_refusal() -> None:
