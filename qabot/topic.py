@@ -27,7 +27,9 @@ import numpy as np
 
 OFF_TOPIC = "off-topic"  # the question set's type of the questions the check learns to flag
 ANSWERABLE_FLAGGED = 0.005  # share of the fitted-on answerable questions the threshold flags
-L2 = 0.3  # ridge (held out on left-out batches: 0.01–3; 0.3 flags the most off-topic lines)
+# ridge, chosen leaving out one batch at a time (18 batches): 0.1, 0.3 and 1 flag 164, 162 and
+# 146 of the 200 off-topic lines, 15, 14 and 13 of the 2084 answerable ones
+L2 = 0.3
 NEWTON_STEPS = 30
 
 
