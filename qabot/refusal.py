@@ -327,6 +327,17 @@ def notice(
             )
         asked = "、".join(f"{y}年" for y in query.years)
         return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
+    if confidence.off_topic:  # 周末带孩子去哪儿玩: say what the documents are, not the nearest
+        if en:
+            return (
+                "This does not look like something the documents speak of: they are district "
+                f"work reports and interviews ({', '.join(known)}) on the districts' work, plans "
+                "and figures."
+            )
+        return (
+            f"这个问题不像是文档谈的内容：文档是{'、'.join(known)}的工作报告和访谈，"
+            "讲各区的工作、计划和数字。"
+        )
     scope = "、".join(query.districts) or "已收录的"
     if en:
         where = (
