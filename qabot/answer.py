@@ -295,7 +295,8 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     written = written and not other
     if is_typed:
         type_ok = written if asks_district else type_ok and written
-    type_ok = type_ok and not other
+    else:
+        type_ok = type_ok and not other
     # 扶贫云系统是哪家公司开发的: a sentence that names no company does not say which
     if ends := organisation_asked(query.query):
         type_ok = type_ok and names_organisation(best.sentence, ends, query.query)

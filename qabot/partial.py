@@ -52,7 +52,7 @@ _SUBSET_OF_SET = re.compile(
 # 5.27万亩高标准农田，黄庄镇分到多少亩: a stated whole, then a place's share of it.
 _SUBSET_PLACED = re.compile(
     rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?，,]{{0,14}}[，,]"
-    r"(?P<of>)[\u4e00-\u9fff]{1,6}(?:镇|街道|街|村|乡|县)[^，,。？?]{0,4}?(?:多少|(?<!哪)几)"
+    rf"(?P<of>)[{HAN}]{{1,6}}(?:镇|街道|街|村|乡|县)[^，,。？?]{{0,4}}?(?:多少|(?<!哪)几)"
 )
 _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED)
 # 90栋小洋楼，现在已经有多少栋入驻了: how much of a stated plan is done so far, which a text

@@ -73,9 +73,12 @@ def fit(
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    scores = x @ w
-    flagged_of = scores[np.asarray(answerable, dtype=bool) & (y == 0)]
-    threshold = float(np.quantile(flagged_of, 1 - ANSWERABLE_FLAGGED)) if len(flagged_of) else 0.0
+    answerable_scores = (x @ w)[np.asarray(answerable, dtype=bool) & (y == 0)]
+    threshold = (
+        float(np.quantile(answerable_scores, 1 - ANSWERABLE_FLAGGED))
+        if len(answerable_scores)
+        else 0.0
+    )
     return TopicCheck(tuple(float(v) for v in w[:-1]), float(w[-1]), threshold)
 
 

@@ -88,14 +88,14 @@ def _of_kind(values: list[tuple[int, int]], sentence: str, query: str) -> list[t
 
 # 哪家公司开发的, 跟哪家大医院合作: the kind of organisation asked for, and the name endings
 # that answer it (not 企业 or 机构: 龙头企业 and 服务机构 name none)
-_ORGANISATION_ASKED = re.compile(r"(?:哪一?家|哪个|什么)[\u4e00-\u9fff]{0,2}?(公司|集团|医院|银行)")
+_ORGANISATION_ASKED = re.compile(rf"(?:哪一?家|哪个|什么)[{HAN}]{{0,2}}?(公司|集团|医院|银行)")
 _ORGANISATIONS = {
     "公司": ("公司", "集团"),
     "集团": ("集团", "公司"),
     "医院": ("医院",),
     "银行": ("银行",),
 }
-_NAME_BEFORE = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,2}$")
+_NAME_BEFORE = re.compile(rf"[{HAN}A-Za-z]{{1,2}}$")
 
 
 def organisation_asked(question: str) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,9 +14,9 @@ from qabot.evaluation.crossval import held_out
 from qabot.evaluation.questions import Question
 from qabot.linerank import LINE_RANKER, LineRanker, fit, line_hit
 from qabot.refusal import FALLBACK_RULE
-from qabot.types import Confidence
 
 from conftest import TINY_CHUNKS, make_chunk, tiny_engine
+from judged import JudgedStub
 
 VALUE = FEATURES.index("value")
 FUSED = FEATURES.index("fused")
@@ -72,50 +72,18 @@ def test_line_choices_are_the_sentences_of_the_top_passages_with_their_features(
     assert max(f[FEATURES.index("focus_of_best")] for f in features) == 1.0
 
 
-@dataclass
-class _Outcome:
-    question: Question
-    draft: str = "答"
-    confidence: Confidence = field(default_factory=Confidence)
-    no_answer: bool = False
-    error: str = ""
-    relevance: list[bool] = field(default_factory=lambda: [True])
-    span: str | None = None
-    districts_returned: list[str] = field(default_factory=list)
-    recognised: list[str] = field(default_factory=list)
-    latency_ms: float = 1.0
-    answer_type: str = "other"
-    vector: np.ndarray | None = None
-
-    @property
-    def answer_hit(self) -> bool:
-        return not self.no_answer and self.draft == "hit"
-
-    @property
-    def span_exact(self) -> bool:
-        return False
-
-    @property
-    def rank(self) -> int | None:
-        return 1
-
-    @property
-    def covered(self) -> bool:
-        return True
-
-
 class _Lines:
     """A hundred questions whose line a ranker gets right when it weighs the value."""
 
     def __init__(self) -> None:
         self.outcomes = [
-            _Outcome(Question(id=f"q{i}", question="问", answers=("甲",), districts=(), type="t"))
+            JudgedStub(Question(id=f"q{i}", question="问", answers=("甲",), districts=(), type="t"))
             for i in range(100)
         ]
         self.groups = _groups(5, 100)
         self.rankers: list[LineRanker] = []
 
-    def decide(self, ranker: LineRanker) -> list[_Outcome]:
+    def decide(self, ranker: LineRanker) -> list[JudgedStub]:
         self.rankers.append(ranker)
         return [
             replace(o, draft="hit" if y[ranker.choose(x)] else "miss")

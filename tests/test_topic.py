@@ -15,7 +15,7 @@ from qabot.refusal import FALLBACK_RULE, LENIENT, NoAnswerRule, fit
 from qabot.types import Answer, Confidence
 
 from conftest import tiny_engine
-from test_linerank import _Outcome
+from judged import JudgedStub
 
 DIM = 8
 
@@ -97,7 +97,7 @@ def test_held_out_refits_the_check_without_each_fold() -> None:
     rng = np.random.default_rng(5)
     x, off = _set(rng, 50, 200)
     outcomes = [
-        _Outcome(
+        JudgedStub(
             Question(
                 id=f"q{i}",
                 question="问",
