@@ -84,6 +84,11 @@ _NAMES_ASKED = re.compile(
 )
 # names written together: 天成地块、大沽北路地块; 丁青、兴隆、华池和正宁; 第五届…大赛暨第十届…大赛
 _ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}“”《]{{2}}")
+# what a numbered label holds: “五城同创”是哪五城, 十项文明…是哪十项 (the count asked is in a
+# word the question names before), “辰十条”具体有哪些 (a quoted label with a count).
+_NUMERAL = "一二两三四五六七八九十"
+_WHICH_OF_LABEL = re.compile(rf"哪(?P<count>[{_NUMERAL}]+[{HAN}])")
+_QUOTED_COUNT = re.compile(rf"“[^”]*?(?P<count>[{_NUMERAL}]+[{HAN}])[^”]*”")
 # what the counted set is of: 那8个后进村都是哪几个 → 后进村 (its last character, 村, is in
 # the clause that counts them)
 _SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|[，,。？?]|$)")
@@ -149,7 +154,7 @@ def asked_part(question: str) -> str:
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
-    if _COUNTED.search(question) and _NAMES_ASKED.search(question):
+    if (_COUNTED.search(question) or _label(question)) and _NAMES_ASKED.search(question):
         return "names"
     if any(p.search(question) for p in _SUBSETS):
         return "subset"
@@ -230,6 +235,8 @@ def gives_part(
         return len(values) >= (2 if part == "breakdown" else 1)
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
+    if part == "names" and (label := _label(question)):
+        return any(_expands(clause, label) for clause in _SENTENCE_PART.split(text))
     if part == "names":
         counted = _COUNTED.search(question)
         of = _SET_OF.match(question, counted.end()) if counted else None
@@ -252,6 +259,29 @@ def gives_part(
         phase = _PHASE.search(question)
         return phase is None or phase.group(0) in text
     return True
+
+
+def _label(question: str) -> str:
+    """The count of a numbered label whose items the question asks (五城 of “五城同创”是哪五城,
+    十条 of “辰十条”具体有哪些), else ``""``."""
+    which = _WHICH_OF_LABEL.search(question)
+    if which and which.group("count") in question[: which.start()]:
+        return which.group("count")
+    quoted = _QUOTED_COUNT.search(question)
+    return quoted.group("count") if quoted and _NAMES_ASKED.search(question, quoted.end()) else ""
+
+
+def _expands(clause: str, label: str) -> bool:
+    """The ``clause`` lists the items of the label counted ``label`` (五城: five): as many as it
+    counts, or, where the clause names the label itself, three at least (“五级联动” after
+    区职能部门、街道、社区、党员和网格员). 开展“十项文明”创建和…评选 names two things, not ten."""
+    if not _ENUMERATED.search(clause):
+        return False
+    commas = clause.count("、")
+    joined = re.search(r"[和及与暨]", clause[clause.rfind("、") + 1 :] if commas else clause)
+    items = commas + 1 + bool(joined)
+    count = number(label[:-1])
+    return items >= count or (label in clause and items >= min(count, 3))
 
 
 def listed_alone(lines: Sequence[AnswerLine], question: str) -> bool:

@@ -414,6 +414,11 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("那1个大棚叫什么名字？", ""),  # one thing: its name is a value
         ("喻祖常用哪四个字概括工业的重要性？", ""),  # a phrase of four characters
         ("2020年的项目叫什么名字？", "year"),  # a year counts nothing
+        # what a numbered label holds: its count named before, or a quoted label with one
+        ("金海湖新区说的“五城同创”是哪五城？", "names"),
+        ("五级联动的考评，是哪五级？", "names"),
+        ("北辰区的“辰十条”具体有哪些优惠内容？", "names"),
+        ("金海湖那个讲习所要做到哪五有啊", ""),  # no label named before: a list question
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -448,6 +453,26 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     assert not gives_part("subset", cumulative, None, asked, ["竣工"])
     dated = [AnswerLine("2019年竣工还迁房120万平方米,已累计竣工1138万平方米。", 1)]
     assert gives_part("subset", dated, None, asked, ["竣工"])
+
+
+def test_a_label_is_answered_only_by_its_items() -> None:
+    """Asked what a numbered label holds (“十项文明”是哪十项), a line that names the label
+    beside one other thing, or lists fewer things than it counts elsewhere, does not answer;
+    one that lists its items does, beside the label or in full."""
+    ten = "北辰区“十项文明”创建具体是哪十项？"
+    named = [AnswerLine("开展“十项文明”创建和“感动北辰文明人”评选活动。", 1)]
+    assert not gives_part("names", named, None, ten)
+    five = "金海湖新区说的“五城同创”是哪五城？"
+    other = [
+        AnswerLine(
+            "紧抓智慧城市、海绵城市和广州市增城区、南沙区对口帮扶新区机遇,夯实“五城同创”基础。", 1
+        )
+    ]
+    assert not gives_part("names", other, None, five)
+    beside = [AnswerLine("建立区职能部门、街道、社区、党员和网格员“五级联动”绩效考评体系。", 1)]
+    assert gives_part("names", beside, None, "五级联动的考评，是哪五级？")
+    full = [AnswerLine("以铁一般信仰、铁一般信念、铁一般纪律、铁一般担当,贯彻落实好决策部署。", 1)]
+    assert gives_part("names", full, None, "金海湖新区讲的四个铁一般是哪四个？")
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
