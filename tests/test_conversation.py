@@ -68,6 +68,17 @@ from qabot.engine import Engine
         ("行 那我明天再来问", "goodbye"),
         ("拜拜 明天见", "goodbye"),  # batch m, read after its first contact
         ("你是哪家公司做的？", "help"),
+        # probed before batch b was read: a user trying the bot out, apologising, asking who
+        # runs it; a lone interjection (哎) was answered with a passage
+        ("测试", "greeting"),
+        ("/start", "help"),
+        ("Are you a human?", "help"),
+        ("你们这是官方的吗", "help"),
+        ("不好意思打扰一下", "greeting"),
+        ("Much obliged", "thanks"),
+        ("不好意思，发错了", "acknowledge"),
+        ("Sorry, wrong chat", "acknowledge"),
+        ("哎", "acknowledge"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:
