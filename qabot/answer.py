@@ -38,6 +38,7 @@ from qabot.candidates import (
     sentence_score,
     typed,
 )
+from qabot.contrast import contrasted
 from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.partial import one_year
 from qabot.query import Query
@@ -46,7 +47,6 @@ from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
 from qabot.values import (
     VALUE_FINDERS,
     clause_end,
-    contrasted,
     has_quantity,
     names_organisation,
     organisation_asked,
@@ -291,7 +291,7 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
         n in best.sentence[:upto] for n in query.names if len(n) > 1 and n in text
     )
     # 冬小麦 asked, 种植春小麦6550亩 found: the sentence writes another crop in its place
-    other = contrasted(best.sentence, query.weights)
+    other = contrasted(best.sentence, query.query, query.weights)
     written = written and not other
     if is_typed:
         type_ok = written if asks_district else type_ok and written

@@ -35,8 +35,9 @@ _TOTAL_UNITS = "|".join(
     if u not in lexicon().duration and unit_kind(u) != "percent" and u not in ("倍", "期", "次")
 )
 _SUBSET = re.compile(
-    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?]{{0,14}}?"
-    r"(?P<of>里|中|当中|之中|(?:第[一二三四五六七八九十]+|首|头一?)批)"
+    rf"\d[\d.,]*(?:余|多)?(?:(?:万|亿)?(?:{_TOTAL_UNITS})|[万亿](?=[{HAN}]))[^。？?]{{0,14}}?"
+    # 中 of 中小企业, 中心, 中学 is a word's, not "among"
+    r"(?P<of>里|中(?![小心学医国关央华间层级])|当中|之中|(?:第[一二三四五六七八九十]+|首|头一?)批)"
     r"[^。？?]*(?:多少|(?<!哪)几)"
 )
 # 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,

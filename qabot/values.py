@@ -115,22 +115,6 @@ def names_organisation(sentence: str, ends: tuple[str, ...], question: str) -> b
     return False
 
 
-def contrasted(sentence: str, words: Iterable[str]) -> bool:
-    """``sentence`` writes, in place of one of the focus ``words`` it lacks, the same word with
-    a member of its contrast set (:attr:`~qabot.lexicon.Lexicon.contrasts`): 春小麦 for 冬小麦,
-    村级 for 镇级, 北京招商工作部 for 上海's — it speaks of the other thing."""
-    for word in words:
-        if word in sentence:
-            continue
-        for group in lexicon().contrasts:
-            own = next((m for m in group if word.startswith(m)), None)
-            if own is not None and any(
-                other + word[len(own) :] in sentence for other in group if other != own
-            ):
-                return True
-    return False
-
-
 def _titled(sentence: str, start: int, end: int) -> bool:
     """A title right before or after the word (市委李鸿忠书记, 区委书记陈绍旺): a person."""
     titles = lexicon().titles

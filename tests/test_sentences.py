@@ -7,6 +7,7 @@ import pytest
 
 import qabot.sentences as sentences
 from qabot.answer import compose, typed_first
+from qabot.contrast import contrasted
 from qabot.engine import Engine
 from qabot.sentences import (
     ENUMERATION,
@@ -18,7 +19,6 @@ from qabot.sentences import (
 )
 from qabot.values import (
     clause_end,
-    contrasted,
     names_organisation,
     nearest_value,
     organisation_asked,
@@ -310,4 +310,23 @@ def test_kinds_that_name_no_organisation_are_not_asked() -> None:
 def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
     sentence: str, words: list[str], other: bool
 ) -> None:
-    assert contrasted(sentence, words) is other
+    assert contrasted(sentence, "", words) is other
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "other"),
+    [
+        # another member between the same words, another number in the same frame
+        ("建成17个人居环境示范村", "宝坻区今年要建成多少个人居环境示范镇？", True),
+        ("建成17个人居环境示范村", "宝坻区今年要建成多少个人居环境示范村？", False),
+        ("完成第一产业园二期标准厂房18万平方米建设", "第二产业园建了多少平方米厂房？", True),
+        ("落实落细“津八条”“和平20条”", "“和平30条”具体有哪些内容？", True),
+        ("落实落细“津八条”“和平二十条”", "“和平20条”具体有哪些内容？", False),  # same value
+        ("新建改造10所幼儿园和中小学校", "新建改造10所学校要花多少钱？", False),
+        ("2020年新增就业1万人", "2021年新增就业多少人？", False),  # years: refusal's
+    ],
+)
+def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
+    sentence: str, question: str, other: bool
+) -> None:
+    assert contrasted(sentence, question, []) is other
