@@ -79,6 +79,7 @@ from qabot.engine import Engine
         ("不好意思，发错了", "acknowledge"),
         ("Sorry, wrong chat", "acknowledge"),
         ("哎", "acknowledge"),
+        ("What kinds of questions can I ask you?", "help"),  # batch b, read after measuring
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:

@@ -419,6 +419,9 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("五级联动的考评，是哪五级？", "names"),
         ("北辰区的“辰十条”具体有哪些优惠内容？", "names"),
         ("金海湖那个讲习所要做到哪五有啊", ""),  # no label named before: a list question
+        # probed before batch b was read: a total in 万 of people, a 中 inside a word
+        ("纳入养老保障的12万农民里，已经领养老金的有多少？", "subset"),
+        ("150家科技型中小企业里，科技城有多少家？", "subset"),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -535,6 +538,9 @@ def test_a_line_without_the_part_named_does_not_answer_it() -> None:
     assert not gives_part("breakdown", whole, ("count",), breakdown, named)
     # 第一批 of 35名 stated: the batch names the part, which the whole's line does not give
     batch = "分4批去湖北的35名医务人员，第一批去了几个人？"
+    # the part is what follows 里, not what follows the 中 of 中小企业
+    among = "150家科技型中小企业里，京津中关村科技城有多少家？"
+    assert part_words("subset", among, ["小企业", "京津", "中关村"]) == ["京津", "中关村"]
     named = part_words(asked_part(batch), batch, ["湖北", "医务人员"])
     assert asked_part(batch) == "subset" and named == ["第一批"]
     assert not gives_part("subset", whole, ("count",), batch, named)
