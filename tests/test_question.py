@@ -47,7 +47,7 @@ TABLE = [
     ("谁推行小巷管家？", "person", None, [], False),
     ("和平区在哪里？", "place", None, ["和平区"], False),
     ("和平区有哪几家医院参与了", "measures", None, ["和平区"], False),  # which, not how many
-    ("合平区对口帮扶的是哪几个地方？", "place", None, ["和平区"], False),
+    ("合平区对口帮扶的是哪几个地方？", "measures", None, ["和平区"], False),  # a list, as 哪些地方
     ("東麗區科技創新有哪些措施", "measures", None, ["东丽区"], False),
     ("红桥区的营商环境怎么样？", "measures", None, [], False),
     ("北辰区有没有建设养老院？", "yes_no", None, ["北辰区"], False),
