@@ -15,13 +15,11 @@ from qabot.lexicon import lexicon
 from qabot.paragraphs import number
 from qabot.textnorm import HAN
 
-_CONTEXT = 2  # characters either side of a contrasting word that must match
+_CONTEXT = 2  # characters before a contrasting member that frame it
 _NUMERAL = "0-9一二两三四五六七八九十百"
-# 第二产业园, 和平30条, 第十届: a number between the words that frame it (not a year of the
-# calendar: qabot.refusal checks those against the text's)
-_NUMBERED = re.compile(
-    rf"(?P<before>[{HAN}]{{1,3}})(?P<number>[{_NUMERAL}]+)(?P<after>[{HAN}]{{1,3}})"
-)
+# 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of
+# the calendar: qabot.refusal checks those against the text's)
+_NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
 
 
 def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
@@ -75,11 +73,9 @@ def _other_number(sentence: str, question: str) -> bool:
     way only with another value: it speaks of another one."""
     for found in _NUMBERED.finditer(question):
         before, after = found.group("before"), found.group("after")
-        if after.startswith("年") and len(found.group("number")) == 4:
+        if after == "年" and len(found.group("number")) == 4:
             continue  # a year of the calendar
-        frame = re.compile(
-            rf"{re.escape(before[-1])}(?P<number>[{_NUMERAL}]+){re.escape(after[0])}"
-        )
+        frame = re.compile(rf"{re.escape(before)}(?P<number>[{_NUMERAL}]+){re.escape(after)}")
         asked = number(found.group("number"))
         written = [number(m.group("number")) for m in frame.finditer(sentence)]
         if written and asked and asked not in written:
