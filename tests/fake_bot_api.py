@@ -23,12 +23,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import pytest
+
+from loopback import LoopbackServer
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
 BOT_USER = {
@@ -89,8 +91,7 @@ class FakeBotAPI:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = LoopbackServer(self._handler_class())
         # close() waits for the server's next poll (0.5 s by default): poll often
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.005,), daemon=True

@@ -16,8 +16,10 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from loopback import LoopbackServer
 
 API_KEY = "sk-test-not-a-real-key-0123456789"
 
@@ -40,8 +42,7 @@ class FakeLLM:
         self.replies: list[Reply] = []
         self.requests: list[dict[str, Any]] = []
         self.stop = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
+        self.server = LoopbackServer(_handler(self))
 
     @property
     def base_url(self) -> str:
