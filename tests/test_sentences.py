@@ -316,7 +316,7 @@ def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
 @pytest.mark.parametrize(
     ("sentence", "question", "other"),
     [
-        # another member between the same words, another number in the same frame
+        # another member after the same word, another number in the same frame
         ("建成17个人居环境示范村", "宝坻区今年要建成多少个人居环境示范镇？", True),
         ("建成17个人居环境示范村", "宝坻区今年要建成多少个人居环境示范村？", False),
         ("完成第一产业园二期标准厂房18万平方米建设", "第二产业园建了多少平方米厂房？", True),
