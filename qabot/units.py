@@ -17,8 +17,10 @@ _UNIT_KINDS = lexicon().unit_kinds
 _SIZE_WORDS = lexicon().size_words
 # a word right after 多大 (not 的, 呢, a mark): it names what is measured
 _NOUN_AFTER = re.compile(f"(?![的地得呢啊吗呀了吧哈嘛])[{HAN}]")
-# a word for people right after 多少 (穷人, 老人, 农民工, 学员): a count of people is asked
-_PEOPLE_COUNTED = re.compile(f"[{HAN}]{{0,2}}?(?:人口|人(?!次|均)|民(?!心)|员|者)")
+# a word for people (穷人, 农民工, 贫困人口, 医务人员, 劳动者; not 人次, 人均, 民心, 民生): after
+# 多少 it asks for a count of people, after a bare number (8500贫困人口) it is what is counted.
+# Two characters before it at most: 多少拿去搞民生, 多少服务群众的经费 ask no count of people.
+PEOPLE_WORD = re.compile(f"[{HAN}]{{0,2}}?(?:人口|人(?!次|均)|民(?![心生])|员|者)")
 
 
 def unit_kind(text: str) -> str:
@@ -76,7 +78,7 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
             return (kind,)
         if unit[0] in "个倍" + _DURATION + "".join(_CLASSIFIERS):
             return (count_kind(unit[0]),)
-        if kind == "count" and _PEOPLE_COUNTED.match(unit):
+        if kind == "count" and PEOPLE_WORD.match(unit):
             return (count_kind("人"),)  # 多少穷人, 多少农民工: people, not money or a share
     words = ("多少", "几", *(word for word, _ in _SIZE_WORDS))
     found = (i for w in words if (i := query.find(w)) >= 0)

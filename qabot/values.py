@@ -16,7 +16,7 @@ from qabot.lexical import pos_tags
 from qabot.lexicon import lexicon
 from qabot.question import Analysis
 from qabot.textnorm import HAN, is_cjk
-from qabot.units import TOTAL_ASKED, count_kind, unit_fits
+from qabot.units import PEOPLE_WORD, TOTAL_ASKED, count_kind, unit_fits
 
 UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document is counted in
 # A unit standing in for a focus word (平方米 for 面积) ties any value of that unit to it.
@@ -36,8 +36,6 @@ _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
 # 几点开门 (what time, rendered 几点): a time of day, which a year or a date does not give.
 _CLOCK_ASKED = re.compile(r"几点|几时(?:开|关|营业|上班|下班|发车|停运)")
 _CLOCK = re.compile(r"\d{1,2}(?::\d{2}|点|时)(?:\d{1,2}分|半)?")
-# a word for people after a bare number: 农民, 居民, 贫困人口, 医务人员, 党员, 群众, 劳动者
-_PEOPLE_WORD = re.compile(f"[{HAN}]{{0,3}}?(?:人口|民|员|众|者)")
 _PEOPLE = count_kind("人")  # the count 多少人 asks for
 # a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
 DATE = re.compile(
@@ -183,7 +181,7 @@ def typed_values(
                 sentence, values, lambda end: any(sentence.startswith(w, end) for w in focus)
             )
         elif _PEOPLE in analysis.unit:  # 12万农民 for 多少人
-            values += _bare(sentence, values, lambda end: bool(_PEOPLE_WORD.match(sentence, end)))
+            values += _bare(sentence, values, lambda end: bool(PEOPLE_WORD.match(sentence, end)))
     return values
 
 

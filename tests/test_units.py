@@ -249,6 +249,8 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("北辰区派了多少医务人员", ("count:名人位",)),  # people (not money, not a share)
         ("金海湖能让多少穷人有活干", ("count:名人位",)),  # batch b, read after measuring
         ("落实了多少民心工程", None),  # 民心 is no people
+        ("北辰财政收入多少拿去搞民生", ("money", "percent")),  # nor a verb's 民生
+        ("社区花了多少服务群众的专项经费？", ("money", "percent")),  # nor 服务群众
         ("每个村的活动阵地要建多大", ("area",)),  # 多大 asks for a size
         ("每年把多大比例的财政收入投到民生上", ("percent",)),  # … unless a word after says
         ("关掉了多大发电量的烧煤机组？", None),  # … or names what is measured (batch f)
