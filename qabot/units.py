@@ -17,9 +17,10 @@ _UNIT_KINDS = lexicon().unit_kinds
 _SIZE_WORDS = lexicon().size_words
 # a word right after 多大 (not 的, 呢, a mark): it names what is measured
 _NOUN_AFTER = re.compile(f"(?![的地得呢啊吗呀了吧哈嘛])[{HAN}]")
-# a word for people (穷人, 农民工, 贫困人口, 医务人员, 群众, 劳动者; not 人次, 人均, 民心, 民生): after
-# 多少 it asks for a count of people, after a bare number (8500贫困人口) it is what is counted.
-# Two characters before it at most: 多少拿去搞民生, 多少服务群众的经费 ask no count of people.
+# a word for people (穷人, 农民工, 贫困人口, 医务人员, 群众, 劳动者; not 人次, 人均, 民心,
+# 民生): after 多少 it asks for a count of people, after a bare number (8500贫困人口) it is
+# what is counted. Two characters before it at most: 多少拿去搞民生, 多少服务群众的经费 ask
+# no count of people.
 PEOPLE_WORD = re.compile(f"[{HAN}]{{0,2}}?(?:人口|人(?!次|均)|民(?![心生])|员|众|者)")
 
 
