@@ -28,7 +28,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
-from qabot.question import counties
+from qabot.places import counties
 from qabot.textnorm import HAN
 from qabot.usercache import parsed
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from qabot.bylines import FIELDS, fields
 from qabot.cards import kind_name
-from qabot.question import province_of
+from qabot.places import province_of
 from qabot.records import quoted
 from qabot.sentences import sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit

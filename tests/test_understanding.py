@@ -14,7 +14,7 @@ from qabot.english import EnglishReader
 from qabot.meaning import NEAREST, Meaning, update_vectors
 from qabot.metadata import Asked, Fact, asked
 from qabot.partial import asked_part, gives_part, listed_alone, part_words
-from qabot.question import mentioned_counties, province_of
+from qabot.places import mentioned_counties, province_of
 from qabot.settings import Settings
 from qabot.types import AnswerLine, AnswerSpan
 from qabot.validation import READ_LATIN, english_part
@@ -583,6 +583,39 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
     answer = engine.ask("北辰区三年来给华池县投了多少帮扶资金？")
     assert answer.answer_type == "quantity" and answer.no_answer
     assert answer.notice.startswith("文档只给出总数（") and "3.13亿元" in answer.notice
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("东丽区在华明街道搞的“一统四化”试点效果怎么样？", ["华明"]),
+        ("宝坻区黄庄镇分到多少亩高标准农田？", ["黄庄"]),
+        ("北辰区西堤头镇有多少人？", ["西堤头"]),
+        ("宝坻区要创建哪几个市级旅游示范镇？", ["示范"]),
+        # a kind of place, or where (镇里, 镇上), names none
+        ("在宝坻申请低保，以后是不是在镇里街道就能批了？", []),
+        ("宝坻区镇上村里的脏水，能处理掉几成？", []),
+        ("北辰区那些穷村子现在村里一年能挣多少钱？", []),
+        # an unmentioned county named as a partner, not compared
+        ("和平区跟长春市南关区有哪些经贸合作？", ["南关区"]),
+        ("和平区和南关区相比，经贸合作有什么不同？", []),
+    ],
+)
+def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
+    assert shipped_light.query(question).places == places
+
+
+def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: Engine) -> None:
+    """华明街道 is asked; the passage tells of the pilot in 万新 and 军粮城 streets. A county
+    named as a partner (长春市南关区) that the text does not name is no second district to
+    compare: the passage of 长春市朝阳区 does not answer for it."""
+    answer = engine.ask("东丽区在华明街道搞的“一统四化”试点效果怎么样？")
+    assert answer.no_answer and not answer.confidence.places_ok
+    answer = engine.ask("哪个区在万新街道和军粮城街道试点“一统四化”基层治理？")
+    assert not answer.no_answer and "万新、军粮城" in answer.answer
+    answer = engine.ask("和平区跟长春市南关区有哪些经贸合作？")
+    assert answer.no_answer and answer.answer_type != "comparison"
+    assert not answer.confidence.places_ok
 
 
 def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engine: Engine) -> None:
