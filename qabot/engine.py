@@ -293,7 +293,8 @@ class Engine:
         if service is not None:
             notice = services.notice(service, query.language)
         elif no_answer:
-            notice = refusal.notice(query, confidence, found, self.districts, composed.said)
+            span = composed.span.text if composed.span else ""
+            notice = refusal.notice(query, confidence, found, self.districts, composed.said, span)
         return Answer(
             id=gathered.qid,
             question=gathered.question,

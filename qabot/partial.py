@@ -208,6 +208,10 @@ def gives_part(
     a year, the words of that part; for one year, no cumulative words unless they count from
     it; for names, names written together (甲、乙)."""
     text = "".join(line.text for line in lines)
+    # 104家科研机构里，企业办的有多少家: the figure marked is the one the question states (not
+    # a year, nor a span of time the question sets: 干满一年)
+    if part != "names" and any(stated(line.span.text, question) for line in lines if line.span):
+        return False
     if named and not (all if part == "breakdown" else any)(w in text for w in named):
         return False
     if part == "progress" and not _DONE_SAID.search(text):
@@ -222,15 +226,15 @@ def gives_part(
         # (组织35名医务人员赴鄂 is no count of the hospital the clause before names)
         text = "，".join(c for c in _SENTENCE_PART.split(text) if any(w in c for w in named))
     if part in ("breakdown", "subset", "progress"):
-        stated = [m.group(0) for m in QUANTITY.finditer(question)]
-        kinds = unit or tuple({unit_kind(v) for v in stated}) or None
+        quoted = [m.group(0) for m in QUANTITY.finditer(question)]
+        kinds = unit or tuple({unit_kind(v) for v in quoted}) or None
         # parts are written in the total's unit (亩 of 7万余亩; money in any of 元/万元/亿元)
-        ends = {v[-1] for v in stated if unit_kind(v) != "money"}
+        ends = {v[-1] for v in quoted if unit_kind(v) != "money"}
         values = {
             m.group(0)
             for m in QUANTITY.finditer(text)
             if unit_fits(m.group(0), kinds)
-            and _number(m.group(0)) not in map(_number, stated)
+            and _number(m.group(0)) not in map(_number, quoted)
             and (not ends or unit_kind(m.group(0)) == "money" or m.group(0)[-1] in ends)
         }
         return len(values) >= (2 if part == "breakdown" else 1)
@@ -260,6 +264,15 @@ def gives_part(
         phase = _PHASE.search(question)
         return phase is None or phase.group(0) in text
     return True
+
+
+def stated(value: str, question: str) -> bool:
+    """``value`` is a figure in digits whose number ``question`` states itself (104家 of
+    104家科研机构里; the 104 of "the 104 research institutions")."""
+    figure = QUANTITY.fullmatch(value) and _NUMBER_RE.match(value)
+    if not figure or CALENDAR_YEAR.fullmatch(value):
+        return False
+    return re.search(rf"(?<![\d.]){re.escape(figure.group(0))}(?![\d.])", question) is not None
 
 
 def _label(question: str) -> str:
@@ -312,8 +325,17 @@ def one_year(text: str, question: str) -> bool:
     return not _CUMULATIVE_SAID.search(text) or bool(year and year.group(0) in text)
 
 
-def notice(part: str, said: str, language: str) -> str:
-    """Why a part question is refused, quoting what the documents ``said``."""
+def notice(part: str, said: str, language: str, stated: str = "") -> str:
+    """Why a part question is refused, quoting what the documents ``said``; ``stated``: the
+    figure they give is the one the question states (7% of 今年要增长7%以上，那去年…多少), which
+    is the reason a figure of one year or part of it is refused."""
+    if stated and part in ("year", "within"):  # not a cumulative or another period's figure
+        if language == "en":
+            return (
+                f"The documents give only the figure the question states, {stated} ({said}); "
+                "they give none for what it asks."
+            )
+        return f"文档只给出问题里已有的数字{stated}（{said}）；没有所问的数字。"
     if language == "en":
         lack = {
             "period": "no figure for the whole period",

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
-from qabot.partial import gives_part, listed_alone, part_words
+from qabot.partial import gives_part, listed_alone, part_words, stated
 from qabot.partial import notice as partial_notice
 from qabot.query import Query
 from qabot.textnorm import match_key
@@ -304,17 +304,24 @@ def coverage(hits: list[Hit], query: Query, near: Mapping[str, set[str]] | None 
 
 
 def notice(
-    query: Query, confidence: Confidence, found: list[Hit], known: Sequence[str], said: str = ""
+    query: Query,
+    confidence: Confidence,
+    found: list[Hit],
+    known: Sequence[str],
+    said: str = "",
+    span: str = "",
 ) -> str:
     """Why the bot refuses, in the question's language, never empty: a district or year the
-    documents do not hold, a part of a figure they only give whole (quoting what they ``said``),
-    else that they do not answer it, naming the nearest passage they do have (shown below the
-    notice, for reference). ``known``: the districts indexed."""
+    documents do not hold, a part of a figure they only give whole (quoting what they ``said``;
+    ``span``, the value marked there, when it is the one the question states), else that they
+    do not answer it, naming the nearest passage they do have (shown below the notice, for
+    reference). ``known``: the districts indexed."""
     en = query.language == "en"
     # "the documents give only the total" needs a total to quote
     total = query.part == "period" or QUANTITY.search(said)
     if confidence.covered and not confidence.part_ok and said and total:
-        return partial_notice(query.part, said, query.language)
+        given = span if span and stated(span, query.query) else ""
+        return partial_notice(query.part, said, query.language, given)
     if not confidence.covered:
         missing = "、".join(query.not_covered_labels)
         if en:

@@ -549,6 +549,31 @@ def test_a_line_without_the_part_named_does_not_answer_it() -> None:
     )
 
 
+def test_the_figure_the_question_states_is_not_the_part_it_asks(engine: Engine) -> None:
+    """104家科研机构里，企业办的有多少家: a line whose value nearest the focus is the 104家 the
+    question gives itself says nothing of the part (the 106家 beside it counts companies);
+    refused, saying so and quoting the line. The same line marking another value may answer."""
+    text = "目前,东丽区拥有各级各类科研机构104家,其中省部级以上大院大所及分支机构30多家。"
+    question = "东丽区104家科研机构里，企业自己办的有多少家？"
+    stated = [AnswerLine(text, 1, AnswerSpan(1, 0, 0, "104家"))]
+    other = [AnswerLine(text, 1, AnswerSpan(1, 0, 0, "30多家"))]
+    assert not gives_part("subset", stated, ("count",), question, ["企业"])
+    assert gives_part("subset", other, ("count",), "东丽区104家科研机构里，省部级以上的有多少家？")
+    answer = engine.ask(question)
+    assert answer.no_answer and answer.answer_span and answer.answer_span.text == "104家"
+    assert answer.notice.startswith("文档只给出总数（目前,东丽区拥有各级各类科研机构104家")
+    answer = engine.ask("金海湖规划新建的76个村活动阵地，现在已经建成了几个？")
+    assert answer.no_answer and answer.notice.startswith("文档只给出计划的数字（按照")
+    answer = engine.ask("How many of the 104 research institutions in Dongli are run by companies?")
+    assert answer.no_answer and answer.answer_span and answer.answer_span.text == "104家"
+    # from 239 to how many: the value after 到, not the one the question states
+    answer = engine.ask("Dongli's national high-tech enterprises should go from 239 to how many?")
+    assert not answer.no_answer and answer.answer_span and answer.answer_span.text == "550家"
+    # of one year, where the line gives the 7% the question states (no cumulative figure)
+    answer = engine.ask("宝坻区实际利用内资今年要增长7%以上，那去年一共利用了多少内资？")
+    assert answer.no_answer and answer.notice.startswith("文档只给出问题里已有的数字7%（")
+
+
 def test_breakdown_refusal_quotes_what_the_documents_say(engine: Engine) -> None:
     answer = engine.ask("北辰区三年来投入的3.13亿元帮扶资金，四个县各分到多少？")
     assert answer.no_answer and not answer.confidence.part_ok
