@@ -17,6 +17,11 @@ from qabot.textnorm import HAN
 
 _CONTEXT = 2  # characters before a contrasting member that frame it
 _NUMERAL = "0-9一二两三四五六七八九十百"
+# figures of a whole district, and the words that say the whole (not a part: 贫困人口)
+_WHOLE_FIGURES = ("人口", "面积")
+_OF_WHOLE = ("总", "常住", "户籍", "全区", "全县", "区", "县", "市", "辖区", "土地")
+# the question's own words before it (多少人口, 有多大面积, 金海湖新区的面积)
+_ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
 # 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of
 # the calendar: qabot.refusal checks those against the text's)
 _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
@@ -30,6 +35,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         _other_member(sentence, words)
         or _other_in_place(sentence, question)
         or _other_number(sentence, question)
+        or _part_of_whole(sentence, question, words)
     )
 
 
@@ -81,6 +87,31 @@ def _other_number(sentence: str, question: str) -> bool:
         if written and asked and asked not in written:
             return True
     return False
+
+
+def _part_of_whole(sentence: str, question: str, words: Iterable[str]) -> bool:
+    """A figure of the whole district asked (人口, 面积: "What is the population of Jinhaihu?",
+    东丽区常住人口有多少), the sentence writing the word only of a part of it (800贫困人口,
+    产业园规划面积)."""
+    words = list(words)
+    for word in _WHOLE_FIGURES:
+        # asked of the whole alone (人均住的面积 asks of something else)
+        alone = all(word in w or w in _OF_WHOLE for w in words)
+        if word not in words or not alone or _qualified(question, word, _ASKING):
+            continue
+        at = [m.start() for m in re.finditer(word, sentence)]
+        if at and all(_qualified(sentence, word, at=i) for i in at):
+            return True
+    return False
+
+
+def _qualified(text: str, word: str, asking: tuple[str, ...] = (), at: int | None = None) -> bool:
+    """``word`` (at ``at``, else its first place in ``text``) is written of a part: after
+    Chinese characters that are neither what the whole is called (总, 常住, 全区) nor the
+    ``asking`` words of a question (多少人口)."""
+    at = text.find(word) if at is None else at
+    before = _han_run(text[max(0, at - _CONTEXT) : at])
+    return bool(before) and not any(before.endswith(w) for w in (*_OF_WHOLE, *asking))
 
 
 def _han_run(text: str) -> str:

@@ -330,3 +330,24 @@ def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
     sentence: str, question: str, other: bool
 ) -> None:
     assert contrasted(sentence, question, []) is other
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "words", "other"),
+    [
+        # the population or area of the district asked, a part's written
+        ("带动近800贫困人口脱贫", "多少 人口 金海湖新区", ["人口"], True),
+        ("带动近800贫困人口脱贫", "东丽区常住人口有多少？", ["常住", "人口"], True),
+        ("全区常住人口36万", "东丽区常住人口有多少？", ["常住", "人口"], False),
+        ("新区总面积120平方公里", "金海湖新区有多大面积？", ["面积"], False),
+        ("产业园规划面积2平方公里", "金海湖新区的总面积是多少？", ["面积", "总面积"], True),
+        # a part asked: the rule is not the one that decides
+        ("带动近800贫困人口脱贫", "金海湖要让多少贫困人口脱贫", ["贫困", "人口"], False),
+        ("打造2.2万亩高标准小站稻种植基地", "小站稻种植基地有多大面积？", ["面积"], False),
+        ("人均居住面积增加到40平方米", "人均住的面积翻了几倍？", ["人均", "住", "面积"], False),
+    ],
+)
+def test_a_figure_of_a_part_is_not_the_districts(
+    sentence: str, question: str, words: list[str], other: bool
+) -> None:
+    assert contrasted(sentence, question, words) is other

@@ -54,6 +54,7 @@ def reader() -> EnglishReader:
         # "what is the population" asks how many, as 人口是多少 does
         ("What is the population of Beichen?", "多少 人口 北辰区"),
         ("What's the population of Beichen?", "多少 人口 北辰区"),
+        ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
         ("What is Beichen doing about investment?", "北辰区 投资"),
         # "what growth" can only ask how much; "what investment" may ask which
         ("What growth in investment does Beichen expect?", "多少 增长 投资 北辰区 expect"),
@@ -547,6 +548,18 @@ def test_a_line_without_the_part_named_does_not_answer_it() -> None:
     assert gives_part(
         "subset", [AnswerLine("第一批15名医务人员出发。", 1)], ("count",), batch, named
     )
+
+
+def test_a_districts_own_figure_is_not_read_from_a_parts(engine: Engine) -> None:
+    """The documents give no district's population or area; 800贫困人口 or a park's 规划面积
+    is a part's figure, not the answer. Asked of the part, the part's figure answers."""
+    for question in (
+        "What's the total population of Beichen District?",
+        "北辰区总人口是多少？",
+        "和平区的面积有多大？",
+    ):
+        assert engine.ask(question).no_answer, question
+    assert not engine.ask("金海湖新区2017年要让多少贫困人口脱贫？").no_answer
 
 
 def test_the_figure_the_question_states_is_not_the_part_it_asks(engine: Engine) -> None:
