@@ -33,6 +33,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
     contrast set (:attr:`~qabot.lexicon.Lexicon.contrasts`) or another number."""
     return (
         _other_member(sentence, words)
+        or _other_kind(sentence, question)
         or _other_in_place(sentence, question)
         or _other_number(sentence, question)
         or _part_of_whole(sentence, question, words)
@@ -54,6 +55,19 @@ def _other_member(sentence: str, words: Iterable[str]) -> bool:
                 and any(other + word[len(own) :] in sentence for other in group if other != own)
             ):
                 return True
+    return False
+
+
+def _other_kind(sentence: str, question: str) -> bool:
+    """A member of two characters or more that the question writes (as a word or not: 方舱医院
+    is cut into 方舱 and 医院) and the sentence does not, the sentence writing another member the
+    question does not: 方舱医院 asked, 12处集中隔离点 written."""
+    for group in lexicon().contrasts:
+        kinds = [m for m in group if len(m) >= 2]
+        asked = [m for m in kinds if m in question]
+        others = [m for m in kinds if m not in asked]
+        if asked and not any(m in sentence for m in asked) and any(m in sentence for m in others):
+            return True
     return False
 
 

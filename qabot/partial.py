@@ -41,9 +41,9 @@ _SUBSET = re.compile(
     r"[^。？?]*(?:多少|(?<!哪)几)"
 )
 # 那批医务人员里护士有几个: a part of a whole named in words (no figure stated). Not 区里, 这里,
-# 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…), nor 哪几 (which ones, a list).
+# 厂里, 一公里, 报告里 (where), nor a marker after 说 (喻祖常在文章里说…), nor 哪几 (which ones).
 _SUBSET_NAMED = re.compile(
-    r"(?<![区县市村镇年这那哪家心城手夜兜章告话书公河道管])(?P<of>里面|里头|里|当中|之中)[，,]?"
+    r"(?<![区县市村镇年这那哪家心城手夜兜章告话书公河道管厂店楼])(?P<of>里面|里头|里|当中|之中)[，,]?"
     r"[^，,。？?！!说讲]{1,8}?(?:有|占|是)?(?:多少|(?<!哪)几)"
 )
 # 十大举措里，管融资的是哪几条: which ones of a numbered set, a part of it too.

@@ -92,6 +92,7 @@ from qabot.engine import Engine
         ("Can I ask questions in English?", "help"),
         ("sup", "greeting"),
         ("早点休息", "goodbye"),
+        ("How should I phrase my questions to get the best answers?", "help"),  # batch a, read
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:

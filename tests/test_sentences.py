@@ -324,6 +324,11 @@ def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
         ("落实落细“津八条”“和平二十条”", "“和平20条”具体有哪些内容？", False),  # same value
         ("新建改造10所幼儿园和中小学校", "新建改造10所学校要花多少钱？", False),
         ("2020年新增就业1万人", "2021年新增就业多少人？", False),  # years: refusal's
+        # another kind the question does not write, its own nowhere (方舱 + 医院 as words)
+        ("开辟12处集中隔离点", "北辰区疫情期间建了几个方舱医院？", True),
+        ("开辟12处集中隔离点", "北辰区开辟了几处集中隔离点？", False),
+        ("设置独立发热门诊,开辟12处集中隔离点", "有没有发热门诊和方舱医院？", False),
+        ("实际利用内资增长7%以上", "宝坻区实际利用外资要增长多少？", True),
     ],
 )
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

@@ -423,6 +423,7 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         # probed before batch b was read: a total in 万 of people, a 中 inside a word
         ("纳入养老保障的12万农民里，已经领养老金的有多少？", "subset"),
         ("150家科技型中小企业里，科技城有多少家？", "subset"),
+        ("金海湖贫困户去厂里干满一年 能拿多少补贴呀", ""),  # 厂里: where, not among
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
