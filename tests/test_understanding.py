@@ -55,6 +55,7 @@ def reader() -> EnglishReader:
         ("What is the population of Beichen?", "多少 人口 北辰区"),
         ("What's the population of Beichen?", "多少 人口 北辰区"),
         ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
+        ("How many power plants are in Beichen?", "多少 电厂 北辰区"),  # not 力量 种植
         ("What is Beichen doing about investment?", "北辰区 投资"),
         # "what growth" can only ask how much; "what investment" may ask which
         ("What growth in investment does Beichen expect?", "多少 增长 投资 北辰区 expect"),
