@@ -74,7 +74,8 @@ _LIST_MARK = "、和及与等县区市旗两三四五六七八九十"
 def named_places(query: str, focus: list[str]) -> list[str]:
     """The names of the streets and towns ``query`` asks of: the focus words right before
     街道 or 镇 (西堤 + 头 of 西堤头镇), or a word that ends in one (黄庄 of 黄庄镇). A kind
-    (试点街道, 示范镇) is a name too: the passages that answer write it as well."""
+    (试点街道, 示范镇) is a name too: the passages that answer write it as well. Not in an English
+    reading (脏 乱 街道 of "dirty and messy streets"): its words before 街道 name no street."""
     named = [w[: -len(k)] for w in focus for k in ("街道", "镇") if w.endswith(k) and len(w) > 2]
     for kind in _PLACE_KIND.finditer(query):
         name, at = "", kind.start()

@@ -19,6 +19,7 @@ README are not measured on the questions the thresholds were chosen on.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -337,6 +338,19 @@ def notice(
             )
         asked = "、".join(f"{y}年" for y in query.years)
         return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
+    if not confidence.places_ok and found:  # 华明街道 asked, the passage of 万新、军粮城
+        named = [re.search(rf"{re.escape(p)}(?:街道|镇)?", query.query) for p in query.places]
+        places = [m.group(0) for m in named if m]
+        near = found[0].chunk
+        if en:
+            return (
+                f"The documents do not speak of {', '.join(places)}; the nearest passage is from "
+                f"《{near.title}》 ({near.district}), paragraph {near.paragraph}."
+            )
+        return (
+            f"文档没有说到{'、'.join(places)}的情况；最接近的是《{near.title}》（{near.district}）"
+            f"第{near.paragraph}段。"
+        )
     if confidence.off_topic:  # 周末带孩子去哪儿玩: say what the documents are, not the nearest
         if en:
             return (

@@ -631,6 +631,7 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
         ("东丽区在华明街道搞的“一统四化”试点效果怎么样？", ["华明"]),
         ("宝坻区黄庄镇分到多少亩高标准农田？", ["黄庄"]),
         ("北辰区西堤头镇有多少人？", ["西堤头"]),
+        ("what is heping doing about dirty and messy streets", []),  # 脏 乱 街道: no name
         ("宝坻区要创建哪几个市级旅游示范镇？", ["示范"]),
         # a kind of place, or where (镇里, 镇上), names none
         ("在宝坻申请低保，以后是不是在镇里街道就能批了？", []),
@@ -651,11 +652,12 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     compare: the passage of 长春市朝阳区 does not answer for it."""
     answer = engine.ask("东丽区在华明街道搞的“一统四化”试点效果怎么样？")
     assert answer.no_answer and not answer.confidence.places_ok
+    assert answer.notice.startswith("文档没有说到华明街道的情况；最接近的是《")
     answer = engine.ask("哪个区在万新街道和军粮城街道试点“一统四化”基层治理？")
     assert not answer.no_answer and "万新、军粮城" in answer.answer
     answer = engine.ask("和平区跟长春市南关区有哪些经贸合作？")
     assert answer.no_answer and answer.answer_type != "comparison"
-    assert not answer.confidence.places_ok
+    assert not answer.confidence.places_ok and "南关区" in answer.notice
 
 
 def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engine: Engine) -> None:
