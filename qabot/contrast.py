@@ -19,7 +19,7 @@ _CONTEXT = 2  # characters before a contrasting member that frame it
 _NUMERAL = "0-9一二两三四五六七八九十百"
 # figures of a whole district, and the words that say the whole (not a part: 贫困人口)
 _WHOLE_FIGURES = ("人口", "面积")
-_OF_WHOLE = ("总", "常住", "户籍", "全区", "全县", "区", "县", "市", "辖区", "土地")
+_OF_WHOLE = ("总", "常住", "户籍", "区", "县", "市", "土地")  # 全区, 辖区 end in 区
 # the question's own words before it (多少人口, 有多大面积, 金海湖新区的面积)
 _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
 # 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of

@@ -89,6 +89,12 @@ def named_places(query: str, focus: list[str]) -> list[str]:
     return list(dict.fromkeys(n for n in named if len(n) >= 2 and not _WHERE.search(n)))
 
 
+def as_asked(place: str, query: str) -> str:
+    """``place`` as ``query`` writes it, with its kind (华明 → 华明街道)."""
+    kind = _PLACE_KIND.match(query, query.find(place) + len(place))
+    return place + kind.group(0) if kind else place
+
+
 def mentioned_counties(names: Iterable[str], text: str) -> set[str]:
     """The county ``names`` that ``text`` names: in full, or without the suffix as one of a
     list. Only a name whose first two characters ``text`` holds is searched for (a search per

@@ -19,7 +19,6 @@ README are not measured on the questions the thresholds were chosen on.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ import numpy as np
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
 from qabot.partial import gives_part, listed_alone, part_words, stated
 from qabot.partial import notice as partial_notice
+from qabot.places import as_asked
 from qabot.query import Query
 from qabot.textnorm import match_key
 from qabot.types import Chunk, Confidence, Hit
@@ -279,6 +279,19 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
     )
 
 
+def _nearest(found: list[Hit], en: bool) -> str:
+    """The sentence naming the passage nearest the question (shown below a refusal)."""
+    if not found:
+        return ""
+    near = found[0].chunk
+    if en:
+        return (
+            f" The nearest passage is from 《{near.title}》 ({near.district}), "
+            f"paragraph {near.paragraph}."
+        )
+    return f"最接近的是《{near.title}》（{near.district}）第{near.paragraph}段。"
+
+
 def speaks_of(chunk: Chunk, year: int) -> bool:
     """The passage is of ``year`` (its date) or names it."""
     return chunk.date.startswith(str(year)) or f"{year}" in chunk.text + chunk.context
@@ -338,19 +351,12 @@ def notice(
             )
         asked = "、".join(f"{y}年" for y in query.years)
         return f"文档没有说到{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
-    if not confidence.places_ok and found:  # 华明街道 asked, the passage of 万新、军粮城
-        named = [re.search(rf"{re.escape(p)}(?:街道|镇)?", query.query) for p in query.places]
-        places = [m.group(0) for m in named if m]
-        near = found[0].chunk
+    nearest = _nearest(found, en)
+    if not confidence.places_ok:  # 华明街道 asked, the passage of 万新、军粮城
+        places = [as_asked(p, query.query) for p in query.places]
         if en:
-            return (
-                f"The documents do not speak of {', '.join(places)}; the nearest passage is from "
-                f"《{near.title}》 ({near.district}), paragraph {near.paragraph}."
-            )
-        return (
-            f"文档没有说到{'、'.join(places)}的情况；最接近的是《{near.title}》（{near.district}）"
-            f"第{near.paragraph}段。"
-        )
+            return f"The documents do not speak of {', '.join(places)}.{nearest}"
+        return f"文档没有说到{'、'.join(places)}的情况。{nearest}"
     if confidence.off_topic:  # 周末带孩子去哪儿玩: say what the documents are, not the nearest
         if en:
             return (
@@ -367,20 +373,9 @@ def notice(
         where = (
             f"The {', '.join(query.districts)} documents" if query.districts else "The documents"
         )
-        nearest = ""
-        if found:
-            near = found[0].chunk
-            nearest = (
-                f" The nearest passage is from 《{near.title}》 ({near.district}), "
-                f"paragraph {near.paragraph}."
-            )
         return (
             f"{where} do not answer this question.{nearest} Districts covered: {', '.join(known)}."
         )
-    nearest = ""
-    if found:
-        near = found[0].chunk
-        nearest = f"最接近的是《{near.title}》（{near.district}）第{near.paragraph}段。"
     return (
         f"文档中没有找到能回答这个问题的内容（范围：{scope}文档）。{nearest}"
         f"已收录的地区：{'、'.join(known)}。"

@@ -652,7 +652,7 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     compare: the passage of 长春市朝阳区 does not answer for it."""
     answer = engine.ask("东丽区在华明街道搞的“一统四化”试点效果怎么样？")
     assert answer.no_answer and not answer.confidence.places_ok
-    assert answer.notice.startswith("文档没有说到华明街道的情况；最接近的是《")
+    assert answer.notice.startswith("文档没有说到华明街道的情况。最接近的是《")
     answer = engine.ask("哪个区在万新街道和军粮城街道试点“一统四化”基层治理？")
     assert not answer.no_answer and "万新、军粮城" in answer.answer
     answer = engine.ask("和平区跟长春市南关区有哪些经贸合作？")
