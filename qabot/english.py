@@ -46,7 +46,11 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
-MAX_PHRASE = 3  # words a dictionary or table phrase may have
+MAX_PHRASE = 3  # words a dictionary phrase may have
+MAX_TERM = 4  # words a phrase of the table may have (chinese academy of sciences)
+# "when" after one of these opens a clause (Which fields does Dongli focus on when bringing in
+# firms?), it does not ask a date
+_WH = frozenset({"what", "which", "who", "whom", "whose", "how", "where", "why"})
 _PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
 _PLACE_WORDS = frozenset({"district", "county", "city", "new", "area", "qu", "xian"})
 MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "xin", "hang")
@@ -274,7 +278,10 @@ class EnglishReader:
                 out.append("哪个")
                 i += 1
                 continue
-            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+            if words[i] == "when" and _WH.intersection(words[:i]):
+                i += 1
+                continue
+            for n in range(min(MAX_TERM, len(words) - i), 0, -1):
                 phrase = " ".join(words[i : i + n])
                 place = not in_index or bool(_PLACE_WORDS.intersection(words[i + n : i + n + 1]))
                 rendered = self._render(phrase, table, names if place else set(), context)

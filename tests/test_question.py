@@ -37,6 +37,8 @@ TABLE = [
     ("东丽区的增长率是多少？", "quantity", None, ["东丽区"], False),
     ("谢元说科研机构有多少家", "quantity", ("count:家所",), ["东丽区"], False),
     ("冯书记讲的帮扶资金一共投了多少", "quantity", None, ["北辰区"], False),
+    # 谁都不能碰: anyone, not a question of who
+    ("宝坻区要不要划一条谁都不能碰的保护线？", "yes_no", None, ["宝坻区"], False),
     ("北尘区春小麦种了多少亩", "quantity", ("area",), ["北辰区"], False),
     ("东丽区和和平区怎么治理污染？", "comparison", None, ["东丽区", "和平区"], True),
     ("北辰区和东丽区的生态环境建设有什么不同？", "comparison", None, ["北辰区", "东丽区"], True),

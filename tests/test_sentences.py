@@ -329,6 +329,9 @@ def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
         ("开辟12处集中隔离点", "北辰区开辟了几处集中隔离点？", False),
         ("设置独立发热门诊,开辟12处集中隔离点", "有没有发热门诊和方舱医院？", False),
         ("实际利用内资增长7%以上", "宝坻区实际利用外资要增长多少？", True),
+        ("专利申请量达到4800件", "宝坻区的专利授权量目标是多少件？", True),
+        ("维修改造乡村公路20公里", "宝坻区要维修改造多少公里城市道路？", True),
+        ("维修改造乡村公路20公里", "宝坻今年要修多长的农村公路？", False),  # one kind
     ],
 )
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

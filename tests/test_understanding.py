@@ -56,6 +56,14 @@ def reader() -> EnglishReader:
         ("What's the population of Beichen?", "多少 人口 北辰区"),
         ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
         ("How many power plants are in Beichen?", "多少 电厂 北辰区"),  # not 力量 种植
+        # a phrase of four words (fixed-asset: two), not 总值 for "total"
+        ("What growth in total fixed-asset investment?", "多少 增长 全社会固定资产投资"),
+        # "when" after the question word opens a clause: no date (什么时候) is asked
+        (
+            "Which companies did Beichen bring in when it planted wheat?",
+            "哪些 家企业 北辰区 引进 种植 小麦",
+        ),
+        ("When did Beichen plant wheat?", "什么时候 北辰区 种植 小麦"),
         ("What is Beichen doing about investment?", "北辰区 投资"),
         # "what growth" can only ask how much; "what investment" may ask which
         ("What growth in investment does Beichen expect?", "多少 增长 投资 北辰区 expect"),
