@@ -11,6 +11,7 @@ building the index is :mod:`qabot.indexer`'s.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -107,11 +108,21 @@ class Engine:
         for card in cards(chunks):
             self.cards.setdefault(card.district, []).append(card)
         corpus_text = "".join(c.text for c in chunks)
+        # the corpus words' vectors, for coverage by meaning (None: by string only)
+        self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
+        vocabulary = list(self.meaning.index) if self.meaning else []
+
+        def words() -> Iterable[str]:
+            """The corpus words the index embedded; without them (a store without a folder),
+            the passages' own, tokenized when first needed."""
+            return vocabulary or (t for c in chunks for t in self.tokenizer.tokenize(c.text))
+
         self.analyzer = QuestionAnalyzer(
             self.gazetteer,
             self.tokenizer,
             people=[(c.speaker, c.district) for c in chunks],
             corpus_text=corpus_text,
+            words=words,
         )
         # opening hours, the weather…: not in reports
         self.services = ServiceGuard(corpus_text, self.tokenizer.segment)
@@ -124,8 +135,6 @@ class Engine:
             self.analyzer.people,
             lambda: (t for c in chunks for t in self.tokenizer.tokenize(c.text)),
         )
-        # the corpus words' vectors, for coverage by meaning (None: by string only)
-        self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
         # … and its sentences' vectors, for choosing the answer line
         self.closeness = Closeness.load(index_dir, self.embedder)
 

@@ -128,9 +128,11 @@ class Tokenizer:
         """Part-of-speech tagging with the same dictionary (its word-tag table read once)."""
         return _extended_tagger(self._extra)
 
-    def segment(self, text: str) -> list[str]:
-        """``text`` cut into words (accurate mode, every character kept, nothing dropped)."""
-        words: list[str] = self._jieba.lcut(text)
+    def segment(self, text: str, new_words: bool = True) -> list[str]:
+        """``text`` cut into words (accurate mode, every character kept, nothing dropped);
+        ``new_words=False``: a run no dictionary word covers stays single characters (jieba's
+        HMM off)."""
+        words: list[str] = self._jieba.lcut(text, HMM=new_words)
         return words
 
     def tokenize(self, text: str) -> list[str]:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from qabot.districts import Gazetteer
-from qabot.homophones import QuotedTerms, sound
+from qabot.homophones import QuotedTerms, SoundAlikes, sound
 from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
@@ -155,7 +155,10 @@ class QuestionAnalyzer:
         tokenizer: Tokenizer,
         people: Iterable[tuple[str, str]] = (),
         corpus_text: str = "",
+        words: Callable[[], Iterable[str]] = tuple,
     ) -> None:
+        """``words``: the corpus words (read on the first question that may hold a misspelt
+        one)."""
         self.gazetteer = gazetteer
         self.tokenizer = tokenizer
         self.people: dict[str, str] = {}
@@ -168,6 +171,9 @@ class QuestionAnalyzer:
         # covered, but naming one beside a corpus district does not make a comparison.
         self._mentioned = mentioned_counties(self.counties, corpus_text)
         self.terms = QuotedTerms(corpus_text)
+        self.sound_alikes = SoundAlikes(
+            words, corpus_text, lambda text: tokenizer.segment(text, new_words=False)
+        )
         self._forms = [
             (form, name)
             for name, district in gazetteer.districts.items()
@@ -188,7 +194,7 @@ class QuestionAnalyzer:
         Chinese, whose words left in English are ones the corpus has no word for."""
         query = fold_width(to_simplified(question)).strip()
         query = _ABBREVIATIONS.sub(lambda m: LEXICON.spelled_out[m.group(0).upper()], query)
-        query = self.terms.correct(self._correct_districts(query))
+        query = self.sound_alikes.correct(self.terms.correct(self._correct_districts(query)))
         districts = self.gazetteer.find(query)
         people = [name for name in self.people if name in query]
         people += [
