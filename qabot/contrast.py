@@ -106,7 +106,7 @@ def _other_number(sentence: str, question: str) -> bool:
 def _part_of_whole(sentence: str, question: str, words: Iterable[str]) -> bool:
     """A figure of the whole district asked (人口, 面积: "What is the population of Jinhaihu?",
     东丽区常住人口有多少), the sentence writing the word only of a part of it (800贫困人口,
-    产业园规划面积)."""
+    产业园规划面积) or not at all (厂房18万平方米: an area, not the district's)."""
     words = list(words)
     for word in _WHOLE_FIGURES:
         # asked of the whole alone (人均住的面积 asks of something else)
@@ -114,7 +114,7 @@ def _part_of_whole(sentence: str, question: str, words: Iterable[str]) -> bool:
         if word not in words or not alone or _qualified(question, word, _ASKING):
             continue
         at = [m.start() for m in re.finditer(word, sentence)]
-        if at and all(_qualified(sentence, word, at=i) for i in at):
+        if all(_qualified(sentence, word, at=i) for i in at):
             return True
     return False
 

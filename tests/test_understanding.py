@@ -562,11 +562,13 @@ def test_a_line_without_the_part_named_does_not_answer_it() -> None:
 
 def test_a_districts_own_figure_is_not_read_from_a_parts(engine: Engine) -> None:
     """The documents give no district's population or area; 800贫困人口 or a park's 规划面积
-    is a part's figure, not the answer. Asked of the part, the part's figure answers."""
+    is a part's figure, not the answer, nor is 厂房18万平方米, which does not say 面积. Asked
+    of the part, the part's figure answers."""
     for question in (
         "What's the total population of Beichen District?",
         "北辰区总人口是多少？",
         "和平区的面积有多大？",
+        "金海湖新区面积有多少平方公里？",
     ):
         assert engine.ask(question).no_answer, question
     assert not engine.ask("金海湖新区2017年要让多少贫困人口脱贫？").no_answer
