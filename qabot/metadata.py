@@ -233,7 +233,7 @@ def asked(
             f
             for chunks in (own, cards)
             for v in values
-            if v and (f := _stated(v, district, chunks, near))
+            if v and (f := _stated(v, district, chunks, near, kind == "year"))
         ),
         None,
     )
@@ -309,26 +309,32 @@ def _holds(roles: tuple[str, ...], text: str) -> bool:
     return any(re.search(rf"(?<!副){role}", text) for role in roles)
 
 
+_ENDS = "。！？；!?;\n"  # what a sentence opens after
 # What follows a district's name where a sentence says what the district is (是, 位于…).
 _DEFINES = re.compile(r"是|位于|地处|隶属")
 
 
-def _stated(value: str, district: str, chunks: Sequence[Chunk], near: str = "") -> Fact | None:
+def _stated(
+    value: str, district: str, chunks: Sequence[Chunk], near: str = "", year: bool = False
+) -> Fact | None:
     """Where ``value`` is written: best beside ``near`` (北辰区委书记冯卫华 for the district
     of 冯卫华) or, without ``near``, where the district's name follows it (天津市北辰区,
-    毕节金海湖新区), best in a sentence saying what the district is; else its first mention.
-    A city may be written without 市, a province without 省, a year without 年."""
+    毕节金海湖新区), best in a sentence saying what the district is; else, of a ``year``, its
+    first mention that opens a sentence (2019年,我们将…: the year the document speaks of as
+    its own); else its first mention. A city may be written without 市, a province without
+    省, a year without 年."""
     forms = [value]
     if value[-1:] in "市省年" and len(value) > 2:
         forms.append(value[:-1])
-    best: tuple[int, Fact] | None = None
+    best: tuple[float, Fact] | None = None
     for chunk in chunks:
         for form in forms:
             for match in re.finditer(re.escape(form), chunk.text):
                 around = chunk.text[max(0, match.start() - 12) : match.end() + 12]
                 after = chunk.text[match.end() : match.end() + len(district) + 2]
                 beside = near in around if near else after.startswith(district[:2])
-                score = 3 if beside else 2 if form == value else 1
+                opens = year and (match.start() == 0 or chunk.text[match.start() - 1] in _ENDS)
+                score = 3 if beside else 2 + 0.5 * opens if form == value else 1
                 if beside and not near and _DEFINES.match(after, len(district)):
                     score = 4  # 毕节金海湖新区是毕节…: the sentence that says what it is
                 if best is None or score > best[0]:

@@ -737,6 +737,14 @@ def test_which_city_quotes_the_sentence_that_says_what_the_district_is(engine: E
     assert answer.answer.startswith("毕节金海湖新区是毕节")
 
 
+def test_which_year_quotes_the_sentence_the_year_opens(engine: Engine) -> None:
+    """2019年 is written first in 市委全面深化改革委员会2019年工作要点, someone else's plan; the
+    sentence that opens with it (2019年,我们将…) speaks of the interview's own year."""
+    answer = engine.ask("和平区这篇访谈讲的是哪一年的工作安排？")
+    assert answer.answer_span is not None and answer.answer_span.text == "2019年"
+    assert answer.answer.startswith("2019年,我们将")
+
+
 def test_asked_fact_needs_the_value_in_the_text() -> None:
     assert _fact(tiny_engine(), "北辰区在哪个城市？", "北辰区") is None  # no 天津市 in the text
 
