@@ -337,6 +337,8 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("和平区在哪？", "天津"),
         ("北辰区是哪个直辖市的", "天津"),
         ("和平区接受采访的是谁", "陈绍旺"),
+        ("北辰区那篇专访里回答记者提问的是谁？", "冯卫华"),
+        ("东丽区这篇材料里是哪几位领导在介绍情况？", "夏新"),
         ("宝坻区的报告是以谁的名义发的", "宝坻区人民政府"),
         # the post of the person a document quotes, named by their part in it
         ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
