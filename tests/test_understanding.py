@@ -354,6 +354,12 @@ def test_questions_about_the_documents_in_english_and_everyday_words(
     assert answer.answer_span is not None and answer.answer_span.text.startswith(value)
 
 
+def test_who_spoke_of_one_thing_is_not_the_documents_first_speaker(engine: Engine) -> None:
+    """东丽区's documents quote 夏新 first; 谢元 is the one who speaks of 科技创新."""
+    answer = engine.ask("东丽区科技创新方面的情况是哪位领导介绍的？")
+    assert not answer.no_answer and "谢元" in answer.answer and "夏新" not in answer.answer
+
+
 def test_where_something_in_a_district_is_is_not_where_the_district_is(
     shipped_light: Engine,
 ) -> None:
