@@ -75,7 +75,13 @@ def is_heading(sentence: str, query: str = "") -> bool:
     body = sentence.rstrip(SENTENCE_END + " ")
     if len(body) <= HEADING_LEAD_MAX and "，" not in body and ORDINAL_LEAD.match(body):
         return not QUANTITY.search(body)
-    if query and len(body) <= RESTATES_MAX and not QUANTITY.search(body) and not DATE.search(body):
+    # a second clause says something of its own (深化公立医院改革,构建现代医院管理制度)
+    clauses = "，" in body or "," in body
+    if (
+        query
+        and len(body) <= RESTATES_MAX
+        and not (clauses or QUANTITY.search(body) or DATE.search(body))
+    ):
         shared = sum(1 for ch in body if ch in query)
         return shared / max(len(body), 1) >= RESTATES_SHARE
     return False

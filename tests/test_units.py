@@ -91,6 +91,10 @@ def test_excerpt_is_the_best_sentence_widened_with_its_neighbours() -> None:
         ("一是种植春小麦6550亩。", "", False),  # a lead that holds the number is an answer
         ("优化营商环境。", "怎样优化营商环境？", True),  # only restates the question
         ("我们采取套种、间作等方式，扩大春播面积。", "怎样扩大春播面积？", False),
+        # a second clause that says what is built: the answer, though written in the
+        # question's characters
+        ("深化公立医院改革,构建现代医院管理制度。", "和平区公立医院改革要构建什么制度？", False),
+        ("深化公立医院改革。", "和平区公立医院改革要构建什么制度？", True),
     ],
 )
 def test_headings_are_recognised(sentence: str, query: str, heading: bool) -> None:
