@@ -7,6 +7,10 @@ topic. Each quoted term of the corpus (three to eight Chinese characters) is kep
 toneless pinyin; a run of the question's characters that sounds like one, is written
 differently and appears nowhere in the corpus is replaced by it. A sound two terms share is
 left alone (no guessing), and so are two-character runs, which share sounds too often.
+
+A misspelt word that is not quoted (剑康城市, 负则制) is looked for among the corpus words
+(:class:`SoundAlikes`): only where jieba finds no word of its dictionary, so two characters
+are enough there.
 """
 
 from __future__ import annotations
@@ -73,9 +77,9 @@ class SoundAlikes:
     A word typed with a wrong character of the right sound is no word of jieba's dictionary,
     so jieba, without its new-word model, cuts it into single characters. A run of two to four
     such characters that the corpus never writes, sounding like exactly one corpus word and
-    differing from it in one character, is taken for that word. (Measured on the question set:
-    of the misspelt questions' runs so corrected none was wrong; unrestricted, 有几 was read
-    有机 and 住多大 诸多大.)"""
+    differing from it in one character, is taken for that word. (A first version that took any
+    run of the question, small words and all, changed 193 questions of the set, 154 of them
+    paraphrases: 有几 read 有机, 住多大 诸多大.)"""
 
     def __init__(
         self,

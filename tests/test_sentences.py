@@ -351,7 +351,12 @@ def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
         ("产业园规划面积2平方公里", "金海湖新区的总面积是多少？", ["面积", "总面积"], True),
         # a part asked: the rule is not the one that decides
         ("带动近800贫困人口脱贫", "金海湖要让多少贫困人口脱贫", ["贫困", "人口"], False),
-        ("打造2.2万亩高标准小站稻种植基地", "小站稻种植基地有多大面积？", ["面积"], False),
+        (
+            "打造2.2万亩高标准小站稻种植基地",
+            "小站稻种植基地有多大面积？",
+            ["小站稻", "种植", "基地", "面积"],
+            False,
+        ),
         ("人均居住面积增加到40平方米", "人均住的面积翻了几倍？", ["人均", "住", "面积"], False),
     ],
 )
