@@ -112,10 +112,14 @@ class Engine:
         self.meaning = Meaning.load(index_dir, self.embedder) if index_dir else None
         vocabulary = list(self.meaning.index) if self.meaning else []
 
+        def tokens() -> Iterable[str]:
+            """The passages' words, every use of each (tokenized when first needed)."""
+            return (t for c in chunks for t in self.tokenizer.tokenize(c.text))
+
         def words() -> Iterable[str]:
             """The corpus words the index embedded; without them (a store without a folder),
-            the passages' own, tokenized when first needed."""
-            return vocabulary or (t for c in chunks for t in self.tokenizer.tokenize(c.text))
+            the passages' own."""
+            return vocabulary or tokens()
 
         self.analyzer = QuestionAnalyzer(
             self.gazetteer,
@@ -133,7 +137,7 @@ class Engine:
             store.idf,
             self.gazetteer.romanised_names,
             self.analyzer.people,
-            lambda: (t for c in chunks for t in self.tokenizer.tokenize(c.text)),
+            tokens,
         )
         # … and its sentences' vectors, for choosing the answer line
         self.closeness = Closeness.load(index_dir, self.embedder)

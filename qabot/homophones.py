@@ -104,14 +104,13 @@ class SoundAlikes:
         for start, end in _single_runs(self._segment(query)):
             at = start
             while at < end - 1:
-                size = next(
-                    (n for n in range(min(4, end - at), 1, -1) if self._word(query[at : at + n])),
-                    0,
+                sizes = range(min(4, end - at), 1, -1)
+                size, word = next(
+                    ((n, w) for n in sizes if (w := self._word(query[at : at + n]))), (1, "")
                 )
-                if size:
-                    window = query[at : at + size]
-                    query = query[:at] + self._word(window) + query[at + size :]
-                at += size or 1
+                if word:  # as long as the window it replaces
+                    query = query[:at] + word + query[at + size :]
+                at += size
         return query
 
     def _word(self, window: str) -> str:
