@@ -67,6 +67,37 @@ def counties() -> dict[str, County]:
     return result
 
 
+_PROPER = {"ns", "nz", "nt", "nr"}  # jieba's proper-noun tags (和田 is nz, 深圳 ns)
+# 和田 of 和田地区, 深圳 of 深圳市: a city's or county's name as people write it
+_SUFFIX = re.compile("(?:市|地区|自治州|自治县|自治旗|县|区|盟|旗|林区)$")
+# where a place is named: 在深圳, 到贵阳, 给新疆和田 (not 上街 of 上街执法, a district's name too)
+_BEFORE_PLACE = frozenset("在到去赴往给向从对跟和与")
+
+
+@cache
+def short_names() -> frozenset[str]:
+    """The names of China's cities and counties without their suffix (深圳, 和田); not of
+    its provinces and municipalities, which the documents write short too (赴鄂 for 湖北)."""
+    codes = _adcodes()
+    provinces = {_SUFFIX.sub("", n)[:2] for c, n in codes.items() if c[2:] == "0000"}
+    short = (_SUFFIX.sub("", name) for code, name in codes.items() if code[2:] != "0000")
+    return frozenset(s for s in short if len(s) >= 2 and s[:2] not in provinces)
+
+
+def unheard_places(tagged: list[tuple[str, str]], focus: list[str], corpus_text: str) -> list[str]:
+    """The cities and counties a question names where a place goes (after 在, 到, 给… or
+    another place: 新疆和田) that the corpus never writes: no passage can speak of them (a
+    passage of the aid to 丁青 and 华池 does not answer for 和田). ``tagged``: the question's
+    words with jieba's part-of-speech tags."""
+    places = []
+    for i, (word, tag) in enumerate(tagged):
+        before, before_tag = tagged[i - 1] if i else ("", "")
+        named = before in _BEFORE_PLACE or before_tag == "ns"
+        if named and tag in _PROPER and word in focus and word in short_names():
+            places.append(word)
+    return list(dict.fromkeys(w for w in places if w not in corpus_text))
+
+
 # A county's name without its suffix, written as one of a list (丁青、兴隆、华池和正宁四个县)
 _LIST_MARK = "、和及与等县区市旗两三四五六七八九十"
 

@@ -26,7 +26,7 @@ from qabot.homophones import QuotedTerms, SoundAlikes, sound
 from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
-from qabot.places import counties, mentioned_counties, named_places
+from qabot.places import counties, mentioned_counties, named_places, unheard_places
 from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
 from qabot.units import asked_unit
 
@@ -170,6 +170,7 @@ class QuestionAnalyzer:
         # Counties the documents mention (a partner city, an aid target) are still not
         # covered, but naming one beside a corpus district does not make a comparison.
         self._mentioned = mentioned_counties(self.counties, corpus_text)
+        self._corpus_text = corpus_text
         self.terms = QuotedTerms(corpus_text)
         self.sound_alikes = SoundAlikes(
             words, corpus_text, lambda text: tokenizer.segment(text, new_words=False)
@@ -231,6 +232,7 @@ class QuestionAnalyzer:
         asks = [m.start() for m in _ASKS.finditer(query)] if answer_type == "quantity" else []
         counted = _COUNTED.match(query, asks[-1]) if asks else None
         counted_phrase = counted.group(1) if counted else ""
+        tagged = self._tags(query)
         return Analysis(
             query=query,
             search=search,
@@ -247,10 +249,11 @@ class QuestionAnalyzer:
             times=list(dict.fromkeys(LEXICON.times.findall(numeric))),
             counted=self._counted(counted_phrase, focus),
             counted_phrase=counted_phrase,
-            names=[w for w, tag in self._tags(query) if tag in _NAME_POS and w in focus],
+            names=[w for w, tag in tagged if tag in _NAME_POS and w in focus],
             places=[
                 *named_places(query, focus),
                 *partners,
+                *unheard_places(tagged, focus, self._corpus_text),
             ],
             known_people=tuple(self.people),
         )

@@ -658,6 +658,12 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
         # an unmentioned county named as a partner, not compared
         ("和平区跟长春市南关区有哪些经贸合作？", ["南关区"]),
         ("和平区和南关区相比，经贸合作有什么不同？", []),
+        # a city or county the corpus never writes, where a place goes (not 上街 of 上街执法)
+        ("北辰区给新疆和田投了多少帮扶资金？", ["和田"]),
+        ("金海湖新区在深圳办了几场招商推介会？", ["深圳"]),
+        ("和平区城管、市场监管这些上街执法的，体制要不要改？", []),
+        ("北辰区派了多少医生护士去湖北帮忙？", []),  # a province: written 赴鄂
+        ("北辰区三年来给华池县投了多少帮扶资金？", []),  # written: a topic, not a place asked
     ],
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
@@ -676,6 +682,9 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     answer = engine.ask("和平区跟长春市南关区有哪些经贸合作？")
     assert answer.no_answer and answer.answer_type != "comparison"
     assert not answer.confidence.places_ok and "南关区" in answer.notice
+    # the aid to 丁青, 兴隆, 华池 and 正宁 (3.13亿元) is no answer for 和田
+    answer = engine.ask("北辰区给新疆和田投了多少帮扶资金？")
+    assert answer.no_answer and answer.notice.startswith("文档没有说到和田的情况。")
 
 
 def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engine: Engine) -> None:
