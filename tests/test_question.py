@@ -55,6 +55,8 @@ TABLE = [
     ("北辰区有没有建设养老院？", "yes_no", None, ["北辰区"], False),
     ("北辰区会不会加快修复农药厂？", "yes_no", None, ["北辰区"], False),  # A-not-A
     ("东丽区的老破车管不管？", "yes_no", None, ["东丽区"], False),
+    # its spoken short form, 那几家 pointing at some (not how many; read in batch i)
+    ("东丽那几家钢铁厂要搞超低排放不啊", "yes_no", None, ["东丽区"], False),
     ("北辰区的情况", "other", None, ["北辰区"], False),
     # the last clause asks in words of its own: which, not who
     ("和平区规定谁先接待谁负责到底，这是哪两项制度？", "measures", None, ["和平区"], False),

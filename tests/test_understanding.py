@@ -664,6 +664,11 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
         ("和平区城管、市场监管这些上街执法的，体制要不要改？", []),
         ("北辰区派了多少医生护士去湖北帮忙？", []),  # a province: written 赴鄂
         ("北辰区三年来给华池县投了多少帮扶资金？", []),  # written: a topic, not a place asked
+        # a university, a bridge: 清华大学 does not answer for 北京大学 (read in batch i)
+        ("北京大学在东丽的研究院有多少研发人员？", ["北京"]),
+        ("宝坻今年要建几座蓟运河大桥？", ["蓟运河"]),
+        ("宝坻今年建几座潮白河大桥啊", ["潮白河"]),
+        ("宝坻区今年新增就业1万人里，大学生占多少？", []),
     ],
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
@@ -685,6 +690,8 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     # the aid to 丁青, 兴隆, 华池 and 正宁 (3.13亿元) is no answer for 和田
     answer = engine.ask("北辰区给新疆和田投了多少帮扶资金？")
     assert answer.no_answer and answer.notice.startswith("文档没有说到和田的情况。")
+    answer = engine.ask("北京大学在东丽的研究院有多少研发人员？")
+    assert answer.no_answer and answer.notice.startswith("文档没有说到北京大学的情况。")
 
 
 def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engine: Engine) -> None:
