@@ -92,9 +92,13 @@ _KINDS = {
     # 那篇专访的标题是什么, What is the Heping interview called? — before a person's title
     "title": (
         rf"{_DOCUMENT}[^？?。]{{0,12}}?(?:标题|题目|篇名|题为)|{_DOCUMENT}的?(?:叫|名叫)(?:什么|啥)"
-        r"|(?:标题|题目)(?:是|叫)(?:什么|啥)",
+        r"|(?:标题|题目)(?:是|叫)(?:什么|啥)"
+        # 这篇访谈主要谈了哪几方面的话题: what it is about, which its title says
+        rf"|{_DOCUMENT}[^？?。]{{0,8}}?(?:谈|讲|说|写|聊|涉及)了?(?:的是)?(?:哪几?个?|哪些|什么|啥)"
+        r"(?:方面的?)?(?:话题|主题|议题|方面)[呢啊呀]?\s*[？?。!！]*\s*$",
         rf"\b(?:title|headline)\b[^?]{{0,20}}{_DOCUMENT_EN}"
-        rf"|{_DOCUMENT_EN}[^?]{{0,30}}\b(?:titled|called|entitled|headlined)\b",
+        rf"|{_DOCUMENT_EN}[^?]{{0,30}}\b(?:titled|called|entitled|headlined)\b"
+        rf"|\b(?:topics|themes|subjects)\b[^?]{{0,30}}{_DOCUMENT_EN}",
     ),
     # 这篇是什么类型的文档, 是工作报告还是访谈, What kind of document is it?
     "kind": (

@@ -60,7 +60,7 @@ _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED)
 # that states only the plan does not say.
 _DONE = (
     r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好|取缔|关停|拆除|腾退|引进|竣工|交付"
-    r"|上岗|到岗|铺设|铺了|通车|开通)"
+    r"|上岗|到岗|铺设|铺了|通车|开通|搬走|搬迁|搬完|完工|修好|修完)"
 )
 _PROGRESS = re.compile(
     rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_DONE}[^，,。？?]{{0,4}}?(?:多少|几)"

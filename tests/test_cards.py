@@ -50,6 +50,9 @@ DONGLI = "东丽区书记夏新、区长谢元谈基层治理、科技创新与�
         ("北辰区那篇专访的标题是什么？", BEICHEN, "beichen-2020#card"),
         ("东丽区访谈的题目叫什么", DONGLI, "dongli-2019#card"),
         ("What is the Dongli interview called?", DONGLI, "dongli-2019#card"),
+        # what it is about, which its title says (read in batch i)
+        ("东丽这篇访谈主要谈了哪几方面的话题？", DONGLI, "dongli-2019#card"),
+        ("What topics does the Dongli interview cover?", DONGLI, "dongli-2019#card"),
         ("宝坻区这个文件是工作报告还是访谈？", "工作报告", "baodi-2021#card"),
         ("和平区陈绍旺那篇是讲话稿还是记者采访？", "访谈", "heping-2019#card"),
         ("What kind of document is the Beichen text?", "访谈", "beichen-2020#card"),

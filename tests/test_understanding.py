@@ -414,6 +414,7 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         # how much of a plan the question states is done so far
         ("32项具体举措目前已经完成了多少项？", "progress"),
         ("那90栋小洋楼，现在已经有多少栋招商入驻了？", "progress"),
+        ("宝坻老城区要搬迁的526所民居，现在已经搬走多少了？", "progress"),  # read in batch i
         ("目前已经建成多少个5G基站？", ""),  # no plan stated: the figure itself is asked
         ("要取缔的8个园区，现在已经取缔了几个？", "progress"),  # batch k, read after measuring
         # batch j, read after measuring: a total "with more" (600余个) or in km; put to work
