@@ -32,6 +32,7 @@ class Lexicon:
 
     fillers: frozenset[str]
     spoken: re.Pattern[str]
+    courtesy: re.Pattern[str]
     times: re.Pattern[str]
     speech_verbs: tuple[str, ...]
     contrasts: tuple[tuple[str, ...], ...]
@@ -77,6 +78,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         fillers=frozenset(data["fillers"].split()),
         spoken=re.compile("|".join(data["spoken"])),
+        courtesy=re.compile(data["courtesy"]),
         times=re.compile("|".join(data["times"])),
         speech_verbs=tuple(data["speech_verbs"]),
         contrasts=tuple(tuple(group) for group in data["contrasts"]),

@@ -194,6 +194,7 @@ class QuestionAnalyzer:
         """The :class:`Analysis` of ``question``; ``rendered``: an English question read as
         Chinese, whose words left in English are ones the corpus has no word for."""
         query = fold_width(to_simplified(question)).strip()
+        query = LEXICON.courtesy.sub("", query) or query  # …没有啊，谢谢 (谢谢 alone: an act)
         query = _ABBREVIATIONS.sub(lambda m: LEXICON.spelled_out[m.group(0).upper()], query)
         query = self.sound_alikes.correct(self.terms.correct(self._correct_districts(query)))
         districts = self.gazetteer.find(query)

@@ -57,6 +57,8 @@ TABLE = [
     ("东丽区的老破车管不管？", "yes_no", None, ["东丽区"], False),
     # its spoken short form, 那几家 pointing at some (not how many; read in batch i)
     ("东丽那几家钢铁厂要搞超低排放不啊", "yes_no", None, ["东丽区"], False),
+    # thanks at the end: neither asked nor in the way of the cue that ends the question
+    ("请问北辰在北京那边办过招商的会没有啊，谢谢", "yes_no", None, ["北辰区"], False),
     ("北辰区的情况", "other", None, ["北辰区"], False),
     # the last clause asks in words of its own: which, not who
     ("和平区规定谁先接待谁负责到底，这是哪两项制度？", "measures", None, ["和平区"], False),
@@ -160,3 +162,8 @@ def test_examples_and_districts_shown_come_from_the_index(tiny: Engine) -> None:
         "朝阳区有哪些主要举措？",
         "朝阳区在就业方面做了什么？",
     ]
+
+
+def test_thanks_at_the_end_is_not_a_topic_word(analyzer: QuestionAnalyzer) -> None:
+    assert "谢谢" not in analyzer.analyse("金海湖 接送娃的校车 有人查没 谢谢").focus
+    assert analyzer.analyse("谢谢").query == "谢谢"  # alone it is what is said

@@ -88,6 +88,15 @@ def reader() -> EnglishReader:
             "What share of staff in Beichen hold a master's degree or higher?",
             "多大比例 staff 北辰区 硕士 以上",
         ),
+        # phrases the dictionary has no entry for (read in batch i)
+        (
+            "Which special groups does Jinhaihu say it will manage more closely?",
+            "哪些 特殊群体 金海湖新区 manage closely",
+        ),
+        (
+            "What target did Jinhaihu set for its moderately prosperous society indicators?",
+            "target 金海湖新区 空置 小康社会 indicators",
+        ),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
