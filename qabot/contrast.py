@@ -24,6 +24,7 @@ _OF_WHOLE = ("总", "常住", "户籍", "区", "县", "市", "土地")  # 全区
 _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
 # 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of
 # the calendar: qabot.refusal checks those against the text's)
+_FIGURE = r"(?:约|近|超过|达)?[0-9一二两三四五六七八九十]"  # a figure's start
 _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
 
 
@@ -36,6 +37,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         or _other_kind(sentence, question)
         or _other_in_place(sentence, question)
         or _other_number(sentence, question)
+        or _other_measure(sentence, question)
         or _part_of_whole(sentence, question, words)
     )
 
@@ -85,6 +87,20 @@ def _other_in_place(sentence: str, question: str) -> bool:
                     continue
                 if any(before + other in sentence for other in group if other != own):
                     return True
+    return False
+
+
+def _other_measure(sentence: str, question: str) -> bool:
+    """A member of two characters or more right before what the question asks (能处理多少吨),
+    the sentence writing another member right before a figure (每天产生的600余吨) and the asked
+    one before none: its figure measures another thing."""
+    for group in lexicon().contrasts:
+        for own in (m for m in group if len(m) >= 2):
+            if not re.search(rf"{re.escape(own)}[了的]?(?:多少|几)", question):
+                continue
+            others = "|".join(re.escape(m) for m in group if m != own and len(m) >= 2)
+            if others and re.search(rf"(?:{others})[了的]?{_FIGURE}", sentence):
+                return not re.search(rf"{re.escape(own)}[了的]?{_FIGURE}", sentence)
     return False
 
 

@@ -332,8 +332,13 @@ def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
         ("专利申请量达到4800件", "宝坻区的专利授权量目标是多少件？", True),
         ("维修改造乡村公路20公里", "宝坻区要维修改造多少公里城市道路？", True),
         ("维修改造乡村公路20公里", "宝坻今年要修多长的农村公路？", False),  # one kind
+        # the figure measures another thing, by the verb before it
+        ("针对我区每天产生的600余吨生活垃圾出口问题,积极与市各垃圾处理厂协调",
+         "东丽区生活垃圾综合处理厂每天能处理多少吨垃圾？", True),
+        ("针对我区每天产生的600余吨生活垃圾出口问题", "东丽区每天产生多少吨生活垃圾？", False),
+        ("每天产生600吨,每天处理500吨", "每天能处理多少吨？", False),  # its own is written too
     ],
-)
+)  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
     sentence: str, question: str, other: bool
 ) -> None:
