@@ -78,8 +78,9 @@ _BEFORE_PLACE = frozenset("在到去赴往给向从对跟和与")
 
 @cache
 def short_names() -> frozenset[str]:
-    """The names of China's cities and counties without their suffix (深圳, 和田); not of
-    its provinces and municipalities, which the documents write short too (赴鄂 for 湖北)."""
+    """The names of China's cities and counties without their suffix (深圳, 和田); not those
+    starting as a province's or a municipality's name does (吉林, 上海), which the documents
+    write short too (赴鄂 for 湖北)."""
     codes = _adcodes()
     provinces = {_SUFFIX.sub("", n)[:2] for c, n in codes.items() if c[2:] == "0000"}
     short = (_SUFFIX.sub("", name) for code, name in codes.items() if code[2:] != "0000")

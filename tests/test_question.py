@@ -166,4 +166,5 @@ def test_examples_and_districts_shown_come_from_the_index(tiny: Engine) -> None:
 
 def test_thanks_at_the_end_is_not_a_topic_word(analyzer: QuestionAnalyzer) -> None:
     assert "谢谢" not in analyzer.analyse("金海湖 接送娃的校车 有人查没 谢谢").focus
+    assert analyzer.analyse("北辰区种了多少亩春小麦？Thanks!").query == "北辰区种了多少亩春小麦？"
     assert analyzer.analyse("谢谢").query == "谢谢"  # alone it is what is said
