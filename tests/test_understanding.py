@@ -145,7 +145,7 @@ def test_a_county_by_pinyin_beside_an_indexed_district_is_a_place_only_named_as_
 def test_a_name_the_documents_use_is_read_from_its_pinyin() -> None:
     """Lixinzhuang and Xiaozhan have no dictionary sense: they are 李辛庄 and 小站, the corpus
     words that sound so; Guangzhou is 广州 of the corpus's 广州市. An English word without a
-    corpus sense (tourists) is not read as pinyin, nor is a short one."""
+    corpus sense (passengers) is not read as pinyin, nor is a short one."""
     words = ["李辛庄", "小站", "小站", "广州市", "旅游", "西安"]
     english = EnglishReader.for_index(
         CORPUS_WORDS.intersection, len, {"beichen": "北辰区"}, [], lambda: words
@@ -154,7 +154,7 @@ def test_a_name_the_documents_use_is_read_from_its_pinyin() -> None:
     assert "小站" in english.to_chinese("How big is the xiaozhan rice base?")
     assert "广州" in english.to_chinese("Which districts of Guangzhou help Beichen?")
     assert "xian" in english.to_chinese("How far is Xian from Beichen?")
-    assert "tourists" in english.to_chinese("How many tourists visit Beichen?")
+    assert "passengers" in english.to_chinese("How many passengers visit Beichen?")
 
 
 def test_a_content_word_never_renders_as_a_question_word() -> None:
