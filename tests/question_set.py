@@ -16,6 +16,9 @@ each worker would make its own pass (``tests/schedule.py``).
 from __future__ import annotations
 
 import inspect
+import random
+import sys
+import warnings
 from collections.abc import Sequence
 from copy import deepcopy
 from pathlib import Path
@@ -24,7 +27,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qabot.embedders import Embedder
+from qabot.embedders import E5SmallEmbedder, Embedder
 from qabot.engine import Engine, Gathered
 from qabot.indexer import open_readonly
 from qabot.query import Query
@@ -32,6 +35,12 @@ from qabot.settings import Settings
 from qabot.store.protocol import ChunkStore
 from qabot.types import Answer
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import question_vectors
+
+SAMPLE = 16  # stored question vectors compared with the live embedder each session
+AGREE = 0.999  # cosine: another CPU's last digits (0.9221 against 0.9224) stay above it
 GROUP = "question_set"  # the unit of work of the tests that share these passes
 FIXTURES = {"set_engine", "query_vectors"}
 GROUPED = frozenset(
@@ -130,8 +139,28 @@ def memo_engine(index: Path, vectors: Vectors, store: str | None = None) -> Engi
 
 @pytest.fixture(scope="session")
 def query_vectors() -> Vectors:
-    """The session's question vectors, by embedder and batch."""
-    return {}
+    """The session's question vectors, by embedder and batch: those stored in
+    ``tests/data/question_vectors`` (``scripts/question_vectors.py``) when a sample of them is
+    what the live embedder gives, the rest computed when first asked."""
+    live = E5SmallEmbedder()
+    stored = checked(live, question_vectors.load(question_vectors.embedder_tag(live)))
+    return {(live.id, True, (text,)): vector[None, :] for text, vector in stored.items()}
+
+
+def checked(live: Embedder, stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``stored``, or nothing (with a warning) when a sample of it is not what ``live`` gives."""
+    sample = random.Random(len(stored)).sample(sorted(stored), min(SAMPLE, len(stored)))
+    if sample:
+        now = np.stack([live.embed_queries([text])[0] for text in sample])  # one a call, as asked
+        cosines = np.sum(now * np.stack([stored[text] for text in sample]), axis=1)
+        if cosines.min() < AGREE:
+            warnings.warn(
+                f"stored question vectors differ from the embedder's (cosine {cosines.min():.4f})"
+                ": all computed again; run scripts/question_vectors.py --all",
+                stacklevel=2,
+            )
+            return {}
+    return stored
 
 
 @pytest.fixture(scope="session")

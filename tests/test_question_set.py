@@ -3,13 +3,18 @@ give: the embedder's own vectors, the engine's own answers, each a copy."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from qabot.embedders import E5SmallEmbedder
+from qabot.evaluation.questions import load_questions
+
 from conftest import ROOT, FakeEmbedder, tiny_engine
-from question_set import GROUP, GROUPED, MemoEmbedder, SetEngine
+from question_set import GROUP, GROUPED, MemoEmbedder, SetEngine, checked, question_vectors
 from schedule import MODULE_UNITS, pytest_xdist_make_scheduler
 
 
@@ -79,3 +84,39 @@ def test_the_tests_that_share_the_passes_are_one_unit_of_work(
         assert (ROOT / module).is_file()
     monkeypatch.setattr(pytestconfig.option, "dist", "loadfile")  # asked for: left alone
     assert pytest_xdist_make_scheduler(pytestconfig, None) is None
+
+
+def test_every_batch_of_the_set_has_its_stored_question_vectors() -> None:
+    """A batch added or a question edited without `scripts/question_vectors.py` fails here
+    (its vectors would be computed in every run, three minutes of CPU for the set)."""
+    questions = load_questions(question_vectors.QUESTIONS)
+    assert question_vectors.stale(questions) == [], "run scripts/question_vectors.py"
+
+
+def test_stored_vectors_unlike_the_embedders_are_not_used(tmp_path: Path) -> None:
+    live, texts = FakeEmbedder(), ["北辰区春小麦", "东丽区", "金海湖新区在哪里", "谢谢"]
+    stored = dict(zip(texts, live.embed_queries(texts), strict=True))
+    assert checked(live, stored) is stored
+    stored["东丽区"] = live.embed_queries(["和平区"])[0]  # another model's, or stale
+    with pytest.warns(UserWarning, match="differ from the embedder"):
+        assert checked(live, stored) == {}
+    qs = load_questions(question_vectors.QUESTIONS)[:3]
+    np.savez(
+        tmp_path / "q.npz",
+        embedder=np.str_("fake-bigram-64 1"),
+        questions=np.str_(question_vectors.fingerprint(qs)),
+        texts=np.str_(json.dumps(texts, ensure_ascii=False)),
+        vectors=live.embed_queries(texts),
+    )
+    assert set(question_vectors.load("fake-bigram-64 1", tmp_path)) == set(texts)
+    assert question_vectors.load("e5-small 0.1", tmp_path) == {}  # another version's: none
+    assert question_vectors.stale(qs, tmp_path) == []
+    assert question_vectors.stale(qs[:2], tmp_path) == ["q"]
+
+
+@pytest.mark.slow
+def test_the_stored_question_vectors_are_the_live_embedders() -> None:
+    live = E5SmallEmbedder()
+    stored = question_vectors.load(question_vectors.embedder_tag(live))
+    assert len(stored) > len(load_questions(question_vectors.QUESTIONS))
+    assert checked(live, stored) is stored
