@@ -42,6 +42,7 @@ _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
 _ASKING = re.compile("几|多少|哪|什么|谁|吗|怎")  # the Chinese question words
 _WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
 _PARTS = re.compile(r"[a-z]+|\d[\d.]*")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -301,10 +302,12 @@ class EnglishReader:
     def _compound(self, word: str) -> list[str]:
         """A hyphenated word as one word when CC-CEDICT renders it, written so or joined, in
         a corpus word (night-time → nighttime → 夜间: read as two words, its "time" made the
-        question ask when); else its parts. A code the corpus writes (5G, PM2.5) is kept
-        as it writes codes, in capitals; else (2nd) its letters and digits are apart."""
+        question ask when); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
+        writes codes, in capitals, whether it writes this one or not (one it does not is a
+        thing the answer must name: :func:`qabot.question.unheard_codes`); an ordinal (2nd)
+        is its digits and letters apart."""
         if _CODE.fullmatch(word):
-            return [word.upper()] if self.known([word]) else _PARTS.findall(word)
+            return _PARTS.findall(word) if _ORDINAL.fullmatch(word) else [word.upper()]
         if "-" not in word:
             return [word]
         for form in (word, word.replace("-", "")):

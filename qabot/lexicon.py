@@ -35,6 +35,7 @@ class Lexicon:
     courtesy: re.Pattern[str]
     times: re.Pattern[str]
     speech_verbs: tuple[str, ...]
+    determiners: frozenset[str]
     contrasts: tuple[tuple[str, ...], ...]
     spelled_out: dict[str, str]
     titles: frozenset[str]
@@ -81,6 +82,7 @@ def lexicon() -> Lexicon:
         courtesy=re.compile(data["courtesy"]),
         times=re.compile("|".join(data["times"])),
         speech_verbs=tuple(data["speech_verbs"]),
+        determiners=frozenset(data["determiners"]),
         contrasts=tuple(tuple(group) for group in data["contrasts"]),
         spelled_out=dict(data["spelled_out"]),
         titles=frozenset(titles["words"].split()),

@@ -26,6 +26,7 @@ import numpy as np
 
 from qabot.embedders import Embedder
 from qabot.progress import Progress
+from qabot.textnorm import is_code
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class Meaning:
         heaviest first), so a question of random characters stays cheap."""
         # a word the corpus never uses costs an embedder call: a few per question at most
         unknown = [w for w in words if w not in self.index][embed:]
-        words = [w for w in words if w not in unknown]
+        words = [w for w in words if w not in unknown and not is_code(w)]
         if not words:
             return {}
         scores = self.vectors.of(words) @ self.matrix.T

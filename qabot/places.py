@@ -109,7 +109,8 @@ def named_places(query: str, focus: list[str]) -> list[str]:
     """The names of the streets and towns ``query`` asks of: the focus words right before
     街道 or 镇 (西堤 + 头 of 西堤头镇), or a word that ends in one (黄庄 of 黄庄镇). A kind
     (试点街道, 示范镇) is a name too: the passages that answer write it as well. Not in an English
-    reading (脏 乱 街道 of "dirty and messy streets"): its words before 街道 name no street."""
+    reading (脏 乱 街道 of "dirty and messy streets"): its words before 街道 name no street.
+    A word that picks among places (所有镇, 每个街道) names none."""
     named = [w[: -len(k)] for w in focus for k in ("街道", "镇") if w.endswith(k) and len(w) > 2]
     for kind in _PLACE_KIND.finditer(query):
         name, at = "", kind.start()
@@ -120,7 +121,10 @@ def named_places(query: str, focus: list[str]) -> list[str]:
                 break
             name, at = word + name, at - len(word)
         named.append(name)
-    return list(dict.fromkeys(n for n in named if len(n) >= 2 and not _WHERE.search(n)))
+    picks = lexicon().determiners
+    return list(
+        dict.fromkeys(n for n in named if len(n) >= 2 and not _WHERE.search(n) and n not in picks)
+    )
 
 
 def as_asked(place: str, query: str) -> str:

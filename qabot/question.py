@@ -27,7 +27,7 @@ from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
 from qabot.places import counties, mentioned_counties, named_places, unheard_places
-from qabot.textnorm import HAN, fold_width, is_cjk, to_simplified
+from qabot.textnorm import HAN, fold_width, is_cjk, is_code, to_simplified
 from qabot.units import asked_unit
 
 ANSWER_TYPES = (
@@ -93,6 +93,15 @@ def _said_by(name: str) -> re.Pattern[str]:
     """冯卫华说的, 冯书记讲, 冯卫华区长介绍: a person as the source of what is asked."""
     who = rf"{re.escape(name)}(?:{_TITLE_WORDS})?|{re.escape(name[0])}(?:{_TITLE_WORDS})"
     return re.compile(rf"(?:{who})(?:{'|'.join(LEXICON.speech_verbs)})了?的?")
+
+
+def unheard_codes(query: str, focus: list[str], corpus_text: str) -> list[str]:
+    """The codes the question names (东丽湖是不是5A级景区, PM2.5) that no document writes, as
+    written in the question: like a place the documents never name, a passage that does not
+    write it does not answer (coverage by meaning gives it none: :func:`is_code`)."""
+    corpus, asked = corpus_text.lower(), query.lower()
+    codes = [w for w in focus if is_code(w) and w.lower() not in corpus and w.lower() in asked]
+    return [query[asked.find(w.lower()) :][: len(w)] for w in codes]
 
 
 _ABBREVIATIONS = re.compile("|".join(LEXICON.spelled_out), re.IGNORECASE)
@@ -255,6 +264,7 @@ class QuestionAnalyzer:
                 *named_places(query, focus),
                 *partners,
                 *unheard_places(tagged, focus, self._corpus_text),
+                *unheard_codes(query, focus, self._corpus_text),
             ],
             known_people=tuple(self.people),
         )

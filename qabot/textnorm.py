@@ -39,6 +39,15 @@ def match_key(text: str) -> str:
     return _SPACE.sub("", to_simplified(unicodedata.normalize("NFKC", text))).lower()
 
 
+_CODE = re.compile(r"[0-9][a-z]|[a-z][0-9]", re.IGNORECASE)
+
+
+def is_code(word: str) -> bool:
+    """A code or grade (5A, 5G, PM2.5, G20): digits beside Latin letters. It means itself
+    only: another code near it in meaning (4A, 5G) is another thing."""
+    return bool(_CODE.search(word))
+
+
 _HAN_FIRST, _HAN_LAST = "\u4e00", "\u9fff"  # CJK unified ideographs, basic block
 # The basic block for regular-expression character classes: rf"[{HAN}]{{2,4}}".
 HAN = f"{_HAN_FIRST}-{_HAN_LAST}"

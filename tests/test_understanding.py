@@ -287,8 +287,9 @@ def test_nearest_words_are_ranked_over_the_whole_vocabulary() -> None:
 
 def test_shipped_vocabulary_covers_everyday_words_by_meaning(engine: Engine) -> None:
     assert engine.meaning is not None
-    near = engine.meaning.nearest(["找工作", "看病"])
+    near = engine.meaning.nearest(["找工作", "看病", "5a", "5g"])
     assert "就业" in near["找工作"] and "医疗" in near["看病"]
+    assert "5a" not in near and "5g" not in near  # a code means itself only
 
 
 def test_a_paraphrase_is_answered_not_refused(engine: Engine) -> None:
@@ -682,6 +683,14 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
         ("宝坻今年要建几座蓟运河大桥？", ["蓟运河"]),
         ("宝坻今年建几座潮白河大桥啊", ["潮白河"]),
         ("宝坻区今年新增就业1万人里，大学生占多少？", []),
+        # a word that picks among towns names none (read in batch aa)
+        ("宝坻有没有打算让所有镇都创上国家卫生镇？", ["卫生"]),
+        ("宝坻每个街道都有新时代文明实践所吗？", []),
+        # a code the corpus never writes must be written by the answer (5G it writes)
+        ("东丽湖是不是国家5A级旅游景区？", ["5A"]),
+        ("What was Dongli's average PM2.5 concentration in 2018?", ["PM2.5"]),
+        ("Is Dongli Lake a national 5A scenic area?", ["5A"]),
+        ("宝坻区今年要建多少座5G基站？", []),
     ],
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
@@ -705,6 +714,11 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     assert answer.no_answer and answer.notice.startswith("文档没有说到和田的情况。")
     answer = engine.ask("北京大学在东丽的研究院有多少研发人员？")
     assert answer.no_answer and answer.notice.startswith("文档没有说到北京大学的情况。")
+    # no grade near 5A in meaning stands in for it (国家生态旅游示范区 is another title)
+    answer = engine.ask("东丽湖是不是国家5A级旅游景区？")
+    assert answer.no_answer and answer.notice.startswith("文档没有说到5A的情况。")
+    answer = engine.ask("宝坻有没有打算让所有镇都创上国家卫生镇？")
+    assert not answer.no_answer and "推进国家卫生镇创建全覆盖" in answer.answer
 
 
 def test_a_value_from_a_sentence_without_the_quoted_name_is_not_the_answer(engine: Engine) -> None:
