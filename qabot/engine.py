@@ -305,6 +305,8 @@ class Engine:
         notice = ""
         if service is not None:
             notice = services.notice(service, query.language)
+        elif unheld:  # 北辰区的区长是谁: a post no one its documents quote holds
+            notice = gathered.about.notice(query.language)
         elif no_answer:
             span = composed.span.text if composed.span else ""
             notice = refusal.notice(query, confidence, found, self.districts, composed.said, span)
@@ -378,7 +380,7 @@ class Engine:
         """The passages of the paragraph the question asks for by its place in one
         district's document (:mod:`qabot.paragraphs`): empty when the document has no
         paragraph there, ``None`` when the question asks for no place."""
-        place = paragraphs.asked(_as_asked(query)) if len(query.districts) == 1 else None
+        place = paragraphs.asked(query.as_asked) if len(query.districts) == 1 else None
         if place is None:
             return None
         return paragraphs.placed(place, self.by_district.get(query.districts[0], []), found)
@@ -390,10 +392,5 @@ class Engine:
         district = query.districts[0]
         own, bylines = self.by_district.get(district, []), self.bylines.get(district, [])
         return metadata.asked(
-            _as_asked(query), district, own, query.people, bylines, self.cards.get(district, [])
+            query.as_asked, district, own, query.people, bylines, self.cards.get(district, [])
         )
-
-
-def _as_asked(query: Query) -> str:
-    """The question as its words ask: English as written, Chinese in its Simplified form."""
-    return query.question if query.language == "en" else query.query

@@ -304,7 +304,7 @@ class EnglishReader:
         a corpus word (night-time → nighttime → 夜间: read as two words, its "time" made the
         question ask when); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
         writes codes, in capitals, whether it writes this one or not (one it does not is a
-        thing the answer must name: :func:`qabot.question.unheard_codes`); an ordinal (2nd)
+        thing the answer must name: :func:`qabot.question.named_codes`); an ordinal (2nd)
         is its digits and letters apart."""
         if _CODE.fullmatch(word):
             return _PARTS.findall(word) if _ORDINAL.fullmatch(word) else [word.upper()]

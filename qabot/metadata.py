@@ -190,6 +190,15 @@ def line(fact: Fact) -> AnswerLine:
     return AnswerLine(fact.sentence[1], 1, span)
 
 
+# what the refusal of a byline field or a post says the documents lack, in Chinese and English
+_LACKING = {
+    "author": ("没有写作者是谁", "do not name their author"),
+    "editor": ("没有写编辑是谁", "do not name their editor"),
+    "published": ("没有写发布日期", "do not give their publication date"),
+}
+_POST_EN = {posts[0]: name for name, posts in reversed(_ROLES_EN.items())}  # 区长: district head
+
+
 @dataclass(frozen=True)
 class Asked:
     """What a question about the documents themselves gets: the ``fact`` where the text
@@ -200,6 +209,19 @@ class Asked:
 
     fact: Fact | None = None
     unheld: str = ""
+    district: str = ""  # of an unheld post: whose documents were read
+    by: tuple[tuple[str, str], ...] = ()  # … and their speakers instead: (冯卫华, 区委书记)
+
+    def notice(self, language: str = "zh") -> str:
+        """The refusal of an unheld post or byline field: what the documents lack and, for a
+        post, whose words they are (北辰区的区长是谁: 冯卫华, 区委书记)."""
+        post = _POST_EN.get(self.unheld, self.unheld)
+        zh, en = _LACKING.get(self.unheld, (f"没有写{self.unheld}是谁", f"do not name its {post}"))
+        if language == "en":
+            by = ", ".join(f"{name} ({role})" if role else name for name, role in self.by)
+            return f"The {self.district} documents {en}." + (f" They are by {by}." if by else "")
+        by = "、".join(f"{name}（{role}）" if role else name for name, role in self.by)
+        return f"{self.district}的文档{zh}。" + (f"它们出自{by}。" if by else "")
 
 
 def asked(
@@ -228,7 +250,7 @@ def asked(
         fact = _byline(field, bylines)
         kinds = [k for k in kinds if k not in FIELDS]
         if fact is not None or field != "published" or "year" not in kinds:
-            return Asked(fact) if fact is not None else Asked(unheld=field)
+            return Asked(fact) if fact is not None else Asked(unheld=field, district=district)
     person = next((p for p in people if any(c.speaker == p for c in own)), "")
     if not person and "post_of" in kinds and _THE_SPEAKER.search(question.lower()):
         person = _main_speaker(own)  # 受访人担任什么职务: the one the document quotes
@@ -250,7 +272,8 @@ def asked(
         and roles
         and not any(_holds(roles, c.role) or _holds(roles, c.text) for c in own)
     ):
-        return Asked(unheld=roles[0])
+        speakers = dict.fromkeys((c.speaker, c.role) for c in own if c.speaker)
+        return Asked(unheld=roles[0], district=district, by=tuple(speakers))
     return Asked(fact)
 
 

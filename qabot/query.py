@@ -82,6 +82,11 @@ class Query(Analysis):
     reading: Reading = field(default_factory=Reading, compare=False, repr=False)
 
     @property
+    def as_asked(self) -> str:
+        """The question as its words ask: English as written, Chinese in its Simplified form."""
+        return self.question if self.language == "en" else self.query
+
+    @property
     def lines_for(self) -> list[str]:
         """The districts a comparison answers one line each: those searched, then the
         county-level names outside the corpus (「文档未提及」)."""

@@ -95,13 +95,17 @@ def _said_by(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?:{who})(?:{'|'.join(LEXICON.speech_verbs)})了?的?")
 
 
-def unheard_codes(query: str, focus: list[str], corpus_text: str) -> list[str]:
-    """The codes the question names (东丽湖是不是5A级景区, PM2.5) that no document writes, as
-    written in the question: like a place the documents never name, a passage that does not
-    write it does not answer (coverage by meaning gives it none: :func:`is_code`)."""
+def named_codes(query: str, focus: list[str], corpus_text: str) -> list[str]:
+    """The codes the question names (5G, 东丽湖是不是5A级景区, PM2.5), as the corpus writes them,
+    else as the question does: like a street named, a passage that does not write one does not
+    answer (coverage by meaning gives a code none: :func:`is_code`)."""
     corpus, asked = corpus_text.lower(), query.lower()
-    codes = [w for w in focus if is_code(w) and w.lower() not in corpus and w.lower() in asked]
-    return [query[asked.find(w.lower()) :][: len(w)] for w in codes]
+    codes = []
+    for word in (w.lower() for w in focus if is_code(w)):
+        text, at = (corpus_text, corpus.find(word)) if word in corpus else (query, asked.find(word))
+        if at >= 0:
+            codes.append(text[at : at + len(word)])
+    return codes
 
 
 _ABBREVIATIONS = re.compile("|".join(LEXICON.spelled_out), re.IGNORECASE)
@@ -264,7 +268,7 @@ class QuestionAnalyzer:
                 *named_places(query, focus),
                 *partners,
                 *unheard_places(tagged, focus, self._corpus_text),
-                *unheard_codes(query, focus, self._corpus_text),
+                *named_codes(query, focus, self._corpus_text),
             ],
             known_people=tuple(self.people),
         )

@@ -101,7 +101,10 @@ def test_a_byline_the_district_lacks_is_refused_not_guessed(
     own, lines = shipped_light.by_district[district], shipped_light.bylines.get(district, [])
     assert asked(question, district, own, (), lines).unheld == field
     answer = shipped_light.ask(question)
-    assert answer.no_answer and answer.answer_span is None and answer.notice
+    assert answer.no_answer and answer.answer_span is None
+    lacking = {"author": ("作者是谁", "author"), "editor": ("编辑是谁", "editor")}
+    zh, en = lacking.get(field, ("发布日期", "publication date"))
+    assert (en if question.isascii() else zh) in answer.notice.split("。")[0]
 
 
 def test_other_questions_are_not_taken_for_byline_questions(shipped_light: Engine) -> None:

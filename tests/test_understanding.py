@@ -396,6 +396,17 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
     for question in ("金海湖新区党工委书记是谁？", "Who is the party secretary of Jinhaihu?"):
         answer = shipped_light.ask(question)  # 喻祖常 is its deputy secretary (副书记)
         assert answer.no_answer and answer.notice and not answer.answer, question
+    # the refusal says what is lacking and whose words the documents are
+    answer = shipped_light.ask("北辰区的区长是谁")
+    assert answer.notice == "北辰区的文档没有写区长是谁。它们出自冯卫华（区委书记）。"
+    answer = shipped_light.ask("Who is the mayor of Beichen?")
+    assert answer.notice == (
+        "The 北辰区 documents do not name its district head. They are by 冯卫华 (区委书记)."
+    )
+    answer = shipped_light.ask("宝坻区的区委书记是谁？")  # a report: its body speaks
+    assert (
+        answer.notice == "宝坻区的文档没有写区委书记是谁。它们出自宝坻区人民政府（政府工作报告）。"
+    )
 
 
 @pytest.mark.parametrize(
@@ -686,11 +697,12 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
         # a word that picks among towns names none (read in batch aa)
         ("宝坻有没有打算让所有镇都创上国家卫生镇？", ["卫生"]),
         ("宝坻每个街道都有新时代文明实践所吗？", []),
-        # a code the corpus never writes must be written by the answer (5G it writes)
+        # a code must be written by the answer's passage, as the corpus writes it
         ("东丽湖是不是国家5A级旅游景区？", ["5A"]),
         ("What was Dongli's average PM2.5 concentration in 2018?", ["PM2.5"]),
         ("Is Dongli Lake a national 5A scenic area?", ["5A"]),
-        ("宝坻区今年要建多少座5G基站？", []),
+        ("宝坻区今年要建多少座5G基站？", ["5G"]),
+        ("宝坻5g基站建几座", ["5G"]),  # as the corpus writes it
     ],
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
@@ -717,6 +729,10 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     # no grade near 5A in meaning stands in for it (国家生态旅游示范区 is another title)
     answer = engine.ask("东丽湖是不是国家5A级旅游景区？")
     assert answer.no_answer and answer.notice.startswith("文档没有说到5A的情况。")
+    # a code the corpus writes (宝坻's 5G base stations), in a district that does not
+    answer = engine.ask("What does Heping plan for 5G?")
+    assert answer.no_answer and answer.notice.startswith("The documents do not speak of 5G.")
+    assert "400座" in engine.ask("宝坻5g基站建几座").answer
     answer = engine.ask("宝坻有没有打算让所有镇都创上国家卫生镇？")
     assert not answer.no_answer and "推进国家卫生镇创建全覆盖" in answer.answer
 

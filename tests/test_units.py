@@ -265,6 +265,9 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("多少 亩 小麦 北辰区 种植", ("area",)),  # an English question, rendered
         ("多少 元 东丽区 投入资金 公园", ("money",)),
         ("5000万元里，新建那76个花了多少？", ("money", "percent")),  # spending asks for money
+        # a GDP (spelled out: 地区生产总值) is money, not a count of anything (10个)
+        ("东丽区2019年地区生产总值是多少", ("money",)),
+        ("宝坻区2021年地区生产总值计划增长多少？", None),  # … its growth is a share
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
