@@ -305,7 +305,7 @@ class Engine:
         notice = ""
         if service is not None:
             notice = services.notice(service, query.language)
-        elif unheld:  # 北辰区的区长是谁: a post no one its documents quote holds
+        elif unheld:  # 北辰区的区长是谁: a post none of its documents' speakers holds
             notice = gathered.about.notice(query.language)
         elif no_answer:
             span = composed.span.text if composed.span else ""

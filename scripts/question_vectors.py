@@ -90,7 +90,8 @@ class Recorder:
     """The embedder, answering from ``known`` first, keeping the texts of each call."""
 
     def __init__(self, inner: Embedder, known: dict[str, np.ndarray]) -> None:
-        self.inner, self.known, self.asked = inner, known, []
+        self.inner, self.known = inner, known
+        self.asked: list[str] = []
         self.id, self.dim, self.version = inner.id, inner.dim, getattr(inner, "version", "")
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -123,7 +124,7 @@ def write(folder: Path, names: Iterable[str], questions: Sequence[Question]) -> 
             # a new engine a batch: the engine's own caches would hide a text another batch
             # asked first, and this shard would lack it
             recorder = Recorder(embedder, known)
-            engine = Engine(store, recorder, ROOT / "embeddings")  # type: ignore[arg-type]
+            engine = Engine(store, recorder, ROOT / "embeddings")
             for question in asked:
                 engine.ask(question.question, k=K, qid=question.id)
                 progress.update()
