@@ -100,6 +100,13 @@ def reader() -> EnglishReader:
         # the word for what the documents never speak of, not left in English to be covered
         # by a word near it in meaning (tax → 收入 answered with farmers' rent income)
         ("How much tax revenue did Dongli collect in 2019?", "多少 税收 东丽区 collect 2019年"),
+        # the national strategies by the names officials use in English (batch aa)
+        (
+            "Apart from the Greater Bay Area, which other national strategy does Heping serve?",
+            "大湾区 哪个 other 国家战略 和平区 serve",
+        ),
+        # a code stays whole, in capitals, whether the corpus writes it or not
+        ("Is Dongli Lake a national 5A scenic area?", "东丽区 lake national 5A scenic吗"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
