@@ -29,7 +29,7 @@ from typing import Any
 from pypinyin import lazy_pinyin
 
 from qabot.places import counties
-from qabot.textnorm import HAN
+from qabot.textnorm import HAN, is_code
 from qabot.usercache import parsed
 
 if sys.version_info >= (3, 11):
@@ -42,7 +42,6 @@ _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
 _ASKING = re.compile("几|多少|哪|什么|谁|吗|怎")  # the Chinese question words
 _WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
 _PARTS = re.compile(r"[a-z]+|\d[\d.]*")
-_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -304,10 +303,10 @@ class EnglishReader:
         a corpus word (night-time → nighttime → 夜间: read as two words, its "time" made the
         question ask when); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
         writes codes, in capitals, whether it writes this one or not (one it does not is a
-        thing the answer must name: :func:`qabot.question.named_codes`); an ordinal (2nd)
-        is its digits and letters apart."""
+        thing the answer must name: :func:`qabot.question.named_codes`); an amount with its
+        unit (20km, 6550mu) or an ordinal (2nd) is its number and its word apart."""
         if _CODE.fullmatch(word):
-            return _PARTS.findall(word) if _ORDINAL.fullmatch(word) else [word.upper()]
+            return [word.upper()] if is_code(word) else _PARTS.findall(word)
         if "-" not in word:
             return [word]
         for form in (word, word.replace("-", "")):

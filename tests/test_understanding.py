@@ -16,6 +16,7 @@ from qabot.metadata import Asked, Fact, asked
 from qabot.partial import asked_part, gives_part, listed_alone, part_words
 from qabot.places import mentioned_counties, province_of
 from qabot.settings import Settings
+from qabot.textnorm import is_code
 from qabot.types import AnswerLine, AnswerSpan
 from qabot.validation import READ_LATIN, english_part
 
@@ -105,8 +106,10 @@ def reader() -> EnglishReader:
             "Apart from the Greater Bay Area, which other national strategy does Heping serve?",
             "大湾区 哪个 other 国家战略 和平区 serve",
         ),
-        # a code stays whole, in capitals, whether the corpus writes it or not
+        # a code stays whole, in capitals, whether the corpus writes it or not; an amount
+        # with its unit is the number and the unit
         ("Is Dongli Lake a national 5A scenic area?", "东丽区 lake national 5A scenic吗"),
+        ("Did Baodi repair 20km of rural roads?", "宝坻区 维修 20 公里 农村 roads吗"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -676,6 +679,17 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
 
 
 @pytest.mark.parametrize(
+    ("word", "code"),
+    [
+        *(("5A", True), ("5g", True), ("PM2.5", True), ("G20", True)),
+        *(("20km", False), ("6550mu", False), ("2nd", False), ("2020", False), ("春小麦", False)),
+    ],
+)
+def test_a_code_is_digits_beside_letters_not_an_amount_or_an_ordinal(word: str, code: bool) -> None:
+    assert is_code(word) is code
+
+
+@pytest.mark.parametrize(
     ("question", "places"),
     [
         ("东丽区在华明街道搞的“一统四化”试点效果怎么样？", ["华明"]),
@@ -710,6 +724,7 @@ def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: En
         ("Is Dongli Lake a national 5A scenic area?", ["5A"]),
         ("宝坻区今年要建多少座5G基站？", ["5G"]),
         ("宝坻5g基站建几座", ["5G"]),  # as the corpus writes it
+        ("宝坻维修改造乡村公路20km了吗", []),  # an amount, not a code
     ],
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
