@@ -41,13 +41,16 @@ def match_key(text: str) -> str:
 
 _CODE = re.compile(r"[0-9][a-z]|[a-z][0-9]", re.IGNORECASE)
 # digits beside letters that are no code: an amount in a Latin unit (20km, 6550mu), an ordinal
-_NUMBER = re.compile(r"[\d.,]+(?:km|mu|kg|cm|mm|m|ha|kwh|kw|mw|t|yuan|rmb|st|nd|rd|th)", re.I)
+# (2nd), a decade (2010s)
+_NUMBER = re.compile(
+    r"[\d.,]+(?:km|mu|kg|cm|mm|m|ha|kwh|kw|mw|t|yuan|rmb|st|nd|rd|th)|(?:19|20)\d0s", re.I
+)
 
 
 def is_code(word: str) -> bool:
     """A code or grade (5A, 5G, PM2.5, G20): digits beside Latin letters, not an amount with
-    its unit (20km) or an ordinal (2nd). It means itself only: another code near it in
-    meaning (4A, 5G) is another thing."""
+    its unit (20km), an ordinal (2nd) or a decade (2010s). It means itself only: another code
+    near it in meaning (4A, 5G) is another thing."""
     return bool(_CODE.search(word)) and not _NUMBER.fullmatch(word)
 
 

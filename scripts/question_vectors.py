@@ -82,7 +82,10 @@ def load(tag: str, folder: Path = FOLDER) -> dict[str, np.ndarray]:
 
 def stale(questions: Sequence[Question], folder: Path = FOLDER) -> list[str]:
     """The batches whose shard is missing or was made from other questions."""
-    found = {p.stem: read_shard(p)[1] for p in folder.glob("*.npz")}
+    found = {}
+    for path in folder.glob("*.npz"):
+        with np.load(path) as data:  # its fingerprint only: the vectors stay on disk
+            found[path.stem] = str(data["questions"])
     return [name for name, qs in by_shard(questions).items() if found.get(name) != fingerprint(qs)]
 
 
@@ -117,7 +120,8 @@ def write(folder: Path, names: Iterable[str], questions: Sequence[Question]) -> 
 
     store, embedder = open_readonly(ROOT / "embeddings")
     known = load(embedder_tag(embedder), folder)
-    shards = {name: by_shard(questions)[name] for name in names}
+    every = by_shard(questions)
+    shards = {name: every[name] for name in names}
     written = 0
     with tqdm(total=sum(map(len, shards.values())), unit="question") as progress:
         for name, asked in shards.items():
