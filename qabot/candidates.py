@@ -53,6 +53,7 @@ FEATURES = (
     "speaker",  # "who said": its passage's speaker answers
     "defines",  # definition question: it says what a term is (是指, 称为)
     "closeness",  # its cosine with the question (qabot.closeness) minus the closest one's
+    "closeness_rank",  # 1 / its place among the candidates by that cosine (the closest: 1)
 )
 
 
@@ -154,9 +155,11 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     best = max((c.focus for c in candidates), default=0.0) or 1.0
     top_dense = max(c.passage.dense for c in candidates)
     top_bm25 = max(c.passage.lexical for c in candidates) or 1.0
-    closest = max(c.closeness for c in candidates)
+    cosines = np.array([c.closeness for c in candidates])
+    closest = cosines.max(initial=-1.0)
+    closer = (cosines[None, :] > cosines[:, None]).sum(axis=1)  # candidates closer than each
     rows = []
-    for c in candidates:
+    for c, ahead in zip(candidates, closer, strict=True):
         rank = c.passage.rank
         has_value = is_typed and c.value is not None
         rows.append(
@@ -183,6 +186,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 float(bool(c.speaker)),
                 float(c.defines),
                 c.closeness - closest,
+                1 / (1 + ahead),
             )
         )
     return np.array(rows, dtype=float)

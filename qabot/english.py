@@ -281,6 +281,10 @@ class EnglishReader:
             if words[i] == "when" and _WH.intersection(words[:i]):
                 i += 1
                 continue
+            if words[i] == "where" and set(table["rank_words"]).intersection(words[i + 1 :]):
+                out.append("第几")  # where does Dongli rank: a place in an order, not a place
+                i += 1
+                continue
             for n in range(min(MAX_TERM, len(words) - i), 0, -1):
                 phrase = " ".join(words[i : i + n])
                 place = not in_index or bool(_PLACE_WORDS.intersection(words[i + n : i + n + 1]))

@@ -80,27 +80,28 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        1.9889,  # focus_of_best
-        1.5312,  # focus_share
-        -3.6136,  # focus_verbatim
-        0.2353,  # best
-        0.2676,  # rank2
-        0.1935,  # rank3
-        0.0739,  # rank4
-        0.5142,  # rank5
-        5.9866,  # fused
-        2.7388,  # dense_gap
-        1.0335,  # bm25
-        1.8723,  # value_at_focus
-        1.1023,  # value_elsewhere
-        2.1762,  # value
-        2.1556,  # timed
-        -0.2991,  # log_length
-        -0.4774,  # opens_passage
-        5.2316,  # characters
-        3.0418,  # quotes
-        -0.2082,  # speaker
-        -7.2213,  # defines
-        25.9325,  # closeness
+        1.9785,  # focus_of_best
+        3.5898,  # focus_share
+        -5.201,  # focus_verbatim
+        0.3075,  # best
+        0.2925,  # rank2
+        0.0353,  # rank3
+        0.2395,  # rank4
+        0.3193,  # rank5
+        5.4697,  # fused
+        3.3994,  # dense_gap
+        0.7416,  # bm25
+        1.2325,  # value_at_focus
+        0.4651,  # value_elsewhere
+        3.402,  # value
+        1.9491,  # timed
+        -0.4476,  # log_length
+        -0.4528,  # opens_passage
+        5.8153,  # characters
+        2.0805,  # quotes
+        -1.3923,  # speaker
+        -3.6486,  # defines
+        8.977,  # closeness
+        1.3312,  # closeness_rank
     )
 )

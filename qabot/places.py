@@ -20,8 +20,8 @@ from qabot.lexicon import lexicon
 # that speaks of other streets (万新、军粮城两个街道) does not speak of it
 # (not 村 or 社区: 穷村子, 样板村, 村里 and 社区值守 name none; nor 镇上, 镇里)
 # (a university or a bridge too: 北京大学 is not answered by 清华大学, 蓟运河大桥 not by
-# 潮白河大桥; not 大学生 or 大学毕业的)
-_PLACE_KIND = re.compile("街道|镇(?![上里子])|大学(?![生毕])|大桥")
+# 潮白河大桥; not 大学生 or 大学毕业的); a new area (雄安新区: not answered by 北京)
+_PLACE_KIND = re.compile("街道|镇(?![上里子])|大学(?![生毕])|大桥|新区")
 _WHERE = re.compile("[里上内外下]$|[镇村乡]")  # 镇里街道: where, not which
 
 

@@ -19,7 +19,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from qabot.districts import Gazetteer
 from qabot.homophones import QuotedTerms, SoundAlikes, sound
@@ -55,6 +55,11 @@ HMM_UNKNOWN = 4
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
+# Titles only a person takes (not 政府 or 代表): a name beside one in the documents is a person.
+_PERSON_TITLES = re.compile(
+    "|".join(sorted({*LEXICON.roles, "总书记", "同志"}, key=len, reverse=True))
+)
+_NAME_TAGS = ("nr", "nrfg")  # jieba's person names (习近平: nrfg)
 # 和平区跟长春市南关区有哪些经贸合作: a county outside the corpus named as a partner, not compared
 _RELATION = re.compile("合作|帮扶|支援|协作|结对|交流|对口|援助|共建|对接")
 # 多少项重点工程: what follows the question word and its measure word is the thing counted
@@ -157,6 +162,7 @@ class Analysis:
     # places the answer must speak of: 华明 of 华明街道, a partner county (跟长春市南关区合作)
     places: list[str] = field(default_factory=list)
     known_people: tuple[str, ...] = ()  # the speakers/authors of the index
+    titled_people: tuple[str, ...] = ()  # who asks: names the documents write beside a title
     search: str = ""  # what retrieval looks for: the query without the people it names
     wants_quantity: bool = False  # a number is asked for (also in a comparison: 各是多少)
     times: list[str] = field(default_factory=list)  # 今年, 2017年: the time the answer is of
@@ -274,7 +280,19 @@ class QuestionAnalyzer:
                 *named_codes(query, focus, self._corpus_text),
             ],
             known_people=tuple(self.people),
+            titled_people=self.titled_people if answer_type == "person" else (),
         )
+
+    @cached_property
+    def titled_people(self) -> tuple[str, ...]:
+        """Names the documents write beside a title (习近平总书记, 区委书记冯卫华): a person
+        wherever a sentence names them, with a title there or not (用习近平…思想武装头脑)."""
+        text, found = self._corpus_text, dict[str, str]()
+        for title in _PERSON_TITLES.finditer(text):
+            before = self._tags(text[max(0, title.start() - 6) : title.start()])[-1:]
+            after = self._tags(text[title.end() : title.end() + 6])[:1]
+            found.update((w, tag) for w, tag in before + after if 2 <= len(w) <= 4)
+        return tuple(w for w, tag in found.items() if tag in _NAME_TAGS)
 
     @staticmethod
     def answer_type(query: str, places: list[str]) -> str:

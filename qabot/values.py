@@ -159,7 +159,7 @@ def typed_values(
     sentence about the thing counted (多少个孩子: a sentence without 孩子 does not count them;
     ``counted``: words standing in for it)."""
     if analysis.answer_type == "person":
-        return _people(sentence, analysis.known_people)
+        return _people(sentence, (*analysis.known_people, *analysis.titled_people))
     values = VALUE_FINDERS[analysis.answer_type](sentence)
     if analysis.answer_type == "place":
         return _of_kind(values, sentence, analysis.query)

@@ -93,6 +93,7 @@ from qabot.engine import Engine
         ("sup", "greeting"),
         ("早点休息", "goodbye"),
         ("How should I phrase my questions to get the best answers?", "help"),  # batch a, read
+        ("Thanks a lot, that really helps.", "thanks"),  # batch ab, read after measuring
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:

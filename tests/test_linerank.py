@@ -69,6 +69,9 @@ def test_line_choices_are_the_sentences_of_the_top_passages_with_their_features(
     # the closest in meaning gets 0, the other its (negative) distance from it
     closeness = sorted(f[FEATURES.index("closeness")] for f in features)
     assert closeness[0] < 0 and closeness[1] == 0
+    # … and its place by that cosine: 1 for the closest, 1/2 for the next
+    ranks = sorted(f[FEATURES.index("closeness_rank")] for f in features)
+    assert ranks == [0.5, 1.0]
     assert max(f[FEATURES.index("focus_of_best")] for f in features) == 1.0
 
 

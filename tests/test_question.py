@@ -13,6 +13,7 @@ from qabot.lexicon import example_questions, lexicon
 from qabot.query import make_query
 from qabot.question import ANSWER_TYPES, QuestionAnalyzer
 from qabot.units import unit_fits
+from qabot.values import typed_values
 
 PEOPLE = [("冯卫华", "北辰区"), ("谢元", "东丽区")]
 
@@ -67,6 +68,8 @@ TABLE = [
     ("和平区供给侧改革要在哪八个字上下功夫", "measures", None, ["和平区"], False),
     ("和平区机构改革要按时间节点完成哪几项工作？", "measures", None, ["和平区"], False),
     ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
+    # a 几 another question word follows is "several": what position, not how many (batch ab)
+    ("金海湖新区在毕节几个城区抱团发展里处在什么位置？", "other", None, ["金海湖新区"], False),
 ]
 
 
@@ -168,3 +171,16 @@ def test_thanks_at_the_end_is_not_a_topic_word(analyzer: QuestionAnalyzer) -> No
     assert "谢谢" not in analyzer.analyse("金海湖 接送娃的校车 有人查没 谢谢").focus
     assert analyzer.analyse("北辰区种了多少亩春小麦？Thanks!").query == "北辰区种了多少亩春小麦？"
     assert analyzer.analyse("谢谢").query == "谢谢"  # alone it is what is said
+
+
+def test_a_name_the_documents_title_is_a_person_wherever_it_is_written() -> None:
+    """习近平 is titled in the documents (习近平总书记), so a sentence naming him without a
+    title still holds a person; 建立健全, which jieba tags as a name beside 政府, is none."""
+    gazetteer = Gazetteer()
+    corpus = "以习近平总书记重要讲话为指导。区委书记冯卫华表示。建立健全政府法律顾问制度。"
+    reading = QuestionAnalyzer(gazetteer, Tokenizer(gazetteer.names), corpus_text=corpus)
+    assert set(reading.titled_people) == {"习近平", "冯卫华"}
+    asked = reading.analyse("宝坻区要用谁的思想来武装头脑？")
+    sentence = "坚持用习近平新时代中国特色社会主义思想武装头脑。"
+    assert [sentence[a:b] for a, b in typed_values(sentence, asked)] == ["习近平"]
+    assert reading.analyse("宝坻区种了多少亩小麦？").titled_people == ()  # asked of who only

@@ -305,6 +305,7 @@ def test_kinds_that_name_no_organisation_are_not_asked() -> None:
         ("已撤销取缔村级工业集聚区10个", ["镇级", "工业"], True),
         ("发挥好北京招商工作部作用", ["上海", "招商"], True),
         ("发挥好北京招商工作部作用", ["招商"], False),
+        ("规范13个区属菜市场运营管理", ["镇属", "菜市场"], True),  # whose markets (batch ab)
     ],
 )
 def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(

@@ -110,6 +110,9 @@ def reader() -> EnglishReader:
         # with its unit is the number and the unit
         ("Is Dongli Lake a national 5A scenic area?", "东丽区 lake national 5A scenic吗"),
         ("Did Baodi repair 20km of rural roads?", "宝坻区 维修 20 公里 农村 roads吗"),
+        # where something ranks is its place in an order; sharing is not a share (batch ab)
+        ("Where does Beichen rank in investment?", "第几 北辰区 位居 投资"),
+        ("Is Beichen sharing investment?", "北辰区 分享 投资吗"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -726,6 +729,9 @@ def test_a_code_is_digits_beside_letters_not_an_amount_or_an_ordinal(word: str, 
         ("宝坻区今年要建多少座5G基站？", ["5G"]),
         ("宝坻5g基站建几座", ["5G"]),  # as the corpus writes it
         ("宝坻维修改造乡村公路20km了吗", []),  # an amount, not a code
+        # a new area: 北京 does not answer for 雄安新区; the index's own one is a district
+        ("北辰区在雄安新区办的投资推介会引进了哪些项目？", ["雄安"]),
+        ("金海湖新区的工业园区有哪些？", []),
     ],
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
