@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,11 @@ RANK_DECAY = 0.3  # a sentence of the n-th passage counts (1 - RANK_DECAY * (n-1
 NEAR_SHARE = 0.25
 
 _DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个项支]|是由")
+# A question asking for several things (哪几方面的教育, which measures): the answer lists them
+_LIST_ASKED = re.compile(
+    r"哪几|哪些|哪[两二三四五六七八九十]|几个?方面|什么方面|\bwhich\b|\bwhat are\b"
+)
+LIST_REACH = 20  # characters around a focus word an enumeration (、) must be within
 
 FEATURES = (
     "focus_of_best",  # its focus score over the best candidate's
@@ -54,6 +59,7 @@ FEATURES = (
     "defines",  # definition question: it says what a term is (是指, 称为)
     "closeness",  # its cosine with the question (qabot.closeness) minus the closest one's
     "closeness_rank",  # 1 / its place among the candidates by that cosine (the closest: 1)
+    "enumerates",  # a list is asked and it enumerates (、) beside a focus word
 )
 
 
@@ -158,6 +164,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     cosines = np.array([c.closeness for c in candidates])
     closest = cosines.max(initial=-1.0)
     closer = (cosines[None, :] > cosines[:, None]).sum(axis=1)  # candidates closer than each
+    lists = bool(_LIST_ASKED.search(query.query))
     rows = []
     for c, ahead in zip(candidates, closer, strict=True):
         rank = c.passage.rank
@@ -187,6 +194,17 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 float(c.defines),
                 c.closeness - closest,
                 1 / (1 + ahead),
+                float(lists and enumerates(c.sentence, query.weights)),
             )
         )
     return np.array(rows, dtype=float)
+
+
+def enumerates(sentence: str, focus: Iterable[str]) -> bool:
+    """``sentence`` enumerates (、) within :data:`LIST_REACH` characters of a focus word
+    (不断强化理论武装、党性教育和道德教育 for 哪几方面的教育)."""
+    for word in focus:
+        at = sentence.find(word)
+        if at >= 0 and "、" in sentence[max(0, at - LIST_REACH) : at + len(word) + LIST_REACH]:
+            return True
+    return False

@@ -80,28 +80,29 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        1.9785,  # focus_of_best
-        3.5898,  # focus_share
-        -5.201,  # focus_verbatim
-        0.3075,  # best
-        0.2925,  # rank2
-        0.0353,  # rank3
-        0.2395,  # rank4
-        0.3193,  # rank5
-        5.4697,  # fused
-        3.3994,  # dense_gap
-        0.7416,  # bm25
-        1.2325,  # value_at_focus
-        0.4651,  # value_elsewhere
-        3.402,  # value
-        1.9491,  # timed
-        -0.4476,  # log_length
-        -0.4528,  # opens_passage
-        5.8153,  # characters
-        2.0805,  # quotes
-        -1.3923,  # speaker
-        -3.6486,  # defines
-        8.977,  # closeness
-        1.3312,  # closeness_rank
+        1.9234,  # focus_of_best
+        3.7344,  # focus_share
+        -5.3728,  # focus_verbatim
+        0.2887,  # best
+        0.2855,  # rank2
+        0.0165,  # rank3
+        0.2363,  # rank4
+        0.3327,  # rank5
+        5.4612,  # fused
+        3.0918,  # dense_gap
+        0.7944,  # bm25
+        1.2598,  # value_at_focus
+        0.4708,  # value_elsewhere
+        3.3741,  # value
+        1.9367,  # timed
+        -0.4638,  # log_length
+        -0.447,  # opens_passage
+        5.7713,  # characters
+        2.1254,  # quotes
+        -1.3975,  # speaker
+        -3.5812,  # defines
+        8.737,  # closeness
+        1.3667,  # closeness_rank
+        1.0682,  # enumerates
     )
 )

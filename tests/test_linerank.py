@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qabot.answer import line_choices
-from qabot.candidates import FEATURES
+from qabot.candidates import FEATURES, enumerates
 from qabot.engine import Gathered
 from qabot.evaluation.crossval import held_out
 from qabot.evaluation.questions import Question
@@ -118,3 +118,11 @@ def test_the_lexical_baseline_chooses_its_line_without_the_embedder(
     monkeypatch.setattr(engine.embedder, "embed_passages", refuse)
     answer = engine.ask("北辰区种了多少亩春小麦？", mode="lexical")
     assert answer.passages and answer.answer_span is not None
+
+
+def test_a_sentence_enumerating_beside_a_focus_word_is_told_from_one_that_does_not() -> None:
+    """哪几方面的教育: the line listing 理论武装、党性教育和道德教育 answers, not one that only
+    writes 教育 (batch ab, read after measuring)."""
+    assert enumerates("努力构建不断强化理论武装、党性教育和道德教育的格局", ["教育"])
+    assert not enumerates("教育广大党员干部保持奋发有为、克难奋进的精神状态", ["干部作风"])
+    assert not enumerates("加强重点承接载体建设,着力实施载体环境专项提升行动", ["教育"])
