@@ -20,8 +20,11 @@ from qabot.lexicon import lexicon
 # that speaks of other streets (万新、军粮城两个街道) does not speak of it
 # (not 村 or 社区: 穷村子, 样板村, 村里 and 社区值守 name none; nor 镇上, 镇里)
 # (a university or a bridge too: 北京大学 is not answered by 清华大学, 蓟运河大桥 not by
-# 潮白河大桥; not 大学生 or 大学毕业的); a new area (雄安新区: not answered by 北京)
+# 潮白河大桥; not 大学生 or 大学毕业的); a new area the corpus never names (雄安新区: not
+# answered by 北京; 认为新区 of 喻祖常认为新区…: the corpus's own 新区, 认为 no name)
 _PLACE_KIND = re.compile("街道|镇(?![上里子])|大学(?![生毕])|大桥|新区")
+_UNHEARD_KINDS = frozenset({"新区"})
+_NOT_NAMES = "vdpcur"  # jieba's verbs, adverbs, prepositions, conjunctions, particles, pronouns
 _WHERE = re.compile("[里上内外下]$|[镇村乡]")  # 镇里街道: where, not which
 
 
@@ -105,12 +108,17 @@ def unheard_places(tagged: list[tuple[str, str]], focus: list[str], corpus_text:
 _LIST_MARK = "、和及与等县区市旗两三四五六七八九十"
 
 
-def named_places(query: str, focus: list[str]) -> list[str]:
+def named_places(
+    query: str, focus: list[str], tagged: list[tuple[str, str]], corpus_text: str
+) -> list[str]:
     """The names of the streets and towns ``query`` asks of: the focus words right before
     街道 or 镇 (西堤 + 头 of 西堤头镇), or a word that ends in one (黄庄 of 黄庄镇). A kind
     (试点街道, 示范镇) is a name too: the passages that answer write it as well. Not in an English
     reading (脏 乱 街道 of "dirty and messy streets"): its words before 街道 name no street.
-    A word that picks among places (所有镇, 每个街道) names none."""
+    A word that picks among places (所有镇, 每个街道) names none; a new area only when the corpus
+    never writes its name and the word before 新区 is no verb, adverb or function word
+    (``tagged``: the question's words with jieba's part-of-speech tags)."""
+    unnamed = {w for w, tag in tagged if tag[:1] in _NOT_NAMES}
     named = [w[: -len(k)] for w in focus for k in ("街道", "镇") if w.endswith(k) and len(w) > 2]
     for kind in _PLACE_KIND.finditer(query):
         name, at = "", kind.start()
@@ -120,7 +128,9 @@ def named_places(query: str, focus: list[str]) -> list[str]:
             if not word or len(word + name) > 3:
                 break
             name, at = word + name, at - len(word)
-        named.append(name)
+        unheard = name not in corpus_text and not any(map(name.endswith, unnamed))
+        if kind.group(0) not in _UNHEARD_KINDS or unheard:
+            named.append(name)
     picks = lexicon().determiners
     return list(
         dict.fromkeys(n for n in named if len(n) >= 2 and not _WHERE.search(n) and n not in picks)

@@ -274,7 +274,7 @@ class QuestionAnalyzer:
             counted_phrase=counted_phrase,
             names=[w for w, tag in tagged if tag in _NAME_POS and w in focus],
             places=[
-                *named_places(query, focus),
+                *named_places(query, focus, tagged, self._corpus_text),
                 *partners,
                 *unheard_places(tagged, focus, self._corpus_text),
                 *named_codes(query, focus, self._corpus_text),
