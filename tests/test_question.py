@@ -70,6 +70,7 @@ TABLE = [
     ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
     # a 几 another question word follows is "several": what position, not how many (batch ab)
     ("金海湖新区在毕节几个城区抱团发展里处在什么位置？", "other", None, ["金海湖新区"], False),
+    ("东丽区治污下的是多大力度？", "other", None, ["东丽区"], False),  # how hard, not how much
 ]
 
 
