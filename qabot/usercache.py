@@ -3,10 +3,13 @@
 Parsing a dictionary file of a hundred thousand lines takes seconds; unpickling the parsed
 table, a fraction of one. The cached file is named after the source's size and modification
 time and the parser's version, so a new source or parser is parsed afresh, never mixed up.
+Each reinstall gives the source a new modification time: only the :data:`KEEP` tables of a
+name used last are kept (22 copies of a 5 MB table had piled up on a developer's machine).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -17,6 +20,7 @@ from typing import TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+KEEP = 2  # cached tables of one name kept: this install's and one other's (two venvs)
 
 
 def cache_dir() -> str | None:
@@ -45,7 +49,9 @@ def parsed(name: str, source: Path, version: str, parse: Callable[[Path], T]) ->
         return parse(source)
     cached = Path(folder) / f"{name}-v{version}-{stat.st_size}-{stat.st_mtime_ns}.pickle"
     try:
-        return pickle.loads(cached.read_bytes())  # type: ignore[no-any-return]
+        table: T = pickle.loads(cached.read_bytes())
+        os.utime(cached)  # used now: the last to be pruned
+        return table
     except FileNotFoundError:
         pass
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
@@ -55,6 +61,19 @@ def parsed(name: str, source: Path, version: str, parse: Callable[[Path], T]) ->
         with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as out:
             pickle.dump(table, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(out.name, cached)
+        _prune(Path(folder), name)
     except OSError as error:
         log.info("cannot keep the parsed %s in %s: %s", source.name, folder, error)
     return table
+
+
+def _prune(folder: Path, name: str) -> None:
+    """Remove the tables of ``name`` but the :data:`KEEP` used last (another process may be
+    removing them too)."""
+    tables = []
+    for path in folder.glob(f"{name}-v*.pickle"):
+        with contextlib.suppress(OSError):
+            tables.append((path.stat().st_mtime_ns, path))
+    for _, path in sorted(tables, reverse=True)[KEEP:]:
+        with contextlib.suppress(OSError):
+            path.unlink()

@@ -65,3 +65,18 @@ def test_a_folder_that_cannot_be_made_only_costs_the_parse(
     assert usercache.parsed("t", source, "1", _parse(calls)) == {"a": "b", "c": "d"}
     assert usercache.parsed("t", source, "1", _parse(calls)) == {"a": "b", "c": "d"}
     assert len(calls) == 2
+
+
+def test_tables_of_earlier_installs_are_pruned_but_the_last_used(source: Path) -> None:
+    """Each reinstall gives the source a new modification time and a new cached table; only
+    the :data:`usercache.KEEP` used last stay, those of other names untouched."""
+    folder = Path(os.environ["XDG_CACHE_HOME"], "qabot")
+    calls: list[Path] = []
+    usercache.parsed("other", source, "1", _parse(calls))
+    for install in range(1, 6):
+        os.utime(source, ns=(install * 10**18, install * 10**18))
+        assert usercache.parsed("t", source, "1", _parse(calls)) == {"a": "b", "c": "d"}
+    kept = sorted(p.name for p in folder.glob("t-v1-*.pickle"))
+    assert len(kept) == usercache.KEEP and kept[-1].endswith(f"-{5 * 10**18}.pickle")
+    assert len(list(folder.glob("other-v1-*.pickle"))) == 1
+    assert len(calls) == 6
