@@ -21,7 +21,7 @@ PROBE = """
 import os, signal, sys
 print(sys.argv, sys.orig_argv[1:], repr(sys.path[0]), os.getcwd(), os.environ.get("PROBE"))
 for s in (sys.stdin, sys.stdout, sys.stderr):
-    print(s.name, s.mode, s.encoding, s.errors, s.line_buffering, s.write_through)
+    print(s.name, s.mode, s.encoding, s.errors, s.line_buffering, s.write_through, s.seekable())
 print({n.name: str(signal.getsignal(n)) for n in signal.Signals if n not in (9, 19)})
 print(sorted(os.listdir("/proc/self/fd")), os.getpgrp() == int(sys.argv[1]))
 print(sys.stdin.read())
@@ -64,7 +64,8 @@ def test_a_forked_child_is_what_the_interpreter_starts(tmp_path: Path) -> None:
     [
         "sys.exit('bye')",
         "raise KeyboardInterrupt",
-        "sys.stdout.write('unflushed'); raise ValueError('no')",
+        "sys.stdout.write('unflushed'); sys.exit(3)",
+        "raise ValueError('no')",
         "import atexit, threading, time\n"
         "atexit.register(print, 'atexit')\n"
         "threading.Thread(target=lambda: (time.sleep(0.2), print('thread'))).start()",
@@ -74,7 +75,9 @@ def test_a_forked_child_ends_as_the_interpreter_does(ending: str) -> None:
     """Exit code, death by an uncaught Ctrl-C, non-daemon threads joined, atexit handlers run,
     buffered output flushed, the exception's last line, as a spawned interpreter's."""
     command = [sys.executable, "-c", f"import sys\n{ending}"]
-    ends = [(p.communicate(timeout=60), p.returncode) for p in both(command, stdout=-1, stderr=-1)]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    runs = both(command, env=buffered, stdout=-1, stderr=-1)
+    ends = [(p.communicate(timeout=60), p.returncode) for p in runs]
     (forked, forked_code), (spawned, spawned_code) = ends
     assert forked_code == spawned_code
     assert forked[0] == spawned[0] and forked[1].splitlines()[-1:] == spawned[1].splitlines()[-1:]
