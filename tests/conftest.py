@@ -363,7 +363,7 @@ def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -
     env.pop("QABOT_API_KEY", None)
     command = [sys.executable, "-m", "qabot", "serve", "--port", str(port)]
     command += ["--docs", str(shipped.docs), "--index", str(shipped.index), "--rate-limit", "0"]
-    process = subprocess.Popen(
+    process = forkserver.popen(  # forked when faithful, as run_qabot's
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     url = f"http://127.0.0.1:{port}"
