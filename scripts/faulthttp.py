@@ -20,6 +20,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import forkserver
 from faultlib import QUESTION, Lab, Result, Site, check
 
 SLOW_CONNECTIONS = 1000
@@ -44,7 +45,7 @@ class Server:
             **(env or {}),
         }
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
+            self.process = forkserver.popen(  # forked when faithful, as Site.qabot
                 [*site.command("serve", "--port", str(self.port), *args)],
                 env=env,
                 stdout=log,

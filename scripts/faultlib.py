@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import forkserver
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "docs_src"
 # Answered by the first paragraphs of the Dongli interview: 划分278个全科网格.
@@ -83,8 +85,9 @@ class Site:
         return [*prefix, sys.executable, "-m", "qabot", *args]
 
     def start(self, *args: str | bytes) -> subprocess.Popen:
-        """``qabot ARGS`` in the background (for kills and races)."""
-        return subprocess.Popen(
+        """``qabot ARGS`` in the background (for kills and races); forked by a server that has
+        imported qabot when that is faithful, like every run here (:mod:`forkserver`)."""
+        return forkserver.popen(
             self.command(*args),
             env=self.env(),
             cwd=self.docs.parent,
@@ -102,7 +105,7 @@ class Site:
     ) -> Run:
         """``qabot ARGS`` run to completion; ``unprivileged``: subject to file permissions
         even as root (see :data:`UNPRIVILEGED`); ``env`` adds to the environment."""
-        done = subprocess.run(
+        done = forkserver.run(
             self.command(*args, unprivileged=unprivileged),
             env={**self.env(), **(env or {})},
             cwd=self.docs.parent,

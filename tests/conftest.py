@@ -52,6 +52,9 @@ from qabot.store.faiss_store import FaissStore
 from qabot.store.manifest import Manifest
 from qabot.types import Chunk
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import forkserver
 from fake_llm import FakeLLM
 
 # The loopback Bot API server and its fixtures (api, config) for the Telegram tests; the
@@ -173,9 +176,10 @@ def run_qabot(
     env: dict | None = None,
     timeout: int = 300,
 ) -> subprocess.CompletedProcess:
-    """``python -m qabot ARGS`` as a real subprocess."""
+    """``python -m qabot ARGS`` as a real process (forked by a server that has imported qabot
+    when that is faithful, scripts/forkserver.py)."""
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    return subprocess.run(
+    return forkserver.run(
         [sys.executable, "-m", "qabot", *args],
         cwd=cwd or ROOT,
         input=stdin,
@@ -359,7 +363,7 @@ def serving(shipped: Settings, state: Path, env: dict[str, str] | None = None) -
     env.pop("QABOT_API_KEY", None)
     command = [sys.executable, "-m", "qabot", "serve", "--port", str(port)]
     command += ["--docs", str(shipped.docs), "--index", str(shipped.index), "--rate-limit", "0"]
-    process = subprocess.Popen(
+    process = forkserver.popen(  # forked when faithful, as run_qabot's
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     url = f"http://127.0.0.1:{port}"
