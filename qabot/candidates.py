@@ -29,10 +29,9 @@ RANK_DECAY = 0.3  # a sentence of the n-th passage counts (1 - RANK_DECAY * (n-1
 NEAR_SHARE = 0.25
 
 _DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个项支]|是由")
-# A question asking for several things (哪几方面的教育, which measures): the answer lists them
-_LIST_ASKED = re.compile(
-    r"哪几|哪些|哪[两二三四五六七八九十]|几个?方面|什么方面|\bwhich\b|\bwhat are\b"
-)
+# A question asking for several things (哪几方面的教育; which/what are: read as 哪些): the answer
+# lists them
+_LIST_ASKED = re.compile(r"哪几|哪些|哪[两二三四五六七八九十]|几个?方面|什么方面")
 LIST_REACH = 20  # characters around a focus word an enumeration (、) must be within
 
 FEATURES = (
