@@ -161,7 +161,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     top_dense = max(c.passage.dense for c in candidates)
     top_bm25 = max(c.passage.lexical for c in candidates) or 1.0
     cosines = np.array([c.closeness for c in candidates])
-    closest = cosines.max(initial=-1.0)
+    closest = cosines.max()
     closer = (cosines[None, :] > cosines[:, None]).sum(axis=1)  # candidates closer than each
     lists = bool(_LIST_ASKED.search(query.query))
     rows = []

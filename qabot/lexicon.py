@@ -40,6 +40,7 @@ class Lexicon:
     spelled_out: dict[str, str]
     titles: frozenset[str]
     titles_after_surname: tuple[str, ...]
+    titles_of_people: tuple[str, ...]
     roles: tuple[str, ...]
     interviewer: str
     after_ji: str
@@ -87,6 +88,7 @@ def lexicon() -> Lexicon:
         spelled_out=dict(data["spelled_out"]),
         titles=frozenset(titles["words"].split()),
         titles_after_surname=tuple(titles["after_surname"]),
+        titles_of_people=tuple(titles["of_people"]),
         roles=tuple(titles["roles"]),
         interviewer=titles["interviewer"],
         after_ji=after_ji,

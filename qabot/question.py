@@ -57,7 +57,7 @@ _NAME_POS = {"ns", "nr", "nt"}
 _TITLE_WORDS = "|".join(LEXICON.titles_after_surname)
 # Titles only a person takes (not 政府 or 代表): a name beside one in the documents is a person.
 _PERSON_TITLES = re.compile(
-    "|".join(sorted({*LEXICON.roles, "总书记", "同志"}, key=len, reverse=True))
+    "|".join(sorted({*LEXICON.roles, *LEXICON.titles_of_people}, key=len, reverse=True))
 )
 _NAME_TAGS = ("nr", "nrfg")  # jieba's person names (习近平: nrfg)
 # 和平区跟长春市南关区有哪些经贸合作: a county outside the corpus named as a partner, not compared
@@ -162,7 +162,7 @@ class Analysis:
     # places the answer must speak of: 华明 of 华明街道, a partner county (跟长春市南关区合作)
     places: list[str] = field(default_factory=list)
     known_people: tuple[str, ...] = ()  # the speakers/authors of the index
-    titled_people: tuple[str, ...] = ()  # of a "who" question: names the documents title
+    titled_people: tuple[str, ...] = ()  # of a "who" question: others the documents title
     search: str = ""  # what retrieval looks for: the query without the people it names
     wants_quantity: bool = False  # a number is asked for (also in a comparison: 各是多少)
     times: list[str] = field(default_factory=list)  # 今年, 2017年: the time the answer is of
@@ -285,14 +285,15 @@ class QuestionAnalyzer:
 
     @cached_property
     def titled_people(self) -> tuple[str, ...]:
-        """Names the documents write beside a title (习近平总书记, 区委书记冯卫华): a person
-        wherever a sentence names them, with a title there or not (用习近平…思想武装头脑)."""
+        """Names the documents write beside a title (习近平总书记, 市委李鸿忠书记), beyond the
+        index's speakers: a person wherever a sentence names them, with a title there or not
+        (用习近平…思想武装头脑)."""
         text, found = self._corpus_text, dict[str, None]()
         for title in _PERSON_TITLES.finditer(text):
             before = self._tags(text[max(0, title.start() - 6) : title.start()])[-1:]
             after = self._tags(text[title.end() : title.end() + 6])[:1]
             found.update((w, None) for w, tag in before + after if tag in _NAME_TAGS)
-        return tuple(w for w in found if 2 <= len(w) <= 4)
+        return tuple(w for w in found if 2 <= len(w) <= 4 and w not in self.people)
 
     @staticmethod
     def answer_type(query: str, places: list[str]) -> str:

@@ -181,6 +181,8 @@ def test_a_name_the_documents_title_is_a_person_wherever_it_is_written() -> None
     corpus = "以习近平总书记重要讲话为指导。区委书记冯卫华表示。建立健全政府法律顾问制度。"
     reading = QuestionAnalyzer(gazetteer, Tokenizer(gazetteer.names), corpus_text=corpus)
     assert set(reading.titled_people) == {"习近平", "冯卫华"}
+    speaking = QuestionAnalyzer(gazetteer, Tokenizer(gazetteer.names), PEOPLE, corpus)
+    assert speaking.titled_people == ("习近平",)  # 冯卫华 is a speaker: known already
     asked = reading.analyse("宝坻区要用谁的思想来武装头脑？")
     sentence = "坚持用习近平新时代中国特色社会主义思想武装头脑。"
     assert [sentence[a:b] for a, b in typed_values(sentence, asked)] == ["习近平"]
