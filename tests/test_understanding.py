@@ -14,7 +14,7 @@ from qabot.english import EnglishReader
 from qabot.meaning import NEAREST, Meaning, update_vectors
 from qabot.metadata import Asked, Fact, asked
 from qabot.partial import asked_part, gives_part, listed_alone, part_words
-from qabot.places import mentioned_counties, province_of
+from qabot.places import counties, mentioned_counties, province_of, short_names
 from qabot.settings import Settings
 from qabot.textnorm import is_code
 from qabot.types import AnswerLine, AnswerSpan
@@ -673,6 +673,14 @@ def test_a_county_is_mentioned_in_full_or_without_its_suffix_in_a_list() -> None
     assert mentioned_counties(names, text) == {"丁青县", "华池县", "正宁县", "朝阳区"}
 
 
+def test_an_autonomous_county_goes_by_its_place_name_too() -> None:
+    """People write 天祝县 or 天祝 for 天祝藏族自治县, 隆林 for 隆林各族自治县."""
+    assert counties()["天祝县"] == counties()["天祝藏族自治县"]
+    assert counties()["威宁县"].name == "威宁彝族回族苗族自治县"
+    assert {"天祝", "威宁", "隆林", "巴里坤"} <= short_names()
+    assert not any("自治" in name or name.endswith("族") for name in short_names())
+
+
 def test_a_county_the_documents_list_is_a_topic_not_a_second_district(engine: Engine) -> None:
     """丁青县 is outside the corpus but 北辰区's text lists 丁青 among the counties it aids:
     naming it is no comparison, and its share of the four counties' figure is not given."""
@@ -714,6 +722,9 @@ def test_a_code_is_digits_beside_letters_not_an_amount_or_an_ordinal(word: str, 
         ("和平区城管、市场监管这些上街执法的，体制要不要改？", []),
         ("北辰区派了多少医生护士去湖北帮忙？", []),  # a province: written 赴鄂
         ("北辰区三年来给华池县投了多少帮扶资金？", []),  # written: a topic, not a place asked
+        # an autonomous county by its place name (天祝藏族自治县; 天祝 is tagged nrt)
+        ("和平区对口帮扶甘肃天祝县做了哪些事？", ["天祝县"]),
+        ("和平区对口帮扶甘肃天祝做了哪些事？", ["天祝"]),
         # a university, a bridge: 清华大学 does not answer for 北京大学 (read in batch i)
         ("北京大学在东丽的研究院有多少研发人员？", ["北京"]),
         ("宝坻今年要建几座蓟运河大桥？", ["蓟运河"]),
@@ -754,6 +765,8 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     # the aid to 丁青, 兴隆, 华池 and 正宁 (3.13亿元) is no answer for 和田
     answer = engine.ask("北辰区给新疆和田投了多少帮扶资金？")
     assert answer.no_answer and answer.notice.startswith("文档没有说到和田的情况。")
+    answer = engine.ask("和平区对口帮扶甘肃天祝县做了哪些事？")  # 天祝藏族自治县 (read in ac)
+    assert answer.no_answer and answer.notice.startswith("文档没有说到天祝县的情况。")
     answer = engine.ask("北京大学在东丽的研究院有多少研发人员？")
     assert answer.no_answer and answer.notice.startswith("文档没有说到北京大学的情况。")
     # no grade near 5A in meaning stands in for it (国家生态旅游示范区 is another title)
