@@ -94,6 +94,11 @@ from qabot.engine import Engine
         ("早点休息", "goodbye"),
         ("How should I phrase my questions to get the best answers?", "help"),  # batch a, read
         ("Thanks a lot, that really helps.", "thanks"),  # batch ab, read after measuring
+        # batch ac, read after measuring: how to ask, the languages
+        ("Are you able to answer questions in English too?", "help"),
+        ("问问题有什么讲究吗，要不要带上区名？", "help"),
+        ("提问时需要写上哪个区吗", "help"),
+        ("Do you answer in Chinese as well?", "help"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:
