@@ -113,6 +113,21 @@ def reader() -> EnglishReader:
         # where something ranks is its place in an order; sharing is not a share (batch ab)
         ("Where does Beichen rank in investment?", "第几 北辰区 位居 投资"),
         ("Is Beichen sharing investment?", "北辰区 分享 投资吗"),
+        # words the dictionary renders off the documents' sense or not at all (batch ac)
+        (
+            "Which irrigation district in Baodi will get a water-saving upgrade?",
+            "哪个 灌区 宝坻区 节水 upgrade",
+        ),
+        (
+            "What deep treatment of its coal power units will Dongli strengthen?",
+            "深度 处理 煤电 units 东丽区 strengthen",
+        ),
+        (
+            "What kind of contaminated land does Beichen want to clean up faster?",
+            "污染地块 北辰区 clean 加快",
+        ),
+        ("What is the altitude of Jinhaihu above sea level?", "多少 海拔 金海湖新区 海拔"),
+        ("How high is the tower?", "多高 tower"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
