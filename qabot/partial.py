@@ -91,8 +91,8 @@ _NUMERAL = "一二两三四五六七八九十"
 _WHICH_OF_LABEL = re.compile(rf"哪(?P<count>[{_NUMERAL}]+[{HAN}])")
 _QUOTED_COUNT = re.compile(rf"“[^”]*?(?P<count>[{_NUMERAL}]+[{HAN}])[^”]*”")
 # what the counted set is of: 那8个后进村都是哪几个 → 后进村 (its last character, 村, is in
-# the clause that counts them)
-_SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|[，,。？?]|$)")
+# the clause that counts them); 11条黑臭沟渠里… → 黑臭沟渠 (里 says "of them", no name)
+_SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"

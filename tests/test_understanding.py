@@ -562,6 +562,11 @@ def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
     # names listed in a clause about something else (标准和“负面清单”) are not the set's
     elsewhere = [AnswerLine("制定分类定级标准和“负面清单”,促使8个后进村党组织晋位升级。", 1)]
     assert not gives_part("names", elsewhere, None, "那8个后进村都是哪几个村？")
+    # the set counted before 里 (of them): a list in another sentence is not its names (ac)
+    done = "东丽区11条黑臭沟渠里，已经治理完的6条是哪几条？"
+    after = [AnswerLine("全力推进11条黑臭沟渠水体治理,今年以来已完成治理6条。", 1)]
+    after.append(AnswerLine("加大投入、深挖自身潜力,组织垃圾外运。", 1))
+    assert not gives_part("names", after, None, done)
     joined = [AnswerLine("办好宝坻区第五届创新创业大赛暨第十届中国创新创业大赛。", 1)]
     assert gives_part("names", joined, None, "宝坻区要办好哪两个创新创业比赛？")
     answer = engine.ask(asked)
