@@ -80,29 +80,29 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        1.9234,  # focus_of_best
-        3.7344,  # focus_share
-        -5.3728,  # focus_verbatim
-        0.2887,  # best
-        0.2855,  # rank2
-        0.0165,  # rank3
-        0.2363,  # rank4
-        0.3327,  # rank5
-        5.4612,  # fused
-        3.0918,  # dense_gap
-        0.7944,  # bm25
-        1.2598,  # value_at_focus
-        0.4708,  # value_elsewhere
-        3.3741,  # value
-        1.9367,  # timed
-        -0.4638,  # log_length
-        -0.447,  # opens_passage
-        5.7713,  # characters
-        2.1254,  # quotes
-        -1.3975,  # speaker
-        -3.5812,  # defines
-        8.737,  # closeness
-        1.3667,  # closeness_rank
-        1.0682,  # enumerates
+        1.9532,  # focus_of_best
+        3.7134,  # focus_share
+        -5.3201,  # focus_verbatim
+        0.2633,  # best
+        0.2724,  # rank2
+        0.017,  # rank3
+        0.2407,  # rank4
+        0.3194,  # rank5
+        5.5408,  # fused
+        3.2369,  # dense_gap
+        0.7245,  # bm25
+        1.2592,  # value_at_focus
+        0.4461,  # value_elsewhere
+        3.4678,  # value
+        1.9483,  # timed
+        -0.4729,  # log_length
+        -0.4477,  # opens_passage
+        5.8267,  # characters
+        2.1361,  # quotes
+        -1.3432,  # speaker
+        -3.6225,  # defines
+        8.7853,  # closeness
+        1.3617,  # closeness_rank
+        1.0699,  # enumerates
     )
 )
