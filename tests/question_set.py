@@ -1,7 +1,8 @@
 """Whole-set passes over tests/data/questions.jsonl, shared within a test session.
 
-Several slow tests ask all 1228 questions: the quality guard, Milvus against FAISS, the
-document formats against the ``.txt`` corpus, the copied-answer check and the snapshot. Most
+Several slow tests ask every question of the set: the quality guard, the copied-answer check
+and the snapshot; the two that compare a second pipeline with the shipped one (Milvus against
+FAISS, the document formats against the ``.txt`` corpus) ask :func:`equivalence_sample`. Most
 of a question's time is the e5 embedding of the question (and of its words, for coverage by
 meaning), which is the same whichever index is asked; and some tests ask the shipped index
 exactly the same thing (the guard and the Milvus test: ``k=10``, the lenient rule; the
@@ -29,6 +30,7 @@ import pytest
 
 from qabot.embedders import E5SmallEmbedder, Embedder
 from qabot.engine import Engine, Gathered
+from qabot.evaluation.questions import Question
 from qabot.indexer import open_readonly
 from qabot.query import Query
 from qabot.settings import Settings
@@ -40,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import question_vectors
 
 SAMPLE = 16  # stored question vectors compared with the live embedder each session
+# the comparisons of two pipelines ask every EQUIVALENCE_STEP-th question (a quarter: ~1060)
+EQUIVALENCE_STEP = 4
 AGREE = 0.999  # cosine: another CPU's last digits (0.9221 against 0.9224) stay above it
 GROUP = "question_set"  # the unit of work of the tests that share these passes
 FIXTURES = {"set_engine", "query_vectors"}
@@ -128,6 +132,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     shares = FIXTURES & set(getattr(item, "fixturenames", ()))
     if shares and item.nodeid.partition("[")[0] not in GROUPED:
         pytest.fail(f"{item.nodeid} uses {sorted(shares)}: list it in question_set.GROUPED")
+
+
+def equivalence_sample(questions: Sequence[Question]) -> list[Question]:
+    """Every :data:`EQUIVALENCE_STEP`-th question of the set, in its order: each batch and
+    style is there. A second pipeline must answer as the shipped one does, which a thousand
+    questions show as well as four thousand; the set grows by a batch every session, and these
+    comparisons, a second engine asking everything, were the longest part of the suite."""
+    return list(questions[::EQUIVALENCE_STEP])
 
 
 def memo_engine(index: Path, vectors: Vectors, store: str | None = None) -> Engine:

@@ -31,7 +31,7 @@ from qabot.store.milvus_store import DF_PAGE, META, POINTER, MilvusStore, connec
 from qabot.store.protocol import parse_store
 
 from conftest import DOCS, INDEX, RECORDS, ROOT, TURNS, CliRun, run_qabot, small_corpus
-from question_set import Vectors, memo_engine
+from question_set import Vectors, equivalence_sample, memo_engine
 
 MISSING = [m for m in ("pymilvus", "milvus_lite") if importlib.util.find_spec(m) is None]
 REASON = (
@@ -150,10 +150,11 @@ def test_document_frequencies_come_in_one_query_a_page_and_match_faiss(
 def test_milvus_ranks_like_faiss_on_the_question_set(
     set_engine: Engine, query_vectors: Vectors, milvus_shipped: Settings
 ) -> None:
-    """The issue's bar: hit@1, hit@5, MRR within 0.01; the same no_answer on ≥ 98 %. The
-    FAISS answers are the quality guard's (tests/question_set.py), the vectors shared."""
+    """The issue's bar: hit@1, hit@5, MRR within 0.01; the same no_answer on ≥ 98 % (of a
+    quarter of the set, every style). The FAISS answers are the quality guard's
+    (tests/question_set.py), the vectors shared."""
     milvus = memo_engine(milvus_shipped.index, query_vectors, milvus_shipped.store)
-    questions = load_questions(QUESTIONS)
+    questions = equivalence_sample(load_questions(QUESTIONS))
     ours, theirs = (ask_all(e, questions, 10, "hybrid") for e in (milvus, set_engine))
     a, b = (evaluate_outcomes(o, 5, "hybrid") for o in (ours, theirs))
     for metric in ("hit@1", "hit@5", "mrr@10"):
