@@ -306,6 +306,7 @@ def test_kinds_that_name_no_organisation_are_not_asked() -> None:
         ("发挥好北京招商工作部作用", ["上海", "招商"], True),
         ("发挥好北京招商工作部作用", ["招商"], False),
         ("规范13个区属菜市场运营管理", ["镇属", "菜市场"], True),  # whose markets (batch ab)
+        ("铺设污水主干管62公里", ["雨水", "主干"], True),  # another network (batch ac)
     ],
 )
 def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
