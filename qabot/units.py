@@ -10,6 +10,9 @@ from qabot.lexicon import lexicon
 from qabot.textnorm import HAN
 
 _ASKED = re.compile(rf"(?:多少|几) ?([{HAN}%]{{1,4}})")  # 多少 亩: an English rendering
+# An English amount question read as Chinese opens with its question word, then how often or
+# on average (What is the monthly pay… → 多少 每月 工资 …): what it asks is the word after those.
+_RENDERED_RATE = re.compile(r"^(多少|几) (?:(?:每月|每年|每天|平均|人均) )+")
 # The kinds of value (lexicon.toml's unit_kinds): an answer in another unit does not answer
 # a quantity question (a growth rate for a total, a count for an amount of money).
 _UNIT_KINDS = lexicon().unit_kinds
@@ -70,6 +73,7 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
 
     A unit the question writes (多少亿元, 多少名) is strict; one read from the words before
     多少 (收入多少, 签约金额是多少) also accepts a share (75%), unless a total is asked."""
+    query = _RENDERED_RATE.sub(r"\1 ", query)
     # the last 多少/几 asks: 那几个县还准备拿出多少钱 asks for money, 几个县 says which
     match = next(reversed(list(_ASKED.finditer(query))), None)
     if match:

@@ -128,6 +128,10 @@ def reader() -> EnglishReader:
         ),
         ("What is the altitude of Jinhaihu above sea level?", "多少 海拔 金海湖新区 海拔"),
         ("How high is the tower?", "多高 tower"),
+        # how often: monthly after 多少 asked how many months (月), annual was an anniversary
+        ("What is the monthly pay of village cadres?", "多少 每月 pay 村干部"),
+        ("How many tons of garbage does Dongli produce a day?", "多少 吨 垃圾 东丽区 produce 每天"),
+        ("What is the annual growth target?", "多少 每年 增长 target"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -264,6 +268,12 @@ def test_english_question_is_answered_with_the_copied_chinese_value(engine: Engi
     assert not answer.no_answer and answer.language == "en"
     assert answer.answer_span is not None and answer.answer_span.text == "6550亩"
     assert answer.districts == ["北辰区"]
+
+
+def test_a_rate_per_month_is_money_not_a_count_of_months(shipped_light: Engine) -> None:
+    """ "monthly" read as 月 right after 多少 asked how many months: the pay was refused."""
+    query = shipped_light.query("What is the monthly pay of village cadres in Jinhaihu?")
+    assert query.unit != ("duration",) and "每月" in query.query
 
 
 # ------------------------------------------------------------------ coverage by meaning

@@ -264,6 +264,10 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("给那几个县还准备拿出多少钱？", ("money",)),  # the last 多少/几 asks; 几个县 says which
         ("多少 亩 小麦 北辰区 种植", ("area",)),  # an English question, rendered
         ("多少 元 东丽区 投入资金 公园", ("money",)),
+        # … how often or on average before what it asks (monthly pay: batch ac)
+        ("多少 每月 工资 村干部 金海湖新区", ("money",)),
+        ("多少 平均 每月 薪酬 工人", ("money",)),
+        ("多少 每天 output 垃圾 东丽区", None),
         ("5000万元里，新建那76个花了多少？", ("money", "percent")),  # spending asks for money
         # a GDP (spelled out: 地区生产总值) is money, not a count of anything (10个)
         ("东丽区2019年地区生产总值是多少", ("money",)),
