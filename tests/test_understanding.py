@@ -132,6 +132,10 @@ def reader() -> EnglishReader:
         ("What is the monthly pay of village cadres?", "多少 每月 pay 村干部"),
         ("How many tons of garbage does Dongli produce a day?", "多少 吨 垃圾 东丽区 produce 每天"),
         ("What is the annual growth target?", "多少 每年 增长 target"),
+        # N major things are N大; groups of people 人群, toilet renovation 改厕 (set, read)
+        ("What are the three major strategic actions?", "哪些 三大 战略 行动"),
+        ("Which groups of people get jobs?", "哪些 人群 jobs"),
+        ("Will Beichen finish its toilet renovation programme?", "北辰区 finish 改厕 计划吗"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
