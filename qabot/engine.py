@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from qabot.districts import Gazetteer
 from qabot.embedders import Embedder, Serialised
 from qabot.english import EnglishReader
 from qabot.errors import UsageError
+from qabot.homophones import QUOTED
 from qabot.indexer import open_readonly, open_store
 from qabot.lexical import Tokenizer
 from qabot.lexicon import example_questions
@@ -137,7 +139,7 @@ class Engine:
             store.idf,
             self.gazetteer.romanised_names,
             self.analyzer.people,
-            tokens,
+            lambda: chain(tokens(), QUOTED.findall(corpus_text)),  # “密宝唐” spelled Mi-Bao-Tang
         )
         # … and its sentences' vectors, for choosing the answer line
         self.closeness = Closeness.load(index_dir, self.embedder)

@@ -240,7 +240,8 @@ class EnglishReader:
     def spelled(self) -> dict[str, str]:
         """The corpus words of two characters or more by their pinyin, the most used of
         those that sound alike (xiaozhan → 小站; guangzhou → 广州, from 广州市: a place
-        is written without its 市, 区, 县 or 镇)."""
+        is written without its 市, 区, 县 or 镇); the engine passes the names the corpus quotes
+        too (mibaotang → 密宝唐, which the tokenizer cuts)."""
         used = Counter(w for w in self._words() if len(w) >= 2 and _HAN.fullmatch(w))
         table: dict[str, str] = {}
         for word, _ in used.most_common():
@@ -316,7 +317,9 @@ class EnglishReader:
         for form in (word, word.replace("-", "")):
             if self.known(entry[0] for entry in _cedict().get(form, ())):
                 return [form]
-        return word.split("-")
+        joined = word.replace("-", "")
+        # Mi-Bao-Tang: a name the corpus writes (“密宝唐”), spelled syllable by syllable
+        return [joined] if joined in self.spelled else word.split("-")
 
     def _render(
         self, phrase: str, table: dict[str, Any], names: set[str], context: str

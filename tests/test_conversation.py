@@ -99,6 +99,8 @@ from qabot.engine import Engine
         ("问问题有什么讲究吗，要不要带上区名？", "help"),
         ("提问时需要写上哪个区吗", "help"),
         ("Do you answer in Chinese as well?", "help"),
+        ("What sort of things do you know about?", "help"),  # batch ad, read after measuring
+        ("What kinds of topics do you cover?", "help"),
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:

@@ -355,6 +355,11 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
          "东丽区生活垃圾综合处理厂每天能处理多少吨垃圾？", True),
         ("针对我区每天产生的600余吨生活垃圾出口问题", "东丽区每天产生多少吨生活垃圾？", False),
         ("每天产生600吨,每天处理500吨", "每天能处理多少吨？", False),  # its own is written too
+        # a village's clinic is no township's, one national title no other (batch ad)
+        ("迁建区疾控中心,维修改造20所村卫生室", "宝坻区要维修改造多少所乡镇卫生院？", True),
+        ("迁建区疾控中心,维修改造20所村卫生室", "宝坻区要维修改造多少所村卫生室？", False),
+        ("创建全国文明城区、国家卫生区工作到了最后冲刺", "北辰区创建国家园林城区到哪步了？", True),
+        ("创建全国文明城区、国家卫生区工作到了最后冲刺", "北辰区创建文明城区到哪一步了？", False),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

@@ -136,6 +136,12 @@ def reader() -> EnglishReader:
         ("What are the three major strategic actions?", "哪些 三大 战略 行动"),
         ("Which groups of people get jobs?", "哪些 人群 jobs"),
         ("Will Beichen finish its toilet renovation programme?", "北辰区 finish 改厕 计划吗"),
+        # fields of work, priorities, domestic capital and control lines as the documents write
+        # them; "when it comes to" asks nothing (batch ad)
+        ("Which fields will Beichen tackle?", "哪些 领域 北辰区 解决"),
+        ("Who are the priorities when it comes to jobs?", "谁 重点 jobs"),
+        ("What is the actual use of domestic capital?", "实际利用 内资"),
+        ("Which control lines?", "哪些 控制线"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -980,6 +986,12 @@ def test_a_contrasting_word_in_place_of_the_asked_one_is_another_thing(engine: E
         answer = engine.ask(question)
         assert answer.no_answer and not answer.confidence.type_ok, question
     assert not engine.ask("北辰区春小麦种了多少亩？").no_answer
+
+
+def test_a_quoted_name_spelled_syllable_by_syllable_is_the_name(shipped_light: Engine) -> None:
+    """“密宝唐”职教联盟: the tokenizer cuts 密宝唐, the pinyin table holds it as quoted."""
+    read = shipped_light.english.to_chinese("What kind of alliance is the Mi-Bao-Tang one?")
+    assert "密宝唐" in read and "包" not in read
 
 
 def test_english_words_of_state_firms_are_rendered(shipped_light: Engine) -> None:
