@@ -79,6 +79,7 @@ class Gathered:
 
 WARM_UP = "主要工作"  # asked to warm the embedder up when the index has no example
 CONTEXT_DEPTH = 5  # passages whose words an English question's renderings prefer
+SEARCH_DEPTH = 10  # passages every question searches, shown or not (as deep as eval ranks)
 
 
 class Engine:
@@ -257,9 +258,10 @@ class Engine:
         if act is not None or query is None:
             # 你好 / thanks / what can you do / 你吃饭了吗: the help reply, no passage
             return self._conversation(question, qid, act or "help", started)
-        # The evidence always looks at the top CONFIDENCE_DEPTH passages (of each compared
-        # district), so the decision does not depend on k.
-        depth = refusal.CONFIDENCE_DEPTH * max(1, len(query.districts))
+        # Whatever k, the same passages are searched (the evidence reads the top
+        # CONFIDENCE_DEPTH of each compared district, the stand-ins every one found): the
+        # answer never depends on how many are shown, and `qabot eval` judges what users get.
+        depth = max(SEARCH_DEPTH, refusal.CONFIDENCE_DEPTH * max(1, len(query.districts)))
         found = self.retriever.find(query, max(k, depth), mode)
         near, stand_ins = refusal.near_words(query, found, self.meaning)
         query = replace(query, near=near, stand_ins=stand_ins)

@@ -352,18 +352,26 @@ class EnglishReader:
         sense, then the most common in the corpus; a one-word phrase with no rendering stays
         as it is."""
 
-        def key(entry: tuple[str, int, int]) -> tuple[bool, int, int, float, int, str]:
-            word, rank, place = entry
+        def key(
+            found: tuple[tuple[str, int, int], int],
+        ) -> tuple[bool, int, int, int, float, int, int]:
+            (word, rank, place), form = found
             # 共 is in every passage; a sense far down its entry is a minor meaning of the
             # word (总体's "population (statistics)"), not what the passages mean by it
             unused = len(word) < 2 or word not in context or place > CONTEXT_PLACE
-            return (unused, rank, place, self.idf(word), -len(word), word)
+            # of all the forms of the word, a sense the passages use (fields → 领域 of field,
+            # not 田园 of fields); of none, the word as written before its other forms
+            return (unused, form if unused else 0, rank, place, self.idf(word), -len(word), form)
 
-        for form in _phrase_forms(phrase):
-            # a content word never renders as a question word (past → 几年 would ask how long)
-            entries = [e for e in _cedict().get(form, ()) if not _ASKING.search(e[0])]
-            used = self.known(entry[0] for entry in entries)
-            found = [entry for entry in entries if entry[0] in used]
-            if found:
-                return min(found, key=key)[0]
+        # a content word never renders as a question word (past → 几年 would ask how long)
+        entries = [
+            (entry, n)
+            for n, form in enumerate(_phrase_forms(phrase))
+            for entry in _cedict().get(form, ())
+            if not _ASKING.search(entry[0])
+        ]
+        used = self.known(entry[0] for entry, _ in entries)
+        found = [(entry, n) for entry, n in entries if entry[0] in used]
+        if found:
+            return min(found, key=lambda f: (key(f), f[0][0]))[0][0]
         return phrase if " " not in phrase else None

@@ -22,6 +22,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from copy import deepcopy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ import numpy as np
 import pytest
 
 from qabot.embedders import E5SmallEmbedder, Embedder
-from qabot.engine import Engine, Gathered
+from qabot.engine import SEARCH_DEPTH, Engine, Gathered
 from qabot.evaluation.questions import Question
 from qabot.indexer import open_readonly
 from qabot.query import Query
@@ -117,13 +118,19 @@ class SetEngine(Engine):
 
     def gather(self, *args: Any, **kwargs: Any) -> Answer | Gathered:
         """:meth:`Engine.gather`, each distinct call once (deciding does not change what
-        was found: the same object serves every pass and fold)."""
+        was found: the same object serves every pass and fold). A ``k`` up to
+        :data:`~qabot.engine.SEARCH_DEPTH` searches the same passages: the eval's pass (k=10)
+        serves the k=5 ones, with its ``k``."""
         call = _GATHER.bind(self, *args, **kwargs)
         call.apply_defaults()
+        k = call.arguments["k"]
+        call.arguments["k"] = max(k, SEARCH_DEPTH)
         key = tuple(call.arguments.values())[1:]
         if key not in self.found:
-            self.found[key] = super().gather(*args, **kwargs)
-        return self.found[key]
+            asked = {name: value for name, value in call.arguments.items() if name != "self"}
+            self.found[key] = super().gather(**asked)
+        found = self.found[key]
+        return replace(found, k=k) if isinstance(found, Gathered) else found
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -214,6 +214,13 @@ def test_the_rendering_the_passages_found_use_wins() -> None:
     assert "闲置" in reader().to_chinese(question, context).split()
 
 
+def test_a_sense_the_passages_use_is_taken_from_any_form_of_the_word() -> None:
+    """CC-CEDICT's "emissions" is 尾气; the passages write 排放, a sense of "emission"."""
+    english = EnglishReader.for_index({"尾气", "排放"}.intersection, len, {}, [])
+    assert english.to_chinese("emissions") == "尾气"
+    assert english.to_chinese("emissions", "控制污染物排放总量") == "排放"
+
+
 def test_a_sense_before_a_comma_is_a_sense_and_minor_senses_are_not_taken_for_being_used() -> None:
     """北京's sense is "Beijing, capital of …" and 宜家's "IKEA, Swedish furniture retailer":
     the words before the comma render Beijing and IKEA (not 京津, "Beijing and Tianjin").
@@ -271,6 +278,18 @@ def test_bm25_reads_the_chinese_rendering_and_unrendered_words_stay_asked(
 def test_an_english_question_finds_the_passage_its_rendering_names(engine: Engine) -> None:
     answer = engine.ask("How many shows will Baodi put on for residents?")
     assert not answer.no_answer and "400场次" in answer.answer
+
+
+def test_how_many_passages_are_shown_never_changes_the_answer_or_its_evidence(
+    engine: Engine,
+) -> None:
+    """Every question searches SEARCH_DEPTH passages whatever k: the corpus words near a focus
+    word no passage holds are looked for beside the same passages (k=10 changed the
+    confidence of 44 of 876 questions), and ``qabot eval`` (k=10) judges what k=5 gives."""
+    for question in ("军粮城电厂关停了几台燃气发电机组？", "请问东丽打蓝天保卫战坚持啥原则啊 谢谢"):
+        shown = [engine.ask(question, k=k) for k in (1, 5, 10)]
+        assert len({repr((a.answer, a.no_answer, a.confidence)) for a in shown}) == 1, question
+        assert [len(a.passages) for a in shown] == [1, 5, 10]
 
 
 def test_english_question_is_answered_with_the_copied_chinese_value(engine: Engine) -> None:
