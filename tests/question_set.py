@@ -130,7 +130,7 @@ class SetEngine(Engine):
             asked = {name: value for name, value in call.arguments.items() if name != "self"}
             self.found[key] = super().gather(**asked)
         found = self.found[key]
-        return replace(found, k=k) if isinstance(found, Gathered) else found
+        return replace(found, k=k) if isinstance(found, Gathered) and found.k != k else found
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
