@@ -42,6 +42,8 @@ def unit_kind(text: str) -> str:
 TOTAL_ASKED = re.compile(r"一共|总共|共计|总计|累计|合计|总数")
 # … and so does 总收入: which a share (财政收入的75%) is not
 _TOTAL = re.compile(rf"{TOTAL_ASKED.pattern}|总[{HAN}]")
+# 增长多少: a change is written as a share too (地区生产总值同比增长7%), whatever it changes
+_CHANGE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|上涨|降低)了?$")
 _CLASSIFIERS = lexicon().classifier_groups
 _DURATION = lexicon().duration
 
@@ -88,7 +90,8 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     words = ("多少", "几", *(word for word, _ in _SIZE_WORDS))
     found = (i for w in words if (i := query.find(w)) >= 0)
     at = match.start() if match else min(found, default=len(query))
-    kind = unit_kind(query[max(0, at - 4) : at]) if at else "count"
+    before = query[max(0, at - 4) : at]
+    kind = unit_kind(before) if at else "count"
     size, said = next(((k, w) for w, k in _SIZE_WORDS if w in query), (None, ""))
     if size == "duration":  # 要花多久: a span of time, whatever the words before say
         return (size,)
@@ -99,4 +102,4 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
                 return None  # 多大发电量, 多大规模: the size of what it names, of any kind
             return (after if after != "count" else size,)
         return None
-    return (kind,) if _TOTAL.search(query) else (kind, "percent")
+    return (kind,) if _TOTAL.search(query) and not _CHANGE.search(before) else (kind, "percent")

@@ -71,6 +71,11 @@ TABLE = [
     # a 几 another question word follows is "several": what position, not how many (batch ab)
     ("金海湖新区在毕节几个城区抱团发展里处在什么位置？", "other", None, ["金海湖新区"], False),
     ("东丽区治污下的是多大力度？", "other", None, ["东丽区"], False),  # how hard, not how much
+    # a keyword query naming an amount asks its value (东丽区的GDP was answered with any line)
+    ("东丽区的GDP", "quantity", ("money",), ["东丽区"], False),
+    ("北辰区人口", "quantity", None, ["北辰区"], False),
+    ("东丽区和北辰区的GDP", "comparison", ("money",), ["东丽区", "北辰区"], True),
+    ("北辰区扩大了啥蔬菜的种植面积？", "other", None, ["北辰区"], False),  # it asks which
 ]
 
 

@@ -272,6 +272,8 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         # a GDP (spelled out: 地区生产总值) is money, not a count of anything (10个)
         ("东丽区2019年地区生产总值是多少", ("money",)),
         ("宝坻区2021年地区生产总值计划增长多少？", None),  # … its growth is a share
+        # … whatever the total the words before name (宝坻区GDP增长多少 was refused: 7% is no money)
+        ("宝坻区地区生产总值增长多少", ("money", "percent")),
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
