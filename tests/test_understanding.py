@@ -142,6 +142,10 @@ def reader() -> EnglishReader:
         ("Who are the priorities when it comes to jobs?", "谁 重点 jobs"),
         ("What is the actual use of domestic capital?", "实际利用 内资"),
         ("Which control lines?", "哪些 控制线"),
+        # people of an age are one word (人 alone covered any passage: Heping's elderly were
+        # answered with its schools, found trying the bot as a user)
+        ("What does Heping do for elderly people?", "做了什么 和平区 老年人"),
+        ("Does Beichen expand home-based care?", "北辰区 expand 居家 care吗"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
