@@ -28,6 +28,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
+from qabot.lexicon import lexicon
 from qabot.places import counties
 from qabot.textnorm import HAN, is_code
 from qabot.usercache import parsed
@@ -39,7 +40,7 @@ else:  # pragma: no cover - Python 3.10
 
 # a code of letters and digits (5g, pm2.5), a word, a number
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
-_ASKING = re.compile("几|多少|哪|什么|谁|吗|怎")  # the Chinese question words
+_ASKING = lexicon().asking  # the Chinese question words
 _WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
 _PARTS = re.compile(r"[a-z]+|\d[\d.]*")
 _YEAR = re.compile(r"(?:19|20)\d{2}")

@@ -37,6 +37,8 @@ class Lexicon:
     speech_verbs: tuple[str, ...]
     determiners: frozenset[str]
     contrasts: tuple[tuple[str, ...], ...]
+    asking: re.Pattern[str]  # a Chinese question word
+    amount_named: re.Pattern[str]  # a query ending with an amount noun
     spelled_out: dict[str, str]
     titles: frozenset[str]
     titles_after_surname: tuple[str, ...]
@@ -86,6 +88,8 @@ def lexicon() -> Lexicon:
         speech_verbs=tuple(data["speech_verbs"]),
         determiners=frozenset(data["determiners"]),
         contrasts=tuple(tuple(group) for group in data["contrasts"]),
+        asking=re.compile("|".join(data["question_words"])),
+        amount_named=re.compile(rf"(?:{'|'.join(data['amount_nouns'])})\W*$", re.IGNORECASE),
         spelled_out=dict(data["spelled_out"]),
         titles=frozenset(titles["words"].split()),
         titles_after_surname=tuple(titles["after_surname"]),

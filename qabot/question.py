@@ -168,6 +168,12 @@ class Analysis:
     times: list[str] = field(default_factory=list)  # 今年, 2017年: the time the answer is of
 
 
+def names_amount(query: str) -> bool:
+    """A keyword query naming an amount and asking with no question word (东丽区的GDP, 北辰区人口,
+    东丽区和北辰区的GDP): it asks for that amount's value (宝坻区咋提高GDP asks how)."""
+    return bool(LEXICON.amount_named.search(query)) and not LEXICON.asking.search(query)
+
+
 class QuestionAnalyzer:
     """Analyses questions against the districts and people of one index."""
 
@@ -236,7 +242,9 @@ class QuestionAnalyzer:
         if len(districts) == 1 and _RELATION.search(query) and not comparing:
             partners, others = others, []
         answer_type = self.answer_type(query, districts + others)
-        wants_quantity = answer_type == "quantity" or bool(_ASKS_QUANTITY.search(query))
+        wants_quantity = (
+            answer_type == "quantity" or bool(_ASKS_QUANTITY.search(query)) or names_amount(query)
+        )
         focus = self.focus(query, people, not_covered, answer_type, rendered)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]
@@ -310,7 +318,7 @@ class QuestionAnalyzer:
                     continue
                 if pattern.search(clause):
                     return name
-        return "other"
+        return "quantity" if names_amount(query) else "other"
 
     def focus(
         self,

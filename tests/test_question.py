@@ -76,6 +76,7 @@ TABLE = [
     ("北辰区人口", "quantity", None, ["北辰区"], False),
     ("东丽区和北辰区的GDP", "comparison", ("money",), ["东丽区", "北辰区"], True),
     ("北辰区扩大了啥蔬菜的种植面积？", "other", None, ["北辰区"], False),  # it asks which
+    ("宝坻区咋提高GDP", "measures", None, ["宝坻区"], False),  # how, in a cue of its own
 ]
 
 
