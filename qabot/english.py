@@ -49,9 +49,11 @@ _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 MAX_PHRASE = 3  # words a dictionary phrase may have
 MAX_TERM = 4  # words a phrase of the table may have (chinese academy of sciences)
-# "when" after one of these opens a clause (Which fields does Dongli focus on when bringing in
-# firms?), it does not ask a date
-_WH = frozenset({"what", "which", "who", "whom", "whose", "how", "where", "why"})
+# after one of these, "when", "who", "where"… open a clause (Which fields does Dongli focus on
+# when bringing in firms? How does Beichen help people who come to work there?): they ask
+# nothing unless "and"/"or" joins them as a second question (How many toilets, and where?)
+_WH = frozenset({"what", "which", "who", "whom", "whose", "how", "where", "why", "when"})
+_RELATIVE = frozenset({"when", "who", "whom", "whose", "where"})
 _PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
 _PLACE_WORDS = frozenset({"district", "county", "city", "new", "area", "qu", "xian"})
 MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "xin", "hang")
@@ -280,7 +282,11 @@ class EnglishReader:
                 out.append("哪个")
                 i += 1
                 continue
-            if words[i] == "when" and _WH.intersection(words[:i]):
+            if (
+                words[i] in _RELATIVE
+                and _WH.intersection(words[:i])
+                and words[i - 1] not in ("and", "or")
+            ):
                 i += 1
                 continue
             if words[i] == "where" and set(table["rank_words"]).intersection(words[i + 1 :]):

@@ -146,6 +146,13 @@ def reader() -> EnglishReader:
         # answered with its schools, found trying the bot as a user)
         ("What does Heping do for elderly people?", "做了什么 和平区 老年人"),
         ("Does Beichen expand home-based care?", "北辰区 expand 居家 care吗"),
+        # after a question word, who/where/when open a clause and ask nothing; joined by
+        # "and" they ask again (batch ae: help people who come to work was asked as who)
+        ("How does Beichen help people who come to work?", "如何 北辰区 help 人 come work"),
+        ("How many toilets, and where?", "多少 toilets 哪里"),
+        # research turned into firms (成果转化), families that become poor (致贫) (batch ae)
+        ("What could research results be turned into?", "research results 转化"),
+        ("How does Jinhaihu stop families becoming poor?", "如何 金海湖新区 stop 户 致贫"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -424,6 +431,7 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("北辰区那篇专访里回答记者提问的是谁？", "冯卫华"),
         ("东丽区这篇材料里是哪几位领导在介绍情况？", "夏新"),
         ("宝坻区的报告是以谁的名义发的", "宝坻区人民政府"),
+        ("宝坻区这份政府工作报告是以哪个机关的名义作的？", "宝坻区人民政府"),  # batch ae
         # the post of the person a document quotes, named by their part in it
         ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
         ("写金海湖新区这篇文章的人是干啥的", "党工委副书记"),
