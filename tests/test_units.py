@@ -4,11 +4,13 @@ answer/refuse rule — on the tiny in-memory index, no model, no files."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qabot import Engine
 from qabot.answer import ELLIPSIS, make_excerpt
-from qabot.refusal import NoAnswerRule
+from qabot.refusal import NoAnswerRule, speaks_of
 from qabot.retriever import _interleave, fuse, standardised
 from qabot.sentences import is_heading
 from qabot.types import Confidence, Hit
@@ -211,6 +213,21 @@ RULE = NoAnswerRule(
     min_dense_meaning=0.92,
     min_dense_any=0.85,
 )
+
+
+def test_a_line_dated_by_its_passage_speaks_of_that_year_only() -> None:
+    """今年 in a passage written in 2017 is 2017: its 今年计划 answers no question about 2018,
+    though the passage names 2018 elsewhere (batch ae: 2018年计划创建多少个规范村 was answered
+    with the 2017 plan)."""
+    chunk = replace(
+        make_chunk("j", 1, "确保2018年全面消除空壳村。今年计划创建规范村10个。", "金海湖新区"),
+        date="2017-08-15",
+    )
+    plan = ["今年计划创建规范村10个。"]
+    assert speaks_of(chunk, 2018) and not speaks_of(chunk, 2018, plan)
+    assert speaks_of(chunk, 2017, plan) and not speaks_of(chunk, 2016, plan)
+    assert speaks_of(chunk, 2018, ["确保2018年全面消除空壳村。"])
+    assert speaks_of(chunk, 2018, ["明年计划创建规范村10个。"])
 
 
 @pytest.mark.parametrize(
