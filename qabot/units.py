@@ -42,8 +42,9 @@ def unit_kind(text: str) -> str:
 TOTAL_ASKED = re.compile(r"一共|总共|共计|总计|累计|合计|总数")
 # … and so does 总收入: which a share (财政收入的75%) is not
 _TOTAL = re.compile(rf"{TOTAL_ASKED.pattern}|总[{HAN}]")
-# 增长多少: a change is written as a share too (地区生产总值同比增长7%), whatever it changes
-_CHANGE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|上涨|降低)了?$")
+# 增长多少: a change is written as a share too (地区生产总值同比增长7%), whatever it changes;
+# so is a target (GDP目标多少: 预期目标是地区生产总值同比增长7%)
+_CHANGE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|上涨|降低|目标|预期|指标)(?:了|是|为)?$")
 _CLASSIFIERS = lexicon().classifier_groups
 _DURATION = lexicon().duration
 

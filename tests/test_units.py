@@ -291,6 +291,8 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("宝坻区2021年地区生产总值计划增长多少？", None),  # … its growth is a share
         # … whatever the total the words before name (宝坻区GDP增长多少 was refused: 7% is no money)
         ("宝坻区地区生产总值增长多少", ("money", "percent")),
+        # … and a target for it is one too (GDP目标多少 was refused: found as a user)
+        ("宝坻今年地区生产总值目标多少", ("money", "percent")),
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
