@@ -120,10 +120,13 @@ _KINDS = {
     "city": (
         r"哪个(?:地级|直辖)?(?:城市|市)|哪座城市|什么(?:城)?市|哪个省市"
         # 和平区在哪？ — where the district itself is, nothing else asked
-        r"|[区县](?:在|位于)(?:哪|哪里|哪儿|什么地方)[呢啊呀]?\s*[？?。!！]*\s*$",
+        # (金海湖新区，它在哪里？ Jinhaihu New District, where is it?)
+        r"|[区县][，,]?\s*它?(?:在|位于)(?:哪|哪里|哪儿|什么地方)[呢啊呀]?\s*[？?。!！]*\s*$",
         r"(?<!from )\b(?:which|what) city\b"
         r"|^\s*where(?:'s| is)\s+(?:the\s+)?[a-z]+(?:\s+new)?(?:\s+(?:district|area))?"
-        r"\s*(?:located\s*)?[?.!]*\s*$",
+        r"\s*(?:located\s*)?[?.!]*\s*$"
+        r"|^\s*[a-z]+(?:\s+new)?(?:\s+(?:district|area))?\s*,?\s*where(?:'s| is)\s+it"
+        r"(?:\s+located)?\s*[?.!]*\s*$",
     ),
     "year": (
         r"(?:专访|访谈|采访|报告|文章|这篇|这份)[^？?。]{0,12}(?:哪一?年|什么时候|何时)",

@@ -421,6 +421,8 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("Who leads Beichen district?", "冯卫华"),
         ("who is beichen's party chief", "冯卫华"),  # lower case, possessive, no question mark
         ("Where is Jinhaihu?", "毕节"),
+        ("Jinhaihu New District, where is it?", "毕节"),  # found trying the bot as a user
+        ("金海湖新区，它在哪里？", "毕节"),
         ("When was the Beichen interview?", "2020"),
         ("Who was interviewed about Heping?", "陈绍旺"),
         # everyday Chinese
