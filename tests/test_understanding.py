@@ -153,6 +153,13 @@ def reader() -> EnglishReader:
         # research turned into firms (成果转化), families that become poor (致贫) (batch ae)
         ("What could research results be turned into?", "research results 转化"),
         ("How does Jinhaihu stop families becoming poor?", "如何 金海湖新区 stop 户 致贫"),
+        # what support / help is given asks the measures; a business of one's own is 创业
+        # (found trying the bot as a user: read as 支持 … 启动 所有 商业 and answered off topic)
+        (
+            "What support does Baodi offer people who want to start their own business?",
+            "哪些扶持措施 宝坻区 offer 人 创业",
+        ),
+        ("What help does Beichen give to private firms?", "哪些帮扶措施 北辰区 民营企业"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
