@@ -305,11 +305,12 @@ def speaks_of(chunk: Chunk, year: int, lines: Sequence[str] = ()) -> bool:
     if not (chunk.date.startswith(str(year)) or f"{year}" in chunk.text + chunk.context):
         return False
     written = chunk.date[:4]
-    for line in lines if written.isdigit() and str(year) not in "".join(lines) else ():
-        shifts = {shift for word, shift in _RELATIVE_YEARS.items() if word in line}
-        if shifts and year - int(written) not in shifts:
-            return False
-    return True
+    if not written.isdigit() or str(year) in "".join(lines):
+        return True
+    return all(
+        year - int(written) in shifts or not shifts
+        for shifts in ({s for word, s in _RELATIVE_YEARS.items() if word in line} for line in lines)
+    )
 
 
 def coverage(hits: list[Hit], query: Query, near: Mapping[str, set[str]] | None = None) -> float:
