@@ -44,7 +44,7 @@ TOTAL_ASKED = re.compile(r"一共|总共|共计|总计|累计|合计|总数")
 _TOTAL = re.compile(rf"{TOTAL_ASKED.pattern}|总[{HAN}]")
 # 增长多少: a change is written as a share too (地区生产总值同比增长7%), whatever it changes;
 # so is a target (GDP目标多少: 预期目标是地区生产总值同比增长7%)
-_CHANGE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|上涨|降低|目标|预期|指标)(?:了|是|为)?$")
+_AS_SHARE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|上涨|降低|目标|预期|指标)(?:了|是|为)?$")
 _CLASSIFIERS = lexicon().classifier_groups
 _DURATION = lexicon().duration
 
@@ -103,4 +103,4 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
                 return None  # 多大发电量, 多大规模: the size of what it names, of any kind
             return (after if after != "count" else size,)
         return None
-    return (kind,) if _TOTAL.search(query) and not _CHANGE.search(before) else (kind, "percent")
+    return (kind,) if _TOTAL.search(query) and not _AS_SHARE.search(before) else (kind, "percent")

@@ -93,6 +93,10 @@ def test_the_line_chosen_holds_the_value_asked(engine: Engine, question: str, sp
 def test_a_year_the_text_does_not_speak_of_is_refused(engine: Engine) -> None:
     answer = engine.ask("北辰区2023年种了多少亩春小麦？")
     assert answer.no_answer and "2023年" in answer.notice and "2020" in answer.notice
+    # the article names 2018 (2018年底达到…); its 今年计划 is of 2017, the year it was written
+    answer = engine.ask("金海湖新区2018年计划创建多少个规范村？")
+    assert answer.no_answer and "2017" in answer.notice
+    assert answer.notice.startswith("找到的句子说的是文档写成那年的事，不是2018年")
 
 
 def test_measures_are_a_cited_list_without_headings(engine: Engine) -> None:
