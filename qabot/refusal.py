@@ -117,8 +117,7 @@ LENIENT = NoAnswerRule(
 )
 
 
-# the year a line dates by its passage's date: 今年 is the year the passage was written
-_RELATIVE_YEARS = {"今年": 0, "本年": 0, "明年": 1, "去年": -1}
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "明年": 1, "去年": -1}  # from the passage's year
 ANSWER_WEIGHT = 2.0  # a wrong refusal costs twice a wrong answer (targets ≤ 5 % and ≥ 85 %)
 
 
@@ -355,10 +354,11 @@ def notice(
         if en:
             return f"No documents on {missing} are indexed; covered: {', '.join(known)}."
         return f"没有收录{missing}的文档；已收录：{'、'.join(known)}。"
-    if not confidence.year_ok and found:  # (dated: 2018 named, the line's 今年 is 2017)
+    if not confidence.year_ok and found:  # dated: the passage names 2018, its line's 今年 is 2017
         top = found[:CONFIDENCE_DEPTH]
         dates = sorted({h.chunk.date[:4] for h in top if h.chunk.date})
-        dated = all(any(speaks_of(h.chunk, y) for h in top) for y in query.years)
+        source = next((h.chunk for h in top if said and said in h.chunk.text), None)
+        dated = source is not None and all(speaks_of(source, y) for y in query.years)
         if en:
             lead = "The lines found are of the year their document was written, not"
             return (
