@@ -47,6 +47,9 @@ from qabot.engine import Engine
         ("谢谢你的解答，很清楚", "thanks"),
         ("你能回答哪方面的问题？", "help"),
         ("Thank you so much, that really helped.", "thanks"),
+        # how to ask for a good answer: the Chinese of "how should I ask to get the best answers"
+        ("我应该怎样提问，才能得到想要的答案？", "help"),
+        ("怎么问才能问到更准的结果", "help"),
         # asides a resident types in a chat: praise, complaints, leaving, laughing
         ("你真聪明", "praise"),
         ("谢谢啦，你太棒了", "praise"),
