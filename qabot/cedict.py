@@ -128,6 +128,22 @@ def _plural(word: str) -> str:
     return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
 
 
+# Adjective endings and the noun each comes from: ecological → ecology, economic → economy,
+# industrial → industry, environmental → environment, innovative → innovation.
+_ADJECTIVES = (("ical", "y"), ("ic", "y"), ("ial", "y"), ("al", ""), ("al", "e"), ("ive", "ion"))
+
+
+def modifier_forms(word: str) -> list[str]:
+    """The forms of ``word`` to look up as the first of two words Chinese writes as one
+    (ecological environment → 生态环境): its :func:`base_forms`, then the noun an adjective
+    comes from, whose sense is the Chinese modifier (生态 is "ecology")."""
+    forms = base_forms(word)
+    for ending, back in _ADJECTIVES:
+        if word.endswith(ending) and len(word) > len(ending) + 3:
+            forms.append(word[: -len(ending)] + back)
+    return list(dict.fromkeys(forms))
+
+
 def phrase_forms(phrase: str) -> list[str]:
     """``phrase`` and the forms its last word may be an inflection of (base stations →
     base station: a dictionary sense is singular)."""

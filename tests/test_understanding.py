@@ -232,6 +232,21 @@ def test_the_rendering_the_passages_found_use_wins() -> None:
     assert "闲置" in reader().to_chinese(question, context).split()
 
 
+def test_two_words_chinese_writes_as_one_are_the_word_the_passages_use() -> None:
+    """新能源 and 生态环境 are single words: word by word "new energy" is 新 活力 and
+    "ecological" has no sense of its own. The pair joins only into a word of the passages
+    found, and never two stop words (Jinhaihu New District is no 新区)."""
+    words = ["新能源", "生态环境", "新区", "活力", "环境", "生态", "能源"]
+    english = EnglishReader.for_index(
+        set(words).intersection, len, {"jinhaihu": "金海湖新区"}, [], lambda: words
+    )
+    context = "打造百亿级新能源新材料产业集群 良好的生态环境是最普惠的民生福祉 金海湖新区"
+    assert english.to_chinese("new energy firms", context).split()[:1] == ["新能源"]
+    assert "生态环境" in english.to_chinese("a good ecological environment", context).split()
+    assert "新能源" not in english.to_chinese("new energy firms").split()  # no passage found
+    assert "新区" not in english.to_chinese("Jinhaihu New District", context).split()
+
+
 def test_a_sense_the_passages_use_is_taken_from_any_form_of_the_word() -> None:
     """CC-CEDICT's "emissions" is 尾气; the passages write 排放, a sense of "emission"."""
     english = EnglishReader.for_index({"尾气", "排放"}.intersection, len, {}, [])
