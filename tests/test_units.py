@@ -293,6 +293,9 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("宝坻区地区生产总值增长多少", ("money", "percent")),
         # … and a target for it is one too (GDP目标多少 was refused: found as a user)
         ("宝坻今年地区生产总值目标多少", ("money", "percent")),
+        # trees are counted in 棵 (and 株), not in the roads they are planted along (batch af)
+        ("潞江东路那几条路的绿化工程，一共要种多少棵树？", ("count:棵株",)),
+        ("要种几棵树", ("count:棵株",)),
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
@@ -314,6 +317,9 @@ def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
         ("1.2万人次", ("count:名人位",), True),
         ("4次", ("count:次",), True),
         ("两年半", ("duration",), True),  # counted in 年
+        ("4条", ("count:棵株",), False),
+        ("3000株", ("count:棵株",), True),
+        ("12万头", ("count:头只",), True),
     ],
 )
 def test_unit_fits(value: str, asked: tuple[str, ...] | None, fits: bool) -> None:
