@@ -212,13 +212,14 @@ class EnglishReader:
     def _compound(self, word: str) -> list[str]:
         """A hyphenated word as one word when CC-CEDICT renders it, written so or joined, in
         a corpus word (night-time → nighttime → 夜间: read as two words, its "time" made the
-        question ask when); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
+        question ask when) or a term of the table (city-wide → 全市: its parts made "which
+        city-wide …" ask which city); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
         writes codes, in capitals, whether it writes this one or not (one it does not is a
         thing the answer must name: :func:`qabot.question.named_codes`); an amount with its
         unit (20km, 6550mu) or an ordinal (2nd) is its number and its word apart."""
         if _CODE.fullmatch(word):
             return [word.upper()] if is_code(word) else _PARTS.findall(word)
-        if "-" not in word:
+        if "-" not in word or word in english_table()["terms"]:  # city-wide: 全市, not which city
             return [word]
         for form in (word, word.replace("-", "")):
             if self.known(entry[0] for entry in senses().get(form, ())):

@@ -82,6 +82,8 @@ def reader() -> EnglishReader:
         # partner it is 合作 (batch af)
         ("How does Beichen invest in its wheat work?", "如何 北辰区 投资 小麦"),
         ("Which companies does Beichen work with?", "哪些 家企业 北辰区 合作"),
+        # a hyphenated term of the table is one word: "which city-wide" asks no city
+        ("Which city-wide concept does Jinhaihu want?", "哪个 全市 concept 金海湖新区"),
         ("Which companies did Beichen bring in?", "哪些 家企业 北辰区 引进"),
         ("Which year did Beichen plant wheat?", "哪一年 北辰区 种植 小麦"),
         # a project's phase as the documents number it (a part question when another is given)
