@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from qabot.districts import Gazetteer
-from qabot.homophones import QuotedTerms, SoundAlikes, sound
+from qabot.homophones import QuotedTerms, SoundAlikes, name_sounds, sound
 from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
@@ -361,6 +361,10 @@ class QuestionAnalyzer:
         head = [w for w in nouns[: [*nouns, ""].index("")] if w in focus]
         return head[-1] if head else next((w for w in nouns if w in focus), "")
 
+    def _is_word(self, text: str) -> bool:
+        """``text`` is one word of the tokenizer's dictionary."""
+        return self.tokenizer.segment(text, new_words=False) == [text]
+
     def _correct_districts(self, query: str) -> str:
         """Replace a misspelt corpus district (宝抵区, 北尘, 金海糊) with its right form."""
         if self.gazetteer.find(query):
@@ -372,13 +376,16 @@ class QuestionAnalyzer:
             start = query.find(name)
             taken.update(range(start, start + len(name)))
         for form, _name in sorted(self._forms, key=lambda pair: -len(pair[0])):
-            target = [sound(ch) for ch in form]
+            targets = name_sounds(form)
             size = len(form)
             for start in range(len(query) - size + 1):
                 window = query[start : start + size]
                 if taken & set(range(start, start + size)) or not all(map(is_cjk, window)):
                     continue
-                same_sound = sounds[start : start + size] == target
+                # a word that only sounds like a district is no misspelling of it (第一动力 is
+                # no 东丽, 保底工资 no 宝坻)
+                heard = tuple(sounds[start : start + size])
+                same_sound = heard in targets and not self._is_word(window)
                 diff = [i for i in range(size) if window[i] != form[i]]
                 one_off = size >= 3 and len(diff) == 1 and diff[0] < size - 1
                 if same_sound or one_off:

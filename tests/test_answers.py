@@ -39,12 +39,26 @@ _CITATION = re.compile(r"\[\d+\]")
         ("金海糊新区为啥要搞工业", "金海湖新区"),
         ("谢元说科研机构有多少家", "东丽区"),
         ("冯书记讲的帮扶资金一共投了多少", "北辰区"),
+        # 宝坻 reads bao di as a name, though 坻 alone reads chi (batch af)
+        ("宝底政府说要铸牢忠诚之魂", "宝坻区"),
+        ("堡坻今年要办第几届创新创业大赛", "宝坻区"),
     ],
 )
 def test_districts_misspelt_traditional_or_through_a_person(
     shipped_light: Engine, question: str, district: str
 ) -> None:
     assert shipped_light.analyzer.analyse(question).districts == [district]
+
+
+@pytest.mark.parametrize(
+    "question", ["创新是发展的第一动力吗", "村干部的保底工资多少", "这块宝地怎么开发"]
+)
+def test_a_word_that_sounds_like_a_district_is_not_taken_for_it(
+    shipped_light: Engine, question: str
+) -> None:
+    """动力 sounds like 东丽, 保底 and 宝地 like 宝坻: words, not misspelt districts."""
+    analysis = shipped_light.analyzer.analyse(question)
+    assert analysis.districts == [] and analysis.query == question
 
 
 def test_a_county_outside_the_corpus_is_refused_and_named(engine: Engine) -> None:
