@@ -99,6 +99,12 @@ def _asks_amount(words: list[str], nouns: list[str], amounts: list[str]) -> bool
     return opens and "doing" not in words and any(w in nouns for w in words[2:7])
 
 
+@cache
+def _term_words() -> frozenset[str]:
+    """The words of the table's terms (left-behind of "left-behind child")."""
+    return frozenset(word for term in english_table()["terms"] for word in term.split())
+
+
 class EnglishReader:
     """Rewrites English questions for one index: ``known`` says which of some words the
     corpus uses (all at once: a remote store answers in one round trip), ``idf`` how rare
@@ -212,14 +218,15 @@ class EnglishReader:
     def _compound(self, word: str) -> list[str]:
         """A hyphenated word as one word when CC-CEDICT renders it, written so or joined, in
         a corpus word (night-time → nighttime → 夜间: read as two words, its "time" made the
-        question ask when) or a term of the table (city-wide → 全市: its parts made "which
-        city-wide …" ask which city); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
+        question ask when) or a word of a term of the table (city-wide → 全市: its parts
+        made "which city-wide …" ask which city; left-behind children → 留守儿童, not 余力 后
+        子女); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
         writes codes, in capitals, whether it writes this one or not (one it does not is a
         thing the answer must name: :func:`qabot.question.named_codes`); an amount with its
         unit (20km, 6550mu) or an ordinal (2nd) is its number and its word apart."""
         if _CODE.fullmatch(word):
             return [word.upper()] if is_code(word) else _PARTS.findall(word)
-        if "-" not in word or word in english_table()["terms"]:  # city-wide: 全市, not which city
+        if "-" not in word or word in _term_words():  # city-wide: 全市, not which city
             return [word]
         for form in (word, word.replace("-", "")):
             if self.known(entry[0] for entry in senses().get(form, ())):

@@ -84,6 +84,9 @@ def reader() -> EnglishReader:
         ("Which companies does Beichen work with?", "哪些 家企业 北辰区 合作"),
         # a hyphenated term of the table is one word: "which city-wide" asks no city
         ("Which city-wide concept does Jinhaihu want?", "哪个 全市 concept 金海湖新区"),
+        # … and so is one that opens a term (left-behind child: not 余力 后 子女)
+        ("How many left-behind children are in Beichen?", "多少 留守儿童 北辰区"),
+        ("Does Beichen make good use of its land?", "北辰区 用好 land吗"),
         ("Which companies did Beichen bring in?", "哪些 家企业 北辰区 引进"),
         ("Which year did Beichen plant wheat?", "哪一年 北辰区 种植 小麦"),
         # a project's phase as the documents number it (a part question when another is given)
