@@ -36,6 +36,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         _other_member(sentence, question, words)
         or _other_kind(sentence, question)
         or _other_in_place(sentence, question)
+        or _other_members_before(sentence, question)
         or _other_number(sentence, question)
         or _other_measure(sentence, question)
         or _part_of_whole(sentence, question, words)
@@ -93,6 +94,25 @@ def _other_in_place(sentence: str, question: str) -> bool:
                     continue
                 if any(before + other in sentence for other in group if other != own):
                     return True
+    return False
+
+
+def _other_members_before(sentence: str, question: str) -> bool:
+    """A word made of two members or more (乡镇) the question writes before a word (乡镇干部),
+    the sentence writing that word after another member (村干部) and after none of those asked:
+    its figure is of the others. (Of members only: 农村 before 居民 is no 村 asked, and 城乡居民
+    does not contrast it.)"""
+    for group in lexicon().contrasts:
+        member = "|".join(re.escape(m) for m in sorted(group, key=len, reverse=True))
+        for found in re.finditer(rf"(?:{member}){{2,}}", question):
+            asked = set(re.findall(member, found.group(0)))
+            word = re.match(rf"[{HAN}]{{1,{_CONTEXT}}}", question[found.end() :])
+            if not word:
+                continue
+            runs = re.findall(rf"(?:{member})+(?={re.escape(word.group(0))})", sentence)
+            written = {m for run in runs for m in re.findall(member, run)}
+            if written and not written & asked:  # 镇村干部 writes 镇干部 too
+                return True
     return False
 
 

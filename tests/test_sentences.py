@@ -360,6 +360,11 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("迁建区疾控中心,维修改造20所村卫生室", "宝坻区要维修改造多少所村卫生室？", False),
         ("创建全国文明城区、国家卫生区工作到了最后冲刺", "北辰区创建国家园林城区到哪步了？", True),
         ("创建全国文明城区、国家卫生区工作到了最后冲刺", "北辰区创建文明城区到哪一步了？", False),
+        # township cadres asked, village cadres written (batch af); town-and-village writes both
+        ("村干部月报酬提高到2800-3000元", "金海湖把乡镇干部的月报酬提高到了多少？", True),
+        ("村干部月报酬提高到2800-3000元", "金海湖把村干部的月报酬提高到了多少？", False),
+        ("镇村干部月报酬提高到2800元", "乡镇干部的月报酬是多少？", False),
+        ("城乡居民人均可支配收入增长7%", "农村居民收入增长多少？", False),  # 农村 is no member run
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
