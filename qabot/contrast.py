@@ -25,6 +25,7 @@ _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
 # 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of
 # the calendar: qabot.refusal checks those against the text's)
 _FIGURE = r"(?:约|近|超过|达)?[0-9一二两三四五六七八九十]"  # a figure's start
+_MAGNITUDES = "亿万"  # written without a number (过亿, 上万), one of them is meant
 _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
 
 
@@ -131,8 +132,8 @@ def _other_measure(sentence: str, question: str) -> bool:
 
 
 def _other_number(sentence: str, question: str) -> bool:
-    """A number the question frames (第二产业园, 和平30条) that the sentence frames the same
-    way only with another value: it speaks of another one."""
+    """A number the question frames (第二产业园, 和平30条, 过十亿元) that the sentence frames
+    the same way only with another value (过亿元: one): it speaks of another one."""
     for found in _NUMBERED.finditer(question):
         before, after = found.group("before"), found.group("after")
         if after == "年" and len(found.group("number")) == 4:
@@ -140,6 +141,8 @@ def _other_number(sentence: str, question: str) -> bool:
         frame = re.compile(rf"{re.escape(before)}(?P<number>[{_NUMERAL}]+){re.escape(after)}")
         asked = number(found.group("number"))
         written = [number(m.group("number")) for m in frame.finditer(sentence)]
+        if after in _MAGNITUDES and before + after in sentence:
+            written.append(1)  # 过亿元: over one 亿, not 过十亿元
         if written and asked and asked not in written:
             return True
     return False

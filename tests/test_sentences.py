@@ -365,6 +365,10 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("村干部月报酬提高到2800-3000元", "金海湖把村干部的月报酬提高到了多少？", False),
         ("镇村干部月报酬提高到2800元", "乡镇干部的月报酬是多少？", False),
         ("城乡居民人均可支配收入增长7%", "农村居民收入增长多少？", False),  # 农村 is no member run
+        # over one 亿 written without its number, over ten asked (batch af)
+        ("主营业务收入过亿元企业8家", "要新增几家主营业务收入过十亿元的企业？", True),
+        ("主营业务收入过亿元企业8家", "要新增几家主营业务收入过亿元的企业？", False),
+        ("主营业务收入过10亿元企业8家", "要新增几家主营业务收入过十亿元的企业？", False),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
