@@ -13,16 +13,8 @@ import pytest
 
 from qabot.answer import NOT_MENTIONED
 from qabot.engine import Engine
-from qabot.refusal import (
-    COVERAGE_GRID,
-    DENSE_GRID,
-    FLOOR_GRID,
-    LENIENT,
-    SUPPORT_GRID,
-    NoAnswerRule,
-    fit,
-    objective,
-)
+from qabot.refusal import LENIENT, NoAnswerRule
+from qabot.rulefit import COVERAGE_GRID, DENSE_GRID, FLOOR_GRID, SUPPORT_GRID, fit, objective
 from qabot.sentences import is_heading
 from qabot.types import Confidence
 

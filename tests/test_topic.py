@@ -11,7 +11,8 @@ from qabot import topic
 from qabot.engine import Engine
 from qabot.evaluation.crossval import held_out
 from qabot.evaluation.questions import Question
-from qabot.refusal import FALLBACK_RULE, LENIENT, NoAnswerRule, fit
+from qabot.refusal import FALLBACK_RULE, LENIENT, NoAnswerRule
+from qabot.rulefit import fit
 from qabot.types import Answer, Confidence
 
 from conftest import tiny_engine

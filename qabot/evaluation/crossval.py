@@ -5,7 +5,7 @@ Each question is searched once (with the lenient rule, so its draft answer and e
 known); the questions are split into K folds, stratified by answerable/unanswerable and by
 type; for each fold the line ranker is fitted (:func:`qabot.linerank.fit`) on the other K−1
 folds and every answer line chosen again with it, then the rule is fitted
-(:func:`qabot.refusal.fit`) on those folds' evidence and applied to this one. The held-out
+(:func:`qabot.rulefit.fit`) on those folds' evidence and applied to this one. The held-out
 metrics are computed over all questions, each answered by a ranker and decided by a rule
 that never saw it — figures the fitted parts cannot flatter.
 """
@@ -25,7 +25,8 @@ from qabot.errors import UsageError
 from qabot.evaluation.metrics import Judged, Summary, summarize
 from qabot.evaluation.questions import Question
 from qabot.linerank import LINE_RANKER, LineRanker
-from qabot.refusal import NoAnswerRule, fit, objective, refused
+from qabot.refusal import NoAnswerRule, refused
+from qabot.rulefit import fit, objective
 from qabot.types import Confidence
 
 
@@ -64,7 +65,7 @@ class HeldOut(Summary):
     rules: list[dict[str, Any]]
     fitted_on_all: dict[str, Any]  # the rule to ship (refusal.NO_ANSWER_RULES)
     shipped: dict[str, Any]  # the rule the engine decides with
-    # refusal.objective of both on all questions: the grid's optimum lies on a ridge (less
+    # rulefit.objective of both on all questions: the grid's optimum lies on a ridge (less
     # coverage with more dense similarity scores alike), so another CPU's last-digit embedder
     # differences can move fitted_on_all along it while the shipped rule stays as good
     objective: dict[str, float]
