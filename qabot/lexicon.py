@@ -64,6 +64,7 @@ class Lexicon:
     peoples: tuple[str, ...]  # minority peoples, as autonomous counties' names write them
     known_districts: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, city, aliases
     examples: dict[str, tuple[str, ...]]
+    everyday: dict[str, tuple[str, ...]]  # 找工作 → the documents' 就业
 
     def cue(self, answer_type: str) -> re.Pattern[str]:
         """The (first) cue pattern of ``answer_type``: 多少 asks for a number anywhere."""
@@ -119,7 +120,13 @@ def lexicon() -> Lexicon:
             (d["name"], d["city"], tuple(d["aliases"])) for d in districts["known"]
         ),
         examples={lang: tuple(texts) for lang, texts in data["examples"].items()},
+        everyday={word: tuple(terms) for word, terms in data["everyday"].items()},
     )
+
+
+def official_words(text: str) -> dict[str, tuple[str, ...]]:
+    """The everyday words ``text`` writes (找工作, 看病), each with the documents' words for it."""
+    return {word: terms for word, terms in lexicon().everyday.items() if word in text}
 
 
 def example_questions(districts: Sequence[str], language: str = "zh") -> list[str]:

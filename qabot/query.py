@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+from qabot.lexicon import official_words
 from qabot.partial import asked_part
 from qabot.question import Analysis
 from qabot.sentences import Reading
@@ -93,6 +94,11 @@ class Query(Analysis):
         return [*self.districts, *self.not_covered]
 
 
+def _official(text: str) -> list[str]:
+    """The documents' words for the everyday words of ``text`` (看病 → 医疗, 就医, 诊疗)."""
+    return [term for terms in official_words(text).values() for term in terms]
+
+
 def make_query(
     question: str,
     analysis: Analysis,
@@ -116,7 +122,8 @@ def make_query(
         compared=districts if len(districts) > 1 else [],
         weights=idfs(words),
         quoted=quoted_phrases(analysis.query),
-        terms=tokenize(analysis.search),
+        # 找工作: the documents' 就业 is searched too
+        terms=tokenize(" ".join([analysis.search, *_official(analysis.query)])),
         searchable=bool(tokenize(analysis.query)),
         language=detect_language(question),
         part="" if comparison else asked_part(f"{question} {analysis.query}"),

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qabot.lexicon import official_words
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
 from qabot.partial import gives_part, listed_alone, part_words, stated
 from qabot.partial import notice as partial_notice
@@ -120,17 +121,23 @@ def refused(rule: NoAnswerRule, confidence: Confidence, drafted: bool) -> bool:
 def near_words(
     query: Query, found: list[Hit], meaning: Meaning | None
 ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Each focus word's corpus words near it in meaning, and those of the focus words no
-    passage found holds (their stand-ins). The unseen words are looked up first, so they
-    have the few embedder calls a question may make for words the corpus never uses (none
-    for a long text: issue 23)."""
-    if meaning is None or not found:
+    """Each focus word's corpus words near it in meaning (by the word vectors, and the
+    documents' words for an everyday word: :func:`~qabot.lexicon.official_words`), and those
+    of the focus words no passage found holds (their stand-ins). The unseen words are looked
+    up first, so they have the few embedder calls a question may make for words the corpus
+    never uses (none for a long text: issue 23)."""
+    if not found:
         return {}, {}
     texts = [h.chunk.embed_text() for h in found]
     unseen = [t for t in query.weights if not any(t in text for text in texts)]
     ordered = [*unseen, *(t for t in query.weights if t not in unseen)]
     budget = MAX_ASKED if len(query.query) <= LONG_QUESTION else 0
-    near = meaning.nearest(ordered, budget)
+    near = {} if meaning is None else meaning.nearest(ordered, budget)
+    # 找活 is near 就业 whatever the word vectors say (the lexicon's everyday words)
+    for word, terms in official_words(query.query).items():
+        for t in query.weights:
+            if t in word or word in t:  # 找工作 is cut 找 | 工作 (a stop word)
+                near.setdefault(t, set()).update(terms)
     return near, {t: near[t] for t in unseen if t in near}
 
 

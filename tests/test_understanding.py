@@ -11,10 +11,12 @@ import pytest
 from qabot.closeness import Closeness
 from qabot.engine import Engine
 from qabot.english import EnglishReader
+from qabot.lexicon import official_words
 from qabot.meaning import NEAREST, Meaning, update_vectors
 from qabot.metadata import Asked, Fact, asked
 from qabot.partial import asked_part, gives_part, listed_alone, part_words
 from qabot.places import counties, mentioned_counties, province_of, short_names
+from qabot.refusal import near_words
 from qabot.settings import Settings
 from qabot.textnorm import is_code
 from qabot.types import AnswerLine, AnswerSpan
@@ -1061,3 +1063,19 @@ def test_a_quoted_name_spelled_syllable_by_syllable_is_the_name(shipped_light: E
 def test_english_words_of_state_firms_are_rendered(shipped_light: Engine) -> None:
     query = shipped_light.query("Which subsidiary of Heping's group is to be formally listed?")
     assert "子企业" in query.search and "正式" in query.search
+
+
+# ------------------------------------------------------------------------ everyday words
+
+
+def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: Engine) -> None:
+    """找工作 is the documents' 就业, 写字楼 their 楼宇: BM25 looks for those words too, and they
+    are near the everyday word whatever the word vectors (which link words by a shared
+    character: 开销 → 营销) say."""
+    assert official_words("东丽那些空着的写字楼怎么盘活") == {"写字楼": ("楼宇",)}
+    assert official_words("北辰区种了多少亩春小麦") == {}
+    query = shipped_light.query("北辰区帮不帮大学生找工作？")
+    assert "就业" in query.terms
+    found = shipped_light.retriever.find(query, 5, "lexical")
+    near, stand_ins = near_words(query, found, None)
+    assert "就业" in near["找"] and "就业" in stand_ins["找"]  # 找工作 is cut 找 | 工作
