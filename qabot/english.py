@@ -16,7 +16,6 @@ dictionary is CC-CEDICT (:mod:`qabot.cedict`).
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache, cached_property
@@ -35,11 +34,6 @@ from qabot.cedict import (
 from qabot.lexicon import lexicon
 from qabot.places import counties
 from qabot.textnorm import HAN, is_code
-
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover - Python 3.10
-    pass
 
 # a code of letters and digits (5g, pm2.5), a word, a number
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
