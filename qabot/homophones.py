@@ -32,11 +32,12 @@ def sound(ch: str) -> str:
     return lazy_pinyin(ch)[0] if is_cjk(ch) else ch
 
 
-def name_sounds(name: str) -> set[tuple[str, ...]]:
+@cache
+def name_sounds(name: str) -> frozenset[tuple[str, ...]]:
     """The toneless pinyin of a name, character by character and read as one word: 宝坻 is
     bao di, though 坻 alone reads chi (宝底 and 宝抵 sound like the one, 堡坻 like the other)."""
     whole = tuple(lazy_pinyin(name))
-    return {_sounds(name), *([whole] if len(whole) == len(name) else [])}
+    return frozenset({_sounds(name), *([whole] if len(whole) == len(name) else [])})
 
 
 def _sounds(text: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ object, so each of these decisions is taken here and nowhere else.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -70,6 +71,8 @@ class Query(Analysis):
     weights: dict[str, float] = field(default_factory=dict)  # focus word → IDF
     quoted: list[str] = field(default_factory=list)  # quoted phrases, as match keys
     terms: list[str] = field(default_factory=list)  # what BM25 looks for
+    # everyday words it writes → the documents' words for them (找工作 → 就业; lexicon)
+    everyday: dict[str, tuple[str, ...]] = field(default_factory=dict)
     searchable: bool = True  # holds a word these documents could hold (not all Korean)
     language: Language = "zh"
     part: str = ""  # breakdown / period: asks for a part of a figure (qabot.partial)
@@ -94,11 +97,6 @@ class Query(Analysis):
         return [*self.districts, *self.not_covered]
 
 
-def _official(text: str) -> list[str]:
-    """The documents' words for the everyday words of ``text`` (看病 → 医疗, 就医, 诊疗)."""
-    return [term for terms in official_words(text).values() for term in terms]
-
-
 def make_query(
     question: str,
     analysis: Analysis,
@@ -110,6 +108,7 @@ def make_query(
     in ``explicit`` when given; ``idfs`` weighs focus words (all in one look-up),
     ``tokenize`` is the index's."""
     districts = [explicit] if explicit else list(analysis.districts)
+    everyday = official_words(analysis.query)
     words = [t for t in analysis.focus if not _is_compound(t, analysis.focus)]
     comparison = analysis.answer_type == "comparison" or len(districts) > 1
     base = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
@@ -123,7 +122,8 @@ def make_query(
         weights=idfs(words),
         quoted=quoted_phrases(analysis.query),
         # 找工作: the documents' 就业 is searched too
-        terms=tokenize(" ".join([analysis.search, *_official(analysis.query)])),
+        terms=tokenize(" ".join([analysis.search, *itertools.chain(*everyday.values())])),
+        everyday=everyday,
         searchable=bool(tokenize(analysis.query)),
         language=detect_language(question),
         part="" if comparison else asked_part(f"{question} {analysis.query}"),

@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qabot.lexicon import official_words
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
 from qabot.partial import gives_part, listed_alone, part_words, stated
 from qabot.partial import notice as partial_notice
@@ -134,7 +133,7 @@ def near_words(
     budget = MAX_ASKED if len(query.query) <= LONG_QUESTION else 0
     near = {} if meaning is None else meaning.nearest(ordered, budget)
     # 找活 is near 就业 whatever the word vectors say (the lexicon's everyday words)
-    for word, terms in official_words(query.query).items():
+    for word, terms in query.everyday.items():
         for t in query.weights:
             if t in word or word in t:  # 找工作 is cut 找 | 工作 (a stop word)
                 near.setdefault(t, set()).update(terms)
