@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qabot.lexicon import lexicon
 from qabot.query import Query
 from qabot.sentences import Sentence
 from qabot.textnorm import HAN, match_key
@@ -33,6 +34,8 @@ _DEFINES = re.compile(r"是指|指的是|就是|即|称为|叫做|是一[种个�
 # lists them
 _LIST_ASKED = re.compile(r"哪几|哪些|哪[两二三四五六七八九十]|几个?方面|什么方面")
 LIST_REACH = 20  # characters around a focus word an enumeration (、) must be within
+ASKED_REACH = 6  # characters either side of a question word whose focus words it asks about
+_CLAUSE_END = re.compile(r"[，,；;。：:！!？?]")
 
 FEATURES = (
     "focus_of_best",  # its focus score over the best candidate's
@@ -59,6 +62,7 @@ FEATURES = (
     "closeness",  # its cosine with the question (qabot.closeness) minus the closest one's
     "closeness_rank",  # 1 / its place among the candidates by that cosine (the closest: 1)
     "enumerates",  # a list is asked and it enumerates (、) beside a focus word
+    "asked_about",  # its share of the focus words beside the question word (构建啥样的产业体系)
 )
 
 
@@ -164,6 +168,8 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     closest = cosines.max()
     closer = (cosines[None, :] > cosines[:, None]).sum(axis=1)  # candidates closer than each
     lists = bool(_LIST_ASKED.search(query.query))
+    about = asked_about(query)
+    about_total = sum(w * len(t) for t, w in about.items()) or 1.0
     rows = []
     for c, ahead in zip(candidates, closer, strict=True):
         rank = c.passage.rank
@@ -194,9 +200,32 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 c.closeness - closest,
                 1 / (1 + ahead),
                 float(lists and enumerates(c.sentence, query.weights)),
+                sentence_score(c.sentence, about, query.near) / about_total,
             )
         )
     return np.array(rows, dtype=float)
+
+
+def asked_about(query: Query) -> dict[str, float]:
+    """The focus words (and their weights) within :data:`ASKED_REACH` characters of a question
+    word: 构建 and 产业, 体系 of 要构建啥样的产业体系, 激发 of 北辰要不断激发什么. The answer says
+    its value with them; another sentence of the passage may hold more of the focus."""
+    text = query.query
+    asking = [m.span() for m in lexicon().asking.finditer(text)]
+
+    def beside(start: int, stop: int) -> bool:
+        return any(
+            start < end + ASKED_REACH
+            and stop > begin - ASKED_REACH
+            and not _CLAUSE_END.search(text, min(stop, begin), max(start, end))
+            for begin, end in asking
+        )
+
+    return {
+        word: weight
+        for word, weight in query.weights.items()
+        if any(beside(*found.span()) for found in re.finditer(re.escape(word), text))
+    }
 
 
 def enumerates(sentence: str, focus: Iterable[str]) -> bool:

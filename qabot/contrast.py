@@ -27,6 +27,10 @@ _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
 _FIGURE = r"(?:约|近|超过|达)?[0-9一二两三四五六七八九十]"  # a figure's start
 _MAGNITUDES = "亿万"  # written without a number (过亿, 上万), one of them is meant
 _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
+# “7+5”养老服务模式, 1+N: figures joined by +, the name of a scheme, then the word it names
+_FORMULA = re.compile(
+    rf"(?P<formula>[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+)[”\"」』]?(?P<after>[{HAN}]{{2}})"
+)
 
 
 def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
@@ -39,6 +43,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         or _other_in_place(sentence, question)
         or _other_members_before(sentence, question)
         or _other_number(sentence, question)
+        or _other_formula(sentence, question)
         or _other_measure(sentence, question)
         or _part_of_whole(sentence, question, words)
     )
@@ -146,6 +151,23 @@ def _other_number(sentence: str, question: str) -> bool:
         if written and asked and asked not in written:
             return True
     return False
+
+
+def _other_formula(sentence: str, question: str) -> bool:
+    """A scheme the question names by its figures (“9+3”养老服务模式) that the sentence names
+    only by others before the same word (“7+5”养老服务模式): another scheme."""
+    written: dict[str, set[str]] = {}
+    for found in _FORMULA.finditer(sentence):
+        written.setdefault(found.group("after"), set()).add(_plain(found.group("formula")))
+    return any(
+        found.group("after") in written
+        and _plain(found.group("formula")) not in written[found.group("after")]
+        for found in _FORMULA.finditer(question)
+    )
+
+
+def _plain(formula: str) -> str:
+    return re.sub(r"\s", "", formula).replace("＋", "+").upper()
 
 
 def _part_of_whole(sentence: str, question: str, words: Iterable[str]) -> bool:

@@ -48,6 +48,13 @@ MAX_TERM = 4  # words a phrase of the table may have (chinese academy of science
 # nothing unless "and"/"or" joins them as a second question (How many toilets, and where?)
 _WH = frozenset({"what", "which", "who", "whom", "whose", "how", "where", "why", "when"})
 _RELATIVE = frozenset({"when", "who", "whom", "whose", "where"})
+# When Dongli rechecks the problems, what else does it watch out for? — a clause first, the
+# question after its comma
+_CLAUSE_FIRST = re.compile(
+    r"\s*(?:when|where)\b[^,，?？]+[,，]\s*(?:what|which|who|whom|whose|how|where|why|does|do"
+    r"|did|is|are|was|were|will|can|has|have)\b",
+    re.IGNORECASE,
+)
 _PLACE_ENDS = ("区", "县", "市", "旗")  # a district's name, not a person's
 _PLACE_WORDS = frozenset({"district", "county", "city", "new", "area", "qu", "xian"})
 MIN_SPELLED = 5  # letters of a word read as the pinyin of a corpus word (not "xin", "hang")
@@ -184,7 +191,7 @@ class EnglishReader:
                 words[i] in _RELATIVE
                 and _WH.intersection(words[:i])
                 and words[i - 1] not in ("and", "or")
-            ):
+            ) or (i == 0 and _CLAUSE_FIRST.match(question)):
                 i += 1
                 continue
             if words[i] == "where" and set(table["rank_words"]).intersection(words[i + 1 :]):

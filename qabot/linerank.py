@@ -80,29 +80,30 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        1.9532,  # focus_of_best
-        3.7134,  # focus_share
-        -5.3201,  # focus_verbatim
-        0.2633,  # best
-        0.2724,  # rank2
-        0.017,  # rank3
-        0.2407,  # rank4
-        0.3194,  # rank5
-        5.5408,  # fused
-        3.2369,  # dense_gap
-        0.7245,  # bm25
-        1.2592,  # value_at_focus
-        0.4461,  # value_elsewhere
-        3.4678,  # value
-        1.9483,  # timed
-        -0.4729,  # log_length
-        -0.4477,  # opens_passage
-        5.8267,  # characters
-        2.1361,  # quotes
-        -1.3432,  # speaker
-        -3.6225,  # defines
-        8.7853,  # closeness
-        1.3617,  # closeness_rank
-        1.0699,  # enumerates
+        2.2383,  # focus_of_best
+        3.8875,  # focus_share
+        -5.9528,  # focus_verbatim
+        0.2129,  # best
+        0.0824,  # rank2
+        -0.2378,  # rank3
+        0.02,  # rank4
+        0.1265,  # rank5
+        5.0173,  # fused
+        2.7166,  # dense_gap
+        0.9684,  # bm25
+        1.5207,  # value_at_focus
+        1.1425,  # value_elsewhere
+        3.0,  # value
+        1.9955,  # timed
+        -0.4783,  # log_length
+        -0.3801,  # opens_passage
+        5.2848,  # characters
+        1.674,  # quotes
+        -1.4796,  # speaker
+        -1.4801,  # defines
+        9.9286,  # closeness
+        1.1963,  # closeness_rank
+        1.0671,  # enumerates
+        1.0117,  # asked_about
     )
 )

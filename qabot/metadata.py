@@ -133,6 +133,13 @@ _KINDS = {
         r"\b(?:which|what) year\b.*\b(?:interview|report|article)\b"
         r"|\bwhen (?:was|is|did) (?:the|this) (?:[a-z]+ ){0,3}(?:interview|report|article)\b",
     ),
+    # 这份报告是讲给谁听的 / Who was the report addressed to? — whom the speaker addresses
+    "audience": (
+        r"(?:讲|说|念|读|作|做)给谁听|对(?:着)?谁(?:讲|说|作|做)|听众|向谁(?:作|做)?(?:报告|汇报)"
+        r"|面向(?:谁|哪些人)(?:讲|作|做)",
+        r"\baudience\b|\baddressed to\b"
+        r"|\bwho\b[^?]{0,30}\b(?:addressed|speaking to|delivered to)\b",
+    ),
     # 和平区接受采访的是谁？ Who gave the Baodi report? — whoever the document quotes
     "speaker": (
         r"(?:接受|受)了?(?:采访|专访|访谈)的?(?:是|人是)?(?:谁|哪位)"
@@ -156,6 +163,9 @@ _THE_SPEAKER = re.compile(
     r"|\bthe (?:interviewee|author|writer|speaker|person interviewed)\b"
 )
 _NEEDS_PERSON = ("district_of", "post_of")
+_ADDRESSED = re.compile(
+    r"(?:^|(?<=[。！？!?]))(各位代表|各位委员|代表们|同志们|朋友们)(?=[!！,，:：])"
+)
 
 
 @dataclass(frozen=True)
@@ -306,6 +316,8 @@ def _values(
         return list(dict.fromkeys(c.title for c in own if c.title))
     if kind == "kind":
         return list(dict.fromkeys(kind_name(c.kind) for c in own if c.kind))
+    if kind == "audience":  # how the speaker addresses them: 各位代表！
+        return list(dict.fromkeys(m for c in own for m in _ADDRESSED.findall(c.text)))
     return []
 
 

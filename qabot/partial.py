@@ -80,6 +80,8 @@ _COUNTED = re.compile(
 )
 _NAMES_ASKED = re.compile(
     r"叫什么|叫啥|什么名字|名称|名字|分别是(?:什么|哪)|哪(?:几|些|[两二三四五六七八九十]|\d)"
+    # 20项民心工程里第一项是什么: one item of the set, named in its list
+    r"|第[一二三四五六七八九十\d]+[项个条件](?:是|叫|指)"
     r"|\bnames?\b|\bwhich (?:two|three|four|five|six|\d+)\b",
     re.IGNORECASE,
 )
@@ -128,11 +130,16 @@ _COUNT_NUMBER = re.compile(r"\d+|[两二三四五六七八九十]+")  # of a cou
 _PERIOD_SAID = re.compile(rf"{_TOTALLED}|年间|十[一二三四五]五|期间")
 
 
+def _size(count: str) -> int:
+    """The number of a count the question states (8个: 8; 四项: 4); 0 for an English one."""
+    written = _COUNT_NUMBER.match(count)  # none for an English count (two plants)
+    return number(written.group(0)) if written else 0
+
+
 def _count_forms(count: str) -> tuple[str, ...]:
     """How a text may write the number of a count the question states (8个: 8, 八; 四项: 4, 四;
     两个: 2, 二, 两), read and written as the question's numbers are (cn2an)."""
-    written = _COUNT_NUMBER.match(count)  # none for an English count (two plants)
-    n = number(written.group(0)) if written else 0
+    n = _size(count)
     if not n:
         return ()
     import cn2an  # its patterns cost 0.1 s to build: only for a question that counts a set
@@ -247,7 +254,9 @@ def gives_part(
         of = _SET_OF.match(question, counted.end()) if counted else None
         head = of.group(0)[-1] if of else ""
         clauses = _SENTENCE_PART.split(text)
-        listed = [clause for clause in clauses if _ENUMERATED.search(clause)]
+        # 14项主题救助…哪几项: 低保、低收入救助家庭 lists two things, not the fourteen
+        least = min(_size(counted.group(0)), 3) if counted else 0
+        listed = [c for c in clauses if _ENUMERATED.search(c) and _items(c) >= least]
         if not head or any(head in clause for clause in listed):
             return bool(listed)
         # the set counted in a clause of its own (促使8个后进村…): the names listed in another
@@ -291,11 +300,15 @@ def _expands(clause: str, label: str) -> bool:
     区职能部门、街道、社区、党员和网格员). 开展“十项文明”创建和…评选 names two things, not ten."""
     if not _ENUMERATED.search(clause):
         return False
+    items, count = _items(clause), number(label[:-1])
+    return items >= count or (label in clause and items >= min(count, 3))
+
+
+def _items(clause: str) -> int:
+    """How many things ``clause`` lists (甲、乙和丙: three)."""
     commas = clause.count("、")
     joined = re.search(r"[和及与暨]", clause[clause.rfind("、") + 1 :] if commas else clause)
-    items = commas + 1 + bool(joined)
-    count = number(label[:-1])
-    return items >= count or (label in clause and items >= min(count, 3))
+    return commas + 1 + bool(joined)
 
 
 def listed_alone(lines: Sequence[AnswerLine], question: str) -> bool:

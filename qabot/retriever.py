@@ -18,6 +18,8 @@ more districts, results alternate between them so a comparison shows each side.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from qabot.embedders import Embedder
@@ -62,20 +64,27 @@ class Retriever:
         """The ``k`` best chunks for ``query``, alternating between its compared districts."""
         if query.compared:
             per_district = [
-                self._search(query.search, query.terms, query.quoted, k, [d], mode)
+                self._search(query.search, query.terms, query.quoted, k, [d], mode, query.weights)
                 for d in query.compared
             ]
             return _interleave(per_district, k)
-        return self._search(query.search, query.terms, query.quoted, k, query.districts, mode)
+        return self._search(
+            query.search, query.terms, query.quoted, k, query.districts, mode, query.weights
+        )
 
     def search(self, text: str, k: int, mode: Mode = "hybrid") -> list[Hit]:
         """The ``k`` best chunks for a plain ``text`` (its tokens for BM25), no analysis."""
         tokens = self.tokenizer.tokenize(text)
         return self._search(text, tokens, quoted_phrases(text), k, [], mode)
 
-    def lexical_weight(self, tokens: list[str]) -> float:
-        """How much BM25 counts in the fusion: the IDF share of ``tokens`` the corpus uses."""
+    def lexical_weight(self, tokens: list[str], focus: Collection[str] = ()) -> float:
+        """How much BM25 counts in the fusion: the IDF share of ``tokens`` the corpus uses.
+        With the question's ``focus`` words, a token the corpus lacks counts only when it is
+        (part of) one of them: 搞 and 接着 of 还接着搞平安建设吗 are the asker's way of
+        talking, not a topic the documents miss."""
         used = self.store.known(tokens)  # one look-up for all (a round trip to Milvus)
+        if focus:
+            tokens = [t for t in tokens if t in used or any(t in w for w in focus)]
         idf = self.store.idfs(tokens)
         total = sum(idf[t] for t in tokens)
         known = sum(idf[t] for t in tokens if t in used)
@@ -89,6 +98,7 @@ class Retriever:
         k: int,
         districts: list[str],
         mode: Mode,
+        focus: Collection[str] = (),
     ) -> list[Hit]:
         depth = max(50, 4 * k)
         dense = (
@@ -97,7 +107,7 @@ class Retriever:
             else {}
         )
         lexical = self.store.lexical_search(tokens, depth, districts) if mode != "dense" else {}
-        weight = self.lexical_weight(tokens) if mode == "hybrid" else 1.0
+        weight = self.lexical_weight(tokens, focus) if mode == "hybrid" else 1.0
         fused = fuse(dense, lexical, weight)
         chunks = self.store.chunks_at(fused) if phrases else {}
         # a candidate holding every quoted phrase goes before those that do not

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qabot.answer import line_choices
-from qabot.candidates import FEATURES, enumerates
+from qabot.candidates import FEATURES, asked_about, enumerates
 from qabot.engine import Gathered
 from qabot.evaluation.crossval import held_out
 from qabot.evaluation.questions import Question
@@ -126,3 +126,12 @@ def test_a_sentence_enumerating_beside_a_focus_word_is_told_from_one_that_does_n
     assert enumerates("努力构建不断强化理论武装、党性教育和道德教育的格局", ["教育"])
     assert not enumerates("教育广大党员干部保持奋发有为、克难奋进的精神状态", ["干部作风"])
     assert not enumerates("加强重点承接载体建设,着力实施载体环境专项提升行动", ["教育"])
+
+
+def test_the_focus_words_beside_the_question_word_are_what_it_asks_about() -> None:
+    """要构建啥样的产业体系: the line saying 构建…产业体系 answers, not the one before it in the
+    passage holding more of the focus (对标高质量发展…产业发展定位) (batch ag)."""
+    query = tiny_engine().query("和平区对标高质量发展，要构建啥样的产业体系？")
+    assert set(asked_about(query)) == {"构建", "产业", "体系"}  # not 发展: another clause
+    assert set(asked_about(tiny_engine().query("北辰要不断激发什么？"))) == {"激发"}
+    assert asked_about(tiny_engine().query("北辰区的春小麦")) == {}  # no question word

@@ -71,6 +71,9 @@ TABLE = [
     # a 几 another question word follows is "several": what position, not how many (batch ab)
     ("金海湖新区在毕节几个城区抱团发展里处在什么位置？", "other", None, ["金海湖新区"], False),
     ("东丽区治污下的是多大力度？", "other", None, ["东丽区"], False),  # how hard, not how much
+    # how much it matters, not a number (batch ag)
+    ("北辰的企业在疫情的时候帮了多大忙", "other", None, ["北辰区"], False),
+    ("科技创新对东丽的发展能起多大作用", "other", None, ["东丽区"], False),
     # a keyword query naming an amount asks its value (东丽区的GDP was answered with any line)
     ("东丽区的GDP", "quantity", ("money",), ["东丽区"], False),
     ("北辰区人口", "quantity", None, ["北辰区"], False),

@@ -369,6 +369,10 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("主营业务收入过亿元企业8家", "要新增几家主营业务收入过十亿元的企业？", True),
         ("主营业务收入过亿元企业8家", "要新增几家主营业务收入过亿元的企业？", False),
         ("主营业务收入过10亿元企业8家", "要新增几家主营业务收入过十亿元的企业？", False),
+        # a scheme named by its figures: another scheme's before the same word (batch ag)
+        ("推行“7+5”养老服务模式", "和平区推行的“9+3”养老服务模式具体指什么？", True),
+        ("推行“7+5”养老服务模式", "和平区推行的“7 + 5”养老服务模式具体指什么？", False),
+        ("推行养老服务模式", "和平区推行的“9+3”养老服务模式具体指什么？", False),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

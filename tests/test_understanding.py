@@ -171,6 +171,15 @@ def reader() -> EnglishReader:
             "哪些扶持措施 宝坻区 offer 人 创业",
         ),
         ("What help does Beichen give to private firms?", "哪些帮扶措施 北辰区 民营企业"),
+        # a "when" clause before the question asks no time; weeding out, a mu's yield and
+        # watching out for as the documents write them (batch ag)
+        (
+            "When Dongli rechecks the problems, what else does it watch out for?",
+            "东丽区 rechecks problems else 注意",
+        ),
+        ("When was the report published, and who wrote it?", "什么时候 published 谁 wrote"),
+        ("Will Heping let weak firms be weeded out?", "和平区 let weak 企业 淘汰吗"),
+        ("What is the per-mu yield of wheat?", "亩产 小麦"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -471,6 +480,9 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("东丽区这篇材料里是哪几位领导在介绍情况？", "夏新"),
         ("宝坻区的报告是以谁的名义发的", "宝坻区人民政府"),
         ("宝坻区这份政府工作报告是以哪个机关的名义作的？", "宝坻区人民政府"),  # batch ae
+        # whom a report addresses: its salutation (batches af and ag)
+        ("宝坻这份政府工作报告是讲给谁听的？", "各位代表"),
+        ("Who was the Baodi work report addressed to?", "各位代表"),
         # the post of the person a document quotes, named by their part in it
         ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
         ("写金海湖新区这篇文章的人是干啥的", "党工委副书记"),
@@ -579,6 +591,8 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("金海湖新区说的“五城同创”是哪五城？", "names"),
         ("五级联动的考评，是哪五级？", "names"),
         ("北辰区的“辰十条”具体有哪些优惠内容？", "names"),
+        ("和平区20项民心工程里头第一项是什么？", "names"),  # one item of the set (batch ag)
+        ("第一项工作是什么？", ""),  # no set counted
         ("金海湖那个讲习所要做到哪五有啊", ""),  # no label named before: a list question
         # probed before batch b was read: a total in 万 of people, a 中 inside a word
         ("纳入养老保障的12万农民里，已经领养老金的有多少？", "subset"),
@@ -638,6 +652,11 @@ def test_a_label_is_answered_only_by_its_items() -> None:
     assert gives_part("names", beside, None, "五级联动的考评，是哪五级？")
     full = [AnswerLine("以铁一般信仰、铁一般信念、铁一般纪律、铁一般担当,贯彻落实好决策部署。", 1)]
     assert gives_part("names", full, None, "金海湖新区讲的四个铁一般是哪四个？")
+    # two things listed beside a count of fourteen are not its items (batch ag)
+    counted = [AnswerLine("开展14项主题救助活动,实现低保、低收入救助家庭全覆盖。", 1)]
+    assert not gives_part("names", counted, None, "那14项主题救助，具体是哪几项活动？")
+    three = [AnswerLine("开展3项主题救助活动,即助学、助医和助残救助。", 1)]
+    assert gives_part("names", three, None, "那3项主题救助，具体是哪几项活动？")
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
@@ -1078,6 +1097,7 @@ def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: 
     character: 开销 → 营销) say."""
     assert official_words("东丽那些空着的写字楼怎么盘活") == {"写字楼": ("楼宇",)}
     assert official_words("北辰区种了多少亩春小麦") == {}
+    assert official_words("企业在疫情的时候出力了没") == {"出力": ("支持", "贡献")}  # batch ag
     query = shipped_light.query("北辰区帮不帮大学生找工作？")
     assert query.everyday == {"找工作": ("就业",), "大学生": ("高校毕业生",)}
     assert "就业" in query.terms and "高校" in query.terms  # as the tokenizer cuts them

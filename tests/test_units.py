@@ -42,6 +42,10 @@ def test_lexical_gate_drops_bm25_for_words_the_corpus_never_uses(tiny: Engine) -
     half = retriever.lexical_weight(["春小麦", "火箭发射"])
     assert 0.0 < half < 1.0
     assert retriever.lexical_weight([]) == 1.0
+    # a word the corpus lacks that is no focus word (搞, 接着: the asker's way of talking)
+    # does not lower BM25's weight; a focus word the corpus lacks does (batch ag)
+    assert retriever.lexical_weight(["春小麦", "火箭发射"], focus=["春小麦"]) == 1.0
+    assert retriever.lexical_weight(["春小麦", "火箭发射"], focus=["火箭发射"]) == half
 
 
 def test_fusion_counts_how_far_a_passage_stands_out_not_only_its_rank() -> None:
