@@ -28,13 +28,20 @@ Language = Literal["zh", "en"]
 
 # Text in quotation marks is meant literally: 提出“产业第一、企业家老大”的理念.
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
+_ELLIPSIS = re.compile(r"(?:…|⋯|\.{2,}|。{2,}|、{2,})+")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
 def quoted_phrases(query: str) -> list[str]:
-    """Phrases the question quotes, as match keys."""
-    return [match_key(p) for p in _QUOTED.findall(query) if match_key(p)]
+    """Phrases the question quotes, as match keys; a quote the asker could not finish
+    (“美丽……”建设叫啥) is the part written, each part where the ellipsis is inside."""
+    return [
+        part
+        for quoted in _QUOTED.findall(query)
+        for part in _ELLIPSIS.split(match_key(quoted))
+        if len(part) >= 2
+    ]
 
 
 def detect_language(text: str) -> Language:

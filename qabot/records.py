@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from qabot.attribution import INTERVIEWER
 from qabot.bylines import is_caption, page_kind
+from qabot.lexicon import official_words
 from qabot.paragraphs import number
 from qabot.textnorm import is_cjk
 from qabot.types import Chunk
@@ -27,6 +28,8 @@ from qabot.types import Chunk
 _TURN = re.compile(
     r"记者[在的]?(?:第[一二三四五六七八九十\d]{1,2}个|最后一个|头一个|首个)?"
     r"(?:问题|提问|问|提到|引用|说到|讲到)"
+    # 记者采访北辰时说… (not 接受记者采访时说: the interviewee speaks)
+    r"|(?<!接受)(?<!受)记者(?:采访|访问)[^，,。？?]{0,8}?时?(?:说|讲|提到)"
     r"|\b(?:reporter|interviewer|journalist)s?(?:'s)?\b[^?]{0,30}?"
     r"\b(?:ask|asks|asked|asking|questions?|mention(?:s|ed)?|quot(?:e|es|ed)|cit(?:e|es|ed))\b"
 )
@@ -110,6 +113,8 @@ def _turn(question: str, turns: Sequence[Chunk]) -> Chunk:
     if nth is not None:
         return turns[min(_nth(nth), len(turns) - 1)]
     words = _NTH.sub("", _TURN.sub("", question))
+    # 底子得靠什么: the documents' 基础 counts too
+    words = " ".join([words, *(w for ws in official_words(question).values() for w in ws)])
     return max(turns, key=lambda c: _shared(words, c.text))
 
 

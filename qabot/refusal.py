@@ -16,6 +16,7 @@ The thresholds are fitted by :func:`qabot.rulefit.fit` on held-out folds (``qabo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -32,6 +33,9 @@ from qabot.values import QUANTITY
 if TYPE_CHECKING:
     from qabot.answer import Composed
     from qabot.meaning import Meaning
+
+# a number, with the word it counts at most (十五, 五届, 第三批, 2020年)
+_NUMBERED = re.compile(r"第?[0-9一二两三四五六七八九十百千]+[届次期批轮年个项条]?$")
 
 CONFIDENCE_DEPTH = 3  # passages the evidence looks at (of each compared district)
 
@@ -137,7 +141,8 @@ def near_words(
         for t in query.weights:
             if t in word or word in t:  # 找工作 is cut 找 | 工作 (a stop word)
                 near.setdefault(t, set()).update(terms)
-    return near, {t: near[t] for t in unseen if t in near}
+    # 十五届 asked: 十届, 第五届 or 150 do not stand for it (a number is exact)
+    return near, {t: near[t] for t in unseen if t in near and not _NUMBERED.match(t)}
 
 
 def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence:

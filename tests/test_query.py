@@ -43,6 +43,13 @@ def test_weights_terms_and_quotes_are_computed_once(tiny: Engine) -> None:
     assert query.terms == tiny.tokenizer.tokenize(query.search)
 
 
+def test_a_quote_the_asker_could_not_finish_is_the_part_written() -> None:
+    """那个“美丽……”建设叫啥: passages holding 美丽 go first, none holds “美丽……” (batch ag)."""
+    assert quoted_phrases("推进的那个“美丽……”建设叫啥名来着") == ["美丽"]
+    assert quoted_phrases("“…和平”和“美丽...乡村”") == ["和平", "美丽", "乡村"]
+    assert quoted_phrases("“美……”") == []
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [

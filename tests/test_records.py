@@ -38,6 +38,7 @@ def test_the_interviewers_questions_are_kept_out_of_search() -> None:
         ("和平区访谈里记者最后一个问题问了啥", "heping-2019#p23"),
         ("和平区专访中记者问到民生时是怎么说的？", "heping-2019#p16"),  # by its words
         ("北辰区专访里，记者提到的习近平总书记的要求是什么？", "beichen-2020#p13"),
+        ("记者采访北辰时说，要建成高水平的小康，底子得靠什么来打？", "beichen-2020#p2"),  # ag
         ("What was the reporter's first question in the Heping interview?", "heping-2019#p4"),
         (
             "In the Beichen interview, what did the journalist ask in the last question?",

@@ -1104,3 +1104,20 @@ def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: 
     found = shipped_light.retriever.find(query, 5, "lexical")
     near, stand_ins = near_words(query, found, None)
     assert "就业" in near["找"] and "就业" in stand_ins["找"]  # 找工作 is cut 找 | 工作
+
+
+def test_a_number_asked_has_no_stand_in(shipped_light: Engine) -> None:
+    """十五届人大 asked: 第十届 or 150, near 十五 and 五届 by the word vectors, do not stand in
+    for them (a number is exact); a word of no number keeps its stand-ins (batch ag)."""
+
+    class Vectors:
+        def nearest(self, words: list[str], budget: int) -> dict[str, set[str]]:
+            return {w: {"第十届", "150", "委员会"} for w in words}
+
+    query = shipped_light.query("东丽区十五届人大一次会议通过了什么决定？")
+    found = shipped_light.retriever.find(query, 5, "lexical")
+    near, stand_ins = near_words(query, found, Vectors())  # type: ignore[arg-type]
+    assert {"十五", "五届"} <= set(near) and not {"十五", "五届"} & set(stand_ins)
+    query = shipped_light.query("东丽区十五届火箭会议通过了什么决定？")
+    found = shipped_light.retriever.find(query, 5, "lexical")
+    assert "火箭" in near_words(query, found, Vectors())[1]  # type: ignore[arg-type]
