@@ -171,15 +171,14 @@ def reader() -> EnglishReader:
             "哪些扶持措施 宝坻区 offer 人 创业",
         ),
         ("What help does Beichen give to private firms?", "哪些帮扶措施 北辰区 民营企业"),
-        # a "when" clause before the question asks no time; weeding out, a mu's yield and
-        # watching out for as the documents write them (batch ag)
+        # a "when" clause before the question asks no time; weeding out and watching out for
+        # as the documents write them (batch ag)
         (
             "When Dongli rechecks the problems, what else does it watch out for?",
             "东丽区 rechecks problems else 注意",
         ),
         ("When was the report published, and who wrote it?", "什么时候 published 谁 wrote"),
         ("Will Heping let weak firms be weeded out?", "和平区 let weak 企业 淘汰吗"),
-        ("What is the per-mu yield of wheat?", "亩产 小麦"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
