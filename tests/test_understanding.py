@@ -1097,6 +1097,7 @@ def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: 
     assert official_words("东丽那些空着的写字楼怎么盘活") == {"写字楼": ("楼宇",)}
     assert official_words("北辰区种了多少亩春小麦") == {}
     assert official_words("企业在疫情的时候出力了没") == {"出力": ("支持", "贡献")}  # batch ag
+    assert official_words("村里的小诊所要修多少个") == {"诊所": ("卫生室",)}
     query = shipped_light.query("北辰区帮不帮大学生找工作？")
     assert query.everyday == {"找工作": ("就业",), "大学生": ("高校毕业生",)}
     assert "就业" in query.terms and "高校" in query.terms  # as the tokenizer cuts them
