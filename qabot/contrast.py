@@ -167,6 +167,7 @@ def _other_formula(sentence: str, question: str) -> bool:
 
 
 def _plain(formula: str) -> str:
+    """A scheme's figures as one writing: “7 + 5” and “7＋5” are 7+5."""
     return re.sub(r"\s", "", formula).replace("＋", "+").upper()
 
 

@@ -10,6 +10,9 @@ A province comes from the city's entry in China's division table (毕节市 → 
 answered only where the text writes it. A role no speaker of the district holds and its text
 never names (宝坻区的区委书记, when only its government report is indexed) is refused.
 
+Whom a report addresses (这份报告是讲给谁听的) is its salutation (各位代表!), cited where the text
+writes it.
+
 Who wrote or edited a document and when it went online are answered from its bylines
 (:mod:`qabot.bylines`: 作者:文|喻祖常, 责任编辑:双艳珍, 发布日期:2017/8/15), the answer line
 being the byline itself. A district whose documents have no such byline is refused (a name
