@@ -13,8 +13,10 @@ import functools
 import io
 import json
 import logging
+import signal
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -99,7 +101,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.question is not None:
         validate_question(args.question)  # before the model and the index are loaded
     from qabot.batch import read_batch
-    from qabot.engine import Engine
     from qabot.generation.config import wanted
     from qabot.render import render_json, render_terminal
 
@@ -111,7 +112,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if generator is not None:
             as_json = functools.partial(answer_json, generator=generator)
     stream = None if not args.batch else sys.stdin.buffer if args.batch == "-" else _open(args)
-    engine = Engine.open(_settings(args))
+    engine = _open_engine(args)
     color = sys.stdout.isatty()
     if stream is None:
         answer = engine.ask(args.question, k=args.k, district=args.district)
@@ -184,7 +185,6 @@ def _open(args: argparse.Namespace) -> BinaryIO:
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
-    from qabot.engine import Engine
     from qabot.repl import Repl
     from qabot.validation import validate_k
 
@@ -192,7 +192,7 @@ def cmd_repl(args: argparse.Namespace) -> int:
     # usage error (one "!" line) instead of the session dying on a UnicodeDecodeError.
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="surrogateescape")
-    engine = Engine.open(_settings(args))
+    engine = _open_engine(args)
     engine.embedder.embed_queries(["预热"])  # the model's first-call set-up, before the user
     return Repl(
         engine,
@@ -203,7 +203,6 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qabot.engine import Engine
     from qabot.evaluation import load_questions, render_table, run_evaluation
     from qabot.validation import validate_k
 
@@ -218,7 +217,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from qabot.generation.frontend import generator_for
 
         generator = generator_for(args)
-    engine = Engine.open(_settings(args))
+    engine = _open_engine(args)
     result = run_evaluation(engine, questions, k=k, mode=args.mode, progress=True, folds=args.folds)
     table = "" if args.json else render_table(result)
     output: dict[str, Any] = dict(result)
@@ -309,7 +308,59 @@ COMMANDS = {
 }
 
 
+# A Ctrl-C that a library swallowed while it loaded (a bare ``except`` around an optional
+# import): noted by main()'s SIGINT handler and honoured once the engine is open.
+_INTERRUPTED = threading.Event()
+
+
+def _note_interrupt(signum: int, frame: object) -> None:
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def _open_engine(args: argparse.Namespace) -> Engine:
+    """The engine of ``args``' settings; a Ctrl-C pressed while it loaded ends the command."""
+    from qabot.engine import Engine
+
+    engine = Engine.open(_settings(args))
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+    return engine
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` comes of a Ctrl-C: a native module that was loading when it came turns
+    it into its own error (OpenCC's pybind11 start-up raises ImportError from it, and OpenCC
+    then tries another path and raises another), so its chain is searched."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        stack += [current.__cause__, current.__context__]
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
+    _INTERRUPTED.clear()
+    previous = signal.getsignal(signal.SIGINT)
+    ours = previous is signal.default_int_handler and threading.current_thread() is (
+        threading.main_thread()
+    )
+    if ours:  # not where SIGINT is ignored (a background job) or handled by the caller
+        signal.signal(signal.SIGINT, _note_interrupt)
+    try:
+        return _run(argv)
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.verbose += args.verbose_first
@@ -328,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: still one line (the traceback with -vv)
+        if _interrupted(exc):
+            print("qabot: interrupted", file=sys.stderr)
+            return 130
         log.debug("internal error", exc_info=True)
         print(
             f"qabot: internal error: {type(exc).__name__}: {exc} (-vv shows the traceback)",

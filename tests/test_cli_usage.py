@@ -45,3 +45,59 @@ def test_version_comes_from_the_package_metadata(cli: CliRun) -> None:
     version = cli("--version")
     assert version.code == 0
     assert version.out.strip() == f"qabot {metadata.version('qabot')}"
+
+
+def _interrupted_while_a_native_module_loads(args: object) -> int:
+    """What OpenCC's import does when Ctrl-C comes during its pybind11 start-up: the
+    interrupt becomes ImportError("initialization failed"), and OpenCC's fallback raises
+    another ImportError while handling it."""
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+    except ImportError:
+        raise ImportError("opencc_clib not found in Bazel runfiles") from None
+
+
+def test_ctrl_c_turned_into_another_error_by_a_loading_module_is_still_exit_130(
+    cli: CliRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen once in CI: SIGINT while OpenCC loaded gave 'internal error: ImportError' and 1."""
+    from qabot import cli as qabot_cli
+
+    monkeypatch.setitem(qabot_cli.COMMANDS, "ask", _interrupted_while_a_native_module_loads)
+    result = cli("ask", "问题")
+    assert (result.code, result.err.strip()) == (130, "qabot: interrupted")
+    monkeypatch.setitem(qabot_cli.COMMANDS, "ask", lambda args: int("not a number"))
+    assert cli("ask", "问题").code == 1  # a bug is still an internal error
+
+
+def test_ctrl_c_a_loading_library_swallowed_is_honoured_once_the_engine_is_open(
+    cli: CliRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bare ``except`` around an optional import swallowed the KeyboardInterrupt once (the
+    command then waited for its questions and ended 0, silently): main()'s handler notes it,
+    and the command ends as interrupted when the engine is open."""
+    import os
+    import signal
+    import time
+
+    from qabot.engine import Engine
+
+    def swallowing(settings: object) -> object:
+        try:  # what the library does around its import
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except:  # noqa: E722
+            pass
+        return object()
+
+    monkeypatch.setattr(Engine, "open", staticmethod(swallowing))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # an xdist worker's
+    try:
+        result = cli("ask", "问题")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert (result.code, result.err.strip()) == (130, "qabot: interrupted")
