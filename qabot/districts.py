@@ -18,7 +18,7 @@ from pypinyin import lazy_pinyin
 
 from qabot.errors import UsageError
 from qabot.lexicon import lexicon
-from qabot.textnorm import is_cjk, to_simplified
+from qabot.textnorm import to_simplified
 
 
 @dataclass(frozen=True)
@@ -94,18 +94,22 @@ class Gazetteer:
         for form, name in self._forms:
             for match in re.finditer(re.escape(form), simplified):
                 start, end = match.span()
-                if any(taken[start:end]) or not self._stands_alone(form, simplified, end):
+                if any(taken[start:end]) or not self._stands_alone(form, simplified, start, end):
                     continue
                 taken[start:end] = [True] * (end - start)
                 hits.append((start, name))
         return sorted(hits)
 
     @staticmethod
-    def _stands_alone(form: str, text: str, end: int) -> bool:
-        if form not in lexicon().wordlike_short or end >= len(text):
+    def _stands_alone(form: str, text: str, start: int, end: int) -> bool:
+        """A short form that is also a word (和平) names the district unless it is in a compound
+        (和平发展, 世界和平)."""
+        if form not in lexicon().wordlike_short:
             return True
-        nxt = text[end]
-        return not is_cjk(nxt) or nxt in lexicon().wordlike_next or nxt == "区"
+        return not (
+            text.startswith(lexicon().wordlike_after, end)
+            or text[:start].endswith(lexicon().wordlike_before)
+        )
 
     def resolve(self, value: str) -> str | None:
         """Canonical name for a user-supplied district, ``None`` for "all".

@@ -59,7 +59,8 @@ class Lexicon:
     all_districts: frozenset[str]
     district_suffixes: tuple[str, ...]
     wordlike_short: frozenset[str]
-    wordlike_next: frozenset[str]
+    wordlike_after: tuple[str, ...]
+    wordlike_before: tuple[str, ...]
     generic_counties: frozenset[str]
     peoples: tuple[str, ...]  # minority peoples, as autonomous counties' names write them
     known_districts: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, city, aliases
@@ -113,7 +114,8 @@ def lexicon() -> Lexicon:
         all_districts=frozenset(districts["all"]),
         district_suffixes=tuple(districts["suffixes"]),
         wordlike_short=frozenset(districts["wordlike_short"]),
-        wordlike_next=frozenset(districts["wordlike_next"]),
+        wordlike_after=tuple(districts["wordlike_after"].split()),
+        wordlike_before=tuple(districts["wordlike_before"].split()),
         generic_counties=frozenset(districts["generic_counties"]),
         peoples=tuple(districts["peoples"].split()),
         known_districts=tuple(

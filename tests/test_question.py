@@ -163,6 +163,24 @@ def test_known_written_forms_of_a_district() -> None:
     assert Gazetteer([("朝阳区", "北京市")]).find("朝阳的学校") == ["朝阳区"]
 
 
+@pytest.mark.parametrize(
+    ("text", "districts"),
+    [
+        ("和平那边今年抓党建，照着哪个要求", ["和平区"]),
+        ("请问和平老城区那些旧片区会不会改造", ["和平区"]),
+        ("和平今年招商引资怎么样", ["和平区"]),
+        ("做强做优“金融和平”", ["和平区"]),
+        ("和平发展是什么意思", []),
+        ("维护世界和平", []),
+        ("坚持和平与发展", []),
+    ],
+)
+def test_a_short_form_that_is_also_a_word_names_the_district_outside_its_compounds(
+    text: str, districts: list[str]
+) -> None:
+    assert Gazetteer().find(text) == districts
+
+
 def test_examples_and_districts_shown_come_from_the_index(tiny: Engine) -> None:
     """The tiny index holds 北辰区 and 东丽区: the gazetteer knows more written forms, but
     users are shown only the index's districts, and examples about them."""
