@@ -31,6 +31,7 @@ from qabot.cedict import (
     senses,
     stop_words,
 )
+from qabot.districts import short_form
 from qabot.lexicon import lexicon
 from qabot.places import counties
 from qabot.textnorm import HAN, is_code
@@ -284,6 +285,8 @@ class EnglishReader:
         pair = (first, second)
         if not all(w.isalpha() for w in pair) or set(pair) <= stop_words():
             return None
+        if place := self._named_place(first, second, context):
+            return place
         asks = (table["cues"], table["units"], table["roles"], self.names)
         if any(w in part for part in asks for w in pair):
             return None
@@ -299,6 +302,17 @@ class EnglishReader:
             if tail in tails and word in context
         ]
         return min(found)[-1] if found else None
+
+    def _named_place(self, name: str, kind: str, context: str) -> str | None:
+        """A district's name and the word after it as the one place the passages write so
+        (Dongli Lake → 东丽湖, Beichen Hospital → 北辰医院; word by word 东丽区 湖 named a lake
+        nowhere)."""
+        stem = self.names.get(name, "")
+        if not stem.endswith(_PLACE_ENDS):  # a person, or no name
+            return None
+        stem = short_form(stem) or stem
+        senses_ = (word for form in base_forms(kind) for word, _, _ in senses().get(form, ()))
+        return next((stem + word for word in senses_ if stem + word in context), None)
 
     def _gloss(self, phrase: str, context: str = "") -> str | None:
         """The corpus word CC-CEDICT gives for ``phrase``: one the ``context`` uses first

@@ -138,7 +138,7 @@ _KINDS = {
     ),
     # 这份报告是讲给谁听的 / Who was the report addressed to? — whom the speaker addresses
     "audience": (
-        r"(?:讲|说|念|读|作|做)给谁听|对(?:着)?谁(?:讲|说|作|做)|听众|向谁(?:作|做)?(?:报告|汇报)"
+        r"(?:讲|说|念|读|作|做)给谁听|对(?:着)?谁(?:讲|说|作|做)|听众|向谁(?:作|做|报告|汇报)"
         r"|面向(?:谁|哪些人)(?:讲|作|做)",
         r"\baudience\b|\baddressed to\b"
         r"|\bwho\b[^?]{0,30}\b(?:addressed|speaking to|delivered to)\b",

@@ -82,6 +82,8 @@ _NAMES_ASKED = re.compile(
     r"叫什么|叫啥|什么名字|名称|名字|分别是(?:什么|哪)|哪(?:几|些|[两二三四五六七八九十]|\d)"
     # 20项民心工程里第一项是什么: one item of the set, named in its list
     r"|第[一二三四五六七八九十\d]+[项个条件](?:是|叫|指)"
+    # 20件民生实事，每一件具体是什么; “7+5”里的“7”和“5”具体指什么: what each item is
+    r"|每一?[项个条件种](?:具体)?(?:是|叫|指)|具体(?:是|指|有|包括)(?:什么|哪些|啥)|分别指"
     r"|\bnames?\b|\bwhich (?:two|three|four|five|six|\d+)\b",
     re.IGNORECASE,
 )
@@ -92,6 +94,8 @@ _ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}�
 _NUMERAL = "一二两三四五六七八九十"
 _WHICH_OF_LABEL = re.compile(rf"哪(?P<count>[{_NUMERAL}]+[{HAN}])")
 _QUOTED_COUNT = re.compile(rf"“[^”]*?(?P<count>[{_NUMERAL}]+[{HAN}])[^”]*”")
+# “7+5”养老服务模式: a scheme named by figures, one per part, whose parts a text may spell out
+_QUOTED_FORMULA = re.compile(r"“(?P<count>\d+(?:\s*[+＋]\s*[\dNnXx]+)+)”")
 # what the counted set is of: 那8个后进村都是哪几个 → 后进村 (its last character, 村, is in
 # the clause that counts them); 11条黑臭沟渠里… → 黑臭沟渠 (里 says "of them", no name)
 _SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)")
@@ -286,12 +290,15 @@ def stated(value: str, question: str) -> bool:
 
 def _label(question: str) -> str:
     """The count of a numbered label whose items the question asks (五城 of “五城同创”是哪五城,
-    十条 of “辰十条”具体有哪些), else ``""``."""
+    十条 of “辰十条”具体有哪些, 7+5 of “7+5”养老模式…具体指什么), else ``""``."""
     which = _WHICH_OF_LABEL.search(question)
     if which and which.group("count") in question[: which.start()]:
         return which.group("count")
-    quoted = _QUOTED_COUNT.search(question)
-    return quoted.group("count") if quoted and _NAMES_ASKED.search(question, quoted.end()) else ""
+    for pattern in (_QUOTED_COUNT, _QUOTED_FORMULA):
+        quoted = pattern.search(question)
+        if quoted and _NAMES_ASKED.search(question, quoted.end()):
+            return quoted.group("count")
+    return ""
 
 
 def _expands(clause: str, label: str) -> bool:
@@ -300,6 +307,9 @@ def _expands(clause: str, label: str) -> bool:
     区职能部门、街道、社区、党员和网格员). 开展“十项文明”创建和…评选 names two things, not ten."""
     if not _ENUMERATED.search(clause):
         return False
+    parts = re.split(r"\s*[+＋]\s*", label)
+    if len(parts) > 1:  # “7+5”: the clause that names the scheme says what its parts are
+        return label in clause and _items(clause) >= len(parts)
     items, count = _items(clause), number(label[:-1])
     return items >= count or (label in clause and items >= min(count, 3))
 
