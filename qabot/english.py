@@ -285,8 +285,8 @@ class EnglishReader:
         pair = (first, second)
         if not all(w.isalpha() for w in pair) or set(pair) <= stop_words():
             return None
-        if place := self._named_place(first, second, context):
-            return place
+        if named := self._named_place(first, second, context):
+            return named
         asks = (table["cues"], table["units"], table["roles"], self.names)
         if any(w in part for part in asks for w in pair):
             return None

@@ -252,6 +252,11 @@ def gives_part(
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
     if part == "names" and (label := _label(question)):
+        if _QUOTED_FORMULA.fullmatch(f"“{label}”"):  # “7+5”: its parts spelt out after it
+            parts = len(re.split(r"[+＋]", label))
+            sentences = [s for s in re.split("[。；;]", text) if label in s]
+            after = [s[s.find(label) + len(label) :] for s in sentences]
+            return any(_ENUMERATED.search(a) and _items(a) >= parts for a in after)
         return any(_expands(clause, label) for clause in _SENTENCE_PART.split(text))
     if part == "names":
         counted = _COUNTED.search(question)
@@ -307,9 +312,6 @@ def _expands(clause: str, label: str) -> bool:
     区职能部门、街道、社区、党员和网格员). 开展“十项文明”创建和…评选 names two things, not ten."""
     if not _ENUMERATED.search(clause):
         return False
-    parts = re.split(r"\s*[+＋]\s*", label)
-    if len(parts) > 1:  # “7+5”: the clause that names the scheme says what its parts are
-        return label in clause and _items(clause) >= len(parts)
     items, count = _items(clause), number(label[:-1])
     return items >= count or (label in clause and items >= min(count, 3))
 

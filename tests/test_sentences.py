@@ -307,6 +307,9 @@ def test_kinds_that_name_no_organisation_are_not_asked() -> None:
         ("发挥好北京招商工作部作用", ["招商"], False),
         ("规范13个区属菜市场运营管理", ["镇属", "菜市场"], True),  # whose markets (batch ab)
         ("铺设污水主干管62公里", ["雨水", "主干"], True),  # another network (batch ac)
+        ("完成80户农村危房改造任务", ["城镇", "危房"], True),  # batch ah
+        ("科技企业孵化器超过50家,均位居全市第二位", ["孵化器", "全国"], True),
+        ("科技企业孵化器超过50家,均位居全国前列", ["孵化器", "全国"], False),
     ],
 )
 def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(

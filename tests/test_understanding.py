@@ -218,6 +218,18 @@ def test_a_county_by_pinyin_beside_an_indexed_district_is_a_place_only_named_as_
     english = reader()
     assert "响水县" not in english.to_chinese("How many tourists visit Xiangshui town in Jinhaihu?")
     assert "响水县" in english.to_chinese("How many tourists visit Xiangshui?")
+
+
+def test_a_districts_name_and_a_place_word_are_the_place_the_passages_name() -> None:
+    """Dongli Lake is 东丽湖 where the passages found write it; word by word it was 东丽区 湖
+    (batch ah)."""
+    english = EnglishReader.for_index(
+        CORPUS_WORDS.intersection, lambda word: 1.0, {"dongli": "东丽区"}, []
+    )
+    context = "全区林木覆盖率都有新的提高。东丽湖成为国家生态旅游示范区。"
+    read = english.to_chinese("How big is the Dongli Lake eco-tourism zone?", context)
+    assert "东丽湖" in read and "东丽区" not in read
+    assert "东丽湖" not in english.to_chinese("How big is the Dongli Lake eco-tourism zone?")
     assert "红桥区" in english.to_chinese("Did Beichen or Hongqiao District plant more wheat?")
 
 
@@ -481,6 +493,7 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         ("宝坻区这份政府工作报告是以哪个机关的名义作的？", "宝坻区人民政府"),  # batch ae
         # whom a report addresses: its salutation (batches af and ag)
         ("宝坻这份政府工作报告是讲给谁听的？", "各位代表"),
+        ("宝坻这份政府工作报告是向谁作的？", "各位代表"),  # batch ah
         ("Who was the Baodi work report addressed to?", "各位代表"),
         # the post of the person a document quotes, named by their part in it
         ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
@@ -591,6 +604,10 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("五级联动的考评，是哪五级？", "names"),
         ("北辰区的“辰十条”具体有哪些优惠内容？", "names"),
         ("和平区20项民心工程里头第一项是什么？", "names"),  # one item of the set (batch ag)
+        # what each of a counted set is, what the parts of a scheme stand for (batch ah)
+        ("宝坻2021年要办的20件民生实事，每一件具体是什么？", "names"),
+        ("和平区推行的“7+5”养老模式里，“7”和“5”具体指什么？", "names"),
+        ("北辰区有哪些养老模式？", ""),
         ("第一项工作是什么？", ""),  # no set counted
         ("金海湖那个讲习所要做到哪五有啊", ""),  # no label named before: a list question
         # probed before batch b was read: a total in 万 of people, a 中 inside a word
@@ -656,6 +673,12 @@ def test_a_label_is_answered_only_by_its_items() -> None:
     assert not gives_part("names", counted, None, "那14项主题救助，具体是哪几项活动？")
     three = [AnswerLine("开展3项主题救助活动,即助学、助医和助残救助。", 1)]
     assert gives_part("names", three, None, "那3项主题救助，具体是哪几项活动？")
+    # a scheme named by figures is answered by a clause that names it and spells its parts
+    scheme = "和平区推行的“7+5”养老模式里，“7”和“5”具体指什么？"
+    named = [AnswerLine("加快老龄事业和产业发展,推行“7+5”养老服务模式,支持兴办养老机构。", 1)]
+    assert not gives_part("names", named, None, scheme)
+    spelt = [AnswerLine("推行“7+5”养老服务模式,即居家养老七项服务和社区养老五项服务。", 1)]
+    assert gives_part("names", spelt, None, scheme)
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
