@@ -26,6 +26,8 @@ _PLACE_KIND = re.compile("街道|镇(?![上里子])|大学(?![生毕])|大桥|�
 _UNHEARD_KINDS = frozenset({"新区"})
 _NOT_NAMES = "vdpcur"  # jieba's verbs, adverbs, prepositions, conjunctions, particles, pronouns
 _WHERE = re.compile("[里上内外下]$|[镇村乡]")  # 镇里街道: where, not which
+# “通宝唐”: places written together by their first characters (通州、宝坻、唐山)
+_ABBREVIATED = re.compile("“([\u4e00-\u9fff]{2,4})”")
 
 
 @dataclass(frozen=True)
@@ -176,3 +178,15 @@ def mentioned_counties(names: Iterable[str], text: str) -> set[str]:
         if name in text or (len(short) >= 2 and any(short + mark in text for mark in _LIST_MARK)):
             found.add(name)
     return found
+
+
+def speaks_of_place(text: str, place: str, district: str) -> bool:
+    """``text``, of ``district``, names ``place``: in full, or by its first character in a
+    quoted abbreviation that writes the district's too (通州 of 做实“通宝唐”合作框架协议 in
+    宝坻区's report: 通州、宝坻、唐山)."""
+    if place in text:
+        return True
+    own = district[:1]
+    return place[:1] != own and any(
+        place[:1] in run and own in run for run in _ABBREVIATED.findall(text)
+    )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
 from qabot.partial import gives_part, listed_alone, part_words, stated
 from qabot.partial import notice as partial_notice
-from qabot.places import as_asked
+from qabot.places import as_asked, speaks_of_place
 from qabot.query import Query
 from qabot.textnorm import match_key
 from qabot.types import Chunk, Confidence, Hit
@@ -176,7 +176,8 @@ def confidence(query: Query, found: list[Hit], composed: Composed) -> Confidence
         names_ok=all(
             any(n in h.chunk.embed_text() for h in found[:CONFIDENCE_DEPTH]) for n in query.names
         ),
-        places_ok=comparison or all(p in source.embed_text() for p in query.places),
+        places_ok=comparison
+        or all(speaks_of_place(source.embed_text(), p, source.district) for p in query.places),
         part_ok=gives_part(
             query.part,
             composed.lines,

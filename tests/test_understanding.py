@@ -15,7 +15,13 @@ from qabot.lexicon import official_words
 from qabot.meaning import NEAREST, Meaning, update_vectors
 from qabot.metadata import Asked, Fact, asked
 from qabot.partial import asked_part, gives_part, listed_alone, part_words
-from qabot.places import counties, mentioned_counties, province_of, short_names
+from qabot.places import (
+    counties,
+    mentioned_counties,
+    province_of,
+    short_names,
+    speaks_of_place,
+)
 from qabot.refusal import near_words
 from qabot.settings import Settings
 from qabot.textnorm import is_code
@@ -899,6 +905,21 @@ def test_a_code_is_digits_beside_letters_not_an_amount_or_an_ordinal(word: str, 
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
     assert shipped_light.query(question).places == places
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "speaks"),
+    [
+        ("做深做实“通宝唐”合作框架协议", "通州", True),  # 通州、宝坻、唐山 (batch ah)
+        ("做深做实“通宝唐”合作框架协议", "唐山", True),
+        ("做深做实“通宝唐”合作框架协议", "保定", False),
+        ("开展“大比武”活动", "大兴", False),  # no first character of 宝坻 beside it
+    ],
+)
+def test_a_place_is_spoken_of_by_its_first_character_in_an_alliance_of_places(
+    text: str, place: str, speaks: bool
+) -> None:
+    assert speaks_of_place(text, place, "宝坻区") is speaks
 
 
 def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: Engine) -> None:
