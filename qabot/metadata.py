@@ -32,6 +32,7 @@ from qabot.cards import kind_name
 from qabot.places import province_of
 from qabot.records import quoted
 from qabot.sentences import sentence_spans
+from qabot.turns import spoke_of
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
 
 _ROLES = ("党工委书记", "区委书记", "管委会主任", "区长", "书记", "主任")
@@ -260,6 +261,8 @@ def asked(
     found = None if field else quoted(question, bylines)
     if found is not None:
         return Asked(Fact(found.value, found.chunk, found.start, found.end, whole=True))
+    if (spoke := spoke_of(question, own, district)) is not None:  # 城市化建设是谁介绍的
+        return Asked(Fact(spoke[1], spoke[0], 0, len(spoke[1])))
     if not kinds and not roles:  # most questions: no passage is looked at
         return Asked()
     if field:

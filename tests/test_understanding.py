@@ -25,6 +25,7 @@ from qabot.places import (
 from qabot.refusal import near_words
 from qabot.settings import Settings
 from qabot.textnorm import is_code
+from qabot.turns import spoke_of
 from qabot.types import AnswerLine, AnswerSpan
 from qabot.validation import READ_LATIN, english_part
 
@@ -500,6 +501,10 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         # whom a report addresses: its salutation (batches af and ag)
         ("宝坻这份政府工作报告是讲给谁听的？", "各位代表"),
         ("宝坻这份政府工作报告是向谁作的？", "各位代表"),  # batch ah
+        # who spoke of one thing: the speaker of the turn that speaks of it (batch ah)
+        ("东丽区那篇访谈里，城市化建设这部分是谁介绍的？", "谢元"),
+        ("东丽这篇访谈里，介绍城市化建设的是哪位领导？", "谢元"),
+        ("东丽区基层治理是谁介绍的", "夏新"),
         ("Who was the Baodi work report addressed to?", "各位代表"),
         # the post of the person a document quotes, named by their part in it
         ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
@@ -513,6 +518,17 @@ def test_questions_about_the_documents_in_english_and_everyday_words(
     answer = shipped_light.ask(question)
     assert not answer.no_answer and answer.language == ("en" if question.isascii() else "zh")
     assert answer.answer_span is not None and answer.answer_span.text.startswith(value)
+
+
+def test_who_is_quoted_or_what_nobody_speaks_of_is_no_speakers_turn(
+    shipped_light: Engine,
+) -> None:
+    """'X'是谁说的 asks who is quoted (习近平总书记强调…), not whose turn it is in; a thing no
+    passage of a speaker speaks of gives no speaker."""
+    own = shipped_light.by_district["北辰区"]
+    assert spoke_of("“疫情的冲击是短期的”是谁说的？", own, "北辰区") is None
+    assert spoke_of("北辰区量子计算是谁介绍的？", own, "北辰区") is None
+    assert spoke_of("北辰区乡村振兴是谁介绍的？", own, "北辰区") is not None
 
 
 def test_who_spoke_of_one_thing_is_not_the_documents_first_speaker(engine: Engine) -> None:
