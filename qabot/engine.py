@@ -269,8 +269,8 @@ class Engine:
         # 第9段说了什么, 报告的结尾: that paragraph, whatever its words (and whatever else asked)
         at_place = self._at_place(query, found)
         about = metadata.Asked() if at_place else self._about_documents(query)
-        if about.fact is not None:  # who leads / which city / which year: from the attribution
-            found = metadata.first(about.fact, found)
+        if about.first is not None:  # who leads / which city / who spoke of it: that passage
+            found = metadata.first(about, found)
             service = None
         found = at_place or found
         vector = None

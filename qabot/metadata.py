@@ -4,26 +4,21 @@
 *about* leaders, cities and years, and the answer line then marks whatever person or place
 sits near the focus (a city leader the text mentions, a common noun). The index already
 holds these facts as attribution — each passage's district, city, speaker, role and date —
-so a question of this kind is answered from it: the value is looked up, and the answer line is
-a sentence of the district's documents that contains it (the citation), the value marked.
-A province comes from the city's entry in China's division table (毕节市 → 贵州省) and is
-answered only where the text writes it. A role no speaker of the district holds and its text
-never names (宝坻区的区委书记, when only its government report is indexed) is refused.
+so the value is looked up, and the answer line is a sentence of the district's documents that
+contains it (the citation), the value marked. A province comes from the city's entry in
+China's division table (毕节市 → 贵州省), answered only where the text writes it; whom a report
+addresses (讲给谁听的), from its salutation (各位代表!). A role no speaker of the district holds
+and its text never names (宝坻区的区委书记: only its government report is indexed) is refused.
 
-Whom a report addresses (这份报告是讲给谁听的) is its salutation (各位代表!), cited where the text
-writes it.
-
-Who wrote or edited a document and when it went online are answered from its bylines
-(:mod:`qabot.bylines`: 作者:文|喻祖常, 责任编辑:双艳珍, 发布日期:2017/8/15), the answer line
-being the byline itself. A district whose documents have no such byline is refused (a name
-near the focus would be someone else's), except that a publication date question also
-worded as a year question (这篇文章是什么时候发布的) still gets the document's year.
+Who wrote or edited a document and when it went online come from its bylines
+(:mod:`qabot.bylines`: 作者:文|喻祖常, 发布日期:2017/8/15), the byline being the answer line;
+a district with no such byline is refused (a name near the focus would be someone else's),
+but a publication date question also worded as a year question still gets the year.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +27,7 @@ from qabot.cards import kind_name
 from qabot.places import province_of
 from qabot.records import quoted
 from qabot.sentences import sentence_spans
-from qabot.turns import spoke_of
+from qabot.turns import main_speaker, spoke_of
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
 
 _ROLES = ("党工委书记", "区委书记", "管委会主任", "区长", "书记", "主任")
@@ -194,11 +189,18 @@ class Fact:
         )
 
 
-def first(fact: Fact, found: list[Hit]) -> list[Hit]:
-    """``found`` with the passage that states ``fact`` ranked first."""
-    own = next((h for h in found if h.chunk.id == fact.chunk.id), None)
-    top = own or Hit(fact.chunk, 1.0, 0.0, 0.0)
-    return [top, *(h for h in found if h is not own)]
+def first(about: Asked, found: list[Hit]) -> list[Hit]:
+    """``found`` with the passage stating ``about``'s fact ranked first; asked who spoke of
+    something, the passage that speaks of it, then only its speaker's (whose lines the answer
+    is chosen among)."""
+    chunk = about.first
+    if chunk is None:
+        return found
+    own = next((h for h in found if h.chunk.id == chunk.id), None)
+    top = own or Hit(chunk, 1.0, 0.0, 0.0)
+    every = about.passage is None  # a fact: every other passage after it
+    rest = (h for h in found if h is not own)
+    return [top, *(h for h in rest if every or h.chunk.speaker == chunk.speaker)]
 
 
 def line(fact: Fact) -> AnswerLine:
@@ -221,13 +223,20 @@ class Asked:
     """What a question about the documents themselves gets: the ``fact`` where the text
     states it, or the post (``unheld``) that no speaker of the district holds and its text
     never names, or the byline field (author, editor, published) none of its documents has —
-    the documents do not say, and a name near the focus would be someone else's. Both empty
-    for any other question."""
+    the documents do not say, and a name near the focus would be someone else's; or, asked who
+    spoke of something (:mod:`qabot.turns`), the ``passage`` that speaks of it. All empty for
+    any other question."""
 
     fact: Fact | None = None
     unheld: str = ""
     district: str = ""  # of an unheld post: whose documents were read
     by: tuple[tuple[str, str], ...] = ()  # … and their speakers instead: (冯卫华, 区委书记)
+    passage: Chunk | None = None  # who spoke of it: the passage that speaks of it, answered from
+
+    @property
+    def first(self) -> Chunk | None:
+        """The passage to rank first: the fact's, or the one a speaker spoke of it in."""
+        return self.fact.chunk if self.fact is not None else self.passage
 
     def notice(self, language: str = "zh") -> str:
         """The refusal of an unheld post or byline field: what the documents lack and, for a
@@ -261,8 +270,8 @@ def asked(
     found = None if field else quoted(question, bylines)
     if found is not None:
         return Asked(Fact(found.value, found.chunk, found.start, found.end, whole=True))
-    if (spoke := spoke_of(question, own, district)) is not None:  # 城市化建设是谁介绍的
-        return Asked(Fact(spoke[1], spoke[0], 0, len(spoke[1])))
+    if (spoken := spoke_of(question, own, district)) is not None:  # 城市化建设是谁介绍的
+        return Asked(passage=spoken)
     if not kinds and not roles:  # most questions: no passage is looked at
         return Asked()
     if field:
@@ -272,7 +281,7 @@ def asked(
             return Asked(fact) if fact is not None else Asked(unheld=field, district=district)
     person = next((p for p in people if any(c.speaker == p for c in own)), "")
     if not person and "post_of" in kinds and _THE_SPEAKER.search(question.lower()):
-        person = _main_speaker(own)  # 受访人担任什么职务: the one the document quotes
+        person = main_speaker(own)  # 受访人担任什么职务: the one the document quotes
     kind = next((k for k in kinds if person or k not in _NEEDS_PERSON), "")
     near = person if kind == "district_of" else ""
     values = _values(kind, roles, district, own, person)
@@ -325,12 +334,6 @@ def _values(
     if kind == "audience":  # how the speaker addresses them: 各位代表！
         return list(dict.fromkeys(m for c in own for m in _ADDRESSED.findall(c.text)))
     return []
-
-
-def _main_speaker(own: Sequence[Chunk]) -> str:
-    """The speaker of most of the district's passages (the interviewee, the author)."""
-    counts = Counter(c.speaker for c in own if c.speaker)
-    return counts.most_common(1)[0][0] if counts else ""
 
 
 def _byline(field: str, bylines: Sequence[Chunk]) -> Fact | None:

@@ -4,14 +4,15 @@
 东丽区城市化建设是哪位领导介绍的 asks for the speaker whose turn speaks of 城市化建设. Every
 passage carries its speaker (:mod:`qabot.attribution`), and a turn opens with the passage that
 names them (谢元区长介绍:…). So the passage sharing most of the question's words gives the
-speaker, and the answer is the first sentence of that speaker's turn with the name marked: the
-passage about the thing itself names nobody, and the search ranked another turn's opening, the
-only passage naming a person, first.
+speaker: it is ranked first and answered from as any passage, its speaker's name marked where
+it opens the turn (谢元区长介绍:东丽区城市化建设起步较早…), else given as its label. The search
+ranked another turn's opening first, a passage naming a person (夏新书记介绍:…).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from qabot.textnorm import is_cjk
@@ -30,11 +31,10 @@ _NOT_TOPIC = re.compile(
 MIN_SHARED = 2  # two-character runs of the question a passage must hold to be its topic
 
 
-def spoke_of(question: str, own: Sequence[Chunk], district: str) -> tuple[Chunk, str] | None:
-    """The passage opening the turn of whoever ``own`` (one district's passages) quotes
-    speaking of what ``question`` asks about, and their name as it opens it; ``None`` when the
-    question does not ask who spoke of something, or no passage of a named speaker speaks
-    of it."""
+def spoke_of(question: str, own: Sequence[Chunk], district: str) -> Chunk | None:
+    """The passage of ``own`` (one district's) that speaks of what ``question`` asks who spoke
+    of, among those a named speaker says; ``None`` when it does not ask who spoke of
+    something, or no such passage holds two of its two-character runs."""
     asked = _ASKED.search(question)
     if asked is None:
         return None
@@ -45,19 +45,13 @@ def spoke_of(question: str, own: Sequence[Chunk], district: str) -> tuple[Chunk,
     spoken = [c for c in own if c.speaker and c.speaker != c.district]
     scored = [(sum(p in c.text for p in pairs), -i, c) for i, c in enumerate(spoken)]
     best = max(scored, default=None, key=lambda s: s[:2])
-    if best is None or best[0] < MIN_SHARED:
-        return None
-    found = best[2]
-    turn = [
-        c
-        for c in spoken
-        if c.doc_id == found.doc_id
-        and c.speaker == found.speaker
-        and (c.paragraph, c.part) <= (found.paragraph, found.part)
-        and c.text.startswith(c.speaker)
-    ]
-    opening = max(turn, key=lambda c: (c.paragraph, c.part), default=None)
-    return (opening, opening.speaker) if opening else None
+    return best[2] if best is not None and best[0] >= MIN_SHARED else None
+
+
+def main_speaker(own: Sequence[Chunk]) -> str:
+    """The speaker of most of the district's passages (the interviewee, the author)."""
+    counts = Counter(c.speaker for c in own if c.speaker)
+    return counts.most_common(1)[0][0] if counts else ""
 
 
 def _pairs(text: str) -> set[str]:

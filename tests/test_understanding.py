@@ -501,10 +501,6 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         # whom a report addresses: its salutation (batches af and ag)
         ("宝坻这份政府工作报告是讲给谁听的？", "各位代表"),
         ("宝坻这份政府工作报告是向谁作的？", "各位代表"),  # batch ah
-        # who spoke of one thing: the speaker of the turn that speaks of it (batch ah)
-        ("东丽区那篇访谈里，城市化建设这部分是谁介绍的？", "谢元"),
-        ("东丽这篇访谈里，介绍城市化建设的是哪位领导？", "谢元"),
-        ("东丽区基层治理是谁介绍的", "夏新"),
         ("Who was the Baodi work report addressed to?", "各位代表"),
         # the post of the person a document quotes, named by their part in it
         ("和平区那篇专访的受访人在区里担任什么职务？", "区委书记"),
@@ -535,6 +531,17 @@ def test_who_spoke_of_one_thing_is_not_the_documents_first_speaker(engine: Engin
     """东丽区's documents quote 夏新 first; 谢元 is the one who speaks of 科技创新."""
     answer = engine.ask("东丽区科技创新方面的情况是哪位领导介绍的？")
     assert not answer.no_answer and "谢元" in answer.answer and "夏新" not in answer.answer
+    # the passage on 城市化建设 opens 谢元's turn; the search ranked 夏新's opening, which
+    # names 城市化 once, first (batch ah)
+    for question in (
+        "东丽区那篇访谈里，城市化建设这部分是谁介绍的？",
+        "东丽这篇访谈里，介绍城市化建设的是哪位领导？",
+    ):
+        answer = engine.ask(question)
+        assert answer.answer.startswith("谢元区长介绍:东丽区城市化建设"), question
+        assert answer.answer_span is not None and answer.answer_span.text == "谢元"
+    answer = engine.ask("东丽区基层治理是谁介绍的")
+    assert answer.answer_span is not None and answer.answer_span.text == "夏新"
 
 
 def test_where_something_in_a_district_is_is_not_where_the_district_is(
