@@ -54,10 +54,11 @@ def _grid_counts(
         np.searchsorted(SUPPORT_GRID, support, "right"),  # weak for cells s >= bin
     )
     shape = (len(COVERAGE_GRID) + 1, len(DENSE_GRID) + 1, len(SUPPORT_GRID) + 1)
+    flat = np.ravel_multi_index(bins, shape)
+    size = int(np.prod(shape))
 
     def counts(weight: np.ndarray) -> np.ndarray:
-        h = np.zeros(shape, dtype=np.int64)
-        np.add.at(h, bins, weight.astype(np.int64))
+        h = np.bincount(flat[weight.astype(bool)], minlength=size).reshape(shape)
         weak = np.cumsum(h.sum((0, 1)))[:-1]  # support bin <= s
         low_far = np.cumsum(np.cumsum(h, 0), 1)[:-1, :-1]  # coverage bin <= i, dense bin <= j
         strong = np.flip(np.cumsum(np.flip(low_far, 2), 2), 2)[:, :, 1:]  # support bin > s
