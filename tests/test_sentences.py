@@ -310,6 +310,8 @@ def test_kinds_that_name_no_organisation_are_not_asked() -> None:
         ("完成80户农村危房改造任务", ["城镇", "危房"], True),  # batch ah
         ("科技企业孵化器超过50家,均位居全市第二位", ["孵化器", "全国"], True),
         ("科技企业孵化器超过50家,均位居全国前列", ["孵化器", "全国"], False),
+        ("组织4批次35名医务人员赴鄂开展工作", ["医务", "赴京", "支援"], True),
+        ("组织4批次35名医务人员赴鄂开展工作", ["医务", "赴鄂"], False),
     ],
 )
 def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
