@@ -311,8 +311,8 @@ class EnglishReader:
         if not stem.endswith(_PLACE_ENDS):  # a person, or no name
             return None
         stem = short_form(stem) or stem
-        senses_ = (word for form in base_forms(kind) for word, _, _ in senses().get(form, ()))
-        return next((stem + word for word in senses_ if stem + word in context), None)
+        readings = (word for form in base_forms(kind) for word, _, _ in senses().get(form, ()))
+        return next((stem + word for word in readings if stem + word in context), None)
 
     def _gloss(self, phrase: str, context: str = "") -> str | None:
         """The corpus word CC-CEDICT gives for ``phrase``: one the ``context`` uses first

@@ -252,8 +252,8 @@ def gives_part(
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
     if part == "names" and (label := _label(question)):
-        if _QUOTED_FORMULA.fullmatch(f"“{label}”"):  # “7+5”: its parts spelt out after it
-            parts = len(re.split(r"[+＋]", label))
+        parts = len(re.split(r"[+＋]", label))
+        if parts > 1:  # “7+5”: its parts spelt out after it
             sentences = [s for s in re.split("[。；;]", text) if label in s]
             after = [s[s.find(label) + len(label) :] for s in sentences]
             return any(_ENUMERATED.search(a) and _items(a) >= parts for a in after)

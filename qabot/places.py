@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from qabot.lexicon import lexicon
+from qabot.textnorm import HAN
 
 # 华明街道, 黄庄镇: the word before a kind of place names one, as a proper name does — a passage
 # that speaks of other streets (万新、军粮城两个街道) does not speak of it
@@ -27,7 +28,7 @@ _UNHEARD_KINDS = frozenset({"新区"})
 _NOT_NAMES = "vdpcur"  # jieba's verbs, adverbs, prepositions, conjunctions, particles, pronouns
 _WHERE = re.compile("[里上内外下]$|[镇村乡]")  # 镇里街道: where, not which
 # “通宝唐”: places written together by their first characters (通州、宝坻、唐山)
-_ABBREVIATED = re.compile("“([\u4e00-\u9fff]{2,4})”")
+_ABBREVIATED = re.compile(rf"“([{HAN}]{{2,4}})”")
 
 
 @dataclass(frozen=True)
