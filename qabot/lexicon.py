@@ -61,6 +61,7 @@ class Lexicon:
     wordlike_short: frozenset[str]
     wordlike_after: tuple[str, ...]
     wordlike_before: tuple[str, ...]
+    place_tails: tuple[str, ...]
     generic_counties: frozenset[str]
     peoples: tuple[str, ...]  # minority peoples, as autonomous counties' names write them
     known_districts: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, city, aliases
@@ -116,6 +117,7 @@ def lexicon() -> Lexicon:
         wordlike_short=frozenset(districts["wordlike_short"]),
         wordlike_after=tuple(districts["wordlike_after"].split()),
         wordlike_before=tuple(districts["wordlike_before"].split()),
+        place_tails=tuple(districts["place_tails"].split()),
         generic_counties=frozenset(districts["generic_counties"]),
         peoples=tuple(districts["peoples"].split()),
         known_districts=tuple(

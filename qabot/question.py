@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
@@ -245,7 +245,8 @@ class QuestionAnalyzer:
         wants_quantity = (
             answer_type == "quantity" or bool(_ASKS_QUANTITY.search(query)) or names_amount(query)
         )
-        focus = self.focus(query, people, not_covered, answer_type, rendered)
+        own = self.gazetteer.places_named_after(query, self._corpus_text)  # 东丽湖
+        focus = self.focus(query, people, not_covered, answer_type, rendered, own)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]
         # Compared as text: a 400-digit number overflows float and int() has a length limit.
@@ -280,7 +281,7 @@ class QuestionAnalyzer:
             times=list(dict.fromkeys(LEXICON.times.findall(numeric))),
             counted=self._counted(counted_phrase, focus),
             counted_phrase=counted_phrase,
-            names=[w for w, tag in tagged if tag in _NAME_POS and w in focus],
+            names=[*own, *(w for w, tag in tagged if tag in _NAME_POS and w in focus)],
             places=[
                 *named_places(query, focus, tagged, self._corpus_text),
                 *partners,
@@ -327,11 +328,15 @@ class QuestionAnalyzer:
         places: list[str],
         answer_type: str = "other",
         rendered: bool = False,
+        whole: Sequence[str] = (),
     ) -> list[str]:
         """The content words of the question, fillers/titles/names/question words set aside;
         of a ``rendered`` English question, also the English words left unrendered (the
-        unemployment of "unemployment rate": what the documents lack is still asked)."""
+        unemployment of "unemployment rate": what the documents lack is still asked); the
+        ``whole`` names (东丽湖) as they are, not cut into a district and a word."""
         stripped = _ASKED_COUNT.sub(" ", LEXICON.spoken.sub(" ", query))
+        for word in whole:
+            stripped = stripped.replace(word, " ")
         titled = (p[0] + t for p in people for t in LEXICON.titles_after_surname)
         names = [*people, *titled, *places]
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
@@ -352,6 +357,7 @@ class QuestionAnalyzer:
             (latin if _LATIN.match(token) else words).append(token)
         # A word in another script (GDP) does not count against a question that has Chinese
         # content words; when it is all the question is about, it is the focus.
+        words = [*whole, *words]
         return list(dict.fromkeys(words + latin if rendered else words or latin))
 
     def _counted(self, phrase: str, focus: list[str]) -> str:

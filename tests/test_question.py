@@ -181,6 +181,20 @@ def test_a_short_form_that_is_also_a_word_names_the_district_outside_its_compoun
     assert Gazetteer().find(text) == districts
 
 
+def test_a_place_named_after_a_district_is_asked_whole(shipped_light: Engine) -> None:
+    """东丽湖 is a lake of 东丽区, not 东丽区 and 湖: the question's focus and names hold it
+    whole, so a sentence of the district that does not write it (146平方公里的绿色生态屏障)
+    gives no size of it (batch ah)."""
+    corpus = "东丽湖成为国家生态旅游示范区。在北辰医院设置发热门诊。"
+    assert Gazetteer().places_named_after("东丽湖有多大？", corpus) == ["东丽湖"]
+    assert Gazetteer().places_named_after("北辰医院有几个门诊", corpus) == ["北辰医院"]
+    assert Gazetteer().places_named_after("东丽区有多大？", corpus) == []
+    assert Gazetteer().places_named_after("东丽河有多长？", corpus) == []  # not in the corpus
+    query = shipped_light.query("东丽湖国家生态旅游示范区有多大面积？")
+    assert query.districts == ["东丽区"] and query.names[:1] == ["东丽湖"]
+    assert "东丽湖" in query.weights and "湖" not in query.weights
+
+
 def test_examples_and_districts_shown_come_from_the_index(tiny: Engine) -> None:
     """The tiny index holds 北辰区 and 东丽区: the gazetteer knows more written forms, but
     users are shown only the index's districts, and examples about them."""
