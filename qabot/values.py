@@ -78,9 +78,12 @@ def _of_kind(values: list[tuple[int, int]], sentence: str, query: str) -> list[t
     for start, stop in values:
         name = sentence[start:stop]
         end = next((e for e in ends if name.endswith(e)), "")
-        # a name, not 街镇 / 镇街 / 村居 (kinds of places, all of them)
+        # a name, not 街镇 / 镇街 / 村居 (kinds of places, all of them), nor what is done to
+        # all of them (分步实施街道机构改革: a verb of two characters or more before the kind)
         if end and len(name) > len(end) and name[-len(end) - 1] not in _KIND_CHARS:
-            kept.append((start, stop))
+            word, tag = pos_tags(name[: -len(end)])[-1]
+            if not (tag.startswith("v") and len(word) > 1):
+                kept.append((start, stop))
     return kept
 
 

@@ -178,6 +178,16 @@ def test_a_place_of_the_kind_asked_answers_it(
     assert (sentence[slice(*span)] if span else None) == value
 
 
+def test_what_is_done_to_every_street_names_none(tiny: Engine) -> None:
+    """分步实施街道机构改革 reforms the streets' offices: 分步实施街道 names no street (h125)."""
+    query = tiny.query("剩饭剩菜集中处理的试点放在哪个街道？")
+    sentence = "统筹谋划、分步实施街道机构改革,实行扁平化和网络化管理。"
+    assert nearest_value(sentence, query, {"试点": 1.0, "处理": 1.0})[0] is None
+    named = "在万新街道进行试点,集中处理剩饭剩菜。"
+    span, _ = nearest_value(named, query, {"试点": 1.0, "处理": 1.0})
+    assert span is not None and named[slice(*span)].endswith("万新街道")
+
+
 def test_a_time_of_day_is_answered_by_a_time_of_day(tiny: Engine) -> None:
     """几点 (or what time, rendered so) asks for a clock time: a year does not give it."""
     query = tiny.query("北辰区夜市晚上营业到几点？")
