@@ -199,6 +199,19 @@ class CliResult(NamedTuple):
 CliRun = Callable[..., CliResult]
 
 
+def exec_after(setup: str, command: Sequence[str]) -> list[str]:
+    """``command`` (an interpreter first) run by a small Python that first runs ``setup``
+    (restore SIGINT, take a terminal), then execs it: what a ``preexec_fn`` would do, without
+    the fork a ``preexec_fn`` makes subprocess use — in a worker that has loaded gRPC (the
+    Milvus tests) gRPC's fork handlers aborted such a child before its exec (exit -6)."""
+    return [
+        sys.executable,
+        "-c",
+        f"{setup}; import os, sys; os.execv(sys.argv[1], sys.argv[1:])",
+        *command,
+    ]
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRun:
     """``qabot ARGS`` in this process: its exit code, stdout and stderr (``stdin`` fed to it).

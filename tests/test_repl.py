@@ -3,15 +3,12 @@ pseudo-terminal (Ctrl-C, Ctrl-D)."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import pty
 import select
-import signal
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import pytest
 
 from qabot.settings import Settings
 
-from conftest import ROOT, CliRun
+from conftest import ROOT, CliRun, exec_after
 
 
 @pytest.fixture(scope="module")
@@ -93,24 +90,23 @@ def _type(fd: int, keys: bytes) -> None:
     os.write(fd, keys)
 
 
-def _controlling_terminal() -> None:
-    """Make the pty the child's terminal, as a shell would (CI may start us with SIGINT ignored)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+# Make the pty the child's terminal, as a shell would (CI may start us with SIGINT ignored).
+_CONTROLLING_TERMINAL = (
+    "import fcntl, os, signal, termios; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0)"
+)
 
 
 def test_terminal_session_ctrl_c_cancels_ctrl_d_leaves(env: dict[str, str]) -> None:
     primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "qabot", "repl"],
+    process = subprocess.Popen(  # Ctrl-C on the pty sends SIGINT, as in a terminal
+        exec_after(_CONTROLLING_TERMINAL, [sys.executable, "-m", "qabot", "repl"]),
         cwd=ROOT,
         stdin=secondary,
         stdout=secondary,
         stderr=secondary,
         env={**os.environ, **env, "TERM": "dumb"},
         close_fds=True,
-        preexec_fn=_controlling_terminal,  # Ctrl-C on the pty sends SIGINT, as in a terminal
     )
     os.close(secondary)
     try:

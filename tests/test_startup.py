@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import exec_after
 from early import Early
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,16 +94,17 @@ def test_ctrl_c_while_loading_is_one_line_and_exit_130() -> None:
     model) load: ``-X importtime`` tells when ``qabot.cli`` has finished importing. The
     questions come from a stdin left open, so the process cannot finish before the signal.
     An xdist worker ignores SIGINT and a child inherits that (Python then installs no
-    handler, as a shell's background job expects): the child gets the default back."""
+    handler, as a shell's background job expects): the child gets the default back
+    (:func:`conftest.exec_after`; a ``preexec_fn`` failed once in CI: gRPC's fork handlers)."""
+    command = [sys.executable, "-X", "importtime", "-m", "qabot", "ask", "--batch", "-"]
     process = subprocess.Popen(
-        [sys.executable, "-X", "importtime", "-m", "qabot", "ask", "--batch", "-"],
+        exec_after("import signal; signal.signal(signal.SIGINT, signal.SIG_DFL)", command),
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "QABOT_DOCS": str(ROOT / "no-docs")},
         stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stderr is not None
     lines = []
