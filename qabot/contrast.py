@@ -28,9 +28,8 @@ _FIGURE = r"(?:约|近|超过|达)?[0-9一二两三四五六七八九十]"  # a 
 _MAGNITUDES = "亿万"  # written without a number (过亿, 上万), one of them is meant
 _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
 # “7+5”养老服务模式, 1+N: figures joined by +, the name of a scheme, then the word it names
-_FORMULA = re.compile(
-    rf"(?P<formula>[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+)[”\"」』]?(?P<after>[{HAN}]{{2}})"
-)
+FORMULA = rf"[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+"
+_FORMULA = re.compile(rf"(?P<formula>{FORMULA})[”\"」』]?(?P<after>[{HAN}]{{2}})")
 
 
 def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
@@ -158,15 +157,15 @@ def _other_formula(sentence: str, question: str) -> bool:
     only by others before the same word (“7+5”养老服务模式): another scheme."""
     written: dict[str, set[str]] = {}
     for found in _FORMULA.finditer(sentence):
-        written.setdefault(found.group("after"), set()).add(_plain(found.group("formula")))
+        written.setdefault(found.group("after"), set()).add(plain_formula(found.group("formula")))
     return any(
         found.group("after") in written
-        and _plain(found.group("formula")) not in written[found.group("after")]
+        and plain_formula(found.group("formula")) not in written[found.group("after")]
         for found in _FORMULA.finditer(question)
     )
 
 
-def _plain(formula: str) -> str:
+def plain_formula(formula: str) -> str:
     """A scheme's figures as one writing: “7 + 5” and “7＋5” are 7+5."""
     return re.sub(r"\s", "", formula).replace("＋", "+").upper()
 

@@ -78,17 +78,17 @@ class Gazetteer:
         """Canonical districts named in ``text``, in order of first mention, no repeats."""
         return list(dict.fromkeys(name for _, name in self._mentions(text)))
 
-    def places_named_after(self, text: str, corpus_text: str) -> list[str]:
-        """Places in ``text`` named after a district and written so in the corpus (东丽湖,
-        北辰医院): a thing of their own, where the district's name is only the start."""
-        found = [
-            form + tail
+    def places_named_after(self, corpus_text: str) -> tuple[str, ...]:
+        """The places ``corpus_text`` names after a district (东丽湖, 北辰医院: a district's
+        form and a place word, ``place_tails``), longest first: a thing of their own, where the
+        district's name is only the start. Read once per corpus; questions are matched to them."""
+        tails = "|".join(map(re.escape, lexicon().place_tails))
+        found = {
+            place.group(0)
             for form, _ in self._forms
-            for match in re.finditer(re.escape(form), text)
-            for tail in lexicon().place_tails
-            if text.startswith(tail, match.end()) and form + tail in corpus_text
-        ]
-        return list(dict.fromkeys(found))
+            for place in re.finditer(rf"{re.escape(form)}(?:{tails})", corpus_text)
+        }
+        return tuple(sorted(found, key=lambda place: (-len(place), place)))
 
     def count(self, text: str) -> Counter[str]:
         """How often each district is named in ``text``."""

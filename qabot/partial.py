@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qabot.contrast import FORMULA, plain_formula
 from qabot.lexicon import lexicon
 from qabot.paragraphs import number
 from qabot.textnorm import HAN
@@ -95,7 +96,7 @@ _NUMERAL = "一二两三四五六七八九十"
 _WHICH_OF_LABEL = re.compile(rf"哪(?P<count>[{_NUMERAL}]+[{HAN}])")
 _QUOTED_COUNT = re.compile(rf"“[^”]*?(?P<count>[{_NUMERAL}]+[{HAN}])[^”]*”")
 # “7+5”养老服务模式: a scheme named by figures, one per part, whose parts a text may spell out
-_QUOTED_FORMULA = re.compile(r"“(?P<count>\d+(?:\s*[+＋]\s*[\dNnXx]+)+)”")
+_QUOTED_FORMULA = re.compile(rf"“(?P<count>{FORMULA})”")
 # what the counted set is of: 那8个后进村都是哪几个 → 后进村 (its last character, 村, is in
 # the clause that counts them); 11条黑臭沟渠里… → 黑臭沟渠 (里 says "of them", no name)
 _SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)")
@@ -252,10 +253,15 @@ def gives_part(
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
     if part == "names" and (label := _label(question)):
-        parts = len(re.split(r"[+＋]", label))
-        if parts > 1:  # “7+5”: its parts spelt out after it
-            sentences = [s for s in re.split("[。；;]", text) if label in s]
-            after = [s[s.find(label) + len(label) :] for s in sentences]
+        if re.fullmatch(FORMULA, label):  # “7+5”: its parts spelt out after it
+            scheme = plain_formula(label)
+            after = [
+                sentence[found.end() :]
+                for sentence in re.split("[。；;]", text)
+                for found in re.finditer(FORMULA, sentence)
+                if plain_formula(found.group(0)) == scheme
+            ]
+            parts = scheme.count("+") + 1
             return any(_ENUMERATED.search(a) and _items(a) >= parts for a in after)
         return any(_expands(clause, label) for clause in _SENTENCE_PART.split(text))
     if part == "names":

@@ -199,6 +199,7 @@ class QuestionAnalyzer:
         # covered, but naming one beside a corpus district does not make a comparison.
         self._mentioned = mentioned_counties(self.counties, corpus_text)
         self._corpus_text = corpus_text
+        self._named_places = gazetteer.places_named_after(corpus_text)  # 东丽湖, 北辰医院
         self.terms = QuotedTerms(corpus_text)
         self.sound_alikes = SoundAlikes(
             words, corpus_text, lambda text: tokenizer.segment(text, new_words=False)
@@ -245,7 +246,7 @@ class QuestionAnalyzer:
         wants_quantity = (
             answer_type == "quantity" or bool(_ASKS_QUANTITY.search(query)) or names_amount(query)
         )
-        own = self.gazetteer.places_named_after(query, self._corpus_text)  # 东丽湖
+        own = [place for place in self._named_places if place in query]  # 东丽湖
         focus = self.focus(query, people, not_covered, answer_type, rendered, own)
         numeric = convert_numerals(query)
         years = [int(y) for y in _YEAR.findall(numeric)]

@@ -185,11 +185,9 @@ def test_a_place_named_after_a_district_is_asked_whole(shipped_light: Engine) ->
     """东丽湖 is a lake of 东丽区, not 东丽区 and 湖: the question's focus and names hold it
     whole, so a sentence of the district that does not write it (146平方公里的绿色生态屏障)
     gives no size of it (batch ah)."""
-    corpus = "东丽湖成为国家生态旅游示范区。在北辰医院设置发热门诊。"
-    assert Gazetteer().places_named_after("东丽湖有多大？", corpus) == ["东丽湖"]
-    assert Gazetteer().places_named_after("北辰医院有几个门诊", corpus) == ["北辰医院"]
-    assert Gazetteer().places_named_after("东丽区有多大？", corpus) == []
-    assert Gazetteer().places_named_after("东丽河有多长？", corpus) == []  # not in the corpus
+    corpus = "东丽湖成为国家生态旅游示范区。在北辰医院设置发热门诊。东丽区全域城市化。"
+    # 东丽区 is the district itself, 东丽全域 no place, 东丽河 not written in the corpus
+    assert Gazetteer().places_named_after(corpus) == ("北辰医院", "东丽湖")
     query = shipped_light.query("东丽湖国家生态旅游示范区有多大面积？")
     assert query.districts == ["东丽区"] and query.names[:1] == ["东丽湖"]
     assert "东丽湖" in query.weights and "湖" not in query.weights

@@ -708,6 +708,8 @@ def test_a_label_is_answered_only_by_its_items() -> None:
     assert not gives_part("names", named, None, scheme)
     spelt = [AnswerLine("推行“7+5”养老服务模式,即居家养老七项服务和社区养老五项服务。", 1)]
     assert gives_part("names", spelt, None, scheme)
+    wide = [AnswerLine("推行“7＋5”养老服务模式,即居家养老七项服务和社区养老五项服务。", 1)]
+    assert gives_part("names", wide, None, scheme)  # the same scheme, a full-width plus
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
