@@ -2,7 +2,7 @@
 separate answerable from unanswerable questions on their evidence.
 
 :func:`fit` searches a grid exhaustively, vectorised with numpy: every (coverage, dense,
-support) cell at once for each choice of the switches and floors. It maximises
+support) cell of every choice of the switches and floors in one pass. It maximises
 :func:`objective` (refused unanswerable + ``ANSWER_WEIGHT`` × answered answerable, each a
 rate); ``qabot eval --folds K`` fits on K−1 folds and reports the held-out fold, so the
 README's figures are not measured on the questions the thresholds were chosen on.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -44,10 +45,11 @@ def objective(rule: NoAnswerRule, samples: Sequence[tuple[Confidence, bool]]) ->
 def _grid_counts(
     cov: np.ndarray, dense: np.ndarray, support: np.ndarray
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """A function of per-sample 0/1 weights giving, for every (coverage, dense, support) cell
-    of the grid at once, the weight the cell's thresholds refuse (support below, or coverage
-    and dense both below): each sample falls in one bin of how many grid values it reaches,
-    and the refused weight of a cell is a sum over a corner of the binned histogram."""
+    """A function of per-sample 0/1 weights, one row per choice, giving for every choice and
+    every (coverage, dense, support) cell of the grid the weight the cell's thresholds refuse
+    (support below, or coverage and dense both below): each sample falls in one bin of how
+    many grid values it reaches, and the refused weight of a cell is a sum over a corner of
+    the binned histogram. All choices are counted in one pass (one histogram per row)."""
     bins = (
         np.searchsorted(COVERAGE_GRID, cov, "right"),  # low for cells i >= bin
         np.searchsorted(DENSE_GRID, dense, "right"),  # far for cells j >= bin
@@ -55,27 +57,28 @@ def _grid_counts(
     )
     shape = (len(COVERAGE_GRID) + 1, len(DENSE_GRID) + 1, len(SUPPORT_GRID) + 1)
     flat = np.ravel_multi_index(bins, shape)
-    size = int(np.prod(shape))
+    order = np.argsort(flat, kind="stable")
+    filled, starts = np.unique(flat[order], return_index=True)  # the bins samples fall in
 
-    def counts(weight: np.ndarray) -> np.ndarray:
-        h = np.bincount(flat[weight.astype(bool)], minlength=size).reshape(shape)
-        weak = np.cumsum(h.sum((0, 1)))[:-1]  # support bin <= s
-        low_far = np.cumsum(np.cumsum(h, 0), 1)[:-1, :-1]  # coverage bin <= i, dense bin <= j
-        strong = np.flip(np.cumsum(np.flip(low_far, 2), 2), 2)[:, :, 1:]  # support bin > s
-        return weak[None, None, :] + strong
+    def counts(weights: np.ndarray) -> np.ndarray:
+        binned = np.zeros((len(weights), int(np.prod(shape))), dtype=np.int32)
+        binned[:, filled] = np.add.reduceat(weights[:, order].astype(np.int32), starts, axis=1)
+        h = binned.reshape(len(weights), *shape)
+        weak = np.cumsum(h.sum((1, 2), dtype=np.int32), 1, dtype=np.int32)[:, :-1]  # support <= s
+        low_far = np.cumsum(np.cumsum(h, 1, dtype=np.int32), 2, dtype=np.int32)[:, :-1, :-1]
+        up_to = np.cumsum(low_far, 3, dtype=np.int32)  # coverage <= i, dense <= j, support <= s
+        strong = (up_to[..., -1:] - up_to)[..., :-1]  # support bin > s
+        return weak[:, None, None, :] + strong
 
     return counts
 
 
-def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
-    """The rule of the grid with the best :func:`objective` on ``(confidence, answerable)``
-    samples; ties go to the lowest thresholds (refuse least).
-
-    A sample is refused by a per-sample verdict (the hard rules, the floor, the type and
-    name checks: one vector per choice of those) or by the threshold grid; the grid's
-    refusals of the samples the verdict leaves free are counted for all cells at once."""
-    if not samples:
-        return FALLBACK_RULE
+def _choices(
+    samples: Sequence[tuple[Confidence, bool]],
+) -> tuple[list[NoAnswerRule], np.ndarray]:
+    """Every choice of the switches and floors (as a rule with zero thresholds) and, one row
+    per choice, the samples it refuses whatever the thresholds (the hard rules, the floor,
+    the type and name checks); attributed samples are never left to the thresholds."""
     dense = np.array([c.dense for c, _ in samples])
     hard = np.array(
         [not (c.covered and c.year_ok and c.part_ok and c.places_ok) for c, _ in samples]
@@ -85,37 +88,56 @@ def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
     unnamed = np.array([not c.names_ok for c, _ in samples])
     attributed = np.array([c.attributed for c, _ in samples])
     off_topic = np.array([c.off_topic for c, _ in samples])
-    answerable = np.array([a for _, a in samples])
-    n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
-    counts = _grid_counts(
-        np.array([c.coverage for c, _ in samples]),
-        dense,
-        np.array([c.support for c, _ in samples]),
-    )
-    best: tuple[float, NoAnswerRule] | None = None
+    rules, fixed = [], []
     meaning_grid = np.append(DENSE_GRID, np.inf)
     kinds = ((False, False), (True, False), (False, True), (True, True))
     for sunk_at, (use_type, use_names) in itertools.product(FLOOR_GRID, kinds):
         base = off_topic | (dense < sunk_at) | (unnamed if use_names else False)
         for floor in meaning_grid if use_type else meaning_grid[-1:]:
             typed = untyped & (~by_meaning | (dense < floor)) if use_type else False
-            fixed = hard | ~attributed & (base | typed)
-            free = ~fixed & ~attributed
-            refused_un = (fixed & ~answerable).sum() + counts(free & ~answerable)
-            answered = n_ans - (fixed & answerable).sum() - counts(free & answerable)
-            score = refused_un / n_un + ANSWER_WEIGHT * answered / n_ans
-            i, j, s = np.unravel_index(np.argmax(score), score.shape)
-            value = float(score[i, j, s])
-            if best is None or value > best[0] + 1e-9:
-                rule = NoAnswerRule(
-                    float(COVERAGE_GRID[i]),
-                    float(DENSE_GRID[j]),
-                    float(SUPPORT_GRID[s]),
-                    use_type,
-                    use_names,
-                    float(floor),
-                    float(sunk_at),
-                )
-                best = (value, rule)
-    assert best is not None
-    return best[1]
+            fixed.append(hard | ~attributed & (base | typed))
+            rules.append(
+                NoAnswerRule(0.0, 0.0, 0.0, use_type, use_names, float(floor), float(sunk_at))
+            )
+    return rules, np.array(fixed)
+
+
+def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
+    """The rule of the grid with the best :func:`objective` on ``(confidence, answerable)``
+    samples; ties go to the first choice and the lowest thresholds (refuse least).
+
+    A sample is refused by a per-sample verdict (one row per choice of the switches and
+    floors, :func:`_choices`) or by the threshold grid; the grid's refusals of the samples
+    the verdict leaves free are counted for all choices and cells at once."""
+    if not samples:
+        return FALLBACK_RULE
+    answerable = np.array([a for _, a in samples])
+    attributed = np.array([c.attributed for c, _ in samples])
+    n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
+    counts = _grid_counts(
+        np.array([c.coverage for c, _ in samples]),
+        np.array([c.dense for c, _ in samples]),
+        np.array([c.support for c, _ in samples]),
+    )
+    rules, fixed = _choices(samples)
+    rows: dict[bytes, int] = {}  # many choices refuse the same samples: count each set once
+    choice = np.array([rows.setdefault(r.tobytes(), len(rows)) for r in np.packbits(fixed, 1)])
+    fixed = fixed[np.unique(choice, return_index=True)[1]]
+    free = ~fixed & ~attributed
+    refused_un = (fixed & ~answerable).sum(1)[:, None, None, None] + counts(free & ~answerable)
+    answered = n_ans - (fixed & answerable).sum(1)[:, None, None, None] - counts(free & answerable)
+    score = (refused_un / n_un + ANSWER_WEIGHT * answered / n_ans).reshape(len(fixed), -1)
+    first = np.argmax(score, 1)  # the first best cell of each row: the lowest thresholds
+    cells = first[choice]
+    best = score[np.arange(len(fixed)), first][choice]
+    k = 0
+    for row, value in enumerate(best):  # a later choice wins only by more than rounding
+        if value > best[k] + 1e-9:
+            k = row
+    i, j, s = np.unravel_index(cells[k], (len(COVERAGE_GRID), len(DENSE_GRID), len(SUPPORT_GRID)))
+    return replace(
+        rules[k],
+        min_coverage=float(COVERAGE_GRID[i]),
+        min_dense=float(DENSE_GRID[j]),
+        min_support=float(SUPPORT_GRID[s]),
+    )
