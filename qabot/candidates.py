@@ -19,7 +19,7 @@ import numpy as np
 from qabot.lexicon import lexicon
 from qabot.query import Query
 from qabot.sentences import Sentence
-from qabot.textnorm import HAN, match_key
+from qabot.textnorm import HAN, match_key, occurrences
 from qabot.types import Passage
 from qabot.values import VALUE_FINDERS, Near
 
@@ -36,6 +36,7 @@ _LIST_ASKED = re.compile(r"哪几|哪些|哪[两二三四五六七八九十]|几
 LIST_REACH = 20  # characters around a focus word an enumeration (、) must be within
 ASKED_REACH = 6  # characters either side of a question word whose focus words it asks about
 _CLAUSE_END = re.compile(r"[，,；;。：:！!？?]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 
 FEATURES = (
     "focus_of_best",  # its focus score over the best candidate's
@@ -159,7 +160,7 @@ def quotes(text: str, query: Query) -> bool:
 def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     """A row of :data:`FEATURES` per candidate sentence of one question."""
     total = sum(w * len(t) for t, w in query.weights.items()) or 1.0
-    focus_chars = set(re.findall(f"[{HAN}]", "".join(query.weights)))
+    focus_chars = set(_HAN_CHAR.findall("".join(query.weights)))
     is_typed = typed(query)
     best = max((c.focus for c in candidates), default=0.0) or 1.0
     top_dense = max(c.passage.dense for c in candidates)
@@ -224,7 +225,7 @@ def asked_about(query: Query) -> dict[str, float]:
     return {
         word: weight
         for word, weight in query.weights.items()
-        if any(beside(*found.span()) for found in re.finditer(re.escape(word), text))
+        if any(beside(*span) for span in occurrences(text, word))
     }
 
 

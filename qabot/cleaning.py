@@ -40,6 +40,7 @@ _DAMAGE = re.compile(rf"(?<=[{HAN}])\?+[;_]?(?=[{HAN}A-Za-z])|\ufffd+")
 # '_' between Chinese characters is debris; ';' there is a real clause separator and stays.
 _STRAY = re.compile(rf"(?<=[{HAN}])_(?=[{HAN}])")
 _LONE_LETTER = re.compile(rf"(?<=[{HAN}□])[A-Za-z](?=[{HAN}])")
+_ANNOTATION_DAMAGE = re.compile(rf"[{HAN}][a-z][{HAN}]")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 
 
@@ -93,7 +94,7 @@ def drop_strays(text: str) -> str:
 
 
 def _has_annotation_damage(text: str) -> bool:
-    return bool(re.search(rf"[{HAN}][a-z][{HAN}]", text))
+    return bool(_ANNOTATION_DAMAGE.search(text))
 
 
 def clean_text(raw: str) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 from qabot.lexicon import lexicon
 from qabot.paragraphs import number
-from qabot.textnorm import HAN
+from qabot.textnorm import HAN, occurrences
 
 _CONTEXT = 2  # characters before a contrasting member that frame it
 _NUMERAL = "0-9一二两三四五六七八九十百"
@@ -30,6 +31,8 @@ _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?
 # “7+5”养老服务模式, 1+N: figures joined by +, the name of a scheme, then the word it names
 FORMULA = rf"[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+"
 _FORMULA = re.compile(rf"(?P<formula>{FORMULA})[”\"」』]?(?P<after>[{HAN}]{{2}})")
+_WORD_AFTER = re.compile(rf"[{HAN}]{{1,{_CONTEXT}}}")
+_HAN_END = re.compile(rf"[{HAN}]+$")
 
 
 def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
@@ -92,8 +95,7 @@ def _other_in_place(sentence: str, question: str) -> bool:
     and 农村居民 is not contrasted by 城乡居民.)"""
     for group in lexicon().contrasts:
         for own in group:
-            for found in re.finditer(re.escape(own), question):
-                start = found.start()
+            for start, _ in occurrences(question, own):
                 before = _han_run(question[max(0, start - _CONTEXT) : start])
                 if not before or before + own in sentence:
                     continue
@@ -107,15 +109,14 @@ def _other_members_before(sentence: str, question: str) -> bool:
     the sentence writing that word after another member (村干部) and after none of those asked:
     its figure is of the others. (Of members only: 农村 before 居民 is no 村 asked, and 城乡居民
     does not contrast it.)"""
-    for group in lexicon().contrasts:
-        member = "|".join(re.escape(m) for m in sorted(group, key=len, reverse=True))
-        for found in re.finditer(rf"(?:{member}){{2,}}", question):
-            asked = set(re.findall(member, found.group(0)))
-            word = re.match(rf"[{HAN}]{{1,{_CONTEXT}}}", question[found.end() :])
+    for member, members in _member_patterns():
+        for found in members.finditer(question):
+            asked = set(member.findall(found.group(0)))
+            word = _WORD_AFTER.match(question, found.end())
             if not word:
                 continue
-            runs = re.findall(rf"(?:{member})+(?={re.escape(word.group(0))})", sentence)
-            written = {m for run in runs for m in re.findall(member, run)}
+            runs = re.findall(rf"(?:{member.pattern})+(?={re.escape(word.group(0))})", sentence)
+            written = {m for run in runs for m in member.findall(run)}
             if written and not written & asked:  # 镇村干部 writes 镇干部 too
                 return True
     return False
@@ -125,14 +126,38 @@ def _other_measure(sentence: str, question: str) -> bool:
     """A member of two characters or more right before what the question asks (能处理多少吨),
     the sentence writing another member right before a figure (每天产生的600余吨) and the asked
     one before none: its figure measures another thing."""
+    for asking, figured, others in _measure_patterns():
+        if asking.search(question) and others is not None and others.search(sentence):
+            return not figured.search(sentence)
+    return False
+
+
+@cache
+def _member_patterns() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    """Per contrast set: one member (the longest first), and a run of two members or more."""
+    patterns = []
+    for group in lexicon().contrasts:
+        member = "|".join(re.escape(m) for m in sorted(group, key=len, reverse=True))
+        patterns.append((re.compile(member), re.compile(rf"(?:{member}){{2,}}")))
+    return patterns
+
+
+@cache
+def _measure_patterns() -> list[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str] | None]]:
+    """Per member of two characters or more of a contrast set: the member asked of (能处理多少),
+    the member before a figure, and any other member of its set before a figure."""
+    patterns = []
     for group in lexicon().contrasts:
         for own in (m for m in group if len(m) >= 2):
-            if not re.search(rf"{re.escape(own)}[了的]?(?:多少|几)", question):
-                continue
             others = "|".join(re.escape(m) for m in group if m != own and len(m) >= 2)
-            if others and re.search(rf"(?:{others})[了的]?{_FIGURE}", sentence):
-                return not re.search(rf"{re.escape(own)}[了的]?{_FIGURE}", sentence)
-    return False
+            patterns.append(
+                (
+                    re.compile(rf"{re.escape(own)}[了的]?(?:多少|几)"),
+                    re.compile(rf"{re.escape(own)}[了的]?{_FIGURE}"),
+                    re.compile(rf"(?:{others})[了的]?{_FIGURE}") if others else None,
+                )
+            )
+    return patterns
 
 
 def _other_number(sentence: str, question: str) -> bool:
@@ -197,5 +222,5 @@ def _qualified(text: str, word: str, asking: tuple[str, ...] = (), at: int | Non
 
 def _han_run(text: str) -> str:
     """The Chinese characters that end ``text`` (those right before a word)."""
-    found = re.search(rf"[{HAN}]+$", text)
+    found = _HAN_END.search(text)
     return found.group(0) if found else ""

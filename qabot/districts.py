@@ -18,7 +18,7 @@ from pypinyin import lazy_pinyin
 
 from qabot.errors import UsageError
 from qabot.lexicon import lexicon
-from qabot.textnorm import to_simplified
+from qabot.textnorm import occurrences, to_simplified
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,7 @@ class Gazetteer:
                 taken[match.start() : match.end()] = [True] * (match.end() - match.start())
                 hits.append((match.start(), name))
         for form, name in self._forms:
-            for match in re.finditer(re.escape(form), simplified):
-                start, end = match.span()
+            for start, end in occurrences(simplified, form):
                 if any(taken[start:end]) or not self._stands_alone(form, simplified, start, end):
                     continue
                 taken[start:end] = [True] * (end - start)

@@ -27,6 +27,7 @@ from qabot.cards import kind_name
 from qabot.places import province_of
 from qabot.records import quoted
 from qabot.sentences import sentence_spans
+from qabot.textnorm import occurrences
 from qabot.turns import main_speaker, spoke_of
 from qabot.types import AnswerLine, AnswerSpan, Chunk, Hit
 
@@ -384,14 +385,14 @@ def _stated(
     best: tuple[float, Fact] | None = None
     for chunk in chunks:
         for form in forms:
-            for match in re.finditer(re.escape(form), chunk.text):
-                around = chunk.text[max(0, match.start() - 12) : match.end() + 12]
-                after = chunk.text[match.end() : match.end() + len(district) + 2]
+            for start, end in occurrences(chunk.text, form):
+                around = chunk.text[max(0, start - 12) : end + 12]
+                after = chunk.text[end : end + len(district) + 2]
                 beside = near in around if near else after.startswith(district[:2])
-                opens = year and (match.start() == 0 or chunk.text[match.start() - 1] in _ENDS)
+                opens = year and (start == 0 or chunk.text[start - 1] in _ENDS)
                 score = 3 if beside else 2 + 0.5 * opens if form == value else 1
                 if beside and not near and _DEFINES.match(after, len(district)):
                     score = 4  # 毕节金海湖新区是毕节…: the sentence that says what it is
                 if best is None or score > best[0]:
-                    best = (score, Fact(form, chunk, match.start(), match.end()))
+                    best = (score, Fact(form, chunk, start, end))
     return best[1] if best else None

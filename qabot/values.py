@@ -15,7 +15,7 @@ from typing import Literal
 from qabot.lexical import pos_tags
 from qabot.lexicon import lexicon
 from qabot.question import Analysis
-from qabot.textnorm import HAN, is_cjk
+from qabot.textnorm import HAN, is_cjk, occurrences
 from qabot.units import PEOPLE_WORD, TOTAL_ASKED, count_kind, unit_fits
 
 UNITS = "|".join(map(re.escape, lexicon().units))  # what a value in a document is counted in
@@ -125,7 +125,7 @@ def _titled(sentence: str, start: int, end: int) -> bool:
 def _people(sentence: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     """The index's speakers and authors, and names the tagger finds next to a title (the
     tagger alone takes 高水平 or 长荣印务 for names)."""
-    found = [m.span() for name in known for m in re.finditer(re.escape(name), sentence)]
+    found = [span for name in known for span in occurrences(sentence, name)]
     position = 0
     for word, tag in pos_tags(sentence):
         end = position + len(word)
