@@ -42,7 +42,7 @@ from qabot.contrast import contrasted
 from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.partial import one_year
 from qabot.query import Query
-from qabot.sentences import sentence_spans
+from qabot.sentences import NUMBERED_LEAD, sentence_spans
 from qabot.types import AnswerLine, AnswerSpan, Hit, Measure, Passage
 from qabot.values import (
     VALUE_FINDERS,
@@ -328,8 +328,24 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     else:  # a short sentence says more with the next one
         short = len(best.sentence) < 20
         text = _adjacent(best, query, 2) if short else _clip(best.sentence)
+        lead = _section_lead(best, query)
+        if lead.removesuffix(ELLIPSIS) not in text:
+            text = lead + text
         composed.lines = [AnswerLine(text, rank)]
     return composed
+
+
+def _section_lead(source: Candidate, query: Query) -> str:
+    """The numbered lead of the section ``source`` is in (一是优先发展教育事业。), when its
+    passage writes one before it; … when sentences lie between. The lead says what the
+    section is about, which a question in other words often asks (和平区搞民生，教育排在什么
+    位置), and the sentences after it, the measures, do not."""
+    for before in reversed(read(source.passage.chunk.text, query)[: source.index]):
+        if before.heading:
+            if not NUMBERED_LEAD.match(before.text):
+                return ""
+            return before.text + (ELLIPSIS if before.index + 1 < source.index else "")
+    return ""
 
 
 def _comparison(passages: list[Passage], query: Query) -> Composed:

@@ -43,11 +43,11 @@ _ORDINAL = "一二三四五六七八九十"
 SECTION_NUMBER = re.compile(rf"^[(（]?[{_ORDINAL}]+[)）、]|^第[{_ORDINAL}]+[部分章节]")
 # 一是 首先 第二是 ——: a paragraph that is one item of a list (chunker: its lead is context).
 ENUMERATION = re.compile(rf"^(?:[{_ORDINAL}]+是|首先|其次|第[{_ORDINAL}]+是|——)")
+# A numbered opening of a sentence (一是, （二）, 第三是): a section's lead (answer: its topic).
+_NUMBERED = rf"[（(]?[{_ORDINAL}]+[)）、．.]|[{_ORDINAL}]+是|第[{_ORDINAL}]+[是，、]"
+NUMBERED_LEAD = re.compile(rf"^(?:{_NUMBERED})")
 # Any ordinal opening of a sentence (answer: an ordinal lead alone is a heading).
-ORDINAL_LEAD = re.compile(
-    rf"^(?:[（(]?[{_ORDINAL}]+[)）、．.]|[{_ORDINAL}]+是|第[{_ORDINAL}]+[是，、]"
-    r"|首先|其次|再次|最后|另外|此外)"
-)
+ORDINAL_LEAD = re.compile(rf"^(?:{_NUMBERED}|首先|其次|再次|最后|另外|此外)")
 
 
 def split_sentences(text: str) -> list[str]:

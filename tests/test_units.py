@@ -10,7 +10,7 @@ import pytest
 
 from qabot import Engine
 from qabot.answer import ELLIPSIS, make_excerpt
-from qabot.refusal import NoAnswerRule, speaks_of
+from qabot.refusal import LENIENT, NoAnswerRule, speaks_of
 from qabot.retriever import _interleave, fuse, standardised
 from qabot.sentences import is_heading
 from qabot.types import Confidence, Hit
@@ -130,6 +130,27 @@ def test_measures_are_the_sentences_after_the_heading_that_names_the_topic() -> 
         "打造政务服务无人超市。",
         "建立公平开放透明的市场规则和法治化营商环境。",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("和平区搞民生，教育排在什么位置？", "一是优先发展教育事业。"),  # right before the line
+        ("和平区要构建什么样的教育体系？", "一是优先发展教育事业。…"),  # a sentence between
+        ("和平区会改造老旧小区吗？", "二是加快城市更新。"),  # the line's own section
+    ],
+)
+def test_a_line_under_a_numbered_lead_starts_with_it(question: str, lead: str) -> None:
+    """The lead says what the section is about; a question in other words asks that."""
+    text = (
+        "一是优先发展教育事业。扎实推进教育综合改革实验区建设,深化办学模式创新。"
+        "健全立德树人落实机制,构建促进学生全面发展的教育体系。"
+        "二是加快城市更新。改造提升老旧小区,完善社区配套设施。"
+    )
+    engine = tiny_engine([make_chunk("heping", 1, text, "和平区")])
+    answer = engine.ask(question, k=1, rule=LENIENT)
+    assert answer.answer.startswith(lead), answer.answer
+    assert "是" not in answer.answer.removeprefix(lead)[:2]  # one lead, its own section's
 
 
 def test_a_quantity_of_the_time_asked_wins_over_a_better_worded_total() -> None:
