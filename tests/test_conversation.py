@@ -34,6 +34,10 @@ from qabot.engine import Engine
         ("你都能帮我干些啥", "help"),  # written by a template: {你|你都|…}{能|…}{帮我|…}…
         ("你可以查点什么？", "help"),
         ("What else can you help me with?", "help"),
+        ("你是用什么做出来的？", "help"),  # what the bot is made of, what it cannot do
+        ("你有什么回答不了的问题吗", "help"),
+        ("what are you good at, and is there anything you can't help with?", "help"),
+        ("What are you made of?", "help"),
         ("What are you able to help me with?", "help"),
         # filler words between the phrases carry no request
         ("谢谢你的帮助！", "thanks"),
