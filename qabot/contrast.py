@@ -25,7 +25,7 @@ _OF_WHOLE = ("总", "常住", "户籍", "区", "县", "市", "土地")  # 全区
 _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
 # 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of
 # the calendar: qabot.refusal checks those against the text's)
-_FIGURE = r"(?:约|近|超过|达)?[0-9一二两三四五六七八九十]"  # a figure's start
+_FIGURE = r"(?:约|近|超过|达到|达|为)?[0-9一二两三四五六七八九十]"  # a figure's start
 _MAGNITUDES = "亿万"  # written without a number (过亿, 上万), one of them is meant
 _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
 # “7+5”养老服务模式, 1+N: figures joined by +, the name of a scheme, then the word it names

@@ -383,6 +383,13 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         # over one 亿 written without its number, over ten asked (batch af)
         ("主营业务收入过亿元企业8家", "要新增几家主营业务收入过十亿元的企业？", True),
         ("主营业务收入过亿元企业8家", "要新增几家主营业务收入过亿元的企业？", False),
+        # another level, network, designation or measure of the same thing (batch ai)
+        ("年内认定国家科技型中小企业150家", "今年要认定多少家市级科技型中小企业？", True),
+        ("年内认定国家科技型中小企业150家", "今年要认定多少家国家科技型中小企业？", False),
+        ("铺设污水主干管62公里", "铺设了多少公里燃气主干管？", True),
+        ("东丽湖成为国家生态旅游示范区", "东丽湖评上国家级旅游度假区了吗？", True),
+        ("确保占工业增加值比重达到32%", "规上工业增加值要增长多少？", True),
+        ("工业增加值增长8%,占比重达到32%", "规上工业增加值要增长多少？", False),
         ("主营业务收入过10亿元企业8家", "要新增几家主营业务收入过十亿元的企业？", False),
         # a scheme named by its figures: another scheme's before the same word (batch ag)
         ("推行“7+5”养老服务模式", "和平区推行的“9+3”养老服务模式具体指什么？", True),
