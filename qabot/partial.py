@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qabot.contrast import FORMULA, plain_formula
 from qabot.lexicon import lexicon
-from qabot.paragraphs import number
+from qabot.setnames import names_asked, names_given
 from qabot.textnorm import HAN
 from qabot.types import AnswerLine
 from qabot.units import unit_fits, unit_kind
@@ -70,36 +69,6 @@ _PROGRESS = re.compile(
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 # 爱旭太阳能二期投资多少: one phase of a project, which a text naming another (一期) does not give
 _PHASE = re.compile(r"(?<![同近长短周预定分学按到时初后中末早晚工])[一二三四五六]期")
-# 新建提升改造的5座污水处理厂分别叫什么 / 那4家企业是哪几家: the names of a set whose size the
-# question states (two or more), which a line giving only the count (污水处理厂5座) does not give
-# (哪四个字 asks for a phrase, not for names).
-_COUNTABLE = "".join(c for c in lexicon().after_ji if c not in "年次天亩万千百倍吨米期")
-_COUNTED = re.compile(
-    rf"(?:(?<![\d.])(?:[2-9]|\d{{2,}})|[两二三四五六七八九十]+)(?:余|多)?[{_COUNTABLE}](?!字)"
-    r"|\b(?:[2-9]|[1-9]\d|two|three|four|five|six|seven|eight|nine|ten)\s+[a-z]",
-    re.IGNORECASE,
-)
-_NAMES_ASKED = re.compile(
-    r"叫什么|叫啥|什么名字|名称|名字|分别是(?:什么|哪)|哪(?:几|些|[两二三四五六七八九十]|\d)"
-    # 20项民心工程里第一项是什么: one item of the set, named in its list
-    r"|第[一二三四五六七八九十\d]+[项个条件](?:是|叫|指)"
-    # 20件民生实事，每一件具体是什么; “7+5”里的“7”和“5”具体指什么: what each item is
-    r"|每一?[项个条件种](?:具体)?(?:是|叫|指)|具体(?:是|指|有|包括)(?:什么|哪些|啥)|分别指"
-    r"|\bnames?\b|\bwhich (?:two|three|four|five|six|\d+)\b",
-    re.IGNORECASE,
-)
-# names written together: 天成地块、大沽北路地块; 丁青、兴隆、华池和正宁; 第五届…大赛暨第十届…大赛
-_ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}“”《]{{2}}")
-# what a numbered label holds: “五城同创”是哪五城, 十项文明…是哪十项 (the count asked is in a
-# word the question names before), “辰十条”具体有哪些 (a quoted label with a count).
-_NUMERAL = "一二两三四五六七八九十"
-_WHICH_OF_LABEL = re.compile(rf"哪(?P<count>[{_NUMERAL}]+[{HAN}])")
-_QUOTED_COUNT = re.compile(rf"“[^”]*?(?P<count>[{_NUMERAL}]+[{HAN}])[^”]*”")
-# “7+5”养老服务模式: a scheme named by figures, one per part, whose parts a text may spell out
-_QUOTED_FORMULA = re.compile(rf"“(?P<count>{FORMULA})”")
-# what the counted set is of: 那8个后进村都是哪几个 → 后进村 (its last character, 村, is in
-# the clause that counts them); 11条黑臭沟渠里… → 黑臭沟渠 (里 says "of them", no name)
-_SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -131,25 +100,7 @@ _LISTED = re.compile(
 )
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _SENTENCE_PART = re.compile(r"[，,；;。]")
-_COUNT_NUMBER = re.compile(r"\d+|[两二三四五六七八九十]+")  # of a count _COUNTED found
 _PERIOD_SAID = re.compile(rf"{_TOTALLED}|年间|十[一二三四五]五|期间")
-
-
-def _size(count: str) -> int:
-    """The number of a count the question states (8个: 8; 四项: 4); 0 for an English one."""
-    written = _COUNT_NUMBER.match(count)  # none for an English count (two plants)
-    return number(written.group(0)) if written else 0
-
-
-def _count_forms(count: str) -> tuple[str, ...]:
-    """How a text may write the number of a count the question states (8个: 8, 八; 四项: 4, 四;
-    两个: 2, 二, 两), read and written as the question's numbers are (cn2an)."""
-    n = _size(count)
-    if not n:
-        return ()
-    import cn2an  # its patterns cost 0.1 s to build: only for a question that counts a set
-
-    return (str(n), cn2an.an2cn(n), *(("两",) if n == 2 else ()))
 
 
 def _number(value: str) -> str:
@@ -167,7 +118,7 @@ def asked_part(question: str) -> str:
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
-    if (_COUNTED.search(question) or _label(question)) and _NAMES_ASKED.search(question):
+    if names_asked(question):
         return "names"
     if any(p.search(question) for p in _SUBSETS):
         return "subset"
@@ -252,33 +203,8 @@ def gives_part(
         return len(values) >= (2 if part == "breakdown" else 1)
     if part == "period":
         return bool(_PERIOD_SAID.search(text))
-    if part == "names" and (label := _label(question)):
-        if re.fullmatch(FORMULA, label):  # “7+5”: its parts spelt out after it
-            scheme = plain_formula(label)
-            after = [
-                sentence[found.end() :]
-                for sentence in re.split("[。；;]", text)
-                for found in re.finditer(FORMULA, sentence)
-                if plain_formula(found.group(0)) == scheme
-            ]
-            parts = scheme.count("+") + 1
-            return any(_ENUMERATED.search(a) and _items(a) >= parts for a in after)
-        return any(_expands(clause, label) for clause in _SENTENCE_PART.split(text))
     if part == "names":
-        counted = _COUNTED.search(question)
-        of = _SET_OF.match(question, counted.end()) if counted else None
-        head = of.group(0)[-1] if of else ""
-        clauses = _SENTENCE_PART.split(text)
-        # 14项主题救助…哪几项: 低保、低收入救助家庭 lists two things, not the fourteen
-        least = min(_size(counted.group(0)), 3) if counted else 0
-        listed = [c for c in clauses if _ENUMERATED.search(c) and _items(c) >= least]
-        if not head or any(head in clause for clause in listed):
-            return bool(listed)
-        # the set counted in a clause of its own (促使8个后进村…): the names listed in another
-        # are of something else
-        forms = _count_forms(counted.group(0)) if counted else ()
-        counts = any(head in c and any(f in c for f in forms) for c in clauses)
-        return bool(listed) and not counts
+        return names_given(text, question)
     if part == "year":
         return one_year(text, question)
     if part == "within":
@@ -297,36 +223,6 @@ def stated(value: str, question: str) -> bool:
     if not figure or CALENDAR_YEAR.fullmatch(value):
         return False
     return re.search(rf"(?<![\d.]){re.escape(figure.group(0))}(?![\d.])", question) is not None
-
-
-def _label(question: str) -> str:
-    """The count of a numbered label whose items the question asks (五城 of “五城同创”是哪五城,
-    十条 of “辰十条”具体有哪些, 7+5 of “7+5”养老模式…具体指什么), else ``""``."""
-    which = _WHICH_OF_LABEL.search(question)
-    if which and which.group("count") in question[: which.start()]:
-        return which.group("count")
-    for pattern in (_QUOTED_COUNT, _QUOTED_FORMULA):
-        quoted = pattern.search(question)
-        if quoted and _NAMES_ASKED.search(question, quoted.end()):
-            return quoted.group("count")
-    return ""
-
-
-def _expands(clause: str, label: str) -> bool:
-    """The ``clause`` lists the items of the label counted ``label`` (五城: five): as many as it
-    counts, or, where the clause names the label itself, three at least (“五级联动” after
-    区职能部门、街道、社区、党员和网格员). 开展“十项文明”创建和…评选 names two things, not ten."""
-    if not _ENUMERATED.search(clause):
-        return False
-    items, count = _items(clause), number(label[:-1])
-    return items >= count or (label in clause and items >= min(count, 3))
-
-
-def _items(clause: str) -> int:
-    """How many things ``clause`` lists (甲、乙和丙: three)."""
-    commas = clause.count("、")
-    joined = re.search(r"[和及与暨]", clause[clause.rfind("、") + 1 :] if commas else clause)
-    return commas + 1 + bool(joined)
 
 
 def listed_alone(lines: Sequence[AnswerLine], question: str) -> bool:
