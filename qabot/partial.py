@@ -69,6 +69,16 @@ _PROGRESS = re.compile(
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 # 爱旭太阳能二期投资多少: one phase of a project, which a text naming another (一期) does not give
 _PHASE = re.compile(r"(?<![同近长短周预定分学按到时初后中末早晚工])[一二三四五六]期")
+# 6550亩春小麦，哪个镇种得最多 / 出钱最多的是哪家: which part of a whole has the most, which a
+# text giving the whole alone does not say (not 最早, 最好: no amount)
+_MOST_AMOUNT = r"最(?:多|少|大|小|高|低)"
+_MOST = re.compile(
+    rf"{_MOST_AMOUNT}[^，,。？?]{{0,6}}?哪|哪[^，,。？?]{{0,10}}?{_MOST_AMOUNT}"
+    r"|\bwhich\b[^,.?]*\b(?:most|least|largest|biggest|highest|lowest)\b",
+    re.IGNORECASE,
+)
+# how a text says which part has the most: 最多, 居首, 第一
+_MOST_SAID = re.compile(r"最|居首|之首|首位|第一|领先")
 _CUMULATIVE = re.compile(r"累计|一共|总共|合计|总计|加起来|in total|altogether")
 _PERIOD = re.compile(
     r"[两三四五六七八九十]年|\d+年(?:来|间|里|内)|十[一二三四五]五|历年|这些年|这几年"
@@ -112,12 +122,14 @@ def asked_part(question: str) -> str:
     """``breakdown`` (how a total splits), ``subset`` (how much of a total it states is of
     one kind), ``period`` (a cumulative figure), ``within`` (a part of a year), ``progress``
     (how much of a plan it states is done), ``phase`` (one phase of a project) or ``year``
-    (one year's figure) for a question that asks for a part of a figure, or ``names`` (the
-    names of a set it counts), else ``""``."""
+    (one year's figure), ``most`` (which part has the most) for a question that asks for a
+    part of a figure, or ``names`` (the names of a set it counts), else ``""``."""
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
         return "period"
+    if _MOST.search(question):
+        return "most"
     if names_asked(question):
         return "names"
     if any(p.search(question) for p in _SUBSETS):
@@ -205,6 +217,9 @@ def gives_part(
         return bool(_PERIOD_SAID.search(text))
     if part == "names":
         return names_given(text, question)
+    if part == "most":  # the text says which, or gives two figures of a kind to compare
+        kinds = [unit_kind(m.group(0)) for m in QUANTITY.finditer(text)]
+        return bool(_MOST_SAID.search(text)) or any(kinds.count(k) > 1 for k in set(kinds))
     if part == "year":
         return one_year(text, question)
     if part == "within":
@@ -271,6 +286,7 @@ def notice(part: str, said: str, language: str, stated: str = "") -> str:
             "progress": "no figure for how much of it is done",
             "phase": "none for the phase asked",
             "names": "no names",
+            "most": "no figure for each part",
         }
         return f"The documents give only this ({said}); they give {lack.get(part, 'no breakdown')}."
     if part == "year":
@@ -285,4 +301,6 @@ def notice(part: str, said: str, language: str, stated: str = "") -> str:
         return f"文档只给出这些（{said}）；没有所问那一期的数字。"
     if part == "names":
         return f"文档只给出数量（{said}）；没有列出名称。"
+    if part == "most":
+        return f"文档只给出这些（{said}）；没有各部分的数字，无从比较。"
     return f"文档只给出总数（{said}）；没有分项的数字。"  # a breakdown, a subset, one of a list

@@ -14,7 +14,7 @@ from qabot.english import EnglishReader
 from qabot.lexicon import official_words
 from qabot.meaning import NEAREST, Meaning, update_vectors
 from qabot.metadata import Asked, Fact, asked
-from qabot.partial import asked_part, gives_part, listed_alone, part_words
+from qabot.partial import asked_part, gives_part, listed_alone, notice, part_words
 from qabot.places import (
     counties,
     mentioned_counties,
@@ -643,10 +643,25 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("纳入养老保障的12万农民里，已经领养老金的有多少？", "subset"),
         ("150家科技型中小企业里，科技城有多少家？", "subset"),
         ("金海湖贫困户去厂里干满一年 能拿多少补贴呀", ""),  # 厂里: where, not among
+        # which part has the most (batch ai); 最早, 最好 ask no amount
+        ("北辰今年种的6550亩春小麦，哪个镇种得最多？", "most"),
+        ("捐赠活动里，出钱最多的是哪家爱心企业？", "most"),
+        ("Which town planted the most spring wheat?", "most"),
+        ("北辰区哪家幼儿园口碑最好？", ""),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
     assert asked_part(question) == part
+
+
+def test_which_part_has_the_most_is_answered_by_a_line_that_says_or_compares() -> None:
+    asked = "捐赠活动里，出钱最多的是哪家爱心企业？"
+    total = [AnswerLine("通过举办捐赠活动,为10个贫困村捐赠扶贫资金81.56万元。", 1)]
+    assert not gives_part("most", total, None, asked)  # a count and a sum: nothing to compare
+    assert gives_part("most", [AnswerLine("甲公司捐款最多,达30万元。", 1)], None, asked)
+    both = [AnswerLine("甲公司捐款30万元,乙公司捐款20万元。", 1)]
+    assert gives_part("most", both, None, asked)
+    assert notice("most", total[0].text, "zh").endswith("没有各部分的数字，无从比较。")
 
 
 def test_another_phase_does_not_answer_a_phase() -> None:
