@@ -218,8 +218,8 @@ def gives_part(
     if part == "names":
         return names_given(text, question)
     if part == "most":  # the text says which, or gives two figures of a kind to compare
-        kinds = [unit_kind(m.group(0)) for m in QUANTITY.finditer(text)]
-        return bool(_MOST_SAID.search(text)) or any(kinds.count(k) > 1 for k in set(kinds))
+        written = [unit_kind(m.group(0)) for m in QUANTITY.finditer(text)]
+        return bool(_MOST_SAID.search(text)) or any(written.count(k) > 1 for k in set(written))
     if part == "year":
         return one_year(text, question)
     if part == "within":

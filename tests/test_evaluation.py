@@ -28,12 +28,13 @@ from qabot.evaluation import (
     summarize,
     write_report,
 )
-from qabot.linerank import LINE_RANKER
+from qabot.evaluation.run import LineChoices, ask_all
+from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.refusal import FALLBACK_RULE, LENIENT, NO_ANSWER_RULES
 from qabot.settings import Settings
 from qabot.types import Answer, Passage
 
-from conftest import CliRun, make_chunk
+from conftest import TINY_CHUNKS, CliRun, make_chunk, tiny_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
@@ -255,6 +256,35 @@ def test_run_evaluation_asks_once_with_k10_and_no_district_filter() -> None:
     assert engine.calls[-1]["k"] == 12
     with pytest.raises(UsageError):
         run_evaluation(engine, questions, mode="semantic")
+
+
+def test_a_folds_ranker_decides_again_only_the_questions_it_answers_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refitting the line ranker per fold re-decides a question only where the fold's ranker
+    chooses another line than the shipped one (that choice made the outcomes), and those
+    are decided as the engine decides them with that ranker."""
+    engine = tiny_engine([make_chunk(*row) for row in TINY_CHUNKS])
+    asked = ["北辰区种了多少亩春小麦？", "东丽区怎么治理基层？", "北辰区和东丽区的生态环境比较"]
+    questions = [
+        Question(id=str(i), question=q, answers=("春小麦",), districts=(), type="fact")
+        for i, q in enumerate(asked)
+    ]
+    outcomes = ask_all(engine, questions, 5, "hybrid")
+    lines = LineChoices(engine, outcomes, 5)
+    decided = []
+    decide = engine.decide
+    monkeypatch.setattr(engine, "decide", lambda *a: decided.append(a) or decide(*a))
+    assert all(a is b for a, b in zip(lines.decide(LINE_RANKER), outcomes, strict=True))
+    assert not decided
+    reverse = LineRanker(tuple(-w for w in LINE_RANKER.weights))
+    again = lines.decide(reverse)
+    changed = [i for i, (a, b) in enumerate(zip(again, outcomes, strict=True)) if a is not b]
+    assert outcomes[2].gathered.query.comparison  # one line per district: no ranker's
+    assert changed and len(decided) == len(changed) and 2 not in changed
+    for i in changed:
+        own = judge(questions[i], decide(outcomes[i].gathered, LENIENT, reverse), 5, engine.rule)
+        assert again[i].answer == own.answer and again[i].confidence == own.confidence
 
 
 # ---------------------------------------------------------------------------- question sets

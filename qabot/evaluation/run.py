@@ -27,7 +27,7 @@ from qabot.evaluation.metrics import (
     summarize,
 )
 from qabot.evaluation.questions import Question
-from qabot.linerank import LineRanker
+from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.refusal import LENIENT, NoAnswerRule, refused
 from qabot.textnorm import match_key
 from qabot.types import MODES, Answer, Confidence, Mode
@@ -288,37 +288,52 @@ class LineChoices:
 
     def __init__(self, engine: Engine, outcomes: Sequence[Outcome], k: int) -> None:
         self.engine, self.outcomes, self.k = engine, outcomes, k
-        self.groups = [self._group(o) for o in outcomes]
+        # each question's candidate lines and their features (None: no ranker chooses it)
+        self.choices = [self._choices(o) for o in outcomes]
+        self.groups = [self._group(o, c) for o, c in zip(outcomes, self.choices, strict=True)]
 
     @staticmethod
-    def _group(outcome: Outcome) -> tuple[np.ndarray, np.ndarray] | None:
-        """The candidates' features and which hold the evidence, for a question whose line
-        the ranker chooses (not a comparison, not a fact about the documents)."""
-        found, question = outcome.gathered, outcome.question
-        if found is None or not question.answerable or found.about.fact is not None:
-            return None
-        if found.query.comparison:
+    def _choices(outcome: Outcome) -> tuple[list[str], np.ndarray] | None:
+        """The lines a ranker chooses among for ``outcome`` and their features, or ``None``
+        when no ranker's choice changes its answer (a comparison, no candidate line)."""
+        found = outcome.gathered
+        if found is None or found.query.comparison:
             return None
         sentences, features = line_choices(found.found[: found.k], found.query)
+        return (sentences, features) if sentences else None
+
+    @staticmethod
+    def _group(
+        outcome: Outcome, choices: tuple[list[str], np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The candidates' features and which hold the evidence, for a question whose line
+        the ranker chooses (not a comparison, not a fact about the documents)."""
+        question, found = outcome.question, outcome.gathered
+        if (
+            choices is None
+            or found is None
+            or not question.answerable
+            or found.about.fact is not None
+        ):
+            return None
+        sentences, features = choices
         return features, np.array([is_relevant(s, question.answers) for s in sentences])
 
     def decide(self, ranker: LineRanker) -> list[Outcome]:
-        """Every outcome again, its line chosen by ``ranker`` (the refusal still lenient)."""
-        return [
-            o
-            if o.gathered is None
-            else replace(
-                judge(
-                    o.question,
-                    self.engine.decide(o.gathered, LENIENT, ranker),
-                    self.k,
-                    self.engine.rule,
-                ),
-                gathered=o.gathered,
-                latency_ms=o.latency_ms,
-            )
-            for o in self.outcomes
-        ]
+        """Every outcome again, its line chosen by ``ranker`` (the refusal still lenient):
+        decided again only where ``ranker`` chooses another line than the shipped one, which
+        chose the outcomes' lines (:func:`ask_all`)."""
+        decided = []
+        for o, c in zip(self.outcomes, self.choices, strict=True):
+            if o.gathered is not None and c and ranker.choose(c[1]) != LINE_RANKER.choose(c[1]):
+                answer = self.engine.decide(o.gathered, LENIENT, ranker)
+                o = replace(
+                    judge(o.question, answer, self.k, self.engine.rule),
+                    gathered=o.gathered,
+                    latency_ms=o.latency_ms,
+                )
+            decided.append(o)
+        return decided
 
 
 def locate_evidence(engine: Engine, failures: list[Failure], limit: int = 3) -> None:
