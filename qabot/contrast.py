@@ -55,7 +55,7 @@ def _other_member(sentence: str, question: str, words: Iterable[str]) -> bool:
     """A focus word the sentence lacks, written with another member of its set in place of
     its own at its start: 春小麦 for 冬小麦, 春播 for 秋播, 村级 for 镇级, 北京 for 上海. (Not
     a word of two characters that shares its first with the focus word before it, 村居 of
-    农村居民: a tokenizer's cut.)"""
+    农村居民: a tokenizer's cut; nor a member the question asks too: 是国家级还是市级.)"""
     words = list(words)
     for word in words:
         if word in sentence:
@@ -69,7 +69,11 @@ def _other_member(sentence: str, question: str, words: Iterable[str]) -> bool:
             if (
                 own is not None
                 and not (cut and len(own) == 1)
-                and any(other + word[len(own) :] in sentence for other in group if other != own)
+                and any(
+                    other + word[len(own) :] in sentence
+                    for other in group
+                    if other != own and other + word[len(own) :] not in question
+                )
             ):
                 return True
     return False
