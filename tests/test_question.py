@@ -31,6 +31,7 @@ TABLE = [
     ("和平区要实施多少项民心工程？", "quantity", ("count:项件",), ["和平区"], False),
     ("东丽区有多少名网格员？", "quantity", ("count:名人位",), ["东丽区"], False),
     ("东丽区开了几场招聘会？", "quantity", ("count:场",), ["东丽区"], False),
+    ("和平区今年要承办第几届津洽会？", "quantity", None, ["和平区"], False),  # batch ai
     ("北辰区办了多少年？", "quantity", ("duration",), ["北辰区"], False),
     ("宝坻区的投资有多少亿元？", "quantity", ("money",), ["宝坻区"], False),
     ("金海湖新区的旅游收入多少", "quantity", ("money", "percent"), ["金海湖新区"], False),
