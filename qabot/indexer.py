@@ -44,6 +44,7 @@ from qabot.store.backend import (
 )
 from qabot.store.checkpoint import VectorCheckpoint, checkpoint_path
 from qabot.store.embed_pool import BuildJob, check_workers, pending, reusable_vectors
+from qabot.store.faiss_build import sweep_staging
 from qabot.store.manifest import Manifest, check_index_folder
 from qabot.store.protocol import ChunkStore, StoreSpec, parse_store
 from qabot.types import Chunk
@@ -224,6 +225,10 @@ def _build(
     todo, embed_seconds = 0, 0.0
     if up_to_date and previous is not None:
         store = previous
+        # a build killed after its commit: its vectors are in, its leftovers not needed
+        checkpoint.discard()
+        if spec.kind == "faiss":
+            sweep_staging(index)
     else:
         source = reuse_source(spec, index, previous, force)
         reuse = reusable_vectors(plan.chunks, source, embedder, checkpoint)

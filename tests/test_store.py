@@ -121,6 +121,20 @@ def test_a_crash_before_the_commit_leaves_the_old_index_usable(
     assert _generations(settings.index) == {before.manifest.generation}
 
 
+def test_a_build_killed_after_its_commit_leaves_nothing_behind(built: Settings) -> None:
+    """Killed between the commit point and its clean-up, a build leaves its staging folder
+    and its checkpoint; the next `qabot index` finds the index current and removes both."""
+    manifest = FaissStore.load(built.index).manifest
+    staging = built.index / f".building-{manifest.generation}"
+    staging.mkdir()
+    (staging / manifest.files["chunks"]).write_text("", encoding="utf-8")
+    kept = checkpoint_path(built.index, manifest.embedder, manifest.embedder_version, manifest.dim)
+    kept.write_bytes(b"")
+    report = build_index(built)
+    assert report.embedded == 0 and not staging.exists() and not kept.exists()
+    assert FaissStore.load(built.index).manifest.generation == manifest.generation
+
+
 def test_missing_corrupt_and_mismatched_indexes_say_how_to_fix(
     settings: Settings, first_build: Settings
 ) -> None:

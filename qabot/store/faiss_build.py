@@ -110,6 +110,13 @@ def _write_generation(
     _remove_stale(index_dir, keep={manifest.generation, previous})
 
 
+def sweep_staging(index_dir: Path) -> None:
+    """Remove the staging folders of builds killed after their commit point (before their
+    own clean-up); the caller holds the lock, so none is in use."""
+    for path in index_dir.glob(".building-*"):
+        _remove(path)
+
+
 def _fsync_all(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
