@@ -3,10 +3,11 @@
 北辰区的3.13亿元帮扶资金，四个县各分到多少？ The documents give the total; stating it as the
 answer would be a confident wrong answer, and a bare refusal would hide what they do say. So
 a question that asks for a *breakdown* (各有多少, 分别是多少, 各占), a *cumulative period*
-(五年累计, 历年共), a part of a year (上半年) or how much of a stated plan is done so far
-(76个…已经建成了几个) is answered only by a line that holds such a thing — two values or more
-of the kind asked beside the ones the question quotes, the words of a period, a done figure —
-else refused with a notice quoting what the documents say and naming what they lack.
+(五年累计, 历年共), a part of a year (上半年), how much of a stated plan is done so far
+(76个…已经建成了几个) or which part has the most (哪个镇种得最多) is answered only by a line that
+holds such a thing — two values or more of the kind asked beside the ones the question quotes,
+the words of a period, a done figure, a superlative — else refused with a notice quoting what
+the documents say and naming what they lack.
 """
 
 from __future__ import annotations
