@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from qabot.lexicon import lexicon
 from qabot.setnames import names_asked, names_given
-from qabot.textnorm import HAN
+from qabot.textnorm import HAN, occurrences
 from qabot.types import AnswerLine
 from qabot.units import unit_fits, unit_kind
 from qabot.values import CALENDAR_YEAR, QUANTITY
@@ -238,7 +238,15 @@ def stated(value: str, question: str) -> bool:
     figure = QUANTITY.fullmatch(value) and _NUMBER_RE.match(value)
     if not figure or CALENDAR_YEAR.fullmatch(value):
         return False
-    return re.search(rf"(?<![\d.]){re.escape(figure.group(0))}(?![\d.])", question) is not None
+    return any(
+        not _in_number(question, start - 1) and not _in_number(question, end)
+        for start, end in occurrences(question, figure.group(0))
+    )
+
+
+def _in_number(text: str, at: int) -> bool:
+    """``text[at]`` is a digit or a decimal point (what a figure found there continues)."""
+    return 0 <= at < len(text) and (text[at].isdecimal() or text[at] == ".")
 
 
 def listed_alone(lines: Sequence[AnswerLine], question: str) -> bool:

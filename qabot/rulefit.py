@@ -74,19 +74,17 @@ def _grid_counts(
 
 
 def _choices(
-    samples: Sequence[tuple[Confidence, bool]],
+    samples: Sequence[tuple[Confidence, bool]], dense: np.ndarray, attributed: np.ndarray
 ) -> tuple[list[NoAnswerRule], np.ndarray]:
     """Every choice of the switches and floors (as a rule with zero thresholds) and, one row
     per choice, the samples it refuses whatever the thresholds (the hard rules, the floor,
     the type and name checks); attributed samples are never left to the thresholds."""
-    dense = np.array([c.dense for c, _ in samples])
     hard = np.array(
         [not (c.covered and c.year_ok and c.part_ok and c.places_ok) for c, _ in samples]
     )
     untyped = np.array([not c.type_ok for c, _ in samples])
     by_meaning = np.array([c.type_by_meaning for c, _ in samples])
     unnamed = np.array([not c.names_ok for c, _ in samples])
-    attributed = np.array([c.attributed for c, _ in samples])
     off_topic = np.array([c.off_topic for c, _ in samples])
     rules, fixed = [], []
     meaning_grid = np.append(DENSE_GRID, np.inf)
@@ -112,24 +110,26 @@ def fit(samples: Sequence[tuple[Confidence, bool]]) -> NoAnswerRule:
     if not samples:
         return FALLBACK_RULE
     answerable = np.array([a for _, a in samples])
+    dense = np.array([c.dense for c, _ in samples])
     attributed = np.array([c.attributed for c, _ in samples])
     n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
     counts = _grid_counts(
-        np.array([c.coverage for c, _ in samples]),
-        np.array([c.dense for c, _ in samples]),
-        np.array([c.support for c, _ in samples]),
+        np.array([c.coverage for c, _ in samples]), dense, np.array([c.support for c, _ in samples])
     )
-    rules, fixed = _choices(samples)
-    rows: dict[bytes, int] = {}  # many choices refuse the same samples: count each set once
-    choice = np.array([rows.setdefault(r.tobytes(), len(rows)) for r in np.packbits(fixed, 1)])
-    fixed = fixed[np.unique(choice, return_index=True)[1]]
+    rules, fixed = _choices(samples, dense, attributed)
+    # many choices refuse the same samples: each distinct set is counted once
+    _, first, choice = np.unique(
+        np.packbits(fixed, 1), axis=0, return_index=True, return_inverse=True
+    )
+    choice = choice.ravel()
+    fixed = fixed[first]
     free = ~fixed & ~attributed
     refused_un = (fixed & ~answerable).sum(1)[:, None, None, None] + counts(free & ~answerable)
     answered = n_ans - (fixed & answerable).sum(1)[:, None, None, None] - counts(free & answerable)
     score = (refused_un / n_un + ANSWER_WEIGHT * answered / n_ans).reshape(len(fixed), -1)
-    first = np.argmax(score, 1)  # the first best cell of each row: the lowest thresholds
-    cells = first[choice]
-    best = score[np.arange(len(fixed)), first][choice]
+    top = np.argmax(score, 1)  # the first best cell of each row: the lowest thresholds
+    cells = top[choice]
+    best = score[np.arange(len(fixed)), top][choice]
     k = 0
     for row, value in enumerate(best):  # a later choice wins only by more than rounding
         if value > best[k] + 1e-9:

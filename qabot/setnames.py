@@ -44,6 +44,9 @@ _QUOTED_FORMULA = re.compile(rf"“(?P<count>{FORMULA})”")
 _SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)")
 _COUNT_NUMBER = re.compile(r"\d+|[两二三四五六七八九十]+")  # of a count _COUNTED found
 _CLAUSES = re.compile(r"[，,；;。]")
+_SENTENCES = re.compile("[。；;]")
+_SCHEME = re.compile(FORMULA)
+_JOINED = re.compile("[和及与暨]")  # the last of the things a clause lists
 
 
 def names_asked(question: str) -> bool:
@@ -56,12 +59,12 @@ def names_given(text: str, question: str) -> bool:
     “7+5” scheme's parts spelt out after it); else names written together (甲、乙), not in a
     clause of their own beside one counting the set (促使8个后进村…)."""
     if label := _label(question):
-        if re.fullmatch(FORMULA, label):  # “7+5”: its parts spelt out after it
+        if _SCHEME.fullmatch(label):  # “7+5”: its parts spelt out after it
             scheme = plain_formula(label)
             after = [
                 sentence[found.end() :]
-                for sentence in re.split("[。；;]", text)
-                for found in re.finditer(FORMULA, sentence)
+                for sentence in _SENTENCES.split(text)
+                for found in _SCHEME.finditer(sentence)
                 if plain_formula(found.group(0)) == scheme
             ]
             parts = scheme.count("+") + 1
@@ -126,5 +129,5 @@ def _expands(clause: str, label: str) -> bool:
 def _items(clause: str) -> int:
     """How many things ``clause`` lists (甲、乙和丙: three)."""
     commas = clause.count("、")
-    joined = re.search(r"[和及与暨]", clause[clause.rfind("、") + 1 :] if commas else clause)
+    joined = _JOINED.search(clause[clause.rfind("、") + 1 :] if commas else clause)
     return commas + 1 + bool(joined)

@@ -290,6 +290,8 @@ class LineChoices:
         self.engine, self.outcomes, self.k = engine, outcomes, k
         # each question's candidate lines and their features (None: no ranker chooses it)
         self.choices = [self._choices(o) for o in outcomes]
+        # the line the shipped ranker chose for each, which ``ask_all`` answered with
+        self.shipped = [None if c is None else LINE_RANKER.choose(c[1]) for c in self.choices]
         self.groups = [self._group(o, c) for o, c in zip(outcomes, self.choices, strict=True)]
 
     @staticmethod
@@ -324,8 +326,8 @@ class LineChoices:
         decided again only where ``ranker`` chooses another line than the shipped one, which
         chose the outcomes' lines (:func:`ask_all`)."""
         decided = []
-        for o, c in zip(self.outcomes, self.choices, strict=True):
-            if o.gathered is not None and c and ranker.choose(c[1]) != LINE_RANKER.choose(c[1]):
+        for o, c, shipped in zip(self.outcomes, self.choices, self.shipped, strict=True):
+            if o.gathered is not None and c and ranker.choose(c[1]) != shipped:
                 answer = self.engine.decide(o.gathered, LENIENT, ranker)
                 o = replace(
                     judge(o.question, answer, self.k, self.engine.rule),
