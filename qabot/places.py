@@ -26,7 +26,8 @@ from qabot.textnorm import HAN
 _PLACE_KIND = re.compile("街道|镇(?![上里子])|大学(?![生毕])|大桥|新区")
 _UNHEARD_KINDS = frozenset({"新区"})
 _NOT_NAMES = "vdpcur"  # jieba's verbs, adverbs, prepositions, conjunctions, particles, pronouns
-_WHERE = re.compile("[里上内外下]$|[镇村乡]")  # 镇里街道: where, not which
+# 镇里街道: where, not which; 放到街道, 所在街道: a verb that leads to the place names none
+_WHERE = re.compile("[里上内外下到在去往向进入至]$|[镇村乡]")
 # “通宝唐”: places written together by their first characters (通州、宝坻、唐山)
 _ABBREVIATED = re.compile(rf"“([{HAN}]{{2,4}})”")
 

@@ -69,6 +69,13 @@ TABLE = [
     ("和平区供给侧改革要在哪八个字上下功夫", "measures", None, ["和平区"], False),
     ("和平区机构改革要按时间节点完成哪几项工作？", "measures", None, ["和平区"], False),
     ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
+    # 在哪几个 a place only when a place's word follows; 多找几条 "a few more", 好几 "several",
+    # 想干多大的事 how ambitious: no count asked (batch aj)
+    ("金海湖重点工程在哪几个关键环节上要主动介入？", "measures", None, ["金海湖新区"], False),
+    ("和平区第九届运动会在哪个体育场举办？", "place", None, ["和平区"], False),
+    ("北辰怎么帮困难村的村民多找几条打工挣钱的路子？", "measures", None, ["北辰区"], False),
+    ("宝坻办了好几个招商活动，效果咋样", "measures", None, ["宝坻区"], False),
+    ("宝坻政府给自己定的目标是高是低，想干多大的事？", "other", None, ["宝坻区"], False),
     # a 几 another question word follows is "several": what position, not how many (batch ab)
     ("金海湖新区在毕节几个城区抱团发展里处在什么位置？", "other", None, ["金海湖新区"], False),
     ("东丽区治污下的是多大力度？", "other", None, ["东丽区"], False),  # how hard, not how much

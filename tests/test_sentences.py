@@ -397,6 +397,9 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("推行“7+5”养老服务模式", "和平区推行的“9+3”养老服务模式具体指什么？", True),
         ("推行“7+5”养老服务模式", "和平区推行的“7 + 5”养老服务模式具体指什么？", False),
         ("推行养老服务模式", "和平区推行的“9+3”养老服务模式具体指什么？", False),
+        # a province in place of the one asked (batch aj)
+        ("16家配套企业从云南全部转移到园区", "力帆有多少家配套企业从四川转移到园区？", True),
+        ("16家配套企业从云南全部转移到园区", "力帆有多少家配套企业从云南转移到园区？", False),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

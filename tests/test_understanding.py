@@ -610,7 +610,9 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("32项具体举措目前已经完成了多少项？", "progress"),
         ("那90栋小洋楼，现在已经有多少栋招商入驻了？", "progress"),
         ("宝坻老城区要搬迁的526所民居，现在已经搬走多少了？", "progress"),  # read in batch i
-        ("目前已经建成多少个5G基站？", ""),  # no plan stated: the figure itself is asked
+        # no plan stated: what is done so far all the same, which a target does not say (batch aj)
+        ("目前已经建成多少个5G基站？", "progress"),
+        ("东丽到目前为止已经引进了多少家北京科技企业？", "progress"),
         ("要取缔的8个园区，现在已经取缔了几个？", "progress"),  # batch k, read after measuring
         # batch j, read after measuring: a total "with more" (600余个) or in km; put to work
         ("东丽区处理的600余个入河排污口中，拆除的有多少个？", "subset"),
@@ -686,6 +688,11 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     plan = [AnswerLine("投入5000万元资金规划新建76个村活动阵地。", 1)]
     assert not gives_part("progress", plan, None, asked)
     assert gives_part("progress", [AnswerLine("76个村活动阵地已建成52个。", 1)], None, asked)
+    # a figure its clause sets as a target is no progress (batch aj)
+    asked = "东丽到目前为止已经引进了多少家北京科技企业？"
+    target = [AnswerLine("加大对接引进力度,每年引进北京科技企业不少于100家。", 1)]
+    assert not gives_part("progress", target, None, asked)
+    assert gives_part("progress", [AnswerLine("已引进北京科技企业106家。", 1)], None, asked)
     # a part of one year: a line without that year gives the cumulative figures only
     asked = "已竣工的1138万平方米还迁房里，2019年竣工了多少？"
     cumulative = [AnswerLine("规划建设的1622万平方米还迁房,已累计竣工1138万平方米。", 1)]
@@ -930,6 +937,8 @@ def test_a_code_is_digits_beside_letters_not_an_amount_or_an_ordinal(word: str, 
         # a word that picks among towns names none (read in batch aa)
         ("宝坻有没有打算让所有镇都创上国家卫生镇？", ["卫生"]),
         ("宝坻每个街道都有新时代文明实践所吗？", []),
+        # a verb that leads to the streets names none (batch aj)
+        ("东丽挑的是哪一类公共服务事项，放到街道和社区去办？", []),
         # a code must be written by the answer's passage, as the corpus writes it
         ("东丽湖是不是国家5A级旅游景区？", ["5A"]),
         ("What was Dongli's average PM2.5 concentration in 2018?", ["PM2.5"]),
