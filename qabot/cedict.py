@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import simplemma
+
 from qabot.usercache import parsed
 
 if sys.version_info >= (3, 11):
@@ -78,20 +80,6 @@ def _parse_cedict(path: Path) -> dict[str, tuple[tuple[str, int, int], ...]]:
     return {k: tuple(sorted(v)) for k, v in senses.items()}
 
 
-# Endings to strip, each with what to put back: households → household, renovated → renovate.
-_ENDINGS = (
-    ("ies", "y"),
-    ("es", ""),
-    ("s", ""),
-    ("ied", "y"),
-    ("ed", ""),
-    ("ed", "e"),
-    ("d", ""),
-    ("ing", ""),
-    ("ing", "e"),
-)
-
-
 # British spellings CC-CEDICT writes the American way (organisation, neighbourhood, centre)
 _BRITISH = (
     (re.compile(r"(?<=[a-z]{2})is(?=ation|e$|es$|ed$|ing$)"), "iz"),
@@ -108,13 +96,10 @@ def _american(word: str) -> str:
 
 
 def base_forms(word: str) -> list[str]:
-    """``word`` and the forms it may be an inflection of, the word itself first; then the
-    American spelling of each; last, its plural, for the senses a dictionary writes in the
-    plural (蔬菜 "vegetables", 工资 "wages")."""
-    forms = [word]
-    for ending, back in _ENDINGS:
-        if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss"):
-            forms.append(word[: -len(ending)] + back)
+    """``word`` and its dictionary lemma (``simplemma``: households → household, met → meet,
+    putting → put), the word itself first; then the American spelling of each; last, its
+    plural, for the senses a dictionary writes in the plural (蔬菜 "vegetables", 工资 "wages")."""
+    forms = [word, simplemma.lemmatize(word, lang="en")]
     forms += [_american(form) for form in forms]
     if word.isalpha() and len(word) > 2 and not word.endswith("s"):
         forms.append(_plural(word))

@@ -162,6 +162,7 @@ class EnglishReader:
         """Read CC-CEDICT, the county names and the corpus words by their halves now (about
         2.5 s), not on the first English question."""
         senses()
+        base_forms("warming")  # simplemma reads its English table on first use
         _counties()
         _ = self._by_head  # a cached property: built here, once
 

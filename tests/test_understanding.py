@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qabot.cedict import base_forms
 from qabot.closeness import Closeness
 from qabot.engine import Engine
 from qabot.english import EnglishReader
@@ -204,6 +205,14 @@ def test_british_spellings_read_as_the_american_ones_the_dictionary_writes() -> 
         read = english.to_chinese(f"Which {british} does Beichen have?")
         assert read == english.to_chinese(f"Which {american} does Beichen have?")
         assert british not in read
+
+
+@pytest.mark.parametrize(
+    ("word", "lemma"),
+    [("met", "meet"), ("putting", "put"), ("children", "child"), ("households", "household")],
+)
+def test_an_inflected_english_word_is_looked_up_by_its_lemma(word: str, lemma: str) -> None:
+    assert base_forms(word)[:2] == [word, lemma]  # irregular forms too (batch aj)
 
 
 def test_a_long_english_question_is_read_to_its_last_whole_word() -> None:
