@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from qabot.districts import Gazetteer
 from qabot.lexicon import lexicon
-from qabot.textnorm import HAN
+from qabot.textnorm import AUTHOR_NOTE, HAN
 
 ROLES = lexicon().roles  # the longer of two that share an ending first
 _ROLE_ALT = "|".join(ROLES)
@@ -32,7 +32,6 @@ _TURN_ROLE_FIRST = re.compile(
     rf"^(?P<role>{_ROLE_ALT})(?P<name>[{HAN}]{{2,3}}?)(?P<verb>介绍|表示|说|答|谈到)\s*[:：]"
 )
 _AUTHOR = re.compile(rf"作者\s*[:：]\s*(?:文\s*[|｜/]\s*)?([{HAN}]{{2,4}})")
-_AUTHOR_ROLE = re.compile(r"[(（]\s*作者(?:系|为|是)([^)）]{2,60})[)）]")
 _PUBLISHED = re.compile(
     r"(?:发布日期|发布时间|日期)\s*[:：]\s*(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})"
 )
@@ -91,7 +90,7 @@ def detect_author(lines: list[str]) -> Speaker | None:
     author = _AUTHOR.search(text)
     if not author:
         return None
-    role = _AUTHOR_ROLE.search(text)
+    role = AUTHOR_NOTE.search(text)
     return Speaker(author.group(1), role.group(1).strip() if role else "")
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from qabot.textnorm import AUTHOR_NOTE
 from qabot.values import DATE, QUANTITY, Near, nearest_value
 
 if TYPE_CHECKING:
@@ -71,8 +72,11 @@ def is_heading_line(text: str) -> bool:
 
 
 def is_heading(sentence: str, query: str = "") -> bool:
-    """A section heading or a lead that only restates the topic: never an answer by itself."""
+    """A section heading, an author's note or a lead that only restates the topic: never an
+    answer by itself."""
     body = sentence.rstrip(SENTENCE_END + " ")
+    if AUTHOR_NOTE.fullmatch(body.strip()):
+        return True
     if len(body) <= HEADING_LEAD_MAX and "，" not in body and ORDINAL_LEAD.match(body):
         return not QUANTITY.search(body)
     # a second clause says something of its own (深化公立医院改革,构建现代医院管理制度)

@@ -58,6 +58,9 @@ def is_code(word: str) -> bool:
 _HAN_FIRST, _HAN_LAST = "\u4e00", "\u9fff"  # CJK unified ideographs, basic block
 # The basic block for regular-expression character classes: rf"[{HAN}]{{2,4}}".
 HAN = f"{_HAN_FIRST}-{_HAN_LAST}"
+# An article's closing note of its author's role, (作者系毕节金海湖新区党工委副书记、管委会主任):
+# who wrote it, not what it says
+AUTHOR_NOTE = re.compile(r"[(（]\s*作者(?:系|为|是)([^)）]{2,60})[)）]")
 
 
 def is_cjk(ch: str) -> bool:

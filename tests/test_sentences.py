@@ -51,6 +51,12 @@ def test_a_sentence_that_restates_the_question_is_a_heading() -> None:
     assert not is_heading("优化营商环境。")
 
 
+def test_an_authors_closing_note_is_no_measure() -> None:
+    """(作者系…) says who wrote the article: it ends a list of measures (batch aj)."""
+    assert is_heading("(作者系毕节金海湖新区党工委副书记、管委会主任)")
+    assert not is_heading("作者系统梳理了各项措施,形成了工作方案。")
+
+
 @pytest.mark.parametrize(
     ("text", "section", "enumeration", "lead"),
     [
