@@ -45,6 +45,7 @@ TABLE = [
     ("东丽区和和平区怎么治理污染？", "comparison", None, ["东丽区", "和平区"], True),
     ("北辰区和东丽区的生态环境建设有什么不同？", "comparison", None, ["北辰区", "东丽区"], True),
     ("金海湖新区为什么要发展工业？", "reason", None, ["金海湖新区"], False),
+    ("北辰区说2020年不同寻常，是因为碰上了什么事？", "reason", None, ["北辰区"], False),  # aj
     ("什么是小巷管家？", "definition", None, [], False),
     ("和平发展是什么意思", "definition", None, [], False),  # 和平 the word, not the district
     ("北辰区哪一年实现全面小康？", "date", None, ["北辰区"], False),
