@@ -80,6 +80,21 @@ def _parse_cedict(path: Path) -> dict[str, tuple[tuple[str, int, int], ...]]:
     return {k: tuple(sorted(v)) for k, v in senses.items()}
 
 
+# Endings to strip, each with what to put back (households → household, renovated → renovate):
+# for a word the lemma table leaves as it is (recycling, shopping: nouns to it)
+_ENDINGS = (
+    ("ies", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ied", "y"),
+    ("ed", ""),
+    ("ed", "e"),
+    ("d", ""),
+    ("ing", ""),
+    ("ing", "e"),
+)
+
+
 # British spellings CC-CEDICT writes the American way (organisation, neighbourhood, centre)
 _BRITISH = (
     (re.compile(r"(?<=[a-z]{2})is(?=ation|e$|es$|ed$|ing$)"), "iz"),
@@ -97,9 +112,18 @@ def _american(word: str) -> str:
 
 def base_forms(word: str) -> list[str]:
     """``word`` and its dictionary lemma (``simplemma``: households → household, met → meet,
-    putting → put), the word itself first; then the American spelling of each; last, its
-    plural, for the senses a dictionary writes in the plural (蔬菜 "vegetables", 工资 "wages")."""
-    forms = [word, simplemma.lemmatize(word, lang="en")]
+    putting → put), the word itself first — or, where the lemma table leaves the word as it
+    is (recycling, a noun to it), the forms its ending suggests (recycle); then the American
+    spelling of each; last, its plural, for the senses a dictionary writes in the plural (蔬菜
+    "vegetables", 工资 "wages")."""
+    lemma = simplemma.lemmatize(word, lang="en")
+    forms = [word, lemma]
+    if lemma == word:
+        forms += [
+            word[: -len(ending)] + back
+            for ending, back in _ENDINGS
+            if word.endswith(ending) and len(word) > len(ending) + 2 and not word.endswith("ss")
+        ]
     forms += [_american(form) for form in forms]
     if word.isalpha() and len(word) > 2 and not word.endswith("s"):
         forms.append(_plural(word))

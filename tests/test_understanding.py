@@ -215,6 +215,10 @@ def test_an_inflected_english_word_is_looked_up_by_its_lemma(word: str, lemma: s
     assert base_forms(word)[:2] == [word, lemma]  # irregular forms too (batch aj)
 
 
+def test_a_word_the_lemma_table_keeps_is_looked_up_by_its_ending_too() -> None:
+    assert "recycle" in base_forms("recycling")  # a noun to simplemma: its verb all the same
+
+
 def test_a_long_english_question_is_read_to_its_last_whole_word() -> None:
     """An English question is read up to 300 characters (not the 120 of a Chinese one: a word
     costs the embedder what a character does), and never up to half a word."""
