@@ -69,7 +69,8 @@ _PROGRESS = re.compile(
 )
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 # 每年引进北京科技企业不少于100家: a figure the clause sets as a target, not one of what is done
-_TARGET = re.compile(r"每年|不少于|不低于|力争|争取|确保|计划|目标")
+# (unless the clause says it is done: 已按计划建成52个)
+_TARGET = re.compile(r"^(?!.*已).*(?:每年|不少于|不低于|力争|争取|确保|计划|目标)")
 # 爱旭太阳能二期投资多少: one phase of a project, which a text naming another (一期) does not give
 _PHASE = re.compile(r"(?<![同近长短周预定分学按到时初后中末早晚工])[一二三四五六]期")
 # 6550亩春小麦，哪个镇种得最多 / 出钱最多的是哪家: which part of a whole has the most, which a

@@ -706,6 +706,8 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     target = [AnswerLine("加大对接引进力度,每年引进北京科技企业不少于100家。", 1)]
     assert not gives_part("progress", target, None, asked)
     assert gives_part("progress", [AnswerLine("已引进北京科技企业106家。", 1)], None, asked)
+    done = [AnswerLine("今年已按计划引进北京科技企业52家。", 1)]
+    assert gives_part("progress", done, None, asked)  # done as planned: progress all the same
     # a part of one year: a line without that year gives the cumulative figures only
     asked = "已竣工的1138万平方米还迁房里，2019年竣工了多少？"
     cumulative = [AnswerLine("规划建设的1622万平方米还迁房,已累计竣工1138万平方米。", 1)]
