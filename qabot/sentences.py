@@ -72,11 +72,8 @@ def is_heading_line(text: str) -> bool:
 
 
 def is_heading(sentence: str, query: str = "") -> bool:
-    """A section heading, an author's note or a lead that only restates the topic: never an
-    answer by itself."""
+    """A section heading or a lead that only restates the topic: never an answer by itself."""
     body = sentence.rstrip(SENTENCE_END + " ")
-    if AUTHOR_NOTE.fullmatch(body.strip()):
-        return True
     if len(body) <= HEADING_LEAD_MAX and "，" not in body and ORDINAL_LEAD.match(body):
         return not QUANTITY.search(body)
     # a second clause says something of its own (深化公立医院改革,构建现代医院管理制度)
@@ -98,8 +95,8 @@ class Sentence:
     index: int  # its number in the passage
     offset: int  # where it starts in the passage's text
     text: str
-    heading: bool  # a heading, or a lead that restates the question: never an answer alone
-    section: bool  # a heading by its form alone, whatever the question
+    heading: bool  # a heading, an author's note or a lead that restates the question: no line
+    section: bool  # a heading by its form alone (or an author's note), whatever the question
     query: Query = field(repr=False)
 
     @cached_property
@@ -122,9 +119,11 @@ class Reading:
         if found is None:
             # 东丽湖成为国家生态旅游示范区。 restates 东丽湖是不是国家生态旅游示范区: the yes
             asked = "" if query.answer_type == "yes_no" else query.query
-            found = [
-                Sentence(index, offset, s, is_heading(s, asked), is_heading(s), query)
-                for index, (offset, s) in enumerate(sentence_spans(text))
-            ]
+            found = []
+            for index, (offset, s) in enumerate(sentence_spans(text)):
+                # (作者系…管委会主任) says who wrote the article: no line, an end of the measures
+                note = bool(AUTHOR_NOTE.fullmatch(s.strip()))
+                heading, section = note or is_heading(s, asked), note or is_heading(s)
+                found.append(Sentence(index, offset, s, heading, section, query))
             self._passages[text] = found
         return found

@@ -13,6 +13,7 @@ from qabot.sentences import (
     ENUMERATION,
     ORDINAL_LEAD,
     SECTION_NUMBER,
+    Reading,
     is_heading,
     is_heading_line,
     sentence_spans,
@@ -51,10 +52,13 @@ def test_a_sentence_that_restates_the_question_is_a_heading() -> None:
     assert not is_heading("优化营商环境。")
 
 
-def test_an_authors_closing_note_is_no_measure() -> None:
-    """(作者系…) says who wrote the article: it ends a list of measures (batch aj)."""
-    assert is_heading("(作者系毕节金海湖新区党工委副书记、管委会主任)")
-    assert not is_heading("作者系统梳理了各项措施,形成了工作方案。")
+def test_an_authors_closing_note_is_no_measure(tiny: Engine) -> None:
+    """(作者系…) says who wrote the article: it ends a list of measures and is no line of its
+    own (batch aj); a question about the author is answered with it from the attribution."""
+    query = tiny.query("金海湖新区要怎么维护公共安全？")
+    text = "加强安全监管。全面排查安全隐患。(作者系毕节金海湖新区党工委副书记、管委会主任)"
+    *measures, note = Reading().sentences(text, query)
+    assert note.heading and note.section and not any(m.heading for m in measures)
 
 
 @pytest.mark.parametrize(

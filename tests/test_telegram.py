@@ -269,7 +269,7 @@ def test_no_answer_is_plain_and_suggests_districts_and_topics(
     engine: Engine, api: FakeBotAPI, config: BotConfig
 ) -> None:
     with running(engine, config):
-        api.push(message_update("火星区有多少人口？"))
+        api.push(message_update("火星区的GDP是多少？"))
         [sent] = api.wait_sent(1001, 1)
     text = check_html(sent["text"])
     assert text.startswith("文档中没有找到能回答这个问题的内容")
