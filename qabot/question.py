@@ -308,13 +308,13 @@ class QuestionAnalyzer:
     @staticmethod
     def answer_type(query: str, places: list[str]) -> str:
         """The kind of answer the question expects (one of :data:`ANSWER_TYPES`): the last
-        clause's, when it asks in words of its own (谁先接待谁负责，这是哪两项制度 asks
-        which, not who); 分别/各自 with one place named asks about that place's parts, not a
-        comparison."""
+        clause's when it asks (谁先接待谁负责，这是哪两项制度: which, not who; 落实那些举措，是为了
+        什么: 举措 its topic); 分别/各自 with one place asks about its parts, not a comparison."""
         if len(places) > 1:
             return "comparison"
         last = _CLAUSES.split(query.rstrip("？?！!。. "))[-1]
-        for clause in dict.fromkeys((last, query)):
+        alone = last != query and LEXICON.asking.search(last)  # it asks: the rest is topic
+        for clause in dict.fromkeys((last,) if alone else (last, query)):
             for name, pattern in LEXICON.answer_types:
                 if name == "comparison" and len(places) == 1:
                     continue

@@ -46,6 +46,8 @@ TABLE = [
     ("北辰区和东丽区的生态环境建设有什么不同？", "comparison", None, ["北辰区", "东丽区"], True),
     ("金海湖新区为什么要发展工业？", "reason", None, ["金海湖新区"], False),
     ("北辰区说2020年不同寻常，是因为碰上了什么事？", "reason", None, ["北辰区"], False),  # aj
+    # the last clause asks in a word no kind has: the measures before are its topic (batch aj)
+    ("和平区落实那些具体举措，是为了提高什么？", "other", None, ["和平区"], False),
     ("什么是小巷管家？", "definition", None, [], False),
     ("和平发展是什么意思", "definition", None, [], False),  # 和平 the word, not the district
     ("北辰区哪一年实现全面小康？", "date", None, ["北辰区"], False),
