@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import simplemma
-from simplemma.strategies import DefaultDictionaryFactory, DefaultStrategy
+from typing import TYPE_CHECKING, Any
 
 from qabot.usercache import parsed
+
+if TYPE_CHECKING:
+    from simplemma import Lemmatizer
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,16 +113,21 @@ def _american(word: str) -> str:
 
 
 class _CachedLemmaTables:
-    """simplemma's dictionary factory with its tables kept in qabot's cache folder: decoding
-    the shipped English table took 0.15 s of the first English question, reading it back
-    0.04 s."""
+    """simplemma's dictionary factory, its tables read by :func:`lemma_table`."""
 
     def get_dictionary(self, lang: str) -> Mapping[str, str]:
-        return _lemma_table(lang)
+        return lemma_table(lang)
 
 
 @cache
-def _lemma_table(lang: str) -> dict[str, str]:
+def lemma_table(lang: str) -> dict[str, str]:
+    """simplemma's word → lemma table for ``lang``, kept in qabot's cache folder: decoding the
+    shipped English table took 0.15 s of the first English question, reading it back 0.04 s.
+    simplemma is imported here and in :func:`_lemmatizer` only: a Chinese question never pays
+    its 30 ms."""
+    import simplemma
+    from simplemma.strategies import DefaultDictionaryFactory
+
     data = resources.files("simplemma") / "strategies" / "dictionaries" / "data"
     return parsed(
         f"simplemma-{lang}",
@@ -132,9 +137,13 @@ def _lemma_table(lang: str) -> dict[str, str]:
     )
 
 
-_LEMMATIZER = simplemma.Lemmatizer(
-    lemmatization_strategy=DefaultStrategy(dictionary_factory=_CachedLemmaTables())
-)
+@cache
+def _lemmatizer() -> Lemmatizer:
+    import simplemma
+    from simplemma.strategies import DefaultStrategy
+
+    strategy = DefaultStrategy(dictionary_factory=_CachedLemmaTables())
+    return simplemma.Lemmatizer(lemmatization_strategy=strategy)
 
 
 def base_forms(word: str) -> list[str]:
@@ -143,7 +152,7 @@ def base_forms(word: str) -> list[str]:
     is (recycling, a noun to it), the forms its ending suggests (recycle); then the American
     spelling of each; last, its plural, for the senses a dictionary writes in the plural (蔬菜
     "vegetables", 工资 "wages")."""
-    lemma = _LEMMATIZER.lemmatize(word, lang="en")
+    lemma = _lemmatizer().lemmatize(word, lang="en")
     forms = [word, lemma]
     if lemma == word:
         forms += [

@@ -26,6 +26,7 @@ from pypinyin import lazy_pinyin
 from qabot.cedict import (
     base_forms,
     english_table,
+    lemma_table,
     modifier_forms,
     phrase_forms,
     senses,
@@ -162,7 +163,7 @@ class EnglishReader:
         """Read CC-CEDICT, the county names and the corpus words by their halves now (about
         2.5 s), not on the first English question."""
         senses()
-        base_forms("warming")  # simplemma reads its English table on first use
+        lemma_table("en")
         _counties()
         _ = self._by_head  # a cached property: built here, once
 

@@ -69,8 +69,7 @@ _PROGRESS = re.compile(
 )
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 # 每年引进北京科技企业不少于100家: a figure the clause sets as a target, not one of what is done
-# (unless the clause says it is done: 已按计划建成52个)
-_TARGET = re.compile(r"^(?!.*已).*(?:每年|不少于|不低于|力争|争取|确保|计划|目标)")
+_TARGET = re.compile(r"每年|不少于|不低于|力争|争取|确保|计划|目标")
 # 爱旭太阳能二期投资多少: one phase of a project, which a text naming another (一期) does not give
 _PHASE = re.compile(r"(?<![同近长短周预定分学按到时初后中末早晚工])[一二三四五六]期")
 # 6550亩春小麦，哪个镇种得最多 / 出钱最多的是哪家: which part of a whole has the most, which a
@@ -215,7 +214,7 @@ def gives_part(
             if unit_fits(m.group(0), kinds)
             and _number(m.group(0)) not in map(_number, quoted)
             and (not ends or unit_kind(m.group(0)) == "money" or m.group(0)[-1] in ends)
-            and not (part == "progress" and _TARGET.search(_clause_before(text, m.start())))
+            and not (part == "progress" and _targeted(text, m.start()))
         }
         return len(values) >= (2 if part == "breakdown" else 1)
     if part == "period":
@@ -236,9 +235,11 @@ def gives_part(
     return True
 
 
-def _clause_before(text: str, at: int) -> str:
-    """The words of ``text``'s clause before position ``at``."""
-    return _SENTENCE_PART.split(text[:at])[-1]
+def _targeted(text: str, at: int) -> bool:
+    """The clause of ``text`` before the figure at ``at`` sets it as a target, and does not
+    say it is done (已按计划建成52个 is progress)."""
+    clause = _SENTENCE_PART.split(text[:at])[-1]
+    return "已" not in clause and _TARGET.search(clause) is not None
 
 
 def stated(value: str, question: str) -> bool:
