@@ -33,9 +33,11 @@ from qabot.cedict import (
     stop_words,
 )
 from qabot.districts import short_form
+from qabot.lexical import frequency
 from qabot.lexicon import lexicon
 from qabot.places import counties
 from qabot.textnorm import HAN, is_code
+from qabot.units import says_kind
 
 # a code of letters and digits (5g, pm2.5), a word, a number
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
@@ -184,6 +186,7 @@ class EnglishReader:
         names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", question)}
         in_index = any(self.names.get(word, "").endswith(_PLACE_ENDS) for word in words)
         out: list[str] = []
+        counts: list[int] = []  # where a "how many" was rendered
         i = 0
         while i < len(words):
             if _asks_one(words, i, table):
@@ -208,11 +211,16 @@ class EnglishReader:
                 if rendered is None and n == 2:
                     rendered = self._joined(words[i], words[i + 1], table, context)
                 if rendered is not None:
+                    if phrase in table["count_cues"]:
+                        counts.append(len(out))
                     out.append(rendered)
                     i += n
                     break
             else:
                 i += 1
+        for at in counts:  # how many actions: 多少个 行动, a count (多少 亩: the unit says)
+            if not says_kind(next((w for w in out[at + 1 :] if w), "")):
+                out[at] += "个"
         text = " ".join(w for w in out if w)
         if words and words[0] in table["yes_no_openers"]:
             text += "吗"
@@ -324,14 +332,25 @@ class EnglishReader:
 
         def key(
             found: tuple[tuple[str, int, int], int],
-        ) -> tuple[bool, int, int, int, float, int, int]:
+        ) -> tuple[bool, int, int, int, float, int, int, int]:
             (word, rank, place), form = found
             # 共 is in every passage; a sense far down its entry is a minor meaning of the
             # word (总体's "population (statistics)"), not what the passages mean by it
             unused = len(word) < 2 or word not in context or place > CONTEXT_PLACE
             # of all the forms of the word, a sense the passages use (fields → 领域 of field,
             # not 田园 of fields); of none, the word as written before its other forms
-            return (unused, form if unused else 0, rank, place, self.idf(word), -len(word), form)
+            # of two equal senses, the commoner in Chinese at large (index: 指数, not 引得)
+            common = -frequency(word)
+            return (
+                unused,
+                form if unused else 0,
+                rank,
+                place,
+                self.idf(word),
+                -len(word),
+                common,
+                form,
+            )
 
         # a content word never renders as a question word (past → 几年 would ask how long)
         entries = [

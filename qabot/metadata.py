@@ -98,7 +98,8 @@ _KINDS = {
         rf"|{_DOCUMENT}[^？?。]{{0,8}}?(?:谈|讲|说|写|聊|涉及)了?(?:的是)?(?:哪几?个?|哪些|什么|啥)"
         r"(?:方面的?)?(?:话题|主题|议题|方面)[呢啊呀]?\s*[？?。!！]*\s*$",
         rf"\b(?:title|headline)\b[^?]{{0,20}}{_DOCUMENT_EN}"
-        rf"|{_DOCUMENT_EN}[^?]{{0,30}}\b(?:titled|called|entitled|headlined)\b"
+        # (the apps they use to report problems called: a verb, not the document)
+        rf"|(?<!\bto ){_DOCUMENT_EN}[^?]{{0,30}}\b(?:titled|called|entitled|headlined)\b"
         rf"|\b(?:topics|themes|subjects)\b[^?]{{0,30}}{_DOCUMENT_EN}",
     ),
     # 这篇是什么类型的文档, 是工作报告还是访谈, What kind of document is it?
@@ -144,6 +145,7 @@ _KINDS = {
     "speaker": (
         r"(?:接受|受)了?(?:采访|专访|访谈)的?(?:是|人是)?(?:谁|哪位)"
         r"|谁接受了?的?(?:采访|专访|访谈)|(?:采访|专访|访谈)(?:的是|了)(?:谁|哪位)"
+        r"|(?:采访|受访|访谈)对象(?:是|为)?(?:谁|哪位)"
         # 回答记者提问的是谁, 是哪几位领导在介绍情况 (several: the document's speakers; 科技创新
         # 是哪位领导介绍的 asks who spoke of one thing)
         r"|回答(?:记者)?的?(?:提问|问题)的?(?:是|人是)?(?:谁|哪位)|谁(?:在)?回答了?(?:记者)?的?(?:提问|问题)"
@@ -158,7 +160,7 @@ _KINDS = {
 _KIND = {kind: [re.compile(zh), re.compile(en)] for kind, (zh, en) in _KINDS.items()}
 # The person a document quotes, named by their part in it (受访人担任什么职务, the author's post).
 _THE_SPEAKER = re.compile(
-    r"受访(?:人|者|领导|的人)|接受(?:采访|专访|访谈)的(?:人|领导)?|作者|报告人|作报告的|讲话(?:的)?人"
+    r"受访(?:人|者|领导|的人|对象)|(?:采访|访谈)对象|接受(?:采访|专访|访谈)的(?:人|领导)?|作者|报告人|作报告的|讲话(?:的)?人"
     r"|写[^？?，。]{0,14}?的人"
     r"|\bthe (?:interviewee|author|writer|speaker|person interviewed)\b"
 )

@@ -21,10 +21,12 @@ _SIZE_WORDS = lexicon().size_words
 # a word right after 多大 (not 的, 呢, a mark): it names what is measured
 _NOUN_AFTER = re.compile(f"(?![的地得呢啊吗呀了吧哈嘛])[{HAN}]")
 # a word for people (穷人, 农民工, 贫困人口, 医务人员, 群众, 劳动者; not 人次, 人均, 民心,
-# 民生): after 多少 it asks for a count of people, after a bare number (8500贫困人口) it is
-# what is counted. Two characters before it at most: 多少拿去搞民生, 多少服务群众的经费 ask
-# no count of people.
-PEOPLE_WORD = re.compile(f"[{HAN}]{{0,2}}?(?:人口|人(?!次|均)|民(?![心生])|员|众|者)")
+# 民生, 民居; 游客, 旅客, not 客运): after 多少 it asks for a count of people, after a bare number
+# (8500贫困人口) it is what is counted. Two characters before it at most: 多少拿去搞民生,
+# 多少服务群众的经费 ask no count of people.
+PEOPLE_WORD = re.compile(
+    f"[{HAN}]{{0,2}}?(?:人口|人(?!次|均)|民(?![心生居宅])|员|众|者|客(?![运车厅房]))"
+)
 
 
 def unit_kind(text: str) -> str:
@@ -55,6 +57,17 @@ def count_kind(classifier: str) -> str:
         return "duration"
     group = next((g for g in _CLASSIFIERS if classifier in g), None)
     return f"count:{group}" if group else "count"
+
+
+def says_kind(word: str) -> bool:
+    """Whether a word after 多少 says what kind of value is asked (亩, 年, 户, 人, 亿元,
+    个项目): an English "how many" before any other word asks for a count."""
+    return bool(word) and (
+        unit_kind(word) != "count"
+        or word[0] in "个倍"
+        or any(count_kind(c) != "count" for c in (word[0], word[-1]))  # 年, 户; 全年, 贫困户
+        or bool(PEOPLE_WORD.match(word))
+    )
 
 
 def unit_fits(value: str, asked: tuple[str, ...] | None) -> bool:

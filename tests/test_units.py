@@ -321,6 +321,11 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         # trees are counted in 棵 (and 株), not in the roads they are planted along (batch af)
         ("潞江东路那几条路的绿化工程，一共要种多少棵树？", ("count:棵株",)),
         ("要种几棵树", ("count:棵株",)),
+        # English "how many" before a noun that is no unit: a count of any kind (batch ak)
+        ("金海湖新区 着力 多少个 行动", ("count",)),
+        ("多少 游客 五大道", ("count:名人位",)),  # tourists are people (客 as 人, 众, 者)
+        ("多少 居民 还迁 社区", ("count:名人位",)),
+        ("还有多少民居要搬迁", None),  # 民居 are houses, not people (526所民居 were)
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
