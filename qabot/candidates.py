@@ -37,6 +37,7 @@ LIST_REACH = 20  # characters around a focus word an enumeration (、) must be w
 ASKED_REACH = 6  # characters either side of a question word whose focus words it asks about
 _CLAUSE_END = re.compile(r"[，,；;。：:！!？?]")
 _HAN_CHAR = re.compile(f"[{HAN}]")
+_NAME = re.compile(r"“([^”]{2,16})”|《([^》]{2,30})》")  # a quoted name or title
 
 FEATURES = (
     "focus_of_best",  # its focus score over the best candidate's
@@ -64,6 +65,7 @@ FEATURES = (
     "closeness_rank",  # 1 / its place among the candidates by that cosine (the closest: 1)
     "enumerates",  # a list is asked and it enumerates (、) beside a focus word
     "asked_about",  # its share of the focus words beside the question word (构建啥样的产业体系)
+    "names",  # a what/which question, and it quotes a name the question does not (“金融和平”)
 )
 
 
@@ -170,6 +172,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     closer = (cosines[None, :] > cosines[:, None]).sum(axis=1)  # candidates closer than each
     lists = bool(_LIST_ASKED.search(query.query))
     about = asked_about(query)
+    names = query.answer_type == "other" and not lists
     about_total = sum(w * len(t) for t, w in about.items()) or 1.0
     rows = []
     for c, ahead in zip(candidates, closer, strict=True):
@@ -202,9 +205,16 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 1 / (1 + ahead),
                 float(lists and enumerates(c.sentence, query.weights)),
                 sentence_score(c.sentence, about, query.near) / about_total,
+                float(names and _names(c.sentence, query.quoted)),
             )
         )
     return np.array(rows, dtype=float)
+
+
+def _names(sentence: str, quoted: Sequence[str]) -> bool:
+    """``sentence`` quotes a name none of the question's ``quoted`` phrases (match keys) is."""
+    names = (match_key("".join(m.groups(""))) for m in _NAME.finditer(sentence))
+    return any(not any(q in name for q in quoted) for name in names)
 
 
 def asked_about(query: Query) -> dict[str, float]:

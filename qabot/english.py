@@ -37,7 +37,7 @@ from qabot.lexical import frequency
 from qabot.lexicon import lexicon
 from qabot.places import counties
 from qabot.textnorm import HAN, is_code
-from qabot.units import says_kind
+from qabot.units import counts_in
 
 # a code of letters and digits (5g, pm2.5), a word, a number
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
@@ -218,8 +218,11 @@ class EnglishReader:
                     break
             else:
                 i += 1
-        for at in counts:  # how many actions: 多少个 行动, a count (多少 亩: the unit says)
-            if not says_kind(next((w for w in out[at + 1 :] if w), "")):
+        # how many actions: 多少个 行动, a count (多少 亩, 多少 户: the unit says; how many
+        # investment teams: 投资 names no unit, as it would before 多少)
+        for at in counts:
+            after = next((w for w in out[at + 1 :] if w), "")
+            if after not in table["units"].values() and not counts_in(after):
                 out[at] += "个"
         text = " ".join(w for w in out if w)
         if words and words[0] in table["yes_no_openers"]:

@@ -107,5 +107,6 @@ LINE_RANKER = LineRanker(
         1.196,  # closeness_rank
         1.0671,  # enumerates
         1.0115,  # asked_about
+        0.4829,  # names
     )
 )

@@ -48,6 +48,7 @@ _TOTAL = re.compile(rf"{TOTAL_ASKED.pattern}|总[{HAN}]")
 # so is a target (GDP目标多少: 预期目标是地区生产总值同比增长7%)
 _AS_SHARE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|上涨|降低|目标|预期|指标)(?:了|是|为)?$")
 _CLASSIFIERS = lexicon().classifier_groups
+_UNITS = sorted(lexicon().units, key=len, reverse=True)  # the longest first
 _DURATION = lexicon().duration
 
 
@@ -59,13 +60,12 @@ def count_kind(classifier: str) -> str:
     return f"count:{group}" if group else "count"
 
 
-def says_kind(word: str) -> bool:
-    """Whether a word after 多少 says what kind of value is asked (亩, 年, 户, 人, 亿元,
-    个项目): an English "how many" before any other word asks for a count."""
+def counts_in(word: str) -> bool:
+    """Whether a word after 多少 says what a count is counted in (年, 户, 人; 全年, 贫困户,
+    居民, 个项目): an English "how many" before any other word asks for a count of it."""
     return bool(word) and (
-        unit_kind(word) != "count"
-        or word[0] in "个倍"
-        or any(count_kind(c) != "count" for c in (word[0], word[-1]))  # 年, 户; 全年, 贫困户
+        word[0] in "个倍"
+        or any(count_kind(c) != "count" for c in (word[0], word[-1]))
         or bool(PEOPLE_WORD.match(word))
     )
 
@@ -94,7 +94,8 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     match = next(reversed(list(_ASKED.finditer(query))), None)
     if match:
         unit = match.group(1)
-        kind = unit_kind(unit[:3])
+        # the unit it starts with (多少平方公里), else its first three characters (多少亩小麦)
+        kind = unit_kind(next((u for u in _UNITS if unit.startswith(u)), unit[:3]))
         if kind != "count":
             return (kind,)
         if unit[0] in "个倍" + _DURATION + "".join(_CLASSIFIERS):

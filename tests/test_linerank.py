@@ -75,6 +75,24 @@ def test_line_choices_are_the_sentences_of_the_top_passages_with_their_features(
     assert max(f[FEATURES.index("focus_of_best")] for f in features) == 1.0
 
 
+def test_a_what_question_marks_the_sentences_that_quote_a_name() -> None:
+    """和平区要做强什么品牌: the sentence quoting “金融和平” names one; one that quotes only what
+    the question quotes, or a how-many question, does not count (batch ak: quoted names were
+    answered from the passage ranked first)."""
+    chunks = [
+        make_chunk("heping", 1, "和平区发展金融产业。做强做优“金融和平”品牌。", "和平区"),
+        *(make_chunk(*row) for row in TINY_CHUNKS),
+    ]
+    engine = tiny_engine(chunks)
+    names = FEATURES.index("names")
+    for question, named in (("和平区要做强什么品牌？", 1.0), ("“金融和平”是什么？", 0.0)):
+        found = engine.gather(question, k=1)
+        assert isinstance(found, Gathered)
+        sentences, features = line_choices(found.found[: found.k], found.query)
+        rows = dict(zip(sentences, features[:, names], strict=True))
+        assert rows.get("做强做优“金融和平”品牌。") == named, question
+
+
 class _Lines:
     """A hundred questions whose line a ranker gets right when it weighs the value."""
 

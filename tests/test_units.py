@@ -326,6 +326,9 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("多少 游客 五大道", ("count:名人位",)),  # tourists are people (客 as 人, 众, 者)
         ("多少 居民 还迁 社区", ("count:名人位",)),
         ("还有多少民居要搬迁", None),  # 民居 are houses, not people (526所民居 were)
+        ("多少个 投资 团队 宝坻区", ("count",)),  # how many investment teams: teams
+        ("金海湖新区有多少平方公里", ("area",)),  # a unit of four characters
+        ("多少 平方公里 金海湖新区", ("area",)),
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
