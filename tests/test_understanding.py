@@ -71,6 +71,8 @@ def reader() -> EnglishReader:
         # how many + a noun that is no unit: a count (多少个), how many households: 户 says
         ("How many households are poor?", "多少 户 贫困"),
         ("How many investment teams?", "多少个 投资 teams"),  # 投资 is no unit here
+        # a policy term (fundraising alone is 筹款) and a stop word (anything): batch ak
+        ("Is Beichen doing anything about illegal fundraising?", "北辰区 非法集资吗"),
         # a phrase of four words (fixed-asset: two), not 总值 for "total"
         ("What growth in total fixed-asset investment?", "多少 增长 全社会固定资产投资"),
         # "when" after the question word opens a clause: no date (什么时候) is asked
