@@ -23,6 +23,7 @@ _WHOLE_FIGURES = ("人口", "面积")
 _OF_WHOLE = ("总", "常住", "户籍", "区", "县", "市", "土地")  # 全区, 辖区 end in 区
 # the question's own words before it (多少人口, 有多大面积, 金海湖新区的面积)
 _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
+_AREA_ASKED = re.compile(r"多大|(?:多少|几) ?(?:平方公里|平方千米|平方米|亩|公顷)")
 # 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of
 # the calendar: qabot.refusal checks those against the text's)
 _FIGURE = r"(?:约|近|超过|达到|达|为)?[0-9一二两三四五六七八九十]"  # a figure's start
@@ -201,13 +202,16 @@ def plain_formula(formula: str) -> str:
 
 def _part_of_whole(sentence: str, question: str, words: Iterable[str]) -> bool:
     """A figure of the whole district asked (人口, 面积: "What is the population of Jinhaihu?",
-    东丽区常住人口有多少), the sentence writing the word only of a part of it (800贫困人口,
-    产业园规划面积) or not at all (厂房18万平方米: an area, not the district's)."""
+    东丽区常住人口有多少; an area of nothing the question names: 北辰区有多少平方公里,
+    金海湖新区有多大), the sentence writing the word only of a part of it (800贫困人口,
+    产业园规划面积, 扩大春播面积) or not at all (厂房18万平方米: an area, not the district's)."""
     words = list(words)
-    for word in _WHOLE_FIGURES:
+    asked = [w for w in _WHOLE_FIGURES if w in words and not _qualified(question, w, _ASKING)]
+    if not words and _AREA_ASKED.search(question):
+        asked = ["面积"]
+    for word in asked:
         # asked of the whole alone (人均住的面积 asks of something else)
-        alone = all(word in w or w in _OF_WHOLE for w in words)
-        if word not in words or not alone or _qualified(question, word, _ASKING):
+        if not all(word in w or w in _OF_WHOLE for w in words):
             continue
         at = [m.start() for m in re.finditer(word, sentence)]
         if all(_qualified(sentence, word, at=i) for i in at):

@@ -427,6 +427,11 @@ def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
         ("全区常住人口36万", "东丽区常住人口有多少？", ["常住", "人口"], False),
         ("新区总面积120平方公里", "金海湖新区有多大面积？", ["面积"], False),
         ("产业园规划面积2平方公里", "金海湖新区的总面积是多少？", ["面积", "总面积"], True),
+        # an area asked of nothing but the district is its 面积 (found asking as a user)
+        ("扩大春播面积,种植春小麦6550亩", "北辰区有多少平方公里？", [], True),
+        ("厂房18万平方米", "金海湖新区有多大？", [], True),
+        ("新区总面积120平方公里", "金海湖新区有多少平方公里？", [], False),
+        ("种植春小麦6550亩", "北辰区种了多少亩春小麦？", ["春小麦", "种"], False),
         # a part asked: the rule is not the one that decides
         ("带动近800贫困人口脱贫", "金海湖要让多少贫困人口脱贫", ["贫困", "人口"], False),
         (

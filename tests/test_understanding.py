@@ -73,6 +73,7 @@ def reader() -> EnglishReader:
         ("How many investment teams?", "多少个 投资 teams"),  # 投资 is no unit here
         # a policy term (fundraising alone is 筹款) and a stop word (anything): batch ak
         ("Is Beichen doing anything about illegal fundraising?", "北辰区 非法集资吗"),
+        ("What is the area of Beichen?", "多少 面积 北辰区"),  # area alone: Jinhaihu New Area
         # a phrase of four words (fixed-asset: two), not 总值 for "total"
         ("What growth in total fixed-asset investment?", "多少 增长 全社会固定资产投资"),
         # "when" after the question word opens a clause: no date (什么时候) is asked
