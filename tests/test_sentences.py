@@ -332,6 +332,9 @@ def test_kinds_that_name_no_organisation_are_not_asked() -> None:
         ("科技企业孵化器超过50家,均位居全国前列", ["孵化器", "全国"], False),
         ("组织4批次35名医务人员赴鄂开展工作", ["医务", "赴京", "支援"], True),
         ("组织4批次35名医务人员赴鄂开展工作", ["医务", "赴鄂"], False),
+        # counties are no villages (How many villages does Beichen have? was answered 四个县)
+        ("向丁青、兴隆、华池和正宁四个县投入两级帮扶资金", ["村"], True),
+        ("向丁青、兴隆、华池和正宁四个县投入两级帮扶资金", ["县"], False),
     ],
 )
 def test_a_sentence_writing_a_contrasting_word_speaks_of_another_thing(
