@@ -15,6 +15,7 @@ from functools import cache
 from qabot.lexicon import lexicon
 from qabot.paragraphs import number
 from qabot.textnorm import HAN, occurrences
+from qabot.units import asked_unit
 
 _CONTEXT = 2  # characters before a contrasting member that frame it
 _NUMERAL = "0-9一二两三四五六七八九十百"
@@ -23,7 +24,6 @@ _WHOLE_FIGURES = ("人口", "面积")
 _OF_WHOLE = ("总", "常住", "户籍", "区", "县", "市", "土地")  # 全区, 辖区 end in 区
 # the question's own words before it (多少人口, 有多大面积, 金海湖新区的面积)
 _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
-_AREA_ASKED = re.compile(r"多大|(?:多少|几) ?(?:平方公里|平方千米|平方米|亩|公顷)")
 # 第二产业园, 和平30条, 第十届: a number between the characters that frame it (not a year of
 # the calendar: qabot.refusal checks those against the text's)
 _FIGURE = r"(?:约|近|超过|达到|达|为)?[0-9一二两三四五六七八九十]"  # a figure's start
@@ -207,7 +207,7 @@ def _part_of_whole(sentence: str, question: str, words: Iterable[str]) -> bool:
     产业园规划面积, 扩大春播面积) or not at all (厂房18万平方米: an area, not the district's)."""
     words = list(words)
     asked = [w for w in _WHOLE_FIGURES if w in words and not _qualified(question, w, _ASKING)]
-    if not words and _AREA_ASKED.search(question):
+    if not words and asked_unit(question) == ("area",):
         asked = ["面积"]
     for word in asked:
         # asked of the whole alone (人均住的面积 asks of something else)
