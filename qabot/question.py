@@ -65,10 +65,9 @@ _RELATION = re.compile("合作|帮扶|支援|协作|结对|交流|对口|援助|
 # 多少项重点工程: what follows the question word and its measure word is the thing counted
 _ASKS = re.compile("多少|几")
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")
-# 多少人, 几家: the question word and its measure word, set apart from the words after them
-# (多少人有工作 is not 人有 + 工作).
-# 多少 / 几 with the unit it asks in (多少平方公里: its 平方, 公里 are no topic of the question),
-# but for a measure word that opens a noun (多少人口 asks about 人口)
+# 多少 / 几 with its measure word or unit, set apart from the words after them (多少人有工作 is
+# not 人有 + 工作; 多少平方公里: its 平方, 公里 are no topic of the question), but for a measure
+# word that opens a noun (多少人口 asks about 人口)
 _ASKED_COUNT = re.compile(
     rf"(?:多少|几)\s*(?:万|亿)?(?!{'|'.join(LEXICON.measure_nouns)})"
     rf"(?:{'|'.join(sorted(LEXICON.units, key=len, reverse=True))}|[{LEXICON.after_ji}])?"
@@ -342,7 +341,8 @@ class QuestionAnalyzer:
         names = [*people, *titled, *places]
         for word in sorted([*names, *self._district_words], key=len, reverse=True):
             stripped = stripped.replace(word, " ")
-        dropped = {w for w, tag in self._tags(stripped) if tag in _DROP_POS}
+        nouns = {w for w, tag in self._tags(query) if tag.startswith("n")}  # 村 alone: zg
+        dropped = {w for w, tag in self._tags(stripped) if tag in _DROP_POS} - nouns
         words: list[str] = []
         latin: list[str] = []
         for token in self.tokenizer.tokenize(stripped):
