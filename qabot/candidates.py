@@ -66,6 +66,10 @@ FEATURES = (
     "enumerates",  # a list is asked and it enumerates (、) beside a focus word
     "asked_about",  # its share of the focus words beside the question word (构建啥样的产业体系)
     "names",  # a what/which question, and it quotes a name the question does not (“金融和平”)
+    # an English question's rendered words are a guess (hold up → 举, care → 照顾): its
+    # closeness and focus weighed apart from a Chinese question's
+    "english_closeness",  # an English question: closeness, as above
+    "english_focus",  # … focus_share, as above
 )
 
 
@@ -174,6 +178,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     about = asked_about(query)
     names = query.answer_type == "other" and not lists
     about_total = sum(w * len(t) for t, w in about.items()) or 1.0
+    english = float(query.language == "en")
     rows = []
     for c, ahead in zip(candidates, closer, strict=True):
         rank = c.passage.rank
@@ -206,6 +211,8 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 float(lists and enumerates(c.sentence, query.weights)),
                 sentence_score(c.sentence, about, query.near) / about_total,
                 float(names and _names(c.sentence, query.quoted)),
+                english * (c.closeness - closest),
+                english * c.focus / total,
             )
         )
     return np.array(rows, dtype=float)

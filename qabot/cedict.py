@@ -189,8 +189,13 @@ def modifier_forms(word: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def phrase_forms(phrase: str) -> list[str]:
+def phrase_forms(phrase: str, first: bool = False) -> list[str]:
     """``phrase`` and the forms its last word may be an inflection of (base stations →
-    base station: a dictionary sense is singular)."""
+    base station: a dictionary sense is singular); with ``first``, then those of its first
+    word too (attracts investment → attract investment: a term of the table is written so)."""
     head, _, last = phrase.rpartition(" ")
-    return [f"{head} {form}".lstrip() for form in base_forms(last)]
+    forms = [f"{head} {form}".lstrip() for form in base_forms(last)]
+    verb, _, rest = phrase.partition(" ")
+    if first and rest:
+        forms += [f"{form} {rest}" for form in base_forms(verb)[1:]]
+    return list(dict.fromkeys(forms))

@@ -40,10 +40,12 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
     """``sentence`` writes, in place of what ``question`` asks (by its focus ``words`` or the
     words around a contrasting member or a number), the same with another member of its
     contrast set (:attr:`~qabot.lexicon.Lexicon.contrasts`) or another number."""
+    words = list(words)
     return (
         _other_member(sentence, question, words)
         or _other_kind(sentence, question)
         or _other_in_place(sentence, question)
+        or _other_province(sentence, " ".join([question, *words]))
         or _other_members_before(sentence, question)
         or _other_number(sentence, question)
         or _other_formula(sentence, question)
@@ -107,6 +109,34 @@ def _other_in_place(sentence: str, question: str) -> bool:
                 if any(before + other in sentence for other in group if other != own):
                     return True
     return False
+
+
+def _other_province(sentence: str, question: str) -> bool:
+    """Provinces the sentence names (湖北, or 鄂 of 赴鄂) and the question names, none the
+    same: a team sent to Hubei (赴鄂) is no answer to one sent to 上海."""
+    asked, written = _provinces(question), _provinces(sentence)
+    return bool(asked and written) and not asked & written
+
+
+def _provinces(text: str) -> set[str]:
+    """The provinces ``text`` names, by name or by their one character after a word of going
+    or helping (:attr:`~qabot.lexicon.Lexicon.before_province`)."""
+    named, by_short = _province_patterns()
+    found = set(named.findall(text))
+    return found | {_by_character()[m] for m in by_short.findall(text)}
+
+
+@cache
+def _province_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    provinces = lexicon().provinces
+    before = "|".join(lexicon().before_province)
+    named = re.compile("|".join(sorted(provinces, key=len, reverse=True)))
+    return named, re.compile(rf"(?:{before})([{''.join(provinces.values())}])")
+
+
+@cache
+def _by_character() -> dict[str, str]:
+    return {short: name for name, short in lexicon().provinces.items()}
 
 
 def _other_members_before(sentence: str, question: str) -> bool:

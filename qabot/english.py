@@ -258,7 +258,7 @@ class EnglishReader:
         for section in ("cues", "units", "roles"):
             if phrase in table[section]:
                 return str(table[section][phrase])
-        term = next((t for t in phrase_forms(phrase) if t in table["terms"]), None)
+        term = next((t for t in phrase_forms(phrase, first=True) if t in table["terms"]), None)
         if term is not None:
             return str(table["terms"][term])
         if phrase in self.names:

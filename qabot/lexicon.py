@@ -37,6 +37,8 @@ class Lexicon:
     speech_verbs: tuple[str, ...]
     determiners: frozenset[str]
     contrasts: tuple[tuple[str, ...], ...]
+    provinces: dict[str, str]  # a province's name → the one character it is written by
+    before_province: tuple[str, ...]  # words before that character (赴鄂, 援藏)
     asking: re.Pattern[str]  # a Chinese question word
     amount_named: re.Pattern[str]  # a query ending with an amount noun
     spelled_out: dict[str, str]
@@ -91,6 +93,8 @@ def lexicon() -> Lexicon:
         speech_verbs=tuple(data["speech_verbs"]),
         determiners=frozenset(data["determiners"]),
         contrasts=tuple(tuple(group) for group in data["contrasts"]),
+        provinces=dict(data["provinces"]["short"]),
+        before_province=tuple(data["provinces"]["before_short"]),
         asking=re.compile("|".join(data["question_words"])),
         amount_named=re.compile(rf"(?:{'|'.join(data['amount_nouns'])})\W*$", re.IGNORECASE),
         spelled_out=dict(data["spelled_out"]),

@@ -82,31 +82,33 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        2.2379,  # focus_of_best
-        3.8886,  # focus_share
-        -5.9533,  # focus_verbatim
-        0.2129,  # best
-        0.0819,  # rank2
-        -0.2457,  # rank3
-        0.0165,  # rank4
-        0.1224,  # rank5
-        5.0051,  # fused
-        2.7209,  # dense_gap
-        0.9703,  # bm25
-        1.5201,  # value_at_focus
-        1.1416,  # value_elsewhere
-        3.0001,  # value
-        1.9951,  # timed
-        -0.4785,  # log_length
-        -0.3811,  # opens_passage
-        5.2852,  # characters
-        1.6732,  # quotes
-        -1.4798,  # speaker
-        -1.4801,  # defines
-        9.9304,  # closeness
-        1.196,  # closeness_rank
-        1.0671,  # enumerates
-        1.0115,  # asked_about
-        0.4829,  # names
+        2.1078,  # focus_of_best
+        3.5146,  # focus_share
+        -5.8856,  # focus_verbatim
+        0.2664,  # best
+        0.1078,  # rank2
+        -0.3585,  # rank3
+        -0.1983,  # rank4
+        0.0825,  # rank5
+        4.6699,  # fused
+        5.1584,  # dense_gap
+        1.1705,  # bm25
+        1.4078,  # value_at_focus
+        1.1841,  # value_elsewhere
+        3.2107,  # value
+        1.5469,  # timed
+        -0.482,  # log_length
+        -0.3713,  # opens_passage
+        5.2012,  # characters
+        1.8975,  # quotes
+        -1.8649,  # speaker
+        -1.4704,  # defines
+        12.0974,  # closeness
+        1.0989,  # closeness_rank
+        1.0847,  # enumerates
+        1.2354,  # asked_about
+        0.4493,  # names
+        10.7866,  # english_closeness
+        2.1914,  # english_focus
     )
 )

@@ -55,6 +55,8 @@ _PLACE_KIND_ASKED = re.compile(
 )
 _KIND_CHARS = "街镇乡村区县市居"
 _BEFORE_PLACE = "在于到向和与及的把将从"
+# a word jieba tags a place that a figure or 了 follows is a verb (新建2所, a county's name too)
+_DONE_AFTER = re.compile("[0-9一二两三四五六七八九十了]")
 _PLACE_KINDS = {
     "街道": ("街道", "街"),
     "体育场": ("体育场", "体育馆", "体育中心"),
@@ -141,7 +143,7 @@ def _places(sentence: str) -> list[tuple[int, int]]:
     found = [(a + 1 if sentence[a] in _BEFORE_PLACE and b - a > 3 else a, b) for a, b in found]
     position = 0
     for word, tag in pos_tags(sentence):
-        if tag == "ns" and len(word) >= 2:
+        if tag == "ns" and len(word) >= 2 and not _DONE_AFTER.match(sentence, position + len(word)):
             found.append((position, position + len(word)))
         position += len(word)
     return found

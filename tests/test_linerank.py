@@ -93,6 +93,28 @@ def test_a_what_question_marks_the_sentences_that_quote_a_name() -> None:
         assert rows.get("做强做优“金融和平”品牌。") == named, question
 
 
+def test_an_english_questions_closeness_and_focus_are_features_of_their_own() -> None:
+    """Its rendered words are a guess: its closeness and focus share are copied into the
+    English features, a Chinese question's are 0 there (weighed apart, fitted per fold)."""
+    chunks = [
+        make_chunk("baodi", 1, "全年建成5G通信基站400座。推动数字经济发展。", "宝坻区"),
+        *(make_chunk(*row) for row in TINY_CHUNKS),
+    ]
+    engine = tiny_engine(chunks)
+    pairs = {"closeness": "english_closeness", "focus_share": "english_focus"}
+    for question, english in (
+        ("How many 5G base stations will Baodi build?", True),
+        ("宝坻区5G基站建几座？", False),
+    ):
+        found = engine.gather(question, k=1)
+        assert isinstance(found, Gathered)
+        _, features = line_choices(found.found[: found.k], found.query)
+        for own, copy in pairs.items():
+            shown = features[:, FEATURES.index(own)] * english
+            assert np.array_equal(features[:, FEATURES.index(copy)], shown), question
+        assert features[:, FEATURES.index("focus_share")].any(), question
+
+
 class _Lines:
     """A hundred questions whose line a ranker gets right when it weighs the value."""
 

@@ -82,6 +82,7 @@ TABLE = [
     # a 几 another question word follows is "several": what position, not how many (batch ab)
     ("金海湖新区在毕节几个城区抱团发展里处在什么位置？", "other", None, ["金海湖新区"], False),
     ("东丽区治污下的是多大力度？", "other", None, ["东丽区"], False),  # how hard, not how much
+    ("东丽区治污下了多大狠劲？", "other", None, ["东丽区"], False),  # batch al
     # how much it matters, not a number (batch ag)
     ("北辰的企业在疫情的时候帮了多大忙", "other", None, ["北辰区"], False),
     ("科技创新对东丽的发展能起多大作用", "other", None, ["东丽区"], False),
@@ -91,6 +92,9 @@ TABLE = [
     ("东丽区和北辰区的GDP", "comparison", ("money",), ["东丽区", "北辰区"], True),
     ("北辰区扩大了啥蔬菜的种植面积？", "other", None, ["北辰区"], False),  # it asks which
     ("宝坻区咋提高GDP", "measures", None, ["宝坻区"], False),  # how, in a cue of its own
+    # which points, not what o'clock; which two (persons) asks who (batch al)
+    ("东丽区智慧考核要做到哪几点？", "measures", None, ["东丽区"], False),
+    ("东丽区这篇访谈的受访者是哪两位？", "person", None, ["东丽区"], False),
 ]
 
 

@@ -188,6 +188,14 @@ def test_a_place_of_the_kind_asked_answers_it(
     assert (sentence[slice(*span)] if span else None) == value
 
 
+def test_a_place_word_a_figure_follows_is_a_verb(tiny: Engine) -> None:
+    """新建 is a county's name (南昌市新建区) and jieba tags it a place: 新建2所 builds two
+    (batch al: 新建 was marked as where the two centres are)."""
+    query = tiny.query("新建的两所日间照料中心选在什么地方？")
+    sentence = "新建2所老年日间照料中心,发展老年助餐。"
+    assert nearest_value(sentence, query, {"日间": 1.0, "照料": 1.0})[0] is None
+
+
 def test_what_is_done_to_every_street_names_none(tiny: Engine) -> None:
     """分步实施街道机构改革 reforms the streets' offices: 分步实施街道 names no street (h125)."""
     query = tiny.query("剩饭剩菜集中处理的试点放在哪个街道？")
@@ -367,6 +375,11 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("建成17个人居环境示范村", "宝坻区今年要建成多少个人居环境示范村？", False),
         ("完成第一产业园二期标准厂房18万平方米建设", "第二产业园建了多少平方米厂房？", True),
         ("落实落细“津八条”“和平20条”", "“和平30条”具体有哪些内容？", True),
+        # a province by its one character after going or helping (赴鄂: Hubei) (batch al)
+        ("组织4批次35名医务人员赴鄂开展工作", "北辰区组织了几批医务人员去支援上海？", True),
+        ("组织4批次35名医务人员赴鄂开展工作", "北辰区派了多少医务人员支援湖北？", False),
+        ("选派干部援藏援疆", "北辰区派了多少干部去西藏？", False),
+        ("选派干部援藏", "北辰区派了多少干部援疆？", True),
         ("落实落细“津八条”“和平二十条”", "“和平20条”具体有哪些内容？", False),  # same value
         ("新建改造10所幼儿园和中小学校", "新建改造10所学校要花多少钱？", False),
         ("2020年新增就业1万人", "2021年新增就业多少人？", False),  # years: refusal's

@@ -197,6 +197,20 @@ def reader() -> EnglishReader:
         ),
         ("When was the report published, and who wrote it?", "什么时候 published 谁 wrote"),
         ("Will Heping let weak firms be weeded out?", "和平区 let weak 企业 淘汰吗"),
+        # CC-CEDICT's public safety is the police (公安), health care keeping fit (保健);
+        # during asks no time (batch al)
+        ("How is public safety kept during festivals?", "如何 公共安全 持续 festivals"),
+        ("How is health care paid for?", "如何 医疗卫生 paid"),
+        # a term whose first word is inflected (attracts investment: 招商引资); the region
+        # written with hyphens; play a role asks no 去 (batch al)
+        (
+            "How does Jinhaihu improve how it attracts investment?",
+            "如何 金海湖新区 improve 如何 招商引资",
+        ),
+        (
+            "What role does Baodi play in the Beijing-Tianjin-Hebei region?",
+            "作用 宝坻区 京津冀 区域",
+        ),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -536,6 +550,8 @@ def test_a_persons_district_and_post_are_marked_beside_the_name(shipped_light: E
         # the interviewee named 采访对象 (batch ak)
         ("北辰区的采访对象是谁？", "冯卫华"),
         ("北辰这篇专访的采访对象担任什么职务？", "区委书记"),
+        ("和平区这篇访谈的受访者是谁？", "陈绍旺"),  # batch al
+        ("和平区那篇专访标题下面署的是谁的名字？", "时绍祥"),  # the name under the title
         ("写金海湖新区这篇文章的人是干啥的", "党工委副书记"),
         ("What is the position of the author of the Jinhaihu article?", "党工委副书记"),
     ],
@@ -1238,6 +1254,9 @@ def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: 
     # the government's own borrowing (举债), a child who stops school (控辍保学): batch ak
     assert official_words("政府自己借钱欠债有什么要求")["欠债"] == ("债务", "举债")
     assert "控辍保学" in official_words("怎么防止孩子不上学了")["不上学"]
+    # land taken and houses built against the law (违法用地, 违法建设): batch al
+    found = official_words("对乱占地、乱盖房子管得严吗")
+    assert found["乱占地"] == ("违法用地",) and found["乱盖"] == ("违法建设", "违建")
     query = shipped_light.query("北辰区帮不帮大学生找工作？")
     assert query.everyday == {"找工作": ("就业",), "大学生": ("高校毕业生",)}
     assert "就业" in query.terms and "高校" in query.terms  # as the tokenizer cuts them
