@@ -238,7 +238,7 @@ class EnglishReader:
         made "which city-wide …" ask which city; left-behind children → 留守儿童, not 余力 后
         子女); else its parts. A code (5G, PM2.5, 5A) is kept as the corpus
         writes codes, in capitals, whether it writes this one or not (one it does not is a
-        thing the answer must name: :func:`qabot.question.named_codes`); an amount with its
+        thing the answer must name: :func:`qabot.textnorm.named_codes`); an amount with its
         unit (20km, 6550mu) or an ordinal (2nd) is its number and its word apart."""
         if _CODE.fullmatch(word):
             return [word.upper()] if is_code(word) else _PARTS.findall(word)

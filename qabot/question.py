@@ -27,7 +27,7 @@ from qabot.jiebastart import posseg
 from qabot.lexical import Tokenizer
 from qabot.lexicon import lexicon
 from qabot.places import counties, mentioned_counties, named_places, unheard_places
-from qabot.textnorm import HAN, fold_width, is_cjk, is_code, to_simplified
+from qabot.textnorm import HAN, fold_width, is_cjk, named_codes, to_simplified
 from qabot.units import asked_unit
 
 ANSWER_TYPES = (
@@ -97,22 +97,6 @@ def _said_by(name: str) -> re.Pattern[str]:
     """冯卫华说的, 冯书记讲, 冯卫华区长介绍: a person as the source of what is asked."""
     who = rf"{re.escape(name)}(?:{_TITLE_WORDS})?|{re.escape(name[0])}(?:{_TITLE_WORDS})"
     return re.compile(rf"(?:{who})(?:{'|'.join(LEXICON.speech_verbs)})了?的?")
-
-
-def named_codes(query: str, focus: list[str], corpus_text: str) -> list[str]:
-    """The codes the question names (5G, 东丽湖是不是5A级景区, PM2.5), as the corpus writes them,
-    else as the question does: like a street named, a passage that does not write one does not
-    answer (coverage by meaning gives a code none: :func:`is_code`)."""
-    named = [w.lower() for w in focus if is_code(w)]
-    if not named:  # nearly every question: the corpus is not lowered for it
-        return []
-    corpus, asked = corpus_text.lower(), query.lower()
-    codes = []
-    for word in named:
-        text, at = (corpus_text, corpus.find(word)) if word in corpus else (query, asked.find(word))
-        if at >= 0:
-            codes.append(text[at : at + len(word)])
-    return codes
 
 
 _ABBREVIATIONS = re.compile("|".join(LEXICON.spelled_out), re.IGNORECASE)
@@ -345,7 +329,7 @@ class QuestionAnalyzer:
         dropped = {w for w, tag in self._tags(stripped) if tag in _DROP_POS} - nouns
         words: list[str] = []
         latin: list[str] = []
-        for token in self.tokenizer.tokenize(stripped):
+        for token in (p for t in self.tokenizer.tokenize(stripped) for p in self._pieces(t)):
             if (
                 token in LEXICON.fillers
                 or (token in LEXICON.titles and answer_type != "person")
@@ -367,6 +351,20 @@ class QuestionAnalyzer:
         nouns = [w if tag.startswith("n") else "" for w, tag in self._tags(phrase)]
         head = [w for w in nouns[: [*nouns, ""].index("")] if w in focus]
         return head[-1] if head else next((w for w in nouns if w in focus), "")
+
+    def _pieces(self, token: str) -> list[str]:
+        """``token``, or where it is jieba's guess (no word of its dictionary nor of the
+        corpus), its dictionary's words: two characters the guess joined are no word (要修 of
+        小诊所要修几个: 修), nor is a run with a stop word in it (对拉土拉渣); a longer run of
+        content characters may be a term the corpus lacks (通组路), asked as it is."""
+        if len(token) < 2 or not is_cjk(token[0]) or token in self._corpus_text:
+            return [token]
+        if self._is_word(token):
+            return [token]
+        pieces = [self.tokenizer.tokenize(p) for p in self.tokenizer.segment(token, False)]
+        if len(token) > 2 and all(pieces):
+            return [token]
+        return [w for piece in pieces for w in piece]
 
     def _is_word(self, text: str) -> bool:
         """``text`` is one word of the tokenizer's dictionary."""

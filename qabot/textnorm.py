@@ -105,3 +105,19 @@ def occurrences(text: str, word: str) -> Iterator[tuple[int, int]]:
     while at >= 0:
         yield at, at + len(word)
         at = text.find(word, at + len(word))
+
+
+def named_codes(query: str, focus: list[str], corpus_text: str) -> list[str]:
+    """The codes the question names (5G, 东丽湖是不是5A级景区, PM2.5), as the corpus writes them,
+    else as the question does: like a street named, a passage that does not write one does not
+    answer (coverage by meaning gives a code none: :func:`is_code`)."""
+    named = [w.lower() for w in focus if is_code(w)]
+    if not named:  # nearly every question: the corpus is not lowered for it
+        return []
+    corpus, asked = corpus_text.lower(), query.lower()
+    codes = []
+    for word in named:
+        text, at = (corpus_text, corpus.find(word)) if word in corpus else (query, asked.find(word))
+        if at >= 0:
+            codes.append(text[at : at + len(word)])
+    return codes

@@ -83,6 +83,7 @@ TABLE = [
     ("金海湖新区在毕节几个城区抱团发展里处在什么位置？", "other", None, ["金海湖新区"], False),
     ("东丽区治污下的是多大力度？", "other", None, ["东丽区"], False),  # how hard, not how much
     ("东丽区治污下了多大狠劲？", "other", None, ["东丽区"], False),  # batch al
+    ("和平区生态环境要重点抓几方面的工作？", "quantity", ("count:方面",), ["和平区"], False),
     # how much it matters, not a number (batch ag)
     ("北辰的企业在疫情的时候帮了多大忙", "other", None, ["北辰区"], False),
     ("科技创新对东丽的发展能起多大作用", "other", None, ["东丽区"], False),
@@ -134,6 +135,10 @@ def test_every_cue_names_an_answer_type() -> None:
         ("北辰区有多少人参加了培训？", {"参加", "培训"}, {"人", "人参"}),
         # a one-character noun of the question is its topic, though alone jieba tags it zg
         ("北辰区有多少个村？", {"村"}, {"个村"}),
+        # jieba's guess at a new word, made of stop words alone (上要: 上, 要), asks nothing;
+        # one with a content word (通组路, which the corpus never writes) is asked (batch al)
+        ("和平区在生态环境上要重点抓几方面的工作？", {"生态", "环境"}, {"上要", "上", "要"}),
+        ("金海湖新区的通组路有多少公里？", {"通组路"}, set()),
     ],
 )
 def test_fillers_titles_and_spoken_words_are_not_focus(
@@ -158,6 +163,8 @@ def test_a_title_is_focus_when_the_question_asks_who(analyzer: QuestionAnalyzer)
     ("value", "asked", "fits"),
     [
         ("35名", ("count:名人位",), True),
+        ("三方面", ("count:方面",), True),  # 几方面 counts aspects (batch al)
+        ("5个", ("count:方面",), False),
         ("278个", ("count:名人位",), False),  # 多少名网格员 is not answered by 278个网格
         ("1.2万人次", ("count:名人位",), True),  # counted in 人, so many times over
         ("3年", ("count",), False),  # a span of time is not a count
