@@ -363,9 +363,10 @@ def test_codes_stay_whole_and_plural_phrases_find_their_sense() -> None:
 
 def test_an_everyday_word_finds_the_value_through_a_word_near_it(engine: Engine) -> None:
     """臭水沟 is nowhere in the documents; 黑臭沟渠…治理 is near it in meaning: the count is
-    the answer, not a refusal."""
+    the answer, not a refusal (tied to 治 of 治好 since jieba's guess 治好 is read as its
+    words; by meaning before)."""
     answer = engine.ask("东丽区臭水沟治好了几条？")
-    assert not answer.no_answer and answer.confidence.type_by_meaning
+    assert not answer.no_answer and answer.confidence.type_ok
     assert "已完成治理6条" in answer.answer
     assert answer.answer_span is not None and answer.answer_span.text.endswith("条")
 
