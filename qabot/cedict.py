@@ -195,7 +195,7 @@ def phrase_forms(phrase: str, first: bool = False) -> list[str]:
     word too (attracts investment → attract investment: a term of the table is written so)."""
     head, _, last = phrase.rpartition(" ")
     forms = [f"{head} {form}".lstrip() for form in base_forms(last)]
-    verb, _, rest = phrase.partition(" ")
+    word, _, rest = phrase.partition(" ")
     if first and rest:
-        forms += [f"{form} {rest}" for form in base_forms(verb)[1:]]
+        forms += [f"{form} {rest}" for form in base_forms(word)[1:]]
     return list(dict.fromkeys(forms))

@@ -361,7 +361,9 @@ class QuestionAnalyzer:
             return [token]
         if self._is_word(token):
             return [token]
-        pieces = [self.tokenizer.tokenize(p) for p in self.tokenizer.segment(token, False)]
+        pieces = [
+            self.tokenizer.tokenize(p) for p in self.tokenizer.segment(token, new_words=False)
+        ]
         if len(token) > 2 and all(pieces):
             return [token]
         return [w for piece in pieces for w in piece]
