@@ -95,6 +95,17 @@ def _asks_one(words: list[str], i: int, table: dict[str, Any]) -> bool:
     return noun.isalpha() and (not noun.endswith("s") or noun.endswith("ss"))
 
 
+def _unit_to_cue(out: list[str], units: frozenset[str]) -> None:
+    """How big is Jinhaihu in square kilometres: the unit a size is asked in is what the number
+    is counted in, as Chinese writes it after its question word (多少平方公里), not a topic.
+    (Not after how many: 100 million yuan of how many firms with over 100 million yuan
+    business income is no unit asked.)"""
+    cue = next((i for i, w in enumerate(out) if w == "多大"), None)
+    unit = next((i for i, w in enumerate(out) if w in units and cue is not None and i > cue), None)
+    if cue is not None and unit is not None:
+        out[cue] = "多少" + out.pop(unit)
+
+
 def _asks_amount(words: list[str], nouns: list[str], amounts: list[str]) -> bool:
     """What is the population / the unemployment rate of …, what growth does …: a number is
     asked (not "what is Baodi doing to attract investment")."""
@@ -218,6 +229,7 @@ class EnglishReader:
                     break
             else:
                 i += 1
+        _unit_to_cue(out, frozenset(table["units"].values()))
         # how many actions: 多少个 行动, a count (多少 亩, 多少 户: the unit says; how many
         # investment teams: 投资 names no unit, as it would before 多少)
         for at in counts:

@@ -211,6 +211,8 @@ def reader() -> EnglishReader:
             "What role does Baodi play in the Beijing-Tianjin-Hebei region?",
             "作用 宝坻区 京津冀 区域",
         ),
+        # the unit a size is asked in goes with the question word, as in Chinese: no topic
+        ("How big is Jinhaihu New Area in square kilometres?", "多少平方公里 金海湖新区"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
