@@ -121,22 +121,19 @@ def _other_province(sentence: str, question: str) -> bool:
 def _provinces(text: str) -> set[str]:
     """The provinces ``text`` names, by name or by their one character after a word of going
     or helping (:attr:`~qabot.lexicon.Lexicon.before_province`)."""
-    named, by_short = _province_patterns()
-    found = set(named.findall(text))
-    return found | {_by_character()[m] for m in by_short.findall(text)}
+    named, by_short, by_character = _province_patterns()
+    return set(named.findall(text)) | {by_character[m] for m in by_short.findall(text)}
 
 
 @cache
-def _province_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _province_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """The provinces' names, their characters after a word of going or helping, and each
+    character's province."""
     provinces = lexicon().provinces
     before = "|".join(lexicon().before_province)
     named = re.compile("|".join(sorted(provinces, key=len, reverse=True)))
-    return named, re.compile(rf"(?:{before})([{''.join(provinces.values())}])")
-
-
-@cache
-def _by_character() -> dict[str, str]:
-    return {short: name for name, short in lexicon().provinces.items()}
+    by_short = re.compile(rf"(?:{before})([{''.join(provinces.values())}])")
+    return named, by_short, {short: name for name, short in provinces.items()}
 
 
 def _other_members_before(sentence: str, question: str) -> bool:

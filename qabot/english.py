@@ -100,9 +100,11 @@ def _unit_to_cue(out: list[str], units: frozenset[str]) -> None:
     is counted in, as Chinese writes it after its question word (多少平方公里), not a topic.
     (Not after how many: 100 million yuan of how many firms with over 100 million yuan
     business income is no unit asked.)"""
-    cue = next((i for i, w in enumerate(out) if w == "多大"), None)
-    unit = next((i for i, w in enumerate(out) if w in units and cue is not None and i > cue), None)
-    if cue is not None and unit is not None:
+    if "多大" not in out:
+        return
+    cue = out.index("多大")
+    unit = next((i for i in range(cue + 1, len(out)) if out[i] in units), None)
+    if unit is not None:
         out[cue] = "多少" + out.pop(unit)
 
 
@@ -229,12 +231,13 @@ class EnglishReader:
                     break
             else:
                 i += 1
-        _unit_to_cue(out, frozenset(table["units"].values()))
+        units = frozenset(table["units"].values())
+        _unit_to_cue(out, units)
         # how many actions: 多少个 行动, a count (多少 亩, 多少 户: the unit says; how many
         # investment teams: 投资 names no unit, as it would before 多少)
         for at in counts:
             after = next((w for w in out[at + 1 :] if w), "")
-            if after not in table["units"].values() and not counts_in(after):
+            if after not in units and not counts_in(after):
                 out[at] += "个"
         text = " ".join(w for w in out if w)
         if words and words[0] in table["yes_no_openers"]:
