@@ -108,6 +108,16 @@ def _unit_to_cue(out: list[str], units: frozenset[str]) -> None:
         out[cue] = "多少" + out.pop(unit)
 
 
+def _uncounted(out: list[str], units: frozenset[str]) -> None:
+    """A unit with its classifier (villages → 个村, for how many villages → 多少个村) after no
+    number or count is the thing itself: its suburban farms and villages → 村, not 个村."""
+    for at, word in enumerate(out):
+        if word in units and word.startswith("个"):
+            before = next((w for w in reversed(out[:at]) if w), "")
+            if not (before.startswith(("多少", "几")) or before[-1:].isdigit()):
+                out[at] = word[1:]
+
+
 def _asks_amount(words: list[str], nouns: list[str], amounts: list[str]) -> bool:
     """What is the population / the unemployment rate of …, what growth does …: a number is
     asked (not "what is Baodi doing to attract investment")."""
@@ -233,6 +243,7 @@ class EnglishReader:
                 i += 1
         units = frozenset(table["units"].values())
         _unit_to_cue(out, units)
+        _uncounted(out, units)
         # how many actions: 多少个 行动, a count (多少 亩, 多少 户: the unit says; how many
         # investment teams: 投资 names no unit, as it would before 多少)
         for at in counts:

@@ -82,7 +82,7 @@ _KINDS = {
         r"\bedited by\b|\bname of the editor\b|\beditor'?s name\b|\beditor\b[^?]*\bwho\b",
     ),
     "published": (
-        rf"{_DOCUMENT}[^？?。]{{0,20}}?{_WHEN}被?{_POSTED}[的了]?[呢啊]?\s*[？?。!！]*\s*$"
+        rf"{_DOCUMENT}[^？?。]{{0,20}}?{_WHEN}被?(?:在网[上站]上?)?{_POSTED}[的了]?[呢啊]?\s*[？?。!！]*\s*$"
         rf"|{_DOCUMENT}[^？?。]{{0,20}}?(?:发布|发表|刊发|上网)(?:日期|时间)"
         rf"|{_DOCUMENT}[^？?。]{{0,20}}?(?:网页|页面|网站)上[^？?。]{{0,6}}(?:时间|日期)",
         rf"^(?=.*{_DOCUMENT_EN}).*\b(?:when|what date|which date|what day|which day)\b.*"

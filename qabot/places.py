@@ -182,6 +182,34 @@ def mentioned_counties(names: Iterable[str], text: str) -> set[str]:
     return found
 
 
+# the kinds of county whose names a question writes in full and a text writes short in a list
+_RURAL = ("县", "旗")
+
+
+def other_county(sentence: str, question: str) -> bool:
+    """``question`` names a county (甘肃华池县) and ``sentence`` names others of its province and
+    not it (加大对会宁、舟曲、靖远对口帮扶力度): what is done for them is no answer for it. Of
+    counties (县, 旗) only: a district of the corpus's own city is no county asked."""
+    asked = mentioned_counties(_rural_counties(), question)
+    siblings = {n for name in asked for n in _rural_counties()[name] if n != name}
+    return (
+        bool(asked)
+        and not mentioned_counties(asked, sentence)
+        and bool(mentioned_counties(siblings, sentence))
+    )
+
+
+@cache
+def _rural_counties() -> dict[str, tuple[str, ...]]:
+    """Each county of China (县, 旗, as written) with the counties of its province."""
+    by_province: dict[str, list[str]] = {}
+    for code, name in _adcodes().items():
+        written = _as_written(name)
+        if written.endswith(_RURAL) and len(written) >= 3 and not code.endswith("00"):
+            by_province.setdefault(code[:2], []).append(written)
+    return {n: tuple(names) for names in by_province.values() for n in names}
+
+
 def speaks_of_place(text: str, place: str, district: str) -> bool:
     """``text``, of ``district``, names ``place``: in full, or by its first character in a
     quoted abbreviation that writes the district's too (通州 of 做实“通宝唐”合作框架协议 in

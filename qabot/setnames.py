@@ -26,12 +26,17 @@ _NAMES_ASKED = re.compile(
     # 20项民心工程里第一项是什么: one item of the set, named in its list
     r"|第[一二三四五六七八九十\d]+[项个条件](?:是|叫|指)"
     # 20件民生实事，每一件具体是什么; “7+5”里的“7”和“5”具体指什么: what each item is
-    r"|每一?[项个条件种](?:具体)?(?:是|叫|指)|具体(?:是|指|有|包括)(?:什么|哪些|啥)|分别指"
+    r"|每一?[项个条件种](?:具体)?(?:是|叫|指)|(?:具体都?|都)(?:是|指|有|包括)(?:什么|哪些|啥)|分别指"
     r"|\bnames?\b|\bwhich (?:two|three|four|five|six|\d+)\b",
     re.IGNORECASE,
 )
-# names written together: 天成地块、大沽北路地块; 丁青、兴隆、华池和正宁; 第五届…大赛暨第十届…大赛
-_ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}“”《]{{2}}")
+# 5.27万亩高标准农田分别建在哪些镇: an amount the question states, then where or what each part
+# is — the names of its parts (a line giving the amount alone names none)
+_SPREAD = re.compile(rf"\d[\d.]*[万亿]?[{HAN}]{{1,2}}[^。？?]{{0,16}}?分别[^，,。？?]{{0,6}}?哪")
+_SPREAD_KIND = re.compile(rf"分别[^，,。？?]{{0,6}}?哪(?:些|几)个?([{HAN}])")
+# names written together: 天成地块、大沽北路地块; 丁青、兴隆、华池和正宁; 第五届…大赛暨第十届…大赛;
+# “津八条”“和平20条” (quoted names side by side)
+_ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}“”《]{{2}}|”“")
 # what a numbered label holds: “五城同创”是哪五城, 十项文明…是哪十项 (the count asked is in a
 # word the question names before), “辰十条”具体有哪些 (a quoted label with a count).
 _NUMERAL = "一二两三四五六七八九十"
@@ -51,7 +56,8 @@ _JOINED = re.compile("[和及与暨]")  # the last of the things a clause lists
 
 def names_asked(question: str) -> bool:
     """``question`` asks the names of a set it counts (or of a numbered label's items)."""
-    return bool((_COUNTED.search(question) or _label(question)) and _NAMES_ASKED.search(question))
+    counted = _COUNTED.search(question) or _label(question)
+    return bool((counted and _NAMES_ASKED.search(question)) or _SPREAD.search(question))
 
 
 def names_given(text: str, question: str) -> bool:
@@ -72,13 +78,17 @@ def names_given(text: str, question: str) -> bool:
         return any(_expands(clause, label) for clause in _CLAUSES.split(text))
     counted = _COUNTED.search(question)
     of = _SET_OF.match(question, counted.end()) if counted else None
-    head = of.group(0)[-1] if of else ""
+    # 分别建在哪些镇: the kind of the parts asked (镇), which the names listed end in
+    spread = None if counted else _SPREAD_KIND.search(question)
+    head = of.group(0)[-1] if of else spread.group(1) if spread else ""
     clauses = _CLAUSES.split(text)
     # 14项主题救助…哪几项: 低保、低收入救助家庭 lists two things, not the fourteen
     least = min(_size(counted.group(0)), 3) if counted else 0
     listed = [c for c in clauses if _ENUMERATED.search(c) and _items(c) >= least]
     if not head or any(head in clause for clause in listed):
         return bool(listed)
+    if spread:  # names listed, none of the kind asked
+        return False
     # the set counted in a clause of its own (促使8个后进村…): the names listed in another
     # are of something else
     forms = _count_forms(counted.group(0)) if counted else ()
@@ -128,6 +138,6 @@ def _expands(clause: str, label: str) -> bool:
 
 def _items(clause: str) -> int:
     """How many things ``clause`` lists (甲、乙和丙: three)."""
-    commas = clause.count("、")
+    commas = clause.count("、") + clause.count("”“")
     joined = _JOINED.search(clause[clause.rfind("、") + 1 :] if commas else clause)
     return commas + 1 + bool(joined)

@@ -67,6 +67,7 @@ def test_the_shipped_index_keeps_bylines_out_of_search(shipped_light: Engine) ->
     [
         ("金海湖新区那篇文章是什么时候发布的？", "2017/8/15", "jinhaihu-2017#p3"),
         ("宝坻那篇文章是哪天发到网上的？", "2023-07-06", "baodi-2021#p3"),
+        ("金海湖那篇文章是哪天在网上发布的？", "2017/8/15", "jinhaihu-2017#p3"),  # batch am
         ("When was the Jinhaihu article published?", "2017/8/15", "jinhaihu-2017#p3"),
         ("What is the publication date of the Baodi report?", "2023-07-06", "baodi-2021#p3"),
         ("宝坻区那篇报告的发布日期是哪天？", "2023-07-06", "baodi-2021#p3"),

@@ -92,7 +92,7 @@ def reader() -> EnglishReader:
             "多少个 贫困村 金海湖新区 脱贫",
         ),
         # a share is a percentage, as 多大比例 asks
-        ("What share of villages in Beichen have broadband?", "多大比例 个村 北辰区 broadband"),
+        ("What share of villages in Beichen have broadband?", "多大比例 村 北辰区 broadband"),
         # money spent, not 消费 (consumption), the dictionary's first sense of "spend"
         ("How much money did Beichen spend on wheat?", "多少资金 北辰区 投入资金 小麦"),
         # which + one thing asks for the sentence naming it (a company: one of that kind,
@@ -213,6 +213,13 @@ def reader() -> EnglishReader:
         ),
         # the unit a size is asked in goes with the question word, as in Chinese: no topic
         ("How big is Jinhaihu New Area in square kilometres?", "多少平方公里 金海湖新区"),
+        # opening up (开放, not 开局 and 截至 "up to"), the outside world (对外); a unit with
+        # its classifier counts only after how many (villages: 村); CC-CEDICT's empty is 唐
+        # ("in vain") and office 担任 ("hold office") (batch am)
+        ("Will Heping keep opening up to the outside world?", "和平区 持续 开放 对外吗"),
+        ("What will Baodi do for its suburban villages?", "做了什么 宝坻区 近郊 村"),
+        ("How many villages does Beichen have?", "多少 个村 北辰区"),
+        ("What about empty, underused office buildings?", "空置 低效 楼宇"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -711,6 +718,11 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("捐赠活动里，出钱最多的是哪家爱心企业？", "most"),
         ("Which town planted the most spring wheat?", "most"),
         ("北辰区哪家幼儿园口碑最好？", ""),
+        # what each of a counted set is, in everyday words; where the parts of an amount are
+        # (batch am)
+        ("和平区开展的那14项救助活动，具体都是啥主题？", "names"),
+        ("宝坻今年那5.27万亩高标准农田分别建在哪些镇？", "names"),
+        ("5.27万亩高标准农田分别是多少？", "breakdown"),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -795,6 +807,15 @@ def test_a_label_is_answered_only_by_its_items() -> None:
     assert gives_part("names", spelt, None, scheme)
     wide = [AnswerLine("推行“7＋5”养老服务模式,即居家养老七项服务和社区养老五项服务。", 1)]
     assert gives_part("names", wide, None, scheme)  # the same scheme, a full-width plus
+    # quoted names side by side are listed; the parts of an amount are named by their kind
+    # (batch am)
+    two = [AnswerLine("深入开展“双万双服促发展”活动,落实落细“津八条”“和平20条”。", 1)]
+    assert gives_part("names", two, None, "和平区帮企业，要把哪两套政策落实落细？")
+    spread = "宝坻今年那5.27万亩高标准农田分别建在哪些镇？"
+    total = [AnswerLine("全年建成高标准农田5.27万亩,启动线上线下结合、三次产业融合的中心建设。", 1)]
+    assert not gives_part("names", total, None, spread)
+    towns = [AnswerLine("在黄庄镇、八门城镇建成高标准农田5.27万亩。", 1)]
+    assert gives_part("names", towns, None, spread)
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
@@ -1260,6 +1281,11 @@ def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: 
     # land taken and houses built against the law (违法用地, 违法建设): batch al
     found = official_words("对乱占地、乱盖房子管得严吗")
     assert found["乱占地"] == ("违法用地",) and found["乱盖"] == ("违法建设", "违建")
+    # first place, waste, a change of course, running, hard effort (batch am)
+    assert official_words("把哪件事一直放在第一位")["第一位"] == ("首位", "优先")
+    assert official_words("别大手大脚乱花钱呀")["乱花钱"] == ("奢侈浪费", "浪费")
+    assert official_words("从盯着资产改成盯着什么")["改成"] == ("转变", "转型")
+    assert official_words("设施建好以后咋管着运转呀")["运转"] == ("运营", "运行")
     query = shipped_light.query("北辰区帮不帮大学生找工作？")
     assert query.everyday == {"找工作": ("就业",), "大学生": ("高校毕业生",)}
     assert "就业" in query.terms and "高校" in query.terms  # as the tokenizer cuts them
