@@ -132,12 +132,14 @@ def _expands(clause: str, label: str) -> bool:
     区职能部门、街道、社区、党员和网格员). 开展“十项文明”创建和…评选 names two things, not ten."""
     if not _ENUMERATED.search(clause):
         return False
-    items, count = _items(clause), number(label[:-1])
+    # “21条”“津八条”和“辰十条”: quoted labels side by side are other schemes, not its items
+    items, count = _items(clause, quoted=False), number(label[:-1])
     return items >= count or (label in clause and items >= min(count, 3))
 
 
-def _items(clause: str) -> int:
-    """How many things ``clause`` lists (甲、乙和丙: three)."""
-    commas = clause.count("、") + clause.count("”“")
+def _items(clause: str, quoted: bool = True) -> int:
+    """How many things ``clause`` lists (甲、乙和丙: three; “津八条”“和平20条”: two, when
+    ``quoted`` names side by side count)."""
+    commas = clause.count("、") + (clause.count("”“") if quoted else 0)
     joined = _JOINED.search(clause[clause.rfind("、") + 1 :] if commas else clause)
     return commas + 1 + bool(joined)

@@ -811,6 +811,8 @@ def test_a_label_is_answered_only_by_its_items() -> None:
     # (batch am)
     two = [AnswerLine("深入开展“双万双服促发展”活动,落实落细“津八条”“和平20条”。", 1)]
     assert gives_part("names", two, None, "和平区帮企业，要把哪两套政策落实落细？")
+    schemes = [AnswerLine("认真落实“21条”“津八条”和“辰十条”等优惠政策。", 1)]
+    assert not gives_part("names", schemes, None, "北辰区的“辰十条”具体有哪些优惠内容？")
     spread = "宝坻今年那5.27万亩高标准农田分别建在哪些镇？"
     total = [AnswerLine("全年建成高标准农田5.27万亩,启动线上线下结合、三次产业融合的中心建设。", 1)]
     assert not gives_part("names", total, None, spread)
