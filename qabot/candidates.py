@@ -38,6 +38,13 @@ ASKED_REACH = 6  # characters either side of a question word whose focus words i
 _CLAUSE_END = re.compile(r"[，,；;。：:！!？?]")
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _NAME = re.compile(r"“([^”]{2,16})”|《([^》]{2,30})》")  # a quoted name or title
+# 要构建啥样的产业体系, 过什么样的日子: the verb before the kind asked and the thing after it
+_KIND = re.compile(
+    rf"(?:[要想去能会将把得])?(?P<verb>[{HAN}]{{1,2}}?)(?:成|出|一个|一种|一条|个)?"
+    r"(?:啥样|什么样|怎样|怎么样|哪种|何种|哪类|哪一种)的?(?:一个|一种|一条)?"
+    rf"(?P<noun>[{HAN}]{{1,4}}?)(?=[？?。，,！!呢啊呀吗]|$)"
+)
+_UNMODIFIED = "的是在和与及"  # before the thing asked: no modifier of it
 
 FEATURES = (
     "focus_of_best",  # its focus score over the best candidate's
@@ -70,6 +77,9 @@ FEATURES = (
     # closeness and focus weighed apart from a Chinese question's
     "english_closeness",  # an English question: closeness, as above
     "english_focus",  # … focus_share, as above
+    # what kind of thing is asked (要打造一个啥样的政府): it writes the question's verb, then
+    # a modifier, then the thing (努力打造人民满意政府): 1; a modifier and the thing only: 0.5
+    "kind",
 )
 
 
@@ -179,6 +189,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     names = query.answer_type == "other" and not lists
     about_total = sum(w * len(t) for t, w in about.items()) or 1.0
     english = float(query.language == "en")
+    kind = _KIND.search(query.query) if query.language != "en" else None
     rows = []
     for c, ahead in zip(candidates, closer, strict=True):
         rank = c.passage.rank
@@ -213,9 +224,20 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 float(names and _names(c.sentence, query.quoted)),
                 english * (c.closeness - closest),
                 english * c.focus / total,
+                writes_kind(c.sentence, kind.group("verb"), kind.group("noun")) if kind else 0.0,
             )
         )
     return np.array(rows, dtype=float)
+
+
+def writes_kind(sentence: str, verb: str, noun: str) -> float:
+    """1 where ``sentence`` writes ``verb`` (its first character), then a modifier, then
+    ``noun`` (打造人民满意政府 for 打造一个啥样的政府, 过紧日子); 0.5 where it writes a modifier
+    before ``noun`` only (法治政府); else 0."""
+    modified = rf"[{HAN}](?<![{_UNMODIFIED}]){re.escape(noun)}"
+    if verb and re.search(rf"{re.escape(verb[:1])}[^，,。；;]{{0,12}}?{modified}", sentence):
+        return 1.0
+    return 0.5 if re.search(modified, sentence) else 0.0
 
 
 def _names(sentence: str, quoted: Sequence[str]) -> bool:

@@ -82,33 +82,34 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        2.1078,  # focus_of_best
-        3.5146,  # focus_share
-        -5.8856,  # focus_verbatim
-        0.2664,  # best
-        0.1078,  # rank2
-        -0.3585,  # rank3
-        -0.1983,  # rank4
-        0.0825,  # rank5
-        4.6699,  # fused
-        5.1584,  # dense_gap
-        1.1705,  # bm25
-        1.4078,  # value_at_focus
-        1.1841,  # value_elsewhere
-        3.2107,  # value
-        1.5469,  # timed
-        -0.482,  # log_length
-        -0.3713,  # opens_passage
-        5.2012,  # characters
-        1.8975,  # quotes
-        -1.8649,  # speaker
-        -1.4704,  # defines
-        12.0974,  # closeness
-        1.0989,  # closeness_rank
-        1.0847,  # enumerates
-        1.2354,  # asked_about
-        0.4493,  # names
-        10.7866,  # english_closeness
-        2.1914,  # english_focus
+        2.0953,  # focus_of_best
+        4.3683,  # focus_share
+        -6.2707,  # focus_verbatim
+        0.2865,  # best
+        0.1098,  # rank2
+        -0.2783,  # rank3
+        -0.2077,  # rank4
+        0.1012,  # rank5
+        4.7536,  # fused
+        5.5561,  # dense_gap
+        0.9979,  # bm25
+        1.5859,  # value_at_focus
+        1.072,  # value_elsewhere
+        3.3631,  # value
+        1.5719,  # timed
+        -0.5191,  # log_length
+        -0.3595,  # opens_passage
+        4.8333,  # characters
+        1.6323,  # quotes
+        -1.6815,  # speaker
+        -1.5606,  # defines
+        13.4383,  # closeness
+        1.0394,  # closeness_rank
+        1.0893,  # enumerates
+        1.1876,  # asked_about
+        0.3865,  # names
+        11.108,  # english_closeness
+        2.1813,  # english_focus
+        3.6441,  # kind
     )
 )

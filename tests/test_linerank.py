@@ -115,6 +115,26 @@ def test_an_english_questions_closeness_and_focus_are_features_of_their_own() ->
         assert features[:, FEATURES.index("focus_share")].any(), question
 
 
+def test_what_kind_marks_the_sentence_writing_the_verb_a_modifier_and_the_thing() -> None:
+    """打造一个啥样的政府: 努力打造人民满意政府 writes the verb, a modifier and the thing (1);
+    法治政府 a modifier only (0.5); an English question has no kind asked (batch ag's 政付,
+    产业体细 were answered from a sentence holding more of the other focus words)."""
+    lines = ["全面加强法治政府建设。", "努力打造人民满意政府。", "政府要推动工作。"]
+    chunks = [make_chunk("baodi", 1, "".join(lines), "宝坻区")]
+    engine = tiny_engine([*chunks, *(make_chunk(*row) for row in TINY_CHUNKS)])
+    kind = FEATURES.index("kind")
+    for question, expected in (
+        ("宝坻区要打造一个啥样的政府？", [0.5, 1.0, 0.0]),
+        ("宝坻区的政府在推动什么？", [0.0, 0.0, 0.0]),
+        ("What kind of government will Baodi build?", [0.0, 0.0, 0.0]),
+    ):
+        found = engine.gather(question, k=1)
+        assert isinstance(found, Gathered)
+        sentences, features = line_choices(found.found[: found.k], found.query)
+        rows = dict(zip(sentences, features[:, kind], strict=True))
+        assert [rows.get(line) for line in lines] == expected, question
+
+
 class _Lines:
     """A hundred questions whose line a ranker gets right when it weighs the value."""
 
