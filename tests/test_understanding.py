@@ -220,6 +220,9 @@ def reader() -> EnglishReader:
         ("What will Baodi do for its suburban villages?", "做了什么 宝坻区 近郊 村"),
         ("How many villages does Beichen have?", "多少 个村 北辰区"),
         ("What about empty, underused office buildings?", "空置 低效 楼宇"),
+        # official terms as English media write them (this round's table)
+        ("What is Dongli doing for shantytown renovation?", "东丽区 棚户区改造"),
+        ("Is the business climate of Baodi good?", "营商环境 宝坻区 good吗"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -1288,6 +1291,9 @@ def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: 
     assert official_words("别大手大脚乱花钱呀")["乱花钱"] == ("奢侈浪费", "浪费")
     assert official_words("从盯着资产改成盯着什么")["改成"] == ("转变", "转型")
     assert official_words("设施建好以后咋管着运转呀")["运转"] == ("运营", "运行")
+    # the table written from general usage for the documents' official terms (this round)
+    assert official_words("回迁房啥时候能住上")["回迁房"] == ("还迁房",)
+    assert "欠资欠薪" in official_words("打工被拖欠工资了有人管吗")["拖欠工资"]
     query = shipped_light.query("北辰区帮不帮大学生找工作？")
     assert query.everyday == {"找工作": ("就业",), "大学生": ("高校毕业生",)}
     assert "就业" in query.terms and "高校" in query.terms  # as the tokenizer cuts them
