@@ -82,34 +82,34 @@ def line_hit(ranker: LineRanker, groups: Sequence[tuple[np.ndarray, np.ndarray]]
 # its "line_ranker"); the README reports the held-out figures.
 LINE_RANKER = LineRanker(
     (
-        2.0953,  # focus_of_best
-        4.3683,  # focus_share
-        -6.2707,  # focus_verbatim
-        0.2865,  # best
-        0.1098,  # rank2
-        -0.2783,  # rank3
-        -0.2077,  # rank4
-        0.1012,  # rank5
-        4.7536,  # fused
-        5.5561,  # dense_gap
-        0.9979,  # bm25
-        1.5859,  # value_at_focus
-        1.072,  # value_elsewhere
-        3.3631,  # value
-        1.5719,  # timed
-        -0.5191,  # log_length
-        -0.3595,  # opens_passage
-        4.8333,  # characters
-        1.6323,  # quotes
-        -1.6815,  # speaker
-        -1.5606,  # defines
-        13.4383,  # closeness
-        1.0394,  # closeness_rank
-        1.0893,  # enumerates
-        1.1876,  # asked_about
-        0.3865,  # names
-        11.108,  # english_closeness
-        2.1813,  # english_focus
-        3.6441,  # kind
+        2.0975,  # focus_of_best
+        4.1732,  # focus_share
+        -6.0381,  # focus_verbatim
+        0.3008,  # best
+        0.1144,  # rank2
+        -0.2009,  # rank3
+        -0.1469,  # rank4
+        0.0848,  # rank5
+        4.7507,  # fused
+        6.0674,  # dense_gap
+        1.06,  # bm25
+        1.5308,  # value_at_focus
+        1.061,  # value_elsewhere
+        3.3483,  # value
+        1.56,  # timed
+        -0.527,  # log_length
+        -0.3502,  # opens_passage
+        4.766,  # characters
+        1.6228,  # quotes
+        -1.7171,  # speaker
+        -1.5827,  # defines
+        13.2651,  # closeness
+        1.0247,  # closeness_rank
+        1.2215,  # enumerates
+        1.1998,  # asked_about
+        0.3792,  # names
+        11.6817,  # english_closeness
+        2.1805,  # english_focus
+        3.8164,  # kind
     )
 )
