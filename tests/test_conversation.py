@@ -35,6 +35,7 @@ from qabot.engine import Engine
         ("你可以查点什么？", "help"),
         ("What else can you help me with?", "help"),
         ("你是用什么做出来的？", "help"),  # what the bot is made of, what it cannot do
+        ("你是用什么做出来的？人工智能吗？", "help"),  # and asks if it is AI (batch ai)
         ("你有什么回答不了的问题吗", "help"),
         ("what are you good at, and is there anything you can't help with?", "help"),
         ("What are you made of?", "help"),
