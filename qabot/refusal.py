@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from qabot.meaning import LONG_QUESTION, MAX_ASKED
 from qabot.partial import gives_part, listed_alone, part_words, stated
 from qabot.partial import notice as partial_notice
-from qabot.places import as_asked, speaks_of_place
+from qabot.places import as_asked, counties_instead, speaks_of_place
 from qabot.query import Query
 from qabot.textnorm import match_key
 from qabot.types import Chunk, Confidence, Hit
@@ -276,8 +276,10 @@ def notice(
         asked = "、".join(f"{y}年" for y in query.years)
         return f"{lead}{asked}的情况；相关文档的年份：{'、'.join(dates) or '未注明'}。"
     nearest = _nearest(found, en)
-    if not confidence.places_ok:  # 华明街道 asked, the passage of 万新、军粮城
-        places = [as_asked(p, query.query) for p in query.places]
+    # 华明街道 asked, the passage of 万新、军粮城; 华池县 asked, the aid to 会宁、舟曲、靖远
+    instead = counties_instead(found[0].chunk.text, query.query) if found else []
+    if not confidence.places_ok or instead:
+        places = list(dict.fromkeys([as_asked(p, query.query) for p in query.places] + instead))
         if en:
             return f"The documents do not speak of {', '.join(places)}.{nearest}"
         return f"文档没有说到{'、'.join(places)}的情况。{nearest}"

@@ -1077,6 +1077,10 @@ def test_a_passage_about_other_places_does_not_answer_for_the_one_named(engine: 
     assert answer.no_answer and answer.notice.startswith("文档没有说到和田的情况。")
     answer = engine.ask("和平区对口帮扶甘肃天祝县做了哪些事？")  # 天祝藏族自治县 (read in ac)
     assert answer.no_answer and answer.notice.startswith("文档没有说到天祝县的情况。")
+    # a county the corpus writes (Beichen's 华池), asked of Heping, which helps three others of
+    # its province: refused, naming it (batch am)
+    answer = engine.ask("和平区对口帮扶的甘肃华池县都有哪些帮扶项目？")
+    assert answer.no_answer and answer.notice.startswith("文档没有说到华池县的情况。")
     answer = engine.ask("北京大学在东丽的研究院有多少研发人员？")
     assert answer.no_answer and answer.notice.startswith("文档没有说到北京大学的情况。")
     # no grade near 5A in meaning stands in for it (国家生态旅游示范区 is another title)
