@@ -189,7 +189,7 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
     names = query.answer_type == "other" and not lists
     about_total = sum(w * len(t) for t, w in about.items()) or 1.0
     english = float(query.language == "en")
-    kind = _KIND.search(query.query) if query.language != "en" else None
+    kind = kind_patterns(query)
     rows = []
     for c, ahead in zip(candidates, closer, strict=True):
         rank = c.passage.rank
@@ -224,20 +224,35 @@ def features(candidates: Sequence[Candidate], query: Query) -> np.ndarray:
                 float(names and _names(c.sentence, query.quoted)),
                 english * (c.closeness - closest),
                 english * c.focus / total,
-                writes_kind(c.sentence, kind.group("verb"), kind.group("noun")) if kind else 0.0,
+                writes_kind(c.sentence, kind),
             )
         )
     return np.array(rows, dtype=float)
 
 
-def writes_kind(sentence: str, verb: str, noun: str) -> float:
-    """1 where ``sentence`` writes ``verb`` (its first character), then a modifier, then
-    ``noun`` (打造人民满意政府 for 打造一个啥样的政府, 过紧日子); 0.5 where it writes a modifier
-    before ``noun`` only (法治政府); else 0."""
-    modified = rf"[{HAN}](?<![{_UNMODIFIED}]){re.escape(noun)}"
-    if verb and re.search(rf"{re.escape(verb[:1])}[^，,。；;]{{0,12}}?{modified}", sentence):
-        return 1.0
-    return 0.5 if re.search(modified, sentence) else 0.0
+Kind = tuple[re.Pattern[str], re.Pattern[str]]  # what kind_patterns finds
+
+
+def kind_patterns(query: Query) -> Kind | None:
+    """For a Chinese question asking what kind of thing (要打造一个啥样的政府): a sentence
+    writing its verb (the first character), then a modifier, then the thing; and one writing a
+    modifier before the thing. ``None`` for any other question."""
+    asked = _KIND.search(query.query) if query.language != "en" else None
+    if asked is None:
+        return None
+    modified = rf"[{HAN}](?<![{_UNMODIFIED}]){re.escape(asked.group('noun'))}"
+    verb = re.escape(asked.group("verb")[:1])
+    return re.compile(rf"{verb}[^，,。；;]{{0,12}}?{modified}"), re.compile(modified)
+
+
+def writes_kind(sentence: str, patterns: Kind | None) -> float:
+    """1 where ``sentence`` writes the verb, a modifier and the thing (:func:`kind_patterns`:
+    打造人民满意政府 for 打造一个啥样的政府, 过紧日子); 0.5 where it writes a modifier before
+    the thing only (法治政府); else 0."""
+    if patterns is None:
+        return 0.0
+    with_verb, modified = patterns
+    return 1.0 if with_verb.search(sentence) else 0.5 if modified.search(sentence) else 0.0
 
 
 def _names(sentence: str, quoted: Sequence[str]) -> bool:

@@ -14,7 +14,7 @@ from functools import cache
 
 from qabot.lexicon import lexicon
 from qabot.paragraphs import number
-from qabot.places import other_county
+from qabot.places import counties_instead
 from qabot.textnorm import HAN, occurrences
 from qabot.units import asked_unit
 
@@ -47,7 +47,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         or _other_kind(sentence, question)
         or _other_in_place(sentence, question)
         or _other_province(sentence, " ".join([question, *words]))
-        or other_county(sentence, question)
+        or bool(counties_instead(sentence, question))
         or _other_members_before(sentence, question)
         or _other_number(sentence, question)
         or _other_formula(sentence, question)

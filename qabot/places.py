@@ -186,16 +186,11 @@ def mentioned_counties(names: Iterable[str], text: str) -> set[str]:
 _RURAL = ("县", "旗")
 
 
-def other_county(sentence: str, question: str) -> bool:
-    """``question`` names a county (甘肃华池县) and ``sentence`` names others of its province and
-    not it (加大对会宁、舟曲、靖远对口帮扶力度): what is done for them is no answer for it. Of
-    counties (县, 旗) only: a district of the corpus's own city is no county asked."""
-    return bool(counties_instead(sentence, question))
-
-
 def counties_instead(text: str, question: str) -> list[str]:
-    """The counties ``question`` names in full that ``text`` does not, where it names others of
-    their province (:func:`other_county`). In full: 和平区 is no 和平县 (Guangdong's) asked."""
+    """The counties ``question`` names in full (甘肃华池县) that ``text`` does not, where it names
+    others of their province (加大对会宁、舟曲、靖远对口帮扶力度): what is done for those is no
+    answer for these. Of counties (县, 旗) only — a district of the corpus's own city is no
+    county asked — and in full: 和平区 is no 和平县 (Guangdong's) asked."""
     table = _rural_counties()
     asked = (n for n in mentioned_counties(table, question) if n in question)
     return sorted(

@@ -31,9 +31,12 @@ _NAMES_ASKED = re.compile(
     re.IGNORECASE,
 )
 # 5.27万亩高标准农田分别建在哪些镇: an amount the question states, then where or what each part
-# is — the names of its parts (a line giving the amount alone names none)
-_SPREAD = re.compile(rf"\d[\d.]*[万亿]?[{HAN}]{{1,2}}[^。？?]{{0,16}}?分别[^，,。？?]{{0,6}}?哪")
-_SPREAD_KIND = re.compile(rf"分别[^，,。？?]{{0,6}}?哪(?:些|几)个?([{HAN}])")
+# is — the names of its parts, of the kind asked (镇), where it says one (a line giving the amount
+# alone names none)
+_SPREAD = re.compile(
+    rf"\d[\d.]*[万亿]?[{HAN}]{{1,2}}[^。？?]{{0,16}}?分别[^，,。？?]{{0,6}}?"
+    rf"哪(?:(?:些|几)个?(?P<kind>[{HAN}]))?"
+)
 # names written together: 天成地块、大沽北路地块; 丁青、兴隆、华池和正宁; 第五届…大赛暨第十届…大赛;
 # “津八条”“和平20条” (quoted names side by side)
 _ENUMERATED = re.compile(rf"[{HAN}“”》]{{2}}(?:、|和|与|及|暨)[{HAN}“”《]{{2}}|”“")
@@ -79,8 +82,8 @@ def names_given(text: str, question: str) -> bool:
     counted = _COUNTED.search(question)
     of = _SET_OF.match(question, counted.end()) if counted else None
     # 分别建在哪些镇: the kind of the parts asked (镇), which the names listed end in
-    spread = None if counted else _SPREAD_KIND.search(question)
-    head = of.group(0)[-1] if of else spread.group(1) if spread else ""
+    spread = None if counted else _SPREAD.search(question)
+    head = of.group(0)[-1] if of else (spread and spread.group("kind")) or ""
     clauses = _CLAUSES.split(text)
     # 14项主题救助…哪几项: 低保、低收入救助家庭 lists two things, not the fourteen
     least = min(_size(counted.group(0)), 3) if counted else 0
