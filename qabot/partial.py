@@ -66,6 +66,8 @@ _DONE = (
 _PROGRESS = re.compile(
     rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_DONE}[^，,。？?]{{0,4}}?(?:多少|几)"
     rf"|(?:已经|现在|目前)[^，,。？?]{{0,4}}?(?:多少|几)[^，,。？?]{{0,6}}?{_DONE}"
+    # 8500人的脱贫目标，最后实际脱贫了多少人: what came of it, whatever the verb
+    r"|(?:最终|实际)[^，,。？?]{0,6}?(?:多少|几)"
 )
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 # 每年引进北京科技企业不少于100家: a figure the clause sets as a target, not one of what is done

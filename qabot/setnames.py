@@ -48,8 +48,11 @@ _QUOTED_COUNT = re.compile(rf"“[^”]*?(?P<count>[{_NUMERAL}]+[{HAN}])[^”]*�
 # “7+5”养老服务模式: a scheme named by figures, one per part, whose parts a text may spell out
 _QUOTED_FORMULA = re.compile(rf"“(?P<count>{FORMULA})”")
 # what the counted set is of: 那8个后进村都是哪几个 → 后进村 (its last character, 村, is in
-# the clause that counts them); 11条黑臭沟渠里… → 黑臭沟渠 (里 says "of them", no name)
-_SET_OF = re.compile(rf"[{HAN}]{{1,6}}?(?=都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)")
+# the clause that counts them); 11条黑臭沟渠里… → 黑臭沟渠 (里 says "of them", no name);
+# 20项民心工程具体都有哪些 → 民心工程 (an adverb before the question word is not the set's)
+_SET_OF = re.compile(
+    rf"[{HAN}]{{1,6}}?(?=具体|到底|究竟|主要|都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)"
+)
 _COUNT_NUMBER = re.compile(r"\d+|[两二三四五六七八九十]+")  # of a count _COUNTED found
 _CLAUSES = re.compile(r"[，,；;。]")
 _SENTENCES = re.compile("[。；;]")

@@ -13,6 +13,7 @@ _ASKED = re.compile(rf"(?:多少|几) ?([{HAN}%]{{1,4}})")  # 多少 亩: an Eng
 # An English amount question read as Chinese opens with its question word, then how often or
 # on average (What is the monthly pay… → 多少 每月 工资 …): what it asks is the word after those.
 _RENDERED_RATE = re.compile(r"^(多少|几) (?:(?:每月|每年|每天|平均|人均) )+")
+_RENDERED = re.compile(r"(?:多少|几) ")
 # The kinds of value (lexicon.toml's unit_kinds): an answer in another unit does not answer
 # a quantity question (a growth rate for a total, a count for an amount of money).
 _UNIT_KINDS = lexicon().unit_kinds
@@ -105,8 +106,11 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     words = ("多少", "几", *(word for word, _ in _SIZE_WORDS))
     found = (i for w in words if (i := query.find(w)) >= 0)
     at = match.start() if match else min(found, default=len(query))
-    before = query[max(0, at - 4) : at]
-    kind = unit_kind(before) if at else "count"
+    # an English amount question, rendered with its cue first (What was the yield per mu →
+    # 多少 … 亩产): the words after it say what is measured, a share too (growth, a rate)
+    rendered = not at and _RENDERED.match(query)
+    before = query[3:] if rendered else query[max(0, at - 4) : at]
+    kind = unit_kind(before) if at or rendered else "count"
     size, said = next(((k, w) for w, k in _SIZE_WORDS if w in query), (None, ""))
     if size == "duration":  # 要花多久: a span of time, whatever the words before say
         return (size,)
@@ -117,4 +121,5 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
                 return None  # 多大发电量, 多大规模: the size of what it names, of any kind
             return (after if after != "count" else size,)
         return None
-    return (kind,) if _TOTAL.search(query) and not _AS_SHARE.search(before) else (kind, "percent")
+    strict = _TOTAL.search(query) and not (rendered or _AS_SHARE.search(before))
+    return (kind,) if strict else (kind, "percent")

@@ -40,6 +40,8 @@ from qabot.engine import Engine
         ("what are you good at, and is there anything you can't help with?", "help"),
         ("What are you made of?", "help"),
         ("What are you able to help me with?", "help"),
+        # how to word a question, its object a pronoun (batch an)
+        ("What kinds of questions can I ask you, and how should I word them?", "help"),
         # filler words between the phrases carry no request
         ("谢谢你的帮助！", "thanks"),
         ("Thanks so much for your help!", "thanks"),

@@ -85,6 +85,7 @@ def test_a_service_question_is_recognised(question: str, kind: str) -> None:
         "宝坻区的体育健身公园要怎么改造？",  # a venue the report plans, not a shop
         "宝坻区支持本地公司去股市上市筹钱吗？",  # listing firms, not the market's prices
         "东丽区专利审查中心的审查员学历高不高？",  # a staff's degrees, not an official's
+        "宝坻开发区看企业用地划不划算？",  # land worth its use, not a bargain (batch an)
     ],
 )
 def test_a_question_that_only_shares_a_word_is_searched(question: str) -> None:

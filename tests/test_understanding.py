@@ -161,6 +161,8 @@ def reader() -> EnglishReader:
         ("What is the monthly pay of village cadres?", "多少 每月 pay 村干部"),
         ("How many tons of garbage does Dongli produce a day?", "多少 吨 垃圾 东丽区 produce 每天"),
         ("What is the annual growth target?", "多少 每年 增长 target"),
+        # a crop's yield (not 让, to give way); per mu, the documents' 亩产 (batch an)
+        ("What was the wheat yield per mu?", "多少 小麦 亩产"),
         # N major things are N大; groups of people 人群, toilet renovation 改厕 (set, read)
         ("What are the three major strategic actions?", "哪些 三大 战略 行动"),
         ("Which groups of people get jobs?", "哪些 人群 jobs"),
@@ -726,6 +728,9 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("和平区开展的那14项救助活动，具体都是啥主题？", "names"),
         ("宝坻今年那5.27万亩高标准农田分别建在哪些镇？", "names"),
         ("5.27万亩高标准农田分别是多少？", "breakdown"),
+        # what came of a target, whatever the verb (batch an)
+        ("金海湖当年定的8500人脱贫目标，最后实际脱贫了多少人？", "progress"),
+        ("东丽区去年实际引进了多少家北京科技企业？", "progress"),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -821,6 +826,11 @@ def test_a_label_is_answered_only_by_its_items() -> None:
     assert not gives_part("names", total, None, spread)
     towns = [AnswerLine("在黄庄镇、八门城镇建成高标准农田5.27万亩。", 1)]
     assert gives_part("names", towns, None, spread)
+    # an adverb before the question word is not the set's name: the count's clause is still
+    # its own, and three feelings listed in another are not the twenty projects (batch an)
+    projects = "和平区20项民心工程具体都有哪些项目？"
+    count = [AnswerLine("高标准实施20项民心工程,不断提高人民群众获得感、幸福感、安全感。", 1)]
+    assert not gives_part("names", count, None, projects)
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:

@@ -329,6 +329,11 @@ def test_no_answer_rule(confidence: Confidence, refused: bool) -> None:
         ("多少个 投资 团队 宝坻区", ("count",)),  # how many investment teams: teams
         ("金海湖新区有多少平方公里", ("area",)),  # a unit of four characters
         ("多少 平方公里 金海湖新区", ("area",)),
+        # a yield per 亩 is a weight, which an area in 亩 does not answer; an English amount
+        # question says what it measures after its cue (batch an)
+        ("北辰区2020年春小麦亩产多少？", ("weight", "percent")),
+        ("多少 北辰区 春小麦 亩产 2020年", ("weight", "percent")),
+        ("多少 东丽区 地区生产总值 增长 2019年", ("money", "percent")),
     ],
 )
 def test_asked_unit(question: str, asked: tuple[str, ...] | None) -> None:
