@@ -26,6 +26,7 @@ from qabot.types import Answer, DocumentInfo
 # Sentence-final particles and interjections that carry no request (你好呀, 谢谢啦, 在吗哈).
 _PARTICLES = "啊呀呢吧哦噢啦嘛哈哟呐咯喔"
 _SEPARATORS = re.compile(r"[\s\W_]+")
+_LETTER_RUN = re.compile(r"([a-z])\1+")
 
 
 _SLOT = re.compile(r"\{([^{}]*)\}")
@@ -102,12 +103,15 @@ def expand(template: str) -> list[str]:
 
 
 def _fold(text: str) -> str:
-    """Width- and case-folded, without punctuation or spaces (what can you do → whatcanyoudo)."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """Width- and case-folded, without punctuation or spaces (what can you do → whatcanyoudo),
+    a run of one Latin letter as one (hellooo, heyy and helo are hello, hey: a chat's
+    lengthening and its slips; the phrases are folded so too)."""
+    folded = _LETTER_RUN.sub(r"\1", unicodedata.normalize("NFKC", text).casefold())
+    return _SEPARATORS.sub("", folded)
 
 
 # The acts in the order a message of several is answered by (你好，你能做什么 is help).
-ACTS = ("help", "complaint", "praise", "greeting", "thanks", "goodbye", "acknowledge")
+ACTS = ("help", "complaint", "praise", "greeting", "thanks", "goodbye", "acknowledge", "smalltalk")
 
 
 def conversation_act(text: str) -> str | None:
@@ -214,6 +218,8 @@ _OPENING = {
         "Sorry that did not help. Try asking again in other words, or more precisely "
         "(which district, which year, what)."
     ),
+    ("smalltalk", "zh"): "闲聊我不在行。",
+    ("smalltalk", "en"): "I'm not much for small talk.",
     ("help", "zh"): "",
     ("help", "en"): "",
 }

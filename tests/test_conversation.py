@@ -7,6 +7,7 @@ import pytest
 
 from qabot.conversation import aside, conversation_act, expand, phrases, within
 from qabot.engine import Engine
+from qabot.lexicon import load_data
 
 
 @pytest.mark.parametrize(
@@ -42,6 +43,23 @@ from qabot.engine import Engine
         ("What are you able to help me with?", "help"),
         # how to word a question, its object a pronoun (batch an)
         ("What kinds of questions can I ask you, and how should I word them?", "help"),
+        # a chat's lengthened words and slips, its slang; small talk, a wish (written for the
+        # conversation table, not from a batch)
+        ("hellooo", "greeting"),
+        ("heyy, is anybody here?", "greeting"),
+        ("泥嚎", "greeting"),
+        ("蟹蟹", "thanks"),
+        ("thnaks, I really appreciate it", "thanks"),
+        ("好的，那我先下线了", "goodbye"),
+        ("gotta go, ttyl", "goodbye"),
+        ("yep, noted", "acknowledge"),
+        ("回答太长了", "complaint"),
+        ("that makes no sense", "complaint"),
+        ("能给我举几个可以问的例子吗", "help"),
+        ("Can you give me some example questions?", "help"),
+        ("新年快乐！", "smalltalk"),
+        ("今天好累啊", "smalltalk"),
+        ("I'm bored", "smalltalk"),
         # filler words between the phrases carry no request
         ("谢谢你的帮助！", "thanks"),
         ("Thanks so much for your help!", "thanks"),
@@ -144,8 +162,12 @@ def test_a_template_writes_every_choice_of_its_slots() -> None:
 
 
 def test_every_phrase_of_the_table_is_its_own_act() -> None:
-    for act, table in phrases().items():
-        for phrase in table:
+    """Every phrase the table's templates write, as written (folded, "is someone" would be
+    one word with a doubled letter)."""
+    table = load_data("conversation.toml")
+    for act in phrases():
+        written = (e for ts in table[act].values() for t in ts for e in expand(t) if e.strip())
+        for phrase in written:
             found = conversation_act(phrase)
             assert found is not None, phrase
             assert found == act or "help" in (found, act), (phrase, act, found)
@@ -159,6 +181,10 @@ def test_a_greeting_gets_the_help_reply_in_its_language(shipped_light: Engine) -
     en = shipped_light.ask("Thanks a lot!").to_dict()
     assert en["answer_type"] == "chitchat" and en["language"] == "en"
     assert en["notice"].startswith("You're welcome!") and "北辰区" in en["notice"]
+    wish = shipped_light.ask("中秋快乐").to_dict()
+    assert wish["answer_type"] == "chitchat" and wish["notice"].startswith(
+        "闲聊我不在行。我是 qabot"
+    )
 
 
 @pytest.mark.parametrize(
