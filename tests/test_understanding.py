@@ -138,7 +138,7 @@ def reader() -> EnglishReader:
         # a code stays whole, in capitals, whether the corpus writes it or not; an amount
         # with its unit is the number and the unit
         ("Is Dongli Lake a national 5A scenic area?", "东丽区 lake national 5A scenic吗"),
-        ("Did Baodi repair 20km of rural roads?", "宝坻区 维修 20 公里 农村 roads吗"),
+        ("Did Baodi repair 20km of rural roads?", "宝坻区 维修 20 公里 乡村公路吗"),
         # where something ranks is its place in an order; sharing is not a share (batch ab)
         ("Where does Beichen rank in investment?", "第几 北辰区 位居 投资"),
         ("Is Beichen sharing investment?", "北辰区 分享 投资吗"),
