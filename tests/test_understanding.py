@@ -163,6 +163,11 @@ def reader() -> EnglishReader:
         ("What is the annual growth target?", "多少 每年 增长 target"),
         # a crop's yield (not 让, to give way); per mu, the documents' 亩产 (batch an)
         ("What was the wheat yield per mu?", "多少 小麦 亩产"),
+        # a relative word in a yes/no question opens a clause, it asks no time (batch an)
+        (
+            "Does Heping follow a first-inquiry rule when serving firms?",
+            "和平区 follow 首问 条例 serving 企业吗",
+        ),
         # N major things are N大; groups of people 人群, toilet renovation 改厕 (set, read)
         ("What are the three major strategic actions?", "哪些 三大 战略 行动"),
         ("Which groups of people get jobs?", "哪些 人群 jobs"),
