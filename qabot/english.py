@@ -42,6 +42,7 @@ from qabot.units import counts_in
 # a code of letters and digits (5g, pm2.5), a word, a number
 _CODE = re.compile(r"\d+[a-z]+|[a-z]+\d[\d.]*")
 _ASKING = lexicon().asking  # the Chinese question words
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _WORD = re.compile(rf"(?:{_CODE.pattern})\b|[a-z]+(?:-[a-z]+)*|\d[\d,.]*%?|[\u3400-\u9fff]+")
 _PARTS = re.compile(r"[a-z]+|\d[\d.]*")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
@@ -267,6 +268,8 @@ class EnglishReader:
         writes codes, in capitals, whether it writes this one or not (one it does not is a
         thing the answer must name: :func:`qabot.textnorm.named_codes`); an amount with its
         unit (20km, 6550mu) or an ordinal (2nd) is its number and its word apart."""
+        if _ORDINAL.fullmatch(word) and word in _term_words():  # of the 14th five-year plan
+            return [word]
         if _CODE.fullmatch(word):
             return [word.upper()] if is_code(word) else _PARTS.findall(word)
         if "-" not in word or word in _term_words():  # city-wide: 全市, not which city

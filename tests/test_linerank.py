@@ -195,3 +195,7 @@ def test_the_focus_words_beside_the_question_word_are_what_it_asks_about() -> No
     assert set(asked_about(query)) == {"构建", "产业", "体系"}  # not 发展: another clause
     assert set(asked_about(tiny_engine().query("北辰要不断激发什么？"))) == {"激发"}
     assert asked_about(tiny_engine().query("北辰区的春小麦")) == {}  # no question word
+    # a yes/no question asks about the words before its closing 了没有 or beside its A不A
+    # (batch an, read: the line saying 四个县都已脱贫摘帽 answers 那四个县脱贫了没有)
+    assert "脱贫" in asked_about(tiny_engine().query("那四个县脱贫了没有？"))
+    assert "脱贫" in asked_about(tiny_engine().query("那四个县是不是都脱贫了？"))

@@ -163,6 +163,8 @@ def reader() -> EnglishReader:
         ("What is the annual growth target?", "多少 每年 增长 target"),
         # a crop's yield (not 让, to give way); per mu, the documents' 亩产 (batch an)
         ("What was the wheat yield per mu?", "多少 小麦 亩产"),
+        # an ordinal that opens a term of the table is one word of it (read in the set)
+        ("What is the 14th Five-Year Plan period?", "十四五 时间"),
         # a relative word in a yes/no question opens a clause, it asks no time (batch an)
         (
             "Does Heping follow a first-inquiry rule when serving firms?",
