@@ -88,6 +88,8 @@ def test_quantity_span_is_marked_in_the_passage(engine: Engine) -> None:
         ("宝坻区5G基站建几座？", "400座"),
         ("How many 5G base stations will Baodi build?", "400座"),
         ("宝坻区今年打算让多少人找到新饭碗？", "1万人"),
+        # a phrase quoted by the interviewer's question the passage answers (batch ao, read)
+        ("陈绍旺谈到建设“美丽和平”，说要着重抓几方面的工作？", "三方面"),
     ],
 )
 def test_the_line_chosen_holds_the_value_asked(engine: Engine, question: str, span: str) -> None:

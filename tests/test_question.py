@@ -71,6 +71,8 @@ TABLE = [
     # which ones of a counted set, not where; a deadline kept, not when (read in batch f's set)
     ("和平区供给侧改革要在哪八个字上下功夫", "measures", None, ["和平区"], False),
     ("和平区机构改革要按时间节点完成哪几项工作？", "measures", None, ["和平区"], False),
+    # a limit kept, not when (batch ao, read)
+    ("东丽的督察问题是不是要在限定时间内全部改完？", "yes_no", None, ["东丽区"], False),
     ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
     # 在哪几个 a place only when a place's word follows; 多找几条 "a few more", 好几 "several",
     # 想干多大的事 how ambitious: no count asked (batch aj)
