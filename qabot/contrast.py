@@ -33,8 +33,6 @@ _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?
 # “7+5”养老服务模式, 1+N: figures joined by +, the name of a scheme, then the word it names
 FORMULA = rf"[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+"
 _FORMULA = re.compile(rf"(?P<formula>{FORMULA})[”\"」』]?(?P<after>[{HAN}]{{2}})")
-# 几所老年大学, 多少名医生: a count asked by a measure word the counted thing comes after
-_COUNT_ASKED = re.compile(f"(?:几|多少)(?P<by>[{lexicon().before_counted}])")
 _WORD_AFTER = re.compile(rf"[{HAN}]{{1,{_CONTEXT}}}")
 _HAN_END = re.compile(rf"[{HAN}]+$")
 
@@ -55,7 +53,6 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         or _other_formula(sentence, question)
         or _other_measure(sentence, question)
         or _part_of_whole(sentence, question, words)
-        or _other_counted(sentence, question, words)
     )
 
 
@@ -210,21 +207,6 @@ def _other_number(sentence: str, question: str) -> bool:
         if after in _MAGNITUDES and before + after in sentence:
             written.append(1)  # 过亿元: over one 亿, not 过十亿元
         if written and asked and asked not in written:
-            return True
-    return False
-
-
-def _other_counted(sentence: str, question: str, words: Iterable[str]) -> bool:
-    """The question counts a thing by a measure word (几所老年大学) that the sentence never
-    writes (its last focus word: 大学), and the sentence counts something with that measure
-    word (新建2所老年日间照料中心): its count is of another thing."""
-    longest = sorted(words, key=len, reverse=True)
-    for asked in _COUNT_ASKED.finditer(question):
-        at, last = asked.end(), ""
-        while word := next((w for w in longest if question.startswith(w, at)), ""):
-            at, last = at + len(word), word
-        counts = re.search(rf"[{_NUMERAL}]{re.escape(asked.group('by'))}[{HAN}]", sentence)
-        if last and last not in sentence and counts:
             return True
     return False
 
