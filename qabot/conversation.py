@@ -125,10 +125,11 @@ def conversation_act(text: str) -> str | None:
         # The longest phrase of any act: 可以问什么 is help, not 可以 + …
         match = next((rest[:n] for n in lengths if rest[:n] in table), None)
         filler = next((rest[:n] for n in filler_lengths if rest[:n] in fillers), "")
-        if match is not None:
+        # the longer of the two, a phrase on a tie: 你好 is not 你 + 好, your is not yo + ur
+        if match is not None and len(match) >= len(filler):
             found.add(table[match])
             rest = rest[len(match) :]
-        elif filler:  # 谢谢你的帮助: phrases first, so 你好 is not 你 + 好
+        elif filler:
             rest = rest[len(filler) :]
         elif rest[0] in _PARTICLES:  # 你好呀, 谢谢啦: phrases first, so 哈喽 stays a phrase
             rest = rest[1:]

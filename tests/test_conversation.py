@@ -60,6 +60,8 @@ from qabot.lexicon import load_data
         ("新年快乐！", "smalltalk"),
         ("今天好累啊", "smalltalk"),
         ("I'm bored", "smalltalk"),
+        # a filler longer than the phrase it starts with: your is not yo (a greeting) + ur
+        ("Thank you very much for your patient answers, I really appreciate it", "thanks"),
         # filler words between the phrases carry no request
         ("谢谢你的帮助！", "thanks"),
         ("Thanks so much for your help!", "thanks"),
