@@ -109,7 +109,7 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     # an English amount question, rendered with its cue first (What was the yield per mu →
     # 多少 … 亩产): the words after it say what is measured, a share too (growth, a rate)
     rendered = not at and _RENDERED.match(query)
-    before = query[3:] if rendered else query[max(0, at - 4) : at]
+    before = query[rendered.end() :] if rendered else query[max(0, at - 4) : at]
     kind = unit_kind(before) if at or rendered else "count"
     size, said = next(((k, w) for w, k in _SIZE_WORDS if w in query), (None, ""))
     if size == "duration":  # 要花多久: a span of time, whatever the words before say
