@@ -287,8 +287,8 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     # 产业园建设 gives no area of the 产业园 it names after
     asks_district = bool(_ASKS_DISTRICT.search(query.query))
     upto = clause_end(best.sentence, best.value) if best.value and not asks_district else None
-    # a phrase quoted is written by the sentence or by the interviewer's question its passage
-    # answers (推进“美丽和平”建设? — 我们将着重做好三方面工作)
+    # a phrase quoted is written by the sentence or by its passage's context: the interviewer's
+    # question it answers (推进“美丽和平”建设? — 我们将着重做好三方面工作), the section it is under
     said = quotes(best.sentence, query) or quotes(best.passage.chunk.context, query)
     written = (not query.quoted or said) and all(
         n in best.sentence[:upto] for n in query.names if len(n) > 1 and n in text

@@ -219,10 +219,11 @@ class EnglishReader:
                 continue
             # a relative word after a question's own (…the village where…), or in a yes/no
             # question (Does Heping… when serving businesses?): a clause's, asking nothing
-            opened = _WH.intersection(words[:i]) or (i and words[0] in table["yes_no_openers"])
-            if (words[i] in _RELATIVE and opened and words[i - 1] not in ("and", "or")) or (
-                i == 0 and _CLAUSE_FIRST.match(question)
-            ):
+            if (
+                words[i] in _RELATIVE
+                and words[i - 1] not in ("and", "or")
+                and (_WH.intersection(words[:i]) or words[0] in table["yes_no_openers"])
+            ) or (i == 0 and _CLAUSE_FIRST.match(question)):
                 i += 1
                 continue
             if words[i] == "where" and set(table["rank_words"]).intersection(words[i + 1 :]):

@@ -12,8 +12,8 @@ from qabot.textnorm import HAN
 _ASKED = re.compile(rf"(?:多少|几) ?([{HAN}%]{{1,4}})")  # 多少 亩: an English rendering
 # An English amount question read as Chinese opens with its question word, then how often or
 # on average (What is the monthly pay… → 多少 每月 工资 …): what it asks is the word after those.
-_RENDERED_RATE = re.compile(r"^(多少|几) (?:(?:每月|每年|每天|平均|人均) )+")
-_RENDERED = re.compile(r"(?:多少|几) ")
+_RENDERED = re.compile(r"(多少|几) ")  # an English amount question's cue, rendered first
+_RENDERED_RATE = re.compile(rf"^{_RENDERED.pattern}(?:(?:每月|每年|每天|平均|人均) )+")
 # The kinds of value (lexicon.toml's unit_kinds): an answer in another unit does not answer
 # a quantity question (a growth rate for a total, a count for an amount of money).
 _UNIT_KINDS = lexicon().unit_kinds
@@ -108,7 +108,7 @@ def asked_unit(query: str) -> tuple[str, ...] | None:
     at = match.start() if match else min(found, default=len(query))
     # an English amount question, rendered with its cue first (What was the yield per mu →
     # 多少 … 亩产): the words after it say what is measured, a share too (growth, a rate)
-    rendered = not at and _RENDERED.match(query)
+    rendered = None if at else _RENDERED.match(query)
     before = query[rendered.end() :] if rendered else query[max(0, at - 4) : at]
     kind = unit_kind(before) if at or rendered else "count"
     size, said = next(((k, w) for w, k in _SIZE_WORDS if w in query), (None, ""))
