@@ -88,10 +88,8 @@ def _asks_one(words: list[str], i: int, table: dict[str, Any]) -> bool:
     The noun asked about is the word before the question's verb (is, does, did…)."""
     if words[i] != "which" or " ".join(words[i : i + 2]) in table["cues"]:
         return False
-    verb = next(
-        (j for j in range(i + 2, min(i + 7, len(words))) if words[j] in table["yes_no_openers"]),
-        None,
-    )
+    openers = table["yes_no_openers"]
+    verb = next((j for j in range(i + 2, min(i + 7, len(words))) if words[j] in openers), None)
     noun = words[verb - 1] if verb is not None else ""
     return noun.isalpha() and (not noun.endswith("s") or noun.endswith("ss"))
 
@@ -201,7 +199,8 @@ class EnglishReader:
         table = english_table()
         words = [
             part
-            for word in _WORD.findall(_POSSESSIVE.sub("", question.lower()))
+            for said in _WORD.findall(_POSSESSIVE.sub("", question.lower()))
+            for word in table["spoken"].get(said, said).split()  # whats → what is
             for part in self._compound(word)
         ]
         # a county by pinyin only when written as a name (Hongqiao, not minsheng shishi); in

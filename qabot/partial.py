@@ -61,7 +61,7 @@ _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED)
 # that states only the plan does not say.
 _DONE = (
     r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好|取缔|关停|拆除|腾退|引进|竣工|交付"
-    r"|上岗|到岗|铺设|铺了|通车|开通|搬走|搬迁|搬完|完工|修好|修完)"
+    r"|上岗|到岗|铺设|铺了|通车|开通|搬走|搬迁|搬完|完工|修好|修完|脱贫|出列|摘帽)"
 )
 _PROGRESS = re.compile(
     rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_DONE}[^，,。？?]{{0,4}}?(?:多少|几)"
@@ -72,6 +72,7 @@ _PROGRESS = re.compile(
 _DONE_SAID = re.compile(rf"已|{_DONE}|实现|达到")
 # 每年引进北京科技企业不少于100家: a figure the clause sets as a target, not one of what is done
 _TARGET = re.compile(r"每年|不少于|不低于|力争|争取|确保|计划|目标")
+_NAMED_TARGET = re.compile(r".*?的[^的、]{0,6}(?:目标|任务)")
 # 爱旭太阳能二期投资多少: one phase of a project, which a text naming another (一期) does not give
 _PHASE = re.compile(r"(?<![同近长短周预定分学按到时初后中末早晚工])[一二三四五六]期")
 # 6550亩春小麦，哪个镇种得最多 / 出钱最多的是哪家: which part of a whole has the most, which a
@@ -241,7 +242,11 @@ def _targeted(text: str, at: int) -> bool:
     """The clause of ``text`` before the figure at ``at`` sets it as a target, and does not
     say it is done (已按计划建成52个 is progress)."""
     clause = _SENTENCE_PART.split(text[:at])[-1]
-    return "已" not in clause and _TARGET.search(clause) is not None
+    if "已" in clause:
+        return False
+    # 围绕…19个贫困村出列的脱贫目标: the figure's own phrase names it a target
+    named = _NAMED_TARGET.match(_SENTENCE_PART.split(text[at:])[0])
+    return _TARGET.search(clause) is not None or (named is not None and "完成" not in clause)
 
 
 def stated(value: str, question: str) -> bool:

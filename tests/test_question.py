@@ -73,6 +73,9 @@ TABLE = [
     ("和平区机构改革要按时间节点完成哪几项工作？", "measures", None, ["和平区"], False),
     # a limit kept, not when (batch ao, read)
     ("东丽的督察问题是不是要在限定时间内全部改完？", "yes_no", None, ["东丽区"], False),
+    # a stretch of time named, not asked (一段时间, 这段时间, 长时间; batch ap, read)
+    ("喻祖常认为党代会的部署对新区往后一段时间意味着什么？", "other", None, [], False),
+    ("北辰区这段时间在忙什么", "other", None, ["北辰区"], False),
     ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
     # 在哪几个 a place only when a place's word follows; 多找几条 "a few more", 好几 "several",
     # 想干多大的事 how ambitious: no count asked (batch aj)

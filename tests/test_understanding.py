@@ -66,6 +66,9 @@ def reader() -> EnglishReader:
         # "what is the population" asks how many, as 人口是多少 does
         ("What is the population of Beichen?", "多少 人口 北辰区"),
         ("What's the population of Beichen?", "多少 人口 北辰区"),
+        # a chat spelling of the frame reads as written out (batch ap)
+        ("whats the population of beichen", "多少 人口 北辰区"),
+        ("r there any poor villages in beichen", "贫困村 北辰区吗"),
         ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
         ("How many power plants are in Beichen?", "多少个 电厂 北辰区"),  # not 力量 种植
         # how many + a noun that is no unit: a count (多少个), how many households: 户 says
@@ -738,6 +741,9 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         # what came of a target, whatever the verb (batch an)
         ("金海湖当年定的8500人脱贫目标，最后实际脱贫了多少人？", "progress"),
         ("东丽区去年实际引进了多少家北京科技企业？", "progress"),
+        # escaping poverty is a result reached, as 建成 is (batch ap)
+        ("2017年要脱贫的8500贫困人口，到现在已经脱贫多少人了？", "progress"),
+        ("今年已经有几个贫困村出列了？", "progress"),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
@@ -783,6 +789,11 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     assert gives_part("progress", [AnswerLine("已引进北京科技企业106家。", 1)], None, asked)
     done = [AnswerLine("今年已按计划引进北京科技企业52家。", 1)]
     assert gives_part("progress", done, None, asked)  # done as planned: progress all the same
+    # the figure's own phrase names it the target (…19个贫困村出列的脱贫目标; batch ap)
+    asked = "今年已经有几个贫困村出列了？"
+    goal = [AnswerLine("新区围绕2017年8500贫困人口脱贫、19个贫困村出列的脱贫目标,着力开展十大行动。", 1)]
+    assert not gives_part("progress", goal, None, asked)
+    assert gives_part("progress", [AnswerLine("已有12个贫困村出列。", 1)], None, asked)
     # a part of one year: a line without that year gives the cumulative figures only
     asked = "已竣工的1138万平方米还迁房里，2019年竣工了多少？"
     cumulative = [AnswerLine("规划建设的1622万平方米还迁房,已累计竣工1138万平方米。", 1)]
