@@ -791,7 +791,9 @@ def test_a_total_does_not_answer_a_breakdown() -> None:
     assert gives_part("progress", done, None, asked)  # done as planned: progress all the same
     # the figure's own phrase names it the target (…19个贫困村出列的脱贫目标; batch ap)
     asked = "今年已经有几个贫困村出列了？"
-    goal = [AnswerLine("新区围绕2017年8500贫困人口脱贫、19个贫困村出列的脱贫目标,着力开展十大行动。", 1)]
+    goal = [
+        AnswerLine("新区围绕2017年8500贫困人口脱贫、19个贫困村出列的脱贫目标,着力开展十大行动。", 1)
+    ]
     assert not gives_part("progress", goal, None, asked)
     assert gives_part("progress", [AnswerLine("已有12个贫困村出列。", 1)], None, asked)
     # a part of one year: a line without that year gives the cumulative figures only
