@@ -39,6 +39,7 @@ from qabot.candidates import (
     typed,
 )
 from qabot.contrast import contrasted
+from qabot.lexical import pos_tags
 from qabot.linerank import LINE_RANKER, LineRanker
 from qabot.partial import one_year
 from qabot.query import Query
@@ -61,6 +62,8 @@ HEADING_SHARE = 0.5  # a heading leads a measures list if it holds this share of
 NOT_MENTIONED = "文档未提及"
 
 _ASKS_DISTRICT = re.compile(r"哪个?[区县]|哪一个?[区县]")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_SUBJECT, _NAMES = 12, ("nt", "nr", "ns")  # a clause's first characters; tags of names
 
 
 @dataclass
@@ -290,8 +293,11 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     # a phrase quoted is written by the sentence or by its passage's context: the interviewer's
     # question it answers (推进“美丽和平”建设? — 我们将着重做好三方面工作), the section it is under
     said = quotes(best.sentence, query) or quotes(best.passage.chunk.context, query)
+    # … or by the clauses before it in its sentence (特别是加快京津中关村科技城开发建设,…；用足
+    # 用好中关村新政,…新落地北京方向项目20个以上: the 科技城's figure)
+    opening = _opening(text, best.sentence)
     written = (not query.quoted or said) and all(
-        n in best.sentence[:upto] for n in query.names if len(n) > 1 and n in text
+        n in best.sentence[:upto] or n in opening for n in query.names if len(n) > 1 and n in text
     )
     # 冬小麦 asked, 种植春小麦6550亩 found: the sentence writes another crop in its place
     other = contrasted(best.sentence, query.query, query.weights)
@@ -371,3 +377,15 @@ def _comparison(passages: list[Passage], query: Query) -> Composed:
         lines.append(AnswerLine(_clip(pick.sentence), pick.passage.rank, district=district))
     # Nothing on any district is no answer at all.
     return Composed(lines, passages, source=source, type_ok=source is not None)
+
+
+def _opening(text: str, sentence: str) -> str:
+    """The clauses of ``text``'s sentence before ``sentence``, one of its parts after a
+    semicolon that goes on with what they speak of: empty when ``sentence`` opens its
+    sentence, is not found, or opens with a name of its own (…；清华大学…研究院为…)."""
+    at = text.find(sentence)
+    if at <= 0 or pos_tags(sentence[:_SUBJECT])[0][1] in _NAMES:
+        return ""
+    head = text[:at]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    return head[ends[-1] if ends else 0 :] if head.rstrip().endswith((";", "；")) else ""

@@ -435,6 +435,14 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         # a province in place of the one asked (batch aj)
         ("16家配套企业从云南全部转移到园区", "力帆有多少家配套企业从四川转移到园区？", True),
         ("16家配套企业从云南全部转移到园区", "力帆有多少家配套企业从云南转移到园区？", False),
+        # another kind of facility or body counted, or pay of another period (batch ap)
+        ("新建2所老年日间照料中心,发展老年助餐", "宝坻今年要新建几所老年大学？", True),
+        ("新建2所老年日间照料中心,发展老年助餐", "宝坻要建几个老年日间照料中心？", False),
+        ("国家级高新技术企业由239家发展到550家", "东丽区有多少家国家重点实验室？", True),
+        ("国家级高新技术企业由239家发展到550家", "东丽有多少家国家级高新技术企业？", False),
+        ("新建提升改造污水处理厂5座", "东丽区新建了几座垃圾焚烧发电厂？", True),
+        ("新建改造10所幼儿园和中小学校", "宝坻新建的那两家托育机构在哪？", True),
+        ("村干部月报酬提高到2800-3000元", "金海湖新区村干部年终奖是多少？", True),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

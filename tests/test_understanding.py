@@ -68,6 +68,12 @@ def reader() -> EnglishReader:
         ("What's the population of Beichen?", "多少 人口 北辰区"),
         # a chat spelling of the frame reads as written out (batch ap)
         ("whats the population of beichen", "多少 人口 北辰区"),
+        # words that are all stop words say nothing together either (such as → 比如); a
+        # project's completion is its 竣工 (batch ap)
+        (
+            "What effect has the completion of projects such as Itochu had?",
+            "effect 竣工 项目 等 伊藤忠",
+        ),
         ("r there any poor villages in beichen", "贫困村 北辰区吗"),
         ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
         ("How many power plants are in Beichen?", "多少个 电厂 北辰区"),  # not 力量 种植
@@ -189,10 +195,10 @@ def reader() -> EnglishReader:
         ("Does Beichen expand home-based care?", "北辰区 expand 居家 care吗"),
         # after a question word, who/where/when open a clause and ask nothing; joined by
         # "and" they ask again (batch ae: help people who come to work was asked as who)
-        ("How does Beichen help people who come to work?", "如何 北辰区 help 人 come"),
+        ("How does Beichen help people who come to work?", "如何 北辰区 help 人"),
         ("How many toilets, and where?", "多少个 toilets 哪里"),
         # research turned into firms (成果转化), families that become poor (致贫) (batch ae)
-        ("What could research results be turned into?", "research results 转化"),
+        ("What could research results be turned into?", "科研成果 转化"),
         ("How does Jinhaihu stop families becoming poor?", "如何 金海湖新区 stop 户 致贫"),
         # what support / help is given asks the measures; a business of one's own is 创业
         # (found trying the bot as a user: read as 支持 … 启动 所有 商业 and answered off topic)
@@ -370,7 +376,7 @@ def test_a_sense_before_a_comma_is_a_sense_and_minor_senses_are_not_taken_for_be
     the rendering of population, 人口 is."""
     assert reader().to_chinese("Do Beijing firms come?").split()[0] == "北京"
     context = "总体规划 瑞典宜家物流项目"
-    assert "宜家" in reader().to_chinese("Is IKEA coming?", context).split()
+    assert reader().to_chinese("Is IKEA coming?", context).startswith("宜家")
     assert reader().to_chinese("What is the population?", context) == "多少 人口"
 
 
@@ -1149,6 +1155,10 @@ def test_a_value_from_a_sentence_without_a_name_the_passage_writes_is_not_the_an
     # named after the value's clause: 在完成…厂房18万平方米建设的基础上,启动毕节广州产业园建设
     answer = engine.ask("金海湖新区毕节广州产业园规划面积有多大？")
     assert answer.no_answer and not answer.confidence.type_ok
+    # named before a semicolon of the value's own sentence (特别是加快京津中关村科技城开发建设,
+    # …；用足用好中关村新政,…新落地北京方向项目20个以上): its figure (batch ap)
+    answer = engine.ask("宝坻今年在京津中关村科技城要新落地多少个北京方向的项目")
+    assert not answer.no_answer and answer.answer_span.text == "20个"
 
 
 def test_a_part_of_something_the_documents_give_no_figure_for_is_a_plain_refusal(
@@ -1313,7 +1323,7 @@ def test_everyday_words_are_searched_as_the_documents_write_them(shipped_light: 
     assert official_words("东丽那些空着的写字楼怎么盘活") == {"写字楼": ("楼宇",)}
     assert official_words("北辰区种了多少亩春小麦") == {}
     assert official_words("企业在疫情的时候出力了没") == {"出力": ("支持", "贡献")}  # batch ag
-    assert official_words("村里的小诊所要修多少个") == {"诊所": ("卫生室",)}
+    assert official_words("村里的小诊所要修多少个")["诊所"] == ("卫生室",)
     # the government's own borrowing (举债), a child who stops school (控辍保学): batch ak
     assert official_words("政府自己借钱欠债有什么要求")["欠债"] == ("债务", "举债")
     assert "控辍保学" in official_words("怎么防止孩子不上学了")["不上学"]
