@@ -60,8 +60,8 @@ _PERSON_TITLES = re.compile(
     "|".join(sorted({*LEXICON.roles, *LEXICON.titles_of_people}, key=len, reverse=True))
 )
 _NAME_TAGS = ("nr", "nrfg")  # jieba's person names (习近平: nrfg)
-# 和平区跟长春市南关区有哪些经贸合作: a county outside the corpus named as a partner, not compared
-_RELATION = re.compile("合作|帮扶|支援|协作|结对|交流|对口|援助|共建|对接")
+# 跟长春市南关区有哪些合作, 在广州番禺区办了几场推介会: an outside county as partner or venue
+_RELATION = re.compile("合作|帮扶|支援|协作|结对|交流|对口|援助|共建|对接|推介|招商|举办|召开")
 # 多少项重点工程: what follows the question word and its measure word is the thing counted
 _ASKS = re.compile("多少|几")
 _COUNTED = re.compile(rf"(?:多少|几)[{LEXICON.before_counted}]([{HAN}]{{2,6}})")

@@ -23,8 +23,8 @@ _COUNTED = re.compile(
 )
 _NAMES_ASKED = re.compile(
     r"叫什么|叫啥|什么名字|名称|名字|分别是(?:什么|哪)|哪(?:几|些|[两二三四五六七八九十]|\d)"
-    # 20项民心工程里第一项是什么: one item of the set, named in its list
-    r"|第[一二三四五六七八九十\d]+[项个条件](?:是|叫|指)"
+    # 20项民心工程里第一项是什么, 头一项是啥: one item of the set, named in its list
+    r"|(?:第[一二三四五六七八九十\d]+|头一?)[项个条件](?:是|叫|指)"
     # 20件民生实事，每一件具体是什么; “7+5”里的“7”和“5”具体指什么: what each item is
     r"|每一?[项个条件种](?:具体)?(?:是|叫|指)|(?:具体都?|都)(?:是|指|有|包括)(?:什么|哪些|啥)|分别指"
     r"|\bnames?\b|\bwhich (?:two|three|four|five|six|\d+)\b",

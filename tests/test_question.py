@@ -76,6 +76,8 @@ TABLE = [
     # a stretch of time named, not asked (一段时间, 这段时间, 长时间; batch ap, read)
     ("喻祖常认为党代会的部署对新区往后一段时间意味着什么？", "other", None, [], False),
     ("北辰区这段时间在忙什么", "other", None, ["北辰区"], False),
+    # an outside county where an event was held is no district compared (batch aq)
+    ("金海湖在广州番禺区办了几场招商推介会？", "quantity", ("count:场",), ["金海湖新区"], False),
     ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
     # 在哪几个 a place only when a place's word follows; 多找几条 "a few more", 好几 "several",
     # 想干多大的事 how ambitious: no count asked (batch aj)

@@ -75,6 +75,8 @@ def reader() -> EnglishReader:
             "effect 竣工 项目 等 伊藤忠",
         ),
         ("r there any poor villages in beichen", "贫困村 北辰区吗"),
+        # push ahead is 推进, financial 金融 (not 财政, fiscal), going to 将 (batch aq)
+        ("Is Heping going to push ahead with financial innovation?", "和平区 将 推进 金融创新吗"),
         ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
         ("How many power plants are in Beichen?", "多少个 电厂 北辰区"),  # not 力量 种植
         # how many + a noun that is no unit: a count (多少个), how many households: 户 says
@@ -750,6 +752,8 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         # escaping poverty is a result reached, as 建成 is (batch ap)
         ("2017年要脱贫的8500贫困人口，到现在已经脱贫多少人了？", "progress"),
         ("今年已经有几个贫困村出列了？", "progress"),
+        # the first of a counted set (batch aq)
+        ("和平区要搞的14项救助主题活动，头一项是啥？", "names"),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
