@@ -30,7 +30,6 @@ _ASKING = ("区的", "县的", "市的", "有", "少", "几", "是", "多大")
 _FIGURE = r"(?:约|近|超过|达到|达|为)?[0-9一二两三四五六七八九十]"  # a figure's start
 _MAGNITUDES = "亿万"  # written without a number (过亿, 上万), one of them is meant
 _PARTICLES = "的之"  # before a number, they frame nothing of it
-_NOT_NAME = "的之了个座家所些几多大小新老各该这那其区市县镇村全本我两一二三四五六七八九十余"
 _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?P<after>[{HAN}]))")
 # “7+5”养老服务模式, 1+N: figures joined by +, the name of a scheme, then the word it names
 FORMULA = rf"[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+"
@@ -54,32 +53,8 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         or _other_number(sentence, question)
         or _other_formula(sentence, question)
         or _other_measure(sentence, question)
-        or _other_named(sentence, question)
         or _part_of_whole(sentence, question, words)
     )
-
-
-def _other_named(sentence: str, question: str) -> bool:
-    """A place or body the question names by its own name and its kind (陈塘庄电厂), which the
-    sentence does not write, the sentence naming another of the kind (军粮城电厂): it speaks of
-    that one. A name is the two characters before the kind, none of them a particle, a count
-    or a size (东丽的电厂, 两座电厂, 大医院 name none)."""
-    written = {m.group(0) for m in _named().finditer(sentence) if _is_name(m.group("name"))}
-    return bool(written) and any(
-        _is_name(m.group("name")) and m.group(0) not in written and m.group(0) not in sentence
-        for m in _named().finditer(question)
-    )
-
-
-def _is_name(chars: str) -> bool:
-    return not any(c in _NOT_NAME for c in chars)
-
-
-@cache
-def _named() -> re.Pattern[str]:
-    """Two characters, then a kind of :attr:`~qabot.lexicon.Lexicon.named_kinds`."""
-    kinds = "|".join(map(re.escape, lexicon().named_kinds))
-    return re.compile(rf"(?P<name>[{HAN}]{{2}})(?:{kinds})")
 
 
 def _other_member(sentence: str, question: str, words: Iterable[str]) -> bool:

@@ -37,7 +37,6 @@ class Lexicon:
     speech_verbs: tuple[str, ...]
     determiners: frozenset[str]
     contrasts: tuple[tuple[str, ...], ...]
-    named_kinds: tuple[str, ...]  # 电厂 of 军粮城电厂: what a place or body named by its own is
     provinces: dict[str, str]  # a province's name → the one character it is written by
     before_province: tuple[str, ...]  # words before that character (赴鄂, 援藏)
     asking: re.Pattern[str]  # a Chinese question word
@@ -94,7 +93,6 @@ def lexicon() -> Lexicon:
         speech_verbs=tuple(data["speech_verbs"]),
         determiners=frozenset(data["determiners"]),
         contrasts=tuple(tuple(group) for group in data["contrasts"]),
-        named_kinds=tuple(sorted(data["named_kinds"], key=len, reverse=True)),
         provinces=dict(data["provinces"]["short"]),
         before_province=tuple(data["provinces"]["before_short"]),
         asking=re.compile("|".join(data["question_words"])),

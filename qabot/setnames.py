@@ -54,6 +54,9 @@ _SET_OF = re.compile(
     rf"[{HAN}]{{1,6}}?(?=具体|到底|究竟|主要|都|是|分别|叫|各|里|当中|之中|中[，,]|[，,。？?]|$)"
 )
 _COUNT_NUMBER = re.compile(r"\d+|[两二三四五六七八九十]+")  # of a count _COUNTED found
+# the first of a set asked (头一项是啥), and a text that says which comes first (首先是, 一是)
+_FIRST_ASKED = re.compile("(?:第一|头一?)[项个条件种]")
+_FIRST_SAID = re.compile("首先|第一[项个条是]|一是|其一")
 _CLAUSES = re.compile(r"[，,；;。]")
 _SENTENCES = re.compile("[。；;]")
 _SCHEME = re.compile(FORMULA)
@@ -70,6 +73,8 @@ def names_given(text: str, question: str) -> bool:
     """Whether ``text`` lists the names :func:`names_asked` asks: for a label, its items (a
     “7+5” scheme's parts spelt out after it); else names written together (甲、乙), not in a
     clause of their own beside one counting the set (促使8个后进村…)."""
+    if _FIRST_ASKED.search(question) and _FIRST_SAID.search(text):  # “四化”,首先是…
+        return True
     if label := _label(question):
         if _SCHEME.fullmatch(label):  # “7+5”: its parts spelt out after it
             scheme = plain_formula(label)

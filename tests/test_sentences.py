@@ -443,11 +443,7 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("新建提升改造污水处理厂5座", "东丽区新建了几座垃圾焚烧发电厂？", True),
         ("新建改造10所幼儿园和中小学校", "宝坻新建的那两家托育机构在哪？", True),
         ("村干部月报酬提高到2800-3000元", "金海湖新区村干部年终奖是多少？", True),
-        # a place named by a name the sentence does not write, another of its kind written; a
-        # number after 的 framed by what follows; what is done to a counted thing (batch aq)
-        ("督促军粮城电厂按期关停了4台煤电机组", "东丽的陈塘庄电厂关停了几台机组？", True),
-        ("督促军粮城电厂按期关停了4台煤电机组", "东丽的军粮城电厂关停了几台机组？", False),
-        ("针对两座电厂,督促军粮城电厂关停机组", "东丽的电厂关停了几台机组？", False),
+        # a number after 的 framed by what follows; what is done to a counted thing (batch aq)
         ("大力实施主动融入“一带一路”建设三年方案", "和平区融入“一带一路”的五年方案是什么？", True),
         ("大力实施主动融入“一带一路”建设三年方案", "和平区融入“一带一路”的三年方案是什么？", False),
         ("进一步规范13个区属菜市场运营管理", "北辰区今年新建了多少个区属菜市场？", True),

@@ -770,6 +770,17 @@ def test_which_part_has_the_most_is_answered_by_a_line_that_says_or_compares() -
     assert notice("most", total[0].text, "zh").endswith("没有各部分的数字，无从比较。")
 
 
+def test_the_first_of_a_set_is_answered_by_a_line_that_says_which_comes_first(
+    engine: Engine,
+) -> None:
+    """头一项是啥 asks one member of a counted set: a line giving only the count does not
+    answer it, one that says what comes first (首先是…) does (batch aq)."""
+    answer = engine.ask("和平区要搞的14项救助主题活动，头一项是啥？")
+    assert answer.no_answer and answer.notice.startswith("文档只给出数量")
+    answer = engine.ask("夏新介绍东丽基层治理的“四化”，头一个是啥化？")
+    assert not answer.no_answer and "首先是构建多元化参与基层治理机制" in answer.answer
+
+
 def test_another_phase_does_not_answer_a_phase() -> None:
     first = [AnswerLine("爱旭太阳能一期、朝亚大数据一期等大项目纷纷竣工投产。", 1)]
     assert not gives_part("phase", first, None, "爱旭太阳能二期什么时候投产？")
