@@ -59,13 +59,17 @@ _SUBSET_PLACED = re.compile(
 _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED)
 # 90栋小洋楼，现在已经有多少栋入驻了: how much of a stated plan is done so far, which a text
 # that states only the plan does not say.
-_DONE = (
-    r"(?:完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好|取缔|关停|拆除|腾退|引进|竣工|交付"
-    r"|上岗|到岗|铺设|铺了|通车|开通|搬走|搬迁|搬完|完工|修好|修完|脱贫|出列|摘帽)"
+_DONE_VERBS = (
+    "完成|建成|建好|落地|入驻|签约|开工|投产|到位|办成|办好|取缔|关停|拆除|腾退|引进|竣工|交付"
+    "|上岗|到岗|铺设|铺了|通车|开通|搬走|搬迁|搬完|完工|修好|修完"
 )
+_DONE = f"(?:{_DONE_VERBS})"
+# … and a result reached (脱贫, 出列), which a text writes of its targets too (…人口脱贫的目标):
+# a progress asked, not a progress said
+_REACHED = f"(?:{_DONE_VERBS}|脱贫|出列|摘帽)"
 _PROGRESS = re.compile(
-    rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_DONE}[^，,。？?]{{0,4}}?(?:多少|几)"
-    rf"|(?:已经|现在|目前)[^，,。？?]{{0,4}}?(?:多少|几)[^，,。？?]{{0,6}}?{_DONE}"
+    rf"(?:已经|现在|目前|最后|最终|实际)[^，,。？?]{{0,6}}?{_REACHED}[^，,。？?]{{0,4}}?(?:多少|几)"
+    rf"|(?:已经|现在|目前)[^，,。？?]{{0,4}}?(?:多少|几)[^，,。？?]{{0,6}}?{_REACHED}"
     # 8500人的脱贫目标，最后实际脱贫了多少人: what came of it, whatever the verb
     r"|(?:最终|实际)[^，,。？?]{0,6}?(?:多少|几)"
 )
