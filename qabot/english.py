@@ -200,7 +200,7 @@ class EnglishReader:
         words = [
             part
             for said in _WORD.findall(_POSSESSIVE.sub("", question.lower()))
-            for word in table["spoken"].get(said, said).split()  # whats → what is
+            for word in table["spoken"].get(said, said).split()  # whats → what, doesnt → does not
             for part in self._compound(word)
         ]
         # a county by pinyin only when written as a name (Hongqiao, not minsheng shishi); in
