@@ -63,7 +63,8 @@ NOT_MENTIONED = "文档未提及"
 
 _ASKS_DISTRICT = re.compile(r"哪个?[区县]|哪一个?[区县]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
-_SUBJECT, _NAMES = 12, ("nt", "nr", "ns")  # a clause's first characters; tags of names
+_SUBJECT = 12  # characters of a clause its first word is read from
+_NAME_TAGS = ("nt", "nr", "ns")  # jieba's tags of an organisation's, a person's, a place's name
 
 
 @dataclass
@@ -293,12 +294,12 @@ def compose(hits: list[Hit], query: Query, ranker: LineRanker = LINE_RANKER) -> 
     # a phrase quoted is written by the sentence or by its passage's context: the interviewer's
     # question it answers (推进“美丽和平”建设? — 我们将着重做好三方面工作), the section it is under
     said = quotes(best.sentence, query) or quotes(best.passage.chunk.context, query)
-    # … or by the clauses before it in its sentence (特别是加快京津中关村科技城开发建设,…；用足
-    # 用好中关村新政,…新落地北京方向项目20个以上: the 科技城's figure)
-    opening = _opening(text, best.sentence)
-    written = (not query.quoted or said) and all(
-        n in best.sentence[:upto] or n in opening for n in query.names if len(n) > 1 and n in text
-    )
+    written_by = best.sentence[:upto]
+    missing = [n for n in query.names if len(n) > 1 and n in text and n not in written_by]
+    # … a name it lacks, by the clauses before it in its sentence (特别是加快京津中关村科技城开发
+    # 建设,…；用足用好中关村新政,…新落地北京方向项目20个以上: the 科技城's figure)
+    opening = _opening(text, best.sentence) if missing else ""
+    written = (not query.quoted or said) and all(n in opening for n in missing)
     # 冬小麦 asked, 种植春小麦6550亩 found: the sentence writes another crop in its place
     other = contrasted(best.sentence, query.query, query.weights)
     written = written and not other
@@ -384,7 +385,7 @@ def _opening(text: str, sentence: str) -> str:
     semicolon that goes on with what they speak of: empty when ``sentence`` opens its
     sentence, is not found, or opens with a name of its own (…；清华大学…研究院为…)."""
     at = text.find(sentence)
-    if at <= 0 or pos_tags(sentence[:_SUBJECT])[0][1] in _NAMES:
+    if at <= 0 or pos_tags(sentence[:_SUBJECT])[0][1] in _NAME_TAGS:
         return ""
     head = text[:at]
     ends = [m.end() for m in _SENTENCE_END.finditer(head)]
