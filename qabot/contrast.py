@@ -35,6 +35,10 @@ _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?
 FORMULA = rf"[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+"
 _FORMULA = re.compile(rf"(?P<formula>{FORMULA})[”\"」』]?(?P<after>[{HAN}]{{2}})")
 _WORD_AFTER = re.compile(rf"[{HAN}]{{1,{_CONTEXT}}}")
+# an amount per person asked (一个人一年能挣多少钱, 人均住多大), and a sentence that gives one
+_PER_PERSON_ASKED = re.compile(r"人均|每人|每个人|一个人|平均每")
+_PER_PERSON_SAID = re.compile(r"人均|每人|每个人|一人|每名|[1一]名|/人")
+_PER_PERSON_UNITS = {"money", "area"}  # 一个人要干几个部门的活 counts no amount per person
 _HAN_END = re.compile(rf"[{HAN}]+$")
 
 
@@ -54,6 +58,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         or _other_formula(sentence, question)
         or _other_measure(sentence, question)
         or _part_of_whole(sentence, question, words)
+        or _of_everyone(sentence, question)
     )
 
 
@@ -251,6 +256,16 @@ def _part_of_whole(sentence: str, question: str, words: Iterable[str]) -> bool:
         if all(_qualified(sentence, word, at=i) for i in at):
             return True
     return False
+
+
+def _of_everyone(sentence: str, question: str) -> bool:
+    """An amount per person asked (村民一个人一年能挣多少钱), the sentence giving none per
+    person: 村集体经营性收入全部达到20万元 is the village's, not a villager's."""
+    return (
+        bool(_PER_PERSON_ASKED.search(question))
+        and bool(_PER_PERSON_UNITS & set(asked_unit(question)))
+        and not _PER_PERSON_SAID.search(sentence)
+    )
 
 
 def _qualified(text: str, word: str, asking: tuple[str, ...] = (), at: int | None = None) -> bool:

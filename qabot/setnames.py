@@ -96,15 +96,27 @@ def names_given(text: str, question: str) -> bool:
     # 14项主题救助…哪几项: 低保、低收入救助家庭 lists two things, not the fourteen
     least = min(_size(counted.group(0)), 3) if counted else 0
     listed = [c for c in clauses if _ENUMERATED.search(c) and _items(c) >= least]
+    forms = _count_forms(counted.group(0)) if counted else ()
+    short = [c[: c.index(f"等{f}")] for c in clauses for f in forms if head in c and f"等{f}" in c]
+    size = _size(counted.group(0)) if counted else 0
+    if any(_items(before) < size for before in short):
+        # 整合环保等10个部门: the text names one and counts the rest (not 蓝天、碧水…等5个, all
+        # five), which only a list of items of the kind asked names (甲部门、乙部门), not one
+        # that holds its word (区职能部门、街道)
+        return any(len(_kind_ends(head).findall(c)) >= 2 for c in listed)
     if not head or any(head in clause for clause in listed):
         return bool(listed)
     if spread:  # names listed, none of the kind asked
         return False
     # the set counted in a clause of its own (促使8个后进村…): the names listed in another
     # are of something else
-    forms = _count_forms(counted.group(0)) if counted else ()
     counts = any(head in c and any(f in c for f in forms) for c in clauses)
     return bool(listed) and not counts
+
+
+def _kind_ends(head: str) -> re.Pattern[str]:
+    """Items of a list ending in the kind ``head`` (甲部门、乙部门等: 门 twice)."""
+    return re.compile(rf"{re.escape(head)}(?=[、和及与等]|$)")
 
 
 def _size(count: str) -> int:

@@ -448,6 +448,20 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("大力实施主动融入“一带一路”建设三年方案", "和平区融入“一带一路”的三年方案是什么？", False),
         ("进一步规范13个区属菜市场运营管理", "北辰区今年新建了多少个区属菜市场？", True),
         ("进一步规范13个区属菜市场运营管理", "北辰区规范了多少个区属菜市场？", False),
+        # another kind of property right, vegetable or event (batch ar)
+        ("国家知识产权局专利审查协作天津中心,审查员队伍发展到将近1500人",
+         "国家知识产权局商标审查协作天津中心有多少名审查员？", True),
+        ("建成1万亩天鹰椒产业示范基地,启动华北地区辣椒交易中心建设",
+         "宝坻要建多少亩番茄产业示范基地？", True),
+        ("建成1万亩天鹰椒产业示范基地,启动华北地区辣椒交易中心建设",
+         "宝坻要建几个辣椒交易中心？", False),
+        ("继续实施文化惠民工程,举办文化惠民演出400场次",
+         "宝坻今年要举办多少场群众体育赛事？", True),
+        # an amount per person asked, a village's written; one per person written (batch ar)
+        ("23个困难村集体经营性收入全部达到20万元以上",
+         "北辰困难村的村民，一个人一年能挣多少钱？", True),
+        ("农民人均可支配收入达到3万元", "农民每个人一年能挣多少钱？", False),
+        ("整合环保等10个部门13类专业网格员职责", "网格员一个人要干几个部门的活？", False),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

@@ -77,6 +77,9 @@ def reader() -> EnglishReader:
         ("r there any poor villages in beichen", "贫困村 北辰区吗"),
         # push ahead is 推进, financial 金融 (not 财政, fiscal), going to 将 (batch aq)
         ("Is Heping going to push ahead with financial innovation?", "和平区 将 推进 金融创新吗"),
+        # the documents' words for a breakthrough and a soul forged; hope frames (batch ar)
+        ("Where does Heping hope to make breakthroughs?", "哪里 和平区 突破"),
+        ("What soul should Baodi forge?", "魂 宝坻区 铸牢"),
         ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
         ("How many power plants are in Beichen?", "多少个 电厂 北辰区"),  # not 力量 种植
         # how many + a noun that is no unit: a count (多少个), how many households: 户 says
@@ -870,6 +873,20 @@ def test_a_label_is_answered_only_by_its_items() -> None:
     projects = "和平区20项民心工程具体都有哪些项目？"
     count = [AnswerLine("高标准实施20项民心工程,不断提高人民群众获得感、幸福感、安全感。", 1)]
     assert not gives_part("names", count, None, projects)
+    # one named and the rest counted (环保等10个部门) is no list of them, though another
+    # clause holds the kind's word among its items; 等 after all five listed ends a list
+    # (batch ar)
+    rest = "东丽网格员职责整合的那10个部门，除了环保还有哪些？"
+    one = [
+        AnswerLine("整合环保等10个部门13类专业网格员职责。", 1),
+        AnswerLine("建立区职能部门、街道、社区、党员和网格员“五级联动”绩效考评体系。", 1),
+    ]
+    assert not gives_part("names", one, None, rest)
+    both = [AnswerLine("整合环保等10个部门的职责,即环保部门、城管部门、公安部门和民政部门等。", 1)]
+    assert gives_part("names", both, None, rest)
+    plans = "全力推进蓝天、碧水、净土、柴油货车污染治理、城市黑臭水体治理等5个三年作战计划。"
+    five = [AnswerLine(plans, 1)]
+    assert gives_part("names", five, None, "和平区的5个三年作战计划是哪几个？")
 
 
 def test_a_count_does_not_answer_which_ones(engine: Engine) -> None:
