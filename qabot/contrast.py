@@ -263,7 +263,7 @@ def _of_everyone(sentence: str, question: str) -> bool:
     person: 村集体经营性收入全部达到20万元 is the village's, not a villager's."""
     return (
         bool(_PER_PERSON_ASKED.search(question))
-        and bool(_PER_PERSON_UNITS & set(asked_unit(question)))
+        and bool(_PER_PERSON_UNITS.intersection(asked_unit(question) or ()))
         and not _PER_PERSON_SAID.search(sentence)
     )
 
