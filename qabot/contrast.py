@@ -35,8 +35,13 @@ _NUMBERED = re.compile(rf"(?<=(?P<before>[{HAN}]))(?P<number>[{_NUMERAL}]+)(?=(?
 FORMULA = rf"[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+"
 _FORMULA = re.compile(rf"(?P<formula>{FORMULA})[”\"」』]?(?P<after>[{HAN}]{{2}})")
 _WORD_AFTER = re.compile(rf"[{HAN}]{{1,{_CONTEXT}}}")
-# an amount per person asked (一个人一年能挣多少钱, 人均住多大), and a sentence that gives one
-_PER_PERSON_ASKED = re.compile(r"人均|每人|每个人|一个人|平均每")
+# 收入达到50万元以上: a bound a count is of (the number, then its unit and 以上/以下/以内)
+_BOUND = re.compile(
+    rf"(?<![{_NUMERAL}.])(?P<number>[{_NUMERAL}.]+)(?P<tail>[万亿]?[{HAN}]{{0,2}}?(?:以上|以下|以内))"
+)
+# an amount per person asked (一个人一年能挣多少钱, 人均住多大; not 人均面积是不是翻了三倍),
+# and a sentence that gives one
+_PER_PERSON_ASKED = re.compile(r"(?:人均|每人|每个人|一个人|平均每)[^，,。？?]*(?:多少|多大|几)")
 _PER_PERSON_SAID = re.compile(r"人均|每人|每个人|一人|每名|[1一]名|/人")
 _PER_PERSON_UNITS = {"money", "area"}  # 一个人要干几个部门的活 counts no amount per person
 _HAN_END = re.compile(rf"[{HAN}]+$")
@@ -55,6 +60,7 @@ def contrasted(sentence: str, question: str, words: Iterable[str]) -> bool:
         or bool(counties_instead(sentence, question))
         or _other_members_before(sentence, question)
         or _other_number(sentence, question)
+        or _other_bound(sentence, question)
         or _other_formula(sentence, question)
         or _other_measure(sentence, question)
         or _part_of_whole(sentence, question, words)
@@ -219,6 +225,23 @@ def _other_number(sentence: str, question: str) -> bool:
         if written and asked and asked not in written:
             return True
     return False
+
+
+def _other_bound(sentence: str, question: str) -> bool:
+    """A bound the question states (收入达到了50万元以上) that the sentence writes only with
+    another number (…全部达到20万元以上): a count of other things."""
+    for found in _BOUND.finditer(question):
+        tail = re.escape(found.group("tail"))
+        frame = re.compile(rf"(?<![{_NUMERAL}.])(?P<number>[{_NUMERAL}.]+){tail}")
+        written = {_value(m.group("number")) for m in frame.finditer(sentence)}
+        if written and _value(found.group("number")) not in written:
+            return True
+    return False
+
+
+def _value(figure: str) -> str:
+    """A figure as digits (二十 → 20; 1.5 as written)."""
+    return figure if figure.replace(".", "").isdigit() else str(number(figure))
 
 
 def _other_formula(sentence: str, question: str) -> bool:

@@ -117,25 +117,47 @@ ACTS = ("help", "complaint", "praise", "greeting", "thanks", "goodbye", "acknowl
 def conversation_act(text: str) -> str | None:
     """The act (one of :data:`ACTS`) a message is made of, else ``None``; several acts
     (你好，你能做什么) give the most useful one, ``help`` first."""
-    rest = _fold(text)
-    found: set[str] = set()
+    found = _parse(_fold(text))
+    return None if found is None else next((act for act in ACTS if act in found), None)
+
+
+def _parse(folded: str) -> frozenset[str] | None:
+    """The acts of the phrases ``folded`` is made of (with fillers and particles), ``None``
+    if it is not. At each place the longest phrase or filler is tried first, a phrase on a
+    tie (你好 is not 你 + 好, your is not yo + ur; 可以问什么 is help, not 可以 + …), then
+    shorter ones: a filler that swallows a phrase's start (al of "all" in "a lot") gives way.
+    Whether the end can be reached is read first, from the start: a question (北辰区…) stops
+    at its first word."""
+    reach = [True] + [False] * len(folded)
+    for at in range(len(folded)):
+        if reach[at]:
+            for n, _ in _steps(folded, at):
+                reach[at + n] = True
+    if not reach[-1]:
+        return None
+    acts: list[frozenset[str] | None] = [None] * len(folded) + [frozenset()]
+    for at in range(len(folded) - 1, -1, -1):  # from the end: each place decided once
+        for n, act in _steps(folded, at):
+            if (rest := acts[at + n]) is not None:
+                acts[at] = rest | {act} if act else rest
+                break
+    return acts[0]
+
+
+def _steps(folded: str, at: int) -> list[tuple[int, str]]:
+    """What may start at ``at``: phrases (with their act) and fillers (``""``), longest first,
+    a phrase before a filler of its length, then a particle (你好呀, 谢谢啦: phrases first, so
+    哈喽 stays a phrase)."""
     table, lengths = _by_phrase()
     fillers, filler_lengths = _fillers()
-    while rest:
-        # The longest phrase of any act: 可以问什么 is help, not 可以 + …
-        match = next((rest[:n] for n in lengths if rest[:n] in table), None)
-        filler = next((rest[:n] for n in filler_lengths if rest[:n] in fillers), "")
-        # the longer of the two, a phrase on a tie: 你好 is not 你 + 好, your is not yo + ur
-        if match is not None and len(match) >= len(filler):
-            found.add(table[match])
-            rest = rest[len(match) :]
-        elif filler:
-            rest = rest[len(filler) :]
-        elif rest[0] in _PARTICLES:  # 你好呀, 谢谢啦: phrases first, so 哈喽 stays a phrase
-            rest = rest[1:]
-        else:
-            return None
-    return next((act for act in ACTS if act in found), None)
+    end = len(folded)
+    steps = [(n, table[folded[at : at + n]]) for n in lengths if folded[at : at + n] in table]
+    steps = [(n, act) for n, act in steps if at + n <= end]
+    steps += [(n, "") for n in filler_lengths if at + n <= end and folded[at : at + n] in fillers]
+    steps.sort(key=lambda step: (-step[0], not step[1]))
+    if folded[at] in _PARTICLES:
+        steps.append((1, ""))
+    return steps
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from qabot.lexicon import lexicon
+from qabot.question import convert_numerals
 from qabot.setnames import names_asked, names_given
 from qabot.textnorm import HAN, occurrences
 from qabot.types import AnswerLine
@@ -134,6 +135,7 @@ def asked_part(question: str) -> str:
     (how much of a plan it states is done), ``phase`` (one phase of a project) or ``year``
     (one year's figure), ``most`` (which part has the most) for a question that asks for a
     part of a figure, or ``names`` (the names of a set it counts), else ``""``."""
+    question = convert_numerals(question)  # 一千多万平方米，其中… states a total too
     if _BREAKDOWN.search(question):
         return "breakdown"
     if _CUMULATIVE.search(question) and _PERIOD.search(question):
@@ -192,6 +194,7 @@ def gives_part(
     (二期, where the text may name only 一期); for a period, the words of one; for a part of
     a year, the words of that part; for one year, no cumulative words unless they count from
     it; for names, names written together (甲、乙)."""
+    question = convert_numerals(question)
     text = "".join(line.text for line in lines)
     # 104家科研机构里，企业办的有多少家: the figure marked is the one the question states (not
     # a year, nor a span of time the question sets: 干满一年)

@@ -79,7 +79,7 @@ _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年|\D|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CN_NUMBER = re.compile(
-    rf"[零一二两三四五六七八九十百千万亿]{{2,}}(?=[万亿千百]?[{re.escape(LEXICON.after_number)}])"
+    rf"[零一二两三四五六七八九十百千万亿]{{2,}}(?=(?:余|多)?[万亿千百]?[{re.escape(LEXICON.after_number)}])"
 )
 
 

@@ -80,6 +80,7 @@ def reader() -> EnglishReader:
         # the documents' words for a breakthrough and a soul forged; hope frames (batch ar)
         ("Where does Heping hope to make breakthroughs?", "哪里 和平区 突破"),
         ("What soul should Baodi forge?", "魂 宝坻区 铸牢"),
+        ("Does Heping promote fitness for all?", "和平区 promote 全民健身吗"),  # batch as
         ("What is the total population of Beichen?", "多少 总人口 北辰区"),  # not 全面
         ("How many power plants are in Beichen?", "多少个 电厂 北辰区"),  # not 力量 种植
         # how many + a noun that is no unit: a count (多少个), how many households: 户 says
@@ -757,6 +758,8 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("今年已经有几个贫困村出列了？", "progress"),
         # the first of a counted set (batch aq)
         ("和平区要搞的14项救助主题活动，头一项是啥？", "names"),
+        # a total in Chinese numerals before 其中 (batch as)
+        ("东丽新增城市绿地一千多万平方米，其中公园绿地占多少？", "subset"),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
