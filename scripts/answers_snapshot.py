@@ -3,7 +3,8 @@
 must not change a single answer, apart from deliberate, reviewed changes).
 
 Each question of ``tests/data/questions.jsonl`` is asked of the real engine on a copy of the
-shipped index with ``k=5``; its answer object (``Answer.to_dict()``, latency removed) is
+shipped index with ``k=5``, with the set's stored question vectors as the test uses them
+(``scripts/question_vectors.py``); its answer object (``Answer.to_dict()``, latency removed) is
 written as one line: the fields a reviewer reads (answer line, refusal, span, notice,
 passages, confidence) plus the sha256 of the whole object in canonical JSON, so a diff of
 the file shows what changed and the hash catches everything else (excerpts, scores).
@@ -109,17 +110,21 @@ def main(argv: list[str] | None = None) -> int:
 
     import shutil
 
+    import question_vectors  # scripts/, beside this file
+
     from qabot.engine import Engine
     from qabot.evaluation.questions import load_questions
-    from qabot.settings import Settings
+    from qabot.indexer import open_readonly
 
     with tempfile.TemporaryDirectory(prefix="qabot-snapshot-") as tmp:
-        shutil.copytree(ROOT / "docs_src", Path(tmp) / "docs_src")
         shutil.copytree(ROOT / "embeddings", Path(tmp) / "embeddings")
-        settings = Settings(Path(tmp) / "docs_src", Path(tmp) / "embeddings", "e5-small")
-        engine = Engine.open(settings, progress=False)
+        store, embedder = open_readonly(Path(tmp) / "embeddings")
+        # the set's stored question vectors, as the test asks (tests/question_set.py): the
+        # snapshot is what the test computes, whichever machine's digits stored them
+        known = question_vectors.load(question_vectors.embedder_tag(embedder))
+        engine = Engine(store, question_vectors.Recorder(embedder, known), Path(tmp) / "embeddings")
         records = snapshot(engine, load_questions(QUESTIONS))
-        fingerprint = numerics(engine.embedder)
+        fingerprint = numerics(embedder)
     if args.check:
         changed, exact = differences(records, fingerprint)
         if not exact:
