@@ -8,6 +8,10 @@ busy processes, in one run, and the cold start of the commands a user types firs
   (``while True: pass``), then the ratio. ``--active`` adds a run beside the busy loops
   with ``OMP_WAIT_POLICY=ACTIVE`` (spinning OpenMP threads: what qabot's passive default
   protects against, see qabot/threads.py).
+* reference: a plain single-threaded Python loop, a fresh process, idle and beside the same
+  busy loops in the same run. Its ratio is the machine's floor for any one-thread program (1.5×
+  in theory on 2 cores beside 2 loops; more on a virtual machine whose host shares its cores),
+  and qabot's ratio is also given over it.
 * cold start: ``qabot --help``, a usage error (``qabot ask`` with no question) and a first
   ``qabot ask`` with an answer, each a fresh process, median of ``--repeats``.
 
@@ -38,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib
 
 QUESTION = "北辰区种了多少亩春小麦？"
+# one thread of pure CPU work, about 2 s on an idle core of this project's machines
+REFERENCE = "s = 0\nfor i in range(20_000_000):\n    s += i\n"
 
 
 def _qabot(args: Sequence[str], env: dict[str, str], stdin: int | None = None) -> float:
@@ -56,6 +62,17 @@ def _qabot(args: Sequence[str], env: dict[str, str], stdin: int | None = None) -
     if done.returncode not in (0, 2):
         raise RuntimeError(f"qabot {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
     return seconds
+
+
+def _reference(repeats: int = 3) -> float:
+    """Wall-clock seconds of the reference loop in a fresh process, median of ``repeats``
+    (one run of it moved by a fifth between runs on a virtual machine)."""
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", REFERENCE], check=True, timeout=600)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
 
 
 @contextmanager
@@ -101,17 +118,25 @@ def run(questions_path: Path, count: int, busy_loops: int, repeats: int, active:
             "usage_error": cold(["ask"], env, repeats),
             "first_ask": cold(["ask", QUESTION, "--json"], env, repeats),
         }
-        batches = {"idle_s": round(_qabot(ask_batch, env), 2)}
+        batches = {"reference_idle_s": round(_reference(), 2)}
+        _note("reference loop, idle", batches["reference_idle_s"])
+        batches["idle_s"] = round(_qabot(ask_batch, env), 2)
         _note("batch, idle", batches["idle_s"])
         with busy(busy_loops):
             batches["busy_s"] = round(_qabot(ask_batch, env), 2)
             _note("batch, busy", batches["busy_s"])
+            batches["reference_busy_s"] = round(_reference(), 2)
+            _note("reference loop, busy", batches["reference_busy_s"])
             if active:
                 spinning = {**env, "OMP_WAIT_POLICY": "ACTIVE"}
                 batches["busy_active_wait_s"] = round(_qabot(ask_batch, spinning), 2)
                 _note("batch, busy, spinning OpenMP", batches["busy_active_wait_s"])
         batches["busy_loops"] = busy_loops
         batches["ratio"] = benchlib.ratio(batches["busy_s"], batches["idle_s"])
+        batches["reference_ratio"] = benchlib.ratio(
+            batches["reference_busy_s"], batches["reference_idle_s"]
+        )
+        batches["over_reference"] = benchlib.ratio(batches["ratio"], batches["reference_ratio"])
         if active:
             batches["active_ratio"] = benchlib.ratio(
                 batches["busy_active_wait_s"], batches["idle_s"]
@@ -130,6 +155,11 @@ def render(result: dict) -> str:
         [f"batch of {result['questions']}, idle (s)", batch["idle_s"]],
         [f"batch beside {batch['busy_loops']} busy loops (s)", batch["busy_s"]],
         ["busy ÷ idle", benchlib.times(batch["ratio"])],
+        [
+            "a one-thread Python loop: busy ÷ idle (the floor)",
+            benchlib.times(batch["reference_ratio"]),
+        ],
+        ["qabot's ratio ÷ the loop's", benchlib.times(batch["over_reference"])],
     ]
     if "active_ratio" in batch:
         rows.append(["busy, OMP_WAIT_POLICY=ACTIVE (s)", batch["busy_active_wait_s"]])
