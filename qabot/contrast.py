@@ -36,8 +36,9 @@ FORMULA = rf"[{_NUMERAL}]+(?:\s*[+＋]\s*[{_NUMERAL}NnXx]+)+"
 _FORMULA = re.compile(rf"(?P<formula>{FORMULA})[”\"」』]?(?P<after>[{HAN}]{{2}})")
 _WORD_AFTER = re.compile(rf"[{HAN}]{{1,{_CONTEXT}}}")
 # 收入达到50万元以上: a bound a count is of (the number, then its unit and 以上/以下/以内)
+# (a whole number: 1.5万元以上 is not read)
 _BOUND = re.compile(
-    rf"(?<![{_NUMERAL}.])(?P<number>[{_NUMERAL}.]+)(?P<tail>[万亿]?[{HAN}]{{0,2}}?(?:以上|以下|以内))"
+    rf"(?<![{_NUMERAL}.])(?P<number>[{_NUMERAL}]+)(?P<tail>[万亿]?[{HAN}]{{0,2}}?(?:以上|以下|以内))"
 )
 # an amount per person asked (一个人一年能挣多少钱, 人均住多大; not 人均面积是不是翻了三倍),
 # and a sentence that gives one
@@ -232,16 +233,11 @@ def _other_bound(sentence: str, question: str) -> bool:
     another number (…全部达到20万元以上): a count of other things."""
     for found in _BOUND.finditer(question):
         tail = re.escape(found.group("tail"))
-        frame = re.compile(rf"(?<![{_NUMERAL}.])(?P<number>[{_NUMERAL}.]+){tail}")
-        written = {_value(m.group("number")) for m in frame.finditer(sentence)}
-        if written and _value(found.group("number")) not in written:
+        frame = re.compile(rf"(?<![{_NUMERAL}.])(?P<number>[{_NUMERAL}]+){tail}")
+        written = {number(m.group("number")) for m in frame.finditer(sentence)}
+        if written and number(found.group("number")) not in written:
             return True
     return False
-
-
-def _value(figure: str) -> str:
-    """A figure as digits (二十 → 20; 1.5 as written)."""
-    return figure if figure.replace(".", "").isdigit() else str(number(figure))
 
 
 def _other_formula(sentence: str, question: str) -> bool:

@@ -126,22 +126,21 @@ def _parse(folded: str) -> frozenset[str] | None:
     if it is not. At each place the longest phrase or filler is tried first, a phrase on a
     tie (你好 is not 你 + 好, your is not yo + ur; 可以问什么 is help, not 可以 + …), then
     shorter ones: a filler that swallows a phrase's start (al of "all" in "a lot") gives way.
-    Whether the end can be reached is read first, from the start: a question (北辰区…) stops
-    at its first word."""
-    reach = [True] + [False] * len(folded)
+    The places reached from the start are read first, so a question (北辰区…) stops at its
+    first word; then, from the end, each of them takes its first step that reaches the end."""
+    steps: dict[int, list[tuple[int, str]]] = {}
+    reached = {0}
     for at in range(len(folded)):
-        if reach[at]:
-            for n, _ in _steps(folded, at):
-                reach[at + n] = True
-    if not reach[-1]:
-        return None
-    acts: list[frozenset[str] | None] = [None] * len(folded) + [frozenset()]
-    for at in range(len(folded) - 1, -1, -1):  # from the end: each place decided once
-        for n, act in _steps(folded, at):
-            if (rest := acts[at + n]) is not None:
+        if at in reached:
+            steps[at] = _steps(folded, at)
+            reached.update(at + n for n, _ in steps[at])
+    acts: dict[int, frozenset[str]] = {len(folded): frozenset()}
+    for at in sorted(steps, reverse=True):
+        for n, act in steps[at]:
+            if (rest := acts.get(at + n)) is not None:
                 acts[at] = rest | {act} if act else rest
                 break
-    return acts[0]
+    return acts.get(0)
 
 
 def _steps(folded: str, at: int) -> list[tuple[int, str]]:
@@ -150,10 +149,10 @@ def _steps(folded: str, at: int) -> list[tuple[int, str]]:
     哈喽 stays a phrase)."""
     table, lengths = _by_phrase()
     fillers, filler_lengths = _fillers()
-    end = len(folded)
-    steps = [(n, table[folded[at : at + n]]) for n in lengths if folded[at : at + n] in table]
-    steps = [(n, act) for n, act in steps if at + n <= end]
-    steps += [(n, "") for n in filler_lengths if at + n <= end and folded[at : at + n] in fillers]
+    fits = [n for n in lengths if at + n <= len(folded)]
+    steps = [(n, table[folded[at : at + n]]) for n in fits if folded[at : at + n] in table]
+    fits = [n for n in filler_lengths if at + n <= len(folded)]
+    steps += [(n, "") for n in fits if folded[at : at + n] in fillers]
     steps.sort(key=lambda step: (-step[0], not step[1]))
     if folded[at] in _PARTICLES:
         steps.append((1, ""))

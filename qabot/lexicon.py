@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import product
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -75,6 +76,12 @@ class Lexicon:
         return next(pattern for name, pattern in self.answer_types if name == answer_type)
 
 
+def _contrast_sets(groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+    """The contrast sets, one for each choice among a member's spellings (养老院|敬老院: one
+    thing, so a sentence writing either is no other member for a question asking the other)."""
+    return tuple(choice for group in groups for choice in product(*(m.split("|") for m in group)))
+
+
 def _alternatives(cues: Sequence[str], after_ji: str) -> re.Pattern[str]:
     return re.compile("|".join(cues).replace("{after_ji}", after_ji), re.IGNORECASE)
 
@@ -92,7 +99,7 @@ def lexicon() -> Lexicon:
         times=re.compile("|".join(data["times"])),
         speech_verbs=tuple(data["speech_verbs"]),
         determiners=frozenset(data["determiners"]),
-        contrasts=tuple(tuple(group) for group in data["contrasts"]),
+        contrasts=_contrast_sets(data["contrasts"]),
         provinces=dict(data["provinces"]["short"]),
         before_province=tuple(data["provinces"]["before_short"]),
         asking=re.compile("|".join(data["question_words"])),
