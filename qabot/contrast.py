@@ -84,17 +84,22 @@ def _other_member(sentence: str, question: str, words: Iterable[str]) -> bool:
         )
         for group in lexicon().contrasts:
             own = next((m for m in group if word.startswith(m)), None)
-            if (
-                own is not None
-                and not (cut and len(own) == 1)
-                and any(
-                    other + word[len(own) :] in sentence
-                    for other in group
-                    if other != own and other + word[len(own) :] not in question
-                )
+            if own is None or (cut and len(own) == 1):
+                continue
+            rest = word[len(own) :]
+            if not _written(own, sentence, after=rest) and any(
+                other + rest in sentence
+                for other in group
+                if other != own and not _written(other, question, after=rest)
             ):
                 return True
     return False
+
+
+def _written(member: str, text: str, before: str = "", after: str = "") -> bool:
+    """``text`` writes ``member`` or another spelling of it (敬老院 of 养老院), between
+    ``before`` and ``after``."""
+    return any(before + m + after in text for m in lexicon().spellings.get(member, (member,)))
 
 
 def _other_kind(sentence: str, question: str) -> bool:
@@ -105,7 +110,8 @@ def _other_kind(sentence: str, question: str) -> bool:
         kinds = [m for m in group if len(m) >= 2]
         asked = [m for m in kinds if m in question]
         others = [m for m in kinds if m not in asked]
-        if asked and not any(m in sentence for m in asked) and any(m in sentence for m in others):
+        written = any(_written(m, sentence) for m in asked)
+        if asked and not written and any(m in sentence for m in others):
             return True
     return False
 
@@ -119,7 +125,7 @@ def _other_in_place(sentence: str, question: str) -> bool:
         for own in group:
             for start, _ in occurrences(question, own):
                 before = _han_run(question[max(0, start - _CONTEXT) : start])
-                if not before or before + own in sentence:
+                if not before or _written(own, sentence, before=before):
                     continue
                 if any(before + other in sentence for other in group if other != own):
                     return True

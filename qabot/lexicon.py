@@ -38,6 +38,7 @@ class Lexicon:
     speech_verbs: tuple[str, ...]
     determiners: frozenset[str]
     contrasts: tuple[tuple[str, ...], ...]
+    spellings: dict[str, frozenset[str]]  # a contrast member's spellings (敬老院 → 养老院 too)
     provinces: dict[str, str]  # a province's name → the one character it is written by
     before_province: tuple[str, ...]  # words before that character (赴鄂, 援藏)
     asking: re.Pattern[str]  # a Chinese question word
@@ -82,6 +83,16 @@ def _contrast_sets(groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ..
     return tuple(choice for group in groups for choice in product(*(m.split("|") for m in group)))
 
 
+def _spellings(groups: Sequence[Sequence[str]]) -> dict[str, frozenset[str]]:
+    """Each spelling of a contrast member written with others (养老院|敬老院) → all of them."""
+    found: dict[str, frozenset[str]] = {}
+    for member in (m for group in groups for m in group if "|" in m):
+        names = member.split("|")
+        for name in names:
+            found[name] = found.get(name, frozenset()) | frozenset(names)
+    return found
+
+
 def _alternatives(cues: Sequence[str], after_ji: str) -> re.Pattern[str]:
     return re.compile("|".join(cues).replace("{after_ji}", after_ji), re.IGNORECASE)
 
@@ -100,6 +111,7 @@ def lexicon() -> Lexicon:
         speech_verbs=tuple(data["speech_verbs"]),
         determiners=frozenset(data["determiners"]),
         contrasts=_contrast_sets(data["contrasts"]),
+        spellings=_spellings(data["contrasts"]),
         provinces=dict(data["provinces"]["short"]),
         before_province=tuple(data["provinces"]["before_short"]),
         asking=re.compile("|".join(data["question_words"])),

@@ -57,7 +57,12 @@ _SUBSET_PLACED = re.compile(
     rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?，,]{{0,14}}[，,]"
     rf"(?P<of>)[{HAN}]{{1,6}}(?:镇|街道|街|村|乡|县)[^，,。？?]{{0,4}}?(?:多少|(?<!哪)几)"
 )
-_SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED)
+# 约600万元专项经费，有多少花在老人身上: a stated whole, then how much of it goes to one use.
+_SUBSET_SPENT = re.compile(
+    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?]{{0,14}}?(?:多少|(?<!哪)几)"
+    r"[^，,。？?]{0,2}?(?P<of>[花用投拿分](?:在|于|到|给))"
+)
+_SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED, _SUBSET_SPENT)
 # 90栋小洋楼，现在已经有多少栋入驻了: how much of a stated plan is done so far, which a text
 # that states only the plan does not say.
 _DONE_VERBS = (

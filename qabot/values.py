@@ -37,6 +37,12 @@ _BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?![\d.])")
 _CLOCK_ASKED = re.compile(r"几点|几时(?:开|关|营业|上班|下班|发车|停运)")
 _CLOCK = re.compile(r"\d{1,2}(?::\d{2}|点|时)(?:\d{1,2}分|半)?")
 _PEOPLE = count_kind("人")  # the count 多少人 asks for
+# 第几个五年的普法: which five-year period, which a text names by its number (“八五”普法,
+# 十四五规划)
+_FIVE_YEARS_ASKED = re.compile(r"第几个?五年|第几[轮个]?普法|哪个五年")
+_FIVE_YEARS = re.compile(
+    r"(?<![一二三四五六七八九十])(?:十[一二三四五六七八九]?|[一二三四六七八九])五(?=[”\"」]|规划|时期|期间|普法)"
+)
 # a year or a day; or, in a plan, the deadline it sets (年内基本消除黑臭水体: by the year's end)
 DATE = re.compile(
     rf"{CALENDAR_YEAR.pattern}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:底|初|以来)?|\d{{1,2}}月\d{{1,2}}日"
@@ -170,6 +176,8 @@ def typed_values(
         return _of_kind(values, sentence, analysis.query)
     if analysis.answer_type == "date" and _CLOCK_ASKED.search(analysis.query):
         return [m.span() for m in _CLOCK.finditer(sentence)]  # 几点开门: a time of day
+    if analysis.answer_type == "quantity" and _FIVE_YEARS_ASKED.search(analysis.query):
+        return [m.span() for m in _FIVE_YEARS.finditer(sentence)]
     if analysis.answer_type == "quantity":
         about = (analysis.counted, *counted, *_head(analysis.counted))
         if analysis.counted and not any(word in sentence for word in about):

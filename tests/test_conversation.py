@@ -135,6 +135,7 @@ from qabot.lexicon import load_data
         # problem solved (batch as, read after measuring)
         ("Cheers mate, that helped a lot", "thanks"),
         ("多谢多谢，问题都解决了", "thanks"),
+        ("so what topics are you actually able to cover", "help"),  # batch at, measured first
     ],
 )
 def test_conversation_acts_are_recognised(text: str, act: str) -> None:
@@ -156,6 +157,8 @@ def test_conversation_acts_are_recognised(text: str, act: str) -> None:
         "你好，我想问一下北辰区的事",  # fillers around a real topic
         "我想问下垃圾分类的事情",
         "的了吗",  # fillers alone are no act
+        "What topics does the Heping report cover?",  # a document's topics, not the bot's
+        "Actually, how many mu of wheat did Beichen plant?",
     ],
 )
 def test_questions_are_not_conversation_acts(text: str) -> None:

@@ -260,3 +260,19 @@ def test_a_name_the_documents_title_is_a_person_wherever_it_is_written() -> None
     sentence = "坚持用习近平新时代中国特色社会主义思想武装头脑。"
     assert [sentence[a:b] for a, b in typed_values(sentence, asked)] == ["习近平"]
     assert reading.analyse("宝坻区种了多少亩小麦？").titled_people == ()  # asked of who only
+
+
+def test_which_five_year_period_is_answered_by_its_number() -> None:
+    """第几个五年的普法 asks which period: a text names it by its number (“八五”普法,
+    “十四五”规划), not by a count with a unit (batch at)."""
+    gazetteer = Gazetteer()
+    analyzer = QuestionAnalyzer(gazetteer, Tokenizer(gazetteer.names))
+    asked = analyzer.analyse("宝坻今年教老百姓学法，搞的是第几个五年的普法？")
+    for sentence, period in (
+        ("大力开展“八五”普法,提高全民法治意识和法治素养。", "八五"),
+        ("也是我区实施“十四五”规划的起步之年,新建改造10所幼儿园。", "十四五"),
+    ):
+        assert [sentence[a:b] for a, b in typed_values(sentence, asked)] == [period]
+    counted = analyzer.analyse("宝坻今年新建改造几所幼儿园？")
+    sentence = "也是我区实施“十四五”规划的起步之年,新建改造10所幼儿园。"
+    assert [sentence[a:b] for a, b in typed_values(sentence, counted)] == ["10所"]

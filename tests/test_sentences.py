@@ -471,6 +471,18 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("启动建设2座潮白河大桥", "宝坻今年要建成通车几座潮白河大桥？", True),
         ("启动建设2座潮白河大桥", "宝坻今年要启动建设几座潮白河大桥？", False),
         ("整合环保等10个部门13类专业网格员职责", "网格员一个人要干几个部门的活？", False),
+        # another crop, fuel, level, title, school level or kind of body run (batch at)
+        ("打造2.2万亩高标准小站稻种植基地", "宝坻要打造多少亩高标准小麦种植基地？", True),
+        ("完成5台65蒸吨及以上燃煤锅炉超低排放改造", "东丽完成了几台燃气锅炉的低氮改造？", True),
+        ("完成5台65蒸吨及以上燃煤锅炉超低排放改造", "东丽完成了几台燃煤锅炉的改造？", False),
+        ("科研机构104家,其中省部级以上大院大所及分支机构30多家", "东丽区有多少家国家级科研机构？",
+         True),
+        ("成为国家新型城镇化试点区", "东丽区是什么时候成为国家生态文明建设示范区的？", True),
+        # … but another spelling of the one asked is the one asked
+        ("新建2所敬老院和1所老年大学", "新建了几所养老院？", False),
+        ("完善学前教育资源配置,新增学位1710个", "北辰新增了多少个小学学位？", True),
+        ("完善学前教育资源配置,新增学位1710个", "北辰新增了多少个学位？", False),
+        ("支持社会力量兴办养老机构", "和平区支持社会力量兴办幼儿园吗？", True),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(

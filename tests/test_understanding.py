@@ -247,6 +247,9 @@ def reader() -> EnglishReader:
         # official terms as English media write them (this round's table)
         ("What is Dongli doing for shantytown renovation?", "东丽区 棚户区改造"),
         ("Is the business climate of Baodi good?", "营商环境 宝坻区 good吗"),
+        # the means a plan names, industry transformed and upgraded (batch at)
+        ("What tools will Beichen use to transform and upgrade?", "哪些手段 北辰区 use 转型升级"),
+        ("What did civil servants do?", "做了什么 机关干部"),  # not 国内 用人
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -760,6 +763,9 @@ def test_a_post_no_speaker_holds_and_the_text_never_names_is_refused(
         ("和平区要搞的14项救助主题活动，头一项是啥？", "names"),
         # a total in Chinese numerals before 其中 (batch as)
         ("东丽新增城市绿地一千多万平方米，其中公园绿地占多少？", "subset"),
+        # how much of a stated sum goes to one use (batch at)
+        ("东丽社区那笔约600万元的专项经费，有多少花在老人身上？", "subset"),
+        ("北辰投入了多少资金用于帮扶？", ""),
     ],
 )
 def test_breakdown_and_period_questions_are_recognised(question: str, part: str) -> None:
