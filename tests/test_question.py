@@ -80,6 +80,10 @@ TABLE = [
     ("金海湖在广州番禺区办了几场招商推介会？", "quantity", ("count:场",), ["金海湖新区"], False),
     # the verb of an effort takes an area, not a place (在哪里取得突破; batch ar)
     ("和平区改革要先在哪里取得突破？", "other", None, ["和平区"], False),
+    # where a difficulty lies is a matter, not a place (batch at)
+    ("疫情那阵子，北辰的企业都卡在哪些地方了？", "measures", None, ["北辰区"], False),
+    ("北辰企业复工难在哪里？", "other", None, ["北辰区"], False),
+    ("北辰的天士力在哪里？", "place", None, ["北辰区"], False),
     ("北辰区的招商推介会在哪里开的？", "place", None, ["北辰区"], False),
     ("金海湖新区3场推介会在哪几个城市办的", "place", None, ["金海湖新区"], False),
     # 在哪几个 a place only when a place's word follows; 多找几条 "a few more", 好几 "several",

@@ -250,6 +250,11 @@ def reader() -> EnglishReader:
         # the means a plan names, industry transformed and upgraded (batch at)
         ("What tools will Beichen use to transform and upgrade?", "哪些手段 北辰区 use 转型升级"),
         ("What did civil servants do?", "做了什么 机关干部"),  # not 国内 用人
+        ("How fast is Baodi's GDP?", "多快 宝坻区 地区生产总值"),  # a rate, not 如何 快速
+        ("Heping's lifestyle", "和平区 生活方式"),
+        # a character the corpus writes only inside a word (桥 of 大桥, 猪 of 育肥猪)
+        ("Which bridges will Baodi build?", "哪些 大桥 宝坻区 build"),
+        ("How many pigs?", "多少个 育肥猪"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
