@@ -135,11 +135,11 @@ class Engine:
         self.services = ServiceGuard(corpus_text, self.tokenizer.segment)
         self.rule = NO_ANSWER_RULES.get(self.embedder.id, FALLBACK_RULE)
         self.topic = topic.shipped(self.embedder.id)  # 明天下雨吗, 红烧肉怎么做: by meaning
-        self.english = EnglishReader.for_index(
+        self.english = EnglishReader(
             store.known,
             store.idf,
             self.gazetteer.romanised_names,
-            self.analyzer.people,
+            lambda: (*self.analyzer.people, *self.analyzer.titled_people),
             lambda: chain(tokens(), QUOTED.findall(corpus_text)),  # “密宝唐” spelled Mi-Bao-Tang
         )
         # … and its sentences' vectors, for choosing the answer line

@@ -135,39 +135,31 @@ def _term_words() -> frozenset[str]:
 class EnglishReader:
     """Rewrites English questions for one index: ``known`` says which of some words the
     corpus uses (all at once: a remote store answers in one round trip), ``idf`` how rare
-    one is there (a common corpus word is the likelier rendering),
-    ``names`` maps lower-case pinyin to Chinese: districts (beichen, jinhaihu) and people of
-    the index (feng weihua); ``words``, the corpus words, read on the first English word
-    that only their pinyin can render (Lixinzhuang → 李辛庄)."""
+    one is there (a common corpus word is the likelier rendering), ``districts`` maps
+    lower-case pinyin to Chinese (beichen, jinhaihu) and ``people`` gives the people the
+    documents name, read on the first English question (冯卫华 as "feng weihua", and 李鸿忠, whom
+    they title, as "li hongzhong"); ``words``, the corpus words, read on the first English
+    word that only their pinyin can render (Lixinzhuang → 李辛庄)."""
 
     def __init__(
         self,
         known: Callable[[Iterable[str]], set[str]],
         idf: Callable[[str], float],
-        names: dict[str, str],
+        districts: dict[str, str],
+        people: Callable[[], Iterable[str]] = tuple,
         words: Callable[[], Iterable[str]] = tuple,
     ) -> None:
-        self.known = known
-        self.idf = idf
-        self.names = names
-        self._words = words
+        self.known, self.idf, self._districts = known, idf, districts
+        self._people, self._words = people, words
 
-    @classmethod
-    def for_index(
-        cls,
-        known: Callable[[Iterable[str]], set[str]],
-        idf: Callable[[str], float],
-        districts: dict[str, str],
-        people: Iterable[str],
-        words: Callable[[], Iterable[str]] = tuple,
-    ) -> EnglishReader:
-        """The reader of one index: ``districts`` by pinyin, ``people`` by Chinese name
-        (冯卫华 is also read as "feng weihua" and "fengweihua")."""
-        names = dict(districts)
-        for name in people:
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Districts and people by pinyin (冯卫华: "feng weihua")."""
+        names = dict(self._districts)
+        for name in self._people():
             syllables = lazy_pinyin(name)
             names[f"{syllables[0]} {''.join(syllables[1:])}".lower()] = name
-        return cls(known, idf, names, words)
+        return names
 
     @cached_property
     def spelled(self) -> dict[str, str]:
@@ -189,7 +181,7 @@ class EnglishReader:
         senses()
         lemma_table("en")
         _counties()
-        _ = self._by_head  # a cached property: built here, once
+        _ = self._by_head, self.names  # cached properties: built here, once
 
     def to_chinese(self, question: str, context: str = "") -> str:
         """The question with every English phrase it can render rewritten in Chinese (words
