@@ -21,9 +21,10 @@ from qabot.textnorm import HAN
 # that speaks of other streets (万新、军粮城两个街道) does not speak of it
 # (not 村 or 社区: 穷村子, 样板村, 村里 and 社区值守 name none; nor 镇上, 镇里)
 # (a university or a bridge too: 北京大学 is not answered by 清华大学, 蓟运河大桥 not by
-# 潮白河大桥; not 大学生 or 大学毕业的); a new area the corpus never names (雄安新区: not
-# answered by 北京; 认为新区 of 喻祖常认为新区…: the corpus's own 新区, 认为 no name)
-_PLACE_KIND = re.compile("街道|镇(?![上里子])|大学(?![生毕])|大桥|新区")
+# 潮白河大桥; not 大学生 or 大学毕业的) or a power plant (陈塘庄电厂 is not answered by 军粮城电厂);
+# a new area the corpus never names (雄安新区: not answered by 北京; 认为新区 of
+# 喻祖常认为新区…: the corpus's own 新区, 认为 no name)
+_PLACE_KIND = re.compile("街道|镇(?![上里子])|大学(?![生毕])|大桥|电厂|新区")
 _UNHEARD_KINDS = frozenset({"新区"})
 _NOT_NAMES = "vdpcur"  # jieba's verbs, adverbs, prepositions, conjunctions, particles, pronouns
 # 镇里街道: where, not which; 放到街道, 所在街道: a verb that leads to the place names none

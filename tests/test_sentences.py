@@ -483,6 +483,8 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("完善学前教育资源配置,新增学位1710个", "北辰新增了多少个小学学位？", True),
         ("完善学前教育资源配置,新增学位1710个", "北辰新增了多少个学位？", False),
         ("支持社会力量兴办养老机构", "和平区支持社会力量兴办幼儿园吗？", True),
+        # another trade fair (read in the set after batch at)
+        ("做好津洽会、融洽会、广交会、进博会等展会参展工作", "和平区要参加几次服贸会？", True),
     ],
 )  # fmt: skip
 def test_a_sentence_in_the_same_words_about_another_one_speaks_of_another_thing(
