@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from qabot.lexicon import lexicon
+from qabot.paragraphs import number
 from qabot.question import convert_numerals
 from qabot.setnames import names_asked, names_given
 from qabot.textnorm import HAN, occurrences
@@ -118,6 +119,7 @@ _ONE_YEAR = re.compile(r"今年|去年|明年|当年|这一年|一年里|(?:19|2
 _TOTALLED = r"累计|共计|合计|总计|年来|以来"
 _CUMULATIVE_SAID = re.compile(rf"{_TOTALLED}|先后")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_LEADING_NUMBER = re.compile(r"(?:近|约|逾|超过)?([\d.,]+|[一二两三四五六七八九十百千]+)")
 # 向丁青、兴隆、华池和正宁四个县投入…3.13亿元: names listed together, then how many they are
 # (四个县) or 等 — a figure after them in the clause is of them all.
 _LISTED = re.compile(
@@ -237,7 +239,15 @@ def gives_part(
     if part == "names":
         return names_given(text, question)
     if part == "most":  # the text says which, or gives two figures of a kind to compare
-        written = [unit_kind(m.group(0)) for m in QUANTITY.finditer(text)]
+        # (4个县里，哪个县…最多: the four counties the question counts, or the 三年 the text
+        # spans, are nothing to compare)
+        counted = {_figure(m.group(0)) for m in QUANTITY.finditer(question)}
+        figures = (m.group(0) for m in QUANTITY.finditer(text))
+        written = [
+            unit_kind(v)
+            for v in figures
+            if _figure(v) not in counted and v[-1] not in lexicon().duration
+        ]
         return bool(_MOST_SAID.search(text)) or any(written.count(k) > 1 for k in set(written))
     if part == "year":
         return one_year(text, question)
@@ -248,6 +258,15 @@ def gives_part(
         phase = _PHASE.search(question)
         return phase is None or phase.group(0) in text
     return True
+
+
+def _figure(value: str) -> tuple[str, str]:
+    """A figure's number (四 and 4 alike) and what follows it (个县)."""
+    found = _LEADING_NUMBER.match(value)
+    if found is None:
+        return "", value
+    written = found.group(1)
+    return (written if written[0].isdigit() else str(number(written))), value[found.end() :]
 
 
 def _targeted(text: str, at: int) -> bool:

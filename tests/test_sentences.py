@@ -483,6 +483,10 @@ def test_a_two_character_word_is_contrasted_unless_it_is_a_cut(
         ("完善学前教育资源配置,新增学位1710个", "北辰新增了多少个小学学位？", True),
         ("完善学前教育资源配置,新增学位1710个", "北辰新增了多少个学位？", False),
         ("支持社会力量兴办养老机构", "和平区支持社会力量兴办幼儿园吗？", True),
+        # land by its use, livestock, a boiler's retrofit (batch au, measured first)
+        ("完成2万亩高标准农田建设任务", "北辰今年要完成多少亩高标准果园建设？", True),
+        ("推动康嘉年出栏12万头育肥猪场项目建设投产", "康嘉年的肉牛养殖场能出栏多少头？", True),
+        ("完成5台65蒸吨及以上燃煤锅炉超低排放改造", "东丽完成了几台燃煤锅炉的低氮改造？", True),
         # another trade fair (read in the set after batch at)
         ("做好津洽会、融洽会、广交会、进博会等展会参展工作", "和平区要参加几次服贸会？", True),
     ],

@@ -218,7 +218,7 @@ def reader() -> EnglishReader:
         # as the documents write them (batch ag)
         (
             "When Dongli rechecks the problems, what else does it watch out for?",
-            "东丽区 rechecks problems else 注意",
+            "东丽区 回头看 problems else 注意",  # “回头看”: going back over it (batch au)
         ),
         ("When was the report published, and who wrote it?", "什么时候 published 谁 wrote"),
         ("Will Heping let weak firms be weeded out?", "和平区 let weak 企业 淘汰吗"),
@@ -256,6 +256,10 @@ def reader() -> EnglishReader:
         # a character the corpus writes only inside a word (桥 of 大桥, 猪 of 育肥猪)
         ("Which bridges will Baodi build?", "哪些 大桥 宝坻区 build"),
         ("How many pigs?", "多少个 育肥猪"),
+        # oversight (监管), the documents' “回头看” and “驱动器” (batch au, measured first)
+        ("oversight of construction land", "监管 建设用地"),
+        ("re-check", "回头看"),
+        ("the main engines", "主要 驱动器"),
     ],
 )
 def test_english_questions_are_read_as_the_chinese_the_analysis_understands(
@@ -780,6 +784,11 @@ def test_which_part_has_the_most_is_answered_by_a_line_that_says_or_compares() -
     asked = "捐赠活动里，出钱最多的是哪家爱心企业？"
     total = [AnswerLine("通过举办捐赠活动,为10个贫困村捐赠扶贫资金81.56万元。", 1)]
     assert not gives_part("most", total, None, asked)  # a count and a sum: nothing to compare
+    # the four counties the question counts and the three years the text spans: nothing to
+    # compare either (batch au, measured first)
+    counties = "北辰帮扶的4个县里，哪个县分到的帮扶项目最多？"
+    said = "三年来累计向丁青、兴隆、华池和正宁四个县投入两级帮扶资金3.13亿元,实施帮扶项目百余个。"
+    assert not gives_part("most", [AnswerLine(said, 1)], None, counties)
     assert gives_part("most", [AnswerLine("甲公司捐款最多,达30万元。", 1)], None, asked)
     both = [AnswerLine("甲公司捐款30万元,乙公司捐款20万元。", 1)]
     assert gives_part("most", both, None, asked)
@@ -1121,6 +1130,7 @@ def test_a_code_is_digits_beside_letters_not_an_amount_or_an_ordinal(word: str, 
         ("北辰区在雄安新区办的投资推介会引进了哪些项目？", ["雄安"]),
         ("金海湖新区的工业园区有哪些？", []),
         ("喻祖常认为新区经济大发展靠的两个“驱动器”是什么？", []),  # the corpus's own 新区
+        ("金海湖拿什么当作整个新区发展的兜底保障？", []),  # the whole of it (batch au)
     ],
 )
 def test_the_places_a_question_names(shipped_light: Engine, question: str, places: list) -> None:
