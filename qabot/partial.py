@@ -53,14 +53,16 @@ _SUBSET_NAMED = re.compile(
 _SUBSET_OF_SET = re.compile(
     r"[一二两三四五六七八九十]+(?:大|个|项|种|条)[^。？?，,]{0,8}?(?P<of>里|中|当中|之中)[^。？?]*几"
 )
+# a total a question states, in digits (5.27万亩, 600余万元)
+_STATED_TOTAL = rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})"
 # 5.27万亩高标准农田，黄庄镇分到多少亩: a stated whole, then a place's share of it.
 _SUBSET_PLACED = re.compile(
-    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?，,]{{0,14}}[，,]"
+    rf"{_STATED_TOTAL}[^。？?，,]{{0,14}}[，,]"
     rf"(?P<of>)[{HAN}]{{1,6}}(?:镇|街道|街|村|乡|县)[^，,。？?]{{0,4}}?(?:多少|(?<!哪)几)"
 )
 # 约600万元专项经费，有多少花在老人身上: a stated whole, then how much of it goes to one use.
 _SUBSET_SPENT = re.compile(
-    rf"\d[\d.,]*(?:余|多)?(?:万|亿)?(?:{_TOTAL_UNITS})[^。？?]{{0,14}}?(?:多少|(?<!哪)几)"
+    rf"{_STATED_TOTAL}[^。？?]{{0,14}}?(?:多少|(?<!哪)几)"
     r"[^，,。？?]{0,2}?(?P<of>[花用投拿分](?:在|于|到|给))"
 )
 _SUBSETS = (_SUBSET, _SUBSET_NAMED, _SUBSET_OF_SET, _SUBSET_PLACED, _SUBSET_SPENT)

@@ -176,9 +176,9 @@ def typed_values(
         return _of_kind(values, sentence, analysis.query)
     if analysis.answer_type == "date" and _CLOCK_ASKED.search(analysis.query):
         return [m.span() for m in _CLOCK.finditer(sentence)]  # 几点开门: a time of day
-    if analysis.answer_type == "quantity" and _FIVE_YEARS_ASKED.search(analysis.query):
-        return [m.span() for m in _FIVE_YEARS.finditer(sentence)]
     if analysis.answer_type == "quantity":
+        if _FIVE_YEARS_ASKED.search(analysis.query):
+            return [m.span() for m in _FIVE_YEARS.finditer(sentence)]
         about = (analysis.counted, *counted, *_head(analysis.counted))
         if analysis.counted and not any(word in sentence for word in about):
             return []

@@ -336,7 +336,7 @@ def test_a_name_the_documents_use_is_read_from_its_pinyin() -> None:
     corpus sense (passengers) is not read as pinyin, nor is a short one."""
     words = ["李辛庄", "小站", "小站", "广州市", "旅游", "西安"]
     english = EnglishReader(
-        CORPUS_WORDS.intersection, len, {"beichen": "北辰区"}, tuple, lambda: words
+        CORPUS_WORDS.intersection, len, {"beichen": "北辰区"}, words=lambda: words
     )
     assert english.to_chinese("Where is the rice paddy in Lixinzhuang?").endswith("李辛庄")
     assert "小站" in english.to_chinese("How big is the xiaozhan rice base?")
@@ -366,7 +366,7 @@ def test_two_words_chinese_writes_as_one_are_the_word_the_passages_use() -> None
     found, and never two stop words (Jinhaihu New District is no 新区)."""
     words = ["新能源", "生态环境", "新区", "活力", "环境", "生态", "能源"]
     english = EnglishReader(
-        set(words).intersection, len, {"jinhaihu": "金海湖新区"}, tuple, lambda: words
+        set(words).intersection, len, {"jinhaihu": "金海湖新区"}, words=lambda: words
     )
     context = "打造百亿级新能源新材料产业集群 良好的生态环境是最普惠的民生福祉 金海湖新区"
     assert english.to_chinese("new energy firms", context).split()[:1] == ["新能源"]
@@ -374,7 +374,7 @@ def test_two_words_chinese_writes_as_one_are_the_word_the_passages_use() -> None
     assert "新能源" not in english.to_chinese("new energy firms").split()  # no passage found
     assert "新区" not in english.to_chinese("Jinhaihu New District", context).split()
     # a long-running front end builds the words' halves before the first English question
-    fresh = EnglishReader(set(words).intersection, len, {}, tuple, lambda: words)
+    fresh = EnglishReader(set(words).intersection, len, {}, words=lambda: words)
     fresh.warm()
     assert "_by_head" in vars(fresh)
 
